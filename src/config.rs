@@ -1,0 +1,230 @@
+//! The optional config file (`config.toml` in the XDG config dir) and where actoken keeps files.
+//!
+//! Every value has a default, so no config file is needed. Unknown keys are an error (naming
+//! the file and line) rather than silently ignored: a typo must not turn a setting off.
+
+use std::path::{Path, PathBuf};
+
+use jiff::SignedDuration;
+use serde::{Deserialize, Deserializer};
+
+use crate::timefmt;
+
+/// Settings, with defaults for everything.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Config {
+    /// Base URL used by `add` and `login` when none is given.
+    pub base_url: Option<String>,
+    /// How long after expiry a token can still be renewed (the platform says 24 h).
+    #[serde(deserialize_with = "duration")]
+    pub renew_grace: SignedDuration,
+    /// Tokens expiring within this window count as due for renewal.
+    #[serde(deserialize_with = "duration")]
+    pub renew_ahead: SignedDuration,
+    #[serde(deserialize_with = "duration")]
+    pub connect_timeout: SignedDuration,
+    /// Whole-request limit, connect included.
+    #[serde(deserialize_with = "duration")]
+    pub request_timeout: SignedDuration,
+    /// Extra PEM CA certificate(s) to trust, besides the system's.
+    pub ca_file: Option<PathBuf>,
+    /// How many renewals run at once in `renew --all` and the dashboard.
+    pub concurrency: usize,
+    /// How long a copied token stays on the clipboard.
+    #[serde(deserialize_with = "duration")]
+    pub clipboard_clear: SignedDuration,
+    /// Start the dashboard with auto-renew on.
+    pub auto_renew: bool,
+    /// Longest wait for the OS keyring before giving up with an error.
+    #[serde(deserialize_with = "duration")]
+    pub keyring_timeout: SignedDuration,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            base_url: None,
+            renew_grace: SignedDuration::from_hours(24),
+            renew_ahead: SignedDuration::from_hours(2),
+            connect_timeout: SignedDuration::from_secs(5),
+            request_timeout: SignedDuration::from_secs(20),
+            ca_file: None,
+            concurrency: 8,
+            clipboard_clear: SignedDuration::from_secs(30),
+            auto_renew: false,
+            keyring_timeout: SignedDuration::from_millis(1500),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(
+        "config file {path} is invalid: {message}\nfix or remove the file; every setting has a default"
+    )]
+    Parse { path: PathBuf, message: String },
+    #[error("cannot find a home directory to keep actoken's files in; set HOME or XDG_CONFIG_HOME")]
+    NoHome,
+}
+
+impl Config {
+    /// Loads `path`; a missing file means all defaults.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        match std::fs::read_to_string(path) {
+            Ok(text) => Config::parse(&text).map_err(|message| ConfigError::Parse {
+                path: path.to_owned(),
+                message,
+            }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
+            Err(source) => Err(ConfigError::Read {
+                path: path.to_owned(),
+                source,
+            }),
+        }
+    }
+
+    pub fn parse(text: &str) -> Result<Config, String> {
+        let config: Config = toml::from_str(text).map_err(|e| e.to_string())?;
+        if config.concurrency == 0 {
+            return Err("concurrency must be at least 1".into());
+        }
+        if config.renew_grace.is_negative() || config.renew_ahead.is_negative() {
+            return Err("renew-grace and renew-ahead cannot be negative".into());
+        }
+        Ok(config)
+    }
+}
+
+fn duration<'de, D: Deserializer<'de>>(d: D) -> Result<SignedDuration, D::Error> {
+    let text = String::deserialize(d)?;
+    timefmt::parse_duration(&text).map_err(serde::de::Error::custom)
+}
+
+/// Where actoken keeps its files. Tokens themselves live only in the OS keyring.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Paths {
+    /// `config.toml` and the token index.
+    pub config_dir: PathBuf,
+    /// Lock files and rescue files for renewed tokens that could not be saved.
+    pub state_dir: PathBuf,
+}
+
+impl Paths {
+    /// The platform's directories (XDG on Linux: `$XDG_CONFIG_HOME/actoken`,
+    /// `$XDG_STATE_HOME/actoken`).
+    pub fn from_env() -> Result<Paths, ConfigError> {
+        let dirs = directories::ProjectDirs::from("", "", "actoken").ok_or(ConfigError::NoHome)?;
+        let state_dir = dirs
+            .state_dir()
+            .unwrap_or_else(|| dirs.data_local_dir())
+            .to_owned();
+        Ok(Paths {
+            config_dir: dirs.config_dir().to_owned(),
+            state_dir,
+        })
+    }
+
+    /// Everything under one directory (tests, demo).
+    pub fn under(root: &Path) -> Paths {
+        Paths {
+            config_dir: root.join("config"),
+            state_dir: root.join("state"),
+        }
+    }
+
+    pub fn config_file(&self) -> PathBuf {
+        self.config_dir.join("config.toml")
+    }
+
+    pub fn index_file(&self) -> PathBuf {
+        self.config_dir.join("index.toml")
+    }
+
+    pub fn lock_dir(&self) -> PathBuf {
+        self.state_dir.join("locks")
+    }
+
+    pub fn rescue_dir(&self) -> PathBuf {
+        self.state_dir.join("rescue")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_file_is_all_defaults() {
+        assert_eq!(Config::parse("").unwrap(), Config::default());
+    }
+
+    #[test]
+    fn reads_every_key() {
+        let c = Config::parse(
+            r#"
+            base-url = "https://api01.example.com:65102"
+            renew-grace = "12h"
+            renew-ahead = "30m"
+            connect-timeout = "2s"
+            request-timeout = "1m"
+            ca-file = "/etc/ssl/extra.pem"
+            concurrency = 16
+            clipboard-clear = "45s"
+            auto-renew = true
+            keyring-timeout = "3s"
+            "#,
+        )
+        .unwrap();
+        assert_eq!(
+            c.base_url.as_deref(),
+            Some("https://api01.example.com:65102")
+        );
+        assert_eq!(c.renew_grace, SignedDuration::from_hours(12));
+        assert_eq!(c.renew_ahead, SignedDuration::from_mins(30));
+        assert_eq!(c.connect_timeout, SignedDuration::from_secs(2));
+        assert_eq!(c.request_timeout, SignedDuration::from_mins(1));
+        assert_eq!(c.ca_file, Some(PathBuf::from("/etc/ssl/extra.pem")));
+        assert_eq!(c.concurrency, 16);
+        assert_eq!(c.clipboard_clear, SignedDuration::from_secs(45));
+        assert!(c.auto_renew);
+        assert_eq!(c.keyring_timeout, SignedDuration::from_secs(3));
+    }
+
+    #[test]
+    fn unknown_key_names_the_line() {
+        let err = Config::parse("renew-grace = \"1h\"\nrenew-gracee = \"2h\"\n").unwrap_err();
+        assert!(err.contains("line 2"), "{err}");
+        assert!(err.contains("renew-gracee"), "{err}");
+    }
+
+    #[test]
+    fn bad_values_are_refused() {
+        assert!(
+            Config::parse("renew-grace = \"soon\"")
+                .unwrap_err()
+                .contains("not a duration")
+        );
+        assert!(
+            Config::parse("concurrency = 0")
+                .unwrap_err()
+                .contains("at least 1")
+        );
+        assert!(Config::parse("concurrency = \"8\"").is_err());
+    }
+
+    #[test]
+    fn missing_file_is_defaults_and_bad_file_names_itself() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        assert_eq!(Config::load(&path).unwrap(), Config::default());
+        std::fs::write(&path, "concurrency = [").unwrap();
+        let err = Config::load(&path).unwrap_err().to_string();
+        assert!(err.contains(&path.display().to_string()), "{err}");
+    }
+}

@@ -1,0 +1,10 @@
+//! actoken: keep, show, renew and hand out AC platform region tokens.
+//!
+//! Data flows one way: inputs (CLI, terminal, timers, network results) are turned into calls
+//! on the core (`token`, `store`, `api`, `renew`), whose results the front ends render.
+
+pub mod config;
+pub mod samples;
+pub mod store;
+pub mod timefmt;
+pub mod token;
