@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod config;
+pub mod mock;
 pub mod samples;
 pub mod store;
 pub mod timefmt;

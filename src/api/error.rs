@@ -298,7 +298,7 @@ fn tls_failure(err: &reqwest::Error) -> Option<String> {
         let detail = if lower.contains("certificate") {
             format!("the server's certificate is not trusted ({inner})")
         } else {
-            format!("the TLS handshake failed ({inner}); is the server really speaking https?")
+            format!("the TLS handshake failed ({inner}), so the port may not speak https")
         };
         return Some(detail);
     }

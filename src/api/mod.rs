@@ -12,7 +12,7 @@ mod url;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use reqwest::header::{CONTENT_TYPE, HeaderValue, LOCATION};
+use reqwest::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderValue, LOCATION};
 use reqwest::{Client, Response, Url, redirect};
 
 pub use codes::describe_code;
@@ -107,6 +107,8 @@ impl AcClient {
             .http
             .post(url.clone())
             .header(CONTENT_TYPE, "application/json")
+            // Some front ends answer 411 to a POST without a length; the body is empty.
+            .header(CONTENT_LENGTH, "0")
             .header("token", secret)
             .body("");
         let reply = self.exchange(&url, request, Some(token.expose())).await?;

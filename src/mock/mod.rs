@@ -1,0 +1,127 @@
+//! A loopback AC server for tests, `actoken mock-server` and the demo mode.
+//!
+//! It signs tokens with a public key ([`MOCK_SECRET`]), renews them like the platform does
+//! (same claims, new `expireTime`), refuses missing, foreign and dead tokens with the
+//! platform's codes, and can be told to misbehave ([`Faults`]) while it runs.
+
+mod faults;
+mod mint;
+pub mod routes;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use jiff::SignedDuration;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub use faults::{Fault, Faults, Shape};
+pub use mint::{MOCK_SECRET, MintSpec, mint, mint_foreign};
+
+/// How the mock issues and judges tokens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MockOptions {
+    /// Lifetime of a renewed token.
+    pub token_lifetime: SignedDuration,
+    /// How long after expiry a token can still be renewed.
+    pub grace: SignedDuration,
+}
+
+impl Default for MockOptions {
+    fn default() -> Self {
+        MockOptions {
+            token_lifetime: SignedDuration::from_hours(24),
+            grace: SignedDuration::from_hours(24),
+        }
+    }
+}
+
+/// A running mock. Dropping it (or `.shutdown().await`) stops it.
+pub struct MockServer {
+    addr: SocketAddr,
+    faults: Faults,
+    renewals: Arc<AtomicUsize>,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl MockServer {
+    /// Binds `addr` (use `127.0.0.1:0` for a free port) and serves in a background task.
+    pub async fn start(addr: SocketAddr, opts: MockOptions) -> std::io::Result<MockServer> {
+        let listener = TcpListener::bind(addr).await?;
+        let addr = listener.local_addr()?;
+        let state = routes::MockState {
+            faults: Faults::default(),
+            opts,
+            renewals: Arc::new(AtomicUsize::new(0)),
+        };
+        let (faults, renewals) = (state.faults.clone(), state.renewals.clone());
+        let app = routes::router(state);
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            let served = axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = stopped.await;
+                })
+                .await;
+            if let Err(e) = served {
+                tracing::warn!("mock AC server stopped: {e}");
+            }
+        });
+        tracing::debug!(%addr, "mock AC server listening");
+        Ok(MockServer {
+            addr,
+            faults,
+            renewals,
+            stop: Some(stop),
+            task: Some(task),
+        })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://127.0.0.1:PORT`, usable as a base URL (loopback, so plain http is allowed).
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub fn faults(&self) -> &Faults {
+        &self.faults
+    }
+
+    /// Successful `tokens/next` calls served so far.
+    pub fn renew_count(&self) -> usize {
+        self.renewals.load(Ordering::SeqCst)
+    }
+
+    /// Stops accepting, lets in-flight requests finish for up to a second, then stops hard
+    /// (a stalled reply would otherwise hold the server forever).
+    pub async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(mut task) = self.task.take()
+            && tokio::time::timeout(Duration::from_secs(1), &mut task)
+                .await
+                .is_err()
+        {
+            task.abort();
+        }
+    }
+}
+
+impl Drop for MockServer {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.abort();
+        }
+    }
+}
