@@ -500,3 +500,42 @@ async fn shutdown_stops_the_server() {
     let err = renew_err(&client(), &base, &valid_token()).await;
     assert!(matches!(err, ApiError::Connect { .. }), "{err:?}");
 }
+
+/// Collects formatted log output in memory.
+#[derive(Clone, Default)]
+struct LogBuf(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for LogBuf {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn logs_never_contain_tokens() {
+    let logs = LogBuf::default();
+    let writer = logs.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    // Thread-local: the current-thread runtime runs client and mock on this thread.
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let mock = server().await;
+    let old = valid_token();
+    let new = client().renew(&mock.base_url(), &old).await.unwrap();
+    mock.faults().set(Fault::Code("10004".into()));
+    let _ = client().renew(&mock.base_url(), &new).await.unwrap_err();
+    let text = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    assert!(
+        text.contains("POST") && text.contains("tokens/next"),
+        "nothing captured: {text}"
+    );
+    assert!(!text.contains(old.expose()), "old token logged");
+    assert!(!text.contains(new.expose()), "new token logged");
+}

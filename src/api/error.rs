@@ -9,7 +9,8 @@ use std::time::Duration;
 
 use super::codes::{advice, describe_code, rejects_token};
 
-#[derive(Debug, thiserror::Error)]
+/// Cloneable so results can travel in UI events.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ApiError {
     #[error(
         "refusing to send a token to {origin} over plain http: anyone on the network path could read and reuse it; use an https:// base URL (plain http is allowed only to 127.0.0.1, ::1 or localhost)"

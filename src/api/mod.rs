@@ -129,17 +129,22 @@ impl AcClient {
         sent: Option<&str>,
     ) -> Result<Reply, ApiError> {
         let host = url::host_port(url);
+        let request = request.build().map_err(|e| ApiError::Request {
+            host: host.clone(),
+            detail: format!("the request could not be built ({})", e.without_url()),
+        })?;
+        let method = request.method().clone();
         let started = Instant::now();
-        let result = request.send().await;
-        let resp = match result {
+        let elapsed_ms = || u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        let resp = match self.http.execute(request).await {
             Ok(resp) => resp,
             Err(e) => {
-                tracing::debug!(method = "POST", url = %url, elapsed_ms = started.elapsed().as_millis() as u64, "request failed");
+                tracing::debug!(%method, %url, elapsed_ms = elapsed_ms(), "request failed");
                 return Err(error::classify(&e, &host, self.timeouts()));
             }
         };
         let status = resp.status();
-        tracing::debug!(method = "POST", url = %url, status = status.as_u16(), elapsed_ms = started.elapsed().as_millis() as u64, "response headers");
+        tracing::debug!(%method, %url, status = status.as_u16(), elapsed_ms = elapsed_ms(), "response headers");
         if status.is_redirection() {
             return Err(ApiError::Redirect {
                 status: status.as_u16(),
