@@ -524,8 +524,9 @@ async fn logs_never_contain_tokens() {
         .with_ansi(false)
         .with_writer(move || writer.clone())
         .finish();
-    // Thread-local: the current-thread runtime runs client and mock on this thread.
-    let _guard = tracing::subscriber::set_default(subscriber);
+    // Global, not thread-local: tracing caches per-callsite interest process-wide, so a
+    // thread-local subscriber races with the other tests. Their logs land here too, harmlessly.
+    tracing::subscriber::set_global_default(subscriber).unwrap();
     let mock = server().await;
     let old = valid_token();
     let new = client().renew(&mock.base_url(), &old).await.unwrap();
