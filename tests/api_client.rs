@@ -540,3 +540,32 @@ async fn logs_never_contain_tokens() {
     assert!(!text.contains(old.expose()), "old token logged");
     assert!(!text.contains(new.expose()), "new token logged");
 }
+
+#[tokio::test]
+async fn error_status_with_a_platform_envelope_reports_the_code() {
+    let body = r#"{"code":"10008","msg":"token expired"}"#;
+    let reply = format!(
+        "HTTP/1.1 401 Unauthorized\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let rec = recorder(reply).await;
+    let err = renew_err(&client(), &format!("http://{}", rec.addr), &valid_token()).await;
+    assert_eq!(err.platform_code(), Some("10008"));
+    assert!(err.token_rejected());
+    assert!(err.to_string().contains("token expired"), "{err}");
+
+    // Without an envelope the status itself is the error.
+    let rec = recorder(
+        "HTTP/1.1 404 Not Found\r\ncontent-length: 9\r\nconnection: close\r\n\r\nnot found".into(),
+    )
+    .await;
+    let err = renew_err(&client(), &format!("http://{}", rec.addr), &valid_token()).await;
+    assert_eq!(
+        err,
+        ApiError::Status {
+            host: rec.addr.to_string(),
+            status: 404
+        }
+    );
+    assert!(err.to_string().contains("check the base URL"), "{err}");
+}

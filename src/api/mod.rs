@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 
 use reqwest::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderValue, LOCATION};
 use reqwest::{Client, Response, Url, redirect};
+use zeroize::Zeroize;
 
 pub use codes::describe_code;
 pub use error::{ApiError, ConnectCause, TimeoutStage};
@@ -111,12 +112,15 @@ impl AcClient {
             .header(CONTENT_LENGTH, "0")
             .header("token", secret)
             .body("");
-        let reply = self.exchange(&url, request, Some(token.expose())).await?;
-        response::parse_renew(
+        let mut reply = self.exchange(&url, request, Some(token.expose())).await?;
+        let renewed = response::parse_renew(
             &reply.body,
             reply.content_type.as_deref(),
             Some(token.expose()),
-        )
+        );
+        // The body holds the new token in clear; don't leave it in freed memory.
+        reply.body.zeroize();
+        renewed
     }
 
     /// Sends a request and reads the reply within the limits. Non-2xx statuses become errors,
