@@ -170,4 +170,59 @@ mod tests {
         assert_eq!(mode(&paths.lock_dir()), 0o700);
         assert_eq!(mode(lock.path()), 0o600);
     }
+
+    /// Set in a child process started by `another_process_waits_for_the_holder`.
+    const CHILD_ENV: &str = "ACTOKEN_LOCK_TEST_CHILD_DIR";
+
+    /// The child half of the two-process test: does nothing unless started by it.
+    #[test]
+    fn lock_holder_child() {
+        let Some(root) = std::env::var_os(CHILD_ENV) else {
+            return;
+        };
+        let root = std::path::PathBuf::from(root);
+        let paths = Paths::under(&root);
+        let lock = TokenLock::acquire(&paths, "shared", Duration::from_secs(5)).unwrap();
+        std::fs::write(root.join("held"), "").unwrap();
+        std::thread::sleep(Duration::from_millis(700));
+        // Written while still holding the lock: the waiter must see it once it gets the lock.
+        std::fs::write(root.join("releasing"), "").unwrap();
+        drop(lock);
+    }
+
+    #[test]
+    fn another_process_waits_for_the_holder() {
+        let dir = tempfile::tempdir().unwrap();
+        let paths = Paths::under(dir.path());
+        let mut child = std::process::Command::new(std::env::current_exe().unwrap())
+            .args([
+                "--exact",
+                "store::lock::tests::lock_holder_child",
+                "--nocapture",
+            ])
+            .env(CHILD_ENV, dir.path())
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let held = dir.path().join("held");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while !held.exists() {
+            assert!(Instant::now() < deadline, "child never took the lock");
+            if let Some(status) = child.try_wait().unwrap() {
+                panic!("child exited early: {status}");
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        // Held by the other process: a short wait times out...
+        let err = TokenLock::acquire(&paths, "shared", Duration::from_millis(100)).unwrap_err();
+        assert!(matches!(err, StoreError::LockTimeout { .. }), "{err}");
+        // ...and a longer one succeeds only after the holder let go.
+        let lock = TokenLock::acquire(&paths, "shared", Duration::from_secs(20)).unwrap();
+        assert!(
+            dir.path().join("releasing").exists(),
+            "got the lock while the other process still held it"
+        );
+        drop(lock);
+        assert!(child.wait().unwrap().success(), "child test failed");
+    }
 }

@@ -20,6 +20,10 @@ use crate::token::Token;
 /// The keyring service name under which actoken keeps its tokens.
 pub const SERVICE: &str = "actoken";
 
+/// The item written and deleted by the probe when the service has no items yet. Not a valid
+/// token name (leading '.'), so it never collides with a token.
+const PROBE_NAME: &str = ".actoken-probe";
+
 /// What to do when there is no usable keyring: shown with every `Unavailable` error.
 const FIX_NO_KEYRING: &str = "install and start a Secret Service such as gnome-keyring or \
     keepassxc (on a headless box: run `dbus-run-session -- $SHELL`, then \
@@ -27,8 +31,8 @@ const FIX_NO_KEYRING: &str = "install and start a Secret Service such as gnome-k
     Ctrl-D), or run `actoken demo` to try actoken without a keyring";
 
 const FIX_LOCKED: &str = "unlock the keyring (log in to the desktop session, use your keyring \
-    app, or on a headless box run `gnome-keyring-daemon --unlock --components=secrets` and type \
-    its password), then retry";
+    app, or on a headless box run `gnome-keyring-daemon --replace --unlock --components=secrets` \
+    and type its password, which also creates a default collection if there is none), then retry";
 
 /// Tokens in the OS keyring.
 pub struct KeyringBackend {
@@ -70,10 +74,7 @@ impl KeyringBackend {
                     cause: "no keyring is available on this platform".into(),
                     fix: FIX_NO_KEYRING.into(),
                 })?;
-            // The probe: it reaches the keyring daemon, and it asks to unlock locked items.
-            let spec = HashMap::from([("service", svc.as_str())]);
-            keyring_core::Entry::search_in_store(&store, &spec)
-                .map_err(|e| map_error(e, "(probe)"))?;
+            probe(&store, &svc)?;
             Ok(store)
         });
         let store = match opened {
@@ -148,7 +149,7 @@ impl SecretBackend for KeyringBackend {
             let mut names: Vec<String> = found
                 .iter()
                 .filter_map(|entry| entry.get_specifiers())
-                .filter(|(svc, _)| *svc == service)
+                .filter(|(svc, user)| *svc == service && user != PROBE_NAME)
                 .map(|(_, user)| user)
                 .collect();
             names.sort();
@@ -166,6 +167,28 @@ impl SecretBackend for KeyringBackend {
             "Secret Service (default collection)"
         };
         format!("{kind}, service {:?}", self.service)
+    }
+}
+
+/// Checks that the keyring answers and can be used. A search reaches the daemon and unlocks
+/// our existing items (or fails if it cannot). With no items yet, a search proves nothing
+/// about writing (a fresh Secret Service may have no unlocked default collection), so a
+/// probe item is written and deleted.
+fn probe(store: &Arc<CredentialStore>, service: &str) -> Result<(), StoreError> {
+    let spec = HashMap::from([("service", service)]);
+    let found =
+        keyring_core::Entry::search_in_store(store, &spec).map_err(|e| map_error(e, "(probe)"))?;
+    if !found.is_empty() {
+        return Ok(());
+    }
+    let entry = keyring_core::Entry::new_in_store(store, service, PROBE_NAME)
+        .map_err(|e| map_error(e, "(probe)"))?;
+    entry
+        .set_password("probe")
+        .map_err(|e| map_error(e, "(probe)"))?;
+    match entry.delete_credential() {
+        Ok(()) | Err(keyring_core::Error::NoEntry) => Ok(()),
+        Err(e) => Err(map_error(e, "(probe)")),
     }
 }
 
@@ -221,7 +244,9 @@ fn map_error(e: keyring_core::Error, name: &str) -> StoreError {
     use keyring_core::Error as K;
     match e {
         K::NoStorageAccess(detail) => StoreError::Unavailable {
-            cause: format!("the keyring is locked or refused access ({detail})"),
+            cause: format!(
+                "the keyring is locked, has no default collection, or refused access ({detail})"
+            ),
             fix: FIX_LOCKED.into(),
         },
         K::NoDefaultStore => StoreError::Unavailable {
@@ -262,4 +287,85 @@ fn map_error(e: keyring_core::Error, name: &str) -> StoreError {
 
 fn seconds(d: Duration) -> String {
     format!("{:.1} s", d.as_secs_f64())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn platform(msg: &str) -> keyring_core::Error {
+        keyring_core::Error::PlatformFailure(msg.to_owned().into())
+    }
+
+    #[test]
+    fn start_failures_name_the_missing_piece_and_the_way_out() {
+        let no_ss = unavailable_at_start(&platform(
+            "zbus error: org.freedesktop.DBus.Error.ServiceUnknown: The name \
+             org.freedesktop.secrets was not provided by any .service files",
+        ));
+        let no_bus = unavailable_at_start(&platform(
+            "zbus error: Failed to connect to address `unix:path=/run/user/1000/bus`: No such \
+             file or directory (os error 2)",
+        ));
+        let other = unavailable_at_start(&platform("something else"));
+        for (err, cause) in [
+            (no_ss, "no Secret Service on the D-Bus session bus"),
+            (no_bus, "cannot reach a D-Bus session bus"),
+            (
+                other,
+                "could not be opened (Platform failure: something else)",
+            ),
+        ] {
+            assert!(err.is_unavailable());
+            let msg = err.to_string();
+            assert!(msg.contains(cause), "{msg}");
+            assert!(msg.contains("gnome-keyring"), "{msg}");
+            assert!(msg.contains("actoken demo"), "{msg}");
+        }
+    }
+
+    #[test]
+    fn errors_carrying_secret_bytes_do_not_show_them() {
+        let secret = b"eyJhbGciOiJIUzI1NiJ9.secret-payload".to_vec();
+        for e in [
+            keyring_core::Error::BadEncoding(secret.clone()),
+            keyring_core::Error::BadDataFormat(secret.clone(), "bad".into()),
+        ] {
+            let err = map_error(e, "hpc");
+            let shown = format!("{err} {err:?}");
+            assert!(!shown.contains("secret-payload"), "{shown}");
+            assert!(shown.contains("\"hpc\""), "{shown}");
+            assert!(shown.contains("add the token again"), "{shown}");
+        }
+    }
+
+    #[test]
+    fn locked_keyring_is_unavailable_with_unlock_advice() {
+        let err = map_error(
+            keyring_core::Error::NoStorageAccess("SS Error: object locked".into()),
+            "hpc",
+        );
+        assert!(err.is_unavailable());
+        assert!(
+            err.to_string()
+                .contains("gnome-keyring-daemon --replace --unlock")
+        );
+        let err = map_error(platform("broken pipe"), "hpc");
+        assert!(!err.is_unavailable());
+        assert!(err.to_string().contains("broken pipe"));
+    }
+
+    #[test]
+    fn bounded_calls_time_out_and_survive_panics() {
+        let started = std::time::Instant::now();
+        let slow = run_bounded(Duration::from_millis(100), || {
+            std::thread::sleep(Duration::from_secs(5));
+            Ok(())
+        });
+        assert!(matches!(slow, Err(StoreError::Timeout)));
+        assert!(started.elapsed() < Duration::from_secs(2));
+        let crashed: Result<(), _> = run_bounded(Duration::from_secs(5), || panic!("inside"));
+        assert!(matches!(crashed, Err(StoreError::Backend(m)) if m.contains("crashed")));
+        assert_eq!(run_bounded(Duration::from_secs(5), || Ok(7)).unwrap(), 7);
+    }
 }
