@@ -22,6 +22,7 @@ struct State {
     fail_next_get: Option<String>,
     fail_all_sets: bool,
     garble_next_set: bool,
+    fail_next_set_partially: Option<String>,
 }
 
 impl MemoryBackend {
@@ -48,6 +49,12 @@ impl MemoryBackend {
     /// data), so read-back checks can be tested.
     pub fn garble_next_set(&self) {
         self.state().garble_next_set = true;
+    }
+
+    /// The next `set` stores a damaged value *and* fails with `StoreError::Backend(msg)`
+    /// (a write interrupted half-way).
+    pub fn fail_next_set_partially(&self, msg: &str) {
+        self.state().fail_next_set_partially = Some(msg.to_owned());
     }
 
     fn state(&self) -> MutexGuard<'_, State> {
@@ -84,8 +91,13 @@ impl SecretBackend for MemoryBackend {
                 "memory backend set to fail every write".into(),
             ));
         }
+        let garbled = Token::from_raw(&format!("{}x", token.expose()));
+        if let Some(msg) = state.fail_next_set_partially.take() {
+            state.secrets.insert(name.to_owned(), garbled);
+            return Err(StoreError::Backend(msg));
+        }
         let stored = if std::mem::take(&mut state.garble_next_set) {
-            Token::from_raw(&format!("{}x", token.expose()))
+            garbled
         } else {
             token.clone()
         };

@@ -240,11 +240,15 @@ fn write_secret(
     old: Option<&Token>,
 ) -> Result<(), StoreError> {
     if let Err(e) = backend.set(name, token) {
-        // A failed write may still have happened, or half-happened (e.g. a timeout): make
-        // sure the keyring does not end up holding some third value.
-        match backend.get(name) {
-            Ok(now) if now.as_ref() == Some(token) || now.as_ref() == old => {}
-            _ => restore(backend, name, old),
+        // A failed write may still have happened: if the keyring now holds some third
+        // value, put the old one back. If it cannot even be read (e.g. it is hung), queueing
+        // more writes would not help: a keyring item is replaced whole, so it will hold the
+        // old or the new token.
+        if let Ok(now) = backend.get(name)
+            && now.as_ref() != Some(token)
+            && now.as_ref() != old
+        {
+            restore(backend, name, old);
         }
         return Err(e);
     }
@@ -450,6 +454,20 @@ mod tests {
         assert!(f.store.add(meta("b"), &old(), false).is_err());
         assert_eq!(f.backend.get("b").unwrap(), None);
         assert!(matches!(f.store.meta("b"), Err(StoreError::NotFound(_))));
+    }
+
+    #[test]
+    fn half_done_failed_write_is_undone() {
+        let f = fixture();
+        f.store.add(meta("a"), &old(), false).unwrap();
+        f.backend.fail_next_set_partially("interrupted");
+        let err = f.store.replace_token("a", &new(), at(1)).unwrap_err();
+        assert!(matches!(&err, StoreError::Backend(m) if m == "interrupted"));
+        assert_eq!(f.backend.get("a").unwrap(), Some(old()));
+        // Same for a first add: nothing is left behind.
+        f.backend.fail_next_set_partially("interrupted");
+        assert!(f.store.add(meta("b"), &new(), false).is_err());
+        assert_eq!(f.backend.get("b").unwrap(), None);
     }
 
     #[test]
