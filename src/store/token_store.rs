@@ -576,6 +576,30 @@ mod tests {
     }
 
     #[test]
+    fn concurrent_writers_lose_no_entries() {
+        let f = fixture();
+        let workers: Vec<_> = (0..3)
+            .map(|w| {
+                // Separate stores, as separate processes would have.
+                let store = Store::open(&f.paths, Arc::new(f.backend.clone())).unwrap();
+                std::thread::spawn(move || {
+                    for i in 0..8 {
+                        store
+                            .add(meta(&format!("w{w}-{i}")), &old(), false)
+                            .unwrap();
+                    }
+                })
+            })
+            .collect();
+        for w in workers {
+            w.join().unwrap();
+        }
+        f.store.reload().unwrap();
+        assert_eq!(f.store.entries().len(), 24);
+        assert!(f.store.orphans().unwrap().is_empty());
+    }
+
+    #[test]
     fn corrupt_index_stops_open_and_mutations_without_resetting() {
         let f = fixture();
         f.store.add(meta("a"), &old(), false).unwrap();
