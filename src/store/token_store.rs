@@ -6,6 +6,9 @@
 //! leaves at worst an orphan secret ([`Store::orphans`]) or an entry whose secret is missing,
 //! never a token that silently vanished.
 //!
+//! Methods block: keyring calls go over D-Bus (each bounded by the backend's timeout), so async
+//! code calls them through `tokio::task::spawn_blocking`.
+//!
 //! The store does not take [`TokenLock`](super::TokenLock): the renewal workflow holds that
 //! across its network call and then calls [`Store::replace_token`].
 
