@@ -1,5 +1,29 @@
 //! Where tokens live: secrets in a [`SecretBackend`] (the OS keyring, or memory for tests and
 //! demo), non-secret metadata in an index file beside the config.
+//!
+//! - [`Store`]: the index and a backend kept in step (add, get, replace, remove, orphans).
+//! - [`SecretBackend`]: [`KeyringBackend`] (OS keyring) and [`MemoryBackend`].
+//! - [`TokenLock`]: a cross-process lock per token name, for renewals.
+//! - [`validate_name`]: which names are allowed.
+
+mod backend;
+mod error;
+mod fsutil;
+mod index;
+mod lock;
+mod memory;
+mod names;
+mod os_keyring;
+mod token_store;
+
+pub use backend::SecretBackend;
+pub use error::StoreError;
+pub use index::INDEX_VERSION;
+pub use lock::TokenLock;
+pub use memory::MemoryBackend;
+pub use names::{MAX_NAME_CHARS, validate_name};
+pub use os_keyring::{KeyringBackend, SERVICE};
+pub use token_store::Store;
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -7,8 +31,11 @@ use serde::{Deserialize, Serialize};
 use crate::token::Token;
 
 /// Non-secret facts about a stored token, kept in the index file.
+///
+/// Unknown keys are refused when reading: a misspelt hand edit would otherwise be dropped on
+/// the next rewrite of the index.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
 pub struct EntryMeta {
     /// The user's name for the token; also its key in the keyring.
     pub name: String,

@@ -1,0 +1,75 @@
+//! Everything that can go wrong in the store. Messages say what happened and what to do next,
+//! and never contain a secret (keyring errors are translated here, not passed through).
+
+use std::path::PathBuf;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("no token named {0:?}; list the stored tokens to see their names")]
+    NotFound(String),
+
+    #[error(
+        "a token named {0:?} already exists; choose another name, or replace it explicitly (force)"
+    )]
+    Exists(String),
+
+    #[error("token name {name:?} is not allowed: {reason}")]
+    InvalidName { name: String, reason: String },
+
+    #[error(
+        "token {0:?} is listed in the index but the keyring holds no secret for it (deleted \
+         outside actoken?); add the token again with force, or remove the entry"
+    )]
+    SecretMissing(String),
+
+    #[error("the OS keyring is not usable: {cause}\n{fix}")]
+    Unavailable { cause: String, fix: String },
+
+    #[error(
+        "the OS keyring did not answer in time (it may be locked and waiting for an unlock \
+         prompt, or D-Bus may be hung); unlock the keyring and retry, or raise keyring-timeout \
+         in the config file"
+    )]
+    Timeout,
+
+    #[error(
+        "another actoken process is busy with {name:?} (lock file {path}); wait for it to finish \
+         and retry"
+    )]
+    LockTimeout { name: String, path: PathBuf },
+
+    #[error("keyring error: {0}")]
+    Backend(String),
+
+    #[error("token index {path}: {message}")]
+    Index { path: PathBuf, message: String },
+
+    #[error("cannot access {path}: {source}; check that the directory exists and is yours")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl StoreError {
+    /// True when the keyring as a whole cannot be used (as opposed to one entry failing):
+    /// front ends then offer demo mode or instructions instead of retrying per token.
+    pub fn is_unavailable(&self) -> bool {
+        matches!(self, StoreError::Unavailable { .. } | StoreError::Timeout)
+    }
+
+    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> StoreError {
+        StoreError::Io {
+            path: path.into(),
+            source,
+        }
+    }
+
+    pub(crate) fn index(path: impl Into<PathBuf>, message: impl Into<String>) -> StoreError {
+        StoreError::Index {
+            path: path.into(),
+            message: message.into(),
+        }
+    }
+}

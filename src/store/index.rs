@@ -1,0 +1,318 @@
+//! The index file: names and non-secret metadata of stored tokens (TOML, `version = 1` plus
+//! `[[token]]` tables). Secrets never go here.
+//!
+//! Reading never "repairs": a corrupt, foreign-writable or newer-version index is an error
+//! naming the file, because resetting it would silently lose the user's list of tokens.
+
+use std::io::Write;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use super::{EntryMeta, StoreError, fsutil, validate_name};
+
+/// The index format this build reads and writes.
+pub const INDEX_VERSION: u32 = 1;
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct IndexFile {
+    version: u32,
+    #[serde(default, rename = "token")]
+    tokens: Vec<EntryMeta>,
+}
+
+/// Only `version`, read first so a newer format is reported as such rather than as a
+/// confusing field error.
+#[derive(Deserialize)]
+struct VersionOnly {
+    version: Option<toml::Value>,
+}
+
+/// Reads the index at `path`, sorted by name. A missing (or empty) file is an empty index.
+pub(crate) fn read(path: &Path) -> Result<Vec<EntryMeta>, StoreError> {
+    if let Some(dir) = path.parent() {
+        fsutil::refuse_if_others_can_write(dir)?;
+    }
+    fsutil::refuse_if_others_can_write(path)?;
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
+            return Err(StoreError::index(
+                path,
+                format!("{}{RECOVER}", "not UTF-8 text"),
+            ));
+        }
+        Err(e) => return Err(StoreError::io(path, e)),
+    };
+    parse(&text).map_err(|message| StoreError::index(path, message))
+}
+
+const RECOVER: &str = "\nfix the file by hand (it holds no secrets), or move it aside and \
+    re-add your tokens; tokens still in the keyring are listed as orphans and can be re-added";
+
+fn parse(text: &str) -> Result<Vec<EntryMeta>, String> {
+    if text.trim().is_empty() {
+        return Ok(Vec::new());
+    }
+    let bad = |e: toml::de::Error| format!("cannot be read: {}{RECOVER}", e.to_string().trim_end());
+    let version = toml::from_str::<VersionOnly>(text).map_err(bad)?.version;
+    match version {
+        Some(toml::Value::Integer(v)) if v == i64::from(INDEX_VERSION) => {}
+        Some(toml::Value::Integer(v)) if v > i64::from(INDEX_VERSION) => {
+            return Err(format!(
+                "was written by a newer actoken (index version {v}; this one reads version \
+                 {INDEX_VERSION}); upgrade actoken, or keep using the newer one"
+            ));
+        }
+        Some(other) => {
+            return Err(format!(
+                "has an unknown version {other}; this actoken reads version {INDEX_VERSION}{RECOVER}"
+            ));
+        }
+        None => return Err(format!("has no `version` line{RECOVER}")),
+    }
+    let file: IndexFile = toml::from_str(text).map_err(bad)?;
+    let mut tokens = file.tokens;
+    for t in &tokens {
+        validate_name(&t.name).map_err(|e| format!("{e}{RECOVER}"))?;
+    }
+    tokens.sort_by(|a, b| a.name.cmp(&b.name));
+    if let Some(pair) = tokens.windows(2).find(|w| w[0].name == w[1].name) {
+        return Err(format!("lists the name {:?} twice{RECOVER}", pair[0].name));
+    }
+    Ok(tokens)
+}
+
+/// Writes the index atomically: a private temp file in the same directory, fsync, rename over
+/// the old file, fsync the directory. A crash leaves either the old or the new index.
+pub(crate) fn write(path: &Path, tokens: &[EntryMeta]) -> Result<(), StoreError> {
+    let mut tokens = tokens.to_vec();
+    tokens.sort_by(|a, b| a.name.cmp(&b.name));
+    let text = toml::to_string(&IndexFile {
+        version: INDEX_VERSION,
+        tokens,
+    })
+    .map_err(|e| StoreError::index(path, format!("cannot be encoded: {e}")))?;
+    let text = format!(
+        "# actoken token index: names and metadata only; the tokens are in the OS keyring.\n{text}"
+    );
+
+    let dir = path.parent().unwrap_or(Path::new("."));
+    fsutil::ensure_private_dir(dir)?;
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "index.toml".into());
+    let tmp = dir.join(format!(".{file_name}.{}.tmp", std::process::id()));
+    let result = write_new_file(&tmp, text.as_bytes())
+        .and_then(|()| std::fs::rename(&tmp, path).map_err(|e| StoreError::io(path, e)));
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result?;
+    sync_dir(dir)
+}
+
+fn write_new_file(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
+    let mut options = std::fs::OpenOptions::new();
+    // Truncate rather than create_new: a temp file left by a crashed run with our pid is ours.
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let io = |e| StoreError::io(path, e);
+    let mut file = options.open(path).map_err(io)?;
+    #[cfg(unix)]
+    {
+        // `mode` only applies on creation; a leftover file may have other bits.
+        use std::os::unix::fs::PermissionsExt;
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))
+            .map_err(io)?;
+    }
+    file.write_all(bytes).map_err(io)?;
+    file.sync_all().map_err(io)
+}
+
+fn sync_dir(dir: &Path) -> Result<(), StoreError> {
+    #[cfg(unix)]
+    {
+        let d = std::fs::File::open(dir).map_err(|e| StoreError::io(dir, e))?;
+        d.sync_all().map_err(|e| StoreError::io(dir, e))?;
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jiff::Timestamp;
+
+    fn meta(name: &str) -> EntryMeta {
+        EntryMeta {
+            name: name.into(),
+            base_url: "https://api01.example.com:65102".into(),
+            note: Some("note \"quoted\"".into()),
+            added_at: Timestamp::from_second(1_700_000_000).unwrap(),
+            renewed_at: None,
+        }
+    }
+
+    fn index_error(path: &Path) -> String {
+        match read(path) {
+            Err(e @ StoreError::Index { .. }) => {
+                let msg = e.to_string();
+                assert!(msg.contains(&path.display().to_string()), "{msg}");
+                msg
+            }
+            other => panic!("expected an index error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn missing_or_empty_file_is_an_empty_index() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("index.toml");
+        assert!(read(&path).unwrap().is_empty());
+        std::fs::write(&path, "\n").unwrap();
+        assert!(read(&path).unwrap().is_empty());
+        std::fs::write(&path, "version = 1\n").unwrap();
+        assert!(read(&path).unwrap().is_empty());
+    }
+
+    #[test]
+    fn round_trip_sorted_with_private_mode_and_no_temp_left() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cfg").join("index.toml");
+        let mut b = meta("b");
+        b.renewed_at = Some(Timestamp::from_second(1_700_000_100).unwrap());
+        b.note = None;
+        write(&path, &[b.clone(), meta("华东一区"), meta("a")]).unwrap();
+        let back = read(&path).unwrap();
+        assert_eq!(back, vec![meta("a"), b, meta("华东一区")]);
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.contains("version = 1"), "{text}");
+        assert!(text.contains("[[token]]"), "{text}");
+        assert!(text.contains("base-url ="), "{text}");
+        let leftovers: Vec<_> = std::fs::read_dir(path.parent().unwrap())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(leftovers, vec![std::ffi::OsString::from("index.toml")]);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode(&path), 0o600);
+            assert_eq!(mode(path.parent().unwrap()), 0o700);
+        }
+    }
+
+    #[test]
+    fn rewrite_replaces_the_whole_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("index.toml");
+        write(&path, &[meta("a"), meta("b")]).unwrap();
+        write(&path, &[meta("c")]).unwrap();
+        assert_eq!(read(&path).unwrap(), vec![meta("c")]);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn rewrite_fixes_a_leftover_temp_file_mode() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("index.toml");
+        let tmp = dir
+            .path()
+            .join(format!(".index.toml.{}.tmp", std::process::id()));
+        std::fs::write(&tmp, "garbage garbage garbage").unwrap();
+        std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o644)).unwrap();
+        write(&path, &[meta("a")]).unwrap();
+        assert_eq!(read(&path).unwrap(), vec![meta("a")]);
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+
+    #[test]
+    fn corrupt_index_names_file_and_line_and_is_left_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("index.toml");
+        let bad = "version = 1\n\n[[token]]\nname = \"a\"\nbase-url = \n";
+        std::fs::write(&path, bad).unwrap();
+        let msg = index_error(&path);
+        assert!(msg.contains("line 5"), "{msg}");
+        assert!(msg.contains("move it aside"), "{msg}");
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), bad);
+    }
+
+    #[test]
+    fn missing_field_and_unknown_field_are_errors_with_lines() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("index.toml");
+        std::fs::write(&path, "version = 1\n[[token]]\nname = \"a\"\n").unwrap();
+        let msg = index_error(&path);
+        assert!(msg.contains("base-url"), "{msg}");
+        std::fs::write(
+            &path,
+            "version = 1\n[[token]]\nname = \"a\"\nbase-url = \"u\"\nadded-at = \"2024-01-01T00:00:00Z\"\ntoken = \"oops\"\n",
+        )
+        .unwrap();
+        let msg = index_error(&path);
+        assert!(msg.contains("line 6"), "{msg}");
+    }
+
+    #[test]
+    fn duplicate_and_invalid_names_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("index.toml");
+        let entry = |n: &str| {
+            format!(
+                "[[token]]\nname = \"{n}\"\nbase-url = \"u\"\nadded-at = \"2024-01-01T00:00:00Z\"\n"
+            )
+        };
+        std::fs::write(&path, format!("version = 1\n{}{}", entry("a"), entry("a"))).unwrap();
+        assert!(index_error(&path).contains("\"a\" twice"));
+        std::fs::write(&path, format!("version = 1\n{}", entry("has space"))).unwrap();
+        assert!(index_error(&path).contains("a space"));
+    }
+
+    #[test]
+    fn newer_or_missing_version_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("index.toml");
+        std::fs::write(&path, "version = 2\n[[token]]\nshape = \"new\"\n").unwrap();
+        let msg = index_error(&path);
+        assert!(msg.contains("newer actoken"), "{msg}");
+        assert!(msg.contains("version 2"), "{msg}");
+        std::fs::write(&path, "[[token]]\nname = \"a\"\n").unwrap();
+        assert!(index_error(&path).contains("no `version`"));
+        std::fs::write(&path, "version = \"1\"\n").unwrap();
+        assert!(index_error(&path).contains("unknown version"));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn index_writable_by_others_is_refused() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = dir.path().join("cfg");
+        let path = cfg.join("index.toml");
+        write(&path, &[meta("a")]).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o666)).unwrap();
+        let msg = index_error(&path);
+        assert!(msg.contains("other users"), "{msg}");
+        assert!(msg.contains("chmod 600"), "{msg}");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        std::fs::set_permissions(&cfg, std::fs::Permissions::from_mode(0o777)).unwrap();
+        let err = read(&path).unwrap_err().to_string();
+        assert!(err.contains("chmod 700"), "{err}");
+        std::fs::set_permissions(&cfg, std::fs::Permissions::from_mode(0o700)).unwrap();
+        assert_eq!(read(&path).unwrap(), vec![meta("a")]);
+    }
+}

@@ -1,0 +1,169 @@
+//! An in-memory secret backend for tests and demo mode, with switches that make it fail the
+//! way a real keyring can.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use super::{SecretBackend, StoreError};
+use crate::token::Token;
+
+/// Secrets in a map. Clones share the same map, so a test can keep a handle to inspect or
+/// sabotage the backend a `Store` uses.
+#[derive(Clone, Default)]
+pub struct MemoryBackend {
+    state: Arc<Mutex<State>>,
+}
+
+#[derive(Default)]
+struct State {
+    secrets: BTreeMap<String, Token>,
+    fail_next_set: Option<String>,
+    fail_next_get: Option<String>,
+    fail_all_sets: bool,
+    garble_next_set: bool,
+    fail_next_set_partially: Option<String>,
+}
+
+impl MemoryBackend {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The next `set` fails with `StoreError::Backend(msg)` and changes nothing.
+    pub fn fail_next_set(&self, msg: &str) {
+        self.state().fail_next_set = Some(msg.to_owned());
+    }
+
+    /// The next `get` fails with `StoreError::Backend(msg)`.
+    pub fn fail_next_get(&self, msg: &str) {
+        self.state().fail_next_get = Some(msg.to_owned());
+    }
+
+    /// While on, every `set` fails and changes nothing.
+    pub fn fail_all_sets(&self, on: bool) {
+        self.state().fail_all_sets = on;
+    }
+
+    /// The next `set` reports success but stores a different value (a keyring that mangles
+    /// data), so read-back checks can be tested.
+    pub fn garble_next_set(&self) {
+        self.state().garble_next_set = true;
+    }
+
+    /// The next `set` stores a damaged value *and* fails with `StoreError::Backend(msg)`
+    /// (a write interrupted half-way).
+    pub fn fail_next_set_partially(&self, msg: &str) {
+        self.state().fail_next_set_partially = Some(msg.to_owned());
+    }
+
+    fn state(&self) -> MutexGuard<'_, State> {
+        // A panic in another test thread must not cascade; the map is still consistent.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl fmt::Debug for MemoryBackend {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names: Vec<String> = self.state().secrets.keys().cloned().collect();
+        f.debug_struct("MemoryBackend")
+            .field("names", &names)
+            .finish()
+    }
+}
+
+impl SecretBackend for MemoryBackend {
+    fn get(&self, name: &str) -> Result<Option<Token>, StoreError> {
+        let mut state = self.state();
+        if let Some(msg) = state.fail_next_get.take() {
+            return Err(StoreError::Backend(msg));
+        }
+        Ok(state.secrets.get(name).cloned())
+    }
+
+    fn set(&self, name: &str, token: &Token) -> Result<(), StoreError> {
+        let mut state = self.state();
+        if let Some(msg) = state.fail_next_set.take() {
+            return Err(StoreError::Backend(msg));
+        }
+        if state.fail_all_sets {
+            return Err(StoreError::Backend(
+                "memory backend set to fail every write".into(),
+            ));
+        }
+        let garbled = Token::from_raw(&format!("{}x", token.expose()));
+        if let Some(msg) = state.fail_next_set_partially.take() {
+            state.secrets.insert(name.to_owned(), garbled);
+            return Err(StoreError::Backend(msg));
+        }
+        let stored = if std::mem::take(&mut state.garble_next_set) {
+            garbled
+        } else {
+            token.clone()
+        };
+        state.secrets.insert(name.to_owned(), stored);
+        Ok(())
+    }
+
+    fn delete(&self, name: &str) -> Result<(), StoreError> {
+        self.state().secrets.remove(name);
+        Ok(())
+    }
+
+    fn names(&self) -> Result<Vec<String>, StoreError> {
+        Ok(self.state().secrets.keys().cloned().collect())
+    }
+
+    fn describe(&self) -> String {
+        "memory (nothing is saved when actoken exits)".into()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::samples::{SAMPLE_REQUEST, SAMPLE_RESPONSE};
+
+    #[test]
+    fn clones_share_secrets_and_failures_are_one_shot() {
+        let a = MemoryBackend::new();
+        let b = a.clone();
+        let t = Token::from_raw(SAMPLE_REQUEST);
+        a.set("x", &t).unwrap();
+        assert_eq!(b.get("x").unwrap(), Some(t.clone()));
+        assert_eq!(b.names().unwrap(), vec!["x".to_owned()]);
+
+        b.fail_next_set("boom");
+        let err = a.set("x", &Token::from_raw(SAMPLE_RESPONSE)).unwrap_err();
+        assert!(matches!(err, StoreError::Backend(m) if m == "boom"));
+        assert_eq!(
+            a.get("x").unwrap(),
+            Some(t.clone()),
+            "failed set changed the value"
+        );
+        a.set("y", &t).unwrap();
+
+        b.fail_next_get("nope");
+        assert!(a.get("x").is_err());
+        assert!(a.get("x").is_ok());
+
+        a.fail_all_sets(true);
+        assert!(a.set("z", &t).is_err());
+        assert!(a.set("z", &t).is_err());
+        a.fail_all_sets(false);
+        a.set("z", &t).unwrap();
+
+        a.delete("z").unwrap();
+        a.delete("z").unwrap();
+        assert_eq!(a.get("z").unwrap(), None);
+    }
+
+    #[test]
+    fn debug_shows_names_not_secrets() {
+        let a = MemoryBackend::new();
+        a.set("x", &Token::from_raw(SAMPLE_REQUEST)).unwrap();
+        let dbg = format!("{a:?}");
+        assert!(dbg.contains("\"x\""));
+        assert!(!dbg.contains(&SAMPLE_REQUEST[..20]));
+    }
+}

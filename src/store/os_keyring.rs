@@ -1,0 +1,371 @@
+//! The OS keyring as a [`SecretBackend`]: Secret Service on Linux/BSD (via D-Bus), Keychain on
+//! macOS, Credential Manager on Windows, through `keyring-core` and the `keyring` crate's
+//! choice of platform store.
+//!
+//! Each token is one keyring item with service `actoken` and user = the token name. Every call
+//! runs on its own thread with a deadline, because a D-Bus call can block forever (a hung bus,
+//! or a locked collection waiting for an unlock prompt nobody sees on a headless box).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::mpsc::{RecvTimeoutError, sync_channel};
+use std::time::Duration;
+
+use keyring_core::api::CredentialStore;
+use zeroize::Zeroizing;
+
+use super::{SecretBackend, StoreError};
+use crate::token::Token;
+
+/// The keyring service name under which actoken keeps its tokens.
+pub const SERVICE: &str = "actoken";
+
+/// The item written and deleted by the probe when the service has no items yet. Not a valid
+/// token name (leading '.'), so it never collides with a token.
+const PROBE_NAME: &str = ".actoken-probe";
+
+/// What to do when there is no usable keyring: shown with every `Unavailable` error.
+const FIX_NO_KEYRING: &str = "install and start a Secret Service such as gnome-keyring or \
+    keepassxc (on a headless box: run `dbus-run-session -- $SHELL`, then \
+    `gnome-keyring-daemon --unlock --components=secrets`, type a keyring password and press \
+    Ctrl-D), or run `actoken demo` to try actoken without a keyring";
+
+const FIX_LOCKED: &str = "unlock the keyring (log in to the desktop session, use your keyring \
+    app, or on a headless box run `gnome-keyring-daemon --replace --unlock --components=secrets` \
+    and type its password, which also creates a default collection if there is none), then retry";
+
+/// Tokens in the OS keyring.
+pub struct KeyringBackend {
+    store: Arc<CredentialStore>,
+    service: String,
+    timeout: Duration,
+}
+
+impl std::fmt::Debug for KeyringBackend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeyringBackend")
+            .field("service", &self.service)
+            .field("timeout", &self.timeout)
+            .finish()
+    }
+}
+
+impl KeyringBackend {
+    /// Opens the platform keyring under service [`SERVICE`] and probes it (a search), so that
+    /// a missing D-Bus, a missing Secret Service or a locked keyring fails now, within
+    /// `timeout`, with [`StoreError::Unavailable`] naming the cause and the fix. Later calls
+    /// are bounded by the same `timeout` ([`StoreError::Timeout`]).
+    ///
+    /// The platform store is set up once per process (by the `keyring` crate), so if it could
+    /// not be reached, later calls fail the same way until actoken is restarted.
+    pub fn open(timeout: Duration) -> Result<KeyringBackend, StoreError> {
+        Self::with_service(SERVICE, timeout)
+    }
+
+    /// Like [`KeyringBackend::open`] with another service name (tests use a unique one).
+    pub fn with_service(service: &str, timeout: Duration) -> Result<KeyringBackend, StoreError> {
+        let svc = service.to_owned();
+        let opened = run_bounded(timeout, move || {
+            if let Err(e) = keyring::Entry::store_status() {
+                return Err(unavailable_at_start(e));
+            }
+            let store =
+                keyring_core::get_default_store().ok_or_else(|| StoreError::Unavailable {
+                    cause: "no keyring is available on this platform".into(),
+                    fix: FIX_NO_KEYRING.into(),
+                })?;
+            probe(&store, &svc)?;
+            Ok(store)
+        });
+        let store = match opened {
+            Ok(store) => store,
+            Err(StoreError::Timeout) => {
+                return Err(StoreError::Unavailable {
+                    cause: format!(
+                        "the keyring did not answer within {} (D-Bus is hung, or the keyring \
+                         is locked and waiting for an unlock prompt)",
+                        seconds(timeout)
+                    ),
+                    fix: format!("{FIX_LOCKED}; or {FIX_NO_KEYRING}"),
+                });
+            }
+            Err(e) => return Err(e),
+        };
+        Ok(KeyringBackend {
+            store,
+            service: service.to_owned(),
+            timeout,
+        })
+    }
+
+    /// Runs `op` on the keyring entry for `name`, on a thread, within the timeout.
+    fn with_entry<T: Send + 'static>(
+        &self,
+        name: &str,
+        op: impl FnOnce(&keyring_core::Entry) -> Result<T, keyring_core::Error> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let store = self.store.clone();
+        let service = self.service.clone();
+        let name = name.to_owned();
+        run_bounded(self.timeout, move || {
+            let entry = keyring_core::Entry::new_in_store(&store, &service, &name)
+                .map_err(|e| map_error(e, &name))?;
+            op(&entry).map_err(|e| map_error(e, &name))
+        })
+    }
+}
+
+impl SecretBackend for KeyringBackend {
+    fn get(&self, name: &str) -> Result<Option<Token>, StoreError> {
+        self.with_entry(name, |entry| match entry.get_password() {
+            Ok(raw) => {
+                let raw = Zeroizing::new(raw);
+                Ok(Some(Token::from_raw(&raw)))
+            }
+            Err(keyring_core::Error::NoEntry) => Ok(None),
+            Err(e) => Err(e),
+        })
+    }
+
+    fn set(&self, name: &str, token: &Token) -> Result<(), StoreError> {
+        let token = token.clone();
+        self.with_entry(name, move |entry| entry.set_password(token.expose()))
+    }
+
+    fn delete(&self, name: &str) -> Result<(), StoreError> {
+        self.with_entry(name, |entry| match entry.delete_credential() {
+            Ok(()) | Err(keyring_core::Error::NoEntry) => Ok(()),
+            Err(e) => Err(e),
+        })
+    }
+
+    fn names(&self) -> Result<Vec<String>, StoreError> {
+        let store = self.store.clone();
+        let service = self.service.clone();
+        run_bounded(self.timeout, move || {
+            let spec = HashMap::from([("service", service.as_str())]);
+            let found = keyring_core::Entry::search_in_store(&store, &spec)
+                .map_err(|e| map_error(e, "(search)"))?;
+            let mut names: Vec<String> = found
+                .iter()
+                .filter_map(|entry| entry.get_specifiers())
+                .filter(|(svc, user)| *svc == service && user != PROBE_NAME)
+                .map(|(_, user)| user)
+                .collect();
+            names.sort();
+            names.dedup();
+            Ok(names)
+        })
+    }
+
+    fn describe(&self) -> String {
+        let kind = if cfg!(target_os = "macos") {
+            "macOS Keychain"
+        } else if cfg!(windows) {
+            "Windows Credential Manager"
+        } else {
+            "Secret Service (default collection)"
+        };
+        format!("{kind}, service {:?}", self.service)
+    }
+}
+
+/// Checks that the keyring answers and can be used. A search reaches the daemon and unlocks
+/// our existing items (or fails if it cannot). With no items yet, a search proves nothing
+/// about writing (a fresh Secret Service may have no unlocked default collection), so a
+/// probe item is written and deleted.
+fn probe(store: &Arc<CredentialStore>, service: &str) -> Result<(), StoreError> {
+    let spec = HashMap::from([("service", service)]);
+    let found =
+        keyring_core::Entry::search_in_store(store, &spec).map_err(|e| map_error(e, "(probe)"))?;
+    if !found.is_empty() {
+        return Ok(());
+    }
+    let entry = keyring_core::Entry::new_in_store(store, service, PROBE_NAME)
+        .map_err(|e| map_error(e, "(probe)"))?;
+    entry
+        .set_password("probe")
+        .map_err(|e| map_error(e, "(probe)"))?;
+    match entry.delete_credential() {
+        Ok(()) | Err(keyring_core::Error::NoEntry) => Ok(()),
+        Err(e) => Err(map_error(e, "(probe)")),
+    }
+}
+
+/// Runs `f` on its own thread and waits at most `timeout` for it. On timeout the thread is
+/// left to finish on its own (it cannot be cancelled) and `StoreError::Timeout` is returned.
+fn run_bounded<T: Send + 'static>(
+    timeout: Duration,
+    f: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
+) -> Result<T, StoreError> {
+    let (tx, rx) = sync_channel(1);
+    std::thread::Builder::new()
+        .name("actoken-keyring".into())
+        .spawn(move || {
+            let _ = tx.send(f());
+        })
+        .map_err(|e| StoreError::Backend(format!("cannot start a keyring thread: {e}")))?;
+    match rx.recv_timeout(timeout) {
+        Ok(result) => result,
+        Err(RecvTimeoutError::Timeout) => Err(StoreError::Timeout),
+        Err(RecvTimeoutError::Disconnected) => Err(StoreError::Backend(
+            "the keyring library crashed; retry, and report a bug if it keeps happening".into(),
+        )),
+    }
+}
+
+/// The platform store could not be set up: say which part is missing.
+fn unavailable_at_start(e: &keyring_core::Error) -> StoreError {
+    let detail = e.to_string();
+    let lower = detail.to_lowercase();
+    let cause = if lower.contains("serviceunknown")
+        || lower.contains("org.freedesktop.secrets")
+        || lower.contains("not provided by any")
+    {
+        format!("no Secret Service on the D-Bus session bus ({detail})")
+    } else if lower.contains("dbus session found")
+        || lower.contains("address")
+        || lower.contains("no such file")
+        || lower.contains("connection refused")
+    {
+        format!("cannot reach a D-Bus session bus with a Secret Service ({detail})")
+    } else {
+        format!("the keyring could not be opened ({detail})")
+    };
+    StoreError::Unavailable {
+        cause,
+        fix: FIX_NO_KEYRING.into(),
+    }
+}
+
+/// Translates a keyring error. Variants that carry secret bytes (`BadEncoding`,
+/// `BadDataFormat`) are reported without them.
+fn map_error(e: keyring_core::Error, name: &str) -> StoreError {
+    use keyring_core::Error as K;
+    match e {
+        K::NoStorageAccess(detail) => StoreError::Unavailable {
+            cause: format!(
+                "the keyring is locked, has no default collection, or refused access ({detail})"
+            ),
+            fix: FIX_LOCKED.into(),
+        },
+        K::NoDefaultStore => StoreError::Unavailable {
+            cause: "no keyring has been set up in this process".into(),
+            fix: FIX_NO_KEYRING.into(),
+        },
+        K::PlatformFailure(detail) => StoreError::Backend(format!(
+            "the keyring failed for {name:?}: {detail}; check that the keyring daemon is \
+             running, then retry"
+        )),
+        K::BadEncoding(_) | K::BadDataFormat(..) => StoreError::Backend(format!(
+            "the keyring item for {name:?} does not hold a token (not text); remove the item \
+             and add the token again"
+        )),
+        K::Ambiguous(items) => StoreError::Backend(format!(
+            "the keyring holds {} items for {name:?}; delete the extra ones (e.g. with seahorse \
+             or `secret-tool clear service {SERVICE} username NAME`) and retry",
+            items.len()
+        )),
+        K::TooLong(attr, limit) => StoreError::Backend(format!(
+            "the keyring refused {name:?}: {attr} is longer than its limit of {limit}"
+        )),
+        K::Invalid(attr, reason) => {
+            StoreError::Backend(format!("the keyring refused {name:?}: {attr} {reason}"))
+        }
+        K::NotSupportedByStore(what) => {
+            StoreError::Backend(format!("the keyring does not support this: {what}"))
+        }
+        K::BadStoreFormat(what) => StoreError::Backend(format!(
+            "the keyring's storage is damaged: {what}; repair it with the keyring's own tool"
+        )),
+        // Non-exhaustive: a future variant might carry data, so only its kind is shown.
+        _ => StoreError::Backend(format!(
+            "the keyring failed for {name:?} with an unexpected error; retry"
+        )),
+    }
+}
+
+fn seconds(d: Duration) -> String {
+    format!("{:.1} s", d.as_secs_f64())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn platform(msg: &str) -> keyring_core::Error {
+        keyring_core::Error::PlatformFailure(msg.to_owned().into())
+    }
+
+    #[test]
+    fn start_failures_name_the_missing_piece_and_the_way_out() {
+        let no_ss = unavailable_at_start(&platform(
+            "zbus error: org.freedesktop.DBus.Error.ServiceUnknown: The name \
+             org.freedesktop.secrets was not provided by any .service files",
+        ));
+        let no_bus = unavailable_at_start(&platform(
+            "zbus error: Failed to connect to address `unix:path=/run/user/1000/bus`: No such \
+             file or directory (os error 2)",
+        ));
+        let other = unavailable_at_start(&platform("something else"));
+        for (err, cause) in [
+            (no_ss, "no Secret Service on the D-Bus session bus"),
+            (no_bus, "cannot reach a D-Bus session bus"),
+            (
+                other,
+                "could not be opened (Platform failure: something else)",
+            ),
+        ] {
+            assert!(err.is_unavailable());
+            let msg = err.to_string();
+            assert!(msg.contains(cause), "{msg}");
+            assert!(msg.contains("gnome-keyring"), "{msg}");
+            assert!(msg.contains("actoken demo"), "{msg}");
+        }
+    }
+
+    #[test]
+    fn errors_carrying_secret_bytes_do_not_show_them() {
+        let secret = b"eyJhbGciOiJIUzI1NiJ9.secret-payload".to_vec();
+        for e in [
+            keyring_core::Error::BadEncoding(secret.clone()),
+            keyring_core::Error::BadDataFormat(secret.clone(), "bad".into()),
+        ] {
+            let err = map_error(e, "hpc");
+            let shown = format!("{err} {err:?}");
+            assert!(!shown.contains("secret-payload"), "{shown}");
+            assert!(shown.contains("\"hpc\""), "{shown}");
+            assert!(shown.contains("add the token again"), "{shown}");
+        }
+    }
+
+    #[test]
+    fn locked_keyring_is_unavailable_with_unlock_advice() {
+        let err = map_error(
+            keyring_core::Error::NoStorageAccess("SS Error: object locked".into()),
+            "hpc",
+        );
+        assert!(err.is_unavailable());
+        assert!(
+            err.to_string()
+                .contains("gnome-keyring-daemon --replace --unlock")
+        );
+        let err = map_error(platform("broken pipe"), "hpc");
+        assert!(!err.is_unavailable());
+        assert!(err.to_string().contains("broken pipe"));
+    }
+
+    #[test]
+    fn bounded_calls_time_out_and_survive_panics() {
+        let started = std::time::Instant::now();
+        let slow = run_bounded(Duration::from_millis(100), || {
+            std::thread::sleep(Duration::from_secs(5));
+            Ok(())
+        });
+        assert!(matches!(slow, Err(StoreError::Timeout)));
+        assert!(started.elapsed() < Duration::from_secs(2));
+        let crashed: Result<(), _> = run_bounded(Duration::from_secs(5), || panic!("inside"));
+        assert!(matches!(crashed, Err(StoreError::Backend(m)) if m.contains("crashed")));
+        assert_eq!(run_bounded(Duration::from_secs(5), || Ok(7)).unwrap(), 7);
+    }
+}

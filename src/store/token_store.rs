@@ -1,0 +1,648 @@
+//! [`Store`]: the index file and a secret backend kept in step.
+//!
+//! Every mutation takes the index lock, re-reads the index from disk (another actoken process
+//! may have changed it), changes the secret, then writes the index. Secrets are written before
+//! the index names them and deleted before the index forgets them, so a crash in between
+//! leaves at worst an orphan secret ([`Store::orphans`]) or an entry whose secret is missing,
+//! never a token that silently vanished.
+//!
+//! Methods block: keyring calls go over D-Bus (each bounded by the backend's timeout), so async
+//! code calls them through `tokio::task::spawn_blocking`.
+//!
+//! The store does not take [`TokenLock`](super::TokenLock): the renewal workflow holds that
+//! across its network call and then calls [`Store::replace_token`].
+
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use jiff::Timestamp;
+
+use super::{
+    EntryMeta, SecretBackend, SecretState, StoreError, StoredToken, fsutil, index, lock,
+    validate_name,
+};
+use crate::config::Paths;
+use crate::token::Token;
+
+/// Longest wait for another process's index update (they take milliseconds plus keyring calls).
+const INDEX_LOCK_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// Tokens: metadata from the index file, secrets from a [`SecretBackend`]. Cheap to clone;
+/// clones share one view of the index.
+#[derive(Clone)]
+pub struct Store {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    paths: Paths,
+    backend: Arc<dyn SecretBackend>,
+    /// The index as last read or written by this process, sorted by name.
+    entries: Mutex<Vec<EntryMeta>>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("paths", &self.inner.paths)
+            .field("backend", &self.inner.backend.describe())
+            .finish()
+    }
+}
+
+impl Store {
+    /// Creates the config and state directories (mode 0700) if needed and reads the index.
+    pub fn open(paths: &Paths, backend: Arc<dyn SecretBackend>) -> Result<Store, StoreError> {
+        fsutil::ensure_private_dir(&paths.config_dir)?;
+        fsutil::ensure_private_dir(&paths.state_dir)?;
+        let entries = index::read(&paths.index_file())?;
+        Ok(Store {
+            inner: Arc::new(Inner {
+                paths: paths.clone(),
+                backend,
+                entries: Mutex::new(entries),
+            }),
+        })
+    }
+
+    pub fn paths(&self) -> &Paths {
+        &self.inner.paths
+    }
+
+    /// Where the secrets are kept, for people.
+    pub fn describe_backend(&self) -> String {
+        self.inner.backend.describe()
+    }
+
+    /// The index as last read, sorted by name (no disk access; see [`Store::reload`]).
+    pub fn entries(&self) -> Vec<EntryMeta> {
+        self.cached().clone()
+    }
+
+    /// Re-reads the index from disk, to see changes made by other processes.
+    pub fn reload(&self) -> Result<(), StoreError> {
+        let fresh = index::read(&self.inner.paths.index_file())?;
+        *self.cached() = fresh;
+        Ok(())
+    }
+
+    pub fn meta(&self, name: &str) -> Result<EntryMeta, StoreError> {
+        self.cached()
+            .iter()
+            .find(|e| e.name == name)
+            .cloned()
+            .ok_or_else(|| StoreError::NotFound(name.to_owned()))
+    }
+
+    /// Every index entry with its secret. Once the backend as a whole fails (unavailable,
+    /// timed out), the remaining entries get the same error without asking again, so a hung
+    /// keyring costs one timeout, not one per token.
+    pub fn load_all(&self) -> Vec<StoredToken> {
+        let mut dead: Option<String> = None;
+        self.entries()
+            .into_iter()
+            .map(|meta| {
+                let secret = match &dead {
+                    Some(msg) => SecretState::Unreadable(msg.clone()),
+                    None => match self.inner.backend.get(&meta.name) {
+                        Ok(Some(token)) => SecretState::Present(token),
+                        Ok(None) => SecretState::Missing,
+                        Err(e) => {
+                            if e.is_unavailable() {
+                                dead = Some(e.to_string());
+                            }
+                            SecretState::Unreadable(e.to_string())
+                        }
+                    },
+                };
+                StoredToken { meta, secret }
+            })
+            .collect()
+    }
+
+    /// The entry and its secret.
+    pub fn get(&self, name: &str) -> Result<(EntryMeta, Token), StoreError> {
+        let meta = self.meta(name)?;
+        match self.inner.backend.get(name)? {
+            Some(token) => Ok((meta, token)),
+            None => Err(StoreError::SecretMissing(name.to_owned())),
+        }
+    }
+
+    /// Adds a token. Without `force`, an existing name (in the index, or a secret already in
+    /// the keyring under that name) is `Exists`; with `force` it is replaced.
+    pub fn add(&self, meta: EntryMeta, token: &Token, force: bool) -> Result<(), StoreError> {
+        validate_name(&meta.name)?;
+        let name = meta.name.clone();
+        let backend = self.inner.backend.as_ref();
+        let mut written_over: Option<Option<Token>> = None;
+        let result = self.mutate(|entries| {
+            let listed = entries.iter().any(|e| e.name == name);
+            let previous = backend.get(&name)?;
+            if !force && (listed || previous.is_some()) {
+                return Err(StoreError::Exists(name.clone()));
+            }
+            write_secret(backend, &name, token, previous.as_ref())?;
+            written_over = Some(previous);
+            entries.retain(|e| e.name != name);
+            entries.push(meta);
+            Ok(())
+        });
+        if let (Err(_), Some(previous)) = (&result, written_over) {
+            // The secret was saved but the index could not be written: undo, so a failed add
+            // leaves things as they were (the caller still has the token).
+            restore(backend, &name, previous.as_ref());
+        }
+        result
+    }
+
+    /// Replaces the secret of an existing entry and sets its `renewed_at`, then reads the
+    /// secret back and compares. On `Err` the keyring holds either the old secret (restored
+    /// if the new one did not read back intact) or the complete new one (when only the index
+    /// update failed: a renewed token is never thrown away).
+    pub fn replace_token(
+        &self,
+        name: &str,
+        token: &Token,
+        renewed_at: Timestamp,
+    ) -> Result<(), StoreError> {
+        let backend = self.inner.backend.as_ref();
+        self.mutate(|entries| {
+            let entry = entries
+                .iter_mut()
+                .find(|e| e.name == name)
+                .ok_or_else(|| StoreError::NotFound(name.to_owned()))?;
+            let old = backend.get(name)?;
+            write_secret(backend, name, token, old.as_ref())?;
+            entry.renewed_at = Some(renewed_at);
+            Ok(())
+        })
+    }
+
+    /// Removes an entry and its secret. A name known only to the keyring (an orphan) is
+    /// removed too; a name known to neither is `NotFound`.
+    pub fn remove(&self, name: &str) -> Result<(), StoreError> {
+        let backend = &self.inner.backend;
+        self.mutate(|entries| {
+            let listed = entries.iter().any(|e| e.name == name);
+            if !listed && backend.get(name)?.is_none() {
+                return Err(StoreError::NotFound(name.to_owned()));
+            }
+            backend.delete(name)?;
+            entries.retain(|e| e.name != name);
+            Ok(())
+        })
+    }
+
+    /// Names the keyring holds a secret for but the index does not list (the index was lost
+    /// or edited), sorted; they can be re-added.
+    pub fn orphans(&self) -> Result<Vec<String>, StoreError> {
+        let listed: Vec<String> = self.entries().into_iter().map(|e| e.name).collect();
+        let mut names = self.inner.backend.names()?;
+        names.retain(|n| !listed.contains(n));
+        names.sort();
+        Ok(names)
+    }
+
+    /// Read-modify-write of the index under the index lock. `change` edits the fresh entries
+    /// (and does its keyring work); they are written only if it succeeds.
+    fn mutate(
+        &self,
+        change: impl FnOnce(&mut Vec<EntryMeta>) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        let paths = &self.inner.paths;
+        let _lock = lock::lock_index(paths, INDEX_LOCK_TIMEOUT)?;
+        let path = paths.index_file();
+        let mut entries = index::read(&path)?;
+        let result = change(&mut entries);
+        let written = match &result {
+            Ok(()) => {
+                entries.sort_by(|a, b| a.name.cmp(&b.name));
+                index::write(&path, &entries)
+            }
+            Err(_) => Ok(()),
+        };
+        // Keep the view in step with the disk either way (the re-read may show other changes).
+        if written.is_ok() {
+            *self.cached() = entries;
+        }
+        result.and(written)
+    }
+
+    fn cached(&self) -> MutexGuard<'_, Vec<EntryMeta>> {
+        self.inner.entries.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// Writes `token` under `name` and reads it back. On failure the keyring is left holding
+/// `old` (put back if needed) or, if it cannot be told apart, the complete new token.
+fn write_secret(
+    backend: &dyn SecretBackend,
+    name: &str,
+    token: &Token,
+    old: Option<&Token>,
+) -> Result<(), StoreError> {
+    if let Err(e) = backend.set(name, token) {
+        // A failed write may still have happened: if the keyring now holds some third
+        // value, put the old one back. If it cannot even be read (e.g. it is hung), queueing
+        // more writes would not help: a keyring item is replaced whole, so it will hold the
+        // old or the new token.
+        if let Ok(now) = backend.get(name)
+            && now.as_ref() != Some(token)
+            && now.as_ref() != old
+        {
+            restore(backend, name, old);
+        }
+        return Err(e);
+    }
+    if let Err(e) = verify(backend, name, token) {
+        restore(backend, name, old);
+        return Err(e);
+    }
+    Ok(())
+}
+
+/// Reads `name` back and compares it with what was just written.
+fn verify(backend: &dyn SecretBackend, name: &str, expected: &Token) -> Result<(), StoreError> {
+    match backend.get(name)? {
+        Some(t) if &t == expected => Ok(()),
+        Some(_) => Err(StoreError::Backend(format!(
+            "the keyring returned a different value for {name:?} than was just saved; the \
+             previous value was put back; check the keyring daemon and retry"
+        ))),
+        None => Err(StoreError::Backend(format!(
+            "the keyring lost the value for {name:?} right after saving it; the previous value \
+             was put back; check the keyring daemon and retry"
+        ))),
+    }
+}
+
+/// Best effort: puts `old` back under `name` (or deletes the entry if there was none).
+fn restore(backend: &dyn SecretBackend, name: &str, old: Option<&Token>) {
+    let result = match old {
+        Some(token) => backend.set(name, token),
+        None => backend.delete(name),
+    };
+    if let Err(e) = result {
+        tracing::warn!(name, error = %e, "could not restore the previous keyring value");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::samples::{SAMPLE_REQUEST, SAMPLE_RESPONSE};
+
+    struct Fixture {
+        _dir: tempfile::TempDir,
+        paths: Paths,
+        backend: crate::store::MemoryBackend,
+        store: Store,
+    }
+
+    fn fixture() -> Fixture {
+        let dir = tempfile::tempdir().unwrap();
+        let paths = Paths::under(dir.path());
+        let backend = crate::store::MemoryBackend::new();
+        let store = Store::open(&paths, Arc::new(backend.clone())).unwrap();
+        Fixture {
+            _dir: dir,
+            paths,
+            backend,
+            store,
+        }
+    }
+
+    fn meta(name: &str) -> EntryMeta {
+        EntryMeta {
+            name: name.into(),
+            base_url: "https://api01.example.com:65102".into(),
+            note: None,
+            added_at: Timestamp::from_second(1_700_000_000).unwrap(),
+            renewed_at: None,
+        }
+    }
+
+    fn old() -> Token {
+        Token::from_raw(SAMPLE_REQUEST)
+    }
+
+    fn new() -> Token {
+        Token::from_raw(SAMPLE_RESPONSE)
+    }
+
+    fn at(s: i64) -> Timestamp {
+        Timestamp::from_second(s).unwrap()
+    }
+
+    #[test]
+    fn add_get_replace_remove() {
+        let f = fixture();
+        f.store.add(meta("b"), &old(), false).unwrap();
+        f.store.add(meta("a"), &new(), false).unwrap();
+        let names: Vec<_> = f.store.entries().into_iter().map(|e| e.name).collect();
+        assert_eq!(names, ["a", "b"]);
+
+        let (m, t) = f.store.get("b").unwrap();
+        assert_eq!(m, meta("b"));
+        assert_eq!(t, old());
+
+        f.store
+            .replace_token("b", &new(), at(1_700_000_500))
+            .unwrap();
+        let (m, t) = f.store.get("b").unwrap();
+        assert_eq!(t, new());
+        assert_eq!(m.renewed_at, Some(at(1_700_000_500)));
+        assert_eq!(
+            f.store.meta("b").unwrap().renewed_at,
+            Some(at(1_700_000_500))
+        );
+
+        // A second process sees it all on disk.
+        let other = Store::open(&f.paths, Arc::new(f.backend.clone())).unwrap();
+        assert_eq!(other.meta("b").unwrap().renewed_at, Some(at(1_700_000_500)));
+
+        f.store.remove("b").unwrap();
+        assert!(matches!(f.store.get("b"), Err(StoreError::NotFound(n)) if n == "b"));
+        assert_eq!(f.backend.get("b").unwrap(), None, "secret left behind");
+        assert!(matches!(f.store.remove("b"), Err(StoreError::NotFound(_))));
+        other.reload().unwrap();
+        assert_eq!(other.entries(), vec![meta("a")]);
+    }
+
+    #[test]
+    fn index_holds_no_secret() {
+        let f = fixture();
+        f.store.add(meta("a"), &old(), false).unwrap();
+        let text = std::fs::read_to_string(f.paths.index_file()).unwrap();
+        assert!(text.contains("name = \"a\""), "{text}");
+        assert!(!text.contains(&SAMPLE_REQUEST[40..80]), "{text}");
+    }
+
+    #[test]
+    fn add_existing_needs_force() {
+        let f = fixture();
+        f.store.add(meta("a"), &old(), false).unwrap();
+        let err = f.store.add(meta("a"), &new(), false).unwrap_err();
+        assert!(matches!(&err, StoreError::Exists(n) if n == "a"));
+        assert!(err.to_string().contains("force"), "{err}");
+        assert_eq!(f.store.get("a").unwrap().1, old());
+
+        let mut m = meta("a");
+        m.note = Some("replaced".into());
+        f.store.add(m.clone(), &new(), true).unwrap();
+        assert_eq!(f.store.get("a").unwrap(), (m, new()));
+        assert_eq!(f.store.entries().len(), 1);
+    }
+
+    #[test]
+    fn add_over_an_orphan_secret_needs_force() {
+        let f = fixture();
+        f.backend.set("lost", &old()).unwrap();
+        assert!(matches!(
+            f.store.add(meta("lost"), &new(), false),
+            Err(StoreError::Exists(_))
+        ));
+        assert_eq!(f.backend.get("lost").unwrap(), Some(old()));
+        f.store.add(meta("lost"), &new(), true).unwrap();
+        assert_eq!(f.backend.get("lost").unwrap(), Some(new()));
+    }
+
+    #[test]
+    fn invalid_names_are_refused_before_anything_is_stored() {
+        let f = fixture();
+        for bad in ["", "a b", "-x", "a//b"] {
+            let err = f.store.add(meta(bad), &old(), false).unwrap_err();
+            assert!(
+                matches!(err, StoreError::InvalidName { .. }),
+                "{bad:?}: {err}"
+            );
+        }
+        assert!(f.backend.names().unwrap().is_empty());
+        assert!(!f.paths.index_file().exists());
+    }
+
+    #[test]
+    fn failing_set_leaves_the_old_secret_byte_for_byte() {
+        let f = fixture();
+        f.store.add(meta("a"), &old(), false).unwrap();
+        let before = std::fs::read(f.paths.index_file()).unwrap();
+        f.backend.fail_next_set("disk on fire");
+        let err = f
+            .store
+            .replace_token("a", &new(), at(1_700_000_500))
+            .unwrap_err();
+        assert!(matches!(&err, StoreError::Backend(m) if m == "disk on fire"));
+        let (m, t) = f.store.get("a").unwrap();
+        assert_eq!(t.expose().as_bytes(), SAMPLE_REQUEST.as_bytes());
+        assert_eq!(m.renewed_at, None);
+        assert_eq!(std::fs::read(f.paths.index_file()).unwrap(), before);
+    }
+
+    #[test]
+    fn garbled_write_is_detected_and_the_old_secret_put_back() {
+        let f = fixture();
+        f.store.add(meta("a"), &old(), false).unwrap();
+        f.backend.garble_next_set();
+        let err = f
+            .store
+            .replace_token("a", &new(), at(1_700_000_500))
+            .unwrap_err();
+        assert!(err.to_string().contains("different value"), "{err}");
+        assert_eq!(f.store.get("a").unwrap().1, old());
+        assert_eq!(f.store.meta("a").unwrap().renewed_at, None);
+
+        // A garbled first add leaves nothing behind.
+        f.backend.garble_next_set();
+        assert!(f.store.add(meta("b"), &old(), false).is_err());
+        assert_eq!(f.backend.get("b").unwrap(), None);
+        assert!(matches!(f.store.meta("b"), Err(StoreError::NotFound(_))));
+    }
+
+    #[test]
+    fn half_done_failed_write_is_undone() {
+        let f = fixture();
+        f.store.add(meta("a"), &old(), false).unwrap();
+        f.backend.fail_next_set_partially("interrupted");
+        let err = f.store.replace_token("a", &new(), at(1)).unwrap_err();
+        assert!(matches!(&err, StoreError::Backend(m) if m == "interrupted"));
+        assert_eq!(f.backend.get("a").unwrap(), Some(old()));
+        // Same for a first add: nothing is left behind.
+        f.backend.fail_next_set_partially("interrupted");
+        assert!(f.store.add(meta("b"), &new(), false).is_err());
+        assert_eq!(f.backend.get("b").unwrap(), None);
+    }
+
+    #[test]
+    fn failing_add_stores_nothing() {
+        let f = fixture();
+        f.backend.fail_all_sets(true);
+        assert!(f.store.add(meta("a"), &old(), false).is_err());
+        assert!(f.store.entries().is_empty());
+        assert!(f.backend.names().unwrap().is_empty());
+    }
+
+    #[test]
+    fn failed_index_write_rolls_back_a_new_secret_but_keeps_a_renewed_one() {
+        let f = fixture();
+        f.store.add(meta("a"), &old(), false).unwrap();
+        // A directory where the index's temp file goes makes the index write fail (this works
+        // even as root, unlike permissions).
+        let blocker = f
+            .paths
+            .config_dir
+            .join(format!(".index.toml.{}.tmp", std::process::id()));
+        std::fs::create_dir(&blocker).unwrap();
+
+        let err = f.store.add(meta("b"), &new(), false).unwrap_err();
+        assert!(matches!(err, StoreError::Io { .. }), "{err}");
+        assert_eq!(
+            f.backend.get("b").unwrap(),
+            None,
+            "new secret not rolled back"
+        );
+        assert!(matches!(f.store.meta("b"), Err(StoreError::NotFound(_))));
+
+        let err = f.store.replace_token("a", &new(), at(1)).unwrap_err();
+        assert!(matches!(err, StoreError::Io { .. }), "{err}");
+        assert_eq!(
+            f.backend.get("a").unwrap(),
+            Some(new()),
+            "renewed token thrown away"
+        );
+
+        std::fs::remove_dir(&blocker).unwrap();
+        assert_eq!(f.store.meta("a").unwrap().renewed_at, None);
+    }
+
+    #[test]
+    fn replace_unknown_is_not_found_and_stores_nothing() {
+        let f = fixture();
+        assert!(matches!(
+            f.store.replace_token("ghost", &new(), at(1)),
+            Err(StoreError::NotFound(n)) if n == "ghost"
+        ));
+        assert_eq!(f.backend.get("ghost").unwrap(), None);
+    }
+
+    #[test]
+    fn missing_secret_shows_as_missing_and_get_says_so() {
+        let f = fixture();
+        f.store.add(meta("a"), &old(), false).unwrap();
+        f.store.add(meta("b"), &new(), false).unwrap();
+        f.backend.delete("a").unwrap();
+        let all = f.store.load_all();
+        assert_eq!(all.len(), 2);
+        assert!(matches!(all[0].secret, SecretState::Missing));
+        assert!(matches!(&all[1].secret, SecretState::Present(t) if *t == new()));
+        let err = f.store.get("a").unwrap_err();
+        assert!(matches!(err, StoreError::SecretMissing(_)));
+        // Removing such an entry still works.
+        f.store.remove("a").unwrap();
+        assert_eq!(f.store.entries(), vec![meta("b")]);
+    }
+
+    #[test]
+    fn unreadable_secret_is_reported_per_entry() {
+        let f = fixture();
+        f.store.add(meta("a"), &old(), false).unwrap();
+        f.store.add(meta("b"), &new(), false).unwrap();
+        f.backend.fail_next_get("item damaged");
+        let all = f.store.load_all();
+        assert!(matches!(&all[0].secret, SecretState::Unreadable(m) if m.contains("item damaged")));
+        assert!(matches!(all[1].secret, SecretState::Present(_)));
+    }
+
+    #[test]
+    fn orphans_are_listed_and_removable() {
+        let f = fixture();
+        f.store.add(meta("a"), &old(), false).unwrap();
+        f.backend.set("z-lost", &new()).unwrap();
+        f.backend.set("m-lost", &new()).unwrap();
+        assert_eq!(f.store.orphans().unwrap(), ["m-lost", "z-lost"]);
+        f.store.remove("m-lost").unwrap();
+        assert_eq!(f.store.orphans().unwrap(), ["z-lost"]);
+        assert_eq!(f.store.entries(), vec![meta("a")]);
+    }
+
+    #[test]
+    fn mutations_reread_the_index_written_by_another_process() {
+        let f = fixture();
+        let other = Store::open(&f.paths, Arc::new(f.backend.clone())).unwrap();
+        f.store.add(meta("a"), &old(), false).unwrap();
+        other.add(meta("b"), &new(), false).unwrap();
+        // `other` never saw "a" before its add, yet did not drop it.
+        let names: Vec<_> = other.entries().into_iter().map(|e| e.name).collect();
+        assert_eq!(names, ["a", "b"]);
+        f.store.reload().unwrap();
+        assert_eq!(f.store.entries().len(), 2);
+    }
+
+    #[test]
+    fn concurrent_writers_lose_no_entries() {
+        let f = fixture();
+        let workers: Vec<_> = (0..3)
+            .map(|w| {
+                // Separate stores, as separate processes would have.
+                let store = Store::open(&f.paths, Arc::new(f.backend.clone())).unwrap();
+                std::thread::spawn(move || {
+                    for i in 0..8 {
+                        store
+                            .add(meta(&format!("w{w}-{i}")), &old(), false)
+                            .unwrap();
+                    }
+                })
+            })
+            .collect();
+        for w in workers {
+            w.join().unwrap();
+        }
+        f.store.reload().unwrap();
+        assert_eq!(f.store.entries().len(), 24);
+        assert!(f.store.orphans().unwrap().is_empty());
+    }
+
+    #[test]
+    fn corrupt_index_stops_open_and_mutations_without_resetting() {
+        let f = fixture();
+        f.store.add(meta("a"), &old(), false).unwrap();
+        std::fs::write(f.paths.index_file(), "version = 1\n[[token]\n").unwrap();
+        let err = Store::open(&f.paths, Arc::new(f.backend.clone())).unwrap_err();
+        let msg = err.to_string();
+        assert!(
+            msg.contains(&f.paths.index_file().display().to_string()),
+            "{msg}"
+        );
+        assert!(msg.contains("line 2"), "{msg}");
+        assert!(f.store.add(meta("b"), &new(), false).is_err());
+        assert!(f.store.reload().is_err());
+        assert_eq!(
+            std::fs::read_to_string(f.paths.index_file()).unwrap(),
+            "version = 1\n[[token]\n"
+        );
+        assert_eq!(f.backend.get("b").unwrap(), None);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn open_creates_private_dirs() {
+        use std::os::unix::fs::PermissionsExt;
+        let f = fixture();
+        let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&f.paths.config_dir), 0o700);
+        assert_eq!(mode(&f.paths.state_dir), 0o700);
+        assert_eq!(f.store.paths(), &f.paths);
+    }
+
+    #[test]
+    fn store_is_send_sync_clone_and_debug_has_no_secret() {
+        fn check<T: Send + Sync + Clone>() {}
+        check::<Store>();
+        let f = fixture();
+        f.store.add(meta("a"), &old(), false).unwrap();
+        let dbg = format!("{:?}", f.store);
+        assert!(!dbg.contains(&SAMPLE_REQUEST[..30]), "{dbg}");
+        let dbg = format!("{:?}", f.store.load_all());
+        assert!(!dbg.contains(&SAMPLE_REQUEST[..30]), "{dbg}");
+    }
+}
