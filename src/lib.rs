@@ -4,8 +4,12 @@
 //! on the core (`token`, `store`, `api`, `renew`), whose results the front ends render.
 
 pub mod api;
+pub mod cli;
 pub mod config;
+pub mod demo;
 pub mod mock;
+pub mod renew;
+pub mod rescue;
 pub mod samples;
 pub mod store;
 pub mod timefmt;

@@ -5,11 +5,11 @@ use std::path::PathBuf;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("no token named {0:?}; list the stored tokens to see their names")]
+    #[error("no token named {0:?}; `actoken list` shows the stored names")]
     NotFound(String),
 
     #[error(
-        "a token named {0:?} already exists; choose another name, or replace it explicitly (force)"
+        "a token named {0:?} already exists; choose another name, or replace it with `actoken add {0} --force`"
     )]
     Exists(String),
 
@@ -18,7 +18,8 @@ pub enum StoreError {
 
     #[error(
         "token {0:?} is listed in the index but the keyring holds no secret for it (deleted \
-         outside actoken?); add the token again with force, or remove the entry"
+         outside actoken?); add it again with `actoken add {0} --force`, or remove the entry with \
+         `actoken rm {0}`"
     )]
     SecretMissing(String),
 

@@ -1,0 +1,67 @@
+//! What every command needs, built lazily: a command that never touches the keyring (e.g.
+//! `completions`, `mock-server`) never opens it.
+
+use std::sync::Arc;
+
+use anyhow::Context as _;
+
+use crate::api::{AcClient, ClientOptions};
+use crate::config::{Config, Paths};
+use crate::renew::Renewer;
+use crate::store::{KeyringBackend, Store};
+
+use super::args::GlobalArgs;
+
+/// Keyring service name; overridable so tests (and a second profile) get their own namespace.
+pub const SERVICE_ENV: &str = "ACTOKEN_KEYRING_SERVICE";
+pub const DEFAULT_SERVICE: &str = "actoken";
+
+pub struct Context {
+    pub config: Config,
+    pub paths: Paths,
+    pub service: String,
+}
+
+impl Context {
+    pub fn load(global: &GlobalArgs) -> anyhow::Result<Context> {
+        let paths = Paths::from_env()?;
+        let config_file = global.config.clone().unwrap_or_else(|| paths.config_file());
+        let mut config = Config::load(&config_file)?;
+        if let Some(ca) = &global.ca_file {
+            config.ca_file = Some(ca.clone());
+        }
+        let service = std::env::var(SERVICE_ENV)
+            .ok()
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| DEFAULT_SERVICE.to_owned());
+        Ok(Context {
+            config,
+            paths,
+            service,
+        })
+    }
+
+    pub fn store(&self) -> anyhow::Result<Store> {
+        let timeout = self.config.keyring_timeout.unsigned_abs();
+        let backend = KeyringBackend::with_service(&self.service, timeout)?;
+        Ok(Store::open(&self.paths, Arc::new(backend))?)
+    }
+
+    pub fn client(&self) -> anyhow::Result<AcClient> {
+        AcClient::new(&ClientOptions::from_config(&self.config))
+            .context("cannot set up the HTTP client")
+    }
+
+    pub fn renewer(&self) -> anyhow::Result<Renewer> {
+        Ok(Renewer::new(self.store()?, self.client()?, &self.config))
+    }
+}
+
+/// A current-thread runtime for the commands that talk to the network.
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("cannot start the async runtime")
+}

@@ -1,0 +1,53 @@
+//! Reading a secret: from stdin when it is piped, else from a prompt that does not echo.
+//! Never from argv.
+
+use std::io::{IsTerminal, Read};
+
+use zeroize::Zeroizing;
+
+use crate::token::MAX_TOKEN_LEN;
+
+use super::exit::UsageError;
+
+/// Reads one secret. Piped input is bounded (a runaway `cat` fails fast instead of filling
+/// memory) and must be UTF-8.
+pub fn read_secret(prompt: &str) -> anyhow::Result<Zeroizing<String>> {
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        let typed = rpassword::prompt_password(format!("{prompt} (input hidden): "))?;
+        return Ok(Zeroizing::new(typed));
+    }
+    read_bounded(stdin.lock(), MAX_TOKEN_LEN + 1024)
+}
+
+pub fn read_bounded(input: impl Read, limit: usize) -> anyhow::Result<Zeroizing<String>> {
+    let mut bytes = Zeroizing::new(Vec::new());
+    input.take(limit as u64 + 1).read_to_end(&mut bytes)?;
+    if bytes.len() > limit {
+        return Err(UsageError(format!(
+            "input on stdin is larger than {limit} bytes; a token is a few hundred bytes: pipe only the token"
+        ))
+        .into());
+    }
+    match std::str::from_utf8(&bytes) {
+        Ok(text) => Ok(Zeroizing::new(text.to_owned())),
+        Err(_) => {
+            Err(UsageError("input on stdin is not UTF-8 text; pipe only the token".into()).into())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bounded_read_refuses_oversized_and_binary_input() {
+        assert_eq!(read_bounded(&b"abc\n"[..], 10).unwrap().as_str(), "abc\n");
+        let big = [b'a'; 11];
+        let err = read_bounded(&big[..], 10).unwrap_err().to_string();
+        assert!(err.contains("larger than 10 bytes"), "{err}");
+        let err = read_bounded(&[0xff, 0xfe][..], 10).unwrap_err().to_string();
+        assert!(err.contains("not UTF-8"), "{err}");
+    }
+}

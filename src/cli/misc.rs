@@ -1,0 +1,74 @@
+//! Small commands: `rm`, `paths`, `completions`, `mock-server`.
+
+use clap::CommandFactory;
+use jiff::{SignedDuration, Timestamp};
+
+use crate::mock::{MintSpec, MockOptions, MockServer, mint};
+
+use super::args::{Cli, CompletionsArgs, MockServerArgs, RmArgs};
+use super::context::{Context, runtime};
+use super::exit::UsageError;
+
+pub fn rm(ctx: &Context, args: RmArgs) -> anyhow::Result<()> {
+    ctx.store()?.remove(&args.name)?;
+    eprintln!("Removed {}", args.name);
+    Ok(())
+}
+
+pub fn paths(ctx: &Context) -> anyhow::Result<()> {
+    println!("config file:  {}", ctx.paths.config_file().display());
+    println!("index file:   {}", ctx.paths.index_file().display());
+    println!("state dir:    {}", ctx.paths.state_dir.display());
+    println!(
+        "keyring:      service \"{}\" (tokens live only there)",
+        ctx.service
+    );
+    Ok(())
+}
+
+pub fn completions(args: CompletionsArgs) -> anyhow::Result<()> {
+    clap_complete::generate(
+        args.shell,
+        &mut Cli::command(),
+        "actoken",
+        &mut std::io::stdout(),
+    );
+    Ok(())
+}
+
+pub fn mock_server(args: MockServerArgs) -> anyhow::Result<()> {
+    if !args.addr.ip().is_loopback() {
+        return Err(UsageError(format!(
+            "the mock server only listens on loopback (e.g. 127.0.0.1:8080), not {}",
+            args.addr
+        ))
+        .into());
+    }
+    runtime().block_on(async {
+        let options = MockOptions {
+            token_lifetime: args.token_lifetime,
+            ..MockOptions::default()
+        };
+        let server = MockServer::start(args.addr, options).await?;
+        let sample = mint(&MintSpec {
+            user: "alice".into(),
+            compute_user: "alice".into(),
+            cluster_id: "11112".into(),
+            account_status: "Normal".into(),
+            expire_at: Timestamp::now() + SignedDuration::from_hours(2),
+        });
+        // This token is signed with the mock's own key: it is worthless anywhere else.
+        println!("Mock AC server listening on {}", server.base_url());
+        println!(
+            "A sample token it will renew (fake, valid 2h):\n{}",
+            sample.expose()
+        );
+        println!(
+            "Store it with `actoken add demo --base-url {}` (paste it at the hidden prompt).",
+            server.base_url()
+        );
+        println!("Press Ctrl-C to stop.");
+        tokio::signal::ctrl_c().await?;
+        anyhow::Ok(())
+    })
+}

@@ -1,0 +1,83 @@
+//! The scriptable front end: parse, build the context, dispatch, map errors to exit codes.
+
+mod add;
+mod args;
+mod context;
+pub mod exit;
+mod input;
+mod inspect;
+mod misc;
+mod renew;
+mod token;
+mod view;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+pub use args::Cli;
+use args::Command;
+use context::Context;
+
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // clap prints help/version to stdout with success, usage errors to stderr with 2.
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() {
+                exit::USAGE
+            } else {
+                exit::OK
+            });
+        }
+    };
+    init_logging(cli.global.verbose);
+    match run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::from(exit::code_for(&err))
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<u8> {
+    let Some(command) = cli.command else {
+        anyhow::bail!("the dashboard is not built yet: use a command (see `actoken --help`)");
+    };
+    // Commands that need no config, paths or keyring come first.
+    match command {
+        Command::Completions(args) => return misc::completions(args).map(|()| exit::OK),
+        Command::MockServer(args) => return misc::mock_server(args).map(|()| exit::OK),
+        _ => {}
+    }
+    let ctx = Context::load(&cli.global)?;
+    match command {
+        Command::Add(args) => add::run(&ctx, args)?,
+        Command::List(args) => inspect::list(&ctx, args)?,
+        Command::Show(args) => inspect::show(&ctx, args)?,
+        Command::Token(args) => token::run(&ctx, args)?,
+        Command::Renew(args) => return renew::run(&ctx, args),
+        Command::Rm(args) => misc::rm(&ctx, args)?,
+        Command::Paths => misc::paths(&ctx)?,
+        Command::Completions(_) | Command::MockServer(_) => unreachable!("handled above"),
+    }
+    Ok(exit::OK)
+}
+
+fn init_logging(verbose: u8) {
+    let level = match verbose {
+        0 => "warn",
+        1 => "info",
+        2 => "debug",
+        _ => "trace",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("ACTOKEN_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("actoken={level}")));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .init();
+}

@@ -1,0 +1,86 @@
+//! `actoken renew NAME… | --all [--within D]`: concurrent renewals with one line per token.
+
+use jiff::{Timestamp, tz::TimeZone};
+
+use crate::renew::{Renewed, When};
+use crate::timefmt;
+use crate::token::Phase;
+
+use super::args::RenewArgs;
+use super::context::{Context, runtime};
+use super::exit;
+
+/// Returns the exit code: several tokens may fail in different ways.
+pub fn run(ctx: &Context, args: RenewArgs) -> anyhow::Result<u8> {
+    let renewer = ctx.renewer()?;
+    let now = Timestamp::now();
+    let grace = ctx.config.renew_grace;
+    let when = args.within.map_or(When::Always, When::ExpiringWithin);
+
+    let mut codes = Vec::new();
+    let names = if args.all {
+        let mut names = Vec::new();
+        for stored in renewer.store().load_all() {
+            let phase = match &stored.secret {
+                crate::store::SecretState::Present(t) => {
+                    t.decode().map_or(Phase::Invalid, |d| d.phase(now, grace))
+                }
+                _ => Phase::Invalid,
+            };
+            match phase {
+                p if p.can_renew() => names.push(stored.meta.name),
+                Phase::Dead => {
+                    eprintln!(
+                        "{}: past its renew cutoff, skipped: get a new token (`actoken login`)",
+                        stored.meta.name
+                    );
+                    codes.push(exit::NEEDS_NEW_TOKEN);
+                }
+                _ => {
+                    eprintln!(
+                        "{}: no usable token stored, skipped (see `actoken show {}`)",
+                        stored.meta.name, stored.meta.name
+                    );
+                    codes.push(exit::FAILURE);
+                }
+            }
+        }
+        names
+    } else {
+        args.names
+    };
+
+    let mut results = runtime().block_on(renewer.renew_many(names, when, now));
+    results.sort_by(|a, b| a.0.cmp(&b.0));
+    let tz = TimeZone::system();
+    for (_, result) in results {
+        match result {
+            Ok(r) => println!("{}", describe(&r, now, &tz)),
+            Err(e) => {
+                eprintln!("error: {e}");
+                codes.push(exit::code_for(&anyhow::Error::from(e)));
+            }
+        }
+    }
+    Ok(exit::worst(codes))
+}
+
+fn describe(r: &Renewed, now: Timestamp, tz: &TimeZone) -> String {
+    let at = |t: Timestamp| {
+        format!(
+            "{} ({})",
+            timefmt::absolute(t, tz),
+            timefmt::relative(now.duration_until(t))
+        )
+    };
+    match (r.called_server, r.old_expiry) {
+        (true, Some(old)) => format!(
+            "{}: renewed, expiry {} -> {}",
+            r.name,
+            at(old),
+            at(r.new_expiry)
+        ),
+        (true, None) => format!("{}: renewed, expires {}", r.name, at(r.new_expiry)),
+        (false, _) => format!("{}: not due, expires {}", r.name, at(r.new_expiry)),
+    }
+}

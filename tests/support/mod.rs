@@ -1,0 +1,137 @@
+//! Shared by the integration tests: an isolated actoken environment (own XDG dirs, own keyring
+//! service name) and a mock AC server on loopback.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use actoken::mock::{MintSpec, MockOptions, MockServer, mint};
+use actoken::store::KeyringBackend;
+use actoken::token::Token;
+use assert_cmd::Command;
+use jiff::{SignedDuration, Timestamp};
+
+/// True when a Secret Service answers. When it does not, keyring tests skip with a message,
+/// unless ACTOKEN_REQUIRE_KEYRING=1 (as in CI), where that is a failure.
+pub fn keyring_available(test: &str) -> bool {
+    // Probed once per test binary: parallel probes would only race each other.
+    static AVAILABLE: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    let ok = *AVAILABLE.get_or_init(|| {
+        KeyringBackend::with_service("actoken-probe", Duration::from_secs(5)).is_ok()
+    });
+    if !ok {
+        if std::env::var("ACTOKEN_REQUIRE_KEYRING").as_deref() == Ok("1") {
+            panic!("{test}: no Secret Service reachable, but ACTOKEN_REQUIRE_KEYRING=1");
+        }
+        eprintln!(
+            "SKIPPED {test}: no Secret Service (run inside `bash .ci/run`, or a D-Bus session with gnome-keyring)"
+        );
+    }
+    ok
+}
+
+static COUNTER: AtomicUsize = AtomicUsize::new(0);
+
+/// One user's world: private config/state dirs and a keyring namespace, removed on drop.
+pub struct Env {
+    pub dir: tempfile::TempDir,
+    pub service: String,
+}
+
+impl Env {
+    pub fn new() -> Env {
+        let n = COUNTER.fetch_add(1, Ordering::SeqCst);
+        Env {
+            dir: tempfile::tempdir().unwrap(),
+            service: format!("actoken-test-{}-{n}", std::process::id()),
+        }
+    }
+
+    pub fn cmd(&self) -> Command {
+        let mut cmd = Command::cargo_bin("actoken").unwrap();
+        cmd.env("XDG_CONFIG_HOME", self.dir.path().join("config"))
+            .env("XDG_STATE_HOME", self.dir.path().join("state"))
+            .env("ACTOKEN_KEYRING_SERVICE", &self.service)
+            .env_remove("ACTOKEN_LOG")
+            .timeout(Duration::from_secs(60));
+        cmd
+    }
+
+    pub fn index_file(&self) -> PathBuf {
+        self.dir.path().join("config/actoken/index.toml")
+    }
+
+    /// `actoken add NAME --base-url URL` with the token on stdin; panics unless it succeeds.
+    pub fn add(&self, name: &str, base_url: &str, token: &Token) {
+        self.cmd()
+            .args(["add", name, "--base-url", base_url])
+            .write_stdin(token.expose())
+            .assert()
+            .success();
+    }
+
+    /// The secret exactly as the keyring holds it (bypassing every check of the CLI).
+    pub fn stored_raw(&self, name: &str) -> String {
+        use actoken::store::SecretBackend;
+        let backend = KeyringBackend::with_service(&self.service, Duration::from_secs(2)).unwrap();
+        backend
+            .get(name)
+            .unwrap()
+            .expect("a stored secret")
+            .expose()
+            .to_owned()
+    }
+
+    /// The stored token, via `actoken token NAME` (exercising the script path).
+    pub fn stored(&self, name: &str) -> String {
+        let out = self.cmd().args(["token", name]).output().unwrap();
+        String::from_utf8(out.stdout).unwrap().trim().to_owned()
+    }
+}
+
+impl Drop for Env {
+    fn drop(&mut self) {
+        // Leave no test secrets in the real keyring.
+        use actoken::store::SecretBackend;
+        if let Ok(backend) = KeyringBackend::with_service(&self.service, Duration::from_secs(2)) {
+            for name in backend.names().unwrap_or_default() {
+                let _ = backend.delete(&name);
+            }
+        }
+    }
+}
+
+/// A running mock AC server and the runtime that drives it.
+pub struct Mock {
+    pub server: MockServer,
+    _rt: tokio::runtime::Runtime,
+}
+
+impl Mock {
+    pub fn start() -> Mock {
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        let server = rt
+            .block_on(MockServer::start(
+                "127.0.0.1:0".parse().unwrap(),
+                MockOptions::default(),
+            ))
+            .unwrap();
+        Mock { server, _rt: rt }
+    }
+
+    pub fn url(&self) -> String {
+        self.server.base_url()
+    }
+}
+
+/// A mock-signed token for `user` that expires `in_` from now (negative: already expired).
+pub fn token(user: &str, in_: SignedDuration) -> Token {
+    mint(&MintSpec {
+        user: user.into(),
+        compute_user: format!("{user}_c"),
+        cluster_id: "11112".into(),
+        account_status: "Normal".into(),
+        expire_at: Timestamp::now() + in_,
+    })
+}
