@@ -299,3 +299,343 @@ impl Renewer {
             .expect("store task panicked")?)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! The workflow against a real loopback mock and an in-memory keyring that can be told to
+    //! fail: every test checks what the store holds afterwards, not just the returned value.
+
+    use super::*;
+    use crate::api::ClientOptions;
+    use crate::config::Paths;
+    use crate::mock::{Fault, MintSpec, MockOptions, MockServer, mint};
+    use crate::store::{EntryMeta, MemoryBackend, SecretBackend};
+
+    struct World {
+        _dir: tempfile::TempDir,
+        paths: Paths,
+        backend: MemoryBackend,
+        mock: MockServer,
+        renewer: Renewer,
+    }
+
+    async fn world(concurrency: usize) -> World {
+        let dir = tempfile::tempdir().unwrap();
+        let paths = Paths::under(dir.path());
+        let backend = MemoryBackend::new();
+        let store = Store::open(&paths, Arc::new(backend.clone())).unwrap();
+        let mock = MockServer::start("127.0.0.1:0".parse().unwrap(), MockOptions::default())
+            .await
+            .unwrap();
+        let client = AcClient::new(&ClientOptions::default()).unwrap();
+        let config = Config {
+            concurrency,
+            ..Config::default()
+        };
+        World {
+            _dir: dir,
+            paths,
+            backend,
+            renewer: Renewer::new(store, client, &config),
+            mock,
+        }
+    }
+
+    impl World {
+        /// Stores a mock-signed token expiring `expires_in` from now; returns it.
+        fn add(&self, name: &str, expires_in: SignedDuration) -> Token {
+            let token = mint(&MintSpec::new(
+                "alice",
+                "11112",
+                Timestamp::now() + expires_in,
+            ));
+            let meta = EntryMeta {
+                name: name.to_owned(),
+                base_url: self.mock.base_url(),
+                note: None,
+                added_at: Timestamp::now(),
+                renewed_at: None,
+            };
+            self.renewer.store().add(meta, &token, false).unwrap();
+            token
+        }
+
+        fn held(&self, name: &str) -> Option<Token> {
+            self.backend.get(name).unwrap()
+        }
+
+        fn rescue_files(&self) -> Vec<PathBuf> {
+            match std::fs::read_dir(self.paths.rescue_dir()) {
+                Ok(dir) => dir.map(|e| e.unwrap().path()).collect(),
+                Err(_) => Vec::new(),
+            }
+        }
+    }
+
+    fn hours(h: i64) -> SignedDuration {
+        SignedDuration::from_hours(h)
+    }
+
+    #[tokio::test]
+    async fn renewal_saves_a_later_token_and_records_renewed_at() {
+        let w = world(2).await;
+        let old = w.add("east", hours(1));
+        let now = Timestamp::now();
+        let r = w.renewer.renew("east", When::Always, now).await.unwrap();
+        assert!(r.called_server);
+        assert_ne!(r.token, old);
+        assert!(r.new_expiry > r.old_expiry.unwrap());
+        assert_eq!(w.held("east"), Some(r.token.clone()));
+        assert_eq!(
+            w.renewer.store().meta("east").unwrap().renewed_at,
+            Some(now)
+        );
+        assert_eq!(w.mock.renew_count(), 1);
+        assert!(w.rescue_files().is_empty());
+    }
+
+    #[tokio::test]
+    async fn save_failing_once_is_retried_and_leaves_no_rescue_file() {
+        let w = world(2).await;
+        let old = w.add("east", hours(1));
+        w.backend.fail_next_set("keyring hiccup");
+        let r = w
+            .renewer
+            .renew("east", When::Always, Timestamp::now())
+            .await
+            .unwrap();
+        assert_ne!(r.token, old);
+        assert_eq!(w.held("east"), Some(r.token), "retry did not save it");
+        assert!(w.rescue_files().is_empty(), "{:?}", w.rescue_files());
+        assert_eq!(w.mock.renew_count(), 1, "a save retry must not renew again");
+    }
+
+    #[tokio::test]
+    async fn save_always_failing_hands_back_the_token_and_a_private_rescue_file() {
+        let w = world(2).await;
+        let old = w.add("east", hours(1));
+        w.backend.fail_all_sets(true);
+        let err = w
+            .renewer
+            .renew("east", When::Always, Timestamp::now())
+            .await
+            .unwrap_err();
+        let RenewError::SaveFailed {
+            name,
+            token,
+            rescue_file,
+            ..
+        } = &err
+        else {
+            panic!("expected SaveFailed, got {err:?}");
+        };
+        assert_eq!(name, "east");
+        assert_ne!(*token, old);
+        token
+            .decode()
+            .expect("the handed-back token is the real one");
+        let file = rescue_file.as_ref().expect("a rescue file");
+        assert_eq!(w.rescue_files(), vec![file.clone()]);
+        assert_eq!(
+            std::fs::read_to_string(file).unwrap().trim(),
+            token.expose()
+        );
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(file).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        // The store still holds a complete token: the old one (the failed writes changed nothing).
+        assert_eq!(w.held("east"), Some(old));
+        // The message says where the token is and how to restore it, but never the token.
+        let msg = err.to_string();
+        assert!(msg.contains(&file.display().to_string()), "{msg}");
+        assert!(msg.contains("actoken add"), "{msg}");
+        assert!(!msg.contains(token.expose()), "{msg}");
+        assert!(!format!("{err:?}").contains(token.expose()));
+        assert!(!err.needs_new_token());
+    }
+
+    #[tokio::test]
+    async fn half_done_or_garbled_writes_are_undone_and_retried() {
+        let w = world(2).await;
+        w.add("east", hours(1));
+        // A write that stores a damaged value and fails: the store puts the old one back, the
+        // retry saves the new one.
+        w.backend.fail_next_set_partially("interrupted");
+        let r = w
+            .renewer
+            .renew("east", When::Always, Timestamp::now())
+            .await
+            .unwrap();
+        assert_eq!(w.held("east"), Some(r.token));
+        // A write that claims success but stores something else is caught by the read-back.
+        w.backend.garble_next_set();
+        let r = w
+            .renewer
+            .renew("east", When::Always, Timestamp::now())
+            .await
+            .unwrap();
+        assert_eq!(w.held("east"), Some(r.token));
+        assert!(w.rescue_files().is_empty());
+        assert_eq!(w.mock.renew_count(), 2);
+    }
+
+    #[tokio::test]
+    async fn same_expiry_reply_is_refused_and_the_store_is_unchanged() {
+        let w = world(2).await;
+        let old = w.add("east", hours(1));
+        let index_before = std::fs::read(w.paths.index_file()).unwrap();
+        w.mock.faults().set(Fault::SameExpiry);
+        let err = w
+            .renewer
+            .renew("east", When::Always, Timestamp::now())
+            .await
+            .unwrap_err();
+        assert!(matches!(err, RenewError::NotLater { .. }), "{err:?}");
+        assert!(err.to_string().contains("kept"), "{err}");
+        assert_eq!(w.held("east"), Some(old));
+        assert_eq!(std::fs::read(w.paths.index_file()).unwrap(), index_before);
+    }
+
+    #[tokio::test]
+    async fn dead_token_never_reaches_the_server() {
+        let w = world(2).await;
+        let dead = w.add("east", hours(-25));
+        for when in [When::Always, When::ExpiringWithin(hours(2))] {
+            let err = w
+                .renewer
+                .renew("east", when, Timestamp::now())
+                .await
+                .unwrap_err();
+            assert!(matches!(err, RenewError::Dead { .. }), "{err:?}");
+            assert!(err.needs_new_token());
+        }
+        assert_eq!(w.mock.renew_count(), 0);
+        assert_eq!(w.held("east"), Some(dead));
+    }
+
+    #[tokio::test]
+    async fn expiring_within_skips_a_fresh_token_without_a_call() {
+        let w = world(2).await;
+        let fresh = w.add("east", hours(10));
+        let r = w
+            .renewer
+            .renew("east", When::ExpiringWithin(hours(2)), Timestamp::now())
+            .await
+            .unwrap();
+        assert!(!r.called_server);
+        assert_eq!(r.token, fresh);
+        assert_eq!(r.old_expiry, Some(r.new_expiry));
+        assert_eq!(w.mock.renew_count(), 0);
+        assert_eq!(w.renewer.store().meta("east").unwrap().renewed_at, None);
+
+        // The same window renews a token that is due.
+        let due = w.add("soon", SignedDuration::from_mins(30));
+        let r = w
+            .renewer
+            .renew("soon", When::ExpiringWithin(hours(2)), Timestamp::now())
+            .await
+            .unwrap();
+        assert!(r.called_server);
+        assert_ne!(r.token, due);
+        assert_eq!(w.mock.renew_count(), 1);
+    }
+
+    #[tokio::test]
+    async fn rejected_and_failing_calls_change_nothing() {
+        let w = world(2).await;
+        let old = w.add("east", hours(1));
+        w.mock.faults().set(Fault::Code("10004".into()));
+        let err = w
+            .renewer
+            .renew("east", When::Always, Timestamp::now())
+            .await
+            .unwrap_err();
+        assert!(matches!(err, RenewError::Rejected { .. }), "{err:?}");
+        w.mock.faults().set(Fault::Http(502));
+        let err = w
+            .renewer
+            .renew("east", When::Always, Timestamp::now())
+            .await
+            .unwrap_err();
+        assert!(matches!(err, RenewError::Api { .. }), "{err:?}");
+        assert!(!err.needs_new_token());
+        assert_eq!(w.held("east"), Some(old));
+        assert!(w.rescue_files().is_empty());
+    }
+
+    #[tokio::test]
+    async fn unknown_and_undecodable_tokens_are_reported_by_name() {
+        let w = world(2).await;
+        let err = w
+            .renewer
+            .renew("ghost", When::Always, Timestamp::now())
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, RenewError::Store(StoreError::NotFound(_))),
+            "{err:?}"
+        );
+        w.add("east", hours(1));
+        w.backend.set("east", &Token::from_raw("garbage")).unwrap();
+        let err = w
+            .renewer
+            .renew("east", When::Always, Timestamp::now())
+            .await
+            .unwrap_err();
+        assert!(matches!(err, RenewError::Invalid { .. }), "{err:?}");
+        assert!(err.to_string().contains("--force"), "{err}");
+        assert_eq!(w.mock.renew_count(), 0);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn renew_many_respects_the_concurrency_limit_and_renews_all() {
+        let w = world(2).await;
+        let names: Vec<String> = (0..4).map(|i| format!("t{i}")).collect();
+        let old: Vec<Token> = names.iter().map(|n| w.add(n, hours(1))).collect();
+        let delay = Duration::from_millis(500);
+        w.mock.faults().set_delay(delay);
+        let started = std::time::Instant::now();
+        let results = w
+            .renewer
+            .renew_many(names.clone(), When::Always, Timestamp::now())
+            .await;
+        let elapsed = started.elapsed();
+        assert_eq!(results.len(), 4);
+        let mut seen: Vec<&str> = results.iter().map(|(n, _)| n.as_str()).collect();
+        seen.sort();
+        assert_eq!(seen, ["t0", "t1", "t2", "t3"]);
+        for (name, result) in &results {
+            let r = result.as_ref().unwrap();
+            let i: usize = name[1..].parse().unwrap();
+            assert_ne!(r.token, old[i]);
+            assert_eq!(w.held(name), Some(r.token.clone()));
+        }
+        assert_eq!(w.mock.renew_count(), 4);
+        // Two at a time: two rounds of the delay, not one (unlimited) and not four (serial).
+        assert!(elapsed >= delay * 2, "ran more than 2 at once: {elapsed:?}");
+        assert!(elapsed < delay * 4, "ran one at a time: {elapsed:?}");
+    }
+
+    #[tokio::test]
+    async fn renew_many_reports_each_failure_separately() {
+        let w = world(3).await;
+        w.add("ok", hours(1));
+        w.add("dead", hours(-30));
+        let results = w
+            .renewer
+            .renew_many(
+                vec!["ok".into(), "dead".into(), "ghost".into()],
+                When::Always,
+                Timestamp::now(),
+            )
+            .await;
+        let get = |n: &str| &results.iter().find(|(name, _)| name == n).unwrap().1;
+        assert!(get("ok").is_ok());
+        assert!(matches!(get("dead"), Err(RenewError::Dead { .. })));
+        assert!(matches!(get("ghost"), Err(RenewError::Store(_))));
+        assert_eq!(w.mock.renew_count(), 1);
+    }
+}
