@@ -1,0 +1,147 @@
+//! The fault matrix of issue 5, through the real CLI: for every way the server or the network
+//! can fail, `actoken renew NAME` must exit non-zero with the documented code and a clear
+//! message, never panic, and leave the stored token and the index byte-for-byte unchanged.
+
+mod support;
+
+use std::path::PathBuf;
+
+use actoken::mock::Fault;
+use jiff::SignedDuration;
+use support::{Env, Mock, keyring_available, token};
+
+/// Exit codes from `actoken --help`.
+const NETWORK: i32 = 4;
+const NEEDS_NEW_TOKEN: i32 = 3;
+
+/// Where a row points the stored token, and how the mock misbehaves.
+enum Setup {
+    /// The mock with this fault switched on.
+    Fault(Fault),
+    /// The mock stalls mid-body; the config's request-timeout is 1 s.
+    Stall,
+    /// The mock redirects to a second mock, which must never see a request.
+    Redirect,
+    /// A loopback port with nothing listening.
+    Refused,
+    /// https:// to the mock, which speaks plain http: the TLS handshake fails.
+    TlsToPlainHttp,
+}
+
+struct Row {
+    setup: Setup,
+    exit: i32,
+    /// Substrings the message must contain (what happened / what to do next).
+    says: &'static [&'static str],
+}
+
+fn run(row: Row) {
+    if !keyring_available(module_path!()) {
+        return;
+    }
+    let (env, mock) = (Env::new(), Mock::start());
+    let second = Mock::start();
+    let old = token("alice", SignedDuration::from_hours(1));
+    let base_url = match &row.setup {
+        Setup::Refused => {
+            let port = std::net::TcpListener::bind("127.0.0.1:0")
+                .unwrap()
+                .local_addr()
+                .unwrap()
+                .port();
+            format!("http://127.0.0.1:{port}")
+        }
+        Setup::TlsToPlainHttp => mock.url().replace("http://", "https://"),
+        _ => mock.url(),
+    };
+    env.add("east", &base_url, &old);
+
+    let config = env.dir.path().join("faults.toml");
+    std::fs::write(
+        &config,
+        "request-timeout = \"1s\"\nconnect-timeout = \"1s\"\n",
+    )
+    .unwrap();
+    match row.setup {
+        Setup::Fault(f) => mock.server.faults().set(f),
+        Setup::Stall => mock.server.faults().set(Fault::StallMidBody),
+        Setup::Redirect => mock.server.faults().set(Fault::RedirectTo(format!(
+            "{}/ac/openapi/v2/tokens/next",
+            second.url()
+        ))),
+        Setup::Refused | Setup::TlsToPlainHttp => {}
+    }
+
+    let index_before = std::fs::read(env.index_file()).unwrap();
+    let started = std::time::Instant::now();
+    let out = env
+        .cmd()
+        .args(["renew", "east", "--config"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+
+    assert_eq!(
+        out.status.code(),
+        Some(row.exit),
+        "stdout: {stdout}\nstderr: {stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(
+        stderr.contains("east"),
+        "the message names the token: {stderr}"
+    );
+    for s in row.says {
+        assert!(stderr.contains(s), "expected {s:?} in: {stderr}");
+    }
+    assert!(!stderr.contains(old.expose()) && !stdout.contains(old.expose()));
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(15),
+        "took {:?}",
+        started.elapsed()
+    );
+    // Nothing changed: same secret, same index, no rescue file, nothing sent on a redirect.
+    assert_eq!(env.stored_raw("east"), old.expose());
+    assert_eq!(std::fs::read(env.index_file()).unwrap(), index_before);
+    assert_eq!(second.server.renew_count(), 0);
+    assert!(rescue_files(&env).is_empty());
+}
+
+fn rescue_files(env: &Env) -> Vec<PathBuf> {
+    std::fs::read_dir(env.dir.path().join("state/actoken/rescue"))
+        .map(|d| d.map(|e| e.unwrap().path()).collect())
+        .unwrap_or_default()
+}
+
+macro_rules! rows {
+    ($($name:ident: $setup:expr, $exit:expr, $says:expr;)*) => {$(
+        #[test]
+        fn $name() {
+            run(Row { setup: $setup, exit: $exit, says: $says });
+        }
+    )*};
+}
+
+rows! {
+    http_500: Setup::Fault(Fault::Http(500)), NETWORK, &["HTTP 500", "try again later"];
+    http_502: Setup::Fault(Fault::Http(502)), NETWORK, &["HTTP 502", "try again later"];
+    http_503: Setup::Fault(Fault::Http(503)), NETWORK, &["HTTP 503", "try again later"];
+    html_body: Setup::Fault(Fault::HtmlBody), NETWORK, &["text/html", "instead of JSON", "base URL"];
+    truncated_json: Setup::Fault(Fault::Truncated), NETWORK, &["cut off", "try again"];
+    code_10001: Setup::Fault(Fault::Code("10001".into())), NETWORK, &["10001", "internal", "try again later"];
+    code_10003: Setup::Fault(Fault::Code("10003".into())), NETWORK, &["10003", "missing parameters"];
+    code_10004: Setup::Fault(Fault::Code("10004".into())), NEEDS_NEW_TOKEN, &["10004", "get a new token"];
+    code_10008: Setup::Fault(Fault::Code("10008".into())), NEEDS_NEW_TOKEN, &["10008", "get a new token"];
+    code_10009: Setup::Fault(Fault::Code("10009".into())), NETWORK, &["10009", "permission"];
+    code_unknown: Setup::Fault(Fault::Code("42".into())), NETWORK, &["42", "unknown code", "not documented"];
+    success_with_empty_data: Setup::Fault(Fault::EmptyData), NETWORK, &["`data` is empty", "old token is unchanged"];
+    success_with_non_jwt_data: Setup::Fault(Fault::NonJwtData), NETWORK, &["not a JWT", "old token is unchanged"];
+    new_token_not_later: Setup::Fault(Fault::SameExpiry), NETWORK, &["does not expire later", "kept"];
+    body_over_1_mib: Setup::Fault(Fault::HugeBody), NETWORK, &["larger than 1048576 bytes"];
+    stall_mid_body: Setup::Stall, NETWORK, &["did not answer completely within 1s", "request-timeout"];
+    redirect_to_another_server: Setup::Redirect, NETWORK, &["redirect", "not sent there"];
+    connection_refused: Setup::Refused, NETWORK, &["connection refused", "base URL"];
+    tls_handshake_failure: Setup::TlsToPlainHttp, NETWORK, &["secure connection", "ca-file"];
+}
