@@ -26,6 +26,7 @@ impl Context {
     pub fn load(global: &GlobalArgs) -> anyhow::Result<Context> {
         let paths = Paths::from_env()?;
         let config_file = global.config.clone().unwrap_or_else(|| paths.config_file());
+        refuse_if_others_can_write(&config_file)?;
         let mut config = Config::load(&config_file)?;
         if let Some(ca) = &global.ca_file {
             config.ca_file = Some(ca.clone());
@@ -55,6 +56,31 @@ impl Context {
     pub fn renewer(&self) -> anyhow::Result<Renewer> {
         Ok(Renewer::new(self.store()?, self.client()?, &self.config))
     }
+}
+
+/// Refuses a config file that other users can write: whoever edits it can set `ca-file` to
+/// their own CA or `base-url` to their server and receive tokens on the next renewal.
+fn refuse_if_others_can_write(path: &std::path::Path) -> anyhow::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        // A missing file means defaults; other read errors are reported by Config::load.
+        if let Ok(meta) = std::fs::metadata(path) {
+            let mode = meta.permissions().mode() & 0o7777;
+            if meta.is_file() && mode & 0o022 != 0 {
+                anyhow::bail!(
+                    "config file {} can be written by other users (mode {mode:04o}), so its \
+                     settings (base-url, ca-file) cannot be trusted; check it, then run \
+                     `chmod 600 {}`",
+                    path.display(),
+                    path.display()
+                );
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
 }
 
 /// A current-thread runtime for the commands that talk to the network.
