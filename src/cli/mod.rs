@@ -24,12 +24,12 @@ pub fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => {
             // clap prints help/version to stdout with success, usage errors to stderr with 2.
-            let _ = e.print();
-            return ExitCode::from(if e.use_stderr() {
-                exit::USAGE
-            } else {
-                exit::OK
-            });
+            if !e.use_stderr() {
+                let _ = e.print();
+                return ExitCode::from(exit::OK);
+            }
+            print_usage_error(&e);
+            return ExitCode::from(exit::USAGE);
         }
     };
     init_logging(cli.global.verbose);
@@ -40,6 +40,36 @@ pub fn main() -> ExitCode {
             ExitCode::from(exit::code_for(&err))
         }
     }
+}
+
+/// Prints a usage error without echoing a token the user put on the command line by mistake
+/// (clap quotes unexpected arguments verbatim, which would put it in scrollback and logs).
+fn print_usage_error(e: &clap::Error) {
+    let tokens: Vec<String> = std::env::args_os()
+        .skip(1)
+        .map(|a| a.to_string_lossy().into_owned())
+        .filter(|a| looks_like_token(a))
+        .collect();
+    if tokens.is_empty() {
+        let _ = e.print();
+        return;
+    }
+    let mut text = e.render().to_string();
+    for t in &tokens {
+        text = text.replace(t.as_str(), "<token hidden>");
+    }
+    eprint!("{text}");
+    eprintln!(
+        "note: tokens are never taken as arguments: pipe the token on stdin or type it at the \
+         hidden prompt (the one typed here may now be in your shell history)."
+    );
+}
+
+/// A JWT-looking argument: starts like a base64url JSON header, or has three long parts.
+fn looks_like_token(arg: &str) -> bool {
+    let arg = arg.strip_prefix("--token=").unwrap_or(arg);
+    arg.contains("eyJ")
+        || (arg.len() >= 20 && arg.split('.').filter(|p| !p.is_empty()).count() >= 3)
 }
 
 fn run(cli: Cli) -> anyhow::Result<u8> {
