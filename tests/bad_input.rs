@@ -456,3 +456,60 @@ fn index_that_others_can_write_is_refused() {
         .stderr(predicate::str::contains("chmod 700"));
     assert_eq!(std::fs::read_to_string(&index).unwrap(), text);
 }
+
+#[test]
+fn lost_index_is_reported_and_tokens_can_be_restored_from_the_keyring() {
+    need_keyring!();
+    let env = Env::new();
+    let t = token("alice", SignedDuration::from_hours(1));
+    env.add("east", URL, &t);
+    std::fs::remove_file(env.index_file()).unwrap();
+
+    let out = env.cmd().arg("list").output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("\"east\"") && stderr.contains("index does not list"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains(t.expose()), "{stderr}");
+    // The same warning with --json, on stderr only: stdout stays valid JSON.
+    let out = env.cmd().args(["list", "--json"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("index does not list"));
+    let _: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+
+    // The restore command printed in the warning works (where secret-tool is installed).
+    let hint = stderr
+        .lines()
+        .find(|l| l.trim_start().starts_with("secret-tool"))
+        .expect("a restore command")
+        .trim()
+        .replace("https://HOST:PORT", URL)
+        .replace(
+            "| actoken",
+            &format!("| {}", assert_cmd::cargo::cargo_bin("actoken").display()),
+        );
+    if std::process::Command::new("secret-tool")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("secret-tool not installed: restore command not run");
+        return;
+    }
+    let restored = std::process::Command::new("bash")
+        .args(["-o", "pipefail", "-c", &hint])
+        .env("XDG_CONFIG_HOME", env.dir.path().join("config"))
+        .env("XDG_STATE_HOME", env.dir.path().join("state"))
+        .env("ACTOKEN_KEYRING_SERVICE", &env.service)
+        .output()
+        .unwrap();
+    assert!(
+        restored.status.success(),
+        "{hint}: {}",
+        String::from_utf8_lossy(&restored.stderr)
+    );
+    assert_eq!(env.stored("east"), t.expose());
+    let out = env.cmd().arg("list").output().unwrap();
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("index does not list"));
+}

@@ -17,6 +17,7 @@ pub fn list(ctx: &Context, args: ListArgs) -> anyhow::Result<()> {
         .iter()
         .map(|s| TokenView::new(s, now, ctx.config.renew_grace))
         .collect();
+    warn_about_orphans(&store, &ctx.service);
     if args.json {
         println!("{}", serde_json::to_string_pretty(&views)?);
         return Ok(());
@@ -55,6 +56,24 @@ pub fn list(ctx: &Context, args: ListArgs) -> anyhow::Result<()> {
         )
     );
     Ok(())
+}
+
+/// Secrets the keyring holds but the index does not list (a lost or hand-edited index): say
+/// so on stderr with a way back, since they are otherwise invisible.
+fn warn_about_orphans(store: &crate::store::Store, service: &str) {
+    match store.orphans() {
+        Ok(names) => {
+            for name in names {
+                eprintln!(
+                    "warning: the keyring holds a token named {name:?} that the index does not list \
+                     (the index was lost or edited). Restore it with\n  secret-tool lookup service \
+                     {service} username {name} | actoken add {name} --force --base-url https://HOST:PORT\n\
+                     or delete it with `actoken rm {name}`"
+                );
+            }
+        }
+        Err(e) => tracing::debug!(error = %e, "could not look for orphaned keyring items"),
+    }
 }
 
 pub fn show(ctx: &Context, args: ShowArgs) -> anyhow::Result<()> {
