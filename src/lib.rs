@@ -3,8 +3,12 @@
 //! Data flows one way: inputs (CLI, terminal, timers, network results) are turned into calls
 //! on the core (`token`, `store`, `api`, `renew`), whose results the front ends render.
 
+pub mod app;
+pub mod clipboard;
 pub mod config;
+pub mod keymap;
 pub mod samples;
 pub mod store;
 pub mod timefmt;
 pub mod token;
+pub mod ui;
