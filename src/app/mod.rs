@@ -3,8 +3,12 @@
 
 mod action;
 pub mod autorenew;
+#[cfg(test)]
+pub(crate) mod fixtures;
 pub mod form;
 pub mod row;
+#[cfg(test)]
+mod tests;
 mod update;
 pub mod view;
 
