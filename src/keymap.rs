@@ -63,6 +63,8 @@ pub enum Command {
     ConfirmYes,
     ConfirmNo,
     // Help
+    HelpDown,
+    HelpUp,
     CloseHelp,
 }
 
@@ -191,7 +193,7 @@ pub const BINDINGS: &[Binding] = &[
         Normal,
         &[ch('R')],
         C::RenewDue,
-        "renew every token that is expired-but-renewable or expires within {renew_ahead}",
+        "renew all expired-but-renewable or expiring within {renew_ahead}",
     ),
     bind(
         Normal,
@@ -299,6 +301,13 @@ pub const BINDINGS: &[Binding] = &[
         C::ConfirmNo,
         "no, cancel",
     ),
+    bind(
+        Help,
+        &[ch('j'), plain(KeyCode::Down)],
+        C::HelpDown,
+        "scroll down",
+    ),
+    bind(Help, &[ch('k'), plain(KeyCode::Up)], C::HelpUp, "scroll up"),
     bind(
         Help,
         &[ch('?'), ch('q'), plain(KeyCode::Esc), ctrl('c')],

@@ -95,14 +95,10 @@ fn on_key(app: &mut App, key: KeyEvent, now: Timestamp, fx: &mut Vec<Effect>) {
                 normal_command(app, cmd, now, fx);
             }
         }
-        Mode::Help { scroll } => match (cmd, key.code) {
-            (Some(Command::CloseHelp), _) => app.mode = Mode::Normal,
-            (_, crossterm::event::KeyCode::Down | crossterm::event::KeyCode::Char('j')) => {
-                *scroll = scroll.saturating_add(1)
-            }
-            (_, crossterm::event::KeyCode::Up | crossterm::event::KeyCode::Char('k')) => {
-                *scroll = scroll.saturating_sub(1)
-            }
+        Mode::Help { scroll } => match cmd {
+            Some(Command::CloseHelp) => app.mode = Mode::Normal,
+            Some(Command::HelpDown) => *scroll = scroll.saturating_add(1),
+            Some(Command::HelpUp) => *scroll = scroll.saturating_sub(1),
             _ => {}
         },
         Mode::Filter => match cmd {

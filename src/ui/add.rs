@@ -11,7 +11,7 @@ use super::text::clean;
 use crate::app::{AddForm, Field};
 
 pub fn render(frame: &mut Frame, area: Rect, form: &AddForm, p: &Palette) {
-    let rect = popup(area, 76, 13);
+    let rect = popup(area, 76, 10);
     let block = Block::bordered()
         .title(Span::styled(" Add a token ", p.header))
         .title_bottom(Span::styled(
@@ -49,10 +49,9 @@ pub fn render(frame: &mut Frame, area: Rect, form: &AddForm, p: &Palette) {
         lines.push(Line::styled(format!("✗ {}", clean(err)), p.error));
     } else {
         lines.push(Line::styled(
-            "Paste the token into the Token field (it stays hidden). It is checked before",
+            "Paste the token into the Token field (it stays hidden). It is checked before saving and goes only to the keyring.",
             p.dim,
         ));
-        lines.push(Line::styled("saving and goes only to the keyring.", p.dim));
     }
     frame.render_widget(Clear, rect);
     frame.render_widget(

@@ -9,7 +9,7 @@ use ratatui::widgets::{Block, Paragraph, Wrap};
 use serde_json::Value;
 
 use super::palette::Palette;
-use super::text::{badge, clean, next_step_long};
+use super::text::{clean, next_step_long};
 use crate::app::{App, Row, RowKind};
 use crate::timefmt;
 
@@ -49,17 +49,11 @@ fn when(ts: Timestamp, app: &App, now: Timestamp) -> String {
 
 pub fn lines<'a>(row: &Row, app: &App, now: Timestamp, p: &Palette) -> Vec<Line<'a>> {
     let urgency = row.urgency(now, app.settings.timing);
-    let mut out = vec![
-        Line::from(vec![
-            Span::styled(format!("{:<LABEL$}", "State"), p.dim),
-            Span::styled(badge(row, app, now), p.urgency(urgency)),
-        ]),
-        Line::from(Span::styled(
-            next_step_long(row, app, now),
-            p.urgency(urgency),
-        )),
-        Line::raw(""),
-    ];
+    // The row's situation and what to do; the badge is already in the table.
+    let mut out = vec![Line::from(Span::styled(
+        next_step_long(row, app, now),
+        p.urgency(urgency),
+    ))];
     if let Some(life) = row.lifetime(app.settings.timing.renew_grace) {
         out.push(field("Expires", when(life.expires_at, app, now), p));
         out.push(field("Renew cutoff", when(life.cutoff_at, app, now), p));
@@ -100,17 +94,23 @@ pub fn lines<'a>(row: &Row, app: &App, now: Timestamp, p: &Palette) -> Vec<Line<
                 ),
                 p,
             ));
-            out.push(Line::raw(""));
             out.push(Line::styled(
-                "Claims (decoded without verifying the signature: actoken has no key to check it)",
+                "Claims (signature not verified: actoken has no key to check it)",
                 p.header,
             ));
+            let width = decoded
+                .claims
+                .all
+                .keys()
+                .map(|k| k.chars().count())
+                .max()
+                .unwrap_or(0)
+                + 2;
             for (key, value) in &decoded.claims.all {
-                out.push(field(
-                    &format!("  {}", clean(key)),
-                    claim_text(key, value, app),
-                    p,
-                ));
+                out.push(Line::from(vec![
+                    Span::styled(format!("  {:<width$}", clean(key)), p.dim),
+                    Span::raw(claim_text(key, value, app)),
+                ]));
             }
         }
         RowKind::Malformed { error, masked } => {

@@ -12,7 +12,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, p: &Palette) {
     let mut spans = vec![Span::styled(" actoken ", p.title)];
     if app.demo {
         spans.push(Span::styled(
-            " DEMO: mock server on loopback, in-memory store; your keyring is not touched ",
+            " DEMO: mock server, in-memory store, keyring untouched ",
             p.warn,
         ));
     } else {

@@ -44,13 +44,17 @@ pub fn lines<'a>(app: &App, p: &Palette) -> Vec<Line<'a>> {
 }
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App, scroll: u16, p: &Palette) {
-    let rect = popup(area, 96, area.height.saturating_sub(2).max(3));
+    let lines = lines(app, p);
+    let wanted = u16::try_from(lines.len() + 2).unwrap_or(u16::MAX);
+    let rect = popup(area, 96, wanted.min(area.height.saturating_sub(2)).max(3));
+    // Scrolling stops at the last line (roughly: wrapped lines are not counted).
+    let scroll = scroll.min(wanted.saturating_sub(rect.height));
     let block = Block::bordered()
         .title(Span::styled(" Keys ", p.header))
         .title_bottom(Span::styled(" j/k scroll · Esc closes ", p.dim))
         .border_style(p.key);
     frame.render_widget(Clear, rect);
-    let para = Paragraph::new(lines(app, p))
+    let para = Paragraph::new(lines)
         .block(block)
         .wrap(Wrap { trim: false })
         .scroll((scroll, 0));

@@ -33,9 +33,9 @@ pub fn areas(area: Rect, app: &App) -> Areas {
                 Layout::horizontal([Constraint::Fill(1), Constraint::Length(side)]).areas(main);
             (t, Some(d))
         } else {
-            let [t, d] = Layout::vertical([Constraint::Percentage(40), Constraint::Percentage(60)])
-                .areas(main);
-            (t, Some(d))
+            // Too narrow to share: the details replace the table (Enter brings it back; j/k
+            // still move the selection, and the details follow).
+            (Rect { height: 0, ..main }, Some(main))
         }
     } else {
         (main, None)

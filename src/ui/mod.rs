@@ -11,6 +11,8 @@ pub mod layout;
 pub mod palette;
 mod status;
 mod table;
+#[cfg(test)]
+mod tests;
 pub mod text;
 
 use jiff::Timestamp;

@@ -14,7 +14,7 @@ use crate::timefmt;
 pub fn render_message(frame: &mut Frame, area: Rect, app: &App, now: Timestamp, p: &Palette) {
     let line = if let Some(t) = &app.toast {
         let icon = match t.level {
-            Level::Info => "✓",
+            Level::Info => "•",
             Level::Warn => "⚠",
             Level::Error => "✗",
         };
@@ -29,37 +29,39 @@ pub fn render_message(frame: &mut Frame, area: Rect, app: &App, now: Timestamp, 
 }
 
 pub fn render_bar(frame: &mut Frame, area: Rect, app: &App, now: Timestamp, p: &Palette) {
+    // Most important first: a narrow terminal cuts the end off.
     let mut spans = vec![
         Span::styled(" ?", p.key),
         Span::raw(" help  "),
         Span::styled("s", p.key),
-        Span::raw(format!(" sort: {}  ", app.sort.label())),
+        Span::raw(format!(" sort:{}  ", app.sort.label())),
         Span::styled("A", p.key),
-        Span::raw(" auto-renew: "),
+        Span::raw(" auto-renew:"),
         if app.auto_renew {
             Span::styled("on", p.calm)
         } else {
             Span::styled("off", p.dim)
         },
-        Span::raw(format!(
-            "  │ {} tokens, {} need action",
-            app.rows.len(),
-            app.needing_action(now)
-        )),
+        Span::raw(" │"),
     ];
-    let renewing = app.renewing_count();
-    if renewing > 0 {
-        spans.push(Span::styled(format!(", {renewing} renewing"), p.warn));
-    }
     if let Some((name, at)) = &app.clipboard {
         spans.push(Span::styled(
             format!(
-                "  │ clipboard: {} clears {}",
+                " clipboard ({}) clears {} │",
                 clean(name),
                 timefmt::relative(now.duration_until(*at))
             ),
             p.warn,
         ));
     }
+    let renewing = app.renewing_count();
+    if renewing > 0 {
+        spans.push(Span::styled(format!(" {renewing} renewing,"), p.warn));
+    }
+    spans.push(Span::raw(format!(
+        " {} tokens, {} need action",
+        app.rows.len(),
+        app.needing_action(now)
+    )));
     frame.render_widget(Line::from(spans), area);
 }

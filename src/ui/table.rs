@@ -65,7 +65,12 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, now: Timestamp, p: &Pale
     widths.extend([
         Constraint::Length(11),
         Constraint::Length(12),
-        Constraint::Length(12),
+        // Narrow: the last column takes what is left, so "passed: new token" fits in 80.
+        if wide {
+            Constraint::Length(17)
+        } else {
+            Constraint::Fill(1)
+        },
     ]);
     if wide {
         header.push("RENEWED");
@@ -114,7 +119,7 @@ fn table_row<'a>(
     };
     let expires = life.map_or("—".to_owned(), |l| timefmt::relative(l.to_expiry(now)));
     let (cutoff, cutoff_style) = match (urgency, life) {
-        (Urgency::Dead, _) => ("passed".to_owned(), style),
+        (Urgency::Dead, _) => ("passed: new token".to_owned(), style),
         (Urgency::Renewable, Some(l)) => (
             format!("⚠ {}", timefmt::relative(l.to_cutoff(now))),
             p.alarm.add_modifier(Modifier::REVERSED),
