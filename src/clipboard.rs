@@ -220,6 +220,12 @@ impl Clipboard {
     }
 }
 
+// The runtime moves the clipboard into a task.
+const _: fn() = || {
+    fn send<T: Send>() {}
+    send::<Clipboard>();
+};
+
 #[cfg(test)]
 mod tests {
     use super::*;

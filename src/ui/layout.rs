@@ -18,11 +18,21 @@ pub struct Areas {
     pub status: Rect,
 }
 
+/// A long toast (an error with its fix) wraps onto up to three lines instead of being cut.
+fn message_height(app: &App, width: u16) -> u16 {
+    let Some(toast) = &app.toast else {
+        return 1;
+    };
+    let text_width = ratatui::text::Line::raw(format!(" x {}", toast.text)).width();
+    let lines = text_width.div_ceil(usize::from(width.max(1)));
+    u16::try_from(lines.clamp(1, 3)).unwrap_or(3)
+}
+
 pub fn areas(area: Rect, app: &App) -> Areas {
     let [header, main, message, status] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Fill(1),
-        Constraint::Length(1),
+        Constraint::Length(message_height(app, area.width)),
         Constraint::Length(1),
     ])
     .areas(area);

@@ -5,6 +5,7 @@ use jiff::Timestamp;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
 
 use super::palette::Palette;
 use super::text::{clean, next_step_long};
@@ -12,20 +13,22 @@ use crate::app::{App, Level};
 use crate::timefmt;
 
 pub fn render_message(frame: &mut Frame, area: Rect, app: &App, now: Timestamp, p: &Palette) {
-    let line = if let Some(t) = &app.toast {
+    let (text, style) = if let Some(t) = &app.toast {
         let icon = match t.level {
             Level::Info => "•",
             Level::Warn => "⚠",
             Level::Error => "✗",
         };
-        Line::styled(format!(" {icon} {}", clean(&t.text)), p.level(t.level))
+        (format!(" {icon} {}", clean(&t.text)), p.level(t.level))
     } else if let Some(row) = app.selected_row() {
         let style = p.urgency(row.urgency(now, app.settings.timing));
-        Line::styled(format!(" {}", next_step_long(row, app, now)), style)
+        (format!(" {}", next_step_long(row, app, now)), style)
     } else {
-        Line::raw("")
+        return;
     };
-    frame.render_widget(line, area);
+    // The layout gives a long toast up to three lines; it wraps into them.
+    let para = Paragraph::new(text).style(style).wrap(Wrap { trim: false });
+    frame.render_widget(para, area);
 }
 
 pub fn render_bar(frame: &mut Frame, area: Rect, app: &App, now: Timestamp, p: &Palette) {

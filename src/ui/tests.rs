@@ -182,7 +182,7 @@ fn renewals_in_flight() {
     let t = at(3);
     update(&mut app, Action::Tick, t);
     let s = render(&mut app, 80, 24, t).backend().to_string();
-    let rows = s.lines().filter(|l| l.contains("⠋ renewing")).count();
+    let rows = s.lines().filter(|l| l.contains(" renewing  ")).count();
     assert_eq!(rows, 3, "{s}");
     assert_snapshot!(s);
 }
@@ -204,6 +204,7 @@ fn error_toast_and_failed_row_200x60() {
     assert_snapshot!(s);
     let s80 = render(&mut app, 80, 24, at(2)).backend().to_string();
     assert!(s80.contains("✗ renewing hefei failed"), "{s80}");
+    assert_snapshot!("error_toast_80x24", s80);
 }
 
 #[test]
@@ -290,4 +291,40 @@ fn control_characters_in_claims_never_reach_the_terminal() {
     let s = screen(&mut app, 200, 60);
     assert!(!s.contains('\u{1b}') && !s.contains('\u{7}'), "{s:?}");
     assert!(s.contains("mallory"));
+}
+
+#[test]
+fn details_say_what_to_do_for_dead_and_malformed_tokens() {
+    let mut app = app_with(demo_set());
+    press(&mut app, KeyCode::Enter);
+    select(&mut app, "xian-legacy");
+    let s = screen(&mut app, 80, 24);
+    assert!(s.contains("expired beyond renewal"), "{s}");
+    assert!(s.contains("actoken login"), "{s}");
+    select(&mut app, "broken-paste");
+    let s = screen(&mut app, 80, 24);
+    assert!(s.contains("Not a region token: not a JWT"), "{s}");
+    assert!(
+        !s.contains("this-is-not-a-token"),
+        "a malformed secret is masked too\n{s}"
+    );
+}
+
+#[test]
+fn status_bar_counts_down_to_the_clipboard_clear() {
+    let mut app = app_with(demo_set());
+    update(
+        &mut app,
+        Action::Copied {
+            name: "kunshan".into(),
+            result: Ok(crate::clipboard::ClipboardKind::System),
+        },
+        now(),
+    );
+    let s = render(&mut app, 100, 24, at(12)).backend().to_string();
+    assert!(s.contains("clipboard (kunshan) clears in 18s"), "{s}");
+    assert!(
+        s.contains("copied kunshan to the system clipboard; it will be cleared in 30s"),
+        "{s}"
+    );
 }

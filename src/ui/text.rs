@@ -16,9 +16,11 @@ pub fn clean(s: &str) -> String {
 
 const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
 
-/// A spinner frame for `now` (the clock is the only animation state).
+/// A spinner frame for `now` (the clock is the only animation state). It steps every 100 ms
+/// and also once per whole second, so it moves even when redrawn exactly once a second.
 pub fn spinner(now: Timestamp) -> &'static str {
-    SPINNER[(now.as_millisecond().rem_euclid(1000) / 100) as usize]
+    let ms = now.as_millisecond();
+    SPINNER[(ms / 100 + ms / 1000).rem_euclid(SPINNER.len() as i64) as usize]
 }
 
 /// The short state badge of a row.
