@@ -158,3 +158,18 @@ pub fn many(n: usize) -> Vec<StoredToken> {
         })
         .collect()
 }
+
+/// Moves the selection to `name` with the keyboard (panics if it is not in the view).
+pub fn select(app: &mut App, name: &str) {
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    let key = |app: &mut App, c| {
+        let ev = KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE);
+        update(app, Action::Key(ev), now());
+    };
+    key(app, 'g');
+    while app.selected_row().map(|r| r.name()) != Some(name) {
+        let before = app.selected;
+        key(app, 'j');
+        assert_ne!(before, app.selected, "{name} not in view");
+    }
+}

@@ -3,7 +3,7 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 use jiff::Timestamp;
 
-use super::fixtures::{app_with, at, demo_set, many, now, token};
+use super::fixtures::{app_with, at, demo_set, many, now, select, token};
 use super::*;
 use crate::clipboard::{ClearOutcome, ClipboardKind};
 
@@ -42,15 +42,6 @@ fn order(app: &App) -> Vec<&str> {
 
 fn selected(app: &App) -> &str {
     app.selected_row().unwrap().name()
-}
-
-fn select(app: &mut App, name: &str) {
-    key(app, KeyCode::Char('g'));
-    while selected(app) != name {
-        let before = app.selected;
-        ch(app, 'j');
-        assert_ne!(before, app.selected, "{name} not in view");
-    }
 }
 
 fn toast_text(app: &App) -> &str {

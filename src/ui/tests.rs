@@ -8,7 +8,7 @@ use ratatui::backend::TestBackend;
 use ratatui::style::Modifier;
 
 use super::draw;
-use crate::app::fixtures::{app_with, at, demo_set, many, now};
+use crate::app::fixtures::{app_with, at, demo_set, many, now, select};
 use crate::app::{Action, App, update};
 
 fn render(app: &mut App, w: u16, h: u16, t: Timestamp) -> Terminal<TestBackend> {
@@ -47,11 +47,14 @@ fn press(app: &mut App, code: KeyCode) {
     );
 }
 
-fn select(app: &mut App, name: &str) {
-    keys(app, "g");
-    while app.selected_row().unwrap().name() != name {
-        keys(app, "j");
-    }
+/// Opens the add form, fills name and base URL, and pastes `token` into the token field.
+fn fill_add_form(app: &mut App, token: &str) {
+    keys(app, "asuzhou");
+    press(app, KeyCode::Tab);
+    keys(app, "https://sz.hpccube.com:65102");
+    press(app, KeyCode::Tab);
+    press(app, KeyCode::Tab);
+    update(app, Action::Paste(token.into()), now());
 }
 
 #[test]
@@ -135,16 +138,7 @@ fn filter_typing() {
 #[test]
 fn add_dialog() {
     let mut app = app_with(demo_set());
-    keys(&mut app, "asuzhou");
-    press(&mut app, KeyCode::Tab);
-    keys(&mut app, "https://sz.hpccube.com:65102");
-    press(&mut app, KeyCode::Tab);
-    press(&mut app, KeyCode::Tab);
-    update(
-        &mut app,
-        Action::Paste(crate::samples::SAMPLE_REQUEST.into()),
-        now(),
-    );
+    fill_add_form(&mut app, crate::samples::SAMPLE_REQUEST);
     let s = screen(&mut app, 80, 24);
     assert!(
         !s.contains("eyJhbGciOiJI"),
@@ -156,12 +150,7 @@ fn add_dialog() {
 #[test]
 fn add_dialog_refusing_a_malformed_token() {
     let mut app = app_with(demo_set());
-    keys(&mut app, "asuzhou");
-    press(&mut app, KeyCode::Tab);
-    keys(&mut app, "https://sz.hpccube.com:65102");
-    press(&mut app, KeyCode::Tab);
-    press(&mut app, KeyCode::Tab);
-    update(&mut app, Action::Paste("hello world".into()), now());
+    fill_add_form(&mut app, "hello world");
     press(&mut app, KeyCode::Enter);
     assert_snapshot!(screen(&mut app, 80, 24));
 }
@@ -210,14 +199,6 @@ fn error_toast_and_failed_row_200x60() {
 #[test]
 fn hundreds_of_tokens_scroll_and_draw_only_what_fits() {
     let mut app = app_with(many(500));
-    update(
-        &mut app,
-        Action::Resize {
-            width: 80,
-            height: 24,
-        },
-        now(),
-    );
     for _ in 0..3 {
         press(&mut app, KeyCode::PageDown);
     }
