@@ -17,4 +17,5 @@ pub mod samples;
 pub mod store;
 pub mod timefmt;
 pub mod token;
+pub mod tui;
 pub mod ui;

@@ -73,6 +73,8 @@ pub enum Command {
     Rm(RmArgs),
     /// Print where actoken keeps its files
     Paths,
+    /// Try the dashboard on a built-in mock AC server with sample tokens (nothing is stored)
+    Demo,
     /// Run the built-in mock AC server (for trying actoken and for tests)
     MockServer(MockServerArgs),
     /// Print a shell completion script

@@ -3,6 +3,7 @@
 mod add;
 mod args;
 mod context;
+mod dashboard;
 pub mod exit;
 mod input;
 mod inspect;
@@ -43,16 +44,18 @@ pub fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<u8> {
-    let Some(command) = cli.command else {
-        anyhow::bail!("the dashboard is not built yet: use a command (see `actoken --help`)");
-    };
     // Commands that need no config, paths or keyring come first.
-    match command {
-        Command::Completions(args) => return misc::completions(args).map(|()| exit::OK),
-        Command::MockServer(args) => return misc::mock_server(args).map(|()| exit::OK),
+    match cli.command {
+        Some(Command::Completions(args)) => return misc::completions(args).map(|()| exit::OK),
+        Some(Command::MockServer(args)) => return misc::mock_server(args).map(|()| exit::OK),
+        Some(Command::Demo) => return dashboard::demo().map(|()| exit::OK),
         _ => {}
     }
     let ctx = Context::load(&cli.global)?;
+    let Some(command) = cli.command else {
+        dashboard::open(&ctx)?;
+        return Ok(exit::OK);
+    };
     match command {
         Command::Add(args) => add::run(&ctx, args)?,
         Command::List(args) => inspect::list(&ctx, args)?,
@@ -61,7 +64,9 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Renew(args) => return renew::run(&ctx, args),
         Command::Rm(args) => misc::rm(&ctx, args)?,
         Command::Paths => misc::paths(&ctx)?,
-        Command::Completions(_) | Command::MockServer(_) => unreachable!("handled above"),
+        Command::Completions(_) | Command::MockServer(_) | Command::Demo => {
+            unreachable!("handled above")
+        }
     }
     Ok(exit::OK)
 }
