@@ -1,0 +1,141 @@
+//! The dashboard in a real terminal: the real binary under tmux (a pseudo-terminal), driven
+//! with keys, read back from the screen. `script` records the raw bytes the program wrote so
+//! the OSC 52 clipboard sequence can be checked.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+
+struct Tmux {
+    session: String,
+}
+
+impl Tmux {
+    /// None (and a SKIPPED line) when tmux or script is missing, except in CI where it fails.
+    fn start(command: &str) -> Option<Tmux> {
+        let have = |tool: &str| Command::new("sh").args(["-c", &format!("command -v {tool}")]).output().is_ok_and(|o| o.status.success());
+        if !have("tmux") || !have("script") {
+            assert!(std::env::var("CI").is_err(), "tmux and script are required in CI");
+            eprintln!("SKIPPED: tmux or script (util-linux) not installed");
+            return None;
+        }
+        let session = format!("actoken-e2e-{}-{}", std::process::id(), rand_suffix());
+        let status = Command::new("tmux")
+            .args(["-L", &session, "new-session", "-d", "-s", &session, "-x", "120", "-y", "32"])
+            .arg(command)
+            .env_remove("DISPLAY")
+            .env_remove("WAYLAND_DISPLAY")
+            .env_remove("NO_COLOR")
+            .status()
+            .unwrap();
+        assert!(status.success());
+        Some(Tmux { session })
+    }
+
+    fn screen(&self) -> String {
+        let out = Command::new("tmux")
+            .args(["-L", &self.session, "capture-pane", "-p", "-t", &self.session])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn keys(&self, keys: &str) {
+        Command::new("tmux")
+            .args(["-L", &self.session, "send-keys", "-t", &self.session, keys])
+            .status()
+            .unwrap();
+    }
+
+    fn alternate_screen_on(&self) -> bool {
+        let out = Command::new("tmux")
+            .args(["-L", &self.session, "display-message", "-p", "-t", &self.session, "#{alternate_on}"])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).trim() == "1"
+    }
+
+    /// Polls the screen until `check` holds (the program runs at its own pace).
+    fn wait_for(&self, what: &str, check: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let screen = self.screen();
+            if check(&screen) {
+                return screen;
+            }
+            assert!(Instant::now() < deadline, "timed out waiting for {what}; screen:\n{screen}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux").args(["-L", &self.session, "kill-server"]).status();
+    }
+}
+
+fn rand_suffix() -> u128 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() % 1_000_000
+}
+
+fn line_of<'a>(screen: &'a str, name: &str) -> &'a str {
+    screen.lines().find(|l| l.trim_start().starts_with(name)).unwrap_or("")
+}
+
+/// The payload of the first OSC 52 "set clipboard" sequence in the recorded output.
+fn osc52_payload(raw: &[u8]) -> Option<String> {
+    let text = String::from_utf8_lossy(raw);
+    let start = text.find("]52;c;")? + "]52;c;".len();
+    let end = text[start..].find(['\x07', '\x1b'])? + start;
+    let bytes = base64::engine::general_purpose::STANDARD.decode(&text[start..end]).ok()?;
+    String::from_utf8(bytes).ok()
+}
+
+#[test]
+fn demo_renews_copies_and_quits_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let typescript = dir.path().join("typescript");
+    let bin = env!("CARGO_BIN_EXE_actoken");
+    let command = format!(
+        "script -qfc '{bin} demo' {}; echo EXITED $?; sleep 60",
+        typescript.display()
+    );
+    let Some(tmux) = Tmux::start(&command) else { return };
+
+    // The most urgent token (expired, still renewable) sorts first.
+    let screen = tmux.wait_for("the demo dashboard", |s| s.contains("xian/carol") && s.contains("DEMO"));
+    let before = line_of(&screen, "xian/carol").to_owned();
+    assert!(before.contains("ago"), "carol's token starts expired: {before}");
+
+    tmux.keys("r");
+    let screen = tmux.wait_for("carol's renewal", |s| line_of(s, "xian/carol").contains("in 23h"));
+    assert!(screen.contains("renewed xian/carol"), "{screen}");
+
+    // Select carol again (she sorted to the bottom once calm) and copy her token.
+    tmux.keys("G");
+    tmux.keys("c");
+    tmux.wait_for("the copy toast", |s| s.contains("copied xian/carol"));
+    let copied = wait_for_file(&typescript, |raw| osc52_payload(raw));
+    let (_, decoded) = actoken::token::Token::parse(&copied).expect("the clipboard holds a token");
+    assert_eq!(decoded.claims.user.as_deref(), Some("carol"));
+
+    tmux.keys("q");
+    let screen = tmux.wait_for("the program to exit", |s| s.contains("EXITED"));
+    assert!(screen.contains("EXITED 0"), "{screen}");
+    assert!(!tmux.alternate_screen_on(), "terminal left on the alternate screen");
+    assert!(!screen.contains("xian/carol"), "dashboard left on the normal screen:\n{screen}");
+}
+
+fn wait_for_file<T>(path: &Path, extract: impl Fn(&[u8]) -> Option<T>) -> T {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Some(found) = std::fs::read(path).ok().and_then(|raw| extract(&raw)) {
+            return found;
+        }
+        assert!(Instant::now() < deadline, "nothing found in {}", path.display());
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
