@@ -51,15 +51,15 @@ pub fn choose_kind(var: impl Fn(&str) -> Option<String>) -> ClipboardKind {
     }
 }
 
-/// `ESC ] 52 ; c ; <base64> BEL`, wrapped in tmux's DCS passthrough when `in_tmux`
-/// (`ESC P tmux; <sequence with every ESC doubled> ESC \`). An empty `text` clears.
-/// tmux forwards it only with `allow-passthrough on` or `set-clipboard on` (tmux's default
-/// `external` also works for the unwrapped form): both are documented in the README.
+/// `ESC ] 52 ; c ; <base64> BEL`. An empty `text` clears. Inside tmux the sequence is sent
+/// twice: plain, which tmux itself takes with `set-clipboard on` (and passes on to the outer
+/// terminal), then wrapped in tmux's DCS passthrough (`ESC P tmux; <ESCs doubled> ESC \\`),
+/// which reaches the outer terminal with `allow-passthrough on`. Either setting then works.
 pub fn osc52_sequence(text: &str, in_tmux: bool) -> String {
     let b64 = base64::engine::general_purpose::STANDARD.encode(text.as_bytes());
     let osc = format!("\x1b]52;c;{b64}\x07");
     if in_tmux {
-        format!("\x1bPtmux;{}\x1b\\", osc.replace('\x1b', "\x1b\x1b"))
+        format!("{osc}\x1bPtmux;{}\x1b\\", osc.replace('\x1b', "\x1b\x1b"))
     } else {
         osc
     }
@@ -284,7 +284,7 @@ mod tests {
         assert_eq!(osc52_sequence("hi", false), "\x1b]52;c;aGk=\x07");
         assert_eq!(
             osc52_sequence("hi", true),
-            "\x1bPtmux;\x1b\x1b]52;c;aGk=\x07\x1b\\"
+            "\x1b]52;c;aGk=\x07\x1bPtmux;\x1b\x1b]52;c;aGk=\x07\x1b\\"
         );
         assert_eq!(osc52_sequence("", false), "\x1b]52;c;\x07");
     }
