@@ -193,7 +193,7 @@ fn demo_renews_copies_and_quits_cleanly() {
     tmux.keys("G");
     tmux.keys("c");
     tmux.wait_for("the copy toast", |s| s.contains("copied xian/carol"));
-    let copied = wait_for_file(&typescript, |raw| osc52_payload(raw));
+    let copied = wait_for_file(&typescript, osc52_payload);
     let (_, decoded) = actoken::token::Token::parse(&copied).expect("the clipboard holds a token");
     assert_eq!(decoded.claims.user.as_deref(), Some("carol"));
     // tmux itself received it too: the user can paste it.
