@@ -132,11 +132,17 @@ impl AcClient {
     }
 }
 
-/// A header value, or an error naming the field (never its value).
+/// A header value, or an error naming the field (never its value). Only printable ASCII:
+/// `HeaderValue` would pass UTF-8 bytes through, but servers read header bytes as Latin-1,
+/// so a non-ASCII user name would be mangled (and its signature fail) on the other side.
 fn header(what: &str, value: &str, sensitive: bool) -> Result<HeaderValue, ApiError> {
-    let mut v = HeaderValue::from_str(value).map_err(|_| ApiError::CredentialNotSendable {
+    let refuse = || ApiError::CredentialNotSendable {
         what: what.to_owned(),
-    })?;
+    };
+    if !value.chars().all(|c| (' '..='~').contains(&c)) {
+        return Err(refuse());
+    }
+    let mut v = HeaderValue::from_str(value).map_err(|_| refuse())?;
     v.set_sensitive(sensitive);
     Ok(v)
 }

@@ -43,7 +43,17 @@ pub enum LoginRefusal {
 pub(crate) fn classify(method: LoginMethod, code: &str, msg: &str) -> LoginRefusal {
     let lower = msg.to_lowercase();
     let has = |words: &[&str]| words.iter().any(|w| lower.contains(w));
-    if has(&["非本人", "another user", "not yours"]) {
+    // First: a list of required parameters names the others ("signature", "password").
+    if code.trim() == "10003"
+        || has(&[
+            "参数不全",
+            "missing parameter",
+            "is required",
+            "are required",
+        ])
+    {
+        LoginRefusal::MissingParameter
+    } else if has(&["非本人", "another user", "not yours"]) {
         LoginRefusal::KeyOfAnotherUser
     } else if has(&["签名", "signature"]) {
         LoginRefusal::WrongSecretKey
@@ -56,8 +66,6 @@ pub(crate) fn classify(method: LoginMethod, code: &str, msg: &str) -> LoginRefus
             LoginMethod::AccessKey => LoginRefusal::UnknownAccessKey,
             LoginMethod::Password => LoginRefusal::UnknownUser,
         }
-    } else if code.trim() == "10003" || has(&["参数不全", "missing"]) {
-        LoginRefusal::MissingParameter
     } else {
         LoginRefusal::Other
     }
@@ -150,6 +158,12 @@ mod tests {
                 Password,
                 "10001",
                 "参数不全: orgId",
+                LoginRefusal::MissingParameter,
+            ),
+            (
+                AccessKey,
+                "10003",
+                "参数不全: user, accessKey, timestamp and signature are required",
                 LoginRefusal::MissingParameter,
             ),
             (AccessKey, "10001", "内部错误", LoginRefusal::Other),

@@ -58,7 +58,7 @@ pub(super) async fn access_key(State(state): State<MockState>, headers: HeaderMa
         return code_reply(
             shape,
             "10004",
-            "时间戳无效或已过期 (timestamp missing, malformed or more than 5 minutes off)",
+            "时间戳无效或已过期 (timestamp malformed or more than 5 minutes from the server clock)",
         );
     }
     if !crate::api::signature::verify(user, access_key, timestamp, account.secret_key, signature) {
