@@ -173,6 +173,13 @@ mod tests {
         assert!(c.eshell_urls[0].enabled);
     }
 
+    proptest::proptest! {
+        #[test]
+        fn never_panics_on_arbitrary_bytes(body in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..512)) {
+            let _ = parse_center(&body, None, "tok");
+        }
+    }
+
     #[test]
     fn missing_parts_are_empty_not_errors() {
         let c = parse(r#"{"code":"0","data":{}}"#).unwrap();

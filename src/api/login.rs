@@ -62,7 +62,9 @@ impl RegionToken {
 impl AcClient {
     /// POST {auth}/api/user/v3/tokens with headers `user`, `accessKey`, `timestamp` (epoch
     /// seconds of `now`) and `signature` (see [`super::signature::sign`]). Every region's
-    /// token, the platform token and unavailable regions, in the server's order.
+    /// token, the platform token and unavailable regions, in the server's order; the list is
+    /// never empty ([`ApiError::NoRegions`]) but may hold no usable token (all `null`).
+    /// A refusal is [`ApiError::LoginRefused`]; see [`ApiError::login_refusal`].
     pub async fn login_access_key(
         &self,
         auth_url: &str,
@@ -74,7 +76,7 @@ impl AcClient {
         let url = endpoint(auth_url, ACCESS_KEY_LOGIN_PATH)?;
         let timestamp = now.as_second().to_string();
         let secret = secret_key.expose_secret();
-        let signature = sign(user, access_key, &timestamp, secret);
+        let mut signature = sign(user, access_key, &timestamp, secret);
         let request = self
             .http
             .post(url.clone())
@@ -86,6 +88,7 @@ impl AcClient {
             // Replayable until the timestamp goes stale: as sensitive as a token.
             .header("signature", header("signature", &signature, true)?)
             .body("");
+        signature.zeroize();
         self.login(url, request, secret, LoginMethod::AccessKey)
             .await
     }
@@ -262,6 +265,28 @@ mod tests {
         assert_eq!(got[6].label(), "unnamed region");
         // Debug never shows a token.
         assert!(!format!("{got:?}").contains("eyJ"));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn never_panics_on_arbitrary_bytes(body in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..512)) {
+            let _ = parse_login(&body, None, "s");
+        }
+
+        #[test]
+        fn never_panics_on_list_like_json(entries in proptest::collection::vec(
+            proptest::prop_oneof![
+                proptest::prelude::Just("null".to_owned()),
+                "\"[a-zA-Z0-9._-]{0,30}\"",
+                proptest::prelude::Just(format!(r#"{{"clusterId":1,"token":"{SAMPLE_REQUEST}"}}"#)),
+                "\\{\"token\":\"[a-z.]{0,12}\"\\}",
+            ], 0..6)) {
+            let body = format!(r#"{{"code":"0","data":[{}]}}"#, entries.join(","));
+            match parse_login(body.as_bytes(), None, "s") {
+                Ok(list) => proptest::prop_assert_eq!(list.len(), entries.len()),
+                Err(e) => proptest::prop_assert!(entries.is_empty() && e == ApiError::NoRegions),
+            }
+        }
     }
 
     #[test]
