@@ -5,6 +5,7 @@
 use crossterm::event::{KeyEvent, MouseEvent};
 use jiff::Timestamp;
 
+use super::row::ServerInfo;
 use crate::clipboard::{ClearOutcome, ClipboardKind};
 use crate::store::StoredToken;
 use crate::token::Token;
@@ -49,6 +50,11 @@ pub enum Action {
         name: String,
         result: Result<(), String>,
     },
+    /// The region's server answered `center` and `tokens/state` for this token.
+    Inspected {
+        name: String,
+        info: ServerInfo,
+    },
 }
 
 /// Work for the runtime. Nothing here blocks `update`; results come back as Actions.
@@ -69,6 +75,9 @@ pub enum Effect {
     },
     /// Remove a token from the store (answer `Action::Deleted`).
     Delete(String),
+    /// Ask the region's server about this token (`center`, `tokens/state`); answer with
+    /// `Action::Inspected`.
+    Inspect(String),
     /// Read every token again and answer with `Action::Loaded`.
     Reload,
     /// Restore the terminal and exit.

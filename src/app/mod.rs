@@ -14,7 +14,7 @@ pub mod view;
 
 pub use action::{Action, Effect, RenewedInfo};
 pub use form::{AddForm, Field};
-pub use row::{Row, RowKind, RowStatus, Timing, Urgency};
+pub use row::{Row, RowKind, RowStatus, ServerInfo, ServerView, Timing, Urgency};
 pub use update::update;
 pub use view::SortMode;
 

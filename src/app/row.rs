@@ -4,6 +4,7 @@
 
 use jiff::{SignedDuration, Timestamp};
 
+use crate::api::{CenterInfo, TokenState};
 use crate::store::{SecretState, StoredToken};
 use crate::token::{Decoded, Lifetime, Phase, Token};
 
@@ -47,6 +48,23 @@ impl RowKind {
     }
 }
 
+/// What the region's server says about a row's token, fetched in the background when its
+/// details are first shown (and again after a renewal, which resets it).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub enum ServerView {
+    #[default]
+    NotAsked,
+    Loading,
+    Ready(Box<ServerInfo>),
+}
+
+/// The answers of `center` and `tokens/state`; each may fail on its own.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServerInfo {
+    pub center: Result<CenterInfo, String>,
+    pub state: Result<TokenState, String>,
+}
+
 /// Per-row UI state that survives reloads.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RowStatus {
@@ -58,6 +76,8 @@ pub struct RowStatus {
     pub failures: u32,
     /// Auto-renew leaves the row alone until then (after a failure, or just after a success).
     pub auto_hold_until: Option<Timestamp>,
+    /// Region details and the server's verdict on the token.
+    pub server: ServerView,
 }
 
 /// How much a row needs the user, most urgent first. Sorting by urgency uses this order.
@@ -120,6 +140,9 @@ impl Row {
     }
 
     pub fn urgency(&self, now: Timestamp, timing: Timing) -> Urgency {
+        if self.rejected() {
+            return Urgency::Dead;
+        }
         let Some(life) = self.lifetime(timing.renew_grace) else {
             return Urgency::Broken;
         };
@@ -130,6 +153,14 @@ impl Row {
             Phase::Dead => Urgency::Dead,
             Phase::Invalid => Urgency::Broken,
         }
+    }
+
+    /// The server refused the token (tokens/state): whatever its expiry says, it needs a new one.
+    pub fn rejected(&self) -> bool {
+        matches!(
+            &self.status.server,
+            ServerView::Ready(info) if matches!(&info.state, Ok(state) if !state.is_accepted())
+        )
     }
 
     pub fn is_renewing(&self) -> bool {

@@ -633,3 +633,103 @@ fn empty_store_is_safe_for_every_key() {
     key(&mut app, KeyCode::Enter);
     assert!(app.selected_row().is_none());
 }
+
+fn server_says(state: Result<crate::api::TokenState, String>) -> ServerInfo {
+    ServerInfo {
+        center: Ok(crate::api::CenterInfo {
+            home_path: Some("/public/home/alice".into()),
+            ..Default::default()
+        }),
+        state,
+    }
+}
+
+#[test]
+fn details_ask_the_server_once_per_token() {
+    let mut app = app_with(demo_set());
+    select(&mut app, "kunshan");
+    assert_eq!(
+        key(&mut app, KeyCode::Enter),
+        vec![Effect::Inspect("kunshan".into())]
+    );
+    assert_eq!(
+        app.row("kunshan").unwrap().status.server,
+        ServerView::Loading
+    );
+    // Moving away and back, or any other event, does not ask again while the answer is pending.
+    assert!(update(&mut app, Action::Tick, now()).is_empty());
+    let info = server_says(Ok(crate::api::TokenState::Accepted));
+    update(
+        &mut app,
+        Action::Inspected {
+            name: "kunshan".into(),
+            info: info.clone(),
+        },
+        now(),
+    );
+    assert_eq!(
+        app.row("kunshan").unwrap().status.server,
+        ServerView::Ready(Box::new(info))
+    );
+    assert!(update(&mut app, Action::Tick, now()).is_empty());
+    // Closed details: nothing is fetched for the rows the user walks over.
+    key(&mut app, KeyCode::Enter);
+    assert!(ch(&mut app, 'j').is_empty());
+}
+
+#[test]
+fn details_never_ask_about_dead_or_broken_tokens() {
+    let mut app = app_with(demo_set());
+    select(&mut app, "xian-legacy");
+    assert_eq!(
+        app.selected_row()
+            .unwrap()
+            .urgency(now(), app.settings.timing),
+        Urgency::Dead
+    );
+    assert!(key(&mut app, KeyCode::Enter).is_empty());
+    select(&mut app, "broken-paste");
+    assert!(update(&mut app, Action::Tick, now()).is_empty());
+}
+
+#[test]
+fn a_token_the_server_rejects_shows_as_rejected_until_renewed() {
+    let mut app = app_with(demo_set());
+    select(&mut app, "kunshan");
+    key(&mut app, KeyCode::Enter);
+    let rejected = crate::api::TokenState::Rejected {
+        code: "10004".into(),
+        msg: String::new(),
+    };
+    update(
+        &mut app,
+        Action::Inspected {
+            name: "kunshan".into(),
+            info: server_says(Ok(rejected)),
+        },
+        now(),
+    );
+    let row = app.row("kunshan").unwrap();
+    assert!(row.rejected());
+    assert_eq!(row.urgency(now(), app.settings.timing), Urgency::Dead);
+    assert_eq!(crate::ui::text::badge(row, &app, now()), "rejected");
+    // Rejected rows need action, so they sort ahead of the calm ones.
+    assert!(
+        order(&app).iter().position(|&n| n == "kunshan")
+            < order(&app).iter().position(|&n| n == "zhengzhou")
+    );
+    // A renewal brings a new token: the old verdict no longer applies.
+    let fresh = token("alice", "alice", "11250", "Normal", at(86_400));
+    update(
+        &mut app,
+        Action::Renewed {
+            name: "kunshan".into(),
+            result: Ok(RenewedInfo {
+                token: fresh,
+                renewed_at: now(),
+            }),
+        },
+        now(),
+    );
+    assert!(!app.row("kunshan").unwrap().rejected());
+}

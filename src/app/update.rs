@@ -6,7 +6,7 @@ use jiff::{SignedDuration, Timestamp};
 use super::action::{Action, Effect, RenewedInfo};
 use super::autorenew;
 use super::form::AddForm;
-use super::row::{Row, RowKind, RowStatus, Urgency};
+use super::row::{Row, RowKind, RowStatus, ServerView, Urgency};
 use super::view;
 use super::{App, Confirm, Level, Mode, NEW_TOKEN_HINT, Toast};
 use crate::clipboard::{ClearOutcome, ClipboardKind};
@@ -36,9 +36,32 @@ pub fn update(app: &mut App, action: Action, now: Timestamp) -> Vec<Effect> {
         Action::ClipboardCleared(result) => on_cleared(app, result, now),
         Action::Added { name, result } => on_added(app, &name, result, now, &mut fx),
         Action::Deleted { name, result } => on_deleted(app, &name, result, now),
+        Action::Inspected { name, info } => {
+            if let Some(row) = app.row_mut(&name) {
+                row.status.server = ServerView::Ready(Box::new(info));
+            }
+        }
     }
     refresh_view(app, now);
+    inspect_selected(app, now, &mut fx);
     fx
+}
+
+/// The details pane shows what the server says about the selected token: ask once per token
+/// (a renewal resets the answer), never for one the server would refuse anyway.
+fn inspect_selected(app: &mut App, now: Timestamp, fx: &mut Vec<Effect>) {
+    if !app.show_details {
+        return;
+    }
+    let grace = app.settings.timing.renew_grace;
+    let Some(&index) = app.view.get(app.selected) else {
+        return;
+    };
+    let row = &mut app.rows[index];
+    if row.status.server == ServerView::NotAsked && row.phase(now, grace).can_renew() {
+        row.status.server = ServerView::Loading;
+        fx.push(Effect::Inspect(row.name().to_owned()));
+    }
 }
 
 fn toast(app: &mut App, level: Level, text: impl Into<String>, now: Timestamp) {

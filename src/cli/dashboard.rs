@@ -23,9 +23,15 @@ pub fn open(ctx: &Context) -> anyhow::Result<()> {
         Ok(other) => other.into(),
         Err(e) => e,
     })?;
-    let renewer = Renewer::new(store.clone(), ctx.client()?, &ctx.config);
+    let client = ctx.client()?;
+    let renewer = Renewer::new(store.clone(), client.clone(), &ctx.config);
     let app = App::new(&ctx.config, TimeZone::system(), false, color_wanted());
-    runtime().block_on(tui::run(app, Services { store, renewer }))
+    let services = Services {
+        store,
+        renewer,
+        client,
+    };
+    runtime().block_on(tui::run(app, services))
 }
 
 /// Demo mode ignores the user's config file and keyring on purpose: it must work on any machine.
@@ -35,11 +41,12 @@ pub fn demo() -> anyhow::Result<()> {
     runtime().block_on(async {
         let demo = demo::start(Timestamp::now()).await?;
         let client = AcClient::new(&ClientOptions::from_config(&config))?;
-        let renewer = Renewer::new(demo.store.clone(), client, &config);
+        let renewer = Renewer::new(demo.store.clone(), client.clone(), &config);
         let app = App::new(&config, TimeZone::system(), true, color_wanted());
         let services = Services {
             store: demo.store.clone(),
             renewer,
+            client,
         };
         tui::run(app, services).await
     })

@@ -6,17 +6,19 @@ use std::sync::Arc;
 use jiff::Timestamp;
 use tokio::sync::mpsc::UnboundedSender;
 
-use crate::api;
-use crate::app::{Action, Effect, RenewedInfo};
+use crate::api::{self, AcClient};
+use crate::app::{Action, Effect, RenewedInfo, ServerInfo};
 use crate::clipboard::Clipboard;
 use crate::renew::{Renewer, When};
 use crate::store::{self, EntryMeta, Store};
 
-/// What the dashboard runs against: the store and the renewer (real keyring or demo).
+/// What the dashboard runs against: the store, the renewer and the HTTP client (real keyring
+/// or demo).
 #[derive(Clone)]
 pub struct Services {
     pub store: Store,
     pub renewer: Renewer,
+    pub client: AcClient,
 }
 
 /// Executes effects; `Quit` is returned to the caller as `false`.
@@ -70,6 +72,7 @@ impl Executor {
                 name,
             }),
             Effect::Reload => self.reload(),
+            Effect::Inspect(name) => self.inspect(name),
         }
         true
     }
@@ -99,6 +102,32 @@ impl Executor {
         });
     }
 
+    /// Asks the region's server about a token: `center` and `tokens/state` at once.
+    fn inspect(&self, name: String) {
+        let (services, actions) = (Arc::clone(&self.services), self.actions.clone());
+        tokio::spawn(async move {
+            let store = services.store.clone();
+            let owned = name.clone();
+            let fetched = tokio::task::spawn_blocking(move || store.get(&owned)).await;
+            let info = match fetched {
+                Ok(Ok((meta, token))) => {
+                    let client = &services.client;
+                    let (center, state) = tokio::join!(
+                        client.center(&meta.base_url, &token),
+                        client.token_state(&meta.base_url, &token)
+                    );
+                    ServerInfo {
+                        center: center.map_err(|e| e.to_string()),
+                        state: state.map_err(|e| e.to_string()),
+                    }
+                }
+                Ok(Err(e)) => failed(e.to_string()),
+                Err(e) => failed(e.to_string()),
+            };
+            let _ = actions.send(Action::Inspected { name, info });
+        });
+    }
+
     /// Reads the secret in a blocking task, then copies on this thread (the clipboard handle
     /// lives here; copying is quick).
     fn copy(&mut self, name: String) {
@@ -116,6 +145,13 @@ impl Executor {
         tokio::task::spawn_blocking(move || {
             let _ = actions.send(work(&store));
         });
+    }
+}
+
+fn failed(why: String) -> ServerInfo {
+    ServerInfo {
+        center: Err(why.clone()),
+        state: Err(why),
     }
 }
 

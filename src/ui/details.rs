@@ -10,7 +10,8 @@ use serde_json::Value;
 
 use super::palette::Palette;
 use super::text::{clean, next_step_long};
-use crate::app::{App, Row, RowKind};
+use crate::api::ServiceUrl;
+use crate::app::{App, Row, RowKind, ServerInfo, ServerView};
 use crate::timefmt;
 
 const LABEL: usize = 14;
@@ -84,6 +85,7 @@ pub fn lines<'a>(row: &Row, app: &App, now: Timestamp, p: &Palette) -> Vec<Line<
             Span::styled(clean(err), p.error),
         ]));
     }
+    server_lines(&row.status.server, p, &mut out);
     match &row.kind {
         RowKind::Token { decoded, masked } => {
             out.push(field(
@@ -130,6 +132,60 @@ pub fn lines<'a>(row: &Row, app: &App, now: Timestamp, p: &Palette) -> Vec<Line<
         )),
     }
     out
+}
+
+/// What the region's server said: its verdict on the token and the service addresses.
+fn server_lines(server: &ServerView, p: &Palette, out: &mut Vec<Line<'_>>) {
+    let info = match server {
+        ServerView::NotAsked => return,
+        ServerView::Loading => {
+            out.push(field("Server", "asking the region's server…", p));
+            return;
+        }
+        ServerView::Ready(info) => info,
+    };
+    let ServerInfo { center, state } = &**info;
+    match state {
+        Ok(state) if state.is_accepted() => out.push(field("Server", "accepts this token", p)),
+        Ok(state) => out.push(Line::from(vec![
+            Span::styled(format!("{:<LABEL$}", "Server"), p.dim),
+            Span::styled(clean(&state.describe()), p.error),
+        ])),
+        Err(e) => out.push(field("Server", format!("could not ask: {}", clean(e)), p)),
+    }
+    match center {
+        Ok(c) => {
+            if let Some(user) = &c.user_name {
+                out.push(field("Cluster user", clean(user), p));
+            }
+            if let Some(home) = &c.home_path {
+                out.push(field("Home", clean(home), p));
+            }
+            for (label, urls) in [
+                ("Jobs (HPC)", &c.hpc_urls),
+                ("AI", &c.ai_urls),
+                ("Files", &c.efile_urls),
+                ("Shell", &c.eshell_urls),
+            ] {
+                for url in urls {
+                    out.push(field(label, service_text(url), p));
+                }
+            }
+        }
+        Err(e) => out.push(field("Services", format!("unknown: {}", clean(e)), p)),
+    }
+}
+
+fn service_text(url: &ServiceUrl) -> String {
+    let address = url
+        .url
+        .as_deref()
+        .map_or("(address not published)".to_owned(), clean);
+    if url.enabled {
+        address
+    } else {
+        format!("{address} (disabled)")
+    }
 }
 
 /// A claim's value as text; `expireTime` also in local time.

@@ -119,6 +119,7 @@ fn table_row<'a>(
     };
     let expires = life.map_or("—".to_owned(), |l| timefmt::relative(l.to_expiry(now)));
     let (cutoff, cutoff_style) = match (urgency, life) {
+        (Urgency::Dead, _) if row.rejected() => ("rejected: new token".to_owned(), style),
         (Urgency::Dead, _) => ("passed: new token".to_owned(), style),
         (Urgency::Renewable, Some(l)) => (
             format!("⚠ {}", timefmt::relative(l.to_cutoff(now))),

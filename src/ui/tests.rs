@@ -309,3 +309,50 @@ fn status_bar_counts_down_to_the_clipboard_clear() {
         "{s}"
     );
 }
+
+#[test]
+fn details_show_the_servers_answer_and_a_rejected_token() {
+    use crate::api::{CenterInfo, ServiceUrl, TokenState};
+    use crate::app::ServerInfo;
+    let mut app = app_with(demo_set());
+    select(&mut app, "zhengzhou");
+    press(&mut app, KeyCode::Enter);
+    let url = |u: Option<&str>, enabled| ServiceUrl {
+        url: u.map(str::to_owned),
+        enabled,
+        version: None,
+    };
+    let info = ServerInfo {
+        center: Ok(CenterInfo {
+            id: Some("11301".into()),
+            user_name: Some("erin_c".into()),
+            home_path: Some("/public/home/erin_c".into()),
+            hpc_urls: vec![url(Some("https://hpc.zz.example.com:65051"), true)],
+            ai_urls: vec![url(None, true)],
+            efile_urls: vec![url(Some("https://efile.zz.example.com"), false)],
+            eshell_urls: vec![],
+        }),
+        state: Ok(TokenState::Rejected {
+            code: "10004".into(),
+            msg: "token失效".into(),
+        }),
+    };
+    update(
+        &mut app,
+        Action::Inspected {
+            name: "zhengzhou".into(),
+            info,
+        },
+        now(),
+    );
+    let s = screen(&mut app, 200, 60);
+    assert!(s.contains("rejected by the server with code 10004"), "{s}");
+    assert!(s.contains("/public/home/erin_c"), "{s}");
+    assert!(s.contains("https://efile.zz.example.com (disabled)"), "{s}");
+    assert!(s.contains("(address not published)"), "{s}");
+    assert!(
+        s.contains("rejected "),
+        "the table badge says rejected:\n{s}"
+    );
+    assert_snapshot!(s);
+}

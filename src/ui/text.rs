@@ -32,6 +32,7 @@ pub fn badge(row: &Row, app: &App, now: Timestamp) -> String {
         Urgency::Calm => "valid",
         Urgency::Due => "due",
         Urgency::Renewable => "EXPIRED",
+        Urgency::Dead if row.rejected() => "rejected",
         Urgency::Dead => "dead",
         Urgency::Broken => match &row.kind {
             RowKind::Malformed { .. } => "malformed",
@@ -62,6 +63,7 @@ pub fn next_step_short(row: &Row, app: &App, now: Timestamp) -> String {
         Urgency::Calm => "ok".to_owned(),
         Urgency::Due => "expires soon: renew (r)".to_owned(),
         Urgency::Renewable => "expired: renew now (r) before the cutoff".to_owned(),
+        Urgency::Dead if row.rejected() => "rejected by the server: get a new token".to_owned(),
         Urgency::Dead => "expired beyond renewal: get a new token".to_owned(),
         Urgency::Broken => match &row.kind {
             RowKind::Malformed { .. } => "not a region token: delete (d), add again (a)".into(),
@@ -94,6 +96,10 @@ pub fn next_step_long(row: &Row, app: &App, now: Timestamp) -> String {
             "{name}: EXPIRED {}; still renewable for {}: press r now",
             timefmt::relative(l.to_expiry(now)),
             timefmt::compact(l.to_cutoff(now))
+        ),
+        (Urgency::Dead, _) if row.rejected() => format!(
+            "{name}: the server no longer accepts this token: {}",
+            crate::app::NEW_TOKEN_HINT
         ),
         (Urgency::Dead, _) => format!(
             "{name}: expired beyond renewal: {}",
