@@ -23,7 +23,8 @@ pub fn open(ctx: &Context) -> anyhow::Result<()> {
         Ok(other) => other.into(),
         Err(e) => e,
     })?;
-    let renewer = Renewer::new(store.clone(), ctx.client()?, &ctx.config);
+    let renewer =
+        Renewer::new(store.clone(), ctx.client()?, &ctx.config).with_relogin(ctx.relogin()?);
     let app = App::new(&ctx.config, TimeZone::system(), false, color_wanted());
     runtime().block_on(tui::run(app, Services { store, renewer }))
 }
