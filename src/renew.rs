@@ -78,7 +78,7 @@ pub enum RenewError {
     #[error("{name}: timed out waiting for another actoken process that is renewing this token")]
     LockTimeout { name: String },
     /// Dead or rejected, and no remembered secret key could get a new token.
-    #[error("{name}: {why}; get new tokens with `{command}`")]
+    #[error("{name}: {why}; get a new token (and the account's other regions) with `{command}`")]
     NeedsLogin {
         name: String,
         why: String,
