@@ -238,3 +238,166 @@ async fn blocking_get(store: &Store, name: &str) -> Result<(EntryMeta, Token), R
         .await
         .expect("store task panicked")?)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::ClientOptions;
+    use crate::config::{Config, Paths};
+    use crate::mock::{ALICE, MintSpec, MockOptions, MockServer, mint};
+    use crate::renew::{Renewer, When};
+    use crate::store::MemoryBackend;
+    use jiff::SignedDuration;
+    use secrecy::SecretString;
+
+    const KUNSHAN: &str = "alice/华东一区【昆山】";
+    const XIAN: &str = "alice/西北一区【西安】";
+
+    struct Fixture {
+        _dir: tempfile::TempDir,
+        mock: MockServer,
+        store: Store,
+        keys: AccountKeys,
+        account: Account,
+    }
+
+    async fn fixture() -> Fixture {
+        let dir = tempfile::tempdir().unwrap();
+        let paths = Paths::under(dir.path());
+        let store = Store::open(&paths, Arc::new(MemoryBackend::new())).unwrap();
+        let mock = MockServer::start("127.0.0.1:0".parse().unwrap(), MockOptions::default())
+            .await
+            .unwrap();
+        let account = Account {
+            user: "alice".into(),
+            method: LoginMethod::AccessKey,
+            access_key: Some(ALICE.access_key.into()),
+            base_url: mock.base_url(),
+            auth_url: mock.base_url(),
+            org_id: None,
+            last_login: None,
+        };
+        Accounts::load(&paths)
+            .unwrap()
+            .remember(account.clone())
+            .unwrap();
+        let keys = AccountKeys::new(Arc::new(MemoryBackend::new()));
+        Fixture {
+            _dir: dir,
+            mock,
+            store,
+            keys,
+            account,
+        }
+    }
+
+    fn add_dead(f: &Fixture, name: &str, cluster: &str) -> Token {
+        let token = mint(&MintSpec::new(
+            "alice",
+            cluster,
+            Timestamp::now() - SignedDuration::from_hours(30),
+        ));
+        let meta = EntryMeta {
+            name: name.into(),
+            base_url: f.mock.base_url(),
+            note: None,
+            added_at: Timestamp::now(),
+            renewed_at: None,
+            account: None,
+            platform: false,
+        };
+        f.store.add(meta, &token, true).unwrap();
+        token
+    }
+
+    fn renewer(f: &Fixture) -> Renewer {
+        let client = AcClient::new(&ClientOptions::default()).unwrap();
+        Renewer::new(f.store.clone(), client, &Config::default())
+            .with_relogin(Relogin::new(f.keys.clone()))
+    }
+
+    #[tokio::test]
+    async fn several_dead_tokens_of_one_account_cost_one_login() {
+        let f = fixture().await;
+        f.keys
+            .set(
+                &f.account.id(),
+                &SecretString::from(ALICE.secret_key.to_owned()),
+            )
+            .unwrap();
+        let old = [add_dead(&f, KUNSHAN, "11250"), add_dead(&f, XIAN, "11276")];
+        let results = renewer(&f)
+            .renew_many(
+                vec![KUNSHAN.into(), XIAN.into()],
+                When::Always,
+                Timestamp::now(),
+            )
+            .await;
+        for (name, result) in results {
+            let renewed = result.unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert!(renewed.via_login, "{name}");
+            assert!(renewed.new_expiry > Timestamp::now(), "{name}");
+            assert!(!old.contains(&renewed.token), "{name}");
+            assert_eq!(f.store.get(&name).unwrap().1, renewed.token);
+        }
+        assert_eq!(f.mock.login_count(), 1);
+        assert_eq!(f.mock.renew_count(), 0);
+        // The login stored every region and remembered when it happened.
+        assert_eq!(f.store.entries().len(), 4);
+        let accounts = Accounts::load(f.store.paths()).unwrap();
+        assert!(accounts.list()[0].last_login.is_some());
+    }
+
+    #[tokio::test]
+    async fn without_a_key_the_error_names_the_command_and_nothing_changes() {
+        let f = fixture().await;
+        let old = add_dead(&f, KUNSHAN, "11250");
+        let err = renewer(&f)
+            .renew(KUNSHAN, When::Always, Timestamp::now())
+            .await
+            .unwrap_err();
+        assert!(matches!(err, RenewError::NeedsLogin { .. }), "{err:?}");
+        assert!(err.needs_new_token());
+        let msg = err.to_string();
+        assert!(
+            msg.contains(&format!(
+                "actoken login --user alice --access-key {} --base-url {}",
+                ALICE.access_key,
+                f.mock.base_url()
+            )),
+            "{msg}"
+        );
+        assert_eq!(f.mock.login_count(), 0);
+        assert_eq!(f.store.get(KUNSHAN).unwrap().1, old);
+
+        // A wrong remembered key: the refusal is reported with the same command.
+        f.keys
+            .set(&f.account.id(), &SecretString::from("SK-WRONG".to_owned()))
+            .unwrap();
+        let err = renewer(&f)
+            .renew(KUNSHAN, When::Always, Timestamp::now())
+            .await
+            .unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.contains("refused"), "{msg}");
+        assert!(msg.contains("actoken login --user alice"), "{msg}");
+        assert!(!msg.contains("SK-WRONG"), "{msg}");
+        assert_eq!(f.store.get(KUNSHAN).unwrap().1, old);
+    }
+
+    #[test]
+    fn a_renewer_without_relogin_keeps_the_plain_dead_error() {
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        rt.block_on(async {
+            let f = fixture().await;
+            add_dead(&f, KUNSHAN, "11250");
+            let client = AcClient::new(&ClientOptions::default()).unwrap();
+            let plain = Renewer::new(f.store.clone(), client, &Config::default());
+            let err = plain
+                .renew(KUNSHAN, When::Always, Timestamp::now())
+                .await
+                .unwrap_err();
+            assert!(matches!(err, RenewError::Dead { .. }), "{err:?}");
+        });
+    }
+}
