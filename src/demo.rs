@@ -144,6 +144,8 @@ fn add(
         note: note.map(str::to_owned),
         added_at: now - SignedDuration::from_hours(48),
         renewed_at: None,
+        account: None,
+        platform: false,
     };
     store.add(meta, token, true)?;
     Ok(())

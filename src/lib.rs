@@ -10,6 +10,7 @@ pub mod clipboard;
 pub mod config;
 pub mod demo;
 pub mod keymap;
+pub mod login;
 pub mod mock;
 pub mod renew;
 pub mod rescue;

@@ -8,7 +8,7 @@
 use serde::Serialize;
 
 /// Which get-token endpoint was called: the same words mean different things in each.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum LoginMethod {
     /// `POST {auth}/api/user/v3/tokens` with an access key and a signature.

@@ -51,6 +51,8 @@ pub fn meta(name: &str, base_url: &str) -> EntryMeta {
         note: None,
         added_at: at(-30 * 86_400),
         renewed_at: None,
+        account: None,
+        platform: false,
     }
 }
 

@@ -24,7 +24,8 @@ pub fn open(ctx: &Context) -> anyhow::Result<()> {
         Err(e) => e,
     })?;
     let client = ctx.client()?;
-    let renewer = Renewer::new(store.clone(), client.clone(), &ctx.config);
+    let renewer =
+        Renewer::new(store.clone(), client.clone(), &ctx.config).with_relogin(ctx.relogin()?);
     let app = App::new(&ctx.config, TimeZone::system(), false, color_wanted());
     let services = Services {
         store,

@@ -1,5 +1,6 @@
 //! The scriptable front end: parse, build the context, dispatch, map errors to exit codes.
 
+mod accounts;
 mod add;
 mod args;
 mod context;
@@ -7,7 +8,9 @@ mod dashboard;
 pub mod exit;
 mod input;
 mod inspect;
+mod login;
 mod misc;
+mod region;
 mod renew;
 mod token;
 mod view;
@@ -64,6 +67,11 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Renew(args) => return renew::run(&ctx, args),
         Command::Rm(args) => misc::rm(&ctx, args)?,
         Command::Paths => misc::paths(&ctx)?,
+        Command::Login(args) => login::run(&ctx, args)?,
+        Command::Accounts(args) => accounts::list(&ctx, args)?,
+        Command::Logout(args) => accounts::logout(&ctx, args)?,
+        Command::Check(args) => return region::check(&ctx, args),
+        Command::Info(args) => region::info(&ctx, args)?,
         Command::Completions(_) | Command::MockServer(_) | Command::Demo => {
             unreachable!("handled above")
         }

@@ -170,6 +170,8 @@ fn add(
         note,
         added_at: Timestamp::now(),
         renewed_at: None,
+        account: None,
+        platform: false,
     };
     store.add(meta, token, false).map_err(|e| e.to_string())
 }
