@@ -10,6 +10,7 @@ pub enum Context {
     Filter,
     AddForm,
     Confirm,
+    Secret,
     Help,
 }
 
@@ -20,6 +21,7 @@ impl Context {
             Context::Filter => "Filter (/)",
             Context::AddForm => "Add a token (a)",
             Context::Confirm => "Confirmations",
+            Context::Secret => "Log in again (L)",
             Context::Help => "This help",
         }
     }
@@ -44,6 +46,7 @@ pub enum Command {
     Delete,
     CycleSort,
     ToggleAutoRenew,
+    Login,
     Help,
     /// Esc at the top level: clears the filter or closes details first, quits otherwise.
     Back,
@@ -59,6 +62,10 @@ pub enum Command {
     FormCancel,
     FormErase,
     FormClearField,
+    // Secret prompt
+    SecretSubmit,
+    SecretCancel,
+    SecretErase,
     // Confirm
     ConfirmYes,
     ConfirmNo,
@@ -158,7 +165,7 @@ const fn bind(
 }
 
 use Command as C;
-use Context::{AddForm, Confirm, Filter, Help, Normal};
+use Context::{AddForm, Confirm, Filter, Help, Normal, Secret};
 
 /// The whole key table, in the order the help screen shows it.
 pub const BINDINGS: &[Binding] = &[
@@ -232,6 +239,12 @@ pub const BINDINGS: &[Binding] = &[
         C::ToggleAutoRenew,
         "auto-renew on/off while the dashboard is open",
     ),
+    bind(
+        Normal,
+        &[ch('L')],
+        C::Login,
+        "log in again for the selected token's account (dead or rejected tokens)",
+    ),
     bind(Normal, &[ch('?')], C::Help, "this help"),
     bind(
         Normal,
@@ -289,6 +302,24 @@ pub const BINDINGS: &[Binding] = &[
         "erase a character",
     ),
     bind(AddForm, &[ctrl('u')], C::FormClearField, "clear the field"),
+    bind(
+        Secret,
+        &[plain(KeyCode::Enter)],
+        C::SecretSubmit,
+        "log in (the secret key is then remembered in the keyring)",
+    ),
+    bind(
+        Secret,
+        &[plain(KeyCode::Esc), ctrl('c')],
+        C::SecretCancel,
+        "cancel",
+    ),
+    bind(
+        Secret,
+        &[plain(KeyCode::Backspace)],
+        C::SecretErase,
+        "erase a character",
+    ),
     bind(
         Confirm,
         &[ch('y'), plain(KeyCode::Enter)],

@@ -83,6 +83,22 @@ impl Tmux {
             .unwrap();
     }
 
+    /// Literal text, not key names.
+    fn type_text(&self, text: &str) {
+        Command::new("tmux")
+            .args([
+                "-L",
+                &self.session,
+                "send-keys",
+                "-t",
+                &self.session,
+                "-l",
+                text,
+            ])
+            .status()
+            .unwrap();
+    }
+
     fn paste_buffer(&self) -> Option<String> {
         let out = Command::new("tmux")
             .args(["-L", &self.session, "show-buffer"])
@@ -206,6 +222,17 @@ fn demo_renews_copies_and_quits_cleanly() {
         std::thread::sleep(Duration::from_millis(100));
     }
 
+    // bob's token is past its cutoff; his secret key is remembered, so L brings it back.
+    tmux.keys("/");
+    tmux.type_text("bob_ks");
+    tmux.keys("Enter");
+    // The filter hides every other row; bob's dead one stays.
+    tmux.wait_for("the filtered dead row", |s| {
+        line_of(s, "xian/carol").is_empty() && line_of(s, "bob/").contains("dead")
+    });
+    tmux.keys("L");
+    let screen = tmux.wait_for("the login", |s| s.contains("logged in again as bob"));
+    assert!(line_of(&screen, "bob/").contains("in 23h"), "{screen}");
     tmux.keys("q");
     let screen = tmux.wait_for("the program to exit", |s| s.contains("EXITED"));
     assert!(screen.contains("EXITED 0"), "{screen}");

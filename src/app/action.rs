@@ -6,6 +6,7 @@ use crossterm::event::{KeyEvent, MouseEvent};
 use jiff::Timestamp;
 
 use super::row::ServerInfo;
+use super::secret::LoginSecret;
 use crate::clipboard::{ClearOutcome, ClipboardKind};
 use crate::store::StoredToken;
 use crate::token::Token;
@@ -50,6 +51,16 @@ pub enum Action {
         name: String,
         result: Result<(), String>,
     },
+    /// `L` found no remembered key for the row's account: ask the user (`prompt` says what).
+    LoginNeedsSecret {
+        name: String,
+        prompt: String,
+    },
+    /// A "log in again" finished: `Ok` holds a summary ("3 tokens stored for alice").
+    LoggedIn {
+        name: String,
+        result: Result<String, String>,
+    },
     /// The region's server answered `center` and `tokens/state` for this token.
     Inspected {
         name: String,
@@ -75,6 +86,13 @@ pub enum Effect {
     },
     /// Remove a token from the store (answer `Action::Deleted`).
     Delete(String),
+    /// Log in again for the account that owns this token: with the remembered key when
+    /// `secret` is None (answer `LoginNeedsSecret` if there is none), else with `secret`.
+    /// Answer `LoggedIn`.
+    Login {
+        name: String,
+        secret: Option<LoginSecret>,
+    },
     /// Ask the region's server about this token (`center`, `tokens/state`); answer with
     /// `Action::Inspected`.
     Inspect(String),

@@ -7,6 +7,7 @@ pub mod autorenew;
 pub(crate) mod fixtures;
 pub mod form;
 pub mod row;
+pub mod secret;
 #[cfg(test)]
 mod tests;
 mod update;
@@ -15,6 +16,7 @@ pub mod view;
 pub use action::{Action, Effect, RenewedInfo};
 pub use form::{AddForm, Field};
 pub use row::{Row, RowKind, RowStatus, ServerInfo, ServerView, Timing, Urgency};
+pub use secret::{LoginSecret, SecretPrompt};
 pub use update::update;
 pub use view::SortMode;
 
@@ -31,10 +33,14 @@ pub const NEW_TOKEN_HINT: &str =
 #[derive(Debug)]
 pub enum Mode {
     Normal,
-    Help { scroll: u16 },
+    Help {
+        scroll: u16,
+    },
     Filter,
     Add(AddForm),
     Confirm(Confirm),
+    /// "Log in again" asks for the account's secret key or password.
+    Secret(SecretPrompt),
 }
 
 /// A question waiting for y/n.

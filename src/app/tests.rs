@@ -733,3 +733,94 @@ fn a_token_the_server_rejects_shows_as_rejected_until_renewed() {
     );
     assert!(!app.row("kunshan").unwrap().rejected());
 }
+
+#[test]
+fn l_on_a_dead_token_logs_in_again_with_the_remembered_key() {
+    let mut app = app_with(demo_set());
+    select(&mut app, "xian-legacy");
+    let fx = ch(&mut app, 'L');
+    assert_eq!(
+        fx,
+        vec![Effect::Login {
+            name: "xian-legacy".into(),
+            secret: None
+        }]
+    );
+    assert!(
+        app.row("xian-legacy").unwrap().is_renewing(),
+        "the row spins meanwhile"
+    );
+    let fx = update(
+        &mut app,
+        Action::LoggedIn {
+            name: "xian-legacy".into(),
+            result: Ok("logged in again as dave: 2 tokens stored (0 new, 2 replaced)".into()),
+        },
+        now(),
+    );
+    assert_eq!(
+        fx,
+        vec![Effect::Reload],
+        "the account's rows are replaced from the store"
+    );
+    assert!(!app.row("xian-legacy").unwrap().is_renewing());
+    assert!(toast_text(&app).contains("logged in again as dave"));
+}
+
+#[test]
+fn l_without_a_remembered_key_asks_for_the_secret_masked() {
+    let mut app = app_with(demo_set());
+    select(&mut app, "xian-legacy");
+    ch(&mut app, 'L');
+    update(
+        &mut app,
+        Action::LoginNeedsSecret {
+            name: "xian-legacy".into(),
+            prompt: "secret key of dave (access key AK1)".into(),
+        },
+        now(),
+    );
+    assert!(matches!(app.mode, Mode::Secret(_)));
+    assert!(
+        key(&mut app, KeyCode::Enter).is_empty(),
+        "nothing typed: nothing sent"
+    );
+    typed(&mut app, "SK1");
+    update(&mut app, Action::Paste("23\n".into()), now());
+    let fx = key(&mut app, KeyCode::Enter);
+    assert_eq!(
+        fx,
+        vec![Effect::Login {
+            name: "xian-legacy".into(),
+            secret: Some(LoginSecret::new("SK123")),
+        }]
+    );
+    assert!(
+        !format!("{fx:?} {:?}", app.mode).contains("SK123"),
+        "the secret never shows in Debug"
+    );
+    // A refusal keeps the prompt open with the reason, ready for another try.
+    update(
+        &mut app,
+        Action::LoggedIn {
+            name: "xian-legacy".into(),
+            result: Err("signature mismatch".into()),
+        },
+        now(),
+    );
+    let Mode::Secret(prompt) = &app.mode else {
+        panic!("prompt closed on failure")
+    };
+    assert!(!prompt.busy);
+    assert_eq!(prompt.error.as_deref(), Some("signature mismatch"));
+    assert_eq!(key(&mut app, KeyCode::Esc), vec![]);
+    assert!(matches!(app.mode, Mode::Normal));
+}
+
+#[test]
+fn l_on_a_token_without_a_user_claim_says_why_and_does_nothing() {
+    let mut app = app_with(demo_set());
+    select(&mut app, "broken-paste");
+    assert!(ch(&mut app, 'L').is_empty());
+    assert!(toast_text(&app).contains("actoken login"));
+}

@@ -7,6 +7,7 @@ use super::action::{Action, Effect, RenewedInfo};
 use super::autorenew;
 use super::form::AddForm;
 use super::row::{Row, RowKind, RowStatus, ServerView, Urgency};
+use super::secret::SecretPrompt;
 use super::view;
 use super::{App, Confirm, Level, Mode, NEW_TOKEN_HINT, Toast};
 use crate::clipboard::{ClearOutcome, ClipboardKind};
@@ -36,6 +37,13 @@ pub fn update(app: &mut App, action: Action, now: Timestamp) -> Vec<Effect> {
         Action::ClipboardCleared(result) => on_cleared(app, result, now),
         Action::Added { name, result } => on_added(app, &name, result, now, &mut fx),
         Action::Deleted { name, result } => on_deleted(app, &name, result, now),
+        Action::LoginNeedsSecret { name, prompt } => {
+            if let Some(row) = app.row_mut(&name) {
+                row.status.renewing_since = None;
+            }
+            app.mode = Mode::Secret(SecretPrompt::new(&name, &prompt));
+        }
+        Action::LoggedIn { name, result } => on_logged_in(app, &name, result, now, &mut fx),
         Action::Inspected { name, info } => {
             if let Some(row) = app.row_mut(&name) {
                 row.status.server = ServerView::Ready(Box::new(info));
@@ -107,6 +115,7 @@ fn context(mode: &Mode) -> Context {
         Mode::Filter => Context::Filter,
         Mode::Add(_) => Context::AddForm,
         Mode::Confirm(_) => Context::Confirm,
+        Mode::Secret(_) => Context::Secret,
     }
 }
 
@@ -158,6 +167,34 @@ fn on_key(app: &mut App, key: KeyEvent, now: Timestamp, fx: &mut Vec<Effect>) {
                 _ => {
                     if let Some(c) = typed_char(&key) {
                         form.insert(c.encode_utf8(&mut [0; 4]));
+                    }
+                }
+            }
+        }
+        Mode::Secret(prompt) => {
+            if prompt.busy {
+                if cmd == Some(Command::SecretCancel) {
+                    app.mode = Mode::Normal;
+                }
+                return;
+            }
+            match cmd {
+                Some(Command::SecretCancel) => app.mode = Mode::Normal,
+                Some(Command::SecretErase) => prompt.erase(),
+                Some(Command::SecretSubmit) if prompt.is_empty() => {
+                    prompt.error = Some("type or paste the secret first".to_owned());
+                }
+                Some(Command::SecretSubmit) => {
+                    prompt.busy = true;
+                    prompt.error = None;
+                    fx.push(Effect::Login {
+                        name: prompt.name.clone(),
+                        secret: Some(prompt.secret()),
+                    });
+                }
+                _ => {
+                    if let Some(c) = typed_char(&key) {
+                        prompt.insert(c.encode_utf8(&mut [0; 4]));
                     }
                 }
             }
@@ -241,6 +278,7 @@ fn normal_command(app: &mut App, cmd: Command, now: Timestamp, fx: &mut Vec<Effe
             toast(app, Level::Info, text, now);
             auto_renew(app, now, fx);
         }
+        Command::Login => login_selected(app, now, fx),
         Command::Help => app.mode = Mode::Help { scroll: 0 },
         Command::Back => {
             if !app.filter.is_empty() {
@@ -408,6 +446,72 @@ fn submit_form(app: &mut App, now: Timestamp, fx: &mut Vec<Effect>) {
     }
 }
 
+/// `L`: log in again for the account behind the selected token. Which account, and whether a
+/// key is remembered, is the runtime's business; the row spins meanwhile.
+fn login_selected(app: &mut App, now: Timestamp, fx: &mut Vec<Effect>) {
+    let Some(row) = app.selected_row() else {
+        return;
+    };
+    let name = row.name().to_owned();
+    let Some(user) = row.user().map(str::to_owned) else {
+        toast(
+            app,
+            Level::Warn,
+            format!(
+                "{name}: no readable user claim, so its account is unknown: log in with `actoken login`"
+            ),
+            now,
+        );
+        return;
+    };
+    if row.is_renewing() {
+        return;
+    }
+    if let Some(row) = app.row_mut(&name) {
+        row.status.renewing_since = Some(now);
+    }
+    toast(
+        app,
+        Level::Info,
+        format!("logging in again as {user}…"),
+        now,
+    );
+    fx.push(Effect::Login { name, secret: None });
+}
+
+fn on_logged_in(
+    app: &mut App,
+    name: &str,
+    result: Result<String, String>,
+    now: Timestamp,
+    fx: &mut Vec<Effect>,
+) {
+    if let Some(row) = app.row_mut(name) {
+        row.status.renewing_since = None;
+    }
+    match result {
+        Ok(summary) => {
+            if matches!(app.mode, Mode::Secret(_)) {
+                app.mode = Mode::Normal;
+            }
+            toast(app, Level::Info, summary, now);
+            fx.push(Effect::Reload);
+        }
+        Err(msg) => match &mut app.mode {
+            Mode::Secret(prompt) => {
+                prompt.busy = false;
+                prompt.error = Some(msg);
+            }
+            _ => toast(
+                app,
+                Level::Error,
+                format!("log in again failed: {msg}"),
+                now,
+            ),
+        },
+    }
+}
+
 fn on_mouse(app: &mut App, mouse: MouseEvent) {
     if !matches!(app.mode, Mode::Normal) {
         return;
@@ -442,6 +546,7 @@ fn on_mouse(app: &mut App, mouse: MouseEvent) {
 fn on_paste(app: &mut App, text: &str) {
     match &mut app.mode {
         Mode::Add(form) if !form.saving => form.insert(text),
+        Mode::Secret(prompt) if !prompt.busy => prompt.insert(text),
         Mode::Filter => {
             let line = text.lines().next().unwrap_or_default();
             app.filter.extend(line.chars().filter(|c| !c.is_control()));
@@ -469,7 +574,14 @@ fn on_loaded(app: &mut App, stored: &[StoredToken]) {
         .map(|s| {
             let mut row = Row::from_stored(s);
             if let Some(pos) = old.iter().position(|o| o.name() == row.name()) {
-                row.status = old.swap_remove(pos).status;
+                let previous = old.swap_remove(pos);
+                row.status = previous.status;
+                if previous.kind != row.kind {
+                    // A new token (a login, another process): old verdicts are about the old one.
+                    row.status.server = ServerView::NotAsked;
+                    row.status.last_error = None;
+                    row.status.failures = 0;
+                }
             }
             row
         })

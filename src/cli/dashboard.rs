@@ -8,6 +8,7 @@ use jiff::{Timestamp, tz::TimeZone};
 use crate::api::{AcClient, ClientOptions};
 use crate::app::App;
 use crate::config::Config;
+use crate::login::Relogin;
 use crate::renew::Renewer;
 use crate::tui::{self, Services};
 use crate::{demo, store::StoreError};
@@ -24,13 +25,15 @@ pub fn open(ctx: &Context) -> anyhow::Result<()> {
         Err(e) => e,
     })?;
     let client = ctx.client()?;
-    let renewer =
-        Renewer::new(store.clone(), client.clone(), &ctx.config).with_relogin(ctx.relogin()?);
+    let keys = ctx.account_keys()?;
+    let renewer = Renewer::new(store.clone(), client.clone(), &ctx.config)
+        .with_relogin(Relogin::new(keys.clone()));
     let app = App::new(&ctx.config, TimeZone::system(), false, color_wanted());
     let services = Services {
         store,
         renewer,
         client,
+        keys,
     };
     runtime().block_on(tui::run(app, services))
 }
@@ -42,12 +45,14 @@ pub fn demo() -> anyhow::Result<()> {
     runtime().block_on(async {
         let demo = demo::start(Timestamp::now()).await?;
         let client = AcClient::new(&ClientOptions::from_config(&config))?;
-        let renewer = Renewer::new(demo.store.clone(), client.clone(), &config);
+        let renewer = Renewer::new(demo.store.clone(), client.clone(), &config)
+            .with_relogin(Relogin::new(demo.keys.clone()));
         let app = App::new(&config, TimeZone::system(), true, color_wanted());
         let services = Services {
             store: demo.store.clone(),
             renewer,
             client,
+            keys: demo.keys.clone(),
         };
         tui::run(app, services).await
     })

@@ -6,11 +6,12 @@ use std::sync::Arc;
 use jiff::Timestamp;
 use tokio::sync::mpsc::UnboundedSender;
 
+use super::login::Outcome;
 use crate::api::{self, AcClient};
 use crate::app::{Action, Effect, RenewedInfo, ServerInfo};
 use crate::clipboard::Clipboard;
 use crate::renew::{Renewer, When};
-use crate::store::{self, EntryMeta, Store};
+use crate::store::{self, AccountKeys, EntryMeta, Store};
 
 /// What the dashboard runs against: the store, the renewer and the HTTP client (real keyring
 /// or demo).
@@ -19,6 +20,8 @@ pub struct Services {
     pub store: Store,
     pub renewer: Renewer,
     pub client: AcClient,
+    /// Remembered secret keys, for "log in again".
+    pub keys: AccountKeys,
 }
 
 /// Executes effects; `Quit` is returned to the caller as `false`.
@@ -73,6 +76,25 @@ impl Executor {
             }),
             Effect::Reload => self.reload(),
             Effect::Inspect(name) => self.inspect(name),
+            Effect::Login { name, secret } => {
+                let (services, actions) = (Arc::clone(&self.services), self.actions.clone());
+                tokio::spawn(async move {
+                    let action = match super::login::log_in_again(&services, &name, secret).await {
+                        Ok(Outcome::Done(summary)) => Action::LoggedIn {
+                            name,
+                            result: Ok(summary),
+                        },
+                        Ok(Outcome::NeedsSecret(prompt)) => {
+                            Action::LoginNeedsSecret { name, prompt }
+                        }
+                        Err(msg) => Action::LoggedIn {
+                            name,
+                            result: Err(msg),
+                        },
+                    };
+                    let _ = actions.send(action);
+                });
+            }
         }
         true
     }

@@ -2,6 +2,7 @@
 //! `ui::draw` after every batch. The only place that reads the clock for the dashboard.
 
 mod effects;
+mod login;
 mod terminal;
 
 use std::time::Duration;

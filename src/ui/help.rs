@@ -21,6 +21,7 @@ pub fn lines<'a>(app: &App, p: &Palette) -> Vec<Line<'a>> {
         Context::Filter,
         Context::AddForm,
         Context::Confirm,
+        Context::Secret,
         Context::Help,
     ] {
         if !out.is_empty() {

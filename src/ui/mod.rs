@@ -9,6 +9,7 @@ mod header;
 mod help;
 pub mod layout;
 pub mod palette;
+mod secret;
 mod status;
 mod table;
 #[cfg(test)]
@@ -40,6 +41,7 @@ pub fn draw(frame: &mut Frame, app: &App, now: Timestamp) {
         Mode::Help { scroll } => help::render(frame, area, app, *scroll, &p),
         Mode::Add(form) => add::render(frame, area, form, &p),
         Mode::Confirm(c) => confirm::render(frame, area, c, &p),
+        Mode::Secret(prompt) => secret::render(frame, area, prompt, &p),
         Mode::Normal | Mode::Filter => {}
     }
 }

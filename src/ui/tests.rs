@@ -356,3 +356,26 @@ fn details_show_the_servers_answer_and_a_rejected_token() {
     );
     assert_snapshot!(s);
 }
+
+#[test]
+fn log_in_again_prompt_masks_the_secret() {
+    let mut app = app_with(demo_set());
+    select(&mut app, "xian-legacy");
+    keys(&mut app, "L");
+    update(
+        &mut app,
+        Action::LoginNeedsSecret {
+            name: "xian-legacy".into(),
+            prompt: "secret key of dave (access key AKDAVE)".into(),
+        },
+        now(),
+    );
+    keys(&mut app, "SKSECRET");
+    let s = screen(&mut app, 80, 24);
+    assert!(!s.contains("SKSECRET"), "{s}");
+    assert!(
+        s.contains("(8 chars)") && s.contains("access key AKDAVE"),
+        "{s}"
+    );
+    assert_snapshot!(s);
+}
