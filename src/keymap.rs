@@ -195,7 +195,12 @@ pub const BINDINGS: &[Binding] = &[
         C::PageDown,
         "page down",
     ),
-    bind(Normal, &[ch('r')], C::Renew, "renew the selected token"),
+    bind(
+        Normal,
+        &[ch('r')],
+        C::Renew,
+        "renew the selected token (a dead one: log in again, as L)",
+    ),
     bind(
         Normal,
         &[ch('R')],

@@ -33,10 +33,17 @@ pub fn wants_renewal(row: &Row, now: Timestamp, timing: Timing) -> bool {
     !row.is_renewing() && matches!(row.urgency(now, timing), Urgency::Renewable | Urgency::Due)
 }
 
+/// A dead (or rejected) token gets one automatic attempt: the renewer logs in again when the
+/// account's secret key is remembered. Without one it fails at once, and retrying would only
+/// repeat the error: the user presses `L`. A new token (reload) resets the failure count.
+fn worth_one_login(row: &Row, now: Timestamp, timing: Timing) -> bool {
+    !row.is_renewing() && row.status.failures == 0 && row.urgency(now, timing) == Urgency::Dead
+}
+
 /// Names auto-renew should renew now, in row order.
 pub fn due(rows: &[Row], now: Timestamp, timing: Timing) -> Vec<String> {
     rows.iter()
-        .filter(|row| wants_renewal(row, now, timing))
+        .filter(|row| wants_renewal(row, now, timing) || worth_one_login(row, now, timing))
         .filter(|row| row.status.auto_hold_until.is_none_or(|until| now >= until))
         .map(|row| row.name().to_owned())
         .collect()

@@ -232,13 +232,18 @@ fn r_renews_the_selected_token_once() {
 }
 
 #[test]
-fn r_on_dead_or_broken_tokens_explains_instead_of_renewing() {
+fn r_on_a_dead_token_logs_in_again_and_on_broken_ones_explains() {
     let mut app = app_with(demo_set());
     select(&mut app, "xian-legacy");
-    assert!(ch(&mut app, 'r').is_empty());
-    let text = toast_text(&app);
-    assert!(text.contains("expired beyond renewal"), "{text}");
-    assert!(text.contains(NEW_TOKEN_HINT), "{text}");
+    // Renewing cannot help a dead token: r does what L does.
+    assert_eq!(
+        ch(&mut app, 'r'),
+        [Effect::Login {
+            name: "xian-legacy".into(),
+            secret: None
+        }]
+    );
+    assert!(toast_text(&app).contains("logging in again as dave"));
     select(&mut app, "broken-paste");
     assert!(ch(&mut app, 'r').is_empty());
     assert!(toast_text(&app).contains("not a region token"));
@@ -297,9 +302,25 @@ fn auto_renew_picks_due_tokens_and_backs_off_after_failures() {
     };
     let mut names = names.clone();
     names.sort();
-    assert_eq!(names, ["hefei", "kunshan-old", "wuxi-gpu"]);
+    // The dead one gets a single try: the renewer logs in again if its key is remembered.
+    assert_eq!(names, ["hefei", "kunshan-old", "wuxi-gpu", "xian-legacy"]);
     // In flight: the next tick does not start them again.
     assert!(update(&mut app, Action::Tick, at(1)).is_empty());
+    let no_key =
+        "xian-legacy: no secret key is remembered for dave: log in with `actoken login ...`";
+    update(
+        &mut app,
+        Action::Renewed {
+            name: "xian-legacy".into(),
+            result: Err(no_key.into()),
+        },
+        at(1),
+    );
+    // ... and no more: without a key, retrying would only repeat the error.
+    assert!(
+        !autorenew::due(&app.rows, at(5000), app.settings.timing)
+            .contains(&"xian-legacy".to_string())
+    );
 
     let fail = |app: &mut App, t| {
         update(
@@ -368,7 +389,10 @@ fn auto_renew_from_config_starts_on_load() {
     };
     let mut app = App::new(&config, jiff::tz::TimeZone::UTC, false, true);
     let fx = update(&mut app, Action::Loaded(demo_set()), now());
-    assert!(matches!(fx.as_slice(), [Effect::Renew(n)] if n.len() == 3));
+    assert!(
+        matches!(fx.as_slice(), [Effect::Renew(n)] if n.len() == 4),
+        "{fx:?}"
+    );
 }
 
 #[test]

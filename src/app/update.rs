@@ -359,6 +359,10 @@ fn renew_selected(app: &mut App, now: Timestamp, fx: &mut Vec<Effect>) {
         return;
     };
     let name = row.name().to_owned();
+    if row.urgency(now, app.settings.timing) == Urgency::Dead && row.user().is_some() {
+        // Renewing cannot help a dead token; logging in again can.
+        return login_selected(app, now, fx);
+    }
     if let Some((level, text)) = renew_refusal(app, row, now) {
         toast(app, level, text, now);
         return;
