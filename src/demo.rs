@@ -7,15 +7,19 @@ use std::sync::Arc;
 
 use jiff::{SignedDuration, Timestamp};
 
+use crate::api::{LoginMethod, RegionToken};
 use crate::config::Paths;
-use crate::mock::{MintSpec, MockOptions, MockServer, mint};
-use crate::store::{EntryMeta, MemoryBackend, Store};
+use crate::login::naming::entry_name;
+use crate::mock::{ALICE, BOB, DemoRegion, MintSpec, MockOptions, MockServer, mint};
+use crate::store::{Account, AccountKeys, Accounts, EntryMeta, MemoryBackend, Store};
 use crate::token::Token;
 
 /// A running demo world; dropping it stops the server and removes its files.
 pub struct Demo {
     pub server: MockServer,
     pub store: Store,
+    /// Remembered secret keys (in memory): bob's is there, alice's is not.
+    pub keys: AccountKeys,
     root: PathBuf,
 }
 
@@ -27,7 +31,7 @@ impl Drop for Demo {
 
 /// One seeded token: name, user, compute user, cluster, account status, expiry from now.
 struct Seed {
-    name: &'static str,
+    name: String,
     user: &'static str,
     compute_user: &'static str,
     cluster: &'static str,
@@ -44,16 +48,16 @@ fn seeds() -> Vec<Seed> {
     );
     vec![
         Seed {
-            name: "kunshan/alice",
+            name: "kunshan/alice".into(),
             user: "alice",
             compute_user: "alice",
             cluster: "11250",
             status: "Normal",
             expires_in: h(20),
-            note: Some("fresh: nothing to do"),
+            note: Some("fresh; L logs in again as alice (her secret key: SKDEMOALICE)"),
         },
         Seed {
-            name: "wuxi/alice",
+            name: "wuxi/alice".into(),
             user: "alice",
             compute_user: "ac_alice01",
             cluster: "11112",
@@ -62,7 +66,7 @@ fn seeds() -> Vec<Seed> {
             note: Some("inside the renew-ahead window"),
         },
         Seed {
-            name: "hefei/bob",
+            name: "hefei/bob".into(),
             user: "bob",
             compute_user: "slurm_bob",
             cluster: "11126",
@@ -71,7 +75,7 @@ fn seeds() -> Vec<Seed> {
             note: Some("expires within a minute"),
         },
         Seed {
-            name: "xian/carol",
+            name: "xian/carol".into(),
             user: "carol",
             compute_user: "carol",
             cluster: "11300",
@@ -80,15 +84,47 @@ fn seeds() -> Vec<Seed> {
             note: Some("expired, still renewable"),
         },
         Seed {
-            name: "kunming/dave",
-            user: "dave",
-            compute_user: "dave",
-            cluster: "11412",
+            // Named as `actoken login` names bob's region, so logging in again replaces it.
+            name: entry_name(BOB.user, &region(BOB.regions[0])),
+            user: "bob",
+            compute_user: "bob_ks",
+            cluster: BOB.regions[0].cluster_id,
             status: "Normal",
             expires_in: -(h(30)),
-            note: Some("past the renew cutoff"),
+            note: Some("past the renew cutoff; bob's key is remembered: press L (or r)"),
         },
     ]
+}
+
+fn region(demo: DemoRegion) -> RegionToken {
+    RegionToken {
+        cluster_id: Some(demo.cluster_id.to_owned()),
+        cluster_name: Some(demo.cluster_name.to_owned()),
+        token: None,
+        problem: None,
+    }
+}
+
+/// Two remembered logins on the mock: bob with his secret key kept, alice without (so `L`
+/// on her rows asks for it).
+fn remember_accounts(paths: &Paths, base_url: &str, keys: &AccountKeys) -> anyhow::Result<()> {
+    let mut accounts = Accounts::load(paths)?;
+    for (demo, keep_key) in [(&BOB, true), (&ALICE, false)] {
+        let account = Account {
+            user: demo.user.to_owned(),
+            method: LoginMethod::AccessKey,
+            access_key: Some(demo.access_key.to_owned()),
+            base_url: base_url.to_owned(),
+            auth_url: base_url.to_owned(),
+            org_id: None,
+            last_login: None,
+        };
+        if keep_key {
+            keys.set(&account.id(), &demo.secret_key.to_owned().into())?;
+        }
+        accounts.remember(account)?;
+    }
+    Ok(())
 }
 
 /// Starts the mock server on 127.0.0.1 (a free port) and seeds the store.
@@ -97,6 +133,8 @@ pub async fn start(now: Timestamp) -> anyhow::Result<Demo> {
     let root = std::env::temp_dir().join(format!("actoken-demo-{}", std::process::id()));
     let paths = Paths::under(&root);
     let store = Store::open(&paths, Arc::new(MemoryBackend::new()))?;
+    let keys = AccountKeys::new(Arc::new(MemoryBackend::new()));
+    remember_accounts(&paths, &server.base_url(), &keys)?;
     for seed in seeds() {
         let token = mint(&MintSpec {
             user: seed.user.into(),
@@ -107,7 +145,7 @@ pub async fn start(now: Timestamp) -> anyhow::Result<Demo> {
         });
         add(
             &store,
-            seed.name,
+            &seed.name,
             &server.base_url(),
             seed.note,
             &token,
@@ -126,6 +164,7 @@ pub async fn start(now: Timestamp) -> anyhow::Result<Demo> {
     Ok(Demo {
         server,
         store,
+        keys,
         root,
     })
 }
@@ -144,6 +183,8 @@ fn add(
         note: note.map(str::to_owned),
         added_at: now - SignedDuration::from_hours(48),
         renewed_at: None,
+        account: None,
+        platform: false,
     };
     store.add(meta, token, true)?;
     Ok(())

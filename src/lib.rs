@@ -4,9 +4,13 @@
 //! on the core (`token`, `store`, `api`, `renew`), whose results the front ends render.
 
 pub mod api;
+pub mod app;
 pub mod cli;
+pub mod clipboard;
 pub mod config;
 pub mod demo;
+pub mod keymap;
+pub mod login;
 pub mod mock;
 pub mod renew;
 pub mod rescue;
@@ -14,3 +18,5 @@ pub mod samples;
 pub mod store;
 pub mod timefmt;
 pub mod token;
+pub mod tui;
+pub mod ui;

@@ -14,6 +14,7 @@ use jiff::{SignedDuration, Timestamp};
 
 use crate::api::{AcClient, ApiError};
 use crate::config::Config;
+use crate::login::Relogin;
 use crate::rescue;
 use crate::store::{Store, StoreError, TokenLock};
 use crate::token::{Phase, Token};
@@ -43,6 +44,9 @@ pub struct Renewed {
     pub token: Token,
     /// False when the token was already fresh enough (possibly renewed by another process).
     pub called_server: bool,
+    /// True when the token was dead or rejected and came from a new login with the account's
+    /// remembered secret key (see [`crate::login::Relogin`]); front ends say so.
+    pub via_login: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -73,6 +77,21 @@ pub enum RenewError {
     },
     #[error("{name}: timed out waiting for another actoken process that is renewing this token")]
     LockTimeout { name: String },
+    /// Dead or rejected, and no remembered secret key could get a new token.
+    #[error("{name}: {why}; get a new token (and the account's other regions) with `{command}`")]
+    NeedsLogin {
+        name: String,
+        why: String,
+        /// The `actoken login ...` command to run (no secret in it).
+        command: String,
+    },
+    /// Dead or rejected; logging in again with the remembered key failed for another reason
+    /// than a refusal (network, keyring), so retrying later may help.
+    #[error("{name}: the token is dead or rejected, and logging in again failed: {error}")]
+    Relogin {
+        name: String,
+        error: crate::login::LoginError,
+    },
     /// The new token exists only in memory (and the rescue file, if it could be written).
     #[error("{name}: renewed, but the new token could not be saved to the keyring ({source}). {}", rescue_hint(.rescue_file))]
     SaveFailed {
@@ -100,7 +119,10 @@ fn rescue_hint(file: &Option<PathBuf>) -> String {
 impl RenewError {
     /// True when only a fresh token (login) can help: retrying a renewal is pointless.
     pub fn needs_new_token(&self) -> bool {
-        matches!(self, RenewError::Dead { .. } | RenewError::Rejected { .. })
+        matches!(
+            self,
+            RenewError::Dead { .. } | RenewError::Rejected { .. } | RenewError::NeedsLogin { .. }
+        )
     }
 }
 
@@ -111,6 +133,8 @@ pub struct Renewer {
     client: AcClient,
     grace: SignedDuration,
     concurrency: usize,
+    /// When set, dead or rejected tokens are brought back by logging in again.
+    relogin: Option<Relogin>,
 }
 
 impl Renewer {
@@ -120,7 +144,15 @@ impl Renewer {
             client,
             grace: config.renew_grace,
             concurrency: config.concurrency.max(1),
+            relogin: None,
         }
+    }
+
+    /// Lets this renewer log in again (with the owning account's remembered secret key) when
+    /// a token is dead or rejected, instead of failing.
+    pub fn with_relogin(mut self, relogin: Relogin) -> Renewer {
+        self.relogin = Some(relogin);
+        self
     }
 
     pub fn store(&self) -> &Store {
@@ -135,7 +167,14 @@ impl Renewer {
         now: Timestamp,
     ) -> Result<Renewed, RenewError> {
         let lock = self.lock(name).await?;
-        let result = self.renew_locked(name, when, now).await;
+        let result = match (self.renew_locked(name, when, now).await, &self.relogin) {
+            (Err(e), Some(relogin)) if e.needs_new_token() => {
+                relogin
+                    .recover(&self.store, &self.client, name, e, now)
+                    .await
+            }
+            (result, _) => result,
+        };
         drop(lock);
         result
     }
@@ -204,6 +243,7 @@ impl Renewer {
                     new_expiry: life.expires_at,
                     token: current,
                     called_server: false,
+                    via_login: false,
                 });
             }
         }
@@ -251,6 +291,7 @@ impl Renewer {
             new_expiry,
             token: fresh,
             called_server: true,
+            via_login: false,
         })
     }
 
@@ -355,6 +396,8 @@ mod tests {
                 note: None,
                 added_at: Timestamp::now(),
                 renewed_at: None,
+                account: None,
+                platform: false,
             };
             self.renewer.store().add(meta, &token, false).unwrap();
             token

@@ -234,6 +234,8 @@ fn debug_of_every_type_holding_a_token_is_redacted() {
         note: None,
         added_at: Timestamp::UNIX_EPOCH,
         renewed_at: None,
+        account: None,
+        platform: false,
     };
     let renewed = Renewed {
         name: "east".into(),
@@ -241,6 +243,7 @@ fn debug_of_every_type_holding_a_token_is_redacted() {
         new_expiry: Timestamp::UNIX_EPOCH,
         token: t.clone(),
         called_server: true,
+        via_login: false,
     };
     let save_failed = RenewError::SaveFailed {
         name: "east".into(),

@@ -69,6 +69,8 @@ fn meta(name: &str) -> EntryMeta {
         note: Some("integration test".into()),
         added_at: Timestamp::from_second(1_700_000_000).unwrap(),
         renewed_at: None,
+        account: None,
+        platform: false,
     }
 }
 

@@ -8,6 +8,7 @@ use std::fmt;
 use std::time::Duration;
 
 use super::codes::{advice, describe_code, rejects_token};
+use super::refusal::{self, LoginRefusal};
 
 /// Cloneable so results can travel in UI events.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -84,21 +85,57 @@ pub enum ApiError {
 
     #[error("the request to {host} failed: {detail}; try again")]
     Request { host: String, detail: String },
+
+    #[error(
+        "the {what} contains characters that cannot be sent in an HTTP header (only printable ASCII can); check it and try again"
+    )]
+    CredentialNotSendable { what: String },
+
+    #[error("{}", refusal::message(code, msg, *reason))]
+    LoginRefused {
+        code: String,
+        /// The platform's message, sanitised.
+        msg: String,
+        reason: LoginRefusal,
+    },
+
+    #[error(
+        "the platform accepted the login but listed no region at all; check in the web console that the account may use a region, then log in again"
+    )]
+    NoRegions,
+
+    #[error(
+        "the server's {what} reported success but {reason}; nothing was changed; check that the URL points at the AC API, or try again later"
+    )]
+    Malformed { what: String, reason: String },
 }
 
 impl ApiError {
     /// The platform's code when the server answered with one (e.g. "10004").
     pub fn platform_code(&self) -> Option<&str> {
         match self {
-            ApiError::Platform { code, .. } => Some(code),
+            ApiError::Platform { code, .. } | ApiError::LoginRefused { code, .. } => Some(code),
             _ => None,
         }
     }
 
     /// True when the server says the token itself is no good (10004 / 10008): the caller then
-    /// treats the token as dead/rejected rather than as a passing network fault.
+    /// treats the token as dead/rejected rather than as a passing network fault. A refused
+    /// login is not a token rejection (see [`ApiError::login_refusal`]).
     pub fn token_rejected(&self) -> bool {
-        self.platform_code().is_some_and(rejects_token)
+        match self {
+            ApiError::Platform { code, .. } => rejects_token(code),
+            _ => false,
+        }
+    }
+
+    /// Why the platform refused a login, when it did: the credentials (or the clock) are at
+    /// fault, so retrying with the same ones will not help.
+    pub fn login_refusal(&self) -> Option<LoginRefusal> {
+        match self {
+            ApiError::LoginRefused { reason, .. } => Some(*reason),
+            _ => None,
+        }
     }
 }
 

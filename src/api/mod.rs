@@ -4,9 +4,14 @@
 //! loopback), never across a redirect. Replies are read with a size cap and parsed tolerantly
 //! (see [`response`]). Logs carry method, URL, status and elapsed time, never headers or bodies.
 
+mod center;
 mod codes;
 mod error;
+mod login;
+mod refusal;
 pub mod response;
+pub mod signature;
+mod state;
 mod url;
 
 use std::path::PathBuf;
@@ -16,8 +21,16 @@ use reqwest::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderValue, LOCATION};
 use reqwest::{Client, Response, Url, redirect};
 use zeroize::Zeroize;
 
+pub use center::{CENTER_PATH, CenterInfo, ServiceUrl, parse_center};
 pub use codes::describe_code;
 pub use error::{ApiError, ConnectCause, TimeoutStage};
+pub use login::{
+    ACCESS_KEY_LOGIN_PATH, PASSWORD_LOGIN_PATH, PLATFORM_CLUSTER_ID, PLATFORM_CLUSTER_NAME,
+    RegionToken, parse_login,
+};
+pub use refusal::{LoginMethod, LoginRefusal};
+pub use signature::sign;
+pub use state::{STATE_PATH, TokenState};
 pub use url::{check_base_url, endpoint};
 
 use crate::config::Config;
@@ -101,9 +114,7 @@ impl AcClient {
     /// compares expiries.
     pub async fn renew(&self, base_url: &str, token: &Token) -> Result<Token, ApiError> {
         let url = endpoint(base_url, RENEW_PATH)?;
-        let mut secret =
-            HeaderValue::from_str(token.expose()).map_err(|_| ApiError::TokenNotSendable)?;
-        secret.set_sensitive(true);
+        let secret = token_header(token)?;
         let request = self
             .http
             .post(url.clone())
@@ -204,6 +215,14 @@ impl AcClient {
     fn timeouts(&self) -> (Duration, Duration) {
         (self.connect_timeout, self.request_timeout)
     }
+}
+
+/// The `token` header, marked sensitive so no layer prints it.
+fn token_header(token: &Token) -> Result<HeaderValue, ApiError> {
+    let mut value =
+        HeaderValue::from_str(token.expose()).map_err(|_| ApiError::TokenNotSendable)?;
+    value.set_sensitive(true);
+    Ok(value)
 }
 
 struct Reply {

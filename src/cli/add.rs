@@ -45,6 +45,8 @@ pub fn run(ctx: &Context, args: AddArgs) -> anyhow::Result<()> {
             note: args.note,
             added_at: now,
             renewed_at: None,
+            account: None,
+            platform: false,
         },
         &token,
         args.force,

@@ -71,8 +71,21 @@ pub enum Command {
     /// Remove a token from the keyring and the index
     #[command(alias = "remove")]
     Rm(RmArgs),
+    /// Log in (access key + secret key, or password) and store a token for every region
+    #[command(after_long_help = LOGIN_HELP)]
+    Login(LoginArgs),
+    /// List remembered logins: user, method, access key id, URLs (never a secret)
+    Accounts(AccountsArgs),
+    /// Forget a remembered login and its secret key (with --tokens, its tokens too)
+    Logout(LogoutArgs),
+    /// Ask the server whether it still accepts a stored token (tokens/state)
+    Check(CheckArgs),
+    /// Show a region's service addresses and home path (center)
+    Info(InfoArgs),
     /// Print where actoken keeps its files
     Paths,
+    /// Try the dashboard on a built-in mock AC server with sample tokens (nothing is stored)
+    Demo,
     /// Run the built-in mock AC server (for trying actoken and for tests)
     MockServer(MockServerArgs),
     /// Print a shell completion script
@@ -133,6 +146,83 @@ pub struct RenewArgs {
 #[derive(Debug, Args)]
 pub struct RmArgs {
     pub name: String,
+}
+
+pub const LOGIN_HELP: &str = "\
+Every usable token the platform returns is stored, one entry per region, named USER/REGION:
+REGION is the region's name (clusterName), or its id (clusterId) when it has no name; the
+account-level platform token is USER/ac. Characters a name may not hold become '-', and names
+are cut to 64 characters. Entries of an earlier login of the same user and region are replaced;
+other entries are left alone. Regions without a token are listed as \"not available\".
+
+The secret key and the password are never taken as arguments: they are read from a hidden
+prompt, or from stdin with --secret-key-stdin / --password-stdin. The secret key is kept in the
+OS keyring (service <service>-accounts) unless --no-remember, so dead tokens can come back by
+themselves; the password is never stored. User, method, access key id, URLs and org id are
+remembered (no secrets), so the next login only needs the secret.
+
+Examples:
+  actoken login --user alice --access-key AK1 --base-url https://www.example.com --auth-url https://api.example.com
+  printf '%s' \"$SK\" | actoken login --user alice --access-key AK1 --secret-key-stdin --base-url https://www.example.com
+  printf '%s' \"$PW\" | actoken login --user alice --org-id 4af1... --password-stdin --base-url https://www.example.com";
+
+#[derive(Debug, Args)]
+pub struct LoginArgs {
+    /// The platform account name
+    #[arg(long)]
+    pub user: String,
+    /// Access key id (access-key login; remembered after the first login)
+    #[arg(long, value_name = "AK", conflicts_with_all = ["org_id", "password_stdin"])]
+    pub access_key: Option<String>,
+    /// Read the secret key from stdin instead of a hidden prompt
+    #[arg(long, conflicts_with_all = ["org_id", "password_stdin"])]
+    pub secret_key_stdin: bool,
+    /// Organisation id (password login)
+    #[arg(long, value_name = "ORG")]
+    pub org_id: Option<String>,
+    /// Read the password from stdin instead of a hidden prompt (password login)
+    #[arg(long)]
+    pub password_stdin: bool,
+    /// Where the tokens are renewed and used, e.g. https://www.example.com (default: remembered, then config base-url)
+    #[arg(long, value_name = "URL")]
+    pub base_url: Option<String>,
+    /// Where the access-key login is sent, e.g. https://api.example.com (default: the base URL)
+    #[arg(long, value_name = "URL")]
+    pub auth_url: Option<String>,
+    /// Do not keep the secret key in the keyring (and forget one kept before)
+    #[arg(long)]
+    pub no_remember: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct AccountsArgs {
+    /// Machine-readable output
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct LogoutArgs {
+    pub user: String,
+    /// Only the login at this base URL (when the user has several)
+    #[arg(long, value_name = "URL")]
+    pub base_url: Option<String>,
+    /// Also remove the tokens this account owns from the keyring and the index
+    #[arg(long)]
+    pub tokens: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    pub name: String,
+}
+
+#[derive(Debug, Args)]
+pub struct InfoArgs {
+    pub name: String,
+    /// Machine-readable output
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

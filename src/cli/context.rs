@@ -7,8 +7,9 @@ use anyhow::Context as _;
 
 use crate::api::{AcClient, ClientOptions};
 use crate::config::{Config, Paths};
+use crate::login::Relogin;
 use crate::renew::Renewer;
-use crate::store::{KeyringBackend, Store};
+use crate::store::{AccountKeys, KeyringBackend, Store};
 
 use super::args::GlobalArgs;
 
@@ -53,8 +54,19 @@ impl Context {
             .context("cannot set up the HTTP client")
     }
 
+    /// Renews, and brings dead or rejected tokens back through a remembered login.
     pub fn renewer(&self) -> anyhow::Result<Renewer> {
-        Ok(Renewer::new(self.store()?, self.client()?, &self.config))
+        Ok(Renewer::new(self.store()?, self.client()?, &self.config).with_relogin(self.relogin()?))
+    }
+
+    /// Secret keys of remembered logins (keyring service `<service>-accounts`).
+    pub fn account_keys(&self) -> anyhow::Result<AccountKeys> {
+        let timeout = self.config.keyring_timeout.unsigned_abs();
+        Ok(AccountKeys::open_keyring(&self.service, timeout)?)
+    }
+
+    pub fn relogin(&self) -> anyhow::Result<Relogin> {
+        Ok(Relogin::new(self.account_keys()?))
     }
 }
 

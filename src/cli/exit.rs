@@ -1,6 +1,7 @@
 //! Exit codes: errors are classified once, here, from their types, so every command agrees.
 
 use crate::api::ApiError;
+use crate::login::LoginError;
 use crate::renew::RenewError;
 use crate::store::StoreError;
 use crate::token::TokenError;
@@ -31,12 +32,18 @@ fn classify(cause: &(dyn std::error::Error + 'static)) -> Option<u8> {
     if let Some(e) = cause.downcast_ref::<RenewError>() {
         return Some(match e {
             RenewError::SaveFailed { .. } => NOT_SAVED,
-            RenewError::Dead { .. } | RenewError::Rejected { .. } => NEEDS_NEW_TOKEN,
+            RenewError::Dead { .. }
+            | RenewError::Rejected { .. }
+            | RenewError::NeedsLogin { .. } => NEEDS_NEW_TOKEN,
+            RenewError::Relogin { error, .. } => login_code(error),
             RenewError::Api { source, .. } => api_code(source),
             RenewError::NotLater { .. } => NETWORK,
             RenewError::Store(s) => store_code(s),
             RenewError::Invalid { .. } | RenewError::LockTimeout { .. } => FAILURE,
         });
+    }
+    if let Some(e) = cause.downcast_ref::<LoginError>() {
+        return Some(login_code(e));
     }
     if let Some(e) = cause.downcast_ref::<StoreError>() {
         return Some(store_code(e));
@@ -64,8 +71,20 @@ fn store_code(e: &StoreError) -> u8 {
 fn api_code(e: &ApiError) -> u8 {
     if e.token_rejected() {
         NEEDS_NEW_TOKEN
+    } else if e.login_refusal().is_some() {
+        // Wrong credentials: the message says which; retrying the same ones cannot help.
+        FAILURE
     } else {
         NETWORK
+    }
+}
+
+fn login_code(e: &LoginError) -> u8 {
+    match e {
+        LoginError::Api { error, .. } => api_code(error),
+        LoginError::Store(s) => store_code(s),
+        LoginError::NoRememberedKey { .. } | LoginError::NoAccount { .. } => NEEDS_NEW_TOKEN,
+        LoginError::Ambiguous { .. } => USAGE,
     }
 }
 

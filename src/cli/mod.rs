@@ -1,12 +1,16 @@
 //! The scriptable front end: parse, build the context, dispatch, map errors to exit codes.
 
+mod accounts;
 mod add;
 mod args;
 mod context;
+mod dashboard;
 pub mod exit;
 mod input;
 mod inspect;
+mod login;
 mod misc;
+mod region;
 mod renew;
 mod token;
 mod view;
@@ -73,16 +77,18 @@ fn looks_like_token(arg: &str) -> bool {
 }
 
 fn run(cli: Cli) -> anyhow::Result<u8> {
-    let Some(command) = cli.command else {
-        anyhow::bail!("the dashboard is not built yet: use a command (see `actoken --help`)");
-    };
     // Commands that need no config, paths or keyring come first.
-    match command {
-        Command::Completions(args) => return misc::completions(args).map(|()| exit::OK),
-        Command::MockServer(args) => return misc::mock_server(args).map(|()| exit::OK),
+    match cli.command {
+        Some(Command::Completions(args)) => return misc::completions(args).map(|()| exit::OK),
+        Some(Command::MockServer(args)) => return misc::mock_server(args).map(|()| exit::OK),
+        Some(Command::Demo) => return dashboard::demo().map(|()| exit::OK),
         _ => {}
     }
     let ctx = Context::load(&cli.global)?;
+    let Some(command) = cli.command else {
+        dashboard::open(&ctx)?;
+        return Ok(exit::OK);
+    };
     match command {
         Command::Add(args) => add::run(&ctx, args)?,
         Command::List(args) => inspect::list(&ctx, args)?,
@@ -91,7 +97,14 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Renew(args) => return renew::run(&ctx, args),
         Command::Rm(args) => misc::rm(&ctx, args)?,
         Command::Paths => misc::paths(&ctx)?,
-        Command::Completions(_) | Command::MockServer(_) => unreachable!("handled above"),
+        Command::Login(args) => login::run(&ctx, args)?,
+        Command::Accounts(args) => accounts::list(&ctx, args)?,
+        Command::Logout(args) => accounts::logout(&ctx, args)?,
+        Command::Check(args) => return region::check(&ctx, args),
+        Command::Info(args) => region::info(&ctx, args)?,
+        Command::Completions(_) | Command::MockServer(_) | Command::Demo => {
+            unreachable!("handled above")
+        }
     }
     Ok(exit::OK)
 }

@@ -28,14 +28,9 @@ pub fn run(ctx: &Context, args: RenewArgs) -> anyhow::Result<u8> {
                 _ => Phase::Invalid,
             };
             match phase {
-                p if p.can_renew() => names.push(stored.meta.name),
-                Phase::Dead => {
-                    eprintln!(
-                        "{}: past its renew cutoff, skipped: get a new token (`actoken login`)",
-                        stored.meta.name
-                    );
-                    codes.push(exit::NEEDS_NEW_TOKEN);
-                }
+                // Dead ones too: the renewer logs in again when the account has a remembered
+                // secret key, and otherwise says which `actoken login` to run.
+                p if p.can_renew() || p == Phase::Dead => names.push(stored.meta.name),
                 _ => {
                     eprintln!(
                         "{}: no usable token stored, skipped (see `actoken show {}`)",
@@ -73,6 +68,13 @@ fn describe(r: &Renewed, now: Timestamp, tz: &TimeZone) -> String {
             timefmt::relative(now.duration_until(t))
         )
     };
+    if r.via_login {
+        return format!(
+            "{}: dead or rejected, logged in again with the remembered secret key: new token expires {}",
+            r.name,
+            at(r.new_expiry)
+        );
+    }
     match (r.called_server, r.old_expiry) {
         (true, Some(old)) => format!(
             "{}: renewed, expiry {} -> {}",

@@ -20,7 +20,13 @@ pub fn run(ctx: &Context, args: TokenArgs) -> anyhow::Result<()> {
                 When::ExpiringWithin(min_valid),
                 now,
             ))?;
-            if renewed.called_server {
+            if renewed.via_login {
+                eprintln!(
+                    "{} was dead or rejected: logged in again with the remembered secret key and stored new tokens; now expires {}",
+                    args.name,
+                    timefmt::relative(renewed.new_expiry.duration_since(now))
+                );
+            } else if renewed.called_server {
                 eprintln!(
                     "renewed {}: now expires {}",
                     args.name,

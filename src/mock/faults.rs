@@ -14,6 +14,9 @@ pub enum Fault {
     Truncated,
     /// Answer `{"code": X, "msg": ...}`.
     Code(String),
+    /// Success with exactly this `data` (for replies of the wrong shape, e.g. a login list
+    /// holding a non-JWT token, or an empty list).
+    SuccessData(serde_json::Value),
     /// Success with `"data": ""`.
     EmptyData,
     /// Success with `data` that is not a JWT.

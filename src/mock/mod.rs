@@ -2,9 +2,15 @@
 //!
 //! It signs tokens with a public key ([`MOCK_SECRET`]), renews them like the platform does
 //! (same claims, new `expireTime`), refuses missing, foreign and dead tokens with the
-//! platform's codes, and can be told to misbehave ([`Faults`]) while it runs.
+//! platform's codes, and can be told to misbehave ([`Faults`]) while it runs. It also hands
+//! out tokens for fixed [demo accounts](accounts) through both get-token endpoints, and answers
+//! `center` and `tokens/state`.
 
+pub mod accounts;
+mod center;
+mod check;
 mod faults;
+mod login;
 mod mint;
 pub mod routes;
 
@@ -18,8 +24,13 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+pub use accounts::{ALICE, BOB, DEMO_ACCOUNTS, DemoAccount, DemoRegion, PLATFORM_REGION};
+pub use check::Revoked;
 pub use faults::{Fault, Faults, Shape};
+pub use login::MAX_SKEW;
 pub use mint::{MOCK_SECRET, MintSpec, mint, mint_foreign};
+
+use crate::token::Token;
 
 /// How the mock issues and judges tokens.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,6 +55,8 @@ pub struct MockServer {
     addr: SocketAddr,
     faults: Faults,
     renewals: Arc<AtomicUsize>,
+    logins: Arc<AtomicUsize>,
+    revoked: Revoked,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
 }
@@ -57,8 +70,11 @@ impl MockServer {
             faults: Faults::default(),
             opts,
             renewals: Arc::new(AtomicUsize::new(0)),
+            logins: Arc::new(AtomicUsize::new(0)),
+            revoked: Revoked::default(),
         };
         let (faults, renewals) = (state.faults.clone(), state.renewals.clone());
+        let (logins, revoked) = (state.logins.clone(), state.revoked.clone());
         let app = routes::router(state);
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
@@ -76,6 +92,8 @@ impl MockServer {
             addr,
             faults,
             renewals,
+            logins,
+            revoked,
             stop: Some(stop),
             task: Some(task),
         })
@@ -97,6 +115,17 @@ impl MockServer {
     /// Successful `tokens/next` calls served so far.
     pub fn renew_count(&self) -> usize {
         self.renewals.load(Ordering::SeqCst)
+    }
+
+    /// Successful logins (access key or password) served so far.
+    pub fn login_count(&self) -> usize {
+        self.logins.load(Ordering::SeqCst)
+    }
+
+    /// From now on `tokens/next`, `tokens/state` and `center` refuse this token (10004) even
+    /// while it is unexpired, as a platform might after a password change.
+    pub fn revoke(&self, token: &Token) {
+        self.revoked.revoke(token.expose());
     }
 
     /// Stops accepting, lets in-flight requests finish for up to a second, then stops hard

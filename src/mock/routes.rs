@@ -10,14 +10,16 @@ use axum::http::header::{CONTENT_TYPE, LOCATION};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
+use axum::routing::{get, post};
 use futures::StreamExt;
 use jiff::Timestamp;
 use serde_json::{Value, json};
 
 use super::MockOptions;
+use super::check::{Revoked, presented};
 use super::faults::{Fault, Faults, Shape};
-use super::mint::{Refusal, expire_ms, sign_mock, verify};
+use super::mint::{expire_ms, sign_mock};
+use super::{center, login};
 
 /// Everything a handler can see. Cheap to clone.
 #[derive(Clone)]
@@ -26,12 +28,20 @@ pub struct MockState {
     pub opts: MockOptions,
     /// Successful `tokens/next` calls served.
     pub renewals: Arc<AtomicUsize>,
+    /// Successful logins (either get-token endpoint) served.
+    pub logins: Arc<AtomicUsize>,
+    /// Tokens refused although unexpired.
+    pub revoked: Revoked,
 }
 
 /// All endpoints, behind the delay switch.
 pub fn router(state: MockState) -> Router {
     Router::new()
         .route("/ac/openapi/v2/tokens/next", post(renew))
+        .route("/ac/openapi/v2/tokens", post(login::password))
+        .route("/api/user/v3/tokens", post(login::access_key))
+        .route("/ac/openapi/v2/center", get(center::center))
+        .route("/ac/openapi/v2/tokens/state", get(center::state))
         .layer(middleware::from_fn_with_state(state.clone(), delay))
         .with_state(state)
 }
@@ -52,22 +62,9 @@ async fn renew(State(state): State<MockState>, headers: HeaderMap) -> Response {
     if let Some(reply) = fault.as_ref().and_then(|f| fault_reply(f, shape)) {
         return reply;
     }
-    let Some(raw) = headers
-        .get("token")
-        .and_then(|v| v.to_str().ok())
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-    else {
-        return code_reply(shape, "10003", "参数不全: the token header is missing");
-    };
-    let (mut claims, expires_at) = match verify(raw) {
+    let (mut claims, expires_at) = match presented(&headers, &state.revoked) {
         Ok(found) => found,
-        Err(Refusal::BadSignature) => {
-            return code_reply(shape, "10004", "参数无效: the token is not valid");
-        }
-        Err(Refusal::NoExpiry) => {
-            return code_reply(shape, "10004", "参数无效: the token has no expireTime");
-        }
+        Err(refused) => return refused.reply(shape),
     };
     let now = Timestamp::now();
     let cutoff = expires_at
@@ -93,7 +90,7 @@ async fn renew(State(state): State<MockState>, headers: HeaderMap) -> Response {
 }
 
 /// The reply a fault forces, or `None` when the fault acts later (SameExpiry).
-fn fault_reply(fault: &Fault, shape: Shape) -> Option<Response> {
+pub(super) fn fault_reply(fault: &Fault, shape: Shape) -> Option<Response> {
     Some(match fault {
         Fault::Http(status) => {
             let status = StatusCode::from_u16(*status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
@@ -121,6 +118,9 @@ fn fault_reply(fault: &Fault, shape: Shape) -> Option<Response> {
             streamed(Body::from_stream(first.chain(cut)))
         }
         Fault::Code(code) => code_reply(shape, code, "mock: injected platform code"),
+        Fault::SuccessData(data) => {
+            json_reply(json!({"code": success_code(shape), "msg": "success", "data": data}))
+        }
         Fault::EmptyData => json_reply(json!({"code": "0", "msg": "success", "data": ""})),
         Fault::NonJwtData => {
             json_reply(json!({"code": "0", "msg": "success", "data": "this-is-not-a-jwt"}))
@@ -161,12 +161,20 @@ fn fault_reply(fault: &Fault, shape: Shape) -> Option<Response> {
 }
 
 /// `{"code": X, "msg": ...}`, the code as a number when the shape asks for it.
-fn code_reply(shape: Shape, code: &str, msg: &str) -> Response {
+pub(super) fn code_reply(shape: Shape, code: &str, msg: &str) -> Response {
     let code_value = match (shape, code.parse::<i64>()) {
         (Shape::NumericCode, Ok(n)) => json!(n),
         _ => json!(code),
     };
     json_reply(json!({"code": code_value, "msg": msg}))
+}
+
+/// `"0"`, or `0` when the shape asks for numeric codes.
+pub(super) fn success_code(shape: Shape) -> Value {
+    match shape {
+        Shape::NumericCode => json!(0),
+        _ => json!("0"),
+    }
 }
 
 fn success_reply(shape: Shape, token: &str, cluster: Value) -> Response {
@@ -183,7 +191,7 @@ fn success_reply(shape: Shape, token: &str, cluster: Value) -> Response {
     json_reply(body)
 }
 
-fn json_reply(body: Value) -> Response {
+pub(super) fn json_reply(body: Value) -> Response {
     plain(StatusCode::OK, "application/json", body.to_string())
 }
 

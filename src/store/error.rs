@@ -45,6 +45,9 @@ pub enum StoreError {
     #[error("token index {path}: {message}")]
     Index { path: PathBuf, message: String },
 
+    #[error("accounts file {path}: {message}")]
+    Accounts { path: PathBuf, message: String },
+
     #[error("cannot access {path}: {source}; check that the directory exists and is yours")]
     Io {
         path: PathBuf,

@@ -51,3 +51,57 @@ pub(crate) fn refuse_if_others_can_write(path: &Path) -> Result<(), StoreError> 
     }
     Ok(())
 }
+
+/// Writes a private (0600) file atomically: a temp file in the same directory, fsync, rename
+/// over the old file, fsync the directory. A crash leaves either the old or the new file.
+/// The directory is created (0700) if missing.
+pub(crate) fn write_private_atomic(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    ensure_private_dir(dir)?;
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "file".into());
+    let tmp = dir.join(format!(".{file_name}.{}.tmp", std::process::id()));
+    let result = write_new_file(&tmp, bytes)
+        .and_then(|()| std::fs::rename(&tmp, path).map_err(|e| StoreError::io(path, e)));
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result?;
+    sync_dir(dir)
+}
+
+fn write_new_file(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    // Truncate rather than create_new: a temp file left by a crashed run with our pid is ours.
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let io = |e| StoreError::io(path, e);
+    let mut file = options.open(path).map_err(io)?;
+    #[cfg(unix)]
+    {
+        // `mode` only applies on creation; a leftover file may have other bits.
+        use std::os::unix::fs::PermissionsExt;
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))
+            .map_err(io)?;
+    }
+    file.write_all(bytes).map_err(io)?;
+    file.sync_all().map_err(io)
+}
+
+fn sync_dir(dir: &Path) -> Result<(), StoreError> {
+    #[cfg(unix)]
+    {
+        let d = std::fs::File::open(dir).map_err(|e| StoreError::io(dir, e))?;
+        d.sync_all().map_err(|e| StoreError::io(dir, e))?;
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
+    Ok(())
+}

@@ -4,7 +4,6 @@
 //! Reading never "repairs": a corrupt, foreign-writable or newer-version index is an error
 //! naming the file, because resetting it would silently lose the user's list of tokens.
 
-use std::io::Write;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -99,53 +98,7 @@ pub(crate) fn write(path: &Path, tokens: &[EntryMeta]) -> Result<(), StoreError>
         "# actoken token index: names and metadata only; the tokens are in the OS keyring.\n{text}"
     );
 
-    let dir = path.parent().unwrap_or(Path::new("."));
-    fsutil::ensure_private_dir(dir)?;
-    let file_name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "index.toml".into());
-    let tmp = dir.join(format!(".{file_name}.{}.tmp", std::process::id()));
-    let result = write_new_file(&tmp, text.as_bytes())
-        .and_then(|()| std::fs::rename(&tmp, path).map_err(|e| StoreError::io(path, e)));
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result?;
-    sync_dir(dir)
-}
-
-fn write_new_file(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
-    let mut options = std::fs::OpenOptions::new();
-    // Truncate rather than create_new: a temp file left by a crashed run with our pid is ours.
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let io = |e| StoreError::io(path, e);
-    let mut file = options.open(path).map_err(io)?;
-    #[cfg(unix)]
-    {
-        // `mode` only applies on creation; a leftover file may have other bits.
-        use std::os::unix::fs::PermissionsExt;
-        file.set_permissions(std::fs::Permissions::from_mode(0o600))
-            .map_err(io)?;
-    }
-    file.write_all(bytes).map_err(io)?;
-    file.sync_all().map_err(io)
-}
-
-fn sync_dir(dir: &Path) -> Result<(), StoreError> {
-    #[cfg(unix)]
-    {
-        let d = std::fs::File::open(dir).map_err(|e| StoreError::io(dir, e))?;
-        d.sync_all().map_err(|e| StoreError::io(dir, e))?;
-    }
-    #[cfg(not(unix))]
-    let _ = dir;
-    Ok(())
+    fsutil::write_private_atomic(path, text.as_bytes())
 }
 
 #[cfg(test)]
@@ -160,6 +113,8 @@ mod tests {
             note: Some("note \"quoted\"".into()),
             added_at: Timestamp::from_second(1_700_000_000).unwrap(),
             renewed_at: None,
+            account: None,
+            platform: false,
         }
     }
 
@@ -314,5 +269,21 @@ mod tests {
         assert!(err.contains("chmod 700"), "{err}");
         std::fs::set_permissions(&cfg, std::fs::Permissions::from_mode(0o700)).unwrap();
         assert_eq!(read(&path).unwrap(), vec![meta("a")]);
+    }
+
+    #[test]
+    fn account_and_platform_are_optional_and_round_trip() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("index.toml");
+        let mut m = meta("alice/ac");
+        m.account = Some("alice@api.example.com".into());
+        m.platform = true;
+        write(&path, &[m.clone(), meta("plain")]).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        // Entries without them are written exactly as before (older actoken can read them).
+        assert_eq!(text.matches("account =").count(), 1, "{text}");
+        assert_eq!(text.matches("platform = true").count(), 1, "{text}");
+        assert!(!text.contains("platform = false"), "{text}");
+        assert_eq!(read(&path).unwrap(), vec![m, meta("plain")]);
     }
 }

@@ -5,7 +5,10 @@
 //! - [`SecretBackend`]: [`KeyringBackend`] (OS keyring) and [`MemoryBackend`].
 //! - [`TokenLock`]: a cross-process lock per token name, for renewals.
 //! - [`validate_name`]: which names are allowed.
+//! - [`Accounts`] (remembered logins, `accounts.toml`) and [`AccountKeys`] (their secret keys).
 
+mod account_keys;
+mod accounts;
 mod backend;
 mod error;
 mod fsutil;
@@ -16,6 +19,8 @@ mod names;
 mod os_keyring;
 mod token_store;
 
+pub use account_keys::{AccountKeys, accounts_service};
+pub use accounts::{ACCOUNTS_VERSION, Account, Accounts, same_url};
 pub use backend::SecretBackend;
 pub use error::StoreError;
 pub use index::INDEX_VERSION;
@@ -46,6 +51,13 @@ pub struct EntryMeta {
     pub added_at: Timestamp,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub renewed_at: Option<Timestamp>,
+    /// The remembered login (`user@auth-host`, see [`Account::id`]) that stored this token.
+    /// Informational: ownership is decided by the token's `user` claim and the base URL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+    /// The account-level platform token (`clusterId` "0", `clusterName` "ac"), not a region's.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub platform: bool,
 }
 
 /// What the secret backend holds for an index entry.

@@ -320,6 +320,8 @@ mod tests {
             note: None,
             added_at: Timestamp::from_second(1_700_000_000).unwrap(),
             renewed_at: None,
+            account: None,
+            platform: false,
         }
     }
 

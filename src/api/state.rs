@@ -1,0 +1,87 @@
+//! Does the server still accept a token? `GET {base}/ac/openapi/v2/tokens/state`.
+//!
+//! Unlike renewal, a refusal here is an answer, not a failure: any platform code other than
+//! "0" is [`TokenState::Rejected`]. Only transport and reply-format problems are errors.
+
+use super::{AcClient, ApiError, describe_code, endpoint, response, token_header};
+use crate::token::Token;
+
+pub const STATE_PATH: &str = "ac/openapi/v2/tokens/state";
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TokenState {
+    /// The server answered code "0".
+    Accepted,
+    /// The server answered another code; `msg` is sanitised.
+    Rejected { code: String, msg: String },
+}
+
+impl TokenState {
+    pub fn is_accepted(&self) -> bool {
+        matches!(self, TokenState::Accepted)
+    }
+
+    /// One line for a user: "accepted", or the code with its meaning and the server's words.
+    pub fn describe(&self) -> String {
+        match self {
+            TokenState::Accepted => "accepted by the server".to_owned(),
+            TokenState::Rejected { code, msg } => {
+                let meaning = describe_code(code)
+                    .map(|(en, zh)| format!(" ({en} / {zh})"))
+                    .unwrap_or_default();
+                let said = if msg.is_empty() {
+                    String::new()
+                } else {
+                    format!(", server said: {msg:?}")
+                };
+                format!("rejected by the server with code {code}{meaning}{said}")
+            }
+        }
+    }
+}
+
+impl AcClient {
+    /// GET {base}/ac/openapi/v2/tokens/state with header `token`.
+    pub async fn token_state(&self, base_url: &str, token: &Token) -> Result<TokenState, ApiError> {
+        let url = endpoint(base_url, STATE_PATH)?;
+        let request = self
+            .http
+            .get(url.clone())
+            .header("token", token_header(token)?);
+        let reply = match self.exchange(&url, request, Some(token.expose())).await {
+            Ok(reply) => reply,
+            // A 4xx/5xx carrying a platform envelope is still the server's verdict.
+            Err(ApiError::Platform { code, msg }) => return Ok(TokenState::Rejected { code, msg }),
+            Err(e) => return Err(e),
+        };
+        let envelope = response::parse_envelope(&reply.body, reply.content_type.as_deref())?;
+        if envelope.is_success() {
+            return Ok(TokenState::Accepted);
+        }
+        match envelope.to_error(Some(token.expose())) {
+            ApiError::Platform { code, msg } => Ok(TokenState::Rejected { code, msg }),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn describe_names_code_meaning_and_message() {
+        assert_eq!(TokenState::Accepted.describe(), "accepted by the server");
+        let r = TokenState::Rejected {
+            code: "10008".into(),
+            msg: "token expired".into(),
+        };
+        let text = r.describe();
+        assert!(
+            text.contains("10008") && text.contains("权限不足"),
+            "{text}"
+        );
+        assert!(text.contains("token expired"), "{text}");
+        assert!(!r.is_accepted());
+    }
+}

@@ -1,0 +1,212 @@
+//! One dashboard row: a stored token's metadata, its claims decoded once (when loaded or
+//! renewed, never per frame), and the row's UI status. The secret itself is not kept: the
+//! runtime reads it from the store when it copies or renews.
+
+use jiff::{SignedDuration, Timestamp};
+
+use crate::api::{CenterInfo, TokenState};
+use crate::store::{SecretState, StoredToken};
+use crate::token::{Decoded, Lifetime, Phase, Token};
+
+/// What the store gave us for this row.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RowKind {
+    /// A token that decodes (it may still lack an `expireTime`: then its phase is invalid).
+    Token {
+        decoded: Box<Decoded>,
+        masked: String,
+    },
+    /// A secret that is not a region token.
+    Malformed { error: String, masked: String },
+    /// The index names it but the keyring has no secret.
+    Missing,
+    /// The keyring failed for this entry.
+    Unreadable(String),
+}
+
+impl RowKind {
+    pub fn from_token(token: &Token) -> RowKind {
+        let masked = token.masked();
+        match token.decode() {
+            Ok(decoded) => RowKind::Token {
+                decoded: Box::new(decoded),
+                masked,
+            },
+            Err(e) => RowKind::Malformed {
+                error: e.to_string(),
+                masked,
+            },
+        }
+    }
+
+    pub fn from_secret(secret: &SecretState) -> RowKind {
+        match secret {
+            SecretState::Present(token) => RowKind::from_token(token),
+            SecretState::Missing => RowKind::Missing,
+            SecretState::Unreadable(why) => RowKind::Unreadable(why.clone()),
+        }
+    }
+}
+
+/// What the region's server says about a row's token, fetched in the background when its
+/// details are first shown (and again after a renewal, which resets it).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub enum ServerView {
+    #[default]
+    NotAsked,
+    Loading,
+    Ready(Box<ServerInfo>),
+}
+
+/// The answers of `center` and `tokens/state`; each may fail on its own.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServerInfo {
+    pub center: Result<CenterInfo, String>,
+    pub state: Result<TokenState, String>,
+}
+
+/// Per-row UI state that survives reloads.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RowStatus {
+    /// A renewal is in flight; when it started (for the spinner and "renewing for 3s").
+    pub renewing_since: Option<Timestamp>,
+    /// The last renewal error, shown on the row until a renewal succeeds.
+    pub last_error: Option<String>,
+    /// Failed renewals in a row (drives the back-off).
+    pub failures: u32,
+    /// Auto-renew leaves the row alone until then (after a failure, or just after a success).
+    pub auto_hold_until: Option<Timestamp>,
+    /// Region details and the server's verdict on the token.
+    pub server: ServerView,
+}
+
+/// How much a row needs the user, most urgent first. Sorting by urgency uses this order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Urgency {
+    /// Expired but still renewable: renew before the cutoff or lose it.
+    Renewable,
+    /// Valid, but inside the renew-ahead window.
+    Due,
+    /// Past the cutoff: needs a fresh token.
+    Dead,
+    /// Malformed, no expiry, missing or unreadable secret.
+    Broken,
+    /// Valid and far from expiry.
+    Calm,
+}
+
+/// The dashboard's timing settings (from the config).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timing {
+    pub renew_grace: SignedDuration,
+    pub renew_ahead: SignedDuration,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    pub meta: crate::store::EntryMeta,
+    pub kind: RowKind,
+    pub status: RowStatus,
+}
+
+impl Row {
+    pub fn from_stored(stored: &StoredToken) -> Row {
+        Row {
+            meta: stored.meta.clone(),
+            kind: RowKind::from_secret(&stored.secret),
+            status: RowStatus::default(),
+        }
+    }
+
+    pub fn name(&self) -> &str {
+        &self.meta.name
+    }
+
+    pub fn decoded(&self) -> Option<&Decoded> {
+        match &self.kind {
+            RowKind::Token { decoded, .. } => Some(decoded.as_ref()),
+            _ => None,
+        }
+    }
+
+    pub fn lifetime(&self, grace: SignedDuration) -> Option<Lifetime> {
+        self.decoded().and_then(|d| d.lifetime(grace))
+    }
+
+    /// Invalid for anything that is not a decodable token with an expiry.
+    pub fn phase(&self, now: Timestamp, grace: SignedDuration) -> Phase {
+        self.decoded()
+            .map_or(Phase::Invalid, |d| d.phase(now, grace))
+    }
+
+    pub fn urgency(&self, now: Timestamp, timing: Timing) -> Urgency {
+        if self.rejected() {
+            return Urgency::Dead;
+        }
+        let Some(life) = self.lifetime(timing.renew_grace) else {
+            return Urgency::Broken;
+        };
+        match life.phase(now) {
+            Phase::Valid if life.to_expiry(now) <= timing.renew_ahead => Urgency::Due,
+            Phase::Valid => Urgency::Calm,
+            Phase::Renewable => Urgency::Renewable,
+            Phase::Dead => Urgency::Dead,
+            Phase::Invalid => Urgency::Broken,
+        }
+    }
+
+    /// The server refused the token (tokens/state): whatever its expiry says, it needs a new one.
+    pub fn rejected(&self) -> bool {
+        matches!(
+            &self.status.server,
+            ServerView::Ready(info) if matches!(&info.state, Ok(state) if !state.is_accepted())
+        )
+    }
+
+    pub fn is_renewing(&self) -> bool {
+        self.status.renewing_since.is_some()
+    }
+
+    /// The instant that orders rows of the same urgency: the deadline the user is racing.
+    pub fn deadline(&self, now: Timestamp, timing: Timing) -> Option<Timestamp> {
+        let life = self.lifetime(timing.renew_grace)?;
+        Some(match life.phase(now) {
+            Phase::Renewable => life.cutoff_at,
+            _ => life.expires_at,
+        })
+    }
+
+    pub fn user(&self) -> Option<&str> {
+        self.decoded().and_then(|d| d.claims.user.as_deref())
+    }
+
+    pub fn compute_user(&self) -> Option<&str> {
+        self.decoded()
+            .and_then(|d| d.claims.compute_user.as_deref())
+    }
+
+    pub fn cluster(&self) -> Option<&str> {
+        self.decoded().and_then(|d| d.claims.cluster_id.as_deref())
+    }
+
+    pub fn account_status(&self) -> Option<&str> {
+        self.decoded()
+            .and_then(|d| d.claims.account_status.as_deref())
+    }
+
+    /// Whether `needle` (already lower-case) occurs in the name, user, compute user or cluster.
+    pub fn matches(&self, needle: &str) -> bool {
+        if needle.is_empty() {
+            return true;
+        }
+        [
+            Some(self.name()),
+            self.user(),
+            self.compute_user(),
+            self.cluster(),
+        ]
+        .into_iter()
+        .flatten()
+        .any(|field| field.to_lowercase().contains(needle))
+    }
+}

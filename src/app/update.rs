@@ -1,0 +1,733 @@
+//! `update`: applies one Action to the App at instant `now` and returns the Effects to run.
+
+use crossterm::event::{KeyEvent, MouseButton, MouseEvent, MouseEventKind};
+use jiff::{SignedDuration, Timestamp};
+
+use super::action::{Action, Effect, RenewedInfo};
+use super::autorenew;
+use super::form::AddForm;
+use super::row::{Row, RowKind, RowStatus, ServerView, Urgency};
+use super::secret::SecretPrompt;
+use super::view;
+use super::{App, Confirm, Level, Mode, NEW_TOKEN_HINT, Toast};
+use crate::clipboard::{ClearOutcome, ClipboardKind};
+use crate::keymap::{self, Command, Context};
+use crate::store::StoredToken;
+use crate::timefmt;
+
+const INFO_TOAST: SignedDuration = SignedDuration::from_secs(5);
+const ERROR_TOAST: SignedDuration = SignedDuration::from_secs(15);
+const WHEEL_STEP: usize = 3;
+
+/// Applies `action` at `now`. Pure: all I/O is left to the returned effects.
+pub fn update(app: &mut App, action: Action, now: Timestamp) -> Vec<Effect> {
+    let mut fx = Vec::new();
+    match action {
+        Action::Key(key) => on_key(app, key, now, &mut fx),
+        Action::Mouse(mouse) => on_mouse(app, mouse),
+        Action::Paste(text) => on_paste(app, &text),
+        Action::Tick => on_tick(app, now, &mut fx),
+        Action::Resize { width, height } => app.size = (width, height),
+        Action::Loaded(stored) => {
+            on_loaded(app, &stored);
+            auto_renew(app, now, &mut fx);
+        }
+        Action::Renewed { name, result } => on_renewed(app, &name, result, now),
+        Action::Copied { name, result } => on_copied(app, &name, result, now),
+        Action::ClipboardCleared(result) => on_cleared(app, result, now),
+        Action::Added { name, result } => on_added(app, &name, result, now, &mut fx),
+        Action::Deleted { name, result } => on_deleted(app, &name, result, now),
+        Action::LoginNeedsSecret { name, prompt } => {
+            if let Some(row) = app.row_mut(&name) {
+                row.status.renewing_since = None;
+            }
+            app.mode = Mode::Secret(SecretPrompt::new(&name, &prompt));
+        }
+        Action::LoggedIn { name, result } => on_logged_in(app, &name, result, now, &mut fx),
+        Action::Inspected { name, info } => {
+            if let Some(row) = app.row_mut(&name) {
+                row.status.server = ServerView::Ready(Box::new(info));
+            }
+        }
+    }
+    refresh_view(app, now);
+    inspect_selected(app, now, &mut fx);
+    fx
+}
+
+/// The details pane shows what the server says about the selected token: ask once per token
+/// (a renewal resets the answer), never for one the server would refuse anyway.
+fn inspect_selected(app: &mut App, now: Timestamp, fx: &mut Vec<Effect>) {
+    if !app.show_details {
+        return;
+    }
+    let grace = app.settings.timing.renew_grace;
+    let Some(&index) = app.view.get(app.selected) else {
+        return;
+    };
+    let row = &mut app.rows[index];
+    if row.status.server == ServerView::NotAsked && row.phase(now, grace).can_renew() {
+        row.status.server = ServerView::Loading;
+        fx.push(Effect::Inspect(row.name().to_owned()));
+    }
+}
+
+fn toast(app: &mut App, level: Level, text: impl Into<String>, now: Timestamp) {
+    let life = if level == Level::Info {
+        INFO_TOAST
+    } else {
+        ERROR_TOAST
+    };
+    app.toast = Some(Toast {
+        level,
+        text: text.into(),
+        until: now.saturating_add(life).unwrap_or(now),
+    });
+}
+
+/// Rebuilds the view (urgency changes with time), keeping the selected token selected.
+fn refresh_view(app: &mut App, now: Timestamp) {
+    let keep = app.selected_row().map(|r| r.name().to_owned());
+    app.view = view::build(&app.rows, &app.filter, app.sort, now, app.settings.timing);
+    let found = keep.and_then(|name| app.view.iter().position(|&i| app.rows[i].name() == name));
+    app.selected = found.unwrap_or(app.selected.min(app.view.len().saturating_sub(1)));
+    scroll_to_selection(app);
+}
+
+fn page_height(app: &App) -> usize {
+    usize::from(crate::ui::layout::table_body(app).height)
+}
+
+fn scroll_to_selection(app: &mut App) {
+    app.offset = view::window_start(app.selected, app.offset, page_height(app), app.view.len());
+}
+
+fn move_by(app: &mut App, delta: isize) {
+    let last = app.view.len().saturating_sub(1);
+    app.selected = app.selected.saturating_add_signed(delta).min(last);
+    scroll_to_selection(app);
+}
+
+fn context(mode: &Mode) -> Context {
+    match mode {
+        Mode::Normal => Context::Normal,
+        Mode::Help { .. } => Context::Help,
+        Mode::Filter => Context::Filter,
+        Mode::Add(_) => Context::AddForm,
+        Mode::Confirm(_) => Context::Confirm,
+        Mode::Secret(_) => Context::Secret,
+    }
+}
+
+fn on_key(app: &mut App, key: KeyEvent, now: Timestamp, fx: &mut Vec<Effect>) {
+    let cmd = keymap::lookup(context(&app.mode), &key);
+    match &mut app.mode {
+        Mode::Normal => {
+            if let Some(cmd) = cmd {
+                normal_command(app, cmd, now, fx);
+            }
+        }
+        Mode::Help { scroll } => match cmd {
+            Some(Command::CloseHelp) => app.mode = Mode::Normal,
+            Some(Command::HelpDown) => *scroll = scroll.saturating_add(1),
+            Some(Command::HelpUp) => *scroll = scroll.saturating_sub(1),
+            _ => {}
+        },
+        Mode::Filter => match cmd {
+            Some(Command::FilterKeep) => app.mode = Mode::Normal,
+            Some(Command::FilterClear) => {
+                app.filter.clear();
+                app.mode = Mode::Normal;
+            }
+            Some(Command::FilterErase) => {
+                app.filter.pop();
+            }
+            _ => {
+                if let Some(c) = typed_char(&key) {
+                    app.filter.push(c);
+                    app.selected = 0;
+                }
+            }
+        },
+        Mode::Add(form) => {
+            if form.saving {
+                // Waiting for the store: only cancelling the dialog (not the save) is allowed.
+                if cmd == Some(Command::FormCancel) {
+                    app.mode = Mode::Normal;
+                }
+                return;
+            }
+            match cmd {
+                Some(Command::FormNext) => form.next(),
+                Some(Command::FormPrev) => form.prev(),
+                Some(Command::FormErase) => form.erase(),
+                Some(Command::FormClearField) => form.clear_field(),
+                Some(Command::FormCancel) => app.mode = Mode::Normal,
+                Some(Command::FormSubmit) => submit_form(app, now, fx),
+                _ => {
+                    if let Some(c) = typed_char(&key) {
+                        form.insert(c.encode_utf8(&mut [0; 4]));
+                    }
+                }
+            }
+        }
+        Mode::Secret(prompt) => {
+            if prompt.busy {
+                if cmd == Some(Command::SecretCancel) {
+                    app.mode = Mode::Normal;
+                }
+                return;
+            }
+            match cmd {
+                Some(Command::SecretCancel) => app.mode = Mode::Normal,
+                Some(Command::SecretErase) => prompt.erase(),
+                Some(Command::SecretSubmit) if prompt.is_empty() => {
+                    prompt.error = Some("type or paste the secret first".to_owned());
+                }
+                Some(Command::SecretSubmit) => {
+                    prompt.busy = true;
+                    prompt.error = None;
+                    fx.push(Effect::Login {
+                        name: prompt.name.clone(),
+                        secret: Some(prompt.secret()),
+                    });
+                }
+                _ => {
+                    if let Some(c) = typed_char(&key) {
+                        prompt.insert(c.encode_utf8(&mut [0; 4]));
+                    }
+                }
+            }
+        }
+        Mode::Confirm(confirm) => match cmd {
+            Some(Command::ConfirmYes) => {
+                let confirm = confirm.clone();
+                app.mode = Mode::Normal;
+                match confirm {
+                    Confirm::Delete { name } => {
+                        toast(app, Level::Info, format!("deleting {name}…"), now);
+                        fx.push(Effect::Delete(name));
+                    }
+                    Confirm::CopyUnusable { name, .. } => fx.push(Effect::Copy { name }),
+                }
+            }
+            Some(Command::ConfirmNo) => app.mode = Mode::Normal,
+            _ => {}
+        },
+    }
+}
+
+/// A printable character typed without Ctrl/Alt.
+fn typed_char(key: &KeyEvent) -> Option<char> {
+    use crossterm::event::{KeyCode, KeyEventKind, KeyModifiers};
+    if key.kind == KeyEventKind::Release
+        || key
+            .modifiers
+            .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
+    {
+        return None;
+    }
+    match key.code {
+        KeyCode::Char(c) if !c.is_control() => Some(c),
+        _ => None,
+    }
+}
+
+fn normal_command(app: &mut App, cmd: Command, now: Timestamp, fx: &mut Vec<Effect>) {
+    let page = page_height(app).max(1) as isize;
+    match cmd {
+        Command::Up => move_by(app, -1),
+        Command::Down => move_by(app, 1),
+        Command::Top => move_by(app, isize::MIN),
+        Command::Bottom => move_by(app, isize::MAX),
+        Command::PageUp => move_by(app, -page),
+        Command::PageDown => move_by(app, page),
+        Command::Renew => renew_selected(app, now, fx),
+        Command::RenewDue => renew_due(app, now, fx),
+        Command::Copy => copy_selected(app, now, fx),
+        Command::ToggleDetails => app.show_details = !app.show_details,
+        Command::StartFilter => app.mode = Mode::Filter,
+        Command::StartAdd => {
+            app.mode = Mode::Add(AddForm::new(app.settings.default_base_url.as_deref()))
+        }
+        Command::Delete => {
+            if let Some(row) = app.selected_row() {
+                let name = row.name().to_owned();
+                app.mode = Mode::Confirm(Confirm::Delete { name });
+            }
+        }
+        Command::CycleSort => {
+            app.sort = app.sort.next();
+            toast(
+                app,
+                Level::Info,
+                format!("sorted by {}", app.sort.label()),
+                now,
+            );
+        }
+        Command::ToggleAutoRenew => {
+            app.auto_renew = !app.auto_renew;
+            let text = if app.auto_renew {
+                format!(
+                    "auto-renew on: tokens expiring within {} or expired-but-renewable are renewed while this stays open",
+                    timefmt::compact(app.settings.timing.renew_ahead)
+                )
+            } else {
+                "auto-renew off".to_owned()
+            };
+            toast(app, Level::Info, text, now);
+            auto_renew(app, now, fx);
+        }
+        Command::Login => login_selected(app, now, fx),
+        Command::Help => app.mode = Mode::Help { scroll: 0 },
+        Command::Back => {
+            if !app.filter.is_empty() {
+                app.filter.clear();
+            } else if app.show_details {
+                app.show_details = false;
+            } else {
+                quit(app, fx);
+            }
+        }
+        Command::Quit => quit(app, fx),
+        _ => {}
+    }
+}
+
+fn quit(app: &mut App, fx: &mut Vec<Effect>) {
+    // Never leave a copied token behind on the clipboard.
+    if app.clipboard.take().is_some() {
+        fx.push(Effect::ClearClipboard);
+    }
+    fx.push(Effect::Quit);
+}
+
+/// Why a row cannot be renewed, or None when it can.
+fn renew_refusal(app: &App, row: &Row, now: Timestamp) -> Option<(Level, String)> {
+    let name = row.name();
+    match &row.kind {
+        RowKind::Missing => {
+            return Some((
+                Level::Error,
+                format!("{name} has no secret in the keyring: delete it (d) and add it again (a)"),
+            ));
+        }
+        RowKind::Unreadable(why) => {
+            return Some((
+                Level::Error,
+                format!(
+                    "cannot read {name} from the keyring ({why}): unlock the keyring and press r again"
+                ),
+            ));
+        }
+        RowKind::Malformed { error, .. } => {
+            return Some((
+                Level::Error,
+                format!(
+                    "{name} is not a region token ({error}): delete it (d) and add a fresh one (a)"
+                ),
+            ));
+        }
+        RowKind::Token { .. } => {}
+    }
+    if row.is_renewing() {
+        return Some((Level::Info, format!("{name} is already being renewed")));
+    }
+    match row.urgency(now, app.settings.timing) {
+        Urgency::Dead => Some((
+            Level::Warn,
+            format!("{name} expired beyond renewal: {NEW_TOKEN_HINT}"),
+        )),
+        Urgency::Broken => Some((
+            Level::Error,
+            format!("{name} has no expireTime, so it cannot be renewed: {NEW_TOKEN_HINT}"),
+        )),
+        _ => None,
+    }
+}
+
+fn start_renewing(app: &mut App, names: &[String], now: Timestamp) {
+    for name in names {
+        if let Some(row) = app.row_mut(name) {
+            row.status.renewing_since = Some(now);
+        }
+    }
+}
+
+fn renew_selected(app: &mut App, now: Timestamp, fx: &mut Vec<Effect>) {
+    let Some(row) = app.selected_row() else {
+        return;
+    };
+    let name = row.name().to_owned();
+    if row.urgency(now, app.settings.timing) == Urgency::Dead && row.user().is_some() {
+        // Renewing cannot help a dead token; logging in again can.
+        return login_selected(app, now, fx);
+    }
+    if let Some((level, text)) = renew_refusal(app, row, now) {
+        toast(app, level, text, now);
+        return;
+    }
+    let names = vec![name];
+    start_renewing(app, &names, now);
+    fx.push(Effect::Renew(names));
+}
+
+fn renew_due(app: &mut App, now: Timestamp, fx: &mut Vec<Effect>) {
+    let timing = app.settings.timing;
+    let names: Vec<String> = app
+        .rows
+        .iter()
+        .filter(|r| autorenew::wants_renewal(r, now, timing))
+        .map(|r| r.name().to_owned())
+        .collect();
+    if names.is_empty() {
+        let text = format!(
+            "nothing to renew: no token is expired-but-renewable or expires within {}",
+            timefmt::compact(timing.renew_ahead)
+        );
+        toast(app, Level::Info, text, now);
+        return;
+    }
+    let text = format!("renewing {} token(s)…", names.len());
+    toast(app, Level::Info, text, now);
+    start_renewing(app, &names, now);
+    fx.push(Effect::Renew(names));
+}
+
+fn auto_renew(app: &mut App, now: Timestamp, fx: &mut Vec<Effect>) {
+    if !app.auto_renew {
+        return;
+    }
+    let names = autorenew::due(&app.rows, now, app.settings.timing);
+    if !names.is_empty() {
+        start_renewing(app, &names, now);
+        fx.push(Effect::Renew(names));
+    }
+}
+
+fn copy_selected(app: &mut App, now: Timestamp, fx: &mut Vec<Effect>) {
+    let Some(row) = app.selected_row() else {
+        return;
+    };
+    let name = row.name().to_owned();
+    let why = match &row.kind {
+        RowKind::Missing | RowKind::Unreadable(_) => {
+            let text = format!(
+                "{name} has no readable secret to copy: unlock the keyring, or delete (d) and add it again (a)"
+            );
+            toast(app, Level::Error, text, now);
+            return;
+        }
+        RowKind::Malformed { .. } => Some("it is not a valid region token".to_owned()),
+        RowKind::Token { .. } => match row.urgency(now, app.settings.timing) {
+            Urgency::Dead => {
+                Some("it expired beyond renewal, so the server will refuse it".to_owned())
+            }
+            Urgency::Broken => Some("it has no expireTime".to_owned()),
+            _ => None,
+        },
+    };
+    match why {
+        Some(why) => app.mode = Mode::Confirm(Confirm::CopyUnusable { name, why }),
+        None => fx.push(Effect::Copy { name }),
+    }
+}
+
+fn submit_form(app: &mut App, now: Timestamp, fx: &mut Vec<Effect>) {
+    let names: Vec<String> = app.rows.iter().map(|r| r.name().to_owned()).collect();
+    let Mode::Add(form) = &mut app.mode else {
+        return;
+    };
+    if let Ok(sub) = form.validate(|n| names.iter().any(|x| x == n)) {
+        form.saving = true;
+        toast(app, Level::Info, format!("saving {}…", sub.name), now);
+        fx.push(Effect::Add {
+            name: sub.name,
+            base_url: sub.base_url,
+            note: sub.note,
+            token: sub.token,
+        });
+    }
+}
+
+/// `L`: log in again for the account behind the selected token. Which account, and whether a
+/// key is remembered, is the runtime's business; the row spins meanwhile.
+fn login_selected(app: &mut App, now: Timestamp, fx: &mut Vec<Effect>) {
+    let Some(row) = app.selected_row() else {
+        return;
+    };
+    let name = row.name().to_owned();
+    let Some(user) = row.user().map(str::to_owned) else {
+        toast(
+            app,
+            Level::Warn,
+            format!(
+                "{name}: no readable user claim, so its account is unknown: log in with `actoken login`"
+            ),
+            now,
+        );
+        return;
+    };
+    if row.is_renewing() {
+        return;
+    }
+    if let Some(row) = app.row_mut(&name) {
+        row.status.renewing_since = Some(now);
+    }
+    toast(
+        app,
+        Level::Info,
+        format!("logging in again as {user}…"),
+        now,
+    );
+    fx.push(Effect::Login { name, secret: None });
+}
+
+fn on_logged_in(
+    app: &mut App,
+    name: &str,
+    result: Result<String, String>,
+    now: Timestamp,
+    fx: &mut Vec<Effect>,
+) {
+    if let Some(row) = app.row_mut(name) {
+        row.status.renewing_since = None;
+    }
+    match result {
+        Ok(summary) => {
+            if matches!(app.mode, Mode::Secret(_)) {
+                app.mode = Mode::Normal;
+            }
+            toast(app, Level::Info, summary, now);
+            fx.push(Effect::Reload);
+        }
+        Err(msg) => match &mut app.mode {
+            Mode::Secret(prompt) => {
+                prompt.busy = false;
+                prompt.error = Some(msg);
+            }
+            _ => toast(
+                app,
+                Level::Error,
+                format!("log in again failed: {msg}"),
+                now,
+            ),
+        },
+    }
+}
+
+fn on_mouse(app: &mut App, mouse: MouseEvent) {
+    if !matches!(app.mode, Mode::Normal) {
+        return;
+    }
+    match mouse.kind {
+        MouseEventKind::ScrollDown => move_by(app, WHEEL_STEP as isize),
+        MouseEventKind::ScrollUp => move_by(app, -(WHEEL_STEP as isize)),
+        MouseEventKind::Down(MouseButton::Left) => {
+            let body = crate::ui::layout::table_body(app);
+            let inside = mouse.column >= body.x
+                && mouse.column < body.right()
+                && mouse.row >= body.y
+                && mouse.row < body.bottom();
+            if inside {
+                let start = view::window_start(
+                    app.selected,
+                    app.offset,
+                    usize::from(body.height),
+                    app.view.len(),
+                );
+                let clicked = start + usize::from(mouse.row - body.y);
+                if clicked < app.view.len() {
+                    app.selected = clicked;
+                    app.offset = start;
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+fn on_paste(app: &mut App, text: &str) {
+    match &mut app.mode {
+        Mode::Add(form) if !form.saving => form.insert(text),
+        Mode::Secret(prompt) if !prompt.busy => prompt.insert(text),
+        Mode::Filter => {
+            let line = text.lines().next().unwrap_or_default();
+            app.filter.extend(line.chars().filter(|c| !c.is_control()));
+        }
+        _ => {}
+    }
+}
+
+fn on_tick(app: &mut App, now: Timestamp, fx: &mut Vec<Effect>) {
+    if app.toast.as_ref().is_some_and(|t| now >= t.until) {
+        app.toast = None;
+    }
+    if app.clipboard.as_ref().is_some_and(|(_, at)| now >= *at) {
+        app.clipboard = None;
+        fx.push(Effect::ClearClipboard);
+    }
+    auto_renew(app, now, fx);
+}
+
+fn on_loaded(app: &mut App, stored: &[StoredToken]) {
+    // Keep each surviving row's UI status (spinners, errors, back-off) across reloads.
+    let mut old: Vec<Row> = std::mem::take(&mut app.rows);
+    app.rows = stored
+        .iter()
+        .map(|s| {
+            let mut row = Row::from_stored(s);
+            if let Some(pos) = old.iter().position(|o| o.name() == row.name()) {
+                let previous = old.swap_remove(pos);
+                row.status = previous.status;
+                if previous.kind != row.kind {
+                    // A new token (a login, another process): old verdicts are about the old one.
+                    row.status.server = ServerView::NotAsked;
+                    row.status.last_error = None;
+                    row.status.failures = 0;
+                }
+            }
+            row
+        })
+        .collect();
+    app.loaded = true;
+}
+
+fn on_renewed(app: &mut App, name: &str, result: Result<RenewedInfo, String>, now: Timestamp) {
+    let auto = app.auto_renew;
+    let timing = app.settings.timing;
+    let Some(row) = app.row_mut(name) else {
+        return; // deleted while renewing
+    };
+    row.status.renewing_since = None;
+    let (level, text) = match result {
+        Ok(info) => {
+            row.kind = RowKind::from_token(&info.token);
+            row.meta.renewed_at = Some(info.renewed_at);
+            row.status = RowStatus {
+                auto_hold_until: now.saturating_add(autorenew::HOLD_AFTER_SUCCESS).ok(),
+                ..RowStatus::default()
+            };
+            match row.lifetime(timing.renew_grace) {
+                Some(life) => (
+                    Level::Info,
+                    format!(
+                        "renewed {name}: now expires {}",
+                        timefmt::relative(life.to_expiry(now))
+                    ),
+                ),
+                None => (
+                    Level::Warn,
+                    format!("renewed {name}, but the new token has no readable expiry"),
+                ),
+            }
+        }
+        Err(msg) => {
+            row.status.failures = row.status.failures.saturating_add(1);
+            let wait = autorenew::backoff(row.status.failures);
+            row.status.auto_hold_until = now.saturating_add(wait).ok();
+            row.status.last_error = Some(msg.clone());
+            let retry = if auto {
+                format!(" (auto-renew retries in {})", timefmt::compact(wait))
+            } else {
+                String::new()
+            };
+            (
+                Level::Error,
+                format!("renewing {name} failed: {msg}{retry}"),
+            )
+        }
+    };
+    toast(app, level, text, now);
+}
+
+fn on_copied(app: &mut App, name: &str, result: Result<ClipboardKind, String>, now: Timestamp) {
+    match result {
+        Ok(kind) => {
+            let clear = app.settings.clipboard_clear;
+            let when = if clear.is_positive() {
+                app.clipboard = now
+                    .saturating_add(clear)
+                    .ok()
+                    .map(|at| (name.to_owned(), at));
+                format!("; it will be cleared in {}", timefmt::compact(clear))
+            } else {
+                app.clipboard = None;
+                " (clipboard-clear is off: it stays there)".to_owned()
+            };
+            let text = format!("copied {name} to {}{when}", kind.describe());
+            toast(app, Level::Info, text, now);
+        }
+        Err(msg) => toast(
+            app,
+            Level::Error,
+            format!("copying {name} failed: {msg}"),
+            now,
+        ),
+    }
+}
+
+fn on_cleared(app: &mut App, result: Result<ClearOutcome, String>, now: Timestamp) {
+    let (level, text) = match result {
+        Ok(ClearOutcome::Cleared) => (Level::Info, "clipboard cleared".to_owned()),
+        Ok(ClearOutcome::ClearSent) => (
+            Level::Info,
+            "asked the terminal to clear its clipboard".to_owned(),
+        ),
+        Ok(ClearOutcome::LeftAlone) => (
+            Level::Info,
+            "clipboard left alone: it no longer holds the token".to_owned(),
+        ),
+        Ok(ClearOutcome::NothingCopied) => return,
+        Err(msg) => (
+            Level::Error,
+            format!("could not clear the clipboard: {msg}; clear it by copying something else"),
+        ),
+    };
+    toast(app, level, text, now);
+}
+
+fn on_added(
+    app: &mut App,
+    name: &str,
+    result: Result<(), String>,
+    now: Timestamp,
+    fx: &mut Vec<Effect>,
+) {
+    match result {
+        Ok(()) => {
+            if matches!(&app.mode, Mode::Add(_)) {
+                app.mode = Mode::Normal;
+            }
+            toast(app, Level::Info, format!("added {name}"), now);
+            fx.push(Effect::Reload);
+        }
+        Err(msg) => {
+            if let Mode::Add(form) = &mut app.mode {
+                form.saving = false;
+                form.error = Some(msg.clone());
+            }
+            toast(
+                app,
+                Level::Error,
+                format!("saving {name} failed: {msg}"),
+                now,
+            );
+        }
+    }
+}
+
+fn on_deleted(app: &mut App, name: &str, result: Result<(), String>, now: Timestamp) {
+    match result {
+        Ok(()) => {
+            app.rows.retain(|r| r.name() != name);
+            toast(app, Level::Info, format!("deleted {name}"), now);
+        }
+        Err(msg) => toast(
+            app,
+            Level::Error,
+            format!("deleting {name} failed: {msg}"),
+            now,
+        ),
+    }
+}

@@ -1,0 +1,74 @@
+//! `actoken` (no command) and `actoken demo`: the dashboard on the real keyring, or on the
+//! built-in mock server with an in-memory store.
+
+use std::io::IsTerminal;
+
+use jiff::{Timestamp, tz::TimeZone};
+
+use crate::api::{AcClient, ClientOptions};
+use crate::app::App;
+use crate::config::Config;
+use crate::login::Relogin;
+use crate::renew::Renewer;
+use crate::tui::{self, Services};
+use crate::{demo, store::StoreError};
+
+use super::context::{Context, runtime};
+use super::exit::UsageError;
+
+pub fn open(ctx: &Context) -> anyhow::Result<()> {
+    need_terminal()?;
+    let store = ctx.store().map_err(|e| match e.downcast::<StoreError>() {
+        Ok(store_error) if store_error.is_unavailable() => anyhow::Error::from(store_error)
+            .context("cannot open the dashboard (try `actoken demo` to see it without a keyring)"),
+        Ok(other) => other.into(),
+        Err(e) => e,
+    })?;
+    let client = ctx.client()?;
+    let keys = ctx.account_keys()?;
+    let renewer = Renewer::new(store.clone(), client.clone(), &ctx.config)
+        .with_relogin(Relogin::new(keys.clone()));
+    let app = App::new(&ctx.config, TimeZone::system(), false, color_wanted());
+    let services = Services {
+        store,
+        renewer,
+        client,
+        keys,
+    };
+    runtime().block_on(tui::run(app, services))
+}
+
+/// Demo mode ignores the user's config file and keyring on purpose: it must work on any machine.
+pub fn demo() -> anyhow::Result<()> {
+    need_terminal()?;
+    let config = Config::default();
+    runtime().block_on(async {
+        let demo = demo::start(Timestamp::now()).await?;
+        let client = AcClient::new(&ClientOptions::from_config(&config))?;
+        let renewer = Renewer::new(demo.store.clone(), client.clone(), &config)
+            .with_relogin(Relogin::new(demo.keys.clone()));
+        let app = App::new(&config, TimeZone::system(), true, color_wanted());
+        let services = Services {
+            store: demo.store.clone(),
+            renewer,
+            client,
+            keys: demo.keys.clone(),
+        };
+        tui::run(app, services).await
+    })
+}
+
+fn need_terminal() -> anyhow::Result<()> {
+    if std::io::stdout().is_terminal() && std::io::stdin().is_terminal() {
+        return Ok(());
+    }
+    Err(UsageError(
+        "the dashboard needs a terminal; in scripts use a command such as `actoken list` (see `actoken --help`)".into(),
+    )
+    .into())
+}
+
+/// https://no-color.org: any non-empty NO_COLOR turns colour off.
+fn color_wanted() -> bool {
+    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}

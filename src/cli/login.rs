@@ -1,0 +1,259 @@
+//! `actoken login`: get a token for every region at once, with an access key (secret key from
+//! a hidden prompt or stdin) or the older user + password + org id.
+
+use std::io::IsTerminal;
+
+use jiff::Timestamp;
+use secrecy::SecretString;
+
+use crate::api::{self, LoginMethod};
+use crate::login::{Credential, LoginReport, login_and_store, login_command};
+use crate::store::{Account, Accounts};
+
+use super::args::LoginArgs;
+use super::context::{Context, runtime};
+use super::exit::UsageError;
+use super::input;
+
+/// A secret key or password is short; anything longer is a mistaken pipe.
+const MAX_SECRET_BYTES: usize = 4096;
+
+pub fn run(ctx: &Context, args: LoginArgs) -> anyhow::Result<()> {
+    // Everything that can be checked without the secret is checked before asking for it.
+    let accounts = Accounts::load(&ctx.paths)?;
+    let remembered = pick(&accounts, &args)?;
+    let account = account_for(ctx, &args, remembered.as_ref())?;
+    let store = ctx.store()?;
+    let keys = ctx.account_keys()?;
+    let id = account.id();
+    // A remembered key is only good for the access key it was remembered with.
+    let same_key = remembered.as_ref().is_some_and(|r| {
+        r.method == LoginMethod::AccessKey && r.access_key == account.access_key && r.id() == id
+    });
+    let remembered_key = || -> anyhow::Result<Option<SecretString>> {
+        Ok(if same_key { keys.get(&id)? } else { None })
+    };
+
+    let (credential, from_keyring) = match account.method {
+        LoginMethod::AccessKey if !args.secret_key_stdin && !std::io::stdin().is_terminal() => {
+            // A script without the flag: only a remembered key can do.
+            match remembered_key()? {
+                Some(key) => (Credential::SecretKey(key), true),
+                None => {
+                    return Err(UsageError(format!(
+                        "no secret key is remembered for {id} and stdin is not a terminal: pipe the secret key and add --secret-key-stdin"
+                    ))
+                    .into());
+                }
+            }
+        }
+        LoginMethod::AccessKey if !args.secret_key_stdin && !args.no_remember => {
+            match remembered_key()? {
+                Some(key) => (Credential::SecretKey(key), true),
+                None => (
+                    Credential::SecretKey(secret(
+                        &format!(
+                            "Secret key for {} ({})",
+                            account.user,
+                            account.access_key.as_deref().unwrap_or("")
+                        ),
+                        true,
+                    )?),
+                    false,
+                ),
+            }
+        }
+        LoginMethod::AccessKey => (
+            Credential::SecretKey(secret("Secret key", !args.secret_key_stdin)?),
+            false,
+        ),
+        LoginMethod::Password => {
+            if !args.password_stdin && !std::io::stdin().is_terminal() {
+                return Err(UsageError(
+                    "stdin is not a terminal: pipe the password and add --password-stdin".into(),
+                )
+                .into());
+            }
+            (
+                Credential::Password(secret(
+                    &format!("Password for {}", account.user),
+                    !args.password_stdin,
+                )?),
+                false,
+            )
+        }
+    };
+    if from_keyring {
+        eprintln!("Using the secret key remembered for {id}.");
+    }
+
+    let now = Timestamp::now();
+    let report = runtime().block_on(login_and_store(
+        &store,
+        &ctx.client()?,
+        &account,
+        &credential,
+        now,
+    ))?;
+    print_report(&account, &report);
+
+    match (&credential, args.no_remember) {
+        (Credential::SecretKey(_), true) => {
+            keys.delete(&id)?;
+            println!(
+                "Secret key not remembered (--no-remember); dead tokens need `actoken login` again."
+            );
+        }
+        (Credential::SecretKey(key), false) => {
+            if !from_keyring {
+                keys.set(&id, key)?;
+            }
+            println!(
+                "Secret key remembered in {}: dead tokens come back by themselves; `actoken logout {}` forgets it.",
+                keys.describe(),
+                account.user
+            );
+        }
+        (Credential::Password(_), _) => {
+            println!("The password was not stored: dead tokens need `actoken login` again.");
+        }
+    }
+    Ok(())
+}
+
+/// The remembered login this command continues, if any.
+fn pick(accounts: &Accounts, args: &LoginArgs) -> anyhow::Result<Option<Account>> {
+    let found = accounts.matching(&args.user, args.base_url.as_deref());
+    match found.as_slice() {
+        [] => Ok(None),
+        [one] => Ok(Some((*one).clone())),
+        many => Err(UsageError(format!(
+            "{} has remembered logins at several base URLs ({}); say which with --base-url",
+            args.user,
+            many.iter()
+                .map(|a| a.base_url.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
+        .into()),
+    }
+}
+
+/// Flags first, then the remembered login, then the config file.
+fn account_for(
+    ctx: &Context,
+    args: &LoginArgs,
+    remembered: Option<&Account>,
+) -> anyhow::Result<Account> {
+    let method = if args.access_key.is_some() || args.secret_key_stdin {
+        LoginMethod::AccessKey
+    } else if args.org_id.is_some() || args.password_stdin {
+        LoginMethod::Password
+    } else if let Some(r) = remembered {
+        r.method
+    } else {
+        return Err(UsageError(format!(
+            "say how to log in: `{}` (or --org-id ORG --password-stdin for the password login)",
+            login_command(
+                None,
+                &args.user,
+                args.base_url.as_deref().unwrap_or("https://HOST:PORT")
+            )
+        ))
+        .into());
+    };
+    let same_method = remembered.filter(|r| r.method == method);
+    let base_url = args
+        .base_url
+        .clone()
+        .or_else(|| remembered.map(|r| r.base_url.clone()))
+        .or_else(|| ctx.config.base_url.clone())
+        .ok_or_else(|| {
+            UsageError(
+                "no base URL: pass --base-url https://HOST:PORT or set base-url in the config file"
+                    .into(),
+            )
+        })?;
+    api::check_base_url(&base_url)?;
+    let base_url = base_url.trim().trim_end_matches('/').to_owned();
+    let auth_url = args
+        .auth_url
+        .clone()
+        .or_else(|| same_method.map(|r| r.auth_url.clone()))
+        .unwrap_or_else(|| base_url.clone());
+    api::check_base_url(&auth_url)?;
+    let auth_url = auth_url.trim().trim_end_matches('/').to_owned();
+
+    let (access_key, org_id) = match method {
+        LoginMethod::AccessKey => {
+            let ak = args
+                .access_key
+                .clone()
+                .or_else(|| same_method.and_then(|r| r.access_key.clone()))
+                .ok_or_else(|| UsageError("the access-key login needs --access-key AK".into()))?;
+            (Some(ak), None)
+        }
+        LoginMethod::Password => {
+            let org = args
+                .org_id
+                .clone()
+                .or_else(|| same_method.and_then(|r| r.org_id.clone()))
+                .ok_or_else(|| {
+                    UsageError("the password login needs --org-id ORG (32 hex digits)".into())
+                })?;
+            (None, Some(org))
+        }
+    };
+    Ok(Account {
+        user: args.user.clone(),
+        method,
+        access_key,
+        base_url,
+        auth_url,
+        org_id,
+        last_login: remembered.and_then(|r| r.last_login),
+    })
+}
+
+/// A secret from a hidden prompt (`prompt_ok` and a terminal) or from stdin, trimmed.
+fn secret(what: &str, prompt_ok: bool) -> anyhow::Result<SecretString> {
+    let raw = if prompt_ok && std::io::stdin().is_terminal() {
+        input::read_secret(what)?
+    } else {
+        input::read_bounded(std::io::stdin().lock(), MAX_SECRET_BYTES)?
+    };
+    let trimmed = raw.trim();
+    if trimmed.is_empty() {
+        return Err(UsageError(format!("{what}: nothing was given")).into());
+    }
+    Ok(SecretString::from(trimmed.to_owned()))
+}
+
+fn print_report(account: &Account, report: &LoginReport) {
+    let how = match (&account.method, &account.access_key) {
+        (LoginMethod::AccessKey, Some(ak)) => format!("access key {ak} at {}", account.auth_url),
+        _ => format!("password at {}", account.base_url),
+    };
+    println!(
+        "Logged in as {} ({how}): {} token(s) stored, base URL {}",
+        account.user,
+        report.stored.len(),
+        account.base_url
+    );
+    for stored in &report.stored {
+        let verb = if report.replaced.contains(&stored.name) {
+            "replaced"
+        } else {
+            "added   "
+        };
+        let what = if stored.platform {
+            "platform token".to_owned()
+        } else {
+            format!("cluster {}", stored.cluster_id.as_deref().unwrap_or("?"))
+        };
+        println!("  {verb}  {}  ({what})", stored.name);
+    }
+    for skipped in &report.skipped {
+        println!("  skipped   {}: {}", skipped.region, skipped.reason);
+    }
+}

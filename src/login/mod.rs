@@ -1,0 +1,144 @@
+//! Getting fresh tokens by logging in (access key + secret key, or password), shared by
+//! `actoken login`, the renewal workflow (dead tokens come back by themselves) and the
+//! dashboard.
+//!
+//! - [`login_and_store`]: one login, every usable token stored ([`save`]), the account's
+//!   non-secret facts remembered in `accounts.toml`.
+//! - [`relogin_account`] / [`relogin_user`]: the same with the remembered secret key.
+//! - [`owner_of`]: which remembered account a stored token belongs to.
+//! - [`naming`]: how the stored entries are named (`USER/REGION`).
+
+pub mod naming;
+mod relogin;
+pub mod save;
+
+use jiff::Timestamp;
+use secrecy::SecretString;
+
+pub use relogin::{Relogin, owner_of, relogin_account, relogin_user};
+pub use save::{Skipped, StoredRegion, store_regions};
+
+use crate::api::{AcClient, ApiError, LoginMethod};
+use crate::store::{Account, Accounts, StoreError};
+
+/// The secret a login presents. Never stored here; `Debug` is redacted by `SecretString`.
+#[derive(Debug)]
+pub enum Credential {
+    SecretKey(SecretString),
+    Password(SecretString),
+}
+
+/// What a login did to the store.
+#[derive(Debug, Clone, Default)]
+pub struct LoginReport {
+    /// [`Account::id`] of the login.
+    pub account: String,
+    /// Names of new entries.
+    pub added: Vec<String>,
+    /// Names of entries of an earlier login (or added by hand) that were replaced.
+    pub replaced: Vec<String>,
+    /// Regions listed without a usable token.
+    pub skipped: Vec<Skipped>,
+    /// Every token stored, in the server's order.
+    pub stored: Vec<StoredRegion>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum LoginError {
+    /// Not a `#[source]`: the message already includes it (no repetition in `{:#}`).
+    #[error("logging in as {user} failed: {error}")]
+    Api { user: String, error: ApiError },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(
+        "no secret key is remembered for {user} at {base_url} (the password is never stored); log in with `{command}`"
+    )]
+    NoRememberedKey {
+        user: String,
+        base_url: String,
+        command: String,
+    },
+    #[error("no remembered login for {user}; log in first with `{command}`")]
+    NoAccount { user: String, command: String },
+    #[error(
+        "{user} has remembered logins at several base URLs ({}); say which with --base-url",
+        .urls.join(", ")
+    )]
+    Ambiguous { user: String, urls: Vec<String> },
+}
+
+impl LoginError {
+    /// True when the platform refused the credentials (so retrying with them cannot help).
+    pub fn is_refusal(&self) -> bool {
+        matches!(self, LoginError::Api { error, .. } if error.login_refusal().is_some())
+    }
+}
+
+/// Logs in as `account` with `credential`, stores every usable token and remembers the
+/// account (non-secret facts, `last_login` = `now`). The secret key is not stored here.
+pub async fn login_and_store(
+    store: &crate::store::Store,
+    client: &AcClient,
+    account: &Account,
+    credential: &Credential,
+    now: Timestamp,
+) -> Result<LoginReport, LoginError> {
+    let api = |error| LoginError::Api {
+        user: account.user.clone(),
+        error,
+    };
+    let regions = match (credential, account.method) {
+        (Credential::SecretKey(key), LoginMethod::AccessKey) => {
+            let access_key = account.access_key.as_deref().unwrap_or_default();
+            client
+                .login_access_key(&account.auth_url, &account.user, access_key, key, now)
+                .await
+        }
+        (Credential::Password(password), LoginMethod::Password) => {
+            let org_id = account.org_id.as_deref().unwrap_or_default();
+            client
+                .login_password(&account.base_url, &account.user, password, org_id)
+                .await
+        }
+        _ => unreachable!("callers pair the credential with the account's method"),
+    }
+    .map_err(api)?;
+
+    let (store, mut account) = (store.clone(), account.clone());
+    tokio::task::spawn_blocking(move || {
+        let report = store_regions(&store, &account, regions, now)?;
+        account.last_login = Some(now);
+        Accounts::load(store.paths())?.remember(account)?;
+        Ok(report)
+    })
+    .await
+    .expect("login store task panicked")
+}
+
+/// The exact command that gets new tokens for `user` at `base_url`, filled in from the
+/// remembered account when there is one. Contains no secret (they are read from a prompt or
+/// stdin, never from arguments).
+pub fn login_command(account: Option<&Account>, user: &str, base_url: &str) -> String {
+    match account {
+        Some(a) if a.method == LoginMethod::Password => format!(
+            "actoken login --user {} --org-id {} --password-stdin --base-url {}",
+            a.user,
+            a.org_id.as_deref().unwrap_or("YOUR_ORG_ID"),
+            a.base_url
+        ),
+        Some(a) => {
+            let auth = if crate::store::same_url(&a.auth_url, &a.base_url) {
+                String::new()
+            } else {
+                format!(" --auth-url {}", a.auth_url)
+            };
+            format!(
+                "actoken login --user {} --access-key {} --base-url {}{auth}",
+                a.user,
+                a.access_key.as_deref().unwrap_or("YOUR_KEY"),
+                a.base_url
+            )
+        }
+        None => format!("actoken login --user {user} --access-key YOUR_KEY --base-url {base_url}"),
+    }
+}

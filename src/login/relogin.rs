@@ -1,0 +1,403 @@
+//! Dead tokens come back by themselves: when a token is past its renew cutoff or rejected,
+//! and its account has a remembered secret key, log in again, store all of the account's
+//! tokens, and hand back the fresh one for the token that was asked for.
+
+use std::sync::Arc;
+
+use jiff::Timestamp;
+
+use super::{Credential, LoginError, LoginReport, login_and_store, login_command};
+use crate::api::{AcClient, LoginMethod};
+use crate::renew::{RenewError, Renewed};
+use crate::store::{Account, AccountKeys, Accounts, EntryMeta, Store, StoreError};
+use crate::token::Token;
+
+/// The account a stored token belongs to: the token's `user` claim and the entry's base URL
+/// match the account's (so a token added by hand counts too); failing a readable claim, the
+/// account that stored the entry. Blocks (reads `accounts.toml`).
+pub fn owner_of(
+    store: &Store,
+    meta: &EntryMeta,
+    token: &Token,
+) -> Result<Option<Account>, StoreError> {
+    let accounts = Accounts::load(store.paths())?;
+    let user = token.decode().ok().and_then(|d| d.claims.user);
+    let by_claim = accounts.owner(user.as_deref(), &meta.base_url).cloned();
+    Ok(by_claim.or_else(|| {
+        let id = meta.account.as_deref()?;
+        user.is_none()
+            .then(|| accounts.list().iter().find(|a| a.id() == id).cloned())
+            .flatten()
+    }))
+}
+
+/// Logs in again as `account` with its remembered secret key and stores every token.
+pub async fn relogin_account(
+    store: &Store,
+    client: &AcClient,
+    keys: &AccountKeys,
+    account: &Account,
+    now: Timestamp,
+) -> Result<LoginReport, LoginError> {
+    let no_key = || LoginError::NoRememberedKey {
+        user: account.user.clone(),
+        base_url: account.base_url.clone(),
+        command: login_command(Some(account), &account.user, &account.base_url),
+    };
+    if account.method != LoginMethod::AccessKey {
+        return Err(no_key());
+    }
+    let (keys_c, id) = (keys.clone(), account.id());
+    let key = tokio::task::spawn_blocking(move || keys_c.get(&id))
+        .await
+        .expect("keyring task panicked")?
+        .ok_or_else(no_key)?;
+    tracing::info!(account = %account.id(), "logging in again with the remembered secret key");
+    login_and_store(store, client, account, &Credential::SecretKey(key), now).await
+}
+
+/// [`relogin_account`] for `user`'s remembered account (at `base_url` when given), for the
+/// dashboard's "log in again".
+pub async fn relogin_user(
+    store: &Store,
+    client: &AcClient,
+    keys: &AccountKeys,
+    user: &str,
+    base_url: Option<&str>,
+    now: Timestamp,
+) -> Result<LoginReport, LoginError> {
+    let paths = store.paths().clone();
+    let accounts = tokio::task::spawn_blocking(move || Accounts::load(&paths))
+        .await
+        .expect("accounts task panicked")?;
+    let found = accounts.matching(user, base_url);
+    let account = match found.as_slice() {
+        [one] => (*one).clone(),
+        [] => {
+            return Err(LoginError::NoAccount {
+                user: user.to_owned(),
+                command: login_command(None, user, base_url.unwrap_or("https://HOST:PORT")),
+            });
+        }
+        many => {
+            return Err(LoginError::Ambiguous {
+                user: user.to_owned(),
+                urls: many.iter().map(|a| a.base_url.clone()).collect(),
+            });
+        }
+    };
+    relogin_account(store, client, keys, &account, now).await
+}
+
+/// What the renewal workflow needs to log in again: the secret keys, and a lock so that
+/// several dead tokens of one account (`renew --all`, auto-renew) cause one login, not many.
+#[derive(Clone, Debug)]
+pub struct Relogin {
+    keys: AccountKeys,
+    serial: Arc<tokio::sync::Mutex<()>>,
+}
+
+impl Relogin {
+    pub fn new(keys: AccountKeys) -> Relogin {
+        Relogin {
+            keys,
+            serial: Arc::default(),
+        }
+    }
+
+    /// Called by the renewer, with the token's lock held, when renewing `name` failed with a
+    /// `failure` that only a new token can fix. Returns the fresh token (stored), or an
+    /// error that says which `actoken login` command to run.
+    pub(crate) async fn recover(
+        &self,
+        store: &Store,
+        client: &AcClient,
+        name: &str,
+        failure: RenewError,
+        now: Timestamp,
+    ) -> Result<Renewed, RenewError> {
+        let why = match &failure {
+            RenewError::Dead { expired, .. } => {
+                format!("the token expired {expired}, past its renew cutoff")
+            }
+            RenewError::Rejected { source, .. } => {
+                format!("the server rejected the token ({source})")
+            }
+            _ => return Err(failure),
+        };
+        let (meta, old) = blocking_get(store, name).await?;
+        let claims = old.decode().ok().map(|d| d.claims);
+        let user = claims.as_ref().and_then(|c| c.user.clone());
+        let (s, m, t) = (store.clone(), meta.clone(), old.clone());
+        let owner = tokio::task::spawn_blocking(move || owner_of(&s, &m, &t))
+            .await
+            .expect("accounts task panicked")?;
+        let needs_login = |why: String, account: Option<&Account>| RenewError::NeedsLogin {
+            name: name.to_owned(),
+            why,
+            command: login_command(account, user.as_deref().unwrap_or("USER"), &meta.base_url),
+        };
+        let Some(account) = owner else {
+            return Err(needs_login(
+                format!("{why}, and no remembered login owns it"),
+                None,
+            ));
+        };
+
+        // One login per account at a time; whoever waited finds the token already replaced.
+        let _serial = self.serial.lock().await;
+        let (_, current) = blocking_get(store, name).await?;
+        if current != old && usable(&current, now) {
+            return Ok(renewed(name, &old, current, false));
+        }
+
+        let report = match relogin_account(store, client, &self.keys, &account, now).await {
+            Ok(report) => report,
+            Err(LoginError::NoRememberedKey { .. }) => {
+                return Err(needs_login(
+                    format!(
+                        "{why}, and no secret key is remembered for {}",
+                        account.id()
+                    ),
+                    Some(&account),
+                ));
+            }
+            Err(e) if e.is_refusal() => {
+                return Err(needs_login(
+                    format!(
+                        "{why}, and logging in again with the remembered secret key was refused ({e})"
+                    ),
+                    Some(&account),
+                ));
+            }
+            Err(error) => {
+                return Err(RenewError::Relogin {
+                    name: name.to_owned(),
+                    error,
+                });
+            }
+        };
+
+        if let Some(hit) = report.stored.iter().find(|s| s.name == name) {
+            return Ok(renewed(name, &old, hit.token.clone(), true));
+        }
+        // A hand-named entry: the region with the same cluster id replaces its token.
+        let cluster = claims.and_then(|c| c.cluster_id);
+        let Some(hit) = report
+            .stored
+            .iter()
+            .find(|s| cluster.is_some() && s.cluster_id == cluster)
+        else {
+            return Err(needs_login(
+                format!(
+                    "{why}; logging in again as {} worked, but the platform returned no token for cluster {} (stored: {})",
+                    account.user,
+                    cluster.as_deref().unwrap_or("?"),
+                    report
+                        .stored
+                        .iter()
+                        .map(|s| s.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                Some(&account),
+            ));
+        };
+        let (s, n, fresh) = (store.clone(), name.to_owned(), hit.token.clone());
+        tokio::task::spawn_blocking(move || s.replace_token(&n, &fresh, now))
+            .await
+            .expect("store task panicked")?;
+        Ok(renewed(name, &old, hit.token.clone(), true))
+    }
+}
+
+/// A token that has not expired at `now`.
+fn usable(token: &Token, now: Timestamp) -> bool {
+    token
+        .decode()
+        .ok()
+        .and_then(|d| d.claims.expire_time)
+        .is_some_and(|exp| exp > now)
+}
+
+fn renewed(name: &str, old: &Token, fresh: Token, called_server: bool) -> Renewed {
+    let expiry = |t: &Token| t.decode().ok().and_then(|d| d.claims.expire_time);
+    Renewed {
+        name: name.to_owned(),
+        old_expiry: expiry(old),
+        new_expiry: expiry(&fresh).unwrap_or(Timestamp::UNIX_EPOCH),
+        token: fresh,
+        called_server,
+        via_login: true,
+    }
+}
+
+async fn blocking_get(store: &Store, name: &str) -> Result<(EntryMeta, Token), RenewError> {
+    let (s, n) = (store.clone(), name.to_owned());
+    Ok(tokio::task::spawn_blocking(move || s.get(&n))
+        .await
+        .expect("store task panicked")?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::ClientOptions;
+    use crate::config::{Config, Paths};
+    use crate::mock::{ALICE, MintSpec, MockOptions, MockServer, mint};
+    use crate::renew::{Renewer, When};
+    use crate::store::MemoryBackend;
+    use jiff::SignedDuration;
+    use secrecy::SecretString;
+
+    const KUNSHAN: &str = "alice/华东一区【昆山】";
+    const XIAN: &str = "alice/西北一区【西安】";
+
+    struct Fixture {
+        _dir: tempfile::TempDir,
+        mock: MockServer,
+        store: Store,
+        keys: AccountKeys,
+        account: Account,
+    }
+
+    async fn fixture() -> Fixture {
+        let dir = tempfile::tempdir().unwrap();
+        let paths = Paths::under(dir.path());
+        let store = Store::open(&paths, Arc::new(MemoryBackend::new())).unwrap();
+        let mock = MockServer::start("127.0.0.1:0".parse().unwrap(), MockOptions::default())
+            .await
+            .unwrap();
+        let account = Account {
+            user: "alice".into(),
+            method: LoginMethod::AccessKey,
+            access_key: Some(ALICE.access_key.into()),
+            base_url: mock.base_url(),
+            auth_url: mock.base_url(),
+            org_id: None,
+            last_login: None,
+        };
+        Accounts::load(&paths)
+            .unwrap()
+            .remember(account.clone())
+            .unwrap();
+        let keys = AccountKeys::new(Arc::new(MemoryBackend::new()));
+        Fixture {
+            _dir: dir,
+            mock,
+            store,
+            keys,
+            account,
+        }
+    }
+
+    fn add_dead(f: &Fixture, name: &str, cluster: &str) -> Token {
+        let token = mint(&MintSpec::new(
+            "alice",
+            cluster,
+            Timestamp::now() - SignedDuration::from_hours(30),
+        ));
+        let meta = EntryMeta {
+            name: name.into(),
+            base_url: f.mock.base_url(),
+            note: None,
+            added_at: Timestamp::now(),
+            renewed_at: None,
+            account: None,
+            platform: false,
+        };
+        f.store.add(meta, &token, true).unwrap();
+        token
+    }
+
+    fn renewer(f: &Fixture) -> Renewer {
+        let client = AcClient::new(&ClientOptions::default()).unwrap();
+        Renewer::new(f.store.clone(), client, &Config::default())
+            .with_relogin(Relogin::new(f.keys.clone()))
+    }
+
+    #[tokio::test]
+    async fn several_dead_tokens_of_one_account_cost_one_login() {
+        let f = fixture().await;
+        f.keys
+            .set(
+                &f.account.id(),
+                &SecretString::from(ALICE.secret_key.to_owned()),
+            )
+            .unwrap();
+        let old = [add_dead(&f, KUNSHAN, "11250"), add_dead(&f, XIAN, "11276")];
+        let results = renewer(&f)
+            .renew_many(
+                vec![KUNSHAN.into(), XIAN.into()],
+                When::Always,
+                Timestamp::now(),
+            )
+            .await;
+        for (name, result) in results {
+            let renewed = result.unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert!(renewed.via_login, "{name}");
+            assert!(renewed.new_expiry > Timestamp::now(), "{name}");
+            assert!(!old.contains(&renewed.token), "{name}");
+            assert_eq!(f.store.get(&name).unwrap().1, renewed.token);
+        }
+        assert_eq!(f.mock.login_count(), 1);
+        assert_eq!(f.mock.renew_count(), 0);
+        // The login stored every region and remembered when it happened.
+        assert_eq!(f.store.entries().len(), 4);
+        let accounts = Accounts::load(f.store.paths()).unwrap();
+        assert!(accounts.list()[0].last_login.is_some());
+    }
+
+    #[tokio::test]
+    async fn without_a_key_the_error_names_the_command_and_nothing_changes() {
+        let f = fixture().await;
+        let old = add_dead(&f, KUNSHAN, "11250");
+        let err = renewer(&f)
+            .renew(KUNSHAN, When::Always, Timestamp::now())
+            .await
+            .unwrap_err();
+        assert!(matches!(err, RenewError::NeedsLogin { .. }), "{err:?}");
+        assert!(err.needs_new_token());
+        let msg = err.to_string();
+        assert!(
+            msg.contains(&format!(
+                "actoken login --user alice --access-key {} --base-url {}",
+                ALICE.access_key,
+                f.mock.base_url()
+            )),
+            "{msg}"
+        );
+        assert_eq!(f.mock.login_count(), 0);
+        assert_eq!(f.store.get(KUNSHAN).unwrap().1, old);
+
+        // A wrong remembered key: the refusal is reported with the same command.
+        f.keys
+            .set(&f.account.id(), &SecretString::from("SK-WRONG".to_owned()))
+            .unwrap();
+        let err = renewer(&f)
+            .renew(KUNSHAN, When::Always, Timestamp::now())
+            .await
+            .unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.contains("refused"), "{msg}");
+        assert!(msg.contains("actoken login --user alice"), "{msg}");
+        assert!(!msg.contains("SK-WRONG"), "{msg}");
+        assert_eq!(f.store.get(KUNSHAN).unwrap().1, old);
+    }
+
+    #[test]
+    fn a_renewer_without_relogin_keeps_the_plain_dead_error() {
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        rt.block_on(async {
+            let f = fixture().await;
+            add_dead(&f, KUNSHAN, "11250");
+            let client = AcClient::new(&ClientOptions::default()).unwrap();
+            let plain = Renewer::new(f.store.clone(), client, &Config::default());
+            let err = plain
+                .renew(KUNSHAN, When::Always, Timestamp::now())
+                .await
+                .unwrap_err();
+            assert!(matches!(err, RenewError::Dead { .. }), "{err:?}");
+        });
+    }
+}

@@ -1,0 +1,71 @@
+//! `center` (region details) and `tokens/state` (is this token accepted?).
+//!
+//! Both take a `token` header and refuse it like the platform's other endpoints do: missing
+//! 10003, not ours or revoked 10004, past its `expireTime` 10008 (the code a third-party
+//! integration reports for an expired token).
+
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::Response;
+use jiff::Timestamp;
+use serde_json::{Map, Value, json};
+
+use super::check::{Refused, presented};
+use super::routes::{MockState, fault_reply, json_reply, success_code};
+
+/// `GET /ac/openapi/v2/center`.
+pub(super) async fn center(State(state): State<MockState>, headers: HeaderMap) -> Response {
+    let shape = state.faults.shape();
+    if let Some(reply) = state.faults.current().and_then(|f| fault_reply(&f, shape)) {
+        return reply;
+    }
+    let claims = match accepted(&state, &headers) {
+        Ok(claims) => claims,
+        Err(refused) => return refused.reply(shape),
+    };
+    let text = |k: &str| {
+        claims
+            .get(k)
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_owned()
+    };
+    let (cluster, compute_user) = (text("clusterId"), text("computeUser"));
+    let host = format!("https://c{cluster}.hpc.example.com");
+    let url = |url: String, enable: bool, version: &str| json!({"url": url, "enable": enable.to_string(), "version": version});
+    let data = json!({
+        "id": cluster,
+        "clusterUserInfo": {"userName": compute_user, "homePath": format!("/public/home/{compute_user}")},
+        "hpcUrls": [url(format!("{host}:65101/hpc"), true, "2.3"), url(format!("{host}:65001/hpc"), false, "1.0")],
+        // Deployments sometimes leave a template in place of an address.
+        "aiUrls": [url("{hpcUrls}/ai".to_owned(), true, "1.0")],
+        "efileUrls": [url(format!("{host}:65103/efile"), true, "2.0")],
+        "eshellUrls": [url(format!("{host}:65104/eshell"), false, "1.2")],
+    });
+    let code = success_code(shape);
+    json_reply(json!({"code": code, "msg": "success", "data": data}))
+}
+
+/// `GET /ac/openapi/v2/tokens/state`.
+pub(super) async fn state(State(state): State<MockState>, headers: HeaderMap) -> Response {
+    let shape = state.faults.shape();
+    if let Some(reply) = state.faults.current().and_then(|f| fault_reply(&f, shape)) {
+        return reply;
+    }
+    match accepted(&state, &headers) {
+        Ok(_) => json_reply(json!({"code": success_code(shape), "msg": "success", "data": null})),
+        Err(refused) => refused.reply(shape),
+    }
+}
+
+/// The claims of a presented token that is ours, not revoked and not expired.
+fn accepted(state: &MockState, headers: &HeaderMap) -> Result<Map<String, Value>, Refused> {
+    let (claims, expires_at) = presented(headers, &state.revoked)?;
+    if Timestamp::now() >= expires_at {
+        return Err(Refused {
+            code: "10008",
+            msg: "权限不足: the token has expired; renew it or get a new one",
+        });
+    }
+    Ok(claims)
+}

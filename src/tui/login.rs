@@ -1,0 +1,108 @@
+//! `L` in the dashboard: log in again for the account that owns a token, with its remembered
+//! secret key, or with the secret the user just typed (which is then remembered, as `actoken
+//! login` does).
+
+use jiff::Timestamp;
+use secrecy::SecretString;
+
+use super::effects::Services;
+use crate::api::LoginMethod;
+use crate::app::LoginSecret;
+use crate::login::{
+    Credential, LoginError, LoginReport, login_and_store, login_command, owner_of, relogin_account,
+};
+use crate::store::Account;
+
+/// What a "log in again" came to.
+pub enum Outcome {
+    Done(String),
+    /// No remembered key: ask for this (e.g. "secret key of alice (access key AK…)").
+    NeedsSecret(String),
+}
+
+pub async fn log_in_again(
+    services: &Services,
+    name: &str,
+    secret: Option<LoginSecret>,
+) -> Result<Outcome, String> {
+    let store = services.store.clone();
+    let owned = name.to_owned();
+    let found = tokio::task::spawn_blocking(move || {
+        let (meta, token) = store.get(&owned)?;
+        let owner = owner_of(&store, &meta, &token)?;
+        let user = token.decode().ok().and_then(|d| d.claims.user);
+        Ok::<_, crate::store::StoreError>((meta, user, owner))
+    })
+    .await
+    .map_err(|e| e.to_string())?
+    .map_err(|e| e.to_string())?;
+    let (meta, user, owner) = found;
+    let Some(account) = owner else {
+        let user = user.unwrap_or_else(|| "USER".to_owned());
+        return Err(format!(
+            "no remembered login for {user} at {}: run `{}` once; after that L works here",
+            meta.base_url,
+            login_command(None, &user, &meta.base_url)
+        ));
+    };
+
+    let now = Timestamp::now();
+    let (store, client) = (&services.store, &services.client);
+    let report = match secret {
+        None => match relogin_account(store, client, &services.keys, &account, now).await {
+            Err(LoginError::NoRememberedKey { .. }) => {
+                return Ok(Outcome::NeedsSecret(prompt_for(&account)));
+            }
+            other => other,
+        },
+        Some(secret) => {
+            let secret = SecretString::from(secret.expose().to_owned());
+            let credential = match account.method {
+                LoginMethod::AccessKey => Credential::SecretKey(secret.clone()),
+                LoginMethod::Password => Credential::Password(secret.clone()),
+            };
+            let report = login_and_store(store, client, &account, &credential, now).await;
+            if report.is_ok() && account.method == LoginMethod::AccessKey {
+                remember(services, &account, secret).await;
+            }
+            report
+        }
+    }
+    .map_err(|e| e.to_string())?;
+    Ok(Outcome::Done(summary(&account, &report)))
+}
+
+/// Keeps the secret key for next time; a failure only costs a prompt later, so it is logged.
+async fn remember(services: &Services, account: &Account, secret: SecretString) {
+    let (keys, id) = (services.keys.clone(), account.id());
+    let saved = tokio::task::spawn_blocking(move || keys.set(&id, &secret)).await;
+    if let Ok(Err(e)) = saved {
+        tracing::warn!(account = %account.id(), error = %e, "could not remember the secret key");
+    }
+}
+
+fn prompt_for(account: &Account) -> String {
+    match account.method {
+        LoginMethod::AccessKey => format!(
+            "secret key of {} (access key {})",
+            account.user,
+            account.access_key.as_deref().unwrap_or("?")
+        ),
+        LoginMethod::Password => format!("password of {} (never stored)", account.user),
+    }
+}
+
+fn summary(account: &Account, report: &LoginReport) -> String {
+    let mut text = format!(
+        "logged in again as {}: {} tokens stored ({} new, {} replaced)",
+        account.user,
+        report.stored.len(),
+        report.added.len(),
+        report.replaced.len()
+    );
+    if !report.skipped.is_empty() {
+        let regions: Vec<&str> = report.skipped.iter().map(|s| s.region.as_str()).collect();
+        text.push_str(&format!("; not available: {}", regions.join(", ")));
+    }
+    text
+}

@@ -1,0 +1,50 @@
+//! Owning the terminal: raw mode, alternate screen (so no token is left in scrollback), mouse
+//! and bracketed paste — and giving all of it back on quit, on panic and on signals.
+
+use std::io::{Stdout, stdout};
+
+use crossterm::event::{
+    DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
+};
+use crossterm::execute;
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+
+pub type Term = Terminal<CrosstermBackend<Stdout>>;
+
+/// Enters the dashboard's terminal mode. Drop the guard (or let a panic unwind) to restore.
+pub struct TerminalGuard {
+    pub terminal: Term,
+}
+
+impl TerminalGuard {
+    pub fn enter() -> std::io::Result<TerminalGuard> {
+        install_panic_hook();
+        // ratatui::try_init enters raw mode and the alternate screen.
+        let terminal = ratatui::try_init()?;
+        execute!(stdout(), EnableMouseCapture, EnableBracketedPaste)?;
+        Ok(TerminalGuard { terminal })
+    }
+}
+
+impl Drop for TerminalGuard {
+    fn drop(&mut self) {
+        restore();
+    }
+}
+
+/// Idempotent: safe to call from the panic hook and again from `Drop`.
+pub fn restore() {
+    let _ = execute!(stdout(), DisableMouseCapture, DisableBracketedPaste);
+    ratatui::restore();
+}
+
+/// Restores the terminal before the panic message is printed, so the message is readable and
+/// the shell is usable. Panic messages never carry tokens (no type that holds one prints it).
+fn install_panic_hook() {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        restore();
+        previous(info);
+    }));
+}

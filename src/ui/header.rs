@@ -1,0 +1,34 @@
+//! The title line: what this is, demo mode, the active filter.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+
+use super::palette::Palette;
+use super::text::clean;
+use crate::app::{App, Mode};
+
+pub fn render(frame: &mut Frame, area: Rect, app: &App, p: &Palette) {
+    let mut spans = vec![Span::styled(" actoken ", p.title)];
+    if app.demo {
+        spans.push(Span::styled(
+            " DEMO: mock server, in-memory store, keyring untouched ",
+            p.warn,
+        ));
+    } else {
+        spans.push(Span::styled(" region tokens ", p.dim));
+    }
+    if !app.filter.is_empty() && !matches!(app.mode, Mode::Filter) {
+        spans.push(Span::raw(" "));
+        spans.push(Span::styled(
+            format!(
+                "filter: {} ({} of {}; Esc clears)",
+                clean(&app.filter),
+                app.view.len(),
+                app.rows.len()
+            ),
+            p.warn,
+        ));
+    }
+    frame.render_widget(Line::from(spans), area);
+}

@@ -1,0 +1,63 @@
+//! The help screen, generated from the key table that the handler uses.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
+
+use super::layout::popup;
+use super::palette::Palette;
+use crate::app::App;
+use crate::keymap::{Context, bindings_for};
+use crate::timefmt;
+
+const KEYS: usize = 16;
+
+pub fn lines<'a>(app: &App, p: &Palette) -> Vec<Line<'a>> {
+    let ahead = timefmt::compact(app.settings.timing.renew_ahead);
+    let mut out = Vec::new();
+    for ctx in [
+        Context::Normal,
+        Context::Filter,
+        Context::AddForm,
+        Context::Confirm,
+        Context::Secret,
+        Context::Help,
+    ] {
+        if !out.is_empty() {
+            out.push(Line::raw(""));
+        }
+        out.push(Line::styled(ctx.title(), p.header));
+        for b in bindings_for(ctx) {
+            let keys: Vec<String> = b.keys.iter().map(|k| k.label()).collect();
+            out.push(Line::from(vec![
+                Span::styled(format!("  {:<KEYS$}", keys.join(" ")), p.key),
+                Span::raw(b.help.replace("{renew_ahead}", &ahead)),
+            ]));
+        }
+    }
+    out.push(Line::raw(""));
+    out.push(Line::styled(
+        "Mouse: click selects a token, the wheel scrolls.",
+        p.dim,
+    ));
+    out
+}
+
+pub fn render(frame: &mut Frame, area: Rect, app: &App, scroll: u16, p: &Palette) {
+    let lines = lines(app, p);
+    let wanted = u16::try_from(lines.len() + 2).unwrap_or(u16::MAX);
+    let rect = popup(area, 96, wanted.min(area.height.saturating_sub(2)).max(3));
+    // Scrolling stops at the last line (roughly: wrapped lines are not counted).
+    let scroll = scroll.min(wanted.saturating_sub(rect.height));
+    let block = Block::bordered()
+        .title(Span::styled(" Keys ", p.header))
+        .title_bottom(Span::styled(" j/k scroll · Esc closes ", p.dim))
+        .border_style(p.key);
+    frame.render_widget(Clear, rect);
+    let para = Paragraph::new(lines)
+        .block(block)
+        .wrap(Wrap { trim: false })
+        .scroll((scroll, 0));
+    frame.render_widget(para, rect);
+}

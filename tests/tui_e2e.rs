@@ -1,0 +1,306 @@
+//! The dashboard in a real terminal: the real binary under tmux (a pseudo-terminal), driven
+//! with keys, read back from the screen. `script` records the raw bytes the program wrote so
+//! the OSC 52 clipboard sequence can be checked.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+
+/// Run after the program: its exit status, then the terminal modes it left behind.
+const AFTER_EXIT: &str = "; echo EXITED $?; stty -a | tr ' ' '\\n' | grep -x -e icanon -e -icanon -e echo -e -echo | tr '\\n' ' '; sleep 60";
+
+struct Tmux {
+    session: String,
+}
+
+impl Tmux {
+    /// None (and a SKIPPED line) when tmux or script is missing, except in CI where it fails.
+    fn start(command: &str) -> Option<Tmux> {
+        let have = |tool: &str| {
+            Command::new("sh")
+                .args(["-c", &format!("command -v {tool}")])
+                .output()
+                .is_ok_and(|o| o.status.success())
+        };
+        if !have("tmux") || !have("script") {
+            assert!(
+                std::env::var("CI").is_err(),
+                "tmux and script are required in CI"
+            );
+            eprintln!("SKIPPED: tmux or script (util-linux) not installed");
+            return None;
+        }
+        let session = format!("actoken-e2e-{}-{}", std::process::id(), rand_suffix());
+        let status = Command::new("tmux")
+            .args([
+                "-L",
+                &session,
+                "new-session",
+                "-d",
+                "-s",
+                &session,
+                "-x",
+                "120",
+                "-y",
+                "32",
+            ])
+            .arg(command)
+            .env_remove("DISPLAY")
+            .env_remove("WAYLAND_DISPLAY")
+            .env_remove("NO_COLOR")
+            .status()
+            .unwrap();
+        assert!(status.success());
+        // Let tmux take OSC 52 from the program into its paste buffer, as a user would set it.
+        Command::new("tmux")
+            .args(["-L", &session, "set-option", "-g", "set-clipboard", "on"])
+            .status()
+            .unwrap();
+        Some(Tmux { session })
+    }
+
+    fn screen(&self) -> String {
+        let out = Command::new("tmux")
+            .args([
+                "-L",
+                &self.session,
+                "capture-pane",
+                "-p",
+                "-t",
+                &self.session,
+            ])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn keys(&self, keys: &str) {
+        Command::new("tmux")
+            .args(["-L", &self.session, "send-keys", "-t", &self.session, keys])
+            .status()
+            .unwrap();
+    }
+
+    /// Literal text, not key names.
+    fn type_text(&self, text: &str) {
+        Command::new("tmux")
+            .args([
+                "-L",
+                &self.session,
+                "send-keys",
+                "-t",
+                &self.session,
+                "-l",
+                text,
+            ])
+            .status()
+            .unwrap();
+    }
+
+    fn paste_buffer(&self) -> Option<String> {
+        let out = Command::new("tmux")
+            .args(["-L", &self.session, "show-buffer"])
+            .output()
+            .ok()?;
+        out.status
+            .success()
+            .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+    }
+
+    fn alternate_screen_on(&self) -> bool {
+        let out = Command::new("tmux")
+            .args([
+                "-L",
+                &self.session,
+                "display-message",
+                "-p",
+                "-t",
+                &self.session,
+                "#{alternate_on}",
+            ])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).trim() == "1"
+    }
+
+    /// Polls the screen until `check` holds (the program runs at its own pace).
+    fn wait_for(&self, what: &str, check: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let screen = self.screen();
+            if check(&screen) {
+                return screen;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {what}; screen:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["-L", &self.session, "kill-server"])
+            .status();
+    }
+}
+
+fn rand_suffix() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos()
+        % 1_000_000
+}
+
+fn line_of<'a>(screen: &'a str, name: &str) -> &'a str {
+    screen
+        .lines()
+        .find(|l| l.trim_start().starts_with(name))
+        .unwrap_or("")
+}
+
+/// The payload of the first OSC 52 "set clipboard" sequence in the recorded output.
+fn osc52_payload(raw: &[u8]) -> Option<String> {
+    let text = String::from_utf8_lossy(raw);
+    let start = text.find("]52;c;")? + "]52;c;".len();
+    let end = text[start..].find(['\x07', '\x1b'])? + start;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(&text[start..end])
+        .ok()?;
+    String::from_utf8(bytes).ok()
+}
+
+#[test]
+fn demo_renews_copies_and_quits_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let typescript = dir.path().join("typescript");
+    let bin = env!("CARGO_BIN_EXE_actoken");
+    let command = format!(
+        "script -qfc '{bin} demo' {}{AFTER_EXIT}",
+        typescript.display()
+    );
+    let Some(tmux) = Tmux::start(&command) else {
+        return;
+    };
+
+    // The most urgent token (expired, still renewable) sorts first.
+    let screen = tmux.wait_for("the demo dashboard", |s| {
+        s.contains("xian/carol") && s.contains("DEMO")
+    });
+    let before = line_of(&screen, "xian/carol").to_owned();
+    assert!(
+        before.contains("ago"),
+        "carol's token starts expired: {before}"
+    );
+
+    tmux.keys("r");
+    let screen = tmux.wait_for("carol's renewal", |s| {
+        line_of(s, "xian/carol").contains("in 23h")
+    });
+    assert!(screen.contains("renewed xian/carol"), "{screen}");
+
+    // Select carol again (she sorted to the bottom once calm) and copy her token.
+    tmux.keys("G");
+    tmux.keys("c");
+    tmux.wait_for("the copy toast", |s| s.contains("copied xian/carol"));
+    let copied = wait_for_file(&typescript, osc52_payload);
+    let (_, decoded) = actoken::token::Token::parse(&copied).expect("the clipboard holds a token");
+    assert_eq!(decoded.claims.user.as_deref(), Some("carol"));
+    // tmux itself received it too: the user can paste it.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while tmux.paste_buffer().as_deref() != Some(copied.as_str()) {
+        assert!(
+            Instant::now() < deadline,
+            "tmux's paste buffer never got the token"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+
+    // bob's token is past its cutoff; his secret key is remembered, so L brings it back.
+    tmux.keys("/");
+    tmux.type_text("bob_ks");
+    tmux.keys("Enter");
+    // The filter hides every other row; bob's dead one stays.
+    tmux.wait_for("the filtered dead row", |s| {
+        line_of(s, "xian/carol").is_empty() && line_of(s, "bob/").contains("dead")
+    });
+    tmux.keys("L");
+    let screen = tmux.wait_for("the login", |s| s.contains("logged in again as bob"));
+    assert!(line_of(&screen, "bob/").contains("in 23h"), "{screen}");
+    tmux.keys("q");
+    let screen = tmux.wait_for("the program to exit", |s| s.contains("EXITED"));
+    assert!(screen.contains("EXITED 0"), "{screen}");
+    assert!(
+        !tmux.alternate_screen_on(),
+        "terminal left on the alternate screen"
+    );
+    assert_cooked(&tmux);
+    assert!(
+        !screen.contains("xian/carol"),
+        "dashboard left on the normal screen:\n{screen}"
+    );
+}
+
+fn wait_for_file<T>(path: &Path, extract: impl Fn(&[u8]) -> Option<T>) -> T {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Some(found) = std::fs::read(path).ok().and_then(|raw| extract(&raw)) {
+            return found;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "nothing found in {}",
+            path.display()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn sigterm_restores_the_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let pidfile = dir.path().join("pid");
+    let bin = env!("CARGO_BIN_EXE_actoken");
+    let command = format!(
+        "sh -c 'echo $$ > {}; exec {bin} demo'{AFTER_EXIT}",
+        pidfile.display()
+    );
+    let Some(tmux) = Tmux::start(&command) else {
+        return;
+    };
+    tmux.wait_for("the demo dashboard", |s| s.contains("DEMO"));
+    assert!(tmux.alternate_screen_on());
+    let pid = std::fs::read_to_string(&pidfile).unwrap();
+    let status = Command::new("kill")
+        .args(["-TERM", pid.trim()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let screen = tmux.wait_for("the program to exit", |s| s.contains("EXITED"));
+    assert!(
+        screen.contains("EXITED 0"),
+        "SIGTERM is a clean exit: {screen}"
+    );
+    assert!(
+        !tmux.alternate_screen_on(),
+        "terminal left on the alternate screen"
+    );
+    assert_cooked(&tmux);
+}
+
+/// After exit the shell's `stty` must show canonical mode and echo back on (raw mode undone).
+fn assert_cooked(tmux: &Tmux) {
+    let screen = tmux.wait_for("stty output", |s| s.contains("icanon"));
+    let modes = screen.lines().find(|l| l.contains("icanon")).unwrap();
+    let words: Vec<&str> = modes.split_whitespace().collect();
+    assert!(
+        words.contains(&"icanon") && words.contains(&"echo"),
+        "raw mode left on: {modes}"
+    );
+}
