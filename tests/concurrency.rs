@@ -135,3 +135,22 @@ fn plain_renewals_at_once_take_turns_and_keep_the_newest() {
         "the newest token was not kept"
     );
 }
+
+#[test]
+fn processes_starting_at_once_on_an_empty_keyring_do_not_trip_over_each_others_probe() {
+    need_keyring!();
+    // With nothing stored yet, each process probes the keyring by writing and deleting an
+    // item; several at once (cron plus a dashboard) must not fail on each other's item.
+    for round in 0..3 {
+        let env = Env::new();
+        let children: Vec<Child> = (0..6).map(|_| spawn(&env, &["list", "--json"])).collect();
+        for child in children {
+            let out = child.wait_with_output().unwrap();
+            assert!(
+                out.status.success(),
+                "round {round}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+    }
+}

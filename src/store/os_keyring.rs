@@ -20,8 +20,9 @@ use crate::token::Token;
 /// The keyring service name under which actoken keeps its tokens.
 pub const SERVICE: &str = "actoken";
 
-/// The item written and deleted by the probe when the service has no items yet. Not a valid
-/// token name (leading '.'), so it never collides with a token.
+/// Prefix of the item written and deleted by the probe when the service has no items yet. Not
+/// a valid token name (leading '.'), so it never collides with a token. The process id is
+/// appended: two processes probing at once must not update and delete each other's item.
 const PROBE_NAME: &str = ".actoken-probe";
 
 /// What to do when there is no usable keyring: shown with every `Unavailable` error.
@@ -143,13 +144,11 @@ impl SecretBackend for KeyringBackend {
         let store = self.store.clone();
         let service = self.service.clone();
         run_bounded(self.timeout, move || {
-            let spec = HashMap::from([("service", service.as_str())]);
-            let found = keyring_core::Entry::search_in_store(&store, &spec)
-                .map_err(|e| map_error(e, "(search)"))?;
+            let found = search(&store, &service, "(search)")?;
             let mut names: Vec<String> = found
                 .iter()
                 .filter_map(|entry| entry.get_specifiers())
-                .filter(|(svc, user)| *svc == service && user != PROBE_NAME)
+                .filter(|(svc, user)| *svc == service && !user.starts_with(PROBE_NAME))
                 .map(|(_, user)| user)
                 .collect();
             names.sort();
@@ -175,13 +174,12 @@ impl SecretBackend for KeyringBackend {
 /// about writing (a fresh Secret Service may have no unlocked default collection), so a
 /// probe item is written and deleted.
 fn probe(store: &Arc<CredentialStore>, service: &str) -> Result<(), StoreError> {
-    let spec = HashMap::from([("service", service)]);
-    let found =
-        keyring_core::Entry::search_in_store(store, &spec).map_err(|e| map_error(e, "(probe)"))?;
+    let found = search(store, service, "(probe)")?;
     if !found.is_empty() {
         return Ok(());
     }
-    let entry = keyring_core::Entry::new_in_store(store, service, PROBE_NAME)
+    let probe_name = format!("{PROBE_NAME}-{}", std::process::id());
+    let entry = keyring_core::Entry::new_in_store(store, service, &probe_name)
         .map_err(|e| map_error(e, "(probe)"))?;
     entry
         .set_password("probe")
@@ -189,6 +187,32 @@ fn probe(store: &Arc<CredentialStore>, service: &str) -> Result<(), StoreError> 
     match entry.delete_credential() {
         Ok(()) | Err(keyring_core::Error::NoEntry) => Ok(()),
         Err(e) => Err(map_error(e, "(probe)")),
+    }
+}
+
+/// Every entry of `service`. An item can vanish between the daemon's search and the read of its
+/// attributes (another actoken process deleting its probe item, seen with two processes
+/// starting at once); that fails the whole search although the keyring is fine, so a failed
+/// search is tried again, unless the keyring as a whole is unavailable.
+fn search(
+    store: &Arc<CredentialStore>,
+    service: &str,
+    what: &str,
+) -> Result<Vec<keyring_core::Entry>, StoreError> {
+    let spec = HashMap::from([("service", service)]);
+    let mut attempt = 0;
+    loop {
+        match keyring_core::Entry::search_in_store(store, &spec) {
+            Ok(found) => return Ok(found),
+            Err(e) => {
+                let err = map_error(e, what);
+                attempt += 1;
+                if attempt >= 3 || err.is_unavailable() {
+                    return Err(err);
+                }
+                std::thread::sleep(Duration::from_millis(30 * attempt));
+            }
+        }
     }
 }
 
