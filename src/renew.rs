@@ -68,12 +68,17 @@ pub enum RenewError {
     )]
     Invalid { name: String, reason: String },
     #[error(
-        "{name}: the server returned a token that does not expire later than the old one ({new} ≤ {old}); the stored token was kept"
+        "{name}: the server returned a token that does not expire later than the old one ({new} ≤ {old}); the stored token was kept. {}",
+        not_later_hint(.rescue_file)
     )]
     NotLater {
         name: String,
         old: Timestamp,
         new: Timestamp,
+        /// The server may have retired the old token when it issued this one, so it is kept
+        /// (here and in a rescue file) rather than dropped.
+        token: Token,
+        rescue_file: Option<PathBuf>,
     },
     #[error("{name}: timed out waiting for another actoken process that is renewing this token")]
     LockTimeout { name: String },
@@ -100,6 +105,17 @@ pub enum RenewError {
         token: Token,
         rescue_file: Option<PathBuf>,
     },
+}
+
+fn not_later_hint(file: &Option<PathBuf>) -> String {
+    match file {
+        Some(path) => format!(
+            "The returned token was saved to {} (mode 0600) in case the old one stops working: restore it with `actoken add NAME --force < {}`",
+            path.display(),
+            path.display()
+        ),
+        None => "The returned token could not be saved to a rescue file".to_owned(),
+    }
 }
 
 fn rescue_hint(file: &Option<PathBuf>) -> String {
@@ -277,10 +293,14 @@ impl Renewer {
         let new_expiry = match new_expiry {
             Some(t) if t > life.expires_at => t,
             other => {
+                let rescue_file =
+                    rescue::write(&self.store.paths().rescue_dir(), name, &fresh, now).ok();
                 return Err(RenewError::NotLater {
                     name: name.to_owned(),
                     old: life.expires_at,
                     new: other.unwrap_or(Timestamp::UNIX_EPOCH),
+                    token: fresh,
+                    rescue_file,
                 });
             }
         };
@@ -536,8 +556,18 @@ mod tests {
             .renew("east", When::Always, Timestamp::now())
             .await
             .unwrap_err();
-        assert!(matches!(err, RenewError::NotLater { .. }), "{err:?}");
+        let RenewError::NotLater {
+            token, rescue_file, ..
+        } = &err
+        else {
+            panic!("{err:?}");
+        };
         assert!(err.to_string().contains("kept"), "{err}");
+        // The returned token is not thrown away: the server may have retired the old one.
+        let rescued =
+            std::fs::read_to_string(rescue_file.as_ref().expect("a rescue file")).unwrap();
+        assert_eq!(rescued.trim(), token.expose());
+        assert!(!err.to_string().contains(token.expose()));
         assert_eq!(w.held("east"), Some(old));
         assert_eq!(std::fs::read(w.paths.index_file()).unwrap(), index_before);
     }
