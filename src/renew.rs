@@ -110,9 +110,8 @@ pub enum RenewError {
 fn not_later_hint(file: &Option<PathBuf>) -> String {
     match file {
         Some(path) => format!(
-            "The returned token was saved to {} (mode 0600) in case the old one stops working: restore it with `actoken add NAME --force < {}`",
-            path.display(),
-            path.display()
+            "The returned token was saved in case the old one stops working: {}",
+            restore_hint(path)
         ),
         None => "The returned token could not be saved to a rescue file".to_owned(),
     }
@@ -120,16 +119,20 @@ fn not_later_hint(file: &Option<PathBuf>) -> String {
 
 fn rescue_hint(file: &Option<PathBuf>) -> String {
     match file {
-        Some(path) => format!(
-            "It was written to {} (mode 0600): restore it with `actoken add NAME --force < {}` and then delete the file",
-            path.display(),
-            path.display()
-        ),
+        Some(path) => format!("{} and then delete the file", restore_hint(path)),
         None => {
             "The rescue file could not be written either: copy the token now before closing actoken"
                 .to_owned()
         }
     }
+}
+
+fn restore_hint(path: &std::path::Path) -> String {
+    format!(
+        "it is in {} (mode 0600); restore it with `actoken add NAME --force < {}`",
+        path.display(),
+        path.display()
+    )
 }
 
 impl RenewError {

@@ -1,6 +1,7 @@
 //! The HTTP client against the mock AC server (and a few raw listeners), all on 127.0.0.1.
 
-use std::net::SocketAddr;
+mod support;
+
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -10,8 +11,7 @@ use actoken::api::{
 use actoken::mock::{Fault, MintSpec, MockOptions, MockServer, Shape, mint, mint_foreign};
 use actoken::token::Token;
 use jiff::{SignedDuration, Timestamp};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpListener;
+use support::recorder::recorder;
 
 const LOOPBACK: &str = "127.0.0.1:0";
 
@@ -340,37 +340,6 @@ async fn stalled_body_hits_the_request_timeout() {
         ),
         "{err:?}"
     );
-}
-
-/// A listener that records every request it gets and answers each with `reply`.
-struct Recorder {
-    addr: SocketAddr,
-    seen: Arc<Mutex<Vec<String>>>,
-}
-
-async fn recorder(reply: String) -> Recorder {
-    let listener = TcpListener::bind(LOOPBACK).await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let seen: Arc<Mutex<Vec<String>>> = Arc::default();
-    let log = seen.clone();
-    tokio::spawn(async move {
-        while let Ok((mut sock, _)) = listener.accept().await {
-            let mut buf = Vec::new();
-            let mut chunk = [0u8; 4096];
-            while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
-                match sock.read(&mut chunk).await {
-                    Ok(0) | Err(_) => break,
-                    Ok(n) => buf.extend_from_slice(&chunk[..n]),
-                }
-            }
-            log.lock()
-                .unwrap()
-                .push(String::from_utf8_lossy(&buf).into_owned());
-            let _ = sock.write_all(reply.as_bytes()).await;
-            let _ = sock.shutdown().await;
-        }
-    });
-    Recorder { addr, seen }
 }
 
 fn http_reply(body: &str) -> String {

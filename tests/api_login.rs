@@ -1,7 +1,8 @@
 //! Logins (access key and password), `center` and `tokens/state` against the mock AC server,
 //! all on 127.0.0.1.
 
-use std::net::SocketAddr;
+mod support;
+
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -16,8 +17,7 @@ use actoken::token::Token;
 use jiff::{SignedDuration, Timestamp};
 use secrecy::SecretString;
 use serde_json::json;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpListener;
+use support::recorder::recorder;
 
 const LOOPBACK: &str = "127.0.0.1:0";
 const LIFETIME: SignedDuration = SignedDuration::from_hours(2);
@@ -489,37 +489,6 @@ async fn token_state_network_failures_are_errors() {
         matches!(err, ApiError::Status { status: 503, .. }),
         "{err:?}"
     );
-}
-
-/// A listener that records each request's head and answers it with `reply`.
-struct Recorder {
-    addr: SocketAddr,
-    seen: Arc<Mutex<Vec<String>>>,
-}
-
-async fn recorder(reply: String) -> Recorder {
-    let listener = TcpListener::bind(LOOPBACK).await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let seen: Arc<Mutex<Vec<String>>> = Arc::default();
-    let log = seen.clone();
-    tokio::spawn(async move {
-        while let Ok((mut sock, _)) = listener.accept().await {
-            let mut buf = Vec::new();
-            let mut chunk = [0u8; 4096];
-            while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
-                match sock.read(&mut chunk).await {
-                    Ok(0) | Err(_) => break,
-                    Ok(n) => buf.extend_from_slice(&chunk[..n]),
-                }
-            }
-            log.lock()
-                .unwrap()
-                .push(String::from_utf8_lossy(&buf).into_owned());
-            let _ = sock.write_all(reply.as_bytes()).await;
-            let _ = sock.shutdown().await;
-        }
-    });
-    Recorder { addr, seen }
 }
 
 fn http_reply(status: &str, body: &str) -> String {

@@ -2,29 +2,18 @@
 
 use jiff::Timestamp;
 
-use crate::api;
 use crate::store::{self, EntryMeta};
 use crate::timefmt;
 use crate::token::{Phase, Token};
 
 use super::args::AddArgs;
 use super::context::Context;
-use super::exit::UsageError;
 use super::input;
 
 pub fn run(ctx: &Context, args: AddArgs) -> anyhow::Result<()> {
     // Everything that can be checked without the secret is checked before asking for it.
     store::validate_name(&args.name)?;
-    let base_url = args
-        .base_url
-        .or_else(|| ctx.config.base_url.clone())
-        .ok_or_else(|| {
-            UsageError(
-                "no base URL: pass --base-url https://HOST:PORT or set base-url in the config file"
-                    .into(),
-            )
-        })?;
-    api::check_base_url(&base_url)?;
+    let base_url = ctx.base_url(args.base_url)?;
     let store = ctx.store()?;
     if !args.force && store.meta(&args.name).is_ok() {
         return Err(store::StoreError::Exists(args.name).into());
@@ -41,7 +30,7 @@ pub fn run(ctx: &Context, args: AddArgs) -> anyhow::Result<()> {
     store.add(
         EntryMeta {
             name: args.name.clone(),
-            base_url: base_url.trim_end_matches('/').to_owned(),
+            base_url,
             note: args.note,
             added_at: now,
             renewed_at: None,

@@ -65,6 +65,21 @@ impl Context {
         Ok(AccountKeys::open_keyring(&self.service, timeout)?)
     }
 
+    /// The base URL given on the command line, else the config's; an error saying how to
+    /// give one when there is neither. Checked (https, or http to loopback) and trimmed.
+    pub fn base_url(&self, given: Option<String>) -> anyhow::Result<String> {
+        let url = given
+            .or_else(|| self.config.base_url.clone())
+            .ok_or_else(|| {
+                super::exit::UsageError(
+                "no base URL: pass --base-url https://HOST:PORT or set base-url in the config file"
+                    .into(),
+            )
+            })?;
+        crate::api::check_base_url(&url)?;
+        Ok(url.trim().trim_end_matches('/').to_owned())
+    }
+
     pub fn relogin(&self) -> anyhow::Result<Relogin> {
         Ok(Relogin::new(self.account_keys()?))
     }

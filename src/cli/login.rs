@@ -163,19 +163,11 @@ fn account_for(
         .into());
     };
     let same_method = remembered.filter(|r| r.method == method);
-    let base_url = args
-        .base_url
-        .clone()
-        .or_else(|| remembered.map(|r| r.base_url.clone()))
-        .or_else(|| ctx.config.base_url.clone())
-        .ok_or_else(|| {
-            UsageError(
-                "no base URL: pass --base-url https://HOST:PORT or set base-url in the config file"
-                    .into(),
-            )
-        })?;
-    api::check_base_url(&base_url)?;
-    let base_url = base_url.trim().trim_end_matches('/').to_owned();
+    let base_url = ctx.base_url(
+        args.base_url
+            .clone()
+            .or_else(|| remembered.map(|r| r.base_url.clone())),
+    )?;
     let auth_url = args
         .auth_url
         .clone()

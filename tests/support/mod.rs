@@ -2,6 +2,8 @@
 //! service name) and a mock AC server on loopback.
 #![allow(dead_code)]
 
+pub mod recorder;
+
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
