@@ -281,3 +281,23 @@ fn unreachable_keyring_fails_fast_with_exit_5() {
         "must fail fast, not hang"
     );
 }
+
+/// The command-line interface is what scripts rely on: any change to it shows up here.
+#[test]
+fn help_is_stable() {
+    let env = Env::new();
+    for args in [
+        &["--help"][..],
+        &["renew", "--help"],
+        &["token", "--help"],
+        &["login", "--help"],
+    ] {
+        let out = env.cmd().args(args).env("COLUMNS", "100").output().unwrap();
+        assert!(out.status.success());
+        let name = format!(
+            "help_{}",
+            args.join("_").trim_start_matches('-').replace("--", "")
+        );
+        insta::assert_snapshot!(name, String::from_utf8(out.stdout).unwrap());
+    }
+}

@@ -135,7 +135,7 @@ pub struct TokenArgs {
 pub struct RenewArgs {
     /// Tokens to renew
     pub names: Vec<String>,
-    /// Renew every stored token that can still be renewed
+    /// Renew every stored token (a dead one through its remembered login, if any)
     #[arg(long)]
     pub all: bool,
     /// Only renew tokens that expire within this time (e.g. 2h)
