@@ -64,7 +64,8 @@ fn renew_50_tokens_100ms_latency(bencher: divan::Bencher, concurrency: usize) {
         (server, Renewer::new(store, client, &config), names)
     });
     bencher.bench_local(|| {
-        let results = rt.block_on(renewer.renew_many(names.clone(), When::Always, Timestamp::now()));
+        let results =
+            rt.block_on(renewer.renew_many(names.clone(), When::Always, Timestamp::now()));
         assert!(results.iter().all(|(_, r)| r.is_ok()), "a renewal failed");
         results.len()
     });

@@ -20,7 +20,11 @@ pub fn now() -> Timestamp {
 pub fn token(i: usize, now: Timestamp) -> Token {
     let hours = [20i64, 1, 0, -3, -30, 12, 6][i % 7];
     let expire_at = now + SignedDuration::from_hours(hours) + SignedDuration::from_mins(i as i64);
-    let mut spec = MintSpec::new(&format!("user{i:04}"), &format!("{}", 11000 + i % 300), expire_at);
+    let mut spec = MintSpec::new(
+        &format!("user{i:04}"),
+        &format!("{}", 11000 + i % 300),
+        expire_at,
+    );
     spec.compute_user = format!("ac_user{i:04}");
     mint(&spec)
 }

@@ -87,6 +87,9 @@ mod tests {
             tail.split(' ').next().unwrap().parse().unwrap()
         };
         assert!(line.starts_with("actoken-bench rows=42 main_unix_us=1700000000000000 "));
-        assert!(field("full_table_ms") >= field("first_frame_ms") + 1.0, "{line}");
+        assert!(
+            field("full_table_ms") >= field("first_frame_ms") + 1.0,
+            "{line}"
+        );
     }
 }
