@@ -58,13 +58,15 @@ if [ "$INNER" = 0 ]; then
         XDG_CONFIG_HOME="$work/config" XDG_STATE_HOME="$work/state" BENCH_WORK="$work" \
         timeout --kill-after=10 "${BENCH_TIMEOUT:-1200}" \
         dbus-run-session -- bash "$0" --inner --bin "$BIN" --runs "$RUNS" --sizes "$SIZES" \
-        2> >(grep -v -e 'Failed to set fd limit' -e 'discover_other_daemon' -e 'Replacing daemon' >&2)
-    exit $?
+        2>"$work/daemons.log" || status=$?
+    [ "${status:-0}" = 0 ] || { echo "bench.sh failed (exit $status); D-Bus log:" >&2; tail -20 "$work/daemons.log" >&2; }
+    exit "${status:-0}"
 fi
 
 # ---------------------------------------------------------------- inner: the benchmarks
 W=$BENCH_WORK
-printf x | gnome-keyring-daemon --replace --unlock --components=secrets >/dev/null
+exec 2>&1 # progress and failures on stdout, in order; the D-Bus daemon's chatter stays out
+printf x | gnome-keyring-daemon --replace --unlock --components=secrets >/dev/null 2>&1
 TMUX_SOCK="$W/tmux.sock"
 tm() { tmux -S "$TMUX_SOCK" -f /dev/null "$@"; }
 cleanup() {

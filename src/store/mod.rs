@@ -7,6 +7,7 @@
 //! - [`validate_name`]: which names are allowed.
 
 mod backend;
+mod batch_read;
 mod error;
 mod fsutil;
 mod index;

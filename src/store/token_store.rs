@@ -94,28 +94,25 @@ impl Store {
             .ok_or_else(|| StoreError::NotFound(name.to_owned()))
     }
 
-    /// Every index entry with its secret. Once the backend as a whole fails (unavailable,
-    /// timed out), the remaining entries get the same error without asking again, so a hung
-    /// keyring costs one timeout, not one per token.
+    /// Every index entry with its secret, in index order. The backend reads them in one batch
+    /// where it can ([`SecretBackend::get_many`]); once the backend as a whole fails
+    /// (unavailable, timed out), the remaining entries get the same error without asking
+    /// again, so a hung keyring costs one timeout, not one per token.
     pub fn load_all(&self) -> Vec<StoredToken> {
-        let mut dead: Option<String> = None;
-        self.entries()
+        let entries = self.entries();
+        let names: Vec<String> = entries.iter().map(|m| m.name.clone()).collect();
+        let secrets = self.inner.backend.get_many(&names);
+        debug_assert_eq!(secrets.len(), entries.len());
+        entries
             .into_iter()
-            .map(|meta| {
-                let secret = match &dead {
-                    Some(msg) => SecretState::Unreadable(msg.clone()),
-                    None => match self.inner.backend.get(&meta.name) {
-                        Ok(Some(token)) => SecretState::Present(token),
-                        Ok(None) => SecretState::Missing,
-                        Err(e) => {
-                            if e.is_unavailable() {
-                                dead = Some(e.to_string());
-                            }
-                            SecretState::Unreadable(e.to_string())
-                        }
-                    },
-                };
-                StoredToken { meta, secret }
+            .zip(secrets)
+            .map(|(meta, secret)| StoredToken {
+                meta,
+                secret: match secret {
+                    Ok(Some(token)) => SecretState::Present(token),
+                    Ok(None) => SecretState::Missing,
+                    Err(e) => SecretState::Unreadable(e.to_string()),
+                },
             })
             .collect()
     }
