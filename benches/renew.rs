@@ -22,8 +22,8 @@ fn main() {
     divan::main();
 }
 
-/// One `renew --all` of 50 tokens; the argument is the configured concurrency (default 8).
-#[divan::bench(args = [4, 8, 16, 50], sample_count = 5, sample_size = 1)]
+/// One `renew --all` of 50 tokens; the argument is the configured concurrency (default 16).
+#[divan::bench(args = [4, 8, 10, 16, 25, 50], sample_count = 5, sample_size = 1)]
 fn renew_50_tokens_100ms_latency(bencher: divan::Bencher, concurrency: usize) {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

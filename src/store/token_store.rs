@@ -39,6 +39,10 @@ struct Inner {
     backend: Arc<dyn SecretBackend>,
     /// The index as last read or written by this process, sorted by name.
     entries: Mutex<Vec<EntryMeta>>,
+    /// Writers of this process queue here before taking the index file lock: a mutex hands
+    /// over at once, while the file lock is polled (every 20 ms), which made concurrent
+    /// renewals in one process wait for each other's polls.
+    writer: Mutex<()>,
 }
 
 impl std::fmt::Debug for Store {
@@ -61,6 +65,7 @@ impl Store {
                 paths: paths.clone(),
                 backend,
                 entries: Mutex::new(entries),
+                writer: Mutex::new(()),
             }),
         })
     }
@@ -208,6 +213,7 @@ impl Store {
         change: impl FnOnce(&mut Vec<EntryMeta>) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
         let paths = &self.inner.paths;
+        let _turn = self.inner.writer.lock().unwrap_or_else(|e| e.into_inner());
         let _lock = lock::lock_index(paths, INDEX_LOCK_TIMEOUT)?;
         let path = paths.index_file();
         let mut entries = index::read(&path)?;
