@@ -242,7 +242,7 @@ for n in $SIZES; do
 done
 echo "renew --all of 50 tokens, mock with 100 ms latency (median of 3):" >&2
 renew_bench
-SIZE_MB=$(awk -v b="$(stat -c %s "$BIN")" 'BEGIN { printf "%.1f", b / 1048576 }')
+SIZE_MB=$(awk -v b="$(stat -c %s "$BIN")" 'BEGIN { printf "%.2f", b / 1e6 }')
 
 echo
 echo "| measurement | actoken | baseline (same run) | ratio | target |"
