@@ -50,7 +50,7 @@ impl Default for Config {
             connect_timeout: SignedDuration::from_secs(5),
             request_timeout: SignedDuration::from_secs(20),
             ca_file: None,
-            concurrency: 8,
+            concurrency: 16,
             clipboard_clear: SignedDuration::from_secs(30),
             auto_renew: false,
             keyring_timeout: SignedDuration::from_millis(1500),
@@ -174,7 +174,7 @@ mod tests {
             connect-timeout = "2s"
             request-timeout = "1m"
             ca-file = "/etc/ssl/extra.pem"
-            concurrency = 16
+            concurrency = 12
             clipboard-clear = "45s"
             auto-renew = true
             keyring-timeout = "3s"
@@ -190,7 +190,7 @@ mod tests {
         assert_eq!(c.connect_timeout, SignedDuration::from_secs(2));
         assert_eq!(c.request_timeout, SignedDuration::from_mins(1));
         assert_eq!(c.ca_file, Some(PathBuf::from("/etc/ssl/extra.pem")));
-        assert_eq!(c.concurrency, 16);
+        assert_eq!(c.concurrency, 12);
         assert_eq!(c.clipboard_clear, SignedDuration::from_secs(45));
         assert!(c.auto_renew);
         assert_eq!(c.keyring_timeout, SignedDuration::from_secs(3));

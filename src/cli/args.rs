@@ -233,6 +233,9 @@ pub struct MockServerArgs {
     /// Lifetime of the tokens it issues (e.g. 24h, 10m)
     #[arg(long, default_value = "24h", value_parser = parse_duration)]
     pub token_lifetime: SignedDuration,
+    /// Added latency before every reply (e.g. 100ms), to try a slow network
+    #[arg(long, default_value = "0s", value_parser = parse_duration)]
+    pub delay: SignedDuration,
 }
 
 #[derive(Debug, Args)]

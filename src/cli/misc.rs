@@ -50,6 +50,7 @@ pub fn mock_server(args: MockServerArgs) -> anyhow::Result<()> {
             ..MockOptions::default()
         };
         let server = MockServer::start(args.addr, options).await?;
+        server.faults().set_delay(args.delay.unsigned_abs());
         let sample = mint(&MintSpec {
             user: "alice".into(),
             compute_user: "alice".into(),

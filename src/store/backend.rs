@@ -16,4 +16,31 @@ pub trait SecretBackend: Send + Sync {
     fn names(&self) -> Result<Vec<String>, StoreError>;
     /// Where the secrets are, for people: "Secret Service (service actoken)", "memory", ...
     fn describe(&self) -> String;
+
+    /// The secrets of `names`, in the same order. Backends that can read many at once
+    /// override this; the default asks one by one and, once the backend as a whole fails
+    /// (unavailable, timed out), gives the remaining names the same error without asking
+    /// again, so a hung keyring costs one timeout, not one per token.
+    fn get_many(&self, names: &[String]) -> Vec<Result<Option<Token>, StoreError>> {
+        get_each(self, names)
+    }
+}
+
+/// [`SecretBackend::get_many`] one `get` at a time, stopping at a whole-backend failure.
+pub(crate) fn get_each<B: SecretBackend + ?Sized>(
+    backend: &B,
+    names: &[String],
+) -> Vec<Result<Option<Token>, StoreError>> {
+    let mut dead: Option<StoreError> = None;
+    names
+        .iter()
+        .map(|name| match &dead {
+            Some(e) => Err(e.again()),
+            None => backend.get(name).inspect_err(|e| {
+                if e.is_unavailable() {
+                    dead = Some(e.again());
+                }
+            }),
+        })
+        .collect()
 }

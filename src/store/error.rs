@@ -63,6 +63,20 @@ impl StoreError {
         matches!(self, StoreError::Unavailable { .. } | StoreError::Timeout)
     }
 
+    /// The same error once more, for the entries after a whole-backend failure (the error
+    /// itself is not `Clone`: some variants hold an `io::Error`). Other kinds keep only
+    /// their message.
+    pub(crate) fn again(&self) -> StoreError {
+        match self {
+            StoreError::Unavailable { cause, fix } => StoreError::Unavailable {
+                cause: cause.clone(),
+                fix: fix.clone(),
+            },
+            StoreError::Timeout => StoreError::Timeout,
+            other => StoreError::Backend(other.to_string()),
+        }
+    }
+
     pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> StoreError {
         StoreError::Io {
             path: path.into(),

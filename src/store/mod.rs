@@ -10,6 +10,7 @@
 mod account_keys;
 mod accounts;
 mod backend;
+mod batch_read;
 mod error;
 mod fsutil;
 mod index;

@@ -157,6 +157,24 @@ impl SecretBackend for KeyringBackend {
         })
     }
 
+    /// One batch read of the whole service (see `batch_read`), within the usual timeout;
+    /// item by item when the batch cannot answer for everything.
+    fn get_many(&self, names: &[String]) -> Vec<Result<Option<Token>, StoreError>> {
+        let service = self.service.clone();
+        let batch = run_bounded(self.timeout, move || {
+            Ok(super::batch_read::read_service(&service))
+        });
+        match batch {
+            Ok(Some(secrets)) => names
+                .iter()
+                .map(|name| Ok(secrets.get(name).map(|raw| Token::from_raw(raw))))
+                .collect(),
+            // A hung keyring: asking again item by item would wait once more per token.
+            Err(StoreError::Timeout) => names.iter().map(|_| Err(StoreError::Timeout)).collect(),
+            Ok(None) | Err(_) => super::backend::get_each(self, names),
+        }
+    }
+
     fn describe(&self) -> String {
         let kind = if cfg!(target_os = "macos") {
             "macOS Keychain"
@@ -377,6 +395,55 @@ mod tests {
         let err = map_error(platform("broken pipe"), "hpc");
         assert!(!err.is_unavailable());
         assert!(err.to_string().contains("broken pipe"));
+    }
+
+    /// Deletes what a keyring test wrote, even when it fails.
+    struct Cleanup<'a>(&'a KeyringBackend, &'a [&'a str]);
+
+    impl Drop for Cleanup<'_> {
+        fn drop(&mut self) {
+            for name in self.1 {
+                let _ = self.0.delete(name);
+            }
+        }
+    }
+
+    #[test]
+    fn get_many_reads_the_service_in_one_batch_and_agrees_with_get() {
+        let stamp = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos();
+        let service = format!("actoken-test-batch-{}-{stamp}", std::process::id());
+        let backend = match KeyringBackend::with_service(&service, Duration::from_secs(10)) {
+            Ok(b) => b,
+            Err(e) if std::env::var_os("ACTOKEN_REQUIRE_KEYRING").is_none() => {
+                eprintln!("SKIPPED (no keyring; ACTOKEN_REQUIRE_KEYRING=1 makes this fail): {e}");
+                return;
+            }
+            Err(e) => panic!("{e}"),
+        };
+        let _cleanup = Cleanup(&backend, &["a/x", "b"]);
+        let (a, b) = (
+            Token::from_raw(crate::samples::SAMPLE_REQUEST),
+            Token::from_raw(crate::samples::SAMPLE_RESPONSE),
+        );
+        backend.set("a/x", &a).unwrap();
+        backend.set("b", &b).unwrap();
+
+        // The batch itself answers (so get_many did not just fall back to one by one).
+        let batch = super::super::batch_read::read_service(&service).expect("batch read");
+        assert_eq!(batch.len(), 2);
+
+        let names: Vec<String> = ["b", "missing", "a/x"].map(String::from).into();
+        let many: Vec<Option<Token>> = backend
+            .get_many(&names)
+            .into_iter()
+            .map(Result::unwrap)
+            .collect();
+        let one: Vec<Option<Token>> = names.iter().map(|n| backend.get(n).unwrap()).collect();
+        assert_eq!(many, one);
+        assert_eq!(many, [Some(b), None, Some(a)]);
     }
 
     #[test]

@@ -39,6 +39,10 @@ struct Inner {
     backend: Arc<dyn SecretBackend>,
     /// The index as last read or written by this process, sorted by name.
     entries: Mutex<Vec<EntryMeta>>,
+    /// Writers of this process queue here before taking the index file lock: a mutex hands
+    /// over at once, while the file lock is polled (every 20 ms), which made concurrent
+    /// renewals in one process wait for each other's polls.
+    writer: Mutex<()>,
 }
 
 impl std::fmt::Debug for Store {
@@ -61,6 +65,7 @@ impl Store {
                 paths: paths.clone(),
                 backend,
                 entries: Mutex::new(entries),
+                writer: Mutex::new(()),
             }),
         })
     }
@@ -94,28 +99,25 @@ impl Store {
             .ok_or_else(|| StoreError::NotFound(name.to_owned()))
     }
 
-    /// Every index entry with its secret. Once the backend as a whole fails (unavailable,
-    /// timed out), the remaining entries get the same error without asking again, so a hung
-    /// keyring costs one timeout, not one per token.
+    /// Every index entry with its secret, in index order. The backend reads them in one batch
+    /// where it can ([`SecretBackend::get_many`]); once the backend as a whole fails
+    /// (unavailable, timed out), the remaining entries get the same error without asking
+    /// again, so a hung keyring costs one timeout, not one per token.
     pub fn load_all(&self) -> Vec<StoredToken> {
-        let mut dead: Option<String> = None;
-        self.entries()
+        let entries = self.entries();
+        let names: Vec<String> = entries.iter().map(|m| m.name.clone()).collect();
+        let secrets = self.inner.backend.get_many(&names);
+        debug_assert_eq!(secrets.len(), entries.len());
+        entries
             .into_iter()
-            .map(|meta| {
-                let secret = match &dead {
-                    Some(msg) => SecretState::Unreadable(msg.clone()),
-                    None => match self.inner.backend.get(&meta.name) {
-                        Ok(Some(token)) => SecretState::Present(token),
-                        Ok(None) => SecretState::Missing,
-                        Err(e) => {
-                            if e.is_unavailable() {
-                                dead = Some(e.to_string());
-                            }
-                            SecretState::Unreadable(e.to_string())
-                        }
-                    },
-                };
-                StoredToken { meta, secret }
+            .zip(secrets)
+            .map(|(meta, secret)| StoredToken {
+                meta,
+                secret: match secret {
+                    Ok(Some(token)) => SecretState::Present(token),
+                    Ok(None) => SecretState::Missing,
+                    Err(e) => SecretState::Unreadable(e.to_string()),
+                },
             })
             .collect()
     }
@@ -211,6 +213,7 @@ impl Store {
         change: impl FnOnce(&mut Vec<EntryMeta>) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
         let paths = &self.inner.paths;
+        let _turn = self.inner.writer.lock().unwrap_or_else(|e| e.into_inner());
         let _lock = lock::lock_index(paths, INDEX_LOCK_TIMEOUT)?;
         let path = paths.index_file();
         let mut entries = index::read(&path)?;

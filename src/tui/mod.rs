@@ -1,6 +1,7 @@
 //! The dashboard's runtime: terminal in, Actions through `app::update`, Effects out to tasks,
 //! `ui::draw` after every batch. The only place that reads the clock for the dashboard.
 
+pub mod bench;
 mod effects;
 mod login;
 mod terminal;
@@ -30,6 +31,7 @@ pub async fn run(mut app: App, services: Services) -> anyhow::Result<()> {
     let fallback = clipboard.fallback_reason().map(str::to_owned);
     let (tx, mut rx) = mpsc::unbounded_channel();
     let mut executor = Executor::new(services, tx, clipboard);
+    let mut probe = bench::Probe::from_env();
 
     let mut guard = TerminalGuard::enter()?;
     let size = guard.terminal.size()?;
@@ -45,6 +47,9 @@ pub async fn run(mut app: App, services: Services) -> anyhow::Result<()> {
     guard
         .terminal
         .draw(|f| ui::draw(f, &app, Timestamp::now()))?;
+    if let Some(p) = probe.as_mut() {
+        p.first_frame();
+    }
     executor.reload();
     if let Some(why) = fallback {
         tracing::info!("clipboard: {why}");
@@ -79,8 +84,17 @@ pub async fn run(mut app: App, services: Services) -> anyhow::Result<()> {
             _ = signals.recv() => return Ok(()),
         };
         let now = Timestamp::now();
+        let loaded = matches!(action, Action::Loaded(_));
         effects = app::update(&mut app, action, now);
         guard.terminal.draw(|f| ui::draw(f, &app, now))?;
+        if let Some(p) = &probe
+            && loaded
+        {
+            let line = p.report(app.rows.len());
+            drop(guard); // leave the alternate screen first, so the line stays readable
+            eprintln!("{line}");
+            return Ok(());
+        }
     }
 }
 
