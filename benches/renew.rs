@@ -52,6 +52,8 @@ fn renew_50_tokens_100ms_latency(bencher: divan::Bencher, concurrency: usize) {
                 note: None,
                 added_at: now,
                 renewed_at: None,
+                account: None,
+                platform: false,
             };
             store.add(meta, &mint(&spec), false).unwrap();
             names.push(name);

@@ -38,6 +38,8 @@ pub fn stored(n: usize, now: Timestamp) -> Vec<StoredToken> {
                 note: None,
                 added_at: now - SignedDuration::from_hours(24 * 30),
                 renewed_at: (i % 3 == 0).then(|| now - SignedDuration::from_hours(5)),
+                account: None,
+                platform: false,
             },
             secret: SecretState::Present(token(i, now)),
         })
