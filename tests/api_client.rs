@@ -11,6 +11,7 @@ use actoken::api::{
 use actoken::mock::{Fault, MintSpec, MockOptions, MockServer, Shape, mint, mint_foreign};
 use actoken::token::Token;
 use jiff::{SignedDuration, Timestamp};
+use support::logbuf::LogBuf;
 use support::recorder::recorder;
 
 const LOOPBACK: &str = "127.0.0.1:0";
@@ -468,20 +469,6 @@ async fn shutdown_stops_the_server() {
     mock.shutdown().await;
     let err = renew_err(&client(), &base, &valid_token()).await;
     assert!(matches!(err, ApiError::Connect { .. }), "{err:?}");
-}
-
-/// Collects formatted log output in memory.
-#[derive(Clone, Default)]
-struct LogBuf(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for LogBuf {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
 }
 
 #[tokio::test]

@@ -3,7 +3,6 @@
 
 mod support;
 
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use actoken::api::{
@@ -17,6 +16,7 @@ use actoken::token::Token;
 use jiff::{SignedDuration, Timestamp};
 use secrecy::SecretString;
 use serde_json::json;
+use support::logbuf::LogBuf;
 use support::recorder::recorder;
 
 const LOOPBACK: &str = "127.0.0.1:0";
@@ -585,20 +585,6 @@ async fn login_to_plain_http_elsewhere_is_refused_before_connecting() {
         .unwrap_err();
     assert!(matches!(err, ApiError::InsecureUrl { .. }), "{err:?}");
     assert_secret_free(&err);
-}
-
-/// Collects formatted log output in memory.
-#[derive(Clone, Default)]
-struct LogBuf(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for LogBuf {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
 }
 
 #[tokio::test]

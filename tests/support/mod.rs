@@ -2,6 +2,7 @@
 //! service name) and a mock AC server on loopback.
 #![allow(dead_code)]
 
+pub mod logbuf;
 pub mod recorder;
 
 use std::path::PathBuf;
