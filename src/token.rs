@@ -161,6 +161,28 @@ impl Claims {
     }
 }
 
+impl Claims {
+    /// Every claim as (name, text) in payload order: strings as written, other values as JSON.
+    pub fn texts(&self) -> impl Iterator<Item = (&str, String)> {
+        self.all.iter().map(|(key, value)| {
+            let text = match value {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            (key.as_str(), text)
+        })
+    }
+
+    /// Length in chars of the longest claim name, for aligned listings.
+    pub fn name_width(&self) -> usize {
+        self.all
+            .keys()
+            .map(|k| k.chars().count())
+            .max()
+            .unwrap_or(0)
+    }
+}
+
 /// Claims are strings on the platform, but a number is accepted as its decimal text.
 fn value_as_text(v: &Value) -> Option<String> {
     match v {
@@ -363,6 +385,22 @@ mod tests {
             Some(Timestamp::from_millisecond(1_700_000_000_000).unwrap())
         );
         assert_eq!(d.claims.all["quota"]["cpu"], 4);
+    }
+
+    #[test]
+    fn claim_texts_keep_order_and_show_non_strings_as_json() {
+        let raw = jwt(r#"{"user":"a","expireTime":1700000000000,"quota":{"cpu":4}}"#);
+        let (_, d) = Token::parse(&raw).unwrap();
+        let texts: Vec<(&str, String)> = d.claims.texts().collect();
+        assert_eq!(
+            texts,
+            [
+                ("user", "a".to_owned()),
+                ("expireTime", "1700000000000".to_owned()),
+                ("quota", r#"{"cpu":4}"#.to_owned())
+            ]
+        );
+        assert_eq!(d.claims.name_width(), "expireTime".len());
     }
 
     #[test]

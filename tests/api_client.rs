@@ -10,7 +10,7 @@ use actoken::api::{
 use actoken::mock::{Fault, MintSpec, MockOptions, MockServer, Shape, mint, mint_foreign};
 use actoken::token::Token;
 use jiff::{SignedDuration, Timestamp};
-use support::logbuf::LogBuf;
+use support::logbuf::capture_trace_globally;
 use support::recorder::recorder;
 
 const LOOPBACK: &str = "127.0.0.1:0";
@@ -472,16 +472,7 @@ async fn shutdown_stops_the_server() {
 
 #[tokio::test]
 async fn logs_never_contain_tokens() {
-    let logs = LogBuf::default();
-    let writer = logs.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .finish();
-    // Global, not thread-local: tracing caches per-callsite interest process-wide, so a
-    // thread-local subscriber races with the other tests. Their logs land here too, harmlessly.
-    tracing::subscriber::set_global_default(subscriber).unwrap();
+    let logs = capture_trace_globally();
     let mock = server().await;
     let old = valid_token();
     let new = client().renew(&mock.base_url(), &old).await.unwrap();

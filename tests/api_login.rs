@@ -16,7 +16,7 @@ use actoken::token::Token;
 use jiff::{SignedDuration, Timestamp};
 use secrecy::SecretString;
 use serde_json::json;
-use support::logbuf::LogBuf;
+use support::logbuf::capture_trace_globally;
 use support::recorder::recorder;
 
 const LOOPBACK: &str = "127.0.0.1:0";
@@ -589,15 +589,7 @@ async fn login_to_plain_http_elsewhere_is_refused_before_connecting() {
 
 #[tokio::test]
 async fn logs_at_trace_never_contain_secrets_or_tokens() {
-    let logs = LogBuf::default();
-    let writer = logs.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .finish();
-    // Global, not thread-local: tracing caches per-callsite interest process-wide.
-    tracing::subscriber::set_global_default(subscriber).unwrap();
+    let logs = capture_trace_globally();
     let mock = server().await;
     let mut tokens = Vec::new();
     let got = ak_login(&mock, ALICE.user, ALICE.access_key, ALICE.secret_key)

@@ -148,19 +148,8 @@ pub fn show(ctx: &Context, args: ShowArgs) -> anyhow::Result<()> {
     }
     if let Some(d) = &view.decoded {
         println!("claims:");
-        let width = d
-            .claims
-            .all
-            .keys()
-            .map(|k| k.chars().count())
-            .max()
-            .unwrap_or(0)
-            + 1;
-        for (key, value) in &d.claims.all {
-            let text = match value {
-                serde_json::Value::String(s) => s.clone(),
-                other => other.to_string(),
-            };
+        let width = d.claims.name_width() + 1;
+        for (key, text) in d.claims.texts() {
             println!("  {:<width$} {text}", format!("{key}:"));
         }
     }

@@ -6,7 +6,6 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Wrap};
-use serde_json::Value;
 
 use super::palette::Palette;
 use super::text::{clean, next_step_long};
@@ -100,18 +99,11 @@ pub fn lines<'a>(row: &Row, app: &App, now: Timestamp, p: &Palette) -> Vec<Line<
                 "Claims (signature not verified: actoken has no key to check it)",
                 p.header,
             ));
-            let width = decoded
-                .claims
-                .all
-                .keys()
-                .map(|k| k.chars().count())
-                .max()
-                .unwrap_or(0)
-                + 2;
-            for (key, value) in &decoded.claims.all {
+            let width = decoded.claims.name_width() + 2;
+            for (key, text) in decoded.claims.texts() {
                 out.push(Line::from(vec![
                     Span::styled(format!("  {:<width$}", clean(key)), p.dim),
-                    Span::raw(claim_text(key, value, app)),
+                    Span::raw(claim_text(key, &text, app)),
                 ]));
             }
         }
@@ -189,12 +181,8 @@ fn service_text(url: &ServiceUrl) -> String {
 }
 
 /// A claim's value as text; `expireTime` also in local time.
-fn claim_text(key: &str, value: &Value, app: &App) -> String {
-    let text = match value {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    };
-    let text = clean(&text);
+fn claim_text(key: &str, text: &str, app: &App) -> String {
+    let text = clean(text);
     if key == "expireTime"
         && let Ok(ms) = text.trim().parse::<i64>()
         && let Ok(ts) = Timestamp::from_millisecond(ms)

@@ -15,3 +15,19 @@ impl std::io::Write for LogBuf {
         Ok(())
     }
 }
+
+/// Sends every log event at TRACE, from any thread, into the returned buffer. Global, not
+/// thread-local: tracing caches per-callsite interest process-wide, so a thread-local
+/// subscriber races with the other tests (their logs land here too, harmlessly). Once per
+/// test binary.
+pub fn capture_trace_globally() -> LogBuf {
+    let logs = LogBuf::default();
+    let writer = logs.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    tracing::subscriber::set_global_default(subscriber).unwrap();
+    logs
+}
