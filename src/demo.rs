@@ -185,6 +185,7 @@ fn add(
         renewed_at: None,
         account: None,
         platform: false,
+        facts: None,
     };
     store.add(meta, token, true)?;
     Ok(())

@@ -6,7 +6,7 @@
 //! the error, so no path through here drops it.
 
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures::StreamExt;
@@ -16,7 +16,7 @@ use crate::api::{AcClient, ApiError};
 use crate::config::Config;
 use crate::login::Relogin;
 use crate::rescue;
-use crate::store::{Store, StoreError, TokenLock};
+use crate::store::{Saved, Store, StoreError, TokenLock};
 use crate::token::{Phase, Token};
 
 /// How long to wait for another process that is renewing the same token.
@@ -154,6 +154,8 @@ pub struct Renewer {
     concurrency: usize,
     /// When set, dead or rejected tokens are brought back by logging in again.
     relogin: Option<Relogin>,
+    /// Inside [`Renewer::renew_many`]: saved tokens waiting for the batch's one index write.
+    batch: Option<Arc<Mutex<Vec<Saved>>>>,
 }
 
 impl Renewer {
@@ -164,6 +166,7 @@ impl Renewer {
             grace: config.renew_grace,
             concurrency: config.concurrency.max(1),
             relogin: None,
+            batch: None,
         }
     }
 
@@ -199,14 +202,23 @@ impl Renewer {
     }
 
     /// Renews several tokens, at most `concurrency` at once; results in completion order.
+    ///
+    /// Each renewed token is in the keyring before its renewal counts as done; the index
+    /// learns of them all in one atomic write at the end. If that write fails (or the process
+    /// dies first), the keyring still holds every new token and the index corrects itself on
+    /// the next read of each (fingerprints differ; see `Store::get`).
     pub async fn renew_many(
         &self,
         names: Vec<String>,
         when: When,
         now: Timestamp,
     ) -> Vec<(String, Result<Renewed, RenewError>)> {
-        let this = Arc::new(self.clone());
-        futures::stream::iter(names)
+        let batch = Arc::new(Mutex::new(Vec::new()));
+        let this = Arc::new(Renewer {
+            batch: Some(Arc::clone(&batch)),
+            ..self.clone()
+        });
+        let results = futures::stream::iter(names)
             .map(|name| {
                 let this = Arc::clone(&this);
                 async move {
@@ -216,7 +228,29 @@ impl Renewer {
             })
             .buffer_unordered(self.concurrency)
             .collect()
+            .await;
+        let saved = std::mem::take(&mut *batch.lock().unwrap_or_else(|e| e.into_inner()));
+        self.record(saved).await;
+        results
+    }
+
+    /// Writes the index entries of tokens already saved in the keyring. A failure loses
+    /// nothing (the keyring has the tokens), so it is only reported.
+    async fn record(&self, saved: Vec<Saved>) {
+        if saved.is_empty() {
+            return;
+        }
+        let store = self.store.clone();
+        let written = tokio::task::spawn_blocking(move || store.record(&saved))
             .await
+            .expect("index task panicked");
+        if let Err(e) = written {
+            tracing::warn!(
+                error = %e,
+                "renewed tokens are saved in the keyring, but the index could not be updated; \
+                 it corrects itself the next time each token is read"
+            );
+        }
     }
 
     async fn lock(&self, name: &str) -> Result<TokenLock, RenewError> {
@@ -307,7 +341,7 @@ impl Renewer {
                 });
             }
         };
-        self.save_or_rescue(name, &fresh, now).await?;
+        self.save_or_rescue(name, &fresh, &current, now).await?;
         Ok(Renewed {
             name: name.to_owned(),
             old_expiry: Some(life.expires_at),
@@ -318,10 +352,12 @@ impl Renewer {
         })
     }
 
+    /// One keyring write (retried), then the index: at once, or with the rest of the batch.
     async fn save_or_rescue(
         &self,
         name: &str,
         fresh: &Token,
+        old: &Token,
         now: Timestamp,
     ) -> Result<(), RenewError> {
         let mut last_error = None;
@@ -330,13 +366,21 @@ impl Renewer {
                 tokio::time::sleep(Duration::from_millis(200 * u64::from(attempt))).await;
             }
             let store = self.store.clone();
-            let (owned_name, token) = (name.to_owned(), fresh.clone());
-            let saved =
-                tokio::task::spawn_blocking(move || store.replace_token(&owned_name, &token, now))
+            let (owned_name, token, replaced) = (name.to_owned(), fresh.clone(), old.clone());
+            let saved = tokio::task::spawn_blocking(move || {
+                store.put_secret(&owned_name, &token, &replaced)
+            })
                     .await
                     .expect("save task panicked");
             match saved {
-                Ok(()) => return Ok(()),
+                Ok(()) => {
+                    let saved = Saved::new(name, old, fresh, now);
+                    match &self.batch {
+                        Some(batch) => batch.lock().unwrap_or_else(|e| e.into_inner()).push(saved),
+                        None => self.record(vec![saved]).await,
+                    }
+                    return Ok(());
+                }
                 Err(e) => {
                     tracing::warn!(name, attempt, error = %e, "saving renewed token failed");
                     last_error = Some(e);
@@ -421,6 +465,7 @@ mod tests {
                 renewed_at: None,
                 account: None,
                 platform: false,
+                facts: None,
             };
             self.renewer.store().add(meta, &token, false).unwrap();
             token
@@ -535,17 +580,31 @@ mod tests {
             .renew("east", When::Always, Timestamp::now())
             .await
             .unwrap();
-        assert_eq!(w.held("east"), Some(r.token));
-        // A write that claims success but stores something else is caught by the read-back.
-        w.backend.garble_next_set();
+        assert_eq!(w.held("east"), Some(r.token.clone()));
+        assert!(w.rescue_files().is_empty());
+        assert_eq!(w.mock.renew_count(), 1);
+        // The index describes what the keyring holds.
+        let facts = w.renewer.store().meta("east").unwrap().facts.unwrap();
+        assert!(facts.describes(&r.token));
+    }
+
+    #[tokio::test]
+    async fn a_renewal_costs_one_keyring_read_and_one_write() {
+        let w = world(2).await;
+        w.add("east", hours(1));
+        let before = w.backend.calls();
         let r = w
             .renewer
             .renew("east", When::Always, Timestamp::now())
             .await
             .unwrap();
-        assert_eq!(w.held("east"), Some(r.token));
-        assert!(w.rescue_files().is_empty());
-        assert_eq!(w.mock.renew_count(), 2);
+        let after = w.backend.calls();
+        assert_eq!(after.reads - before.reads, 1, "{before:?} -> {after:?}");
+        assert_eq!(after.writes - before.writes, 1, "{before:?} -> {after:?}");
+        assert_eq!(w.held("east"), Some(r.token.clone()));
+        let meta = w.renewer.store().meta("east").unwrap();
+        assert!(meta.facts.unwrap().describes(&r.token));
+        assert!(meta.renewed_at.is_some());
     }
 
     #[tokio::test]
@@ -713,5 +772,97 @@ mod tests {
         assert!(matches!(get("dead"), Err(RenewError::Dead { .. })));
         assert!(matches!(get("ghost"), Err(RenewError::Store(_))));
         assert_eq!(w.mock.renew_count(), 1);
+    }
+
+    /// The index file is replaced (new inode) on every write: watch it through a batch.
+    #[cfg(unix)]
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn renew_many_writes_the_index_once_after_every_token_is_in_the_keyring() {
+        use std::os::unix::fs::MetadataExt;
+        let w = world(2).await;
+        let names: Vec<String> = (0..4).map(|i| format!("华中一区【A区】{i}")).collect();
+        for n in &names {
+            w.add(n, hours(1));
+        }
+        w.mock.faults().set_delay(Duration::from_millis(300));
+        let index = w.paths.index_file();
+        // The inode and the change time: a rename may reuse a just-freed inode number.
+        let inode = move || {
+            std::fs::metadata(&index)
+                .map(|m| (m.ino(), m.ctime(), m.ctime_nsec()))
+                .unwrap_or_default()
+        };
+        let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let watcher = {
+            let (done, inode) = (Arc::clone(&done), inode.clone());
+            std::thread::spawn(move || {
+                let mut seen = vec![inode()];
+                while !done.load(std::sync::atomic::Ordering::SeqCst) {
+                    let now = inode();
+                    if seen.last() != Some(&now) {
+                        seen.push(now);
+                    }
+                    std::thread::sleep(Duration::from_millis(2));
+                }
+                seen
+            })
+        };
+        let before = w.backend.calls();
+        let results = w
+            .renewer
+            .renew_many(names.clone(), When::Always, Timestamp::now())
+            .await;
+        done.store(true, std::sync::atomic::Ordering::SeqCst);
+        let seen = watcher.join().unwrap();
+        let after = w.backend.calls();
+        assert_eq!(seen.len(), 2, "index written more than once: {seen:?}");
+        assert_eq!(after.reads - before.reads, 4);
+        assert_eq!(after.writes - before.writes, 4);
+        for (name, result) in &results {
+            let r = result.as_ref().unwrap();
+            let meta = w.renewer.store().meta(name).unwrap();
+            assert!(meta.facts.unwrap().describes(&r.token), "{name}");
+            assert!(meta.renewed_at.is_some());
+        }
+        // Another process sees the same on disk.
+        let other = Store::open(&w.paths, Arc::new(w.backend.clone())).unwrap();
+        for (name, result) in &results {
+            let facts = other.meta(name).unwrap().facts.unwrap();
+            assert!(facts.describes(&result.as_ref().unwrap().token));
+        }
+    }
+
+    #[tokio::test]
+    async fn a_batch_whose_index_write_fails_keeps_the_tokens_and_heals_on_read() {
+        let w = world(2).await;
+        let names = vec!["a".to_owned(), "b".to_owned()];
+        for n in &names {
+            w.add(n, hours(1));
+        }
+        // A directory where the index's temp file goes makes the index write fail.
+        let blocker = w
+            .paths
+            .config_dir
+            .join(format!(".index.toml.{}.tmp", std::process::id()));
+        std::fs::create_dir(&blocker).unwrap();
+        let results = w
+            .renewer
+            .renew_many(names.clone(), When::Always, Timestamp::now())
+            .await;
+        std::fs::remove_dir(&blocker).unwrap();
+        for (name, result) in &results {
+            let token = &result.as_ref().unwrap().token;
+            assert_eq!(w.held(name).as_ref(), Some(token), "{name}");
+            // The index still describes the old token; the next read corrects it.
+            let store = Store::open(&w.paths, Arc::new(w.backend.clone())).unwrap();
+            assert!(!store.meta(name).unwrap().facts.unwrap().describes(token));
+            let notices = Arc::new(Mutex::new(Vec::new()));
+            let sink = Arc::clone(&notices);
+            store.on_notice(move |m| sink.lock().unwrap().push(m.to_owned()));
+            store.get(name).unwrap();
+            assert!(store.meta(name).unwrap().facts.unwrap().describes(token));
+            assert_eq!(notices.lock().unwrap().len(), 1, "{name}");
+        }
+        assert!(w.rescue_files().is_empty());
     }
 }

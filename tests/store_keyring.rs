@@ -71,6 +71,7 @@ fn meta(name: &str) -> EntryMeta {
         renewed_at: None,
         account: None,
         platform: false,
+        facts: None,
     }
 }
 

@@ -61,6 +61,9 @@ pub enum Action {
         name: String,
         result: Result<String, String>,
     },
+    /// The store found the keyring changed behind our back and corrected the index; the text
+    /// says what happened. The rows are read again.
+    IndexHealed(String),
     /// The region's server answered `center` and `tokens/state` for this token.
     Inspected {
         name: String,

@@ -5,7 +5,7 @@
 use jiff::{SignedDuration, Timestamp};
 
 use crate::api::{CenterInfo, TokenState};
-use crate::store::{SecretState, StoredToken};
+use crate::store::{SecretState, StoredToken, TokenFacts};
 use crate::token::{Decoded, Lifetime, Phase, Token};
 
 /// What the store gave us for this row.
@@ -26,24 +26,29 @@ pub enum RowKind {
 
 impl RowKind {
     pub fn from_token(token: &Token) -> RowKind {
-        let masked = token.masked();
-        match token.decode() {
+        Self::from_decoded(
+            token.decode().map_err(|e| e.to_string()),
+            TokenFacts::of(token).hint(),
+        )
+    }
+
+    fn from_decoded(decoded: Result<Decoded, String>, masked: String) -> RowKind {
+        match decoded {
             Ok(decoded) => RowKind::Token {
                 decoded: Box::new(decoded),
                 masked,
             },
-            Err(e) => RowKind::Malformed {
-                error: e.to_string(),
-                masked,
-            },
+            Err(error) => RowKind::Malformed { error, masked },
         }
     }
 
-    pub fn from_secret(secret: &SecretState) -> RowKind {
-        match secret {
-            SecretState::Present(token) => RowKind::from_token(token),
-            SecretState::Missing => RowKind::Missing,
-            SecretState::Unreadable(why) => RowKind::Unreadable(why.clone()),
+    /// From the secret when it was read, else from the facts the index keeps (the usual
+    /// case: the table needs no secret). `masked` is the fingerprint hint, never token text.
+    pub fn from_stored(stored: &StoredToken) -> RowKind {
+        match (&stored.secret, stored.decoded()) {
+            (_, Some(decoded)) => Self::from_decoded(decoded, stored.hint().unwrap_or_default()),
+            (SecretState::Unreadable(why), None) => RowKind::Unreadable(why.clone()),
+            (_, None) => RowKind::Missing,
         }
     }
 }
@@ -113,7 +118,7 @@ impl Row {
     pub fn from_stored(stored: &StoredToken) -> Row {
         Row {
             meta: stored.meta.clone(),
-            kind: RowKind::from_secret(&stored.secret),
+            kind: RowKind::from_stored(stored),
             status: RowStatus::default(),
         }
     }

@@ -44,6 +44,10 @@ pub fn update(app: &mut App, action: Action, now: Timestamp) -> Vec<Effect> {
             app.mode = Mode::Secret(SecretPrompt::new(&name, &prompt));
         }
         Action::LoggedIn { name, result } => on_logged_in(app, &name, result, now, &mut fx),
+        Action::IndexHealed(text) => {
+            toast(app, Level::Warn, text, now);
+            fx.push(Effect::Reload);
+        }
         Action::Inspected { name, info } => {
             if let Some(row) = app.row_mut(&name) {
                 row.status.server = ServerView::Ready(Box::new(info));

@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use crate::api::LoginMethod;
-use crate::store::{Account, Accounts, SecretState};
+use crate::store::{Account, Accounts};
 use crate::timefmt;
 
 use super::args::{AccountsArgs, LogoutArgs};
@@ -128,11 +128,10 @@ pub fn logout(ctx: &Context, args: LogoutArgs) -> anyhow::Result<()> {
         keys.delete(&id)?;
         let mut removed = Vec::new();
         if let Some(store) = &store {
-            for stored in store.load_all() {
-                let owned = match &stored.secret {
-                    SecretState::Present(token) => {
-                        let user = token.decode().ok().and_then(|d| d.claims.user);
-                        account.owns(user.as_deref(), &stored.meta.base_url)
+            for stored in store.load_index() {
+                let owned = match stored.decoded() {
+                    Some(Ok(decoded)) => {
+                        account.owns(decoded.claims.user.as_deref(), &stored.meta.base_url)
                     }
                     _ => false,
                 } || stored.meta.account.as_deref() == Some(id.as_str());

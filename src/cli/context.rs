@@ -46,7 +46,9 @@ impl Context {
     pub fn store(&self) -> anyhow::Result<Store> {
         let timeout = self.config.keyring_timeout.unsigned_abs();
         let backend = KeyringBackend::with_service(&self.service, timeout)?;
-        Ok(Store::open(&self.paths, Arc::new(backend))?)
+        let store = Store::open(&self.paths, Arc::new(backend))?;
+        store.on_notice(|msg| eprintln!("note: {msg}"));
+        Ok(store)
     }
 
     pub fn client(&self) -> anyhow::Result<AcClient> {

@@ -2,22 +2,24 @@
 
 use jiff::{Timestamp, tz::TimeZone};
 
-use crate::store::{SecretState, StoreError, StoredToken};
+use crate::store::StoreError;
 use crate::timefmt;
 
 use super::args::{ListArgs, ShowArgs};
 use super::context::Context;
 use super::view::{TokenView, render_table};
 
+/// From the index alone (no secret is read); one keyring search checks that the keyring
+/// still holds as many tokens as the index lists.
 pub fn list(ctx: &Context, args: ListArgs) -> anyhow::Result<()> {
     let store = ctx.store()?;
     let now = Timestamp::now();
+    warn_about_orphans(store.reconcile(), &ctx.service);
     let views: Vec<TokenView> = store
-        .load_all()
+        .load_index()
         .iter()
         .map(|s| TokenView::new(s, now, ctx.config.renew_grace))
         .collect();
-    warn_about_orphans(&store, &ctx.service);
     if args.json {
         println!("{}", serde_json::to_string_pretty(&views)?);
         return Ok(());
@@ -60,8 +62,8 @@ pub fn list(ctx: &Context, args: ListArgs) -> anyhow::Result<()> {
 
 /// Secrets the keyring holds but the index does not list (a lost or hand-edited index): say
 /// so on stderr with a way back, since they are otherwise invisible.
-fn warn_about_orphans(store: &crate::store::Store, service: &str) {
-    match store.orphans() {
+fn warn_about_orphans(orphans: Result<Vec<String>, StoreError>, service: &str) {
+    match orphans {
         Ok(names) => {
             for name in names {
                 eprintln!(
@@ -79,14 +81,7 @@ fn warn_about_orphans(store: &crate::store::Store, service: &str) {
 pub fn show(ctx: &Context, args: ShowArgs) -> anyhow::Result<()> {
     let store = ctx.store()?;
     let now = Timestamp::now();
-    let meta = store.meta(&args.name)?;
-    let secret = match store.get(&args.name) {
-        Ok((_, token)) => SecretState::Present(token),
-        Err(StoreError::SecretMissing { .. }) => SecretState::Missing,
-        Err(e) if e.is_unavailable() => return Err(e.into()),
-        Err(e) => SecretState::Unreadable(e.to_string()),
-    };
-    let stored = StoredToken { meta, secret };
+    let stored = store.load_entry(&args.name)?;
     let view = TokenView::new(&stored, now, ctx.config.renew_grace);
     if args.json {
         let mut json = serde_json::to_value(&view)?;
@@ -120,12 +115,11 @@ pub fn show(ctx: &Context, args: ShowArgs) -> anyhow::Result<()> {
     if let Some(problem) = &view.problem {
         lines.push(("problem", problem.clone()));
     }
-    if let SecretState::Present(token) = &stored.secret {
+    if let Some(hint) = stored.hint() {
         lines.push((
             "token",
             format!(
-                "{} (use `actoken token {}` to print it)",
-                token.masked(),
+                "in the keyring, fingerprint {hint} (use `actoken token {}` to print it)",
                 view.name
             ),
         ));

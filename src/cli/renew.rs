@@ -20,11 +20,10 @@ pub fn run(ctx: &Context, args: RenewArgs) -> anyhow::Result<u8> {
     let mut codes = Vec::new();
     let names = if args.all {
         let mut names = Vec::new();
-        for stored in renewer.store().load_all() {
-            let phase = match &stored.secret {
-                crate::store::SecretState::Present(t) => {
-                    t.decode().map_or(Phase::Invalid, |d| d.phase(now, grace))
-                }
+        // The index says which tokens can be renewed: no secret is read to choose.
+        for stored in renewer.store().load_index() {
+            let phase = match stored.decoded() {
+                Some(Ok(d)) => d.phase(now, grace),
                 _ => Phase::Invalid,
             };
             match phase {

@@ -35,21 +35,21 @@ pub struct TokenView {
 impl TokenView {
     pub fn new(stored: &StoredToken, now: Timestamp, grace: SignedDuration) -> TokenView {
         let meta = &stored.meta;
-        let (decoded, phase, problem) = match &stored.secret {
-            SecretState::Present(token) => match token.decode() {
-                Ok(d) => {
-                    let phase = d.phase(now, grace);
-                    let problem = (phase == Phase::Invalid).then(|| "no expireTime claim".to_owned());
-                    (Some(d), phase.label().to_owned(), problem)
-                }
-                Err(e) => (None, Phase::Invalid.label().to_owned(), Some(e.to_string())),
-            },
-            SecretState::Missing => (
+        let (decoded, phase, problem) = match (stored.decoded(), &stored.secret) {
+            (Some(Ok(d)), _) => {
+                let phase = d.phase(now, grace);
+                let problem = (phase == Phase::Invalid).then(|| "no expireTime claim".to_owned());
+                (Some(d), phase.label().to_owned(), problem)
+            }
+            (Some(Err(e)), _) => (None, Phase::Invalid.label().to_owned(), Some(e)),
+            (None, SecretState::Unreadable(why)) => {
+                (None, "unreadable".to_owned(), Some(why.clone()))
+            }
+            (None, _) => (
                 None,
                 "missing".to_owned(),
                 Some("the keyring has no secret for this entry; add it again with `actoken add NAME --force`".to_owned()),
             ),
-            SecretState::Unreadable(why) => (None, "unreadable".to_owned(), Some(why.clone())),
         };
         let claims = decoded.as_ref().map(|d| &d.claims);
         let life = decoded.as_ref().and_then(|d| d.lifetime(grace));

@@ -14,6 +14,12 @@ pub trait SecretBackend: Send + Sync {
     fn delete(&self, name: &str) -> Result<(), StoreError>;
     /// Every name this backend holds a secret for, sorted.
     fn names(&self) -> Result<Vec<String>, StoreError>;
+    /// How many secrets this backend holds; may count an item `names` leaves out (such as a
+    /// probe item another process is writing), never fewer. Backends that can count without
+    /// reading every item's attributes override this.
+    fn count(&self) -> Result<usize, StoreError> {
+        self.names().map(|names| names.len())
+    }
     /// Where the secrets are, for people: "Secret Service (service actoken)", "memory", ...
     fn describe(&self) -> String;
 

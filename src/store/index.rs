@@ -1,5 +1,11 @@
-//! The index file: names and non-secret metadata of stored tokens (TOML, `version = 1` plus
-//! `[[token]]` tables). Secrets never go here.
+//! The index file: names and non-secret metadata of stored tokens (TOML, `version = 2` plus
+//! `[[token]]` tables, each with an optional `[token.facts]` table of cached claims and the
+//! secret's fingerprint). Secrets never go here.
+//!
+//! Version 1 (no facts) is still read; the store upgrades it in place on open (see
+//! `Store::open`), filling the facts from the keyring. Every version-1 field means the same in
+//! version 2, so nothing is lost. New optional fields need no version bump (serde defaults);
+//! only a change older builds would misread does.
 //!
 //! Reading never "repairs": a corrupt, foreign-writable or newer-version index is an error
 //! naming the file, because resetting it would silently lose the user's list of tokens.
@@ -10,8 +16,19 @@ use serde::{Deserialize, Serialize};
 
 use super::{EntryMeta, StoreError, fsutil, validate_name};
 
-/// The index format this build reads and writes.
-pub const INDEX_VERSION: u32 = 1;
+/// The index format this build writes (and the newest it reads).
+pub const INDEX_VERSION: u32 = 2;
+/// The oldest index format this build reads (and upgrades).
+const OLDEST_VERSION: u32 = 1;
+
+/// An index as read from disk.
+#[derive(Debug, Default)]
+pub(crate) struct Index {
+    /// The version the file was written with; [`INDEX_VERSION`] for a missing file.
+    pub version: u32,
+    /// Sorted by name.
+    pub entries: Vec<EntryMeta>,
+}
 
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -30,13 +47,23 @@ struct VersionOnly {
 
 /// Reads the index at `path`, sorted by name. A missing (or empty) file is an empty index.
 pub(crate) fn read(path: &Path) -> Result<Vec<EntryMeta>, StoreError> {
+    read_versioned(path).map(|index| index.entries)
+}
+
+/// [`read`], also saying which version the file was written with.
+pub(crate) fn read_versioned(path: &Path) -> Result<Index, StoreError> {
     if let Some(dir) = path.parent() {
         fsutil::refuse_if_others_can_write(dir)?;
     }
     fsutil::refuse_if_others_can_write(path)?;
     let text = match std::fs::read_to_string(path) {
         Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Ok(Index {
+                version: INDEX_VERSION,
+                entries: Vec::new(),
+            });
+        }
         Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
             return Err(StoreError::index(
                 path,
@@ -51,28 +78,40 @@ pub(crate) fn read(path: &Path) -> Result<Vec<EntryMeta>, StoreError> {
 const RECOVER: &str = "\nfix the file by hand (it holds no secrets), or move it aside and \
     re-add your tokens; tokens still in the keyring are listed as orphans and can be re-added";
 
-fn parse(text: &str) -> Result<Vec<EntryMeta>, String> {
+fn parse(text: &str) -> Result<Index, String> {
     if text.trim().is_empty() {
-        return Ok(Vec::new());
+        return Ok(Index {
+            version: INDEX_VERSION,
+            entries: Vec::new(),
+        });
     }
     let bad = |e: toml::de::Error| format!("cannot be read: {}{RECOVER}", e.to_string().trim_end());
     let version = toml::from_str::<VersionOnly>(text).map_err(bad)?.version;
-    match version {
-        Some(toml::Value::Integer(v)) if v == i64::from(INDEX_VERSION) => {}
+    let version = match version {
+        Some(toml::Value::Integer(v))
+            if (i64::from(OLDEST_VERSION)..=i64::from(INDEX_VERSION)).contains(&v) =>
+        {
+            v as u32
+        }
         Some(toml::Value::Integer(v)) if v > i64::from(INDEX_VERSION) => {
             return Err(format!(
-                "was written by a newer actoken (index version {v}; this one reads version \
-                 {INDEX_VERSION}); upgrade actoken, or keep using the newer one"
+                "was written by a newer actoken (index version {v}; this one reads up to \
+                 version {INDEX_VERSION}); upgrade actoken, or keep using the newer one"
             ));
         }
         Some(other) => {
             return Err(format!(
-                "has an unknown version {other}; this actoken reads version {INDEX_VERSION}{RECOVER}"
+                "has an unknown version {other}; this actoken reads versions {OLDEST_VERSION} to {INDEX_VERSION}{RECOVER}"
             ));
         }
         None => return Err(format!("has no `version` line{RECOVER}")),
-    }
+    };
     let file: IndexFile = toml::from_str(text).map_err(bad)?;
+    if version < 2 && file.tokens.iter().any(|t| t.facts.is_some()) {
+        return Err(format!(
+            "is version {version} but has `[token.facts]` tables (version 2){RECOVER}"
+        ));
+    }
     let mut tokens = file.tokens;
     for t in &tokens {
         validate_name(&t.name).map_err(|e| format!("{e}{RECOVER}"))?;
@@ -81,7 +120,10 @@ fn parse(text: &str) -> Result<Vec<EntryMeta>, String> {
     if let Some(pair) = tokens.windows(2).find(|w| w[0].name == w[1].name) {
         return Err(format!("lists the name {:?} twice{RECOVER}", pair[0].name));
     }
-    Ok(tokens)
+    Ok(Index {
+        version,
+        entries: tokens,
+    })
 }
 
 /// Writes the index atomically: a private temp file in the same directory, fsync, rename over
@@ -115,6 +157,7 @@ mod tests {
             renewed_at: None,
             account: None,
             platform: false,
+            facts: None,
         }
     }
 
@@ -151,7 +194,7 @@ mod tests {
         let back = read(&path).unwrap();
         assert_eq!(back, vec![meta("a"), b, meta("华东一区")]);
         let text = std::fs::read_to_string(&path).unwrap();
-        assert!(text.contains("version = 1"), "{text}");
+        assert!(text.contains("version = 2"), "{text}");
         assert!(text.contains("[[token]]"), "{text}");
         assert!(text.contains("base-url ="), "{text}");
         let leftovers: Vec<_> = std::fs::read_dir(path.parent().unwrap())
@@ -241,10 +284,10 @@ mod tests {
     fn newer_or_missing_version_is_refused() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("index.toml");
-        std::fs::write(&path, "version = 2\n[[token]]\nshape = \"new\"\n").unwrap();
+        std::fs::write(&path, "version = 3\n[[token]]\nshape = \"new\"\n").unwrap();
         let msg = index_error(&path);
         assert!(msg.contains("newer actoken"), "{msg}");
-        assert!(msg.contains("version 2"), "{msg}");
+        assert!(msg.contains("version 3"), "{msg}");
         std::fs::write(&path, "[[token]]\nname = \"a\"\n").unwrap();
         assert!(index_error(&path).contains("no `version`"));
         std::fs::write(&path, "version = \"1\"\n").unwrap();
@@ -285,5 +328,46 @@ mod tests {
         assert_eq!(text.matches("platform = true").count(), 1, "{text}");
         assert!(!text.contains("platform = false"), "{text}");
         assert_eq!(read(&path).unwrap(), vec![m, meta("plain")]);
+    }
+
+    #[test]
+    fn version_1_is_read_with_every_field_and_written_back_as_version_2() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("index.toml");
+        let v1 = "version = 1\n\n[[token]]\nname = \"华东一区【昆山】\"\nbase-url = \"https://api01.example.com:65102\"\nnote = \"note\"\nadded-at = \"2024-01-01T00:00:00Z\"\nrenewed-at = \"2024-01-02T00:00:00Z\"\naccount = \"alice@ac.example.com\"\nplatform = true\n";
+        std::fs::write(&path, v1).unwrap();
+        let index = read_versioned(&path).unwrap();
+        assert_eq!(index.version, 1);
+        let [entry] = &index.entries[..] else {
+            panic!("{:?}", index.entries)
+        };
+        assert_eq!(entry.name, "华东一区【昆山】");
+        assert_eq!(entry.note.as_deref(), Some("note"));
+        assert!(entry.renewed_at.is_some() && entry.platform);
+        assert_eq!(entry.account.as_deref(), Some("alice@ac.example.com"));
+        assert_eq!(entry.facts, None);
+        write(&path, &index.entries).unwrap();
+        let again = read_versioned(&path).unwrap();
+        assert_eq!(again.version, 2);
+        assert_eq!(&again.entries, &index.entries);
+    }
+
+    #[test]
+    fn facts_round_trip_in_their_own_table_and_version_1_cannot_have_them() {
+        use crate::samples::SAMPLE_RESPONSE;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("index.toml");
+        let mut m = meta("a");
+        m.facts = Some(super::super::TokenFacts::of(
+            &crate::token::Token::from_raw(SAMPLE_RESPONSE),
+        ));
+        write(&path, &[m.clone(), meta("b")]).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(text.matches("[token.facts]").count(), 1, "{text}");
+        assert!(text.contains("expireTime = "), "{text}");
+        assert!(text.contains("fingerprint = \"sha256:"), "{text}");
+        assert_eq!(read(&path).unwrap(), vec![m, meta("b")]);
+        std::fs::write(&path, text.replace("version = 2", "version = 1")).unwrap();
+        assert!(index_error(&path).contains("version 1 but has"));
     }
 }

@@ -23,6 +23,15 @@ struct State {
     fail_all_sets: bool,
     garble_next_set: bool,
     fail_next_set_partially: Option<String>,
+    calls: Calls,
+}
+
+/// How many reads and writes a backend was asked for (tests count keyring traffic with it).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Calls {
+    /// `get`, plus one per name in `get_many`.
+    pub reads: usize,
+    pub writes: usize,
 }
 
 impl MemoryBackend {
@@ -57,6 +66,11 @@ impl MemoryBackend {
         self.state().fail_next_set_partially = Some(msg.to_owned());
     }
 
+    /// Reads and writes so far.
+    pub fn calls(&self) -> Calls {
+        self.state().calls
+    }
+
     fn state(&self) -> MutexGuard<'_, State> {
         // A panic in another test thread must not cascade; the map is still consistent.
         self.state.lock().unwrap_or_else(|e| e.into_inner())
@@ -75,6 +89,7 @@ impl fmt::Debug for MemoryBackend {
 impl SecretBackend for MemoryBackend {
     fn get(&self, name: &str) -> Result<Option<Token>, StoreError> {
         let mut state = self.state();
+        state.calls.reads += 1;
         if let Some(msg) = state.fail_next_get.take() {
             return Err(StoreError::Backend(msg));
         }
@@ -83,6 +98,7 @@ impl SecretBackend for MemoryBackend {
 
     fn set(&self, name: &str, token: &Token) -> Result<(), StoreError> {
         let mut state = self.state();
+        state.calls.writes += 1;
         if let Some(msg) = state.fail_next_set.take() {
             return Err(StoreError::Backend(msg));
         }

@@ -12,6 +12,7 @@ mod accounts;
 mod backend;
 mod batch_read;
 mod error;
+mod facts;
 mod fsutil;
 mod index;
 mod lock;
@@ -24,12 +25,13 @@ pub use account_keys::{AccountKeys, accounts_service};
 pub use accounts::{ACCOUNTS_VERSION, Account, Accounts, same_url};
 pub use backend::SecretBackend;
 pub use error::StoreError;
+pub use facts::{TokenFacts, fingerprint};
 pub use index::INDEX_VERSION;
 pub use lock::TokenLock;
-pub use memory::MemoryBackend;
+pub use memory::{Calls, MemoryBackend};
 pub use names::{MAX_NAME_CHARS, validate_name};
 pub use os_keyring::{KeyringBackend, SERVICE};
-pub use token_store::Store;
+pub use token_store::{Saved, Store};
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -59,21 +61,54 @@ pub struct EntryMeta {
     /// The account-level platform token (`clusterId` "0", `clusterName` "ac"), not a region's.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub platform: bool,
+    /// The token's non-secret claims and fingerprint as last stored or read (index version 2):
+    /// what `list` and the dashboard show without reading the secret. `None` until the secret
+    /// has been read once (an upgraded version-1 index, or a missing secret).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub facts: Option<TokenFacts>,
 }
 
 /// What the secret backend holds for an index entry.
 #[derive(Debug, Clone)]
 pub enum SecretState {
     Present(Token),
+    /// Not read: the entry's [`EntryMeta::facts`] describe it (listing needs no secret).
+    Indexed,
     /// The index names it but the keyring has no secret (deleted behind our back).
     Missing,
     /// The backend failed for this entry; the message says why (never the secret).
     Unreadable(String),
 }
 
-/// An index entry together with its secret.
+/// An index entry together with its secret (or, when the secret was not read, with what the
+/// index remembers of it).
 #[derive(Debug, Clone)]
 pub struct StoredToken {
     pub meta: EntryMeta,
     pub secret: SecretState,
+}
+
+impl StoredToken {
+    /// The token decoded: from the secret when it was read, else from the index's facts.
+    /// `None` when there is no secret to describe (missing or unreadable); `Err` with the
+    /// reason when it is not a region token.
+    pub fn decoded(&self) -> Option<Result<crate::token::Decoded, String>> {
+        match &self.secret {
+            SecretState::Present(token) => Some(token.decode().map_err(|e| e.to_string())),
+            SecretState::Indexed => Some(match &self.meta.facts {
+                Some(facts) => facts.decoded(),
+                None => Err("the index has no facts for this token".to_owned()),
+            }),
+            SecretState::Missing | SecretState::Unreadable(_) => None,
+        }
+    }
+
+    /// A short hint that tells two tokens apart on screen, without showing either.
+    pub fn hint(&self) -> Option<String> {
+        match &self.secret {
+            SecretState::Present(token) => Some(TokenFacts::of(token).hint()),
+            SecretState::Indexed => self.meta.facts.as_ref().map(TokenFacts::hint),
+            SecretState::Missing | SecretState::Unreadable(_) => None,
+        }
+    }
 }

@@ -157,6 +157,16 @@ impl SecretBackend for KeyringBackend {
         })
     }
 
+    /// One search: the item paths come back in one reply, without an attribute read per item
+    /// (which `names` needs).
+    fn count(&self) -> Result<usize, StoreError> {
+        let store = self.store.clone();
+        let service = self.service.clone();
+        run_bounded(self.timeout, move || {
+            Ok(search(&store, &service, "(search)")?.len())
+        })
+    }
+
     /// One batch read of the whole service (see `batch_read`), within the usual timeout;
     /// item by item when the batch cannot answer for everything.
     fn get_many(&self, names: &[String]) -> Vec<Result<Option<Token>, StoreError>> {

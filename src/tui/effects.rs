@@ -37,6 +37,10 @@ impl Executor {
         actions: UnboundedSender<Action>,
         clipboard: Clipboard,
     ) -> Executor {
+        let healed = actions.clone();
+        services
+            .store
+            .on_notice(move |msg| drop(healed.send(Action::IndexHealed(msg.to_owned()))));
         Executor {
             services: Arc::new(services),
             actions,
@@ -99,11 +103,26 @@ impl Executor {
         true
     }
 
+    /// The rows from the index (no secret is read for them).
     pub fn reload(&self) {
         self.blocking(|store| {
             // Another process (cron, the CLI) may have changed the index since we opened it.
             let _ = store.reload();
-            Action::Loaded(store.load_all())
+            Action::Loaded(store.load_index())
+        });
+    }
+
+    /// Checks once, after the table is up, that the keyring holds what the index lists; a
+    /// difference heals the index and comes back as `IndexHealed` (through the store's
+    /// notices). Orphaned secrets are only logged here; `actoken list` names them.
+    pub fn reconcile(&self) {
+        let store = self.services.store.clone();
+        tokio::task::spawn_blocking(move || match store.reconcile() {
+            Ok(orphans) if !orphans.is_empty() => {
+                tracing::info!(?orphans, "keyring items the index does not list");
+            }
+            Ok(_) => {}
+            Err(e) => tracing::debug!(error = %e, "could not compare the keyring with the index"),
         });
     }
 
@@ -194,6 +213,7 @@ fn add(
         renewed_at: None,
         account: None,
         platform: false,
+        facts: None,
     };
     store.add(meta, token, false).map_err(|e| e.to_string())
 }

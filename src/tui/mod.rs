@@ -43,7 +43,7 @@ pub async fn run(mut app: App, services: Services) -> anyhow::Result<()> {
         },
         Timestamp::now(),
     );
-    // First frame before any keyring read: the table fills in when `Loaded` arrives.
+    // First frame before the index is read: the table fills in when `Loaded` arrives.
     guard
         .terminal
         .draw(|f| ui::draw(f, &app, Timestamp::now()))?;
@@ -51,6 +51,7 @@ pub async fn run(mut app: App, services: Services) -> anyhow::Result<()> {
         p.first_frame();
     }
     executor.reload();
+    executor.reconcile();
     if let Some(why) = fallback {
         tracing::info!("clipboard: {why}");
     }
