@@ -370,8 +370,8 @@ impl Renewer {
             let saved = tokio::task::spawn_blocking(move || {
                 store.put_secret(&owned_name, &token, &replaced)
             })
-                    .await
-                    .expect("save task panicked");
+            .await
+            .expect("save task panicked");
             match saved {
                 Ok(()) => {
                     let saved = Saved::new(name, old, fresh, now);

@@ -404,7 +404,7 @@ fn malformed_index_names_the_file_and_line() {
 fn index_from_a_newer_version_is_refused() {
     need_keyring!();
     bad_index(
-        format!("version = 2\n{ENTRY}").as_bytes(),
+        format!("version = 3\n{ENTRY}").as_bytes(),
         &["newer actoken", "upgrade"],
     );
     bad_index(b"version = \"one\"\n", &["unknown version"]);

@@ -739,7 +739,10 @@ mod tests {
         assert_ne!(held, new());
         assert!(m.facts.unwrap().describes(&held));
         let notices = notices.lock().unwrap();
-        assert!(notices[0].contains("changed outside actoken"), "{notices:?}");
+        assert!(
+            notices[0].contains("changed outside actoken"),
+            "{notices:?}"
+        );
 
         // A garbled first add leaves nothing behind (adds still read back).
         f.backend.garble_next_set();
