@@ -184,7 +184,7 @@ impl Claims {
 }
 
 /// Claims are strings on the platform, but a number is accepted as its decimal text.
-fn value_as_text(v: &Value) -> Option<String> {
+pub(crate) fn value_as_text(v: &Value) -> Option<String> {
     match v {
         Value::String(s) => Some(s.clone()),
         Value::Number(n) => Some(n.to_string()),

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use secrecy::{ExposeSecret, SecretString};
 
-use super::{KeyringBackend, SecretBackend, StoreError};
+use super::{LazyKeyring, SecretBackend, StoreError};
 use crate::token::Token;
 
 /// The keyring service for secret keys, derived from the tokens' service.
@@ -37,9 +37,10 @@ impl AccountKeys {
         AccountKeys { backend }
     }
 
-    /// The OS keyring, service [`accounts_service`]`(token_service)`.
+    /// The OS keyring, service [`accounts_service`]`(token_service)`, opened on first use
+    /// (see [`LazyKeyring`]): most runs never need a remembered key.
     pub fn open_keyring(token_service: &str, timeout: Duration) -> Result<AccountKeys, StoreError> {
-        let backend = KeyringBackend::with_service(&accounts_service(token_service), timeout)?;
+        let backend = LazyKeyring::new(&accounts_service(token_service), timeout);
         Ok(AccountKeys::new(Arc::new(backend)))
     }
 

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
-use crate::token::{Claims, Decoded, Token};
+use crate::token::{Claims, Decoded, Token, value_as_text};
 
 /// Hex digits of SHA-256 kept as the fingerprint (64 bits: a chance collision is ~1 in 2^64).
 const FINGERPRINT_HEX: usize = 16;
@@ -73,7 +73,7 @@ impl TokenFacts {
             decoded
                 .as_ref()
                 .and_then(|d| d.claims.all.get(key))
-                .and_then(claim_text)
+                .and_then(value_as_text)
         };
         TokenFacts {
             fingerprint: fingerprint(token),
@@ -135,16 +135,6 @@ pub fn fingerprint(token: &Token) -> String {
     let mut hex = hex::encode(digest);
     hex.truncate(FINGERPRINT_HEX);
     format!("sha256:{hex}")
-}
-
-/// Claims are strings on the platform; numbers and booleans are kept as their text.
-fn claim_text(v: &Value) -> Option<String> {
-    match v {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        Value::Bool(b) => Some(b.to_string()),
-        _ => None,
-    }
 }
 
 #[cfg(test)]

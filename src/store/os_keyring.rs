@@ -186,15 +186,20 @@ impl SecretBackend for KeyringBackend {
     }
 
     fn describe(&self) -> String {
-        let kind = if cfg!(target_os = "macos") {
-            "macOS Keychain"
-        } else if cfg!(windows) {
-            "Windows Credential Manager"
-        } else {
-            "Secret Service (default collection)"
-        };
-        format!("{kind}, service {:?}", self.service)
+        describe(&self.service)
     }
+}
+
+/// Where the secrets of `service` are, for people.
+pub(crate) fn describe(service: &str) -> String {
+    let kind = if cfg!(target_os = "macos") {
+        "macOS Keychain"
+    } else if cfg!(windows) {
+        "Windows Credential Manager"
+    } else {
+        "Secret Service (default collection)"
+    };
+    format!("{kind}, service {service:?}")
 }
 
 /// Checks that the keyring answers and can be used. A search reaches the daemon and unlocks
