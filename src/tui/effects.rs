@@ -112,6 +112,12 @@ impl Executor {
         });
     }
 
+    /// The first rows: the index was read when the store was opened a moment ago, so it is
+    /// not parsed a second time (1000 entries take a few milliseconds).
+    pub fn first_load(&self) {
+        self.blocking(|store| Action::Loaded(store.load_index()));
+    }
+
     /// Checks once, after the table is up, that the keyring holds what the index lists; a
     /// difference heals the index and comes back as `IndexHealed` (through the store's
     /// notices). Orphaned secrets are only logged here; `actoken list` names them.

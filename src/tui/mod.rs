@@ -50,7 +50,7 @@ pub async fn run(mut app: App, services: Services) -> anyhow::Result<()> {
     if let Some(p) = probe.as_mut() {
         p.first_frame();
     }
-    executor.reload();
+    executor.first_load();
     executor.reconcile();
     if let Some(why) = fallback {
         tracing::info!("clipboard: {why}");
