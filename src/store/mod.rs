@@ -16,6 +16,7 @@ mod facts;
 mod fsutil;
 mod index;
 mod lazy_keyring;
+mod light_search;
 mod lock;
 mod memory;
 mod names;
