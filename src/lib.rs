@@ -20,3 +20,4 @@ pub mod timefmt;
 pub mod token;
 pub mod tui;
 pub mod ui;
+pub mod width;

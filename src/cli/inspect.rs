@@ -4,6 +4,7 @@ use jiff::{Timestamp, tz::TimeZone};
 
 use crate::store::{SecretState, StoreError, StoredToken};
 use crate::timefmt;
+use crate::width::pad;
 
 use super::args::{ListArgs, ShowArgs};
 use super::context::Context;
@@ -144,13 +145,13 @@ pub fn show(ctx: &Context, args: ShowArgs) -> anyhow::Result<()> {
         lines.push(("renewed", timefmt::absolute(at, &tz)));
     }
     for (key, value) in lines {
-        println!("{:<13} {value}", format!("{key}:"));
+        println!("{} {value}", pad(&format!("{key}:"), 13));
     }
     if let Some(d) = &view.decoded {
         println!("claims:");
         let width = d.claims.name_width() + 1;
         for (key, text) in d.claims.texts() {
-            println!("  {:<width$} {text}", format!("{key}:"));
+            println!("  {} {text}", pad(&format!("{key}:"), width));
         }
     }
     Ok(())

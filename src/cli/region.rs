@@ -2,6 +2,7 @@
 //! `actoken info NAME` (the region's service addresses and home path, center).
 
 use crate::api::ServiceUrl;
+use crate::width::pad;
 
 use super::args::{CheckArgs, InfoArgs};
 use super::context::{Context, runtime};
@@ -51,10 +52,10 @@ pub fn info(ctx: &Context, args: InfoArgs) -> anyhow::Result<()> {
         ("eshell", &center.eshell_urls),
     ] {
         if urls.is_empty() {
-            println!("  {label:<9}  none listed");
+            println!("  {}  none listed", pad(label, 9));
         }
         for url in urls {
-            println!("  {label:<9}  {}", describe(url));
+            println!("  {}  {}", pad(label, 9), describe(url));
         }
     }
     Ok(())

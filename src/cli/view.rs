@@ -7,6 +7,7 @@ use serde_json::{Map, Value};
 use crate::store::{SecretState, StoredToken};
 use crate::timefmt;
 use crate::token::{Decoded, Phase};
+use crate::width::{pad, width};
 
 /// Field names here are a stable, documented interface for scripts (`list --json`).
 #[derive(Debug, Serialize)]
@@ -98,20 +99,17 @@ impl TokenView {
     }
 }
 
-/// Left-aligned columns sized to their widest cell (counted in chars).
+/// Left-aligned columns sized to their widest cell, in terminal columns (a Han character
+/// takes two), so the columns after `华东一区【昆山】` line up.
 pub fn render_table(header: &[&str], rows: &[Vec<String>]) -> String {
-    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    let mut widths: Vec<usize> = header.iter().map(|h| width(h)).collect();
     for row in rows {
         for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(cell.chars().count());
+            *w = (*w).max(width(cell));
         }
     }
     let line = |cells: Vec<&str>| {
-        let padded: Vec<String> = cells
-            .iter()
-            .zip(&widths)
-            .map(|(c, w)| format!("{c:<w$}"))
-            .collect();
+        let padded: Vec<String> = cells.iter().zip(&widths).map(|(c, w)| pad(c, *w)).collect();
         padded.join("  ").trim_end().to_owned()
     };
     let mut out = line(header.to_vec());
@@ -121,4 +119,24 @@ pub fn render_table(header: &[&str], rows: &[Vec<String>]) -> String {
     }
     out.push('\n');
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn columns_after_chinese_names_line_up_in_terminal_columns() {
+        let rows: Vec<Vec<String>> = ["alice/华东一区【昆山】", "alice/西北一区", "kunshan"]
+            .iter()
+            .map(|n| vec![(*n).to_owned(), "alice".to_owned(), "valid".to_owned()])
+            .collect();
+        let out = render_table(&["NAME", "USER", "PHASE"], &rows);
+        let starts: Vec<usize> = out
+            .lines()
+            .map(|line| width(&line[..line.find("alice ").or(line.find("USER")).unwrap()]))
+            .collect();
+        assert!(starts.iter().all(|&s| s == starts[0]), "{out}");
+        assert_eq!(starts[0], width("alice/华东一区【昆山】") + 2, "{out}");
+    }
 }

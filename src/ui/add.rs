@@ -9,6 +9,7 @@ use super::layout::popup;
 use super::palette::Palette;
 use super::text::clean;
 use crate::app::{AddForm, Field};
+use crate::width::pad;
 
 pub fn render(frame: &mut Frame, area: Rect, form: &AddForm, p: &Palette) {
     let rect = popup(area, 76, 10);
@@ -36,7 +37,11 @@ pub fn render(frame: &mut Frame, area: Rect, form: &AddForm, p: &Palette) {
         let cursor = if focused { "▏" } else { "" };
         lines.push(Line::from(vec![
             Span::styled(
-                format!("{} {:<9}", if focused { "›" } else { " " }, field.label()),
+                format!(
+                    "{} {}",
+                    if focused { "›" } else { " " },
+                    pad(field.label(), 9)
+                ),
                 if focused { p.key } else { p.dim },
             ),
             Span::styled(format!("{value}{cursor}"), value_style),

@@ -7,7 +7,7 @@ use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
 use super::layout::popup;
 use super::palette::Palette;
-use super::text::clean;
+use super::text::{clean, popup_name};
 use crate::app::Confirm;
 
 pub fn render(frame: &mut Frame, area: Rect, confirm: &Confirm, p: &Palette) {
@@ -17,7 +17,7 @@ pub fn render(frame: &mut Frame, area: Rect, confirm: &Confirm, p: &Palette) {
             vec![
                 Line::from(vec![
                     Span::raw("Delete "),
-                    Span::styled(clean(name), p.header),
+                    Span::styled(popup_name(name), p.header),
                     Span::raw(" from the keyring and the index?"),
                 ]),
                 Line::raw("This cannot be undone: you would need a new token from the platform."),
@@ -28,7 +28,7 @@ pub fn render(frame: &mut Frame, area: Rect, confirm: &Confirm, p: &Palette) {
             vec![
                 Line::from(vec![
                     Span::raw("Copy "),
-                    Span::styled(clean(name), p.header),
+                    Span::styled(popup_name(name), p.header),
                     Span::raw("? "),
                     Span::styled(clean(why), p.warn),
                     Span::raw("."),

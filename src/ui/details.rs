@@ -12,6 +12,7 @@ use super::text::{clean, next_step_long};
 use crate::api::ServiceUrl;
 use crate::app::{App, Row, RowKind, ServerInfo, ServerView};
 use crate::timefmt;
+use crate::width::{pad, truncate_middle};
 
 const LABEL: usize = 14;
 
@@ -21,7 +22,12 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, now: Timestamp, p: &Pale
         frame.render_widget(Paragraph::new("Nothing selected.").block(block), area);
         return;
     };
-    let title = format!(" {} ", clean(row.name()));
+    // The border takes two columns and the title's spaces two more.
+    let name = truncate_middle(
+        &clean(row.name()),
+        usize::from(area.width.saturating_sub(4)),
+    );
+    let title = format!(" {name} ");
     let block = Block::bordered()
         .title(Span::styled(title, p.header))
         .title_bottom(Span::styled(" Enter closes ", p.dim))
@@ -34,7 +40,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, now: Timestamp, p: &Pale
 
 fn field<'a>(label: &str, value: impl Into<String>, p: &Palette) -> Line<'a> {
     Line::from(vec![
-        Span::styled(format!("{label:<LABEL$}"), p.dim),
+        Span::styled(pad(label, LABEL), p.dim),
         Span::raw(value.into()),
     ])
 }
@@ -80,7 +86,7 @@ pub fn lines<'a>(row: &Row, app: &App, now: Timestamp, p: &Palette) -> Vec<Line<
     ));
     if let Some(err) = &row.status.last_error {
         out.push(Line::from(vec![
-            Span::styled(format!("{:<LABEL$}", "Last error"), p.dim),
+            Span::styled(pad("Last error", LABEL), p.dim),
             Span::styled(clean(err), p.error),
         ]));
     }
@@ -102,7 +108,7 @@ pub fn lines<'a>(row: &Row, app: &App, now: Timestamp, p: &Palette) -> Vec<Line<
             let width = decoded.claims.name_width() + 2;
             for (key, text) in decoded.claims.texts() {
                 out.push(Line::from(vec![
-                    Span::styled(format!("  {:<width$}", clean(key)), p.dim),
+                    Span::styled(format!("  {}", pad(&clean(key), width)), p.dim),
                     Span::raw(claim_text(key, &text, app)),
                 ]));
             }
@@ -140,7 +146,7 @@ fn server_lines(server: &ServerView, p: &Palette, out: &mut Vec<Line<'_>>) {
     match state {
         Ok(state) if state.is_accepted() => out.push(field("Server", "accepts this token", p)),
         Ok(state) => out.push(Line::from(vec![
-            Span::styled(format!("{:<LABEL$}", "Server"), p.dim),
+            Span::styled(pad("Server", LABEL), p.dim),
             Span::styled(clean(&state.describe()), p.error),
         ])),
         Err(e) => out.push(field("Server", format!("could not ask: {}", clean(e)), p)),

@@ -10,6 +10,7 @@ use super::palette::Palette;
 use crate::app::App;
 use crate::keymap::{Context, bindings_for};
 use crate::timefmt;
+use crate::width::pad;
 
 const KEYS: usize = 16;
 
@@ -31,7 +32,7 @@ pub fn lines<'a>(app: &App, p: &Palette) -> Vec<Line<'a>> {
         for b in bindings_for(ctx) {
             let keys: Vec<String> = b.keys.iter().map(|k| k.label()).collect();
             out.push(Line::from(vec![
-                Span::styled(format!("  {:<KEYS$}", keys.join(" ")), p.key),
+                Span::styled(format!("  {}", pad(&keys.join(" "), KEYS)), p.key),
                 Span::raw(b.help.replace("{renew_ahead}", &ahead)),
             ]));
         }

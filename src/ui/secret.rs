@@ -8,7 +8,7 @@ use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
 use super::layout::popup;
 use super::palette::Palette;
-use super::text::clean;
+use super::text::{clean, popup_name};
 use crate::app::SecretPrompt;
 
 pub fn render(frame: &mut Frame, area: Rect, prompt: &SecretPrompt, p: &Palette) {
@@ -29,7 +29,7 @@ pub fn render(frame: &mut Frame, area: Rect, prompt: &SecretPrompt, p: &Palette)
     let mut lines = vec![
         Line::from(vec![
             Span::raw("No key is remembered for "),
-            Span::styled(clean(&prompt.name), p.header),
+            Span::styled(popup_name(&prompt.name), p.header),
             Span::raw("'s account."),
         ]),
         Line::from(vec![

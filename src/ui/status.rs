@@ -11,6 +11,11 @@ use super::palette::Palette;
 use super::text::{clean, next_step_long};
 use crate::app::{App, Level};
 use crate::timefmt;
+use crate::width::truncate_middle;
+
+/// The status bar names the token on the clipboard in at most this many columns, so the
+/// counts after it stay on screen.
+const CLIPBOARD_NAME: usize = 20;
 
 pub fn render_message(frame: &mut Frame, area: Rect, app: &App, now: Timestamp, p: &Palette) {
     let (text, style) = if let Some(t) = &app.toast {
@@ -51,7 +56,7 @@ pub fn render_bar(frame: &mut Frame, area: Rect, app: &App, now: Timestamp, p: &
         spans.push(Span::styled(
             format!(
                 " clipboard ({}) clears {} │",
-                clean(name),
+                truncate_middle(&clean(name), CLIPBOARD_NAME),
                 timefmt::relative(now.duration_until(*at))
             ),
             p.warn,

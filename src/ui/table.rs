@@ -13,6 +13,7 @@ use super::palette::Palette;
 use super::text::{badge, clean, next_step_short};
 use crate::app::{App, Row, Urgency, view};
 use crate::timefmt;
+use crate::width::{truncate_middle, width};
 
 /// Optional columns appear from these widths on.
 const WIDE: u16 = 110;
@@ -46,7 +47,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, now: Timestamp, p: &Pale
 
     let name_width = app.view[start..end]
         .iter()
-        .map(|&i| app.rows[i].name().chars().count())
+        .map(|&i| width(&clean(app.rows[i].name())))
         .max()
         .unwrap_or(4)
         .clamp(4, 24) as u16;
@@ -83,7 +84,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, now: Timestamp, p: &Pale
 
     let rows: Vec<TableRow> = app.view[start..end]
         .iter()
-        .map(|&i| table_row(&app.rows[i], app, now, p, wide, widest))
+        .map(|&i| table_row(&app.rows[i], app, now, p, wide, widest, name_width))
         .collect();
     let table = Table::new(rows, widths)
         .header(TableRow::new(header).style(p.header))
@@ -100,6 +101,7 @@ fn table_row<'a>(
     p: &Palette,
     wide: bool,
     widest: bool,
+    name_width: u16,
 ) -> TableRow<'a> {
     let timing = app.settings.timing;
     let urgency = row.urgency(now, timing);
@@ -135,7 +137,7 @@ fn table_row<'a>(
     };
 
     let mut cells = vec![
-        Cell::from(clean(row.name())).style(name_style),
+        Cell::from(truncate_middle(&clean(row.name()), usize::from(name_width))).style(name_style),
         Cell::from(clean(&user)),
         Cell::from(clean(row.cluster().unwrap_or("—"))),
     ];

@@ -8,7 +8,7 @@ use ratatui::backend::TestBackend;
 use ratatui::style::Modifier;
 
 use super::draw;
-use crate::app::fixtures::{app_with, at, demo_set, many, now, select};
+use crate::app::fixtures::{app_with, at, chinese_set, demo_set, many, now, select};
 use crate::app::{Action, App, update};
 
 fn render(app: &mut App, w: u16, h: u16, t: Timestamp) -> Terminal<TestBackend> {
@@ -378,4 +378,40 @@ fn log_in_again_prompt_masks_the_secret() {
         "{s}"
     );
     assert_snapshot!(s);
+}
+
+/// The text of one drawn line, wide characters once (TestBackend keeps a blank after each).
+fn line_at(term: &Terminal<TestBackend>, y: u16) -> String {
+    let buf = term.backend().buffer();
+    let mut out = String::new();
+    let mut x = 0;
+    while x < buf.area.width {
+        let sym = buf[(x, y)].symbol();
+        out.push_str(sym);
+        x += u16::try_from(crate::width::width(sym).max(1)).unwrap();
+    }
+    out
+}
+
+#[test]
+fn chinese_names_stay_distinct_and_cut_with_an_ellipsis_at_80() {
+    let mut app = app_with(chinese_set());
+    let term = render(&mut app, 80, 24, now());
+    let names: Vec<String> = (2..7)
+        .map(|y| line_at(&term, y).split(' ').next().unwrap().to_owned())
+        .collect();
+    let mut unique = names.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(
+        unique.len(),
+        names.len(),
+        "two rows look the same: {names:?}"
+    );
+    for name in &names {
+        assert!(
+            chinese_set().iter().any(|s| s.meta.name == *name) || name.contains('…'),
+            "{name:?} was cut without an ellipsis"
+        );
+    }
 }

@@ -14,6 +14,12 @@ pub fn clean(s: &str) -> String {
         .collect()
 }
 
+/// A name inside a popup sentence: cleaned and cut (middle ellipsis) so the sentence around
+/// it stays readable in the popup's width.
+pub fn popup_name(name: &str) -> String {
+    crate::width::truncate_middle(&clean(name), 40)
+}
+
 const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
 
 /// A spinner frame for `now` (the clock is the only animation state). It steps every 100 ms
