@@ -171,7 +171,11 @@ fn renewals_in_flight() {
     let t = at(3);
     update(&mut app, Action::Tick, t);
     let s = render(&mut app, 80, 24, t).backend().to_string();
-    let rows = s.lines().filter(|l| l.contains(" renewing  ")).count();
+    // Table rows only: the toast line ("• renewing 3 token(s)…") says it too.
+    let rows = s
+        .lines()
+        .filter(|l| l.contains(" renewing ") && !l.contains('•'))
+        .count();
     assert_eq!(rows, 3, "{s}");
     assert_snapshot!(s);
 }
@@ -414,4 +418,31 @@ fn chinese_names_stay_distinct_and_cut_with_an_ellipsis_at_80() {
             "{name:?} was cut without an ellipsis"
         );
     }
+}
+
+#[test]
+fn chinese_names_show_whole_at_120_and_80() {
+    for (w, h) in [(120, 30), (80, 24)] {
+        let mut app = app_with(chinese_set());
+        let s = screen(&mut app, w, h);
+        for stored in chinese_set() {
+            assert!(
+                s.contains(&stored.meta.name),
+                "{} cut at {w}:\n{s}",
+                stored.meta.name
+            );
+        }
+        assert_snapshot!(format!("chinese_names_{w}x{h}"), s);
+    }
+}
+
+#[test]
+fn long_names_are_cut_in_the_middle_and_stay_distinct_at_80() {
+    let mut set = chinese_set();
+    set[0].meta.name = "alice-research-group/华东一区【昆山】".into();
+    set[1].meta.name = "alice-research-group/华东一区".into();
+    let mut app = app_with(set);
+    let s = screen(&mut app, 80, 24);
+    assert!(s.contains("alice-research-gr…p/华东一区【昆山】"), "{s}");
+    assert!(s.contains("alice-research-group/华东一区"), "{s}");
 }
