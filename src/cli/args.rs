@@ -47,6 +47,10 @@ pub struct GlobalArgs {
     /// More log output on stderr (-v info, -vv debug, -vvv trace). Tokens are never logged.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
+    /// Interface language: en or zh-CN (default: ACTOKEN_LANG, `language` in the config, then
+    /// LC_ALL / LC_MESSAGES / LANG). --json output never changes.
+    #[arg(long, global = true, value_name = "LANG", value_parser = crate::i18n::Lang::parse)]
+    pub lang: Option<crate::i18n::Lang>,
 }
 
 #[derive(Debug, Subcommand)]

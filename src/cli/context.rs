@@ -12,6 +12,7 @@ use crate::renew::Renewer;
 use crate::store::{AccountKeys, KeyringBackend, Store};
 
 use super::args::GlobalArgs;
+use super::exit::UsageError;
 
 /// Keyring service name; overridable so tests (and a second profile) get their own namespace.
 pub const SERVICE_ENV: &str = "ACTOKEN_KEYRING_SERVICE";
@@ -29,6 +30,9 @@ impl Context {
         let config_file = global.config.clone().unwrap_or_else(|| paths.config_file());
         refuse_if_others_can_write(&config_file)?;
         let mut config = Config::load(&config_file)?;
+        if config.language.is_some() {
+            crate::i18n::init(global.lang, config.language).map_err(UsageError)?;
+        }
         if let Some(ca) = &global.ca_file {
             config.ca_file = Some(ca.clone());
         }

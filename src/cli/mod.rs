@@ -37,6 +37,10 @@ pub fn main() -> ExitCode {
         }
     };
     init_logging(cli.global.verbose);
+    if let Err(e) = crate::i18n::init(cli.global.lang, None) {
+        eprintln!("error: {e}");
+        return ExitCode::from(exit::USAGE);
+    }
     match run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(err) => {

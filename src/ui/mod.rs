@@ -8,6 +8,7 @@ mod details;
 mod filter;
 mod header;
 mod help;
+mod help_text;
 pub mod layout;
 pub mod palette;
 mod secret;

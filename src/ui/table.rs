@@ -15,11 +15,12 @@ use super::palette::Palette;
 use super::text::{badge, clean, next_step_short};
 use crate::app::{App, Row, Urgency, view};
 use crate::timefmt;
+use crate::tr;
 use crate::width::{truncate, truncate_middle, width};
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App, now: Timestamp, p: &Palette) {
     if !app.loaded {
-        let text = Paragraph::new("Loading tokens from the keyring…").style(p.dim);
+        let text = Paragraph::new(tr!("table.loading")).style(p.dim);
         frame.render_widget(text, area);
         return;
     }
@@ -28,9 +29,9 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, now: Timestamp, p: &Pale
         return;
     }
     if app.view.is_empty() {
-        let msg = format!(
-            "No token matches {:?}. Esc clears the filter.",
-            clean(&app.filter)
+        let msg = tr!(
+            "table.no_match",
+            filter = format!("{:?}", clean(&app.filter))
         );
         frame.render_widget(Paragraph::new(msg).style(p.warn), area);
         return;
@@ -50,7 +51,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, now: Timestamp, p: &Pale
         .enumerate()
         .map(|(c, col)| {
             let widest = rows.iter().map(|(cells, _)| width(&cells[c].0)).max();
-            col.spec(widest.unwrap_or(0).max(width(col.header())))
+            col.spec(widest.unwrap_or(0).max(width(&col.header())))
         })
         .collect();
     let plan = columns::plan(usize::from(area.width), &specs);
@@ -62,7 +63,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, now: Timestamp, p: &Pale
 
     let header: Vec<String> = shown
         .iter()
-        .map(|&(c, w)| truncate(Column::ALL[c].header(), w))
+        .map(|&(c, w)| truncate(&Column::ALL[c].header(), w))
         .collect();
     let widths: Vec<Constraint> = shown
         .iter()
@@ -113,17 +114,17 @@ impl Column {
         Column::NextStep,
     ];
 
-    fn header(self) -> &'static str {
+    fn header(self) -> String {
         match self {
-            Column::Name => "NAME",
-            Column::User => "USER",
-            Column::Cluster => "CLUSTER",
-            Column::Account => "ACCOUNT",
-            Column::State => "STATE",
-            Column::Expires => "EXPIRES",
-            Column::Cutoff => "RENEW CUTOFF",
-            Column::Renewed => "RENEWED",
-            Column::NextStep => "NEXT STEP",
+            Column::Name => tr!("table.name"),
+            Column::User => tr!("table.user"),
+            Column::Cluster => tr!("table.cluster"),
+            Column::Account => tr!("table.account"),
+            Column::State => tr!("table.state"),
+            Column::Expires => tr!("table.expires"),
+            Column::Cutoff => tr!("table.cutoff"),
+            Column::Renewed => tr!("table.renewed"),
+            Column::NextStep => tr!("table.next_step"),
         }
     }
 
@@ -173,8 +174,8 @@ fn row_cells(row: &Row, app: &App, now: Timestamp, p: &Palette) -> (Vec<(String,
     };
     let expires = life.map_or("—".to_owned(), |l| timefmt::relative(l.to_expiry(now)));
     let (cutoff, cutoff_style) = match (urgency, life) {
-        (Urgency::Dead, _) if row.rejected() => ("rejected: new token".to_owned(), style),
-        (Urgency::Dead, _) => ("passed: new token".to_owned(), style),
+        (Urgency::Dead, _) if row.rejected() => (tr!("table.cutoff_rejected"), style),
+        (Urgency::Dead, _) => (tr!("table.cutoff_passed"), style),
         (Urgency::Renewable, Some(l)) => (
             format!("⚠ {}", timefmt::relative(l.to_cutoff(now))),
             p.alarm.add_modifier(Modifier::REVERSED),
@@ -187,7 +188,7 @@ fn row_cells(row: &Row, app: &App, now: Timestamp, p: &Palette) -> (Vec<(String,
     } else {
         style
     };
-    let renewed = row.meta.renewed_at.map_or("never".to_owned(), |t| {
+    let renewed = row.meta.renewed_at.map_or(tr!("table.never"), |t| {
         timefmt::relative(now.duration_until(t))
     });
     let plain = Style::new();
@@ -212,13 +213,13 @@ fn row_cells(row: &Row, app: &App, now: Timestamp, p: &Palette) -> (Vec<(String,
 
 fn render_empty(frame: &mut Frame, area: Rect, p: &Palette) {
     let text = Text::from(vec![
-        "No tokens yet.".into(),
+        tr!("table.empty_title").into(),
         "".into(),
-        "Press a to add one: give it a name, the region's base URL, and paste the token.".into(),
-        "From a shell: actoken add NAME --base-url https://HOST:PORT < token.txt".into(),
-        "New here? Run `actoken demo` to see the dashboard with sample tokens.".into(),
+        tr!("table.empty_add").into(),
+        tr!("table.empty_shell").into(),
+        tr!("table.empty_demo").into(),
         "".into(),
-        "Press ? for every key.".into(),
+        tr!("table.empty_keys").into(),
     ]);
     let para = Paragraph::new(text)
         .style(p.calm)

@@ -446,3 +446,30 @@ fn long_names_are_cut_in_the_middle_and_stay_distinct_at_80() {
     assert!(s.contains("alice-research-gr…p/华东一区【昆山】"), "{s}");
     assert!(s.contains("alice-research-group/华东一区"), "{s}");
 }
+
+#[test]
+fn chinese_interface_with_chinese_names_at_80_and_120() {
+    use crate::i18n::{Lang, with_lang};
+    with_lang(Lang::ZhCn, || {
+        for (w, h) in [(120, 30), (80, 24)] {
+            let mut app = app_with(chinese_set());
+            let s = screen(&mut app, w, h);
+            for stored in chinese_set() {
+                assert!(
+                    s.contains(&stored.meta.name),
+                    "{} cut at {w}:\n{s}",
+                    stored.meta.name
+                );
+            }
+            assert!(s.contains("续约截止") && s.contains("已过期"), "{s}");
+            assert_snapshot!(format!("zh_chinese_names_{w}x{h}"), s);
+        }
+        let mut app = app_with(chinese_set());
+        select(&mut app, "alice/华东一区【昆山】");
+        press(&mut app, KeyCode::Enter);
+        assert_snapshot!("zh_details_120x30", screen(&mut app, 120, 30));
+        let mut app = app_with(demo_set());
+        keys(&mut app, "?");
+        assert_snapshot!("zh_help_120x40", screen(&mut app, 120, 40));
+    });
+}
