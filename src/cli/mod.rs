@@ -44,7 +44,7 @@ pub fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(err) => {
-            eprintln!("error: {err:#}");
+            eprintln!("{} {err:#}", crate::tr!("cli.error"));
             ExitCode::from(exit::code_for(&err))
         }
     }

@@ -2,7 +2,7 @@
 //! file and read the App only.
 
 mod add;
-mod columns;
+pub(crate) mod columns;
 mod confirm;
 mod details;
 mod filter;
