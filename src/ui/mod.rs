@@ -11,6 +11,7 @@ mod help;
 mod help_text;
 pub mod layout;
 pub mod palette;
+pub mod picture;
 mod secret;
 mod status;
 mod table;
