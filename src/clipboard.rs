@@ -116,12 +116,11 @@ impl std::fmt::Debug for Clipboard {
 }
 
 impl Clipboard {
-    /// Chooses from the process environment; OSC 52 sequences go to stdout (the terminal).
-    /// `NO_SYSTEM_CLIPBOARD=1` forces OSC 52.
-    pub fn from_env() -> Clipboard {
+    /// Chooses from where the process runs (tmux, SSH, a display); OSC 52 sequences go to
+    /// stdout (the terminal). `osc52_only` (`--no-system-clipboard`) forces OSC 52.
+    pub fn for_terminal(osc52_only: bool) -> Clipboard {
         let var = |k: &str| std::env::var(k).ok();
-        let forced = var("NO_SYSTEM_CLIPBOARD").is_some_and(|v| !v.is_empty() && v != "0");
-        let kind = if forced {
+        let kind = if osc52_only {
             ClipboardKind::Osc52 {
                 tmux: var("TMUX").is_some_and(|v| !v.is_empty()),
             }

@@ -27,8 +27,7 @@ const TICK: Duration = Duration::from_secs(1);
 const SPIN: Duration = Duration::from_millis(100);
 
 /// Runs the dashboard until the user quits or a terminating signal arrives.
-pub async fn run(mut app: App, services: Services) -> anyhow::Result<()> {
-    let clipboard = Clipboard::from_env();
+pub async fn run(mut app: App, services: Services, clipboard: Clipboard) -> anyhow::Result<()> {
     let fallback = clipboard.fallback_reason().map(str::to_owned);
     let (tx, mut rx) = mpsc::unbounded_channel();
     let mut executor = Executor::new(services, tx, clipboard);
