@@ -212,18 +212,7 @@ impl Clipboard {
             }
         }
     }
-
-    /// Whether a copy is waiting to be cleared.
-    pub fn holds_copy(&self) -> bool {
-        self.last.is_some()
-    }
 }
-
-// The runtime moves the clipboard into a task.
-const _: fn() = || {
-    fn send<T: Send>() {}
-    send::<Clipboard>();
-};
 
 #[cfg(test)]
 mod tests {
