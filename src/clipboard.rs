@@ -302,7 +302,6 @@ mod tests {
             cb.copy(&token).unwrap(),
             ClipboardKind::Osc52 { tmux: false }
         );
-        assert!(cb.holds_copy());
         let written = String::from_utf8(sink.0.lock().unwrap().clone()).unwrap();
         assert_eq!(
             written,
@@ -311,7 +310,11 @@ mod tests {
         assert_eq!(cb.clear_if_unchanged().unwrap(), ClearOutcome::ClearSent);
         let written = String::from_utf8(sink.0.lock().unwrap().clone()).unwrap();
         assert!(written.ends_with("\x1b]52;c;\x07"));
-        assert!(!cb.holds_copy());
+        // The copy was forgotten with the clear: a second clear has nothing to do.
+        assert_eq!(
+            cb.clear_if_unchanged().unwrap(),
+            ClearOutcome::NothingCopied
+        );
         assert!(!format!("{cb:?}").contains("eyJ"));
     }
 
