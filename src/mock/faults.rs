@@ -11,8 +11,8 @@ use axum::response::{IntoResponse, Response};
 use futures::StreamExt;
 use serde_json::json;
 
+use super::delay::Delay;
 use super::reply::{Shape, code_reply, json_reply, plain, success_code};
-use super::state::Delay;
 
 /// One way to misbehave. Applies to every request until [`Faults::clear`].
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -9,6 +9,7 @@
 pub mod accounts;
 mod center;
 mod check;
+mod delay;
 #[cfg(feature = "testing")]
 mod faults;
 mod login;

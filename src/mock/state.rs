@@ -2,12 +2,12 @@
 //! feature) the test switches. Handlers ask through the methods here, so they read the same
 //! with or without the feature; a plain build behaves correctly and has no switches at all.
 
-use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use axum::response::Response;
 use jiff::SignedDuration;
 
+use super::delay::Delay;
 use super::reply::Shape;
 #[cfg(feature = "testing")]
 use super::switches::Switches;
@@ -30,25 +30,6 @@ impl Default for MockOptions {
             grace: SignedDuration::from_hours(24),
             delay: Duration::ZERO,
         }
-    }
-}
-
-/// The reply delay, shared so that tests can change it while the mock runs.
-#[derive(Debug, Clone, Default)]
-pub(super) struct Delay(Arc<Mutex<Duration>>);
-
-impl Delay {
-    pub fn get(&self) -> Duration {
-        *self.lock()
-    }
-
-    pub fn set(&self, d: Duration) {
-        *self.lock() = d;
-    }
-
-    fn lock(&self) -> MutexGuard<'_, Duration> {
-        // A panic elsewhere while holding the lock leaves plain data behind; keep serving.
-        self.0.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
 

@@ -8,8 +8,8 @@ use std::sync::{Arc, Mutex};
 use axum::response::Response;
 use sha2::{Digest, Sha256};
 
+use super::delay::Delay;
 use super::faults::{Fault, Faults, fault_reply};
-use super::state::Delay;
 
 /// The test switches of one mock. Clones control the same server.
 #[derive(Debug, Clone)]
