@@ -63,8 +63,8 @@ impl<'de> serde::Deserialize<'de> for Lang {
 /// Where a choice can come from, strongest first.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct Choice<'a> {
+    /// `--lang`, or `ACTOKEN_LANG` (clap's `env`).
     pub flag: Option<Lang>,
-    pub env: Option<Lang>,
     pub config: Option<Lang>,
     /// LC_ALL, LC_MESSAGES, LANG as set (empty counts as unset, as in POSIX).
     pub locale: [Option<&'a str>; 3],
@@ -72,7 +72,7 @@ pub struct Choice<'a> {
 
 impl Choice<'_> {
     pub fn resolve(&self) -> Lang {
-        self.flag.or(self.env).or(self.config).unwrap_or_else(|| {
+        self.flag.or(self.config).unwrap_or_else(|| {
             self.locale
                 .iter()
                 .flatten()
@@ -82,38 +82,23 @@ impl Choice<'_> {
     }
 }
 
-/// The environment variable that overrides the locale (not the flag).
-pub const LANG_ENV: &str = "ACTOKEN_LANG";
-
-/// `ACTOKEN_LANG`, checked: a value that is set but unknown is an error, not English.
-pub fn env_choice() -> Result<Option<Lang>, String> {
-    match std::env::var(LANG_ENV) {
-        Ok(v) if !v.trim().is_empty() => Lang::parse(&v)
-            .map(Some)
-            .map_err(|e| format!("{LANG_ENV}: {e}")),
-        _ => Ok(None),
-    }
-}
-
 /// LC_ALL, LC_MESSAGES, LANG from the process environment.
 pub fn locale_vars() -> [Option<String>; 3] {
     ["LC_ALL", "LC_MESSAGES", "LANG"].map(|k| std::env::var(k).ok())
 }
 
-/// Resolves the language from the flag, `ACTOKEN_LANG`, the config and the locale
-/// variables, and sets it for the process. An unknown `ACTOKEN_LANG` is an error.
-pub fn init(flag: Option<Lang>, config: Option<Lang>) -> Result<Lang, String> {
-    let env = env_choice()?;
+/// Resolves the language from `--lang` (clap also reads `ACTOKEN_LANG` into it, refusing an
+/// unknown value), the config and the locale variables, and sets it for the process.
+pub fn init(flag: Option<Lang>, config: Option<Lang>) -> Lang {
     let vars = locale_vars();
     let lang = Choice {
         flag,
-        env,
         config,
         locale: vars.each_ref().map(|v| v.as_deref()),
     }
     .resolve();
     set(lang);
-    Ok(lang)
+    lang
 }
 
 static CURRENT: AtomicU8 = AtomicU8::new(0);
@@ -197,15 +182,13 @@ mod tests {
     }
 
     #[test]
-    fn flag_beats_env_beats_config_beats_locale() {
+    fn flag_beats_config_beats_locale() {
         let zh_locale = [None, None, Some("zh_CN.UTF-8")];
         let mut c = choice(zh_locale);
         c.config = Some(Lang::En);
         assert_eq!(c.resolve(), Lang::En);
-        c.env = Some(Lang::ZhCn);
+        c.flag = Some(Lang::ZhCn);
         assert_eq!(c.resolve(), Lang::ZhCn);
-        c.flag = Some(Lang::En);
-        assert_eq!(c.resolve(), Lang::En);
     }
 
     #[test]
