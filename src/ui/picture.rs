@@ -125,8 +125,6 @@ pub fn svg(buf: &Buffer) -> String {
 #[cfg(test)]
 mod tests {
     use jiff::Timestamp;
-    use ratatui::Terminal;
-    use ratatui::backend::TestBackend;
 
     use super::*;
     use crate::app::fixtures::{app_with, chinese_set, demo_set, now, select};
@@ -134,17 +132,10 @@ mod tests {
     use crate::i18n::{Lang, with_lang};
 
     fn buffer(app: &mut App, w: u16, h: u16, t: Timestamp) -> Buffer {
-        update(
-            app,
-            Action::Resize {
-                width: w,
-                height: h,
-            },
-            t,
-        );
-        let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
-        term.draw(|f| crate::ui::draw(f, app, t)).unwrap();
-        term.backend().buffer().clone()
+        crate::ui::tests::render(app, w, h, t)
+            .backend()
+            .buffer()
+            .clone()
     }
 
     /// The README's two pictures: English with the demo set, Chinese with the platform's

@@ -11,7 +11,8 @@ use super::draw;
 use crate::app::fixtures::{app_with, at, chinese_set, demo_set, many, now, select};
 use crate::app::{Action, App, update};
 
-fn render(app: &mut App, w: u16, h: u16, t: Timestamp) -> Terminal<TestBackend> {
+/// `draw` into a TestBackend of `w` x `h` at instant `t` (also the README pictures' source).
+pub(super) fn render(app: &mut App, w: u16, h: u16, t: Timestamp) -> Terminal<TestBackend> {
     update(
         app,
         Action::Resize {
@@ -421,22 +422,6 @@ fn chinese_names_stay_distinct_and_cut_with_an_ellipsis_at_80() {
 }
 
 #[test]
-fn chinese_names_show_whole_at_120_and_80() {
-    for (w, h) in [(120, 30), (80, 24)] {
-        let mut app = app_with(chinese_set());
-        let s = screen(&mut app, w, h);
-        for stored in chinese_set() {
-            assert!(
-                s.contains(&stored.meta.name),
-                "{} cut at {w}:\n{s}",
-                stored.meta.name
-            );
-        }
-        assert_snapshot!(format!("chinese_names_{w}x{h}"), s);
-    }
-}
-
-#[test]
 fn long_names_are_cut_in_the_middle_and_stay_distinct_at_80() {
     let mut set = chinese_set();
     set[0].meta.name = "alice-research-group/华东一区【昆山】".into();
@@ -447,23 +432,33 @@ fn long_names_are_cut_in_the_middle_and_stay_distinct_at_80() {
     assert!(s.contains("alice-research-group/华东一区"), "{s}");
 }
 
+/// Both languages, the platform's region names, at 120 and 80 columns: every name whole.
 #[test]
-fn chinese_interface_with_chinese_names_at_80_and_120() {
+fn chinese_names_show_whole_at_120_and_80_in_both_languages() {
+    use crate::i18n::{Lang, with_lang};
+    for (lang, prefix, words) in [
+        (Lang::En, "", ["RENEW CUTOFF", "EXPIRED"]),
+        (Lang::ZhCn, "zh_", ["续约截止", "已过期"]),
+    ] {
+        with_lang(lang, || {
+            for (w, h) in [(120, 30), (80, 24)] {
+                let mut app = app_with(chinese_set());
+                let s = screen(&mut app, w, h);
+                for stored in chinese_set() {
+                    let name = &stored.meta.name;
+                    assert!(s.contains(name), "{name} cut at {w}:\n{s}");
+                }
+                assert!(words.iter().all(|word| s.contains(word)), "{s}");
+                assert_snapshot!(format!("{prefix}chinese_names_{w}x{h}"), s);
+            }
+        });
+    }
+}
+
+#[test]
+fn chinese_interface_details_and_help() {
     use crate::i18n::{Lang, with_lang};
     with_lang(Lang::ZhCn, || {
-        for (w, h) in [(120, 30), (80, 24)] {
-            let mut app = app_with(chinese_set());
-            let s = screen(&mut app, w, h);
-            for stored in chinese_set() {
-                assert!(
-                    s.contains(&stored.meta.name),
-                    "{} cut at {w}:\n{s}",
-                    stored.meta.name
-                );
-            }
-            assert!(s.contains("续约截止") && s.contains("已过期"), "{s}");
-            assert_snapshot!(format!("zh_chinese_names_{w}x{h}"), s);
-        }
         let mut app = app_with(chinese_set());
         select(&mut app, "alice/华东一区【昆山】");
         press(&mut app, KeyCode::Enter);
