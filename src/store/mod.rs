@@ -31,7 +31,9 @@ pub use facts::{TokenFacts, fingerprint};
 pub use index::INDEX_VERSION;
 pub use lazy_keyring::LazyKeyring;
 pub use lock::TokenLock;
-pub use memory::{Calls, MemoryBackend};
+#[cfg(feature = "testing")]
+pub use memory::Calls;
+pub use memory::MemoryBackend;
 pub use names::{MAX_NAME_CHARS, validate_name};
 pub use os_keyring::{KeyringBackend, SERVICE};
 pub use token_store::{Saved, Store};

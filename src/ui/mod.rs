@@ -2,13 +2,16 @@
 //! file and read the App only.
 
 mod add;
+pub(crate) mod columns;
 mod confirm;
 mod details;
 mod filter;
 mod header;
 mod help;
+mod help_text;
 pub mod layout;
 pub mod palette;
+pub mod picture;
 mod secret;
 mod status;
 mod table;
@@ -20,7 +23,7 @@ use jiff::Timestamp;
 use ratatui::Frame;
 
 use crate::app::{App, Mode};
-pub use palette::{Palette, color_enabled};
+pub use palette::Palette;
 
 pub fn draw(frame: &mut Frame, app: &App, now: Timestamp) {
     let p = Palette::new(app.color);
