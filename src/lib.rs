@@ -18,5 +18,6 @@ pub mod samples;
 pub mod store;
 pub mod timefmt;
 pub mod token;
+pub mod token_env;
 pub mod tui;
 pub mod ui;

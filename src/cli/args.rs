@@ -82,6 +82,12 @@ pub enum Command {
     Check(CheckArgs),
     /// Show a region's service addresses and home path (center)
     Info(InfoArgs),
+    /// Print shell commands that put a fresh token in the environment (eval "$(actoken env NAME)")
+    #[command(after_long_help = ENV_HELP)]
+    Env(EnvArgs),
+    /// Run a command with a fresh token in its environment (never in its arguments)
+    #[command(after_long_help = ENV_HELP)]
+    Exec(ExecArgs),
     /// Print where actoken keeps its files
     Paths,
     /// Try the dashboard on a built-in mock AC server with sample tokens (nothing is stored)
@@ -223,6 +229,62 @@ pub struct InfoArgs {
     /// Machine-readable output
     #[arg(long)]
     pub json: bool,
+}
+
+pub const ENV_HELP: &str = "\
+Variables (each set only when known):
+  AC_TOKEN, SCNET_TOKEN, SCNET_OPENAPI_TOKEN   the token
+  AC_CLUSTER_ID, SCNET_CLUSTER_ID              its clusterId claim
+  AC_USER                                      its user claim
+  AC_TOKEN_NAME, AC_BASE_URL                   the stored entry's name and base URL
+  AC_HPC_URL, AC_EFILE_URL, AC_AI_URL          the region's first enabled address of each
+  SCNET_AI_URL                                 kind (from `center`, cached for 10 minutes)
+
+The token is renewed first when it expires within --min-valid (default: the config's
+renew-ahead window, 2h); a dead one comes back through the account's remembered secret key, or
+the command exits 3 naming the `actoken login` to run.
+
+Several tokens: --also NAME adds the AC_* variables of another token with a suffix made from its
+name (upper-cased, other characters than A-Z and 0-9 turned into '_'): --also hpc-west sets
+AC_TOKEN_HPC_WEST, AC_USER_HPC_WEST, AC_HPC_URL_HPC_WEST, ... Choose the suffix with
+--also NAME=SUFFIX (needed for names without ASCII letters, e.g. --also '西北一区=XIAN').
+
+Examples:
+  eval \"$(actoken env hpc-east)\"
+  actoken env hpc-east --format fish | source
+  actoken env hpc-east --format powershell | Invoke-Expression
+  actoken exec hpc-east --min-valid 1h -- python submit.py
+  actoken exec hpc-east --also hpc-west -- ./sync.sh";
+
+/// What `env` and `exec` share.
+#[derive(Debug, Args)]
+pub struct FreshArgs {
+    /// Renew first if a token expires within this time (default: the renew-ahead window)
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub min_valid: Option<SignedDuration>,
+    /// Another token's variables too, suffixed: AC_TOKEN_<SUFFIX>... (NAME or NAME=SUFFIX)
+    #[arg(long, value_name = "NAME[=SUFFIX]")]
+    pub also: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct EnvArgs {
+    pub name: String,
+    #[command(flatten)]
+    pub fresh: FreshArgs,
+    /// How to print the variables
+    #[arg(long, value_enum, default_value = "sh")]
+    pub format: crate::token_env::EnvFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct ExecArgs {
+    pub name: String,
+    #[command(flatten)]
+    pub fresh: FreshArgs,
+    /// The command and its arguments, after `--`
+    #[arg(last = true, required = true, value_name = "CMD")]
+    pub command: Vec<std::ffi::OsString>,
 }
 
 #[derive(Debug, Args)]

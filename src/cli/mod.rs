@@ -5,7 +5,10 @@ mod add;
 mod args;
 mod context;
 mod dashboard;
+mod env;
+mod exec;
 pub mod exit;
+mod fresh;
 mod input;
 mod inspect;
 mod login;
@@ -96,6 +99,8 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Token(args) => token::run(&ctx, args)?,
         Command::Renew(args) => return renew::run(&ctx, args),
         Command::Rm(args) => misc::rm(&ctx, args)?,
+        Command::Env(args) => env::run(&ctx, args)?,
+        Command::Exec(args) => return exec::run(&ctx, args),
         Command::Paths => misc::paths(&ctx)?,
         Command::Login(args) => login::run(&ctx, args)?,
         Command::Accounts(args) => accounts::list(&ctx, args)?,
