@@ -88,6 +88,9 @@ pub enum Command {
     /// Run a command with a fresh token in its environment (never in its arguments)
     #[command(after_long_help = ENV_HELP)]
     Exec(ExecArgs),
+    /// Keep every stored token fresh, in the foreground (for systemd, launchd or cron)
+    #[command(after_long_help = WATCH_HELP)]
+    Watch(WatchArgs),
     /// Print where actoken keeps its files
     Paths,
     /// Try the dashboard on a built-in mock AC server with sample tokens (nothing is stored)
@@ -287,6 +290,36 @@ pub struct ExecArgs {
     pub command: Vec<std::ffi::OsString>,
 }
 
+pub const WATCH_HELP: &str = "\
+Every --interval, watch re-reads the token index (so tokens added or removed by other actoken
+processes are noticed), renews every token that expires within the renew-ahead window (config
+renew-ahead, default 2h) and brings dead ones back through remembered secret keys. A token that
+fails is left alone for 1 minute, then 2, 4, ... up to an hour. One line per action on stderr
+(with syslog priorities under systemd, so journald records levels).
+
+SIGTERM or SIGINT lets renewals in flight finish and be saved, then exits 0.
+
+Examples:
+  actoken watch                      # in a terminal, tmux, or a service manager
+  actoken watch --install            # systemd user unit (launchd agent on macOS)
+  */10 * * * * actoken watch --once  # cron: one pass, exit code of the worst problem";
+
+#[derive(Debug, Args)]
+pub struct WatchArgs {
+    /// One pass, then exit with the most serious code (for cron)
+    #[arg(long, conflicts_with = "install")]
+    pub once: bool,
+    /// Time between passes
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_positive_duration)]
+    pub interval: SignedDuration,
+    /// Write a systemd user unit (a launchd agent on macOS) that runs `actoken watch`
+    #[arg(long)]
+    pub install: bool,
+    /// With --install: replace a unit that differs from the one actoken writes
+    #[arg(long, requires = "install")]
+    pub force: bool,
+}
+
 #[derive(Debug, Args)]
 pub struct MockServerArgs {
     /// Address to listen on (loopback only)
@@ -303,6 +336,14 @@ pub struct MockServerArgs {
 #[derive(Debug, Args)]
 pub struct CompletionsArgs {
     pub shell: clap_complete::Shell,
+}
+
+fn parse_positive_duration(s: &str) -> Result<SignedDuration, String> {
+    let d = parse_duration(s)?;
+    if d.is_zero() {
+        return Err("the interval must be longer than 0s".to_owned());
+    }
+    Ok(d)
 }
 
 fn parse_duration(s: &str) -> Result<SignedDuration, String> {

@@ -17,6 +17,7 @@ mod region;
 mod renew;
 mod token;
 mod view;
+mod watch;
 
 use std::process::ExitCode;
 
@@ -101,6 +102,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Rm(args) => misc::rm(&ctx, args)?,
         Command::Env(args) => env::run(&ctx, args)?,
         Command::Exec(args) => return exec::run(&ctx, args),
+        Command::Watch(args) => return watch::run(&ctx, args),
         Command::Paths => misc::paths(&ctx)?,
         Command::Login(args) => login::run(&ctx, args)?,
         Command::Accounts(args) => accounts::list(&ctx, args)?,
