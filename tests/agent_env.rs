@@ -365,3 +365,26 @@ fn dead_tokens_come_back_through_the_remembered_key_or_exit_3_naming_the_login()
     // Clean the remembered key this test left in the keyring.
     env.cmd().args(["logout", "alice"]).assert().success();
 }
+
+#[test]
+fn manpage_comes_from_the_same_definitions_as_help() {
+    let env = Env::new();
+    let page = stdout(&env, &["manpage"]);
+    assert!(
+        page.starts_with(".ie") || page.contains(".TH actoken 1"),
+        "{page}"
+    );
+    for text in [".TH actoken 1", "exec", "watch", "manpage", "Exit codes:"] {
+        assert!(page.contains(text), "{text} missing from the page");
+    }
+    let dir = env.dir.path().join("man1");
+    env.cmd()
+        .args(["manpage", "--dir", dir.to_str().unwrap()])
+        .assert()
+        .success();
+    let exec = std::fs::read_to_string(dir.join("actoken-exec.1")).unwrap();
+    assert!(exec.contains("SCNET_OPENAPI_TOKEN"), "{exec}");
+    assert!(exec.contains("min\\-valid"), "{exec}");
+    assert!(dir.join("actoken-watch.1").exists());
+    assert!(dir.join("actoken.1").exists());
+}

@@ -99,6 +99,11 @@ pub enum Command {
     MockServer(MockServerArgs),
     /// Print a shell completion script
     Completions(CompletionsArgs),
+    /// Print the man page (roff), or write one page per command into a directory
+    #[command(
+        after_help = "Examples:\n  actoken manpage > ~/.local/share/man/man1/actoken.1\n  actoken manpage --dir ~/.local/share/man/man1\n  man -l <(actoken manpage)"
+    )]
+    Manpage(ManpageArgs),
 }
 
 #[derive(Debug, Args)]
@@ -331,6 +336,13 @@ pub struct MockServerArgs {
     /// Added latency before every reply (e.g. 100ms), to try a slow network
     #[arg(long, default_value = "0s", value_parser = parse_duration)]
     pub delay: SignedDuration,
+}
+
+#[derive(Debug, Args)]
+pub struct ManpageArgs {
+    /// Write actoken.1 and a page per command (actoken-exec.1, ...) into DIR instead
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

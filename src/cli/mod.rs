@@ -84,6 +84,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
     // Commands that need no config, paths or keyring come first.
     match cli.command {
         Some(Command::Completions(args)) => return misc::completions(args).map(|()| exit::OK),
+        Some(Command::Manpage(args)) => return misc::manpage(args).map(|()| exit::OK),
         Some(Command::MockServer(args)) => return misc::mock_server(args).map(|()| exit::OK),
         Some(Command::Demo) => return dashboard::demo().map(|()| exit::OK),
         _ => {}
@@ -109,7 +110,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Logout(args) => accounts::logout(&ctx, args)?,
         Command::Check(args) => return region::check(&ctx, args),
         Command::Info(args) => region::info(&ctx, args)?,
-        Command::Completions(_) | Command::MockServer(_) | Command::Demo => {
+        Command::Completions(_) | Command::Manpage(_) | Command::MockServer(_) | Command::Demo => {
             unreachable!("handled above")
         }
     }
