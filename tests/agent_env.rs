@@ -388,3 +388,53 @@ fn manpage_comes_from_the_same_definitions_as_help() {
     assert!(dir.join("actoken-watch.1").exists());
     assert!(dir.join("actoken.1").exists());
 }
+
+#[test]
+fn login_takes_user_and_access_key_from_the_sdk_variables_and_a_secret_only_by_name() {
+    need_keyring!();
+    let (env, mock) = (Env::new(), Mock::start());
+    let url = mock.url();
+    // The secret in the SDKs' variable is not read unless named: a script without a terminal
+    // and without a remembered key is told how to give it.
+    env.cmd()
+        .args(["login", "--base-url", &url])
+        .env("SCNET_USER", "alice")
+        .env("SCNET_ACCESS_KEY", ALICE.access_key)
+        .env("SCNET_SECRET_KEY", ALICE.secret_key)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--secret-key-stdin"));
+    assert_eq!(mock.server.login_count(), 0);
+    env.cmd()
+        .args([
+            "login",
+            "--base-url",
+            &url,
+            "--secret-key-env",
+            "SCNET_SECRET_KEY",
+        ])
+        .env("SCNET_USER", "alice")
+        .env("SCNET_ACCESS_KEY", ALICE.access_key)
+        .env("SCNET_SECRET_KEY", ALICE.secret_key)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "Logged in as alice (access key AKDEMOALICE",
+        ));
+    assert_eq!(mock.server.login_count(), 1);
+    assert!(stdout(&env, &["list"]).contains("alice/华东一区【昆山】"));
+    env.cmd()
+        .args(["login", "--base-url", &url, "--secret-key-env", "EMPTY"])
+        .env("SCNET_USER", "alice")
+        .env("EMPTY", "")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("$EMPTY is not set or empty"));
+    env.cmd()
+        .args(["login", "--base-url", &url])
+        .env_remove("SCNET_USER")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--user USER (or set SCNET_USER)"));
+    env.cmd().args(["logout", "alice"]).assert().success();
+}

@@ -170,7 +170,10 @@ are cut to 64 characters. Entries of an earlier login of the same user and regio
 other entries are left alone. Regions without a token are listed as \"not available\".
 
 The secret key and the password are never taken as arguments: they are read from a hidden
-prompt, or from stdin with --secret-key-stdin / --password-stdin. The secret key is kept in the
+prompt, or from stdin with --secret-key-stdin / --password-stdin, or (the secret key only) from
+an environment variable named with --secret-key-env VAR. Without --user and --access-key, the
+names the public SDKs use are read: SCNET_USER and SCNET_ACCESS_KEY (the latter not for the
+password login). No secret is ever read from the environment unless --secret-key-env names it. The secret key is kept in the
 OS keyring (service <service>-accounts) unless --no-remember, so dead tokens can come back by
 themselves; the password is never stored. User, method, access key id, URLs and org id are
 remembered (no secrets), so the next login only needs the secret.
@@ -178,19 +181,26 @@ remembered (no secrets), so the next login only needs the secret.
 Examples:
   actoken login --user alice --access-key AK1 --base-url https://www.example.com --auth-url https://api.example.com
   printf '%s' \"$SK\" | actoken login --user alice --access-key AK1 --secret-key-stdin --base-url https://www.example.com
-  printf '%s' \"$PW\" | actoken login --user alice --org-id 4af1... --password-stdin --base-url https://www.example.com";
+  printf '%s' \"$PW\" | actoken login --user alice --org-id 4af1... --password-stdin --base-url https://www.example.com
+  SCNET_USER=alice SCNET_ACCESS_KEY=AK1 actoken login --secret-key-env SCNET_SECRET_KEY --base-url https://www.example.com";
 
 #[derive(Debug, Args)]
 pub struct LoginArgs {
-    /// The platform account name
-    #[arg(long)]
+    /// The platform account name (default: $SCNET_USER)
+    #[arg(long = "user", value_name = "USER")]
+    pub user_flag: Option<String>,
+    /// The account name: --user, else $SCNET_USER (filled in by `login`).
+    #[arg(skip)]
     pub user: String,
-    /// Access key id (access-key login; remembered after the first login)
+    /// Access key id (access-key login; remembered after the first login; default: $SCNET_ACCESS_KEY)
     #[arg(long, value_name = "AK", conflicts_with_all = ["org_id", "password_stdin"])]
     pub access_key: Option<String>,
     /// Read the secret key from stdin instead of a hidden prompt
-    #[arg(long, conflicts_with_all = ["org_id", "password_stdin"])]
+    #[arg(long, conflicts_with_all = ["org_id", "password_stdin", "secret_key_env"])]
     pub secret_key_stdin: bool,
+    /// Read the secret key from this environment variable (only when asked, never by default)
+    #[arg(long, value_name = "VAR", conflicts_with_all = ["org_id", "password_stdin"])]
+    pub secret_key_env: Option<String>,
     /// Organisation id (password login)
     #[arg(long, value_name = "ORG")]
     pub org_id: Option<String>,
