@@ -6,10 +6,11 @@ use std::io::IsTerminal;
 use jiff::Timestamp;
 use secrecy::SecretString;
 
-use crate::api::{self, LoginMethod};
-use crate::login::{Credential, LoginReport, login_and_store, login_command};
+use crate::api::{self, LoginMethod, UserInfo};
+use crate::login::{Credential, LoginReport, NOT_AVAILABLE, login_and_store, login_command};
 use crate::store::{Account, Accounts};
 
+use super::account_info;
 use super::args::LoginArgs;
 use super::context::{Context, runtime};
 use super::exit::UsageError;
@@ -104,7 +105,16 @@ pub fn run(ctx: &Context, args: LoginArgs) -> anyhow::Result<()> {
         &credential,
         now,
     ))?;
-    print_report(&account, &report);
+    let unavailable = report.skipped.iter().any(|s| s.reason == NOT_AVAILABLE);
+    let why = match report.stored.iter().find(|s| s.platform) {
+        Some(platform) if unavailable => runtime().block_on(account_info::fetch(
+            &ctx.client()?,
+            &account.base_url,
+            &platform.token,
+        )),
+        _ => Err(String::new()),
+    };
+    print_report(&account, &report, why.ok().as_ref());
 
     match (&credential, args.no_remember) {
         (Credential::SecretKey(_), true) => {
@@ -269,7 +279,8 @@ fn secret(what: &str, prompt_ok: bool) -> anyhow::Result<SecretString> {
     Ok(SecretString::from(trimmed.to_owned()))
 }
 
-fn print_report(account: &Account, report: &LoginReport) {
+/// `user`: the account's status and balance, which explain regions listed without a token.
+fn print_report(account: &Account, report: &LoginReport, user: Option<&UserInfo>) {
     let how = match (&account.method, &account.access_key) {
         (LoginMethod::AccessKey, Some(ak)) => format!("access key {ak} at {}", account.auth_url),
         _ => format!("password at {}", account.base_url),
@@ -294,7 +305,11 @@ fn print_report(account: &Account, report: &LoginReport) {
         println!("  {verb}  {}  ({what})", stored.name);
     }
     for skipped in &report.skipped {
-        println!("  skipped   {}: {}", skipped.region, skipped.reason);
+        let reason = match user {
+            Some(info) if skipped.reason == NOT_AVAILABLE => info.explain_unavailable(),
+            _ => skipped.reason.clone(),
+        };
+        println!("  skipped   {}: {reason}", skipped.region);
     }
 }
 

@@ -59,7 +59,10 @@ pub(super) async fn state(State(state): State<MockState>, headers: HeaderMap) ->
 }
 
 /// The claims of a presented token that is ours, not revoked and not expired.
-fn accepted(state: &MockState, headers: &HeaderMap) -> Result<Map<String, Value>, Refused> {
+pub(super) fn accepted(
+    state: &MockState,
+    headers: &HeaderMap,
+) -> Result<Map<String, Value>, Refused> {
     let (claims, expires_at) = presented(headers, &state.revoked)?;
     if Timestamp::now() >= expires_at {
         return Err(Refused {

@@ -4,7 +4,7 @@
 //! (same claims, new `expireTime`), refuses missing, foreign and dead tokens with the
 //! platform's codes, and can be told to misbehave ([`Faults`]) while it runs. It also hands
 //! out tokens for fixed [demo accounts](accounts) through both get-token endpoints, and answers
-//! `center` and `tokens/state`.
+//! `center`, `tokens/state` and `user` (the account's status and balance).
 
 pub mod accounts;
 mod center;
@@ -13,6 +13,7 @@ mod faults;
 mod login;
 mod mint;
 pub mod routes;
+mod user;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

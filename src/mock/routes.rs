@@ -19,7 +19,7 @@ use super::MockOptions;
 use super::check::{Revoked, presented};
 use super::faults::{Fault, Faults, Shape};
 use super::mint::{expire_ms, sign_mock};
-use super::{center, login};
+use super::{center, login, user};
 
 /// Everything a handler can see. Cheap to clone.
 #[derive(Clone)]
@@ -42,6 +42,7 @@ pub fn router(state: MockState) -> Router {
         .route("/api/user/v3/tokens", post(login::access_key))
         .route("/ac/openapi/v2/center", get(center::center))
         .route("/ac/openapi/v2/tokens/state", get(center::state))
+        .route("/ac/openapi/v2/user", get(user::user))
         .layer(middleware::from_fn_with_state(state.clone(), delay))
         .with_state(state)
 }
