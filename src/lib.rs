@@ -3,6 +3,7 @@
 //! Data flows one way: inputs (CLI, terminal, timers, network results) are turned into calls
 //! on the core (`token`, `store`, `api`, `renew`), whose results the front ends render.
 
+pub mod account_info;
 pub mod api;
 pub mod app;
 pub mod cli;

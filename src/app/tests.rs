@@ -665,6 +665,7 @@ fn server_says(state: Result<crate::api::TokenState, String>) -> ServerInfo {
             ..Default::default()
         }),
         state,
+        account: None,
     }
 }
 

@@ -6,10 +6,10 @@ use crate::api::{LoginMethod, UserInfo};
 use crate::store::{Account, Accounts, SecretState, Store};
 use crate::timefmt;
 
-use super::account_info;
 use super::args::{AccountsArgs, LogoutArgs};
 use super::context::{Context, runtime};
 use super::view::render_table;
+use crate::account_info;
 
 /// Field names are a stable interface for scripts (`accounts --json`).
 #[derive(Debug, Serialize)]
@@ -141,7 +141,7 @@ fn user_infos(
 ) -> anyhow::Result<Vec<Result<UserInfo, String>>> {
     let tokens: Vec<_> = accounts
         .iter()
-        .map(|a| account_info::platform_token(store, a))
+        .map(|a| account_info::platform_token(store, &a.id()))
         .collect();
     let client = ctx.client()?;
     let asks = accounts.iter().zip(&tokens).map(|(a, token)| {

@@ -10,11 +10,11 @@ use crate::api::{self, LoginMethod, UserInfo};
 use crate::login::{Credential, LoginReport, NOT_AVAILABLE, login_and_store, login_command};
 use crate::store::{Account, Accounts};
 
-use super::account_info;
 use super::args::LoginArgs;
 use super::context::{Context, runtime};
 use super::exit::UsageError;
 use super::input;
+use crate::account_info;
 
 /// A secret key or password is short; anything longer is a mistaken pipe.
 const MAX_SECRET_BYTES: usize = 4096;

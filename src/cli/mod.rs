@@ -1,6 +1,5 @@
 //! The scriptable front end: parse, build the context, dispatch, map errors to exit codes.
 
-mod account_info;
 mod accounts;
 mod add;
 mod args;

@@ -1,10 +1,11 @@
 //! The account behind the tokens (`GET /ac/openapi/v2/user`, asked with the account's platform
-//! token), for `login` (why a region came without a token) and `accounts` (status, balance).
+//! token), for `login` (why a region came without a token), `accounts` and the dashboard's
+//! details pane (status, balance).
 
 use std::time::Duration;
 
 use crate::api::{AcClient, UserInfo};
-use crate::store::{Account, Store};
+use crate::store::Store;
 use crate::token::Token;
 
 /// A slow platform must not hold up `login` or `accounts` for the whole request timeout.
@@ -26,12 +27,12 @@ pub async fn fetch(
     }
 }
 
-/// The stored platform token (`USER/ac`) a login of `account` stored. Blocks (keyring).
-pub fn platform_token(store: &Store, account: &Account) -> Option<Token> {
-    let id = account.id();
+/// The stored platform token (`USER/ac`) that the login with this [`crate::store::Account::id`]
+/// stored. Blocks (keyring).
+pub fn platform_token(store: &Store, account_id: &str) -> Option<Token> {
     let entry = store
         .entries()
         .into_iter()
-        .find(|e| e.platform && e.account.as_deref() == Some(id.as_str()))?;
+        .find(|e| e.platform && e.account.as_deref() == Some(account_id))?;
     store.get(&entry.name).ok().map(|(_, token)| token)
 }
