@@ -148,7 +148,10 @@ impl Executor {
                 Ok(Err(e)) => failed(e.to_string()),
                 Err(e) => failed(e.to_string()),
             };
-            let _ = actions.send(Action::Inspected { name, info });
+            let _ = actions.send(Action::Inspected {
+                name,
+                info: Box::new(info),
+            });
         });
     }
 

@@ -346,7 +346,7 @@ fn details_show_the_servers_answer_and_a_rejected_token() {
         &mut app,
         Action::Inspected {
             name: "zhengzhou".into(),
-            info,
+            info: Box::new(info),
         },
         now(),
     );
