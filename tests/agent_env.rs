@@ -1,6 +1,7 @@
 //! `actoken env` and `actoken exec` as scripts use them: the real binary, a real Secret Service
 //! (skipped with a message where none runs) and the mock AC server on loopback.
 
+#[macro_use]
 mod support;
 
 use std::io::{BufRead, BufReader};
@@ -11,19 +12,7 @@ use actoken::token::Token;
 use actoken::token_env::shell;
 use jiff::{SignedDuration, Timestamp};
 use predicates::prelude::*;
-use support::{Env, Mock, keyring_available, token};
-
-macro_rules! need_keyring {
-    () => {
-        if !keyring_available(module_path!()) {
-            return;
-        }
-    };
-}
-
-fn hours(h: i64) -> SignedDuration {
-    SignedDuration::from_hours(h)
-}
+use support::{Env, Mock, hours, token};
 
 /// A service address with everything a careless quoting trips over (servers choose addresses).
 const NASTY: &str =

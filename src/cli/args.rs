@@ -82,7 +82,7 @@ pub enum Command {
     Check(CheckArgs),
     /// Show a region's service addresses and home path (center)
     Info(InfoArgs),
-    /// Print shell commands that put a fresh token in the environment (eval "$(actoken env NAME)")
+    /// Print a fresh token's variables as shell commands (eval "$(actoken env NAME)")
     #[command(after_long_help = ENV_HELP)]
     Env(EnvArgs),
     /// Run a command with a fresh token in its environment (never in its arguments)

@@ -5,28 +5,18 @@
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::accounts;
-use super::center::accepted;
-use super::routes::{MockState, fault_reply, json_reply, success_code};
+use super::center::{answerable, claim};
+use super::routes::{MockState, json_reply, success_code};
 
 pub(super) async fn user(State(state): State<MockState>, headers: HeaderMap) -> Response {
-    let shape = state.faults.shape();
-    if let Some(reply) = state.faults.current().and_then(|f| fault_reply(&f, shape)) {
-        return reply;
-    }
-    let claims = match accepted(&state, &headers) {
+    let claims = match answerable(&state, &headers) {
         Ok(claims) => claims,
-        Err(refused) => return refused.reply(shape),
+        Err(reply) => return *reply,
     };
-    let claim = |k: &str| {
-        claims
-            .get(k)
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_owned()
-    };
+    let claim = |k: &str| claim(&claims, k);
     let user = claim("user");
     let (status, balance) = match accounts::by_user(&user) {
         Some(a) => (a.account_status.to_owned(), a.balance),
@@ -44,5 +34,6 @@ pub(super) async fn user(State(state): State<MockState>, headers: HeaderMap) -> 
         "address": "",
         "computerCenter": "mock",
     });
-    json_reply(json!({"code": success_code(shape), "msg": "success", "data": data}))
+    let code = success_code(state.faults.shape());
+    json_reply(json!({"code": code, "msg": "success", "data": data}))
 }
