@@ -1,4 +1,5 @@
-//! `center` (region details) and `tokens/state` (is this token accepted?).
+//! `center` (region details) and `tokens/state` (is this token accepted?), and the check every
+//! endpoint that takes a `token` header makes ([`answerable`]).
 //!
 //! Both take a `token` header and refuse it like the platform's other endpoints do: missing
 //! 10003, not ours or revoked 10004, past its `expireTime` 10008 (the code a third-party
@@ -11,7 +12,8 @@ use jiff::Timestamp;
 use serde_json::{Map, Value, json};
 
 use super::check::{Refused, presented};
-use super::routes::{MockState, fault_reply, json_reply, success_code};
+use super::reply::{json_reply, success_code};
+use super::state::MockState;
 
 /// `GET /ac/openapi/v2/center`.
 pub(super) async fn center(State(state): State<MockState>, headers: HeaderMap) -> Response {
@@ -19,7 +21,7 @@ pub(super) async fn center(State(state): State<MockState>, headers: HeaderMap) -
         Ok(claims) => claims,
         Err(reply) => return *reply,
     };
-    let shape = state.faults.shape();
+    let shape = state.shape();
     let text = |k: &str| claim(&claims, k);
     let (cluster, compute_user) = (text("clusterId"), text("computeUser"));
     let host = format!("https://c{cluster}.hpc.example.com");
@@ -41,7 +43,7 @@ pub(super) async fn center(State(state): State<MockState>, headers: HeaderMap) -
 pub(super) async fn state(State(state): State<MockState>, headers: HeaderMap) -> Response {
     match answerable(&state, &headers) {
         Ok(_) => {
-            let code = success_code(state.faults.shape());
+            let code = success_code(state.shape());
             json_reply(json!({"code": code, "msg": "success", "data": null}))
         }
         Err(reply) => *reply,
@@ -54,11 +56,10 @@ pub(super) fn answerable(
     state: &MockState,
     headers: &HeaderMap,
 ) -> Result<Map<String, Value>, Box<Response>> {
-    let shape = state.faults.shape();
-    if let Some(reply) = state.faults.current().and_then(|f| fault_reply(&f, shape)) {
+    if let Some(reply) = state.forced_reply() {
         return Err(Box::new(reply));
     }
-    accepted(state, headers).map_err(|refused| Box::new(refused.reply(shape)))
+    accepted(state, headers).map_err(|refused| Box::new(refused.reply(state.shape())))
 }
 
 /// A claim as text ("" when absent or not a string).
@@ -71,11 +72,8 @@ pub(super) fn claim(claims: &Map<String, Value>, key: &str) -> String {
 }
 
 /// The claims of a presented token that is ours, not revoked and not expired.
-pub(super) fn accepted(
-    state: &MockState,
-    headers: &HeaderMap,
-) -> Result<Map<String, Value>, Refused> {
-    let (claims, expires_at) = presented(headers, &state.revoked)?;
+fn accepted(state: &MockState, headers: &HeaderMap) -> Result<Map<String, Value>, Refused> {
+    let (claims, expires_at) = presented(headers, state)?;
     if Timestamp::now() >= expires_at {
         return Err(Refused {
             code: "10008",

@@ -9,7 +9,8 @@ use serde_json::json;
 
 use super::accounts;
 use super::center::{answerable, claim};
-use super::routes::{MockState, json_reply, success_code};
+use super::reply::{json_reply, success_code};
+use super::state::MockState;
 
 pub(super) async fn user(State(state): State<MockState>, headers: HeaderMap) -> Response {
     let claims = match answerable(&state, &headers) {
@@ -34,6 +35,6 @@ pub(super) async fn user(State(state): State<MockState>, headers: HeaderMap) -> 
         "address": "",
         "computerCenter": "mock",
     });
-    let code = success_code(state.faults.shape());
+    let code = success_code(state.shape());
     json_reply(json!({"code": code, "msg": "success", "data": data}))
 }

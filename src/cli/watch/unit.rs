@@ -7,11 +7,14 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 
-use super::super::context::{Context, DEFAULT_SERVICE, SERVICE_ENV};
+use super::super::args::DEFAULT_SERVICE;
+use super::super::context::Context;
 use super::super::exit;
 
 pub const SYSTEMD_UNIT: &str = "actoken-watch.service";
 pub const LAUNCHD_LABEL: &str = "actoken.watch";
+/// The variable of the global `--keyring-service` flag.
+const SERVICE_ENV: &str = "ACTOKEN_KEYRING_SERVICE";
 
 pub fn install(ctx: &Context, force: bool) -> anyhow::Result<u8> {
     let exe = std::env::current_exe().context("cannot tell where the actoken binary is")?;
