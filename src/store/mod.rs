@@ -28,6 +28,7 @@ pub use accounts::{ACCOUNTS_VERSION, Account, Accounts, same_url};
 pub use backend::SecretBackend;
 pub use error::StoreError;
 pub use facts::{TokenFacts, fingerprint};
+pub(crate) use fsutil::write_private_atomic;
 pub use index::INDEX_VERSION;
 pub use lazy_keyring::LazyKeyring;
 pub use lock::TokenLock;
