@@ -128,10 +128,11 @@ fn store_core_operations() {
         store.add(meta("kunshan"), &new, false),
         Err(StoreError::Exists(_))
     ));
-    assert_eq!(
-        store.get("kunshan").unwrap(),
-        (meta("kunshan"), old.clone())
-    );
+    let stored_meta = EntryMeta {
+        facts: Some(actoken::store::TokenFacts::of(&old)),
+        ..meta("kunshan")
+    };
+    assert_eq!(store.get("kunshan").unwrap(), (stored_meta, old.clone()));
 
     let renewed = Timestamp::from_second(1_700_000_900).unwrap();
     store.replace_token("kunshan", &new, renewed).unwrap();
