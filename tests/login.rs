@@ -300,6 +300,42 @@ fn check_says_accepted_then_rejected_after_revocation() {
     w.env.cmd().args(["check", "alice/ac"]).assert().code(4);
 }
 
+/// Phase decides: the server refuses every expired token (10008), which says nothing about
+/// whether it can still be renewed. `check` and `info` must not call it "get a new token".
+#[test]
+fn check_and_info_leave_an_expired_renewable_token_to_renewal() {
+    need_keyring!();
+    let w = World::new();
+    let expired = mint(&MintSpec::new(
+        "carol",
+        "11300",
+        Timestamp::now() - SignedDuration::from_hours(3),
+    ));
+    w.env.add("carol/西北一区", &w.mock.url(), &expired);
+    let out = w.env.cmd().args(["check", "carol/西北一区"]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("10008"));
+    assert!(stderr.contains("still renewable: `actoken renew carol/西北一区`"), "{stderr}");
+    assert!(!stderr.contains("actoken login"), "{stderr}");
+    let out = w.env.cmd().args(["info", "carol/西北一区"]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("refuses every expired token"), "{stderr}");
+    // And renewal does bring it back.
+    w.env.cmd().args(["renew", "carol/西北一区"]).assert().success();
+    w.env.cmd().args(["check", "carol/西北一区"]).assert().success();
+
+    // Past the cutoff, the same refusal does mean a new token (exit 3).
+    let dead = mint(&MintSpec::new(
+        "carol",
+        "11300",
+        Timestamp::now() - SignedDuration::from_hours(30),
+    ));
+    w.env.add("carol/dead", &w.mock.url(), &dead);
+    w.env.cmd().args(["check", "carol/dead"]).assert().code(3);
+}
+
 #[test]
 fn info_shows_service_addresses_and_placeholders_as_unknown() {
     need_keyring!();

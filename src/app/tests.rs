@@ -665,6 +665,7 @@ fn server_says(state: Result<crate::api::TokenState, String>) -> ServerInfo {
             ..Default::default()
         }),
         state,
+        asked_at: now(),
     }
 }
 
@@ -714,6 +715,61 @@ fn details_never_ask_about_dead_or_broken_tokens() {
     assert!(key(&mut app, KeyCode::Enter).is_empty());
     select(&mut app, "broken-paste");
     assert!(update(&mut app, Action::Tick, now()).is_empty());
+}
+
+/// Issue 10: the details of an expired-but-renewable token ask tokens/state, which refuses
+/// every expired token (10008). That must not turn the row "rejected": `r` still renews.
+#[test]
+fn a_refusal_of_an_expired_token_leaves_it_renewable() {
+    let mut app = app_with(demo_set());
+    select(&mut app, "kunshan-old");
+    assert_eq!(
+        key(&mut app, KeyCode::Enter),
+        vec![Effect::Inspect("kunshan-old".into())]
+    );
+    let refused = crate::api::TokenState::Rejected {
+        code: "10008".into(),
+        msg: "token expired".into(),
+    };
+    update(
+        &mut app,
+        Action::Inspected {
+            name: "kunshan-old".into(),
+            info: server_says(Ok(refused)),
+        },
+        now(),
+    );
+    let row = app.row("kunshan-old").unwrap();
+    assert!(!row.rejected());
+    assert_eq!(row.urgency(now(), app.settings.timing), Urgency::Renewable);
+    assert_ne!(crate::ui::text::badge(row, &app, now()), "rejected");
+    assert_eq!(
+        ch(&mut app, 'r'),
+        vec![Effect::Renew(vec!["kunshan-old".into()])]
+    );
+    // Auto-renew treats it as renewable too (not as a dead token to log in for).
+    let mut app = app_with(demo_set());
+    select(&mut app, "kunshan-old");
+    key(&mut app, KeyCode::Enter);
+    let refused = crate::api::TokenState::Rejected {
+        code: "10008".into(),
+        msg: String::new(),
+    };
+    update(
+        &mut app,
+        Action::Inspected {
+            name: "kunshan-old".into(),
+            info: server_says(Ok(refused)),
+        },
+        now(),
+    );
+    assert!(crate::app::autorenew::due(&app.rows, now(), app.settings.timing)
+        .contains(&"kunshan-old".to_owned()));
+    assert!(autorenew_wants(&app, "kunshan-old"));
+}
+
+fn autorenew_wants(app: &App, name: &str) -> bool {
+    crate::app::autorenew::wants_renewal(app.row(name).unwrap(), now(), app.settings.timing)
 }
 
 #[test]

@@ -130,6 +130,7 @@ impl Executor {
         tokio::spawn(async move {
             let store = services.store.clone();
             let owned = name.clone();
+            let asked_at = Timestamp::now();
             let fetched = tokio::task::spawn_blocking(move || store.get(&owned)).await;
             let info = match fetched {
                 Ok(Ok((meta, token))) => {
@@ -141,10 +142,11 @@ impl Executor {
                     ServerInfo {
                         center: center.map_err(|e| e.to_string()),
                         state: state.map_err(|e| e.to_string()),
+                        asked_at,
                     }
                 }
-                Ok(Err(e)) => failed(e.to_string()),
-                Err(e) => failed(e.to_string()),
+                Ok(Err(e)) => failed(e.to_string(), asked_at),
+                Err(e) => failed(e.to_string(), asked_at),
             };
             let _ = actions.send(Action::Inspected { name, info });
         });
@@ -170,10 +172,11 @@ impl Executor {
     }
 }
 
-fn failed(why: String) -> ServerInfo {
+fn failed(why: String, asked_at: Timestamp) -> ServerInfo {
     ServerInfo {
         center: Err(why.clone()),
         state: Err(why),
+        asked_at,
     }
 }
 

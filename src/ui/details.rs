@@ -84,7 +84,7 @@ pub fn lines<'a>(row: &Row, app: &App, now: Timestamp, p: &Palette) -> Vec<Line<
             Span::styled(clean(err), p.error),
         ]));
     }
-    server_lines(&row.status.server, p, &mut out);
+    server_lines(row, p, &mut out);
     match &row.kind {
         RowKind::Token { decoded, masked } => {
             out.push(field(
@@ -127,8 +127,8 @@ pub fn lines<'a>(row: &Row, app: &App, now: Timestamp, p: &Palette) -> Vec<Line<
 }
 
 /// What the region's server said: its verdict on the token and the service addresses.
-fn server_lines(server: &ServerView, p: &Palette, out: &mut Vec<Line<'_>>) {
-    let info = match server {
+fn server_lines(row: &Row, p: &Palette, out: &mut Vec<Line<'_>>) {
+    let info = match &row.status.server {
         ServerView::NotAsked => return,
         ServerView::Loading => {
             out.push(field("Server", "asking the region's server…", p));
@@ -136,9 +136,17 @@ fn server_lines(server: &ServerView, p: &Palette, out: &mut Vec<Line<'_>>) {
         }
         ServerView::Ready(info) => info,
     };
-    let ServerInfo { center, state } = &**info;
+    let ServerInfo {
+        center,
+        state,
+        asked_at,
+    } = &**info;
     match state {
         Ok(state) if state.is_accepted() => out.push(field("Server", "accepts this token", p)),
+        Ok(state) if !state.rejects(row.expired_at(*asked_at)) => out.push(Line::from(vec![
+            Span::styled(format!("{:<LABEL$}", "Server"), p.dim),
+            Span::styled(clean(&expired_refusal(state)), p.warn),
+        ])),
         Ok(state) => out.push(Line::from(vec![
             Span::styled(format!("{:<LABEL$}", "Server"), p.dim),
             Span::styled(clean(&state.describe()), p.error),
@@ -190,4 +198,13 @@ fn claim_text(key: &str, text: &str, app: &App) -> String {
         return format!("{text}  ({})", timefmt::absolute(ts, &app.tz));
     }
     text
+}
+
+/// The server's refusal of a token that had already expired: expected, and not a verdict on
+/// renewal.
+fn expired_refusal(state: &crate::api::TokenState) -> String {
+    format!(
+        "{}: it refuses every expired token; renewal decides whether this one comes back (r)",
+        state.describe()
+    )
 }

@@ -336,6 +336,7 @@ fn details_show_the_servers_answer_and_a_rejected_token() {
             code: "10004".into(),
             msg: "token失效".into(),
         }),
+        asked_at: now(),
     };
     update(
         &mut app,
