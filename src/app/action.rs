@@ -61,6 +61,8 @@ pub enum Action {
         name: String,
         result: Result<String, String>,
     },
+    /// SIGTERM or SIGHUP: quit as `q` does (waiting for renewals in flight first).
+    QuitRequested,
     /// The region's server answered `center` and `tokens/state` for this token.
     Inspected {
         name: String,

@@ -10,6 +10,7 @@ pub mod row;
 pub mod secret;
 #[cfg(test)]
 mod tests;
+pub mod quit;
 mod update;
 pub mod view;
 
@@ -122,6 +123,13 @@ pub struct App {
     pub size: (u16, u16),
     /// When the copied token is to be cleared from the clipboard, and which one it was.
     pub clipboard: Option<(String, Timestamp)>,
+    /// The user asked to quit while renewals or logins were in flight: quit when they end.
+    pub quitting: bool,
+    /// Renewals and logins a second quit left unfinished (said after the terminal is back).
+    pub abandoned: Vec<String>,
+    /// "Log in again" prompts that arrived while another dialog was open: shown in turn, so
+    /// nothing the user is typing is thrown away.
+    pub pending_prompts: std::collections::VecDeque<SecretPrompt>,
 }
 
 impl App {
@@ -144,6 +152,9 @@ impl App {
             show_details: false,
             size: (80, 24),
             clipboard: None,
+            quitting: false,
+            abandoned: Vec::new(),
+            pending_prompts: Default::default(),
         }
     }
 

@@ -72,6 +72,8 @@ pub struct ServerInfo {
 pub struct RowStatus {
     /// A renewal is in flight; when it started (for the spinner and "renewing for 3s").
     pub renewing_since: Option<Timestamp>,
+    /// The running job is a login (`L`), not a renewal.
+    pub logging_in: bool,
     /// The last renewal error, shown on the row until a renewal succeeds.
     pub last_error: Option<String>,
     /// Failed renewals in a row (drives the back-off).

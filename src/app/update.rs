@@ -5,6 +5,7 @@ use jiff::{SignedDuration, Timestamp};
 
 use super::action::{Action, Effect, RenewedInfo};
 use super::autorenew;
+use super::quit;
 use super::form::AddForm;
 use super::row::{Row, RowKind, RowStatus, ServerView, Urgency};
 use super::secret::SecretPrompt;
@@ -40,9 +41,13 @@ pub fn update(app: &mut App, action: Action, now: Timestamp) -> Vec<Effect> {
         Action::LoginNeedsSecret { name, prompt } => {
             if let Some(row) = app.row_mut(&name) {
                 row.status.renewing_since = None;
+                row.status.logging_in = false;
             }
-            app.mode = Mode::Secret(SecretPrompt::new(&name, &prompt));
+            // Never replace an open dialog (an Add form may hold a pasted token): queue it.
+            app.pending_prompts
+                .push_back(SecretPrompt::new(&name, &prompt));
         }
+        Action::QuitRequested => quit::request(app, now, &mut fx),
         Action::LoggedIn { name, result } => on_logged_in(app, &name, result, now, &mut fx),
         Action::Inspected { name, info } => {
             if let Some(row) = app.row_mut(&name) {
@@ -50,8 +55,14 @@ pub fn update(app: &mut App, action: Action, now: Timestamp) -> Vec<Effect> {
             }
         }
     }
+    if matches!(app.mode, Mode::Normal)
+        && let Some(prompt) = app.pending_prompts.pop_front()
+    {
+        app.mode = Mode::Secret(prompt);
+    }
     refresh_view(app, now);
     inspect_selected(app, now, &mut fx);
+    quit::continue_pending(app, now, &mut fx);
     fx
 }
 
@@ -187,10 +198,15 @@ fn on_key(app: &mut App, key: KeyEvent, now: Timestamp, fx: &mut Vec<Effect>) {
                 Some(Command::SecretSubmit) => {
                     prompt.busy = true;
                     prompt.error = None;
+                    let name = prompt.name.clone();
                     fx.push(Effect::Login {
-                        name: prompt.name.clone(),
+                        name: name.clone(),
                         secret: Some(prompt.secret()),
                     });
+                    if let Some(row) = app.row_mut(&name) {
+                        row.status.renewing_since = Some(now);
+                        row.status.logging_in = true;
+                    }
                 }
                 _ => {
                     if let Some(c) = typed_char(&key) {
@@ -286,20 +302,12 @@ fn normal_command(app: &mut App, cmd: Command, now: Timestamp, fx: &mut Vec<Effe
             } else if app.show_details {
                 app.show_details = false;
             } else {
-                quit(app, fx);
+                quit::request(app, now, fx);
             }
         }
-        Command::Quit => quit(app, fx),
+        Command::Quit => quit::request(app, now, fx),
         _ => {}
     }
-}
-
-fn quit(app: &mut App, fx: &mut Vec<Effect>) {
-    // Never leave a copied token behind on the clipboard.
-    if app.clipboard.take().is_some() {
-        fx.push(Effect::ClearClipboard);
-    }
-    fx.push(Effect::Quit);
 }
 
 /// Why a row cannot be renewed, or None when it can.
@@ -395,7 +403,8 @@ fn renew_due(app: &mut App, now: Timestamp, fx: &mut Vec<Effect>) {
 }
 
 fn auto_renew(app: &mut App, now: Timestamp, fx: &mut Vec<Effect>) {
-    if !app.auto_renew {
+    // Quitting waits for what runs; it starts nothing new.
+    if !app.auto_renew || app.quitting {
         return;
     }
     let names = autorenew::due(&app.rows, now, app.settings.timing);
@@ -473,6 +482,7 @@ fn login_selected(app: &mut App, now: Timestamp, fx: &mut Vec<Effect>) {
     }
     if let Some(row) = app.row_mut(&name) {
         row.status.renewing_since = Some(now);
+        row.status.logging_in = true;
     }
     toast(
         app,
@@ -492,6 +502,7 @@ fn on_logged_in(
 ) {
     if let Some(row) = app.row_mut(name) {
         row.status.renewing_since = None;
+        row.status.logging_in = false;
     }
     match result {
         Ok(summary) => {
