@@ -102,4 +102,6 @@ pub enum Effect {
     Reload,
     /// Restore the terminal and exit.
     Quit,
+    /// Ctrl-Z: restore the terminal and stop until `fg` (the loop does this itself).
+    Suspend,
 }

@@ -306,6 +306,7 @@ fn normal_command(app: &mut App, cmd: Command, now: Timestamp, fx: &mut Vec<Effe
             }
         }
         Command::Quit => quit::request(app, now, fx),
+        Command::Suspend => fx.push(Effect::Suspend),
         _ => {}
     }
 }

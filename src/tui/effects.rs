@@ -31,6 +31,12 @@ pub struct Executor {
     clipboard: Clipboard,
 }
 
+impl super::event_loop::Runner for Executor {
+    fn run(&mut self, effect: Effect) -> bool {
+        Executor::run(self, effect)
+    }
+}
+
 impl Executor {
     pub fn new(
         services: Services,
@@ -48,6 +54,8 @@ impl Executor {
     pub fn run(&mut self, effect: Effect) -> bool {
         match effect {
             Effect::Quit => return false,
+            // The loop suspends the terminal itself.
+            Effect::Suspend => {}
             Effect::Renew(names) => {
                 for name in names {
                     self.renew(name);

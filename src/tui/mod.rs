@@ -3,13 +3,11 @@
 
 pub mod bench;
 mod effects;
+pub mod event_loop;
 mod login;
 mod terminal;
 
-use std::time::Duration;
-
-use crossterm::event::{Event, EventStream, KeyEventKind};
-use futures::StreamExt;
+use crossterm::event::EventStream;
 use jiff::Timestamp;
 use tokio::sync::mpsc;
 
@@ -19,11 +17,8 @@ use crate::ui;
 
 use effects::Executor;
 pub use effects::Services;
+use event_loop::{Ended, Inputs};
 use terminal::TerminalGuard;
-
-/// Countdowns move once a second; the spinner needs a faster beat while renewals run.
-const TICK: Duration = Duration::from_secs(1);
-const SPIN: Duration = Duration::from_millis(100);
 
 /// Runs the dashboard until the user quits or a terminating signal arrives.
 pub async fn run(mut app: App, services: Services) -> anyhow::Result<()> {
@@ -35,7 +30,7 @@ pub async fn run(mut app: App, services: Services) -> anyhow::Result<()> {
 
     let mut guard = TerminalGuard::enter()?;
     let size = guard.terminal.size()?;
-    let mut effects = app::update(
+    let effects = app::update(
         &mut app,
         Action::Resize {
             width: size.width,
@@ -55,58 +50,29 @@ pub async fn run(mut app: App, services: Services) -> anyhow::Result<()> {
         tracing::info!("clipboard: {why}");
     }
 
-    let mut events = EventStream::new();
-    let mut tick = tokio::time::interval(TICK);
-    let mut spin = tokio::time::interval(SPIN);
-    let mut signals = Signals::new()?;
-
-    loop {
-        for effect in effects.drain(..) {
-            if !executor.run(effect) {
-                return Ok(());
-            }
-        }
-        let action = tokio::select! {
-            event = events.next() => match event {
-                Some(Ok(event)) => match to_action(event) {
-                    Some(action) => action,
-                    None => continue,
-                },
-                Some(Err(e)) => return Err(e.into()),
-                None => return Ok(()),
-            },
-            Some(action) = rx.recv() => action,
-            _ = tick.tick() => Action::Tick,
-            _ = spin.tick(), if app.renewing_count() > 0 => {
-                guard.terminal.draw(|f| ui::draw(f, &app, Timestamp::now()))?;
-                continue;
-            }
-            _ = signals.recv() => return Ok(()),
-        };
-        let now = Timestamp::now();
-        let loaded = matches!(action, Action::Loaded(_));
-        effects = app::update(&mut app, action, now);
-        guard.terminal.draw(|f| ui::draw(f, &app, now))?;
-        if let Some(p) = &probe
-            && loaded
-        {
-            let line = p.report(app.rows.len());
-            drop(guard); // leave the alternate screen first, so the line stays readable
-            eprintln!("{line}");
-            return Ok(());
-        }
+    let inputs = Inputs {
+        events: EventStream::new(),
+        actions: &mut rx,
+        signals: Signals::new()?.into_stream(),
+    };
+    let ended = event_loop::drive(
+        &mut app,
+        effects,
+        inputs,
+        &mut guard,
+        &mut executor,
+        probe.is_some(),
+    )
+    .await?;
+    // Leave the alternate screen first, so what follows stays readable.
+    drop(guard);
+    if let (Ended::Loaded, Some(p)) = (ended, &probe) {
+        eprintln!("{}", p.report(app.rows.len()));
     }
-}
-
-fn to_action(event: Event) -> Option<Action> {
-    match event {
-        // Windows reports releases too; only presses act.
-        Event::Key(key) if key.kind != KeyEventKind::Release => Some(Action::Key(key)),
-        Event::Mouse(mouse) => Some(Action::Mouse(mouse)),
-        Event::Paste(text) => Some(Action::Paste(text)),
-        Event::Resize(width, height) => Some(Action::Resize { width, height }),
-        _ => None,
+    if let Some(note) = app::quit::abandoned_note(&app.abandoned) {
+        eprintln!("actoken: {note}");
     }
+    Ok(())
 }
 
 /// SIGTERM and SIGHUP end the dashboard like `q` does, so the terminal is restored.
@@ -129,6 +95,14 @@ impl Signals {
         }
         #[cfg(not(unix))]
         Ok(Signals {})
+    }
+
+    /// One item per signal, for the loop's `select!`.
+    fn into_stream(self) -> impl futures::Stream<Item = ()> + Unpin {
+        Box::pin(futures::stream::unfold(self, |mut signals| async move {
+            signals.recv().await;
+            Some(((), signals))
+        }))
     }
 
     async fn recv(&mut self) {

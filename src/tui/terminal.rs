@@ -27,6 +27,34 @@ impl TerminalGuard {
     }
 }
 
+impl super::event_loop::Screen for TerminalGuard {
+    fn draw(&mut self, app: &crate::app::App, now: jiff::Timestamp) -> std::io::Result<()> {
+        self.terminal
+            .draw(|f| crate::ui::draw(f, app, now))
+            .map(|_| ())
+    }
+
+    /// Restores the terminal, stops the process as the shell's Ctrl-Z would (raw mode turned
+    /// the key into a keypress instead of SIGTSTP), and takes the terminal again on `fg`.
+    fn suspend(&mut self) -> std::io::Result<()> {
+        restore();
+        #[cfg(unix)]
+        // SAFETY: raise(3) with a valid signal number has no memory-safety preconditions.
+        unsafe {
+            libc::raise(libc::SIGTSTP);
+        }
+        // Here after SIGCONT (`fg`).
+        crossterm::terminal::enable_raw_mode()?;
+        execute!(
+            stdout(),
+            crossterm::terminal::EnterAlternateScreen,
+            EnableMouseCapture,
+            EnableBracketedPaste
+        )?;
+        self.terminal.clear()
+    }
+}
+
 impl Drop for TerminalGuard {
     fn drop(&mut self) {
         restore();
