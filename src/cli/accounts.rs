@@ -16,6 +16,8 @@ struct AccountView<'a> {
     id: String,
     #[serde(flatten)]
     account: &'a Account,
+    /// Every method it can log in with (`access-key`, `password`); `method` is the last used.
+    methods: Vec<LoginMethod>,
     /// Whether the keyring holds a secret key for it (dead tokens then come back by themselves).
     secret_key_remembered: bool,
     /// Names of the stored entries this login stored.
@@ -38,6 +40,7 @@ pub fn list(ctx: &Context, args: AccountsArgs) -> anyhow::Result<()> {
         .map(|a| {
             let id = a.id();
             AccountView {
+                methods: a.methods(),
                 secret_key_remembered: remembered.contains(&id),
                 tokens: entries
                     .iter()
@@ -59,20 +62,13 @@ pub fn list(ctx: &Context, args: AccountsArgs) -> anyhow::Result<()> {
             let a = v.account;
             vec![
                 a.user.clone(),
-                match a.method {
-                    LoginMethod::AccessKey => {
-                        format!("access key {}", a.access_key.as_deref().unwrap_or("?"))
-                    }
-                    LoginMethod::Password => {
-                        format!("password, org {}", a.org_id.as_deref().unwrap_or("?"))
-                    }
-                },
+                describe_methods(a),
                 a.base_url.clone(),
                 a.auth_url.clone(),
-                match (a.method, v.secret_key_remembered) {
-                    (LoginMethod::Password, _) => "never stored".to_owned(),
-                    (_, true) => "remembered".to_owned(),
-                    (_, false) => "not remembered".to_owned(),
+                match (a.access_key.is_some(), v.secret_key_remembered) {
+                    (false, _) => "never stored".to_owned(),
+                    (true, true) => "remembered".to_owned(),
+                    (true, false) => "not remembered".to_owned(),
                 },
                 a.last_login.map_or("-".to_owned(), timefmt::rfc3339),
                 v.tokens.len().to_string(),
@@ -97,6 +93,37 @@ pub fn list(ctx: &Context, args: AccountsArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// "access key AK1 + password (org 4af1…)": every method the account holds.
+fn describe_methods(a: &Account) -> String {
+    a.methods()
+        .into_iter()
+        .map(|m| match m {
+            LoginMethod::AccessKey => {
+                format!("access key {}", a.access_key.as_deref().unwrap_or("?"))
+            }
+            LoginMethod::Password => format!("password (org {})", a.org_id.as_deref().unwrap_or("?")),
+        })
+        .collect::<Vec<_>>()
+        .join(" + ")
+}
+
+/// What `logout` forgot for one account, in one line.
+fn forgotten(a: &Account, had_key: bool) -> String {
+    let key = if had_key {
+        format!(
+            "the secret key of access key {} (from the keyring)",
+            a.access_key.as_deref().unwrap_or("?")
+        )
+    } else {
+        "no secret key was remembered".to_owned()
+    };
+    format!(
+        "{}: forgot {key}; forgot the login details: {}",
+        a.id(),
+        describe_methods(a)
+    )
+}
+
 /// Forgets the login(s) of a user: the secret key and the remembered details; with
 /// `--tokens`, also every stored token the account owns.
 pub fn logout(ctx: &Context, args: LogoutArgs) -> anyhow::Result<()> {
@@ -117,6 +144,7 @@ pub fn logout(ctx: &Context, args: LogoutArgs) -> anyhow::Result<()> {
         );
     }
     let keys = ctx.account_keys()?;
+    let remembered = keys.ids()?;
     let store = if args.tokens {
         Some(ctx.store()?)
     } else {
@@ -143,7 +171,7 @@ pub fn logout(ctx: &Context, args: LogoutArgs) -> anyhow::Result<()> {
             }
         }
         accounts.forget(&account.user, Some(&account.base_url))?;
-        println!("{id}: secret key and login details forgotten");
+        println!("{}", forgotten(account, remembered.contains(&id)));
         if args.tokens {
             if removed.is_empty() {
                 println!("  no stored tokens belonged to it");

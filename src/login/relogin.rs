@@ -7,7 +7,7 @@ use std::sync::Arc;
 use jiff::Timestamp;
 
 use super::{Credential, LoginError, LoginReport, login_and_store, login_command};
-use crate::api::{AcClient, LoginMethod};
+use crate::api::AcClient;
 use crate::renew::{RenewError, Renewed};
 use crate::store::{Account, AccountKeys, Accounts, EntryMeta, Store, StoreError};
 use crate::token::Token;
@@ -44,7 +44,8 @@ pub async fn relogin_account(
         base_url: account.base_url.clone(),
         command: login_command(Some(account), &account.user, &account.base_url),
     };
-    if account.method != LoginMethod::AccessKey {
+    // Whichever method was used last: an access key with a remembered secret key will do.
+    if account.access_key.is_none() {
         return Err(no_key());
     }
     let (keys_c, id) = (keys.clone(), account.id());
@@ -242,7 +243,7 @@ async fn blocking_get(store: &Store, name: &str) -> Result<(EntryMeta, Token), R
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::ClientOptions;
+    use crate::api::{ClientOptions, LoginMethod};
     use crate::config::{Config, Paths};
     use crate::mock::{ALICE, MintSpec, MockOptions, MockServer, mint};
     use crate::renew::{Renewer, When};

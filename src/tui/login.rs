@@ -57,12 +57,12 @@ pub async fn log_in_again(
         },
         Some(secret) => {
             let secret = SecretString::from(secret.expose().to_owned());
-            let credential = match account.method {
+            let credential = match asks_for(&account) {
                 LoginMethod::AccessKey => Credential::SecretKey(secret.clone()),
                 LoginMethod::Password => Credential::Password(secret.clone()),
             };
             let report = login_and_store(store, client, &account, &credential, now).await;
-            if report.is_ok() && account.method == LoginMethod::AccessKey {
+            if report.is_ok() && matches!(credential, Credential::SecretKey(_)) {
                 remember(services, &account, secret).await;
             }
             report
@@ -81,8 +81,18 @@ async fn remember(services: &Services, account: &Account, secret: SecretString) 
     }
 }
 
+/// The secret to ask for: the secret key when the account has an access key (it is then
+/// remembered), else the password.
+fn asks_for(account: &Account) -> LoginMethod {
+    if account.access_key.is_some() {
+        LoginMethod::AccessKey
+    } else {
+        LoginMethod::Password
+    }
+}
+
 fn prompt_for(account: &Account) -> String {
-    match account.method {
+    match asks_for(account) {
         LoginMethod::AccessKey => format!(
             "secret key of {} (access key {})",
             account.user,
