@@ -178,6 +178,17 @@ impl Renewer {
         &self.store
     }
 
+    /// How many renewals may run at once (`concurrency` in the config).
+    pub fn concurrency(&self) -> usize {
+        self.concurrency
+    }
+
+    /// The re-login this renewer uses for dead tokens, if any (the dashboard's `L` shares its
+    /// one-login-per-account rule).
+    pub fn relogin(&self) -> Option<&Relogin> {
+        self.relogin.as_ref()
+    }
+
     /// Renews one token. `now` is the caller's clock reading, used for phase checks.
     pub async fn renew(
         &self,

@@ -3,6 +3,7 @@
 
 mod action;
 pub mod autorenew;
+pub mod failure;
 #[cfg(test)]
 pub(crate) mod fixtures;
 pub mod form;
@@ -15,6 +16,7 @@ mod update;
 pub mod view;
 
 pub use action::{Action, Effect, RenewedInfo};
+pub use failure::{FailureKind, TaskError};
 pub use form::{AddForm, Field};
 pub use row::{Row, RowKind, RowStatus, ServerInfo, ServerView, Timing, Urgency};
 pub use secret::{LoginSecret, SecretPrompt};

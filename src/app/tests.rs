@@ -327,7 +327,10 @@ fn auto_renew_picks_due_tokens_and_backs_off_after_failures() {
             app,
             Action::Renewed {
                 name: "hefei".into(),
-                result: Err("connection refused: check the base URL".into()),
+                result: Err(TaskError::new(
+                    FailureKind::Retry,
+                    "connection refused: check the base URL",
+                )),
             },
             t,
         )
@@ -352,6 +355,36 @@ fn auto_renew_picks_due_tokens_and_backs_off_after_failures() {
     assert!(autorenew::due(&app.rows, at(100), app.settings.timing).is_empty());
     select(&mut app, "hefei");
     assert_eq!(ch(&mut app, 'r'), [Effect::Renew(vec!["hefei".into()])]);
+}
+
+/// Typed task errors: "dead, log in" and "network, retry later" lead to different next steps,
+/// whatever the words say.
+#[test]
+fn the_failure_kind_decides_retry_or_log_in() {
+    let mut app = app_with(demo_set());
+    app.auto_renew = true;
+    let same_words = "the server said no";
+    for (name, kind) in [
+        ("kunshan-old", FailureKind::NeedsNewToken),
+        ("hefei", FailureKind::Retry),
+    ] {
+        let result = Err(TaskError::new(kind, same_words));
+        update(&mut app, Action::Renewed { name: name.into(), result }, now());
+        let text = toast_text(&app).to_owned();
+        let hold = app.row(name).unwrap().status.auto_hold_until.unwrap();
+        match kind {
+            FailureKind::NeedsNewToken => {
+                assert!(text.contains("press L to log in again"), "{text}");
+                assert!(!text.contains("retries"), "{text}");
+                assert_eq!(hold, now() + autorenew::BACKOFF_MAX);
+            }
+            _ => {
+                assert!(text.contains("auto-renew retries in 30s"), "{text}");
+                assert!(!text.contains("press L"), "{text}");
+                assert_eq!(hold, now() + autorenew::BACKOFF_FIRST);
+            }
+        }
+    }
 }
 
 #[test]

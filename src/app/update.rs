@@ -5,6 +5,7 @@ use jiff::{SignedDuration, Timestamp};
 
 use super::action::{Action, Effect, RenewedInfo};
 use super::autorenew;
+use super::failure::{FailureKind, TaskError};
 use super::quit;
 use super::form::AddForm;
 use super::row::{Row, RowKind, RowStatus, ServerView, Urgency};
@@ -48,6 +49,14 @@ pub fn update(app: &mut App, action: Action, now: Timestamp) -> Vec<Effect> {
                 .push_back(SecretPrompt::new(&name, &prompt));
         }
         Action::QuitRequested => quit::request(app, now, &mut fx),
+        Action::StoreProblem(error) => toast(
+            app,
+            Level::Error,
+            format!(
+                "could not read the store again: {error}; the table shows what was read before"
+            ),
+            now,
+        ),
         Action::LoggedIn { name, result } => on_logged_in(app, &name, result, now, &mut fx),
         Action::Inspected { name, info } => {
             if let Some(row) = app.row_mut(&name) {
@@ -497,7 +506,7 @@ fn login_selected(app: &mut App, now: Timestamp, fx: &mut Vec<Effect>) {
 fn on_logged_in(
     app: &mut App,
     name: &str,
-    result: Result<String, String>,
+    result: Result<String, TaskError>,
     now: Timestamp,
     fx: &mut Vec<Effect>,
 ) {
@@ -516,7 +525,7 @@ fn on_logged_in(
         Err(msg) => match &mut app.mode {
             Mode::Secret(prompt) => {
                 prompt.busy = false;
-                prompt.error = Some(msg);
+                prompt.error = Some(msg.message);
             }
             _ => toast(
                 app,
@@ -605,7 +614,7 @@ fn on_loaded(app: &mut App, stored: &[StoredToken]) {
     app.loaded = true;
 }
 
-fn on_renewed(app: &mut App, name: &str, result: Result<RenewedInfo, String>, now: Timestamp) {
+fn on_renewed(app: &mut App, name: &str, result: Result<RenewedInfo, TaskError>, now: Timestamp) {
     let auto = app.auto_renew;
     let timing = app.settings.timing;
     let Some(row) = app.row_mut(name) else {
@@ -634,16 +643,25 @@ fn on_renewed(app: &mut App, name: &str, result: Result<RenewedInfo, String>, no
                 ),
             }
         }
-        Err(msg) => {
+        Err(error) => {
             row.status.failures = row.status.failures.saturating_add(1);
-            let wait = autorenew::backoff(row.status.failures);
-            row.status.auto_hold_until = now.saturating_add(wait).ok();
-            row.status.last_error = Some(msg.clone());
-            let retry = if auto {
-                format!(" (auto-renew retries in {})", timefmt::compact(wait))
-            } else {
-                String::new()
+            // Retrying cannot bring back a token only a login can replace: wait the longest.
+            let wait = match error.kind {
+                FailureKind::NeedsNewToken => autorenew::BACKOFF_MAX,
+                _ => autorenew::backoff(row.status.failures),
             };
+            row.status.auto_hold_until = now.saturating_add(wait).ok();
+            row.status.last_error = Some(error.message.clone());
+            let retry = match error.kind {
+                FailureKind::NeedsNewToken if row.decoded().is_some_and(|d| d.claims.user.is_some()) => {
+                    " (press L to log in again)".to_owned()
+                }
+                FailureKind::Retry | FailureKind::Keyring if auto => {
+                    format!(" (auto-renew retries in {})", timefmt::compact(wait))
+                }
+                _ => String::new(),
+            };
+            let msg = error.message;
             (
                 Level::Error,
                 format!("renewing {name} failed: {msg}{retry}"),
@@ -653,7 +671,7 @@ fn on_renewed(app: &mut App, name: &str, result: Result<RenewedInfo, String>, no
     toast(app, level, text, now);
 }
 
-fn on_copied(app: &mut App, name: &str, result: Result<ClipboardKind, String>, now: Timestamp) {
+fn on_copied(app: &mut App, name: &str, result: Result<ClipboardKind, TaskError>, now: Timestamp) {
     match result {
         Ok(kind) => {
             let clear = app.settings.clipboard_clear;
@@ -679,7 +697,7 @@ fn on_copied(app: &mut App, name: &str, result: Result<ClipboardKind, String>, n
     }
 }
 
-fn on_cleared(app: &mut App, result: Result<ClearOutcome, String>, now: Timestamp) {
+fn on_cleared(app: &mut App, result: Result<ClearOutcome, TaskError>, now: Timestamp) {
     let (level, text) = match result {
         Ok(ClearOutcome::Cleared) => (Level::Info, "clipboard cleared".to_owned()),
         Ok(ClearOutcome::ClearSent) => (
@@ -702,7 +720,7 @@ fn on_cleared(app: &mut App, result: Result<ClearOutcome, String>, now: Timestam
 fn on_added(
     app: &mut App,
     name: &str,
-    result: Result<(), String>,
+    result: Result<(), TaskError>,
     now: Timestamp,
     fx: &mut Vec<Effect>,
 ) {
@@ -717,7 +735,7 @@ fn on_added(
         Err(msg) => {
             if let Mode::Add(form) = &mut app.mode {
                 form.saving = false;
-                form.error = Some(msg.clone());
+                form.error = Some(msg.message.clone());
             }
             toast(
                 app,
@@ -729,7 +747,7 @@ fn on_added(
     }
 }
 
-fn on_deleted(app: &mut App, name: &str, result: Result<(), String>, now: Timestamp) {
+fn on_deleted(app: &mut App, name: &str, result: Result<(), TaskError>, now: Timestamp) {
     match result {
         Ok(()) => {
             app.rows.retain(|r| r.name() != name);

@@ -8,9 +8,12 @@ use secrecy::SecretString;
 use super::effects::Services;
 use crate::api::LoginMethod;
 use crate::app::LoginSecret;
+use crate::app::{FailureKind, TaskError};
 use crate::login::{
     Credential, LoginError, LoginReport, login_and_store, login_command, owner_of, relogin_account,
+    usable,
 };
+use crate::token::Token;
 use crate::store::Account;
 
 /// What a "log in again" came to.
@@ -24,29 +27,43 @@ pub async fn log_in_again(
     services: &Services,
     name: &str,
     secret: Option<LoginSecret>,
-) -> Result<Outcome, String> {
+) -> Result<Outcome, TaskError> {
     let store = services.store.clone();
     let owned = name.to_owned();
     let found = tokio::task::spawn_blocking(move || {
         let (meta, token) = store.get(&owned)?;
         let owner = owner_of(&store, &meta, &token)?;
         let user = token.decode().ok().and_then(|d| d.claims.user);
-        Ok::<_, crate::store::StoreError>((meta, user, owner))
+        Ok::<_, crate::store::StoreError>((meta, token, user, owner))
     })
     .await
-    .map_err(|e| e.to_string())?
-    .map_err(|e| e.to_string())?;
-    let (meta, user, owner) = found;
+    .map_err(|e| TaskError::panicked(&e.to_string()))?
+    .map_err(TaskError::from_error)?;
+    let (meta, old, user, owner) = found;
     let Some(account) = owner else {
         let user = user.unwrap_or_else(|| "USER".to_owned());
-        return Err(format!(
-            "no remembered login for {user} at {}: run `{}` once; after that L works here",
-            meta.base_url,
-            login_command(None, &user, &meta.base_url)
+        return Err(TaskError::new(
+            FailureKind::NeedsNewToken,
+            format!(
+                "no remembered login for {user} at {}: run `{}` once; after that L works here",
+                meta.base_url,
+                login_command(None, &user, &meta.base_url)
+            ),
         ));
     };
 
+    // One login per account at a time, shared with auto-renew's re-login of dead tokens.
+    let _turn = match services.renewer.relogin() {
+        Some(relogin) => Some(relogin.one_at_a_time(&account.id()).await),
+        None => None,
+    };
     let now = Timestamp::now();
+    if secret.is_none() && replaced_meanwhile(services, name, &old, now).await {
+        return Ok(Outcome::Done(format!(
+            "{name} already has a fresh token: {} was just logged in again",
+            account.user
+        )));
+    }
     let (store, client) = (&services.store, &services.client);
     let report = match secret {
         None => match relogin_account(store, client, &services.keys, &account, now).await {
@@ -68,8 +85,17 @@ pub async fn log_in_again(
             report
         }
     }
-    .map_err(|e| e.to_string())?;
+    .map_err(TaskError::from_error)?;
     Ok(Outcome::Done(summary(&account, &report)))
+}
+
+/// Whether another login (waited for above) already replaced the token with a usable one.
+async fn replaced_meanwhile(services: &Services, name: &str, old: &Token, now: Timestamp) -> bool {
+    let (store, owned) = (services.store.clone(), name.to_owned());
+    match tokio::task::spawn_blocking(move || store.get(&owned)).await {
+        Ok(Ok((_, current))) => &current != old && usable(&current, now),
+        _ => false,
+    }
 }
 
 /// Keeps the secret key for next time; a failure only costs a prompt later, so it is logged.

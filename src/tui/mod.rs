@@ -64,6 +64,8 @@ pub async fn run(mut app: App, services: Services) -> anyhow::Result<()> {
         probe.is_some(),
     )
     .await?;
+    // A clipboard clear asked for by quitting is still running: let it finish.
+    executor.finish().await;
     // Leave the alternate screen first, so what follows stays readable.
     drop(guard);
     if let (Ended::Loaded, Some(p)) = (ended, &probe) {

@@ -67,11 +67,18 @@ pub fn restore() {
     ratatui::restore();
 }
 
-/// Restores the terminal before the panic message is printed, so the message is readable and
+/// On the loop (main) thread: restores the terminal before the panic message is printed, so the
+/// message is readable and
 /// the shell is usable. Panic messages never carry tokens (no type that holds one prints it).
 fn install_panic_hook() {
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
+        // A task's panic (a worker thread) becomes a row error and the dashboard goes on: the
+        // terminal stays as it is and nothing is printed over the screen.
+        if std::thread::current().name() != Some("main") {
+            tracing::error!("a dashboard task panicked: {info}");
+            return;
+        }
         restore();
         previous(info);
     }));
