@@ -937,3 +937,15 @@ fn l_on_a_token_without_a_user_claim_says_why_and_does_nothing() {
     assert!(ch(&mut app, 'L').is_empty());
     assert!(toast_text(&app).contains("actoken login"));
 }
+
+#[test]
+fn a_store_problem_reaches_the_status_line_and_keeps_the_rows() {
+    let mut app = app_with(demo_set());
+    let rows = app.rows.len();
+    let problem = TaskError::new(FailureKind::Other, "index.toml: expected a value at line 1");
+    update(&mut app, Action::StoreProblem(problem), now());
+    let text = toast_text(&app);
+    assert!(text.contains("could not read the store again") && text.contains("index.toml"), "{text}");
+    assert_eq!(app.toast.as_ref().unwrap().level, Level::Error);
+    assert_eq!(app.rows.len(), rows);
+}

@@ -3,6 +3,8 @@
 
 pub mod bench;
 mod effects;
+#[cfg(test)]
+mod effects_tests;
 pub mod event_loop;
 mod login;
 mod terminal;
