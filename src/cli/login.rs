@@ -12,6 +12,7 @@ use crate::store::{Account, Accounts};
 
 use super::args::LoginArgs;
 use super::context::{Context, runtime};
+use super::finish::despite_signals;
 use super::exit::UsageError;
 use super::input;
 
@@ -88,12 +89,10 @@ pub fn run(ctx: &Context, args: LoginArgs) -> anyhow::Result<()> {
     }
 
     let now = Timestamp::now();
-    let report = runtime().block_on(login_and_store(
-        &store,
-        &ctx.client()?,
-        &account,
-        &credential,
-        now,
+    let what = format!("logging in as {}", account.user);
+    let report = runtime().block_on(despite_signals(
+        &what,
+        login_and_store(&store, &ctx.client()?, &account, &credential, now),
     ))?;
     print_report(&account, &report);
 

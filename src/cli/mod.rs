@@ -6,6 +6,7 @@ mod args;
 mod context;
 mod dashboard;
 pub mod exit;
+mod finish;
 mod input;
 mod inspect;
 mod login;

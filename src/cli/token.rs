@@ -8,6 +8,7 @@ use crate::token::Phase;
 
 use super::args::TokenArgs;
 use super::context::{Context, runtime};
+use super::finish::despite_signals;
 use super::exit::NeedsNewToken;
 
 pub fn run(ctx: &Context, args: TokenArgs) -> anyhow::Result<()> {
@@ -15,10 +16,10 @@ pub fn run(ctx: &Context, args: TokenArgs) -> anyhow::Result<()> {
     let token = match args.min_valid {
         Some(min_valid) => {
             let renewer = ctx.renewer()?;
-            let renewed = runtime().block_on(renewer.renew(
-                &args.name,
-                When::ExpiringWithin(min_valid),
-                now,
+            let what = format!("renewing {}", args.name);
+            let renewed = runtime().block_on(despite_signals(
+                &what,
+                renewer.renew(&args.name, When::ExpiringWithin(min_valid), now),
             ))?;
             if renewed.via_login {
                 eprintln!(

@@ -57,6 +57,7 @@ pub struct MockServer {
     renewals: Arc<AtomicUsize>,
     logins: Arc<AtomicUsize>,
     revoked: Revoked,
+    arrived: Arc<AtomicUsize>,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
 }
@@ -72,8 +73,10 @@ impl MockServer {
             renewals: Arc::new(AtomicUsize::new(0)),
             logins: Arc::new(AtomicUsize::new(0)),
             revoked: Revoked::default(),
+            arrived: Arc::new(AtomicUsize::new(0)),
         };
         let (faults, renewals) = (state.faults.clone(), state.renewals.clone());
+        let arrived = state.arrived.clone();
         let (logins, revoked) = (state.logins.clone(), state.revoked.clone());
         let app = routes::router(state);
         let (stop, stopped) = oneshot::channel::<()>();
@@ -94,6 +97,7 @@ impl MockServer {
             renewals,
             logins,
             revoked,
+            arrived,
             stop: Some(stop),
             task: Some(task),
         })
@@ -115,6 +119,11 @@ impl MockServer {
     /// Successful `tokens/next` calls served so far.
     pub fn renew_count(&self) -> usize {
         self.renewals.load(Ordering::SeqCst)
+    }
+
+    /// Requests received so far (counted on arrival, before any delay).
+    pub fn arrived_count(&self) -> usize {
+        self.arrived.load(Ordering::SeqCst)
     }
 
     /// Successful logins (access key or password) served so far.

@@ -32,6 +32,9 @@ pub struct MockState {
     pub logins: Arc<AtomicUsize>,
     /// Tokens refused although unexpired.
     pub revoked: Revoked,
+    /// Requests received, counted before the configured delay (tests wait for one to be in
+    /// flight).
+    pub arrived: Arc<AtomicUsize>,
 }
 
 /// All endpoints, behind the delay switch.
@@ -48,6 +51,7 @@ pub fn router(state: MockState) -> Router {
 
 /// The configured delay, before any handler: an async sleep, so other requests go on.
 async fn delay(State(state): State<MockState>, req: Request, next: Next) -> Response {
+    state.arrived.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     let d = state.faults.delay();
     if !d.is_zero() {
         tokio::time::sleep(d).await;
