@@ -106,6 +106,9 @@ pub enum Effect {
     Reload,
     /// Restore the terminal and exit.
     Quit,
+    /// Quitting: renewals still waiting for a `concurrency` slot are not started (each
+    /// answers `Renewed` with an error); those already talking to the server finish.
+    StopQueued,
     /// Ctrl-Z: restore the terminal and stop until `fg` (the loop does this itself).
     Suspend,
 }

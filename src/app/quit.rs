@@ -44,6 +44,7 @@ pub fn request(app: &mut App, now: Timestamp, fx: &mut Vec<Effect>) {
         return quit_now(app, fx);
     }
     app.quitting = true;
+    fx.push(Effect::StopQueued);
     show_waiting(app, now);
 }
 
@@ -117,7 +118,7 @@ mod tests {
         press(&mut app, 'r');
         select(&mut app, "hefei");
         press(&mut app, 'r');
-        assert!(press(&mut app, 'q').is_empty(), "q must not quit yet");
+        assert_eq!(press(&mut app, 'q'), [Effect::StopQueued], "q must not quit yet");
         let toast = app.toast.as_ref().unwrap();
         assert_eq!(toast.text, "finishing 2 renewals… (q again to abandon)");
         // Long after the usual toast life, the wait is still on screen.
@@ -138,7 +139,10 @@ mod tests {
         select(&mut app, "wuxi-gpu");
         press(&mut app, 'r');
         // SIGTERM first, then Ctrl-C.
-        assert!(update(&mut app, Action::QuitRequested, now()).is_empty());
+        assert_eq!(
+            update(&mut app, Action::QuitRequested, now()),
+            [Effect::StopQueued]
+        );
         let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
         assert_eq!(update(&mut app, Action::Key(ctrl_c), now()), [Effect::Quit]);
         assert_eq!(app.abandoned, ["wuxi-gpu"]);
@@ -154,7 +158,7 @@ mod tests {
         press(&mut app, 'L');
         // Auto-renew has due rows, but it starts nothing once the user asked to quit.
         let renewing = app.renewing_count();
-        assert!(press(&mut app, 'q').is_empty());
+        assert_eq!(press(&mut app, 'q'), [Effect::StopQueued]);
         assert!(app.toast.as_ref().unwrap().text.contains("login"));
         assert!(update(&mut app, Action::Tick, at(1)).is_empty());
         assert_eq!(app.renewing_count(), renewing);

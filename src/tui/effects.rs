@@ -3,6 +3,7 @@
 //! Action, even one that panics (its row then shows the error instead of spinning forever).
 
 use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -13,7 +14,7 @@ use tokio::task::{JoinError, JoinHandle};
 
 use super::login::Outcome;
 use crate::api::{self, AcClient};
-use crate::app::{Action, Effect, RenewedInfo, ServerInfo, TaskError};
+use crate::app::{Action, Effect, FailureKind, RenewedInfo, ServerInfo, TaskError};
 use crate::clipboard::Clipboard;
 use crate::renew::{Renewer, When};
 use crate::store::{self, AccountKeys, EntryMeta, Store};
@@ -42,6 +43,8 @@ pub struct Executor {
     renew_slots: Arc<Semaphore>,
     /// Clipboard work still running; quitting lets it finish (a token must not stay behind).
     clipboard_tasks: Vec<JoinHandle<()>>,
+    /// Set when the user quits: queued renewals then answer without starting.
+    stop_queued: Arc<AtomicBool>,
 }
 
 impl super::event_loop::Runner for Executor {
@@ -63,6 +66,7 @@ impl Executor {
             clipboard: Arc::new(Mutex::new(clipboard)),
             renew_slots: Arc::new(Semaphore::new(slots)),
             clipboard_tasks: Vec::new(),
+            stop_queued: Arc::default(),
         }
     }
 
@@ -72,6 +76,7 @@ impl Executor {
             Effect::Quit => return false,
             // The loop suspends the terminal itself.
             Effect::Suspend => {}
+            Effect::StopQueued => self.stop_queued.store(true, Ordering::SeqCst),
             Effect::Renew(names) => {
                 for name in names {
                     self.renew(name);
@@ -185,6 +190,7 @@ impl Executor {
     fn renew(&self, name: String) {
         let services = Arc::clone(&self.services);
         let slots = Arc::clone(&self.renew_slots);
+        let stop = Arc::clone(&self.stop_queued);
         let owned = name.clone();
         answer(
             &self.actions,
@@ -192,6 +198,11 @@ impl Executor {
                 let name = owned;
                 // Queued behind `concurrency` others; the row spins meanwhile.
                 let _slot = slots.acquire_owned().await;
+                if stop.load(Ordering::SeqCst) {
+                    let why = "not started: the dashboard is quitting; the token is unchanged";
+                    let result = Err(TaskError::new(FailureKind::Other, why));
+                    return Action::Renewed { name, result };
+                }
                 let now = Timestamp::now();
                 let result = services
                     .renewer

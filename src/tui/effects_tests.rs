@@ -217,3 +217,34 @@ async fn copy_never_waits_on_the_loop_thread() {
     }
     assert!(started.elapsed() >= Duration::from_millis(800));
 }
+
+/// Quitting does not start renewals still waiting for a slot: with 1 at a time and 3 queued
+/// behind a 500 ms server, quit ends after one answer, not four.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn quitting_starts_no_queued_renewal() {
+    let w = world(1).await;
+    let names: Vec<String> = (1..=4).map(|n| format!("alice/西北一区{n}")).collect();
+    for name in &names {
+        w.add(name, "11276", SignedDuration::from_hours(1));
+    }
+    w.mock.faults().set_delay(Duration::from_millis(500));
+    let (mut executor, mut rx) = w.executor();
+    executor.run(Effect::Renew(names.clone()));
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    executor.run(Effect::StopQueued);
+    let started = Instant::now();
+    let (mut ok, mut not_started) = (0, 0);
+    for _ in 0..names.len() {
+        match rx.recv().await.unwrap() {
+            Action::Renewed { result: Ok(_), .. } => ok += 1,
+            Action::Renewed { result: Err(e), .. } => {
+                assert!(e.message.contains("not started"), "{e:?}");
+                not_started += 1;
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    assert_eq!((ok, not_started), (1, 3));
+    assert!(started.elapsed() < Duration::from_millis(1000));
+    assert_eq!(w.mock.renew_count(), 1);
+}
