@@ -185,11 +185,18 @@ fn a_password_login_keeps_the_remembered_access_key() {
     let auth = w.mock.url().replace("127.0.0.1", "localhost");
     w.login_alice(&["--auth-url", &auth]).success();
     let id = format!("alice@{}", auth.trim_start_matches("http://"));
-    assert_eq!(w.remembered_keys(), [id.clone()]);
+    assert_eq!(w.remembered_keys(), std::slice::from_ref(&id));
 
     w.env
         .cmd()
-        .args(["login", "--user", "alice", "--org-id", ALICE.org_id, "--password-stdin"])
+        .args([
+            "login",
+            "--user",
+            "alice",
+            "--org-id",
+            ALICE.org_id,
+            "--password-stdin",
+        ])
         .write_stdin(format!("{}\n", ALICE.password))
         .assert()
         .success()
@@ -242,7 +249,10 @@ fn a_password_login_keeps_the_remembered_access_key() {
             "{id}: forgot the secret key of access key {}",
             ALICE.access_key
         )))
-        .stdout(predicate::str::contains(format!("password (org {})", ALICE.org_id)));
+        .stdout(predicate::str::contains(format!(
+            "password (org {})",
+            ALICE.org_id
+        )));
     assert!(w.remembered_keys().is_empty());
 }
 
@@ -317,7 +327,9 @@ fn logout_forgets_the_key_and_with_tokens_removes_them() {
         .args(["logout", "alice"])
         .assert()
         .success()
-        .stdout(predicate::str::contains("forgot the secret key of access key"))
+        .stdout(predicate::str::contains(
+            "forgot the secret key of access key",
+        ))
         .stdout(predicate::str::contains("tokens stay"));
     assert!(w.remembered_keys().is_empty());
     assert_eq!(w.json(&["accounts", "--json"]), serde_json::json!([]));
@@ -383,19 +395,40 @@ fn check_and_info_leave_an_expired_renewable_token_to_renewal() {
         Timestamp::now() - SignedDuration::from_hours(3),
     ));
     w.env.add("carol/西北一区", &w.mock.url(), &expired);
-    let out = w.env.cmd().args(["check", "carol/西北一区"]).output().unwrap();
+    let out = w
+        .env
+        .cmd()
+        .args(["check", "carol/西北一区"])
+        .output()
+        .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(String::from_utf8_lossy(&out.stdout).contains("10008"));
-    assert!(stderr.contains("still renewable: `actoken renew carol/西北一区`"), "{stderr}");
+    assert!(
+        stderr.contains("still renewable: `actoken renew carol/西北一区`"),
+        "{stderr}"
+    );
     assert!(!stderr.contains("actoken login"), "{stderr}");
-    let out = w.env.cmd().args(["info", "carol/西北一区"]).output().unwrap();
+    let out = w
+        .env
+        .cmd()
+        .args(["info", "carol/西北一区"])
+        .output()
+        .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("refuses every expired token"), "{stderr}");
     // And renewal does bring it back.
-    w.env.cmd().args(["renew", "carol/西北一区"]).assert().success();
-    w.env.cmd().args(["check", "carol/西北一区"]).assert().success();
+    w.env
+        .cmd()
+        .args(["renew", "carol/西北一区"])
+        .assert()
+        .success();
+    w.env
+        .cmd()
+        .args(["check", "carol/西北一区"])
+        .assert()
+        .success();
 
     // Past the cutoff, the same refusal does mean a new token (exit 3).
     let dead = mint(&MintSpec::new(

@@ -30,7 +30,10 @@ fn renew_in_background(env: &Env) -> std::process::Child {
 fn wait_until_in_flight(mock: &Mock) {
     let deadline = Instant::now() + Duration::from_secs(20);
     while mock.server.arrived_count() == 0 {
-        assert!(Instant::now() < deadline, "the renewal never reached the mock");
+        assert!(
+            Instant::now() < deadline,
+            "the renewal never reached the mock"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
 }
@@ -59,7 +62,10 @@ fn sigterm_during_renew_finishes_and_stores_the_new_token() {
     let out = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
-    assert!(stderr.contains("finishing: renewing alice/华中一区【A区】"), "{stderr}");
+    assert!(
+        stderr.contains("finishing: renewing alice/华中一区【A区】"),
+        "{stderr}"
+    );
     assert!(started.elapsed() >= Duration::from_millis(500));
     assert_eq!(mock.server.renew_count(), 1);
     let stored = Token::from_raw(&env.stored_raw(NAME));
@@ -83,6 +89,9 @@ fn a_second_signal_abandons_and_says_what() {
     let out = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(130), "{stderr}");
-    assert!(stderr.contains("abandoned: renewing alice/华中一区【A区】"), "{stderr}");
+    assert!(
+        stderr.contains("abandoned: renewing alice/华中一区【A区】"),
+        "{stderr}"
+    );
     assert_eq!(env.stored_raw(NAME), old.expose());
 }

@@ -391,13 +391,17 @@ fn ctrl_z_suspends_and_fg_resumes() {
     tmux.wait_for("a shell prompt", |s| !s.trim().is_empty());
     tmux.type_text(&format!("{bin} demo"));
     tmux.keys("Enter");
-    tmux.wait_for("the demo dashboard", |s| s.contains("DEMO") && s.contains("xian/carol"));
+    tmux.wait_for("the demo dashboard", |s| {
+        s.contains("DEMO") && s.contains("xian/carol")
+    });
     tmux.keys("C-z");
     let screen = tmux.wait_for("the shell's job report", |s| s.contains("Stopped"));
     assert!(!tmux.alternate_screen_on(), "{screen}");
     tmux.type_text("fg");
     tmux.keys("Enter");
-    tmux.wait_for("the dashboard again", |s| s.contains("DEMO") && s.contains("xian/carol"));
+    tmux.wait_for("the dashboard again", |s| {
+        s.contains("DEMO") && s.contains("xian/carol")
+    });
     assert!(tmux.alternate_screen_on());
     tmux.keys("q");
     tmux.wait_for("the shell again", |s| !s.contains("DEMO"));

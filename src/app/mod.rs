@@ -7,11 +7,11 @@ pub mod failure;
 #[cfg(test)]
 pub(crate) mod fixtures;
 pub mod form;
+pub mod quit;
 pub mod row;
 pub mod secret;
 #[cfg(test)]
 mod tests;
-pub mod quit;
 mod update;
 pub mod view;
 

@@ -35,7 +35,10 @@ pub fn waiting_text(renewals: usize, logins: usize) -> String {
 
 /// q, Esc at the top, Ctrl-C, SIGTERM, SIGHUP.
 pub fn request(app: &mut App, now: Timestamp, fx: &mut Vec<Effect>) {
-    let busy: Vec<String> = in_flight(app).iter().map(|(n, _)| (*n).to_owned()).collect();
+    let busy: Vec<String> = in_flight(app)
+        .iter()
+        .map(|(n, _)| (*n).to_owned())
+        .collect();
     if busy.is_empty() {
         return quit_now(app, fx);
     }
@@ -118,7 +121,11 @@ mod tests {
         press(&mut app, 'r');
         select(&mut app, "hefei");
         press(&mut app, 'r');
-        assert_eq!(press(&mut app, 'q'), [Effect::StopQueued], "q must not quit yet");
+        assert_eq!(
+            press(&mut app, 'q'),
+            [Effect::StopQueued],
+            "q must not quit yet"
+        );
         let toast = app.toast.as_ref().unwrap();
         assert_eq!(toast.text, "finishing 2 renewals… (q again to abandon)");
         // Long after the usual toast life, the wait is still on screen.
@@ -147,7 +154,10 @@ mod tests {
         assert_eq!(update(&mut app, Action::Key(ctrl_c), now()), [Effect::Quit]);
         assert_eq!(app.abandoned, ["wuxi-gpu"]);
         let note = abandoned_note(&app.abandoned).unwrap();
-        assert!(note.contains("wuxi-gpu") && note.contains("actoken list"), "{note}");
+        assert!(
+            note.contains("wuxi-gpu") && note.contains("actoken list"),
+            "{note}"
+        );
     }
 
     #[test]
@@ -168,7 +178,10 @@ mod tests {
     fn nothing_in_flight_quits_at_once() {
         let mut app = app_with(demo_set());
         assert_eq!(press(&mut app, 'q'), [Effect::Quit]);
-        assert_eq!(waiting_text(1, 1), "finishing 1 renewal and 1 login… (q again to abandon)");
+        assert_eq!(
+            waiting_text(1, 1),
+            "finishing 1 renewal and 1 login… (q again to abandon)"
+        );
     }
 
     /// A late "needs secret" reply must not replace the Add form holding a pasted token.

@@ -369,7 +369,14 @@ fn the_failure_kind_decides_retry_or_log_in() {
         ("hefei", FailureKind::Retry),
     ] {
         let result = Err(TaskError::new(kind, same_words));
-        update(&mut app, Action::Renewed { name: name.into(), result }, now());
+        update(
+            &mut app,
+            Action::Renewed {
+                name: name.into(),
+                result,
+            },
+            now(),
+        );
         let text = toast_text(&app).to_owned();
         let hold = app.row(name).unwrap().status.auto_hold_until.unwrap();
         match kind {
@@ -796,8 +803,10 @@ fn a_refusal_of_an_expired_token_leaves_it_renewable() {
         },
         now(),
     );
-    assert!(crate::app::autorenew::due(&app.rows, now(), app.settings.timing)
-        .contains(&"kunshan-old".to_owned()));
+    assert!(
+        crate::app::autorenew::due(&app.rows, now(), app.settings.timing)
+            .contains(&"kunshan-old".to_owned())
+    );
     assert!(autorenew_wants(&app, "kunshan-old"));
 }
 
@@ -945,7 +954,10 @@ fn a_store_problem_reaches_the_status_line_and_keeps_the_rows() {
     let problem = TaskError::new(FailureKind::Other, "index.toml: expected a value at line 1");
     update(&mut app, Action::StoreProblem(problem), now());
     let text = toast_text(&app);
-    assert!(text.contains("could not read the store again") && text.contains("index.toml"), "{text}");
+    assert!(
+        text.contains("could not read the store again") && text.contains("index.toml"),
+        "{text}"
+    );
     assert_eq!(app.toast.as_ref().unwrap().level, Level::Error);
     assert_eq!(app.rows.len(), rows);
 }

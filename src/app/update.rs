@@ -6,8 +6,8 @@ use jiff::{SignedDuration, Timestamp};
 use super::action::{Action, Effect, RenewedInfo};
 use super::autorenew;
 use super::failure::{FailureKind, TaskError};
-use super::quit;
 use super::form::AddForm;
+use super::quit;
 use super::row::{Row, RowKind, RowStatus, ServerView, Urgency};
 use super::secret::SecretPrompt;
 use super::view;
@@ -653,7 +653,9 @@ fn on_renewed(app: &mut App, name: &str, result: Result<RenewedInfo, TaskError>,
             row.status.auto_hold_until = now.saturating_add(wait).ok();
             row.status.last_error = Some(error.message.clone());
             let retry = match error.kind {
-                FailureKind::NeedsNewToken if row.decoded().is_some_and(|d| d.claims.user.is_some()) => {
+                FailureKind::NeedsNewToken
+                    if row.decoded().is_some_and(|d| d.claims.user.is_some()) =>
+                {
                     " (press L to log in again)".to_owned()
                 }
                 FailureKind::Retry | FailureKind::Keyring if auto => {

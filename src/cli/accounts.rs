@@ -101,7 +101,9 @@ fn describe_methods(a: &Account) -> String {
             LoginMethod::AccessKey => {
                 format!("access key {}", a.access_key.as_deref().unwrap_or("?"))
             }
-            LoginMethod::Password => format!("password (org {})", a.org_id.as_deref().unwrap_or("?")),
+            LoginMethod::Password => {
+                format!("password (org {})", a.org_id.as_deref().unwrap_or("?"))
+            }
         })
         .collect::<Vec<_>>()
         .join(" + ")

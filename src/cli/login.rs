@@ -12,8 +12,8 @@ use crate::store::{Account, Accounts};
 
 use super::args::LoginArgs;
 use super::context::{Context, runtime};
-use super::finish::despite_signals;
 use super::exit::UsageError;
+use super::finish::despite_signals;
 use super::input;
 
 /// A secret key or password is short; anything longer is a mistaken pipe.
@@ -28,9 +28,9 @@ pub fn run(ctx: &Context, args: LoginArgs) -> anyhow::Result<()> {
     let keys = ctx.account_keys()?;
     let id = account.id();
     // A remembered key is only good for the access key it was remembered with.
-    let same_key = remembered
-        .as_ref()
-        .is_some_and(|r| r.access_key.is_some() && r.access_key == account.access_key && r.id() == id);
+    let same_key = remembered.as_ref().is_some_and(|r| {
+        r.access_key.is_some() && r.access_key == account.access_key && r.id() == id
+    });
     let remembered_key = || -> anyhow::Result<Option<SecretString>> {
         Ok(if same_key { keys.get(&id)? } else { None })
     };

@@ -23,9 +23,9 @@ pub fn check(ctx: &Context, args: CheckArgs) -> anyhow::Result<u8> {
         return Ok(exit::OK);
     }
     let name = &args.name;
-    let phase = token
-        .decode()
-        .map_or(Phase::Invalid, |d| d.phase(asked_at, ctx.config.renew_grace));
+    let phase = token.decode().map_or(Phase::Invalid, |d| {
+        d.phase(asked_at, ctx.config.renew_grace)
+    });
     if state.rejects(phase != Phase::Valid) {
         eprintln!("{name} cannot be used: the server rejects it; get new tokens (`actoken login`)");
         return Ok(exit::NEEDS_NEW_TOKEN);

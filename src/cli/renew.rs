@@ -8,8 +8,8 @@ use crate::token::Phase;
 
 use super::args::RenewArgs;
 use super::context::{Context, runtime};
-use super::finish::despite_signals;
 use super::exit;
+use super::finish::despite_signals;
 
 /// Returns the exit code: several tokens may fail in different ways.
 pub fn run(ctx: &Context, args: RenewArgs) -> anyhow::Result<u8> {

@@ -8,8 +8,8 @@ use crate::token::Phase;
 
 use super::args::TokenArgs;
 use super::context::{Context, runtime};
-use super::finish::despite_signals;
 use super::exit::NeedsNewToken;
+use super::finish::despite_signals;
 
 pub fn run(ctx: &Context, args: TokenArgs) -> anyhow::Result<()> {
     let now = Timestamp::now();

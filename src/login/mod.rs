@@ -15,8 +15,8 @@ pub mod save;
 use jiff::Timestamp;
 use secrecy::SecretString;
 
-pub use relogin::{Relogin, owner_of, relogin_account, relogin_user};
 pub(crate) use relogin::usable;
+pub use relogin::{Relogin, owner_of, relogin_account, relogin_user};
 pub use save::{Skipped, StoredRegion, store_regions};
 
 use crate::api::{AcClient, ApiError, LoginMethod};

@@ -51,7 +51,9 @@ pub fn router(state: MockState) -> Router {
 
 /// The configured delay, before any handler: an async sleep, so other requests go on.
 async fn delay(State(state): State<MockState>, req: Request, next: Next) -> Response {
-    state.arrived.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    state
+        .arrived
+        .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     let d = state.faults.delay();
     if !d.is_zero() {
         tokio::time::sleep(d).await;

@@ -163,7 +163,8 @@ impl Accounts {
     /// another process is not lost.
     pub fn remember(&mut self, account: Account) -> Result<(), StoreError> {
         self.update(|list| {
-            let same = |a: &Account| a.user == account.user && same_url(&a.base_url, &account.base_url);
+            let same =
+                |a: &Account| a.user == account.user && same_url(&a.base_url, &account.base_url);
             let merged = match list.iter().position(same) {
                 Some(i) => list.remove(i).merged(account),
                 None => account,

@@ -268,9 +268,7 @@ impl Executor {
             &self.actions,
             move || {
                 let result = match store.get(&owned) {
-                    Ok((_, token)) => lock(&clipboard)
-                        .copy(&token)
-                        .map_err(TaskError::from_error),
+                    Ok((_, token)) => lock(&clipboard).copy(&token).map_err(TaskError::from_error),
                     Err(e) => Err(TaskError::from_error(e)),
                 };
                 Action::Copied {
@@ -378,14 +376,12 @@ mod tests {
     #[tokio::test]
     async fn a_panicking_task_still_answers_with_its_message() {
         let (tx, mut rx) = mpsc::unbounded_channel();
-        answer(
-            &tx,
-            async { panic!("renewer blew up") },
-            |why| Action::Renewed {
+        answer(&tx, async { panic!("renewer blew up") }, |why| {
+            Action::Renewed {
                 name: "alice/华东一区【昆山】".into(),
                 result: Err(TaskError::panicked(&why)),
-            },
-        );
+            }
+        });
         answer_blocking(
             &tx,
             || panic!("{}", String::from("keyring thread blew up")),

@@ -66,7 +66,11 @@ async fn world(concurrency: usize) -> World {
 
 impl World {
     fn add(&self, name: &str, cluster: &str, expires_in: SignedDuration) -> Token {
-        let token = mint(&MintSpec::new("alice", cluster, Timestamp::now() + expires_in));
+        let token = mint(&MintSpec::new(
+            "alice",
+            cluster,
+            Timestamp::now() + expires_in,
+        ));
         let meta = EntryMeta {
             name: name.into(),
             base_url: self.mock.base_url(),
@@ -92,7 +96,9 @@ impl World {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn renewals_run_at_most_concurrency_at_once() {
     let w = world(2).await;
-    let names: Vec<String> = (1..=4).map(|n| format!("alice/华中一区【{n}区】")).collect();
+    let names: Vec<String> = (1..=4)
+        .map(|n| format!("alice/华中一区【{n}区】"))
+        .collect();
     for name in &names {
         w.add(name, "11126", SignedDuration::from_hours(1));
     }
@@ -142,7 +148,10 @@ async fn l_and_auto_renew_log_in_once_per_account() {
         .unwrap();
     w.services
         .keys
-        .set(&w.account.id(), &SecretString::from(ALICE.secret_key.to_owned()))
+        .set(
+            &w.account.id(),
+            &SecretString::from(ALICE.secret_key.to_owned()),
+        )
         .unwrap();
     const KUNSHAN: &str = "alice/华东一区【昆山】";
     const XIAN: &str = "alice/西北一区【西安】";
@@ -202,13 +211,18 @@ async fn copy_never_waits_on_the_loop_thread() {
     let token = w.add("alice/test中心", "11112", SignedDuration::from_hours(5));
     let backend = MemoryBackend::new();
     crate::store::SecretBackend::set(&backend, "alice/test中心", &token).unwrap();
-    w.services.store = Store::open(w.services.store.paths(), Arc::new(SlowKeyring(backend))).unwrap();
+    w.services.store =
+        Store::open(w.services.store.paths(), Arc::new(SlowKeyring(backend))).unwrap();
     let (mut executor, mut rx) = w.executor();
     let started = Instant::now();
     executor.run(Effect::Copy {
         name: "alice/test中心".into(),
     });
-    assert!(started.elapsed() < Duration::from_millis(200), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_millis(200),
+        "{:?}",
+        started.elapsed()
+    );
     match rx.recv().await.unwrap() {
         Action::Copied { result, .. } => {
             result.unwrap();

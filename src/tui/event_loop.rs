@@ -208,7 +208,14 @@ mod tests {
             keys_tx.unbounded_send(key('q')).unwrap();
         };
         let (ended, ()) = tokio::join!(
-            drive(&mut app, Vec::new(), inputs, &mut screen, &mut runner, false),
+            drive(
+                &mut app,
+                Vec::new(),
+                inputs,
+                &mut screen,
+                &mut runner,
+                false
+            ),
             script
         );
         assert_eq!(ended.unwrap(), Ended::Quit);
@@ -250,7 +257,14 @@ mod tests {
         };
         let mut screen = CountingScreen::default();
         let (ended, ()) = tokio::join!(
-            drive(&mut app, Vec::new(), inputs, &mut screen, &mut runner, false),
+            drive(
+                &mut app,
+                Vec::new(),
+                inputs,
+                &mut screen,
+                &mut runner,
+                false
+            ),
             script
         );
         assert_eq!(ended.unwrap(), Ended::Quit);

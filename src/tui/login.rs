@@ -13,8 +13,8 @@ use crate::login::{
     Credential, LoginError, LoginReport, login_and_store, login_command, owner_of, relogin_account,
     usable,
 };
-use crate::token::Token;
 use crate::store::Account;
+use crate::token::Token;
 
 /// What a "log in again" came to.
 pub enum Outcome {
