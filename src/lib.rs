@@ -9,11 +9,13 @@ pub mod cli;
 pub mod clipboard;
 pub mod config;
 pub mod demo;
+pub mod failure;
 pub mod keymap;
 pub mod login;
 pub mod mock;
 pub mod renew;
 pub mod rescue;
+#[cfg(feature = "testing")]
 pub mod samples;
 pub mod store;
 pub mod timefmt;

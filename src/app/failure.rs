@@ -2,21 +2,7 @@
 //! what kind of failure it is, so the dashboard can tell "dead, log in" from "network, retry
 //! later" without reading words.
 
-/// What a failure means for what to do next.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FailureKind {
-    /// Only a new token (a login) can help; retrying the same thing cannot.
-    NeedsNewToken,
-    /// The network or the server: retrying later may help.
-    Retry,
-    /// The OS keyring is unavailable or locked.
-    Keyring,
-    /// A token was issued but could not be saved (it is in a rescue file, said in the message).
-    NotSaved,
-    /// A task panicked: a bug, reported with its message.
-    Bug,
-    Other,
-}
+pub use crate::failure::FailureKind;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TaskError {
@@ -35,13 +21,8 @@ impl TaskError {
     /// Classified by type, as the CLI's exit codes are (one rule for both front ends).
     pub fn from_error(error: impl std::error::Error + Send + Sync + 'static) -> TaskError {
         let message = error.to_string();
-        let kind = match crate::cli::exit::code_for(&anyhow::Error::new(error)) {
-            crate::cli::exit::NEEDS_NEW_TOKEN => FailureKind::NeedsNewToken,
-            crate::cli::exit::NETWORK => FailureKind::Retry,
-            crate::cli::exit::KEYRING => FailureKind::Keyring,
-            crate::cli::exit::NOT_SAVED => FailureKind::NotSaved,
-            _ => FailureKind::Other,
-        };
+        let kind =
+            crate::failure::kind_of_chain(&anyhow::Error::new(error)).unwrap_or(FailureKind::Other);
         TaskError { kind, message }
     }
 

@@ -7,6 +7,7 @@ pub mod failure;
 #[cfg(test)]
 pub(crate) mod fixtures;
 pub mod form;
+pub mod layout;
 pub mod quit;
 pub mod row;
 pub mod secret;

@@ -7,6 +7,7 @@ use super::action::{Action, Effect, RenewedInfo};
 use super::autorenew;
 use super::failure::{FailureKind, TaskError};
 use super::form::AddForm;
+use super::layout;
 use super::quit;
 use super::row::{Row, RowKind, RowStatus, ServerView, Urgency};
 use super::secret::SecretPrompt;
@@ -115,7 +116,7 @@ fn refresh_view(app: &mut App, now: Timestamp) {
 }
 
 fn page_height(app: &App) -> usize {
-    usize::from(crate::ui::layout::table_body(app).height)
+    usize::from(layout::table_body(app).height)
 }
 
 fn scroll_to_selection(app: &mut App) {
@@ -545,7 +546,7 @@ fn on_mouse(app: &mut App, mouse: MouseEvent) {
         MouseEventKind::ScrollDown => move_by(app, WHEEL_STEP as isize),
         MouseEventKind::ScrollUp => move_by(app, -(WHEEL_STEP as isize)),
         MouseEventKind::Down(MouseButton::Left) => {
-            let body = crate::ui::layout::table_body(app);
+            let body = layout::table_body(app);
             let inside = mouse.column >= body.x
                 && mouse.column < body.right()
                 && mouse.row >= body.y

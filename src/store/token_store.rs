@@ -74,11 +74,6 @@ impl Store {
         &self.inner.paths
     }
 
-    /// Where the secrets are kept, for people.
-    pub fn describe_backend(&self) -> String {
-        self.inner.backend.describe()
-    }
-
     /// The index as last read, sorted by name (no disk access; see [`Store::reload`]).
     pub fn entries(&self) -> Vec<EntryMeta> {
         self.cached().clone()

@@ -16,6 +16,7 @@ use super::login::Outcome;
 use crate::api::{self, AcClient};
 use crate::app::{Action, Effect, FailureKind, RenewedInfo, ServerInfo, TaskError};
 use crate::clipboard::Clipboard;
+use crate::login::Relogin;
 use crate::renew::{Renewer, When};
 use crate::store::{self, AccountKeys, EntryMeta, Store};
 
@@ -31,6 +32,9 @@ pub struct Services {
     pub client: AcClient,
     /// Remembered secret keys, for "log in again".
     pub keys: AccountKeys,
+    /// The renewer's re-login (a clone sharing its locks): `L` takes the same one-login-per-
+    /// account turn as auto-renew's re-login of dead tokens.
+    pub relogin: Relogin,
 }
 
 /// Executes effects; `Quit` is returned to the caller as `false`.

@@ -40,8 +40,9 @@ async fn world(concurrency: usize) -> World {
         concurrency,
         ..Config::default()
     };
-    let renewer = Renewer::new(store.clone(), client.clone(), &config)
-        .with_relogin(Relogin::new(keys.clone()));
+    let relogin = Relogin::new(keys.clone());
+    let renewer =
+        Renewer::new(store.clone(), client.clone(), &config).with_relogin(relogin.clone());
     let account = Account {
         user: "alice".into(),
         method: LoginMethod::AccessKey,
@@ -58,6 +59,7 @@ async fn world(concurrency: usize) -> World {
             renewer,
             client,
             keys,
+            relogin,
         },
         mock,
         account,
@@ -91,12 +93,12 @@ impl World {
     }
 }
 
-/// Dashboard renewals honour `concurrency` as `renew --all` does: 4 renewals at 2 at once
-/// against a server that takes 300 ms take two rounds, not one.
+/// Dashboard renewals honour `concurrency` as `renew --all` does: with 2 at once, the slow
+/// server never has more than 2 requests it has not answered yet.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn renewals_run_at_most_concurrency_at_once() {
     let w = world(2).await;
-    let names: Vec<String> = (1..=4)
+    let names: Vec<String> = (1..=5)
         .map(|n| format!("alice/华中一区【{n}区】"))
         .collect();
     for name in &names {
@@ -104,23 +106,25 @@ async fn renewals_run_at_most_concurrency_at_once() {
     }
     w.mock.faults().set_delay(Duration::from_millis(300));
     let (mut executor, mut rx) = w.executor();
-    let started = Instant::now();
     assert!(executor.run(Effect::Renew(names.clone())));
-    let mut finished = Vec::new();
-    while finished.len() < names.len() {
-        match rx.recv().await.unwrap() {
-            Action::Renewed { name, result } => {
+    let (mut finished, mut most) = (0, 0);
+    while finished < names.len() {
+        // Arrivals first: whatever was served by then, was served by the later read too.
+        let arrived = w.mock.arrived_count();
+        let unanswered = arrived - w.mock.renew_count().min(arrived);
+        assert!(unanswered <= 2, "{unanswered} requests in flight at once");
+        most = most.max(unanswered);
+        match rx.try_recv() {
+            Ok(Action::Renewed { result, .. }) => {
                 result.unwrap();
-                finished.push((name, started.elapsed()));
+                finished += 1;
             }
-            other => panic!("unexpected {other:?}"),
+            Ok(other) => panic!("unexpected {other:?}"),
+            Err(_) => tokio::time::sleep(Duration::from_millis(5)).await,
         }
     }
-    finished.sort_by_key(|(_, t)| *t);
-    let (first, last) = (finished[1].1, finished[3].1);
-    assert!(first < Duration::from_millis(550), "{finished:?}");
-    assert!(last >= Duration::from_millis(600), "{finished:?}");
-    assert_eq!(w.mock.renew_count(), 4);
+    assert_eq!(most, 2, "the two slots were used together");
+    assert_eq!(w.mock.renew_count(), 5);
 }
 
 /// A corrupt index reaches the status line instead of being dropped.
@@ -233,7 +237,7 @@ async fn copy_never_waits_on_the_loop_thread() {
 }
 
 /// Quitting does not start renewals still waiting for a slot: with 1 at a time and 3 queued
-/// behind a 500 ms server, quit ends after one answer, not four.
+/// behind a 500 ms server, only the one already talking to the server runs.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn quitting_starts_no_queued_renewal() {
     let w = world(1).await;
@@ -246,7 +250,6 @@ async fn quitting_starts_no_queued_renewal() {
     executor.run(Effect::Renew(names.clone()));
     tokio::time::sleep(Duration::from_millis(100)).await;
     executor.run(Effect::StopQueued);
-    let started = Instant::now();
     let (mut ok, mut not_started) = (0, 0);
     for _ in 0..names.len() {
         match rx.recv().await.unwrap() {
@@ -259,6 +262,5 @@ async fn quitting_starts_no_queued_renewal() {
         }
     }
     assert_eq!((ok, not_started), (1, 3));
-    assert!(started.elapsed() < Duration::from_millis(1000));
     assert_eq!(w.mock.renew_count(), 1);
 }

@@ -1,6 +1,7 @@
 //! The dashboard's runtime: terminal in, Actions through `app::update`, Effects out to tasks,
 //! `ui::draw` after every batch. The only place that reads the clock for the dashboard.
 
+#[cfg(feature = "testing")]
 pub mod bench;
 mod effects;
 #[cfg(test)]
@@ -19,15 +20,15 @@ use crate::ui;
 
 use effects::Executor;
 pub use effects::Services;
-use event_loop::{Ended, Inputs};
+use event_loop::Inputs;
 use terminal::TerminalGuard;
 
 /// Runs the dashboard until the user quits or a terminating signal arrives.
-pub async fn run(mut app: App, services: Services) -> anyhow::Result<()> {
-    let clipboard = Clipboard::from_env();
+pub async fn run(mut app: App, services: Services, clipboard: Clipboard) -> anyhow::Result<()> {
     let fallback = clipboard.fallback_reason().map(str::to_owned);
     let (tx, mut rx) = mpsc::unbounded_channel();
     let mut executor = Executor::new(services, tx, clipboard);
+    #[cfg(feature = "testing")]
     let mut probe = bench::Probe::from_env();
 
     let mut guard = TerminalGuard::enter()?;
@@ -44,6 +45,7 @@ pub async fn run(mut app: App, services: Services) -> anyhow::Result<()> {
     guard
         .terminal
         .draw(|f| ui::draw(f, &app, Timestamp::now()))?;
+    #[cfg(feature = "testing")]
     if let Some(p) = probe.as_mut() {
         p.first_frame();
     }
@@ -52,6 +54,10 @@ pub async fn run(mut app: App, services: Services) -> anyhow::Result<()> {
         tracing::info!("clipboard: {why}");
     }
 
+    #[cfg(feature = "testing")]
+    let stop_after_load = probe.is_some();
+    #[cfg(not(feature = "testing"))]
+    let stop_after_load = false;
     let inputs = Inputs {
         events: EventStream::new(),
         actions: &mut rx,
@@ -63,14 +69,17 @@ pub async fn run(mut app: App, services: Services) -> anyhow::Result<()> {
         inputs,
         &mut guard,
         &mut executor,
-        probe.is_some(),
+        stop_after_load,
     )
     .await?;
     // A clipboard clear asked for by quitting is still running: let it finish.
     executor.finish().await;
     // Leave the alternate screen first, so what follows stays readable.
     drop(guard);
-    if let (Ended::Loaded, Some(p)) = (ended, &probe) {
+    #[cfg(not(feature = "testing"))]
+    let _ = ended;
+    #[cfg(feature = "testing")]
+    if let (event_loop::Ended::Loaded, Some(p)) = (&ended, &probe) {
         eprintln!("{}", p.report(app.rows.len()));
     }
     if let Some(note) = app::quit::abandoned_note(&app.abandoned) {
