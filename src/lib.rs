@@ -17,6 +17,7 @@ pub mod renew;
 pub mod rescue;
 #[cfg(feature = "testing")]
 pub mod samples;
+pub mod signals;
 pub mod store;
 pub mod timefmt;
 pub mod token;

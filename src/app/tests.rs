@@ -762,75 +762,48 @@ fn details_never_ask_about_dead_or_broken_tokens() {
 #[test]
 fn a_refusal_of_an_expired_token_leaves_it_renewable() {
     let mut app = app_with(demo_set());
-    select(&mut app, "kunshan-old");
-    assert_eq!(
-        key(&mut app, KeyCode::Enter),
-        vec![Effect::Inspect("kunshan-old".into())]
-    );
-    let refused = crate::api::TokenState::Rejected {
-        code: "10008".into(),
-        msg: "token expired".into(),
-    };
-    update(
-        &mut app,
-        Action::Inspected {
-            name: "kunshan-old".into(),
-            info: server_says(Ok(refused)),
-        },
-        now(),
-    );
+    refused_in_details(&mut app, "kunshan-old", "10008");
     let row = app.row("kunshan-old").unwrap();
     assert!(!row.rejected());
     assert_eq!(row.urgency(now(), app.settings.timing), Urgency::Renewable);
     assert_ne!(crate::ui::text::badge(row, &app, now()), "rejected");
+    // Auto-renew treats it as renewable too (not as a dead token to log in for).
+    let timing = app.settings.timing;
+    assert!(autorenew::due(&app.rows, now(), timing).contains(&"kunshan-old".to_owned()));
+    assert!(autorenew::wants_renewal(
+        app.row("kunshan-old").unwrap(),
+        now(),
+        timing
+    ));
     assert_eq!(
         ch(&mut app, 'r'),
         vec![Effect::Renew(vec!["kunshan-old".into()])]
     );
-    // Auto-renew treats it as renewable too (not as a dead token to log in for).
-    let mut app = app_with(demo_set());
-    select(&mut app, "kunshan-old");
-    key(&mut app, KeyCode::Enter);
+}
+
+/// Opens the details of `name` (which asks the server) and answers: refused with `code`.
+fn refused_in_details(app: &mut App, name: &str, code: &str) {
+    select(app, name);
+    assert_eq!(key(app, KeyCode::Enter), vec![Effect::Inspect(name.into())]);
     let refused = crate::api::TokenState::Rejected {
-        code: "10008".into(),
+        code: code.into(),
         msg: String::new(),
     };
+    let info = server_says(Ok(refused));
     update(
-        &mut app,
+        app,
         Action::Inspected {
-            name: "kunshan-old".into(),
-            info: server_says(Ok(refused)),
+            name: name.into(),
+            info,
         },
         now(),
     );
-    assert!(
-        crate::app::autorenew::due(&app.rows, now(), app.settings.timing)
-            .contains(&"kunshan-old".to_owned())
-    );
-    assert!(autorenew_wants(&app, "kunshan-old"));
-}
-
-fn autorenew_wants(app: &App, name: &str) -> bool {
-    crate::app::autorenew::wants_renewal(app.row(name).unwrap(), now(), app.settings.timing)
 }
 
 #[test]
 fn a_token_the_server_rejects_shows_as_rejected_until_renewed() {
     let mut app = app_with(demo_set());
-    select(&mut app, "kunshan");
-    key(&mut app, KeyCode::Enter);
-    let rejected = crate::api::TokenState::Rejected {
-        code: "10004".into(),
-        msg: String::new(),
-    };
-    update(
-        &mut app,
-        Action::Inspected {
-            name: "kunshan".into(),
-            info: server_says(Ok(rejected)),
-        },
-        now(),
-    );
+    refused_in_details(&mut app, "kunshan", "10004");
     let row = app.row("kunshan").unwrap();
     assert!(row.rejected());
     assert_eq!(row.urgency(now(), app.settings.timing), Urgency::Dead);

@@ -5,6 +5,8 @@
 
 use std::future::Future;
 
+use crate::signals::Terminating;
+
 /// Exit code after a second signal abandoned the work (128 + SIGINT, as shells report it).
 pub const ABANDONED: i32 = 130;
 
@@ -12,7 +14,7 @@ pub const ABANDONED: i32 = 130;
 /// ("renewing alice/华东一区【昆山】").
 pub async fn despite_signals<T>(what: &str, work: impl Future<Output = T>) -> T {
     let mut work = std::pin::pin!(work);
-    let Ok(mut signals) = Signals::new() else {
+    let Ok(mut signals) = Terminating::new() else {
         // Without signal handling the default applies; the work still runs.
         return work.await;
     };
@@ -42,42 +44,4 @@ fn abandoned_text(what: &str) -> String {
     format!(
         "abandoned: {what}. The server may have issued a new token that was not stored; `actoken list` and `actoken check NAME` show where each token stands"
     )
-}
-
-struct Signals {
-    #[cfg(unix)]
-    term: tokio::signal::unix::Signal,
-    #[cfg(unix)]
-    hup: tokio::signal::unix::Signal,
-    #[cfg(unix)]
-    int: tokio::signal::unix::Signal,
-}
-
-impl Signals {
-    fn new() -> std::io::Result<Signals> {
-        #[cfg(unix)]
-        {
-            use tokio::signal::unix::{SignalKind, signal};
-            Ok(Signals {
-                term: signal(SignalKind::terminate())?,
-                hup: signal(SignalKind::hangup())?,
-                int: signal(SignalKind::interrupt())?,
-            })
-        }
-        #[cfg(not(unix))]
-        Ok(Signals {})
-    }
-
-    async fn next(&mut self) {
-        #[cfg(unix)]
-        tokio::select! {
-            _ = self.term.recv() => {}
-            _ = self.hup.recv() => {}
-            _ = self.int.recv() => {}
-        }
-        #[cfg(not(unix))]
-        {
-            let _ = tokio::signal::ctrl_c().await;
-        }
-    }
 }

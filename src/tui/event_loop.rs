@@ -182,52 +182,68 @@ mod tests {
         }
     }
 
+    /// What the user (or the system) does, in order.
+    enum Step {
+        Wait(Duration),
+        Key(char),
+        Signal,
+    }
+
+    /// Runs the loop on `app` against a server that answers renewals after `latency`, while
+    /// `steps` are played; returns how the loop ended and how many frames it drew.
+    async fn play(app: &mut App, latency: Duration, steps: &[Step]) -> (Ended, usize) {
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let (keys_tx, keys_rx) = futures::channel::mpsc::unbounded();
+        let (sig_tx, sig_rx) = futures::channel::mpsc::unbounded();
+        let mut runner = SlowRunner {
+            actions: tx,
+            latency,
+        };
+        let mut screen = CountingScreen::default();
+        let inputs = Inputs {
+            events: keys_rx,
+            actions: &mut rx,
+            signals: sig_rx,
+        };
+        // The senders outlive the script: closed input would end the loop by itself.
+        let script = async {
+            for step in steps {
+                match step {
+                    Step::Wait(d) => tokio::time::sleep(*d).await,
+                    Step::Key(c) => {
+                        let key = Event::Key(KeyEvent::from(KeyCode::Char(*c)));
+                        keys_tx.unbounded_send(Ok(key)).unwrap();
+                    }
+                    Step::Signal => sig_tx.unbounded_send(()).unwrap(),
+                }
+            }
+        };
+        let looped = drive(app, Vec::new(), inputs, &mut screen, &mut runner, false);
+        let (ended, ()) = tokio::join!(looped, script);
+        (ended.unwrap(), screen.draws)
+    }
+
     /// Issue 10: after an hour of idling, one renewal made the spinner replay 36 000 missed
     /// beats back to back. Now it costs a handful of draws.
     #[tokio::test(start_paused = true)]
     async fn an_hour_idle_then_one_renewal_costs_a_handful_of_draws() {
         let mut app = app_with(demo_set());
         select(&mut app, "wuxi-gpu");
-        let (tx, mut rx) = mpsc::unbounded_channel();
-        let (keys_tx, keys_rx) = futures::channel::mpsc::unbounded();
-        let mut screen = CountingScreen::default();
-        let mut runner = SlowRunner {
-            actions: tx,
-            latency: Duration::from_millis(300),
-        };
-        let inputs = Inputs {
-            events: keys_rx,
-            actions: &mut rx,
-            signals: futures::stream::pending(),
-        };
-        let script = async {
-            tokio::time::sleep(Duration::from_secs(3600)).await;
-            let key = |c| Ok(Event::Key(KeyEvent::from(KeyCode::Char(c))));
-            keys_tx.unbounded_send(key('r')).unwrap();
-            tokio::time::sleep(Duration::from_millis(2500)).await;
-            keys_tx.unbounded_send(key('q')).unwrap();
-        };
-        let (ended, ()) = tokio::join!(
-            drive(
-                &mut app,
-                Vec::new(),
-                inputs,
-                &mut screen,
-                &mut runner,
-                false
-            ),
-            script
-        );
-        assert_eq!(ended.unwrap(), Ended::Quit);
+        let steps = [
+            Step::Wait(Duration::from_secs(3600)),
+            Step::Key('r'),
+            Step::Wait(Duration::from_millis(2500)),
+            Step::Key('q'),
+        ];
+        let (ended, draws) = play(&mut app, Duration::from_millis(300), &steps).await;
+        assert_eq!(ended, Ended::Quit);
         assert!(!app.row("wuxi-gpu").unwrap().is_renewing());
         // The idle hour: one draw per second. The renewal and the 2.5 s after it: the spinner
         // for 0.3 s, a tick a second, the answer, the keys — not thousands.
-        let idle = 3601;
-        let after = screen.draws.saturating_sub(idle);
+        let after = draws.saturating_sub(3601);
         assert!(
-            screen.draws >= 3600 && after <= 12,
-            "{} draws in all, {after} after the idle hour",
-            screen.draws
+            draws >= 3600 && after <= 12,
+            "{draws} draws in all, {after} after the idle hour"
         );
     }
 
@@ -236,38 +252,14 @@ mod tests {
     async fn a_signal_waits_for_the_renewal_in_flight() {
         let mut app = app_with(demo_set());
         select(&mut app, "wuxi-gpu");
-        let (tx, mut rx) = mpsc::unbounded_channel();
-        let (keys_tx, keys_rx) = futures::channel::mpsc::unbounded();
-        let (sig_tx, sig_rx) = futures::channel::mpsc::unbounded();
-        let mut runner = SlowRunner {
-            actions: tx,
-            latency: Duration::from_secs(3),
-        };
-        let inputs = Inputs {
-            events: keys_rx,
-            actions: &mut rx,
-            signals: sig_rx,
-        };
         let started = tokio::time::Instant::now();
-        let script = async {
-            let key = Ok(Event::Key(KeyEvent::from(KeyCode::Char('r'))));
-            keys_tx.unbounded_send(key).unwrap();
-            tokio::time::sleep(Duration::from_millis(500)).await;
-            sig_tx.unbounded_send(()).unwrap();
-        };
-        let mut screen = CountingScreen::default();
-        let (ended, ()) = tokio::join!(
-            drive(
-                &mut app,
-                Vec::new(),
-                inputs,
-                &mut screen,
-                &mut runner,
-                false
-            ),
-            script
-        );
-        assert_eq!(ended.unwrap(), Ended::Quit);
+        let steps = [
+            Step::Key('r'),
+            Step::Wait(Duration::from_millis(500)),
+            Step::Signal,
+        ];
+        let (ended, _) = play(&mut app, Duration::from_secs(3), &steps).await;
+        assert_eq!(ended, Ended::Quit);
         assert!(started.elapsed() >= Duration::from_secs(3));
         assert!(app.row("wuxi-gpu").unwrap().meta.renewed_at.is_some());
         assert!(app.abandoned.is_empty());

@@ -16,6 +16,7 @@ use tokio::sync::mpsc;
 
 use crate::app::{self, Action, App};
 use crate::clipboard::Clipboard;
+use crate::signals::Terminating;
 use crate::ui;
 
 use effects::Executor;
@@ -61,7 +62,8 @@ pub async fn run(mut app: App, services: Services, clipboard: Clipboard) -> anyh
     let inputs = Inputs {
         events: EventStream::new(),
         actions: &mut rx,
-        signals: Signals::new()?.into_stream(),
+        // SIGTERM, SIGHUP (and a SIGINT from `kill`) quit as `q` does.
+        signals: Terminating::new()?.into_stream(),
     };
     let ended = event_loop::drive(
         &mut app,
@@ -86,45 +88,4 @@ pub async fn run(mut app: App, services: Services, clipboard: Clipboard) -> anyh
         eprintln!("actoken: {note}");
     }
     Ok(())
-}
-
-/// SIGTERM and SIGHUP end the dashboard like `q` does, so the terminal is restored.
-struct Signals {
-    #[cfg(unix)]
-    term: tokio::signal::unix::Signal,
-    #[cfg(unix)]
-    hup: tokio::signal::unix::Signal,
-}
-
-impl Signals {
-    fn new() -> std::io::Result<Signals> {
-        #[cfg(unix)]
-        {
-            use tokio::signal::unix::{SignalKind, signal};
-            Ok(Signals {
-                term: signal(SignalKind::terminate())?,
-                hup: signal(SignalKind::hangup())?,
-            })
-        }
-        #[cfg(not(unix))]
-        Ok(Signals {})
-    }
-
-    /// One item per signal, for the loop's `select!`.
-    fn into_stream(self) -> impl futures::Stream<Item = ()> + Unpin {
-        Box::pin(futures::stream::unfold(self, |mut signals| async move {
-            signals.recv().await;
-            Some(((), signals))
-        }))
-    }
-
-    async fn recv(&mut self) {
-        #[cfg(unix)]
-        tokio::select! {
-            _ = self.term.recv() => {}
-            _ = self.hup.recv() => {}
-        }
-        #[cfg(not(unix))]
-        std::future::pending::<()>().await
-    }
 }
