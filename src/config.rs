@@ -39,6 +39,8 @@ pub struct Config {
     /// Longest wait for the OS keyring before giving up with an error.
     #[serde(deserialize_with = "duration")]
     pub keyring_timeout: SignedDuration,
+    /// Interface language (en or zh-CN); below --lang and ACTOKEN_LANG, above the locale.
+    pub language: Option<crate::i18n::Lang>,
 }
 
 impl Default for Config {
@@ -54,6 +56,7 @@ impl Default for Config {
             clipboard_clear: SignedDuration::from_secs(30),
             auto_renew: false,
             keyring_timeout: SignedDuration::from_millis(1500),
+            language: None,
         }
     }
 }

@@ -219,7 +219,7 @@ fn a_password_login_keeps_the_remembered_access_key() {
         .assert()
         .success()
         .stdout(predicate::str::contains(format!(
-            "access key {} + password (org {})",
+            "access key {} + password, org {}",
             ALICE.access_key, ALICE.org_id
         )));
 

@@ -30,8 +30,11 @@ use crate::config::Config;
 
 /// What to tell a user whose token is past the renew cutoff. One place, so the words match
 /// the CLI's.
-pub const NEW_TOKEN_HINT: &str =
-    "get a new token with `actoken login`, or paste a fresh one with `a`";
+/// "get a new token with `actoken login`, or paste a fresh one with `a`", in the interface
+/// language.
+pub fn new_token_hint() -> String {
+    crate::tr!("app.new_token_hint")
+}
 
 /// Which screen has the keyboard.
 #[derive(Debug)]

@@ -9,6 +9,7 @@ use crate::timefmt;
 use super::args::{AccountsArgs, LogoutArgs};
 use super::context::Context;
 use super::view::render_table;
+use crate::tr;
 
 /// Field names are a stable interface for scripts (`accounts --json`).
 #[derive(Debug, Serialize)]
@@ -27,9 +28,7 @@ struct AccountView<'a> {
 pub fn list(ctx: &Context, args: AccountsArgs) -> anyhow::Result<()> {
     let accounts = Accounts::load(&ctx.paths)?;
     if accounts.list().is_empty() && !args.json {
-        eprintln!(
-            "No remembered logins. Log in with:\n  actoken login --user USER --access-key AK --base-url https://HOST:PORT"
-        );
+        eprintln!("{}", tr!("accounts.empty"));
         return Ok(());
     }
     let remembered = ctx.account_keys()?.ids()?;
@@ -66,44 +65,42 @@ pub fn list(ctx: &Context, args: AccountsArgs) -> anyhow::Result<()> {
                 a.base_url.clone(),
                 a.auth_url.clone(),
                 match (a.access_key.is_some(), v.secret_key_remembered) {
-                    (false, _) => "never stored".to_owned(),
-                    (true, true) => "remembered".to_owned(),
-                    (true, false) => "not remembered".to_owned(),
+                    (false, _) => tr!("accounts.never_stored"),
+                    (true, true) => tr!("accounts.remembered"),
+                    (true, false) => tr!("accounts.not_remembered"),
                 },
                 a.last_login.map_or("-".to_owned(), timefmt::rfc3339),
                 v.tokens.len().to_string(),
             ]
         })
         .collect();
-    print!(
-        "{}",
-        render_table(
-            &[
-                "USER",
-                "METHOD",
-                "BASE URL",
-                "AUTH URL",
-                "SECRET",
-                "LAST LOGIN",
-                "TOKENS"
-            ],
-            &rows
-        )
-    );
+    let header = [
+        tr!("accounts.user"),
+        tr!("accounts.method"),
+        tr!("accounts.base_url"),
+        tr!("accounts.auth_url"),
+        tr!("accounts.secret"),
+        tr!("accounts.last_login"),
+        tr!("accounts.tokens"),
+    ];
+    let header: Vec<&str> = header.iter().map(String::as_str).collect();
+    print!("{}", render_table(&header, &rows));
     Ok(())
 }
 
-/// "access key AK1 + password (org 4af1…)": every method the account holds.
+/// "access key AK1 + password, org 4af1…": every method the account holds.
 fn describe_methods(a: &Account) -> String {
     a.methods()
         .into_iter()
         .map(|m| match m {
-            LoginMethod::AccessKey => {
-                format!("access key {}", a.access_key.as_deref().unwrap_or("?"))
-            }
-            LoginMethod::Password => {
-                format!("password (org {})", a.org_id.as_deref().unwrap_or("?"))
-            }
+            LoginMethod::AccessKey => tr!(
+                "accounts.access_key",
+                ak = a.access_key.as_deref().unwrap_or("?")
+            ),
+            LoginMethod::Password => tr!(
+                "accounts.password",
+                org = a.org_id.as_deref().unwrap_or("?")
+            ),
         })
         .collect::<Vec<_>>()
         .join(" + ")
@@ -111,19 +108,13 @@ fn describe_methods(a: &Account) -> String {
 
 /// What `logout` forgot for one account, in one line.
 fn forgotten(a: &Account, had_key: bool) -> String {
-    let key = if had_key {
-        format!(
-            "the secret key of access key {} (from the keyring)",
-            a.access_key.as_deref().unwrap_or("?")
-        )
+    let (id, methods) = (a.id(), describe_methods(a));
+    if had_key {
+        let ak = a.access_key.as_deref().unwrap_or("?");
+        tr!("logout.forgot_key", id = id, ak = ak, methods = methods)
     } else {
-        "no secret key was remembered".to_owned()
-    };
-    format!(
-        "{}: forgot {key}; forgot the login details: {}",
-        a.id(),
-        describe_methods(a)
-    )
+        tr!("logout.forgot_no_key", id = id, methods = methods)
+    }
 }
 
 /// Forgets the login(s) of a user: the secret key and the remembered details; with
@@ -176,16 +167,13 @@ pub fn logout(ctx: &Context, args: LogoutArgs) -> anyhow::Result<()> {
         println!("{}", forgotten(account, remembered.contains(&id)));
         if args.tokens {
             if removed.is_empty() {
-                println!("  no stored tokens belonged to it");
+                println!("  {}", tr!("logout.no_tokens"));
             }
             for name in removed {
-                println!("  removed {name}");
+                println!("  {}", tr!("logout.removed", name = name));
             }
         } else {
-            println!(
-                "  its tokens stay stored (`actoken logout {} --tokens` removes them)",
-                account.user
-            );
+            println!("  {}", tr!("logout.tokens_stay", user = account.user));
         }
     }
     Ok(())

@@ -25,6 +25,9 @@ impl Context {
         let config_file = global.config.clone().unwrap_or_else(|| paths.config_file());
         refuse_if_others_can_write(&config_file)?;
         let mut config = Config::load(&config_file)?;
+        if config.language.is_some() {
+            crate::i18n::init(global.lang, config.language);
+        }
         if let Some(ca) = &global.ca_file {
             config.ca_file = Some(ca.clone());
         }

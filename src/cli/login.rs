@@ -15,6 +15,7 @@ use super::context::{Context, runtime};
 use super::exit::UsageError;
 use super::finish::despite_signals;
 use super::input;
+use crate::width::pad;
 
 /// A secret key or password is short; anything longer is a mistaken pipe.
 const MAX_SECRET_BYTES: usize = 4096;
@@ -85,7 +86,7 @@ pub fn run(ctx: &Context, args: LoginArgs) -> anyhow::Result<()> {
         }
     };
     if from_keyring {
-        eprintln!("Using the secret key remembered for {id}.");
+        eprintln!("{}", crate::tr!("cli_login.using_remembered", id = id));
     }
 
     let now = Timestamp::now();
@@ -99,18 +100,19 @@ pub fn run(ctx: &Context, args: LoginArgs) -> anyhow::Result<()> {
     match (&credential, args.no_remember) {
         (Credential::SecretKey(_), true) => {
             keys.delete(&id)?;
-            println!(
-                "Secret key not remembered (--no-remember); dead tokens need `actoken login` again."
-            );
+            println!("{}", crate::tr!("cli_login.not_remembered"));
         }
         (Credential::SecretKey(key), false) => {
             if !from_keyring {
                 keys.set(&id, key)?;
             }
             println!(
-                "Secret key remembered in {}: dead tokens come back by themselves; `actoken logout {}` forgets it.",
-                keys.describe(),
-                account.user
+                "{}",
+                crate::tr!(
+                    "cli_login.remembered",
+                    store = keys.describe(),
+                    user = account.user
+                )
             );
         }
         (Credential::Password(_), _) => {
@@ -211,13 +213,13 @@ fn account_for(
 /// access-key login remembered stays (and keeps bringing dead tokens back).
 fn password_note(account: &Account, key_kept: bool) -> String {
     if key_kept {
-        format!(
-            "The password was not stored. The secret key remembered for {} (access key {}) is kept: dead tokens still come back by themselves.",
-            account.id(),
-            account.access_key.as_deref().unwrap_or("?")
+        crate::tr!(
+            "cli_login.password_key_kept",
+            id = account.id(),
+            ak = account.access_key.as_deref().unwrap_or("?")
         )
     } else {
-        "The password was not stored: dead tokens need `actoken login` again.".to_owned()
+        crate::tr!("cli_login.password_not_stored")
     }
 }
 
@@ -235,31 +237,49 @@ fn secret(what: &str, prompt_ok: bool) -> anyhow::Result<SecretString> {
     Ok(SecretString::from(trimmed.to_owned()))
 }
 
+/// The verb column of the login report ("replaced", "已替换").
+const VERB: usize = 8;
+
 fn print_report(account: &Account, report: &LoginReport) {
     let how = match (&account.method, &account.access_key) {
-        (LoginMethod::AccessKey, Some(ak)) => format!("access key {ak} at {}", account.auth_url),
-        _ => format!("password at {}", account.base_url),
+        (LoginMethod::AccessKey, Some(ak)) => {
+            crate::tr!("cli_login.via_access_key", ak = ak, url = account.auth_url)
+        }
+        _ => crate::tr!("cli_login.via_password", url = account.base_url),
     };
     println!(
-        "Logged in as {} ({how}): {} token(s) stored, base URL {}",
-        account.user,
-        report.stored.len(),
-        account.base_url
+        "{}",
+        crate::tr!(
+            "cli_login.logged_in",
+            user = account.user,
+            how = how,
+            count = report.stored.len(),
+            base_url = account.base_url
+        )
     );
     for stored in &report.stored {
         let verb = if report.replaced.contains(&stored.name) {
-            "replaced"
+            crate::tr!("cli_login.replaced")
         } else {
-            "added   "
+            crate::tr!("cli_login.added")
         };
         let what = if stored.platform {
-            "platform token".to_owned()
+            crate::tr!("cli_login.platform_token")
         } else {
-            format!("cluster {}", stored.cluster_id.as_deref().unwrap_or("?"))
+            crate::tr!(
+                "cli_login.cluster",
+                id = stored.cluster_id.as_deref().unwrap_or("?")
+            )
         };
-        println!("  {verb}  {}  ({what})", stored.name);
+        println!("  {}  {}  ({what})", pad(&verb, VERB), stored.name);
     }
     for skipped in &report.skipped {
-        println!("  skipped   {}: {}", skipped.region, skipped.reason);
+        let verb = crate::tr!("cli_login.skipped");
+        println!(
+            "  {}  {}: {}",
+            pad(&verb, VERB),
+            skipped.region,
+            skipped.reason
+        );
     }
 }

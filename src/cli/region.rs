@@ -5,6 +5,8 @@ use jiff::Timestamp;
 
 use crate::api::ServiceUrl;
 use crate::token::Phase;
+use crate::tr;
+use crate::width::pad;
 
 use super::args::{CheckArgs, InfoArgs};
 use super::context::{Context, runtime};
@@ -27,18 +29,14 @@ pub fn check(ctx: &Context, args: CheckArgs) -> anyhow::Result<u8> {
         d.phase(asked_at, ctx.config.renew_grace)
     });
     if state.rejects(phase != Phase::Valid) {
-        eprintln!("{name} cannot be used: the server rejects it; get new tokens (`actoken login`)");
+        eprintln!("{}", tr!("check.rejected", name = name));
         return Ok(exit::NEEDS_NEW_TOKEN);
     }
     if phase == Phase::Renewable {
-        eprintln!(
-            "{name} has expired, and the server refuses every expired token; it is still renewable: `actoken renew {name}`"
-        );
+        eprintln!("{}", tr!("check.expired_renewable", name = name));
         return Ok(exit::FAILURE);
     }
-    eprintln!(
-        "{name} has expired beyond renewal (or has no readable expiry): get new tokens (`actoken login`)"
-    );
+    eprintln!("{}", tr!("check.expired_dead", name = name));
     Ok(exit::NEEDS_NEW_TOKEN)
 }
 
@@ -50,12 +48,11 @@ pub fn info(ctx: &Context, args: InfoArgs) -> anyhow::Result<()> {
         Ok(center) => center,
         Err(e) if e.token_rejected() && expired(&token, asked_at) => {
             // Not "get a new token" (exit 3): every endpoint refuses an expired token.
-            anyhow::bail!(
-                "{}: the server refused it (code {}), as it refuses every expired token; renew it first if it is still renewable (`actoken renew {}`)",
-                args.name,
-                e.platform_code().unwrap_or("?"),
-                args.name
-            );
+            anyhow::bail!(tr!(
+                "info.expired_refused",
+                name = args.name,
+                code = e.platform_code().unwrap_or("?")
+            ));
         }
         Err(e) => return Err(e.into()),
     };
@@ -63,15 +60,19 @@ pub fn info(ctx: &Context, args: InfoArgs) -> anyhow::Result<()> {
         println!("{}", serde_json::to_string_pretty(&center)?);
         return Ok(());
     }
-    let unknown = || "unknown".to_owned();
+    let unknown = || tr!("info.unknown");
     println!(
-        "{} (region {}, cluster user {})",
-        args.name,
-        center.id.clone().unwrap_or_else(unknown),
-        center.user_name.clone().unwrap_or_else(unknown)
+        "{}",
+        tr!(
+            "info.title",
+            name = args.name,
+            region = center.id.clone().unwrap_or_else(unknown),
+            user = center.user_name.clone().unwrap_or_else(unknown)
+        )
     );
     println!(
-        "  home path  {}",
+        "  {}  {}",
+        pad(&tr!("info.home"), 9),
         center.home_path.clone().unwrap_or_else(unknown)
     );
     for (label, urls) in [
@@ -81,10 +82,10 @@ pub fn info(ctx: &Context, args: InfoArgs) -> anyhow::Result<()> {
         ("eshell", &center.eshell_urls),
     ] {
         if urls.is_empty() {
-            println!("  {label:<9}  none listed");
+            println!("  {}  {}", pad(label, 9), tr!("info.none_listed"));
         }
         for url in urls {
-            println!("  {label:<9}  {}", describe(url));
+            println!("  {}  {}", pad(label, 9), describe(url));
         }
     }
     Ok(())
@@ -100,15 +101,16 @@ fn expired(token: &crate::token::Token, at: Timestamp) -> bool {
 
 /// "https://... (v2.3)", "unknown (the server left a placeholder)", "... (disabled)".
 fn describe(url: &ServiceUrl) -> String {
-    let address = url
-        .url
-        .clone()
-        .unwrap_or_else(|| "unknown (the server gave no usable address)".to_owned());
+    let address = url.url.clone().unwrap_or_else(|| tr!("info.no_address"));
     let version = url
         .version
         .as_deref()
         .map(|v| format!(" v{v}"))
         .unwrap_or_default();
-    let state = if url.enabled { "" } else { " (disabled)" };
+    let state = if url.enabled {
+        String::new()
+    } else {
+        tr!("info.disabled")
+    };
     format!("{address}{version}{state}")
 }

@@ -65,6 +65,8 @@ impl Env {
             .env("XDG_STATE_HOME", self.dir.path().join("state"))
             .env("ACTOKEN_KEYRING_SERVICE", &self.service)
             .env_remove("ACTOKEN_LOG")
+            // Messages checked by the tests are English, whatever the developer's locale.
+            .env("ACTOKEN_LANG", "en")
             .timeout(Duration::from_secs(60));
         cmd
     }
