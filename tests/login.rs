@@ -250,7 +250,7 @@ fn a_password_login_keeps_the_remembered_access_key() {
             ALICE.access_key
         )))
         .stdout(predicate::str::contains(format!(
-            "password (org {})",
+            "password, org {}",
             ALICE.org_id
         )));
     assert!(w.remembered_keys().is_empty());
