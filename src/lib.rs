@@ -6,6 +6,7 @@
 // The catalogs (locales/*.toml), compiled in; see `i18n`.
 rust_i18n::i18n!("locales", fallback = "en");
 
+pub mod account_info;
 pub mod api;
 pub mod app;
 pub mod cli;
@@ -25,6 +26,7 @@ pub mod signals;
 pub mod store;
 pub mod timefmt;
 pub mod token;
+pub mod token_env;
 pub mod tui;
 pub mod ui;
 pub mod width;

@@ -65,6 +65,9 @@ pub struct ServerInfo {
     pub state: Result<TokenState, String>,
     /// When the server was asked: a refusal counts only for a token unexpired at that instant.
     pub asked_at: Timestamp,
+    /// The owning account's status and balance (`user`, asked with its platform token);
+    /// `None` when the token belongs to no login that stored a platform token.
+    pub account: Option<Result<crate::api::UserInfo, String>>,
 }
 
 /// Per-row UI state that survives reloads.

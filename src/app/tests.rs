@@ -706,6 +706,7 @@ fn server_says(state: Result<crate::api::TokenState, String>) -> ServerInfo {
         }),
         state,
         asked_at: now(),
+        account: None,
     }
 }
 
@@ -728,7 +729,7 @@ fn details_ask_the_server_once_per_token() {
         &mut app,
         Action::Inspected {
             name: "kunshan".into(),
-            info: info.clone(),
+            info: Box::new(info.clone()),
         },
         now(),
     );
@@ -794,7 +795,7 @@ fn refused_in_details(app: &mut App, name: &str, code: &str) {
         app,
         Action::Inspected {
             name: name.into(),
-            info,
+            info: Box::new(info),
         },
         now(),
     );

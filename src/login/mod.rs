@@ -17,7 +17,7 @@ use secrecy::SecretString;
 
 pub(crate) use relogin::usable;
 pub use relogin::{Relogin, owner_of, relogin_account, relogin_user};
-pub use save::{Skipped, StoredRegion, store_regions};
+pub use save::{NOT_AVAILABLE, Skipped, StoredRegion, store_regions};
 
 use crate::api::{AcClient, ApiError, LoginMethod};
 use crate::store::{Account, Accounts, StoreError};

@@ -8,7 +8,7 @@ use axum::response::Response;
 use axum::routing::{get, post};
 
 use super::state::MockState;
-use super::{center, login, renew};
+use super::{center, login, renew, user};
 
 /// All endpoints, behind the delay switch.
 pub(super) fn router(state: MockState) -> Router {
@@ -18,6 +18,7 @@ pub(super) fn router(state: MockState) -> Router {
         .route("/api/user/v3/tokens", post(login::access_key))
         .route("/ac/openapi/v2/center", get(center::center))
         .route("/ac/openapi/v2/tokens/state", get(center::state))
+        .route("/ac/openapi/v2/user", get(user::user))
         .layer(middleware::from_fn_with_state(state.clone(), delay))
         .with_state(state)
 }

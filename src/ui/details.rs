@@ -165,6 +165,7 @@ fn server_lines(row: &Row, p: &Palette, out: &mut Vec<Line<'_>>) {
         center,
         state,
         asked_at,
+        account,
     } = &**info;
     match state {
         Ok(state) if state.is_accepted() => {
@@ -208,6 +209,18 @@ fn server_lines(row: &Row, p: &Palette, out: &mut Vec<Line<'_>>) {
             tr!("details.services_unknown", error = clean(e)),
             p,
         )),
+    }
+    match account {
+        None => {}
+        Some(Ok(info)) if info.needs_top_up() => out.push(Line::from(vec![
+            Span::styled(format!("{:<LABEL$}", "Account"), p.dim),
+            Span::styled(
+                format!("{}: top up to use its regions", clean(&info.summary())),
+                p.warn,
+            ),
+        ])),
+        Some(Ok(info)) => out.push(field("Account", clean(&info.summary()), p)),
+        Some(Err(e)) => out.push(field("Account", format!("unknown: {}", clean(e)), p)),
     }
 }
 

@@ -342,12 +342,17 @@ fn details_show_the_servers_answer_and_a_rejected_token() {
             msg: "token失效".into(),
         }),
         asked_at: now(),
+        account: Some(Ok(crate::api::UserInfo {
+            account_status: Some("Owe".into()),
+            account_balance: Some("-3.20".into()),
+            ..Default::default()
+        })),
     };
     update(
         &mut app,
         Action::Inspected {
             name: "zhengzhou".into(),
-            info,
+            info: Box::new(info),
         },
         now(),
     );
