@@ -8,6 +8,7 @@ mod dashboard;
 mod env;
 mod exec;
 pub mod exit;
+mod finish;
 mod fresh;
 mod input;
 mod inspect;

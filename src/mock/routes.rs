@@ -25,6 +25,7 @@ pub(super) fn router(state: MockState) -> Router {
 
 /// The configured delay, before any handler: an async sleep, so other requests go on.
 async fn delay(State(state): State<MockState>, req: Request, next: Next) -> Response {
+    state.count_arrival();
     let d = state.delay.get();
     if !d.is_zero() {
         tokio::time::sleep(d).await;
