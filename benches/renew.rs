@@ -54,6 +54,7 @@ fn renew_50_tokens_100ms_latency(bencher: divan::Bencher, concurrency: usize) {
                 renewed_at: None,
                 account: None,
                 platform: false,
+                store: Default::default(),
             };
             store.add(meta, &mint(&spec), false).unwrap();
             names.push(name);

@@ -185,6 +185,7 @@ fn add(
         renewed_at: None,
         account: None,
         platform: false,
+        store: Default::default(),
     };
     store.add(meta, token, true)?;
     Ok(())

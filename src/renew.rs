@@ -421,6 +421,7 @@ mod tests {
                 renewed_at: None,
                 account: None,
                 platform: false,
+                store: Default::default(),
             };
             self.renewer.store().add(meta, &token, false).unwrap();
             token

@@ -236,6 +236,7 @@ fn debug_of_every_type_holding_a_token_is_redacted() {
         renewed_at: None,
         account: None,
         platform: false,
+        store: Default::default(),
     };
     let renewed = Renewed {
         name: "east".into(),

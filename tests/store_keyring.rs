@@ -1,8 +1,11 @@
-//! The store against the real OS keyring (Secret Service on Linux).
+//! The store against the real keyrings: the Secret Service and the Linux kernel keyring
+//! (keyutils). The same suite runs on both.
 //!
-//! Each test uses its own keyring service name and deletes what it created. Without a
-//! reachable Secret Service the keyring tests print SKIPPED and pass, unless
-//! `ACTOKEN_REQUIRE_KEYRING=1` (set by `.ci/run`), when they fail.
+//! Each test uses its own keyring service name (in the kernel keyring: its own description
+//! prefix in the user's persistent keyring, which every process of the user shares, so
+//! parallel tests must not share names) and deletes what it created. Without a reachable
+//! keyring the tests print SKIPPED and pass, unless `ACTOKEN_REQUIRE_KEYRING=1` (set by
+//! `.ci/run`), when they fail.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
@@ -11,7 +14,10 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use actoken::config::Paths;
 use actoken::samples::{SAMPLE_REQUEST, SAMPLE_RESPONSE};
-use actoken::store::{EntryMeta, KeyringBackend, SecretBackend, SecretState, Store, StoreError};
+use actoken::store::{
+    EntryMeta, KeyringBackend, KeyutilsBackend, SecretBackend, SecretState, Store, StoreError,
+    StoreKind,
+};
 use actoken::token::Token;
 use jiff::Timestamp;
 
@@ -19,7 +25,8 @@ const TIMEOUT: Duration = Duration::from_secs(5);
 
 /// A keyring backend under a fresh service name; deletes every item of that service on drop.
 struct TestKeyring {
-    backend: Arc<KeyringBackend>,
+    backend: Arc<dyn SecretBackend>,
+    kind: StoreKind,
     service: String,
 }
 
@@ -38,15 +45,47 @@ impl Drop for TestKeyring {
     }
 }
 
-fn keyring(test: &str) -> Option<TestKeyring> {
+fn unique_service(test: &str) -> String {
     let nanos = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .unwrap()
         .as_nanos();
-    let service = format!("actoken-test-{test}-{}-{nanos}", std::process::id());
+    format!("actoken-test-{test}-{}-{nanos}", std::process::id())
+}
+
+/// A fresh namespace in `kind`, or `None` (SKIPPED) where that store cannot be reached.
+fn keyring_of(kind: StoreKind, test: &str) -> Option<TestKeyring> {
+    match kind {
+        StoreKind::SecretService => keyring(test),
+        StoreKind::Keyutils => kernel_keyring(test),
+    }
+}
+
+/// The kernel keyring under a fresh service name.
+fn kernel_keyring(test: &str) -> Option<TestKeyring> {
+    let service = unique_service(test);
+    match KeyutilsBackend::with_service(&service) {
+        Ok(backend) => Some(TestKeyring {
+            backend: Arc::new(backend),
+            kind: StoreKind::Keyutils,
+            service,
+        }),
+        Err(e) if std::env::var("ACTOKEN_REQUIRE_KEYRING").as_deref() == Ok("1") => {
+            panic!("ACTOKEN_REQUIRE_KEYRING=1 but the kernel keyring cannot be used: {e}")
+        }
+        Err(e) => {
+            eprintln!("SKIPPED: the kernel keyring cannot be used here: {e}");
+            None
+        }
+    }
+}
+
+fn keyring(test: &str) -> Option<TestKeyring> {
+    let service = unique_service(test);
     match KeyringBackend::with_service(&service, TIMEOUT) {
         Ok(backend) => Some(TestKeyring {
             backend: Arc::new(backend),
+            kind: StoreKind::SecretService,
             service,
         }),
         Err(e) if std::env::var("ACTOKEN_REQUIRE_KEYRING").as_deref() == Ok("1") => {
@@ -71,12 +110,44 @@ fn meta(name: &str) -> EntryMeta {
         renewed_at: None,
         account: None,
         platform: false,
+        store: Default::default(),
     }
 }
 
-#[test]
-fn backend_set_get_delete_names() {
-    let Some(k) = keyring("backend") else { return };
+/// Runs a suite function against both stores.
+macro_rules! on_both_stores {
+    ($suite:ident, $ss:ident, $ku:ident) => {
+        #[test]
+        fn $ss() {
+            $suite(StoreKind::SecretService)
+        }
+        #[test]
+        fn $ku() {
+            $suite(StoreKind::Keyutils)
+        }
+    };
+}
+
+on_both_stores!(
+    backend_set_get_delete_names,
+    ss_backend_set_get_delete_names,
+    keyutils_backend_set_get_delete_names
+);
+on_both_stores!(
+    services_do_not_see_each_other,
+    ss_services_do_not_see_each_other,
+    keyutils_services_do_not_see_each_other
+);
+on_both_stores!(
+    store_core_operations,
+    ss_store_core_operations,
+    keyutils_store_core_operations
+);
+
+fn backend_set_get_delete_names(kind: StoreKind) {
+    let Some(k) = keyring_of(kind, "backend") else {
+        return;
+    };
     let b = &k.backend;
     assert!(b.describe().contains(&k.service), "{}", b.describe());
     assert_eq!(b.get("absent").unwrap(), None);
@@ -101,10 +172,13 @@ fn backend_set_get_delete_names() {
     assert_eq!(b.names().unwrap(), ["华东一区【昆山】"]);
 }
 
-#[test]
-fn services_do_not_see_each_other() {
-    let Some(a) = keyring("iso-a") else { return };
-    let Some(b) = keyring("iso-b") else { return };
+fn services_do_not_see_each_other(kind: StoreKind) {
+    let Some(a) = keyring_of(kind, "iso-a") else {
+        return;
+    };
+    let Some(b) = keyring_of(kind, "iso-b") else {
+        return;
+    };
     a.backend
         .set("same", &Token::from_raw(SAMPLE_REQUEST))
         .unwrap();
@@ -112,12 +186,13 @@ fn services_do_not_see_each_other() {
     assert!(b.backend.names().unwrap().is_empty());
 }
 
-#[test]
-fn store_core_operations() {
-    let Some(k) = keyring("store") else { return };
+fn store_core_operations(kind: StoreKind) {
+    let Some(k) = keyring_of(kind, "store") else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     let paths = Paths::under(dir.path());
-    let store = Store::open(&paths, k.backend.clone()).unwrap();
+    let store = Store::open_in(&paths, k.backend.clone(), k.kind).unwrap();
     let old = Token::from_raw(SAMPLE_REQUEST);
     let new = Token::from_raw(SAMPLE_RESPONSE);
 
@@ -127,9 +202,17 @@ fn store_core_operations() {
         store.add(meta("kunshan"), &new, false),
         Err(StoreError::Exists(_))
     ));
+    // The index records which store holds it.
+    let in_store = EntryMeta {
+        store: k.kind,
+        ..meta("kunshan")
+    };
+    assert_eq!(store.get("kunshan").unwrap(), (in_store, old.clone()));
+    let index = std::fs::read_to_string(paths.index_file()).unwrap();
     assert_eq!(
-        store.get("kunshan").unwrap(),
-        (meta("kunshan"), old.clone())
+        index.contains("store = \"keyutils\""),
+        k.kind == StoreKind::Keyutils,
+        "{index}"
     );
 
     let renewed = Timestamp::from_second(1_700_000_900).unwrap();
@@ -150,7 +233,7 @@ fn store_core_operations() {
 
     // Index lost: the keyring's secrets show up as orphans.
     std::fs::remove_file(paths.index_file()).unwrap();
-    let fresh = Store::open(&paths, k.backend.clone()).unwrap();
+    let fresh = Store::open_in(&paths, k.backend.clone(), k.kind).unwrap();
     assert!(fresh.entries().is_empty());
     assert_eq!(fresh.orphans().unwrap(), ["kunshan"]);
     fresh.remove("kunshan").unwrap();

@@ -40,6 +40,7 @@ pub fn stored(n: usize, now: Timestamp) -> Vec<StoredToken> {
                 renewed_at: (i % 3 == 0).then(|| now - SignedDuration::from_hours(5)),
                 account: None,
                 platform: false,
+                store: Default::default(),
             },
             secret: SecretState::Present(token(i, now)),
         })

@@ -53,6 +53,7 @@ pub fn meta(name: &str, base_url: &str) -> EntryMeta {
         renewed_at: None,
         account: None,
         platform: false,
+        store: Default::default(),
     }
 }
 

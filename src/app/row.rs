@@ -39,11 +39,14 @@ impl RowKind {
         }
     }
 
-    pub fn from_secret(secret: &SecretState) -> RowKind {
+    pub fn from_secret(name: &str, secret: &SecretState) -> RowKind {
         match secret {
             SecretState::Present(token) => RowKind::from_token(token),
             SecretState::Missing => RowKind::Missing,
             SecretState::Unreadable(why) => RowKind::Unreadable(why.clone()),
+            SecretState::InOtherStore(kind) => {
+                RowKind::Unreadable(SecretState::other_store_advice(name, *kind))
+            }
         }
     }
 }
@@ -113,7 +116,7 @@ impl Row {
     pub fn from_stored(stored: &StoredToken) -> Row {
         Row {
             meta: stored.meta.clone(),
-            kind: RowKind::from_secret(&stored.secret),
+            kind: RowKind::from_secret(&stored.meta.name, &stored.secret),
             status: RowStatus::default(),
         }
     }

@@ -36,6 +36,7 @@ pub fn run(ctx: &Context, args: AddArgs) -> anyhow::Result<()> {
             renewed_at: None,
             account: None,
             platform: false,
+            store: Default::default(),
         },
         &token,
         args.force,

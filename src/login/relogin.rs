@@ -305,6 +305,7 @@ mod tests {
             renewed_at: None,
             account: None,
             platform: false,
+            store: Default::default(),
         };
         f.store.add(meta, &token, true).unwrap();
         token

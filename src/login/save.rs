@@ -76,6 +76,7 @@ pub fn store_regions(
             renewed_at: None,
             account: Some(account.id()),
             platform: region.is_platform(),
+            store: Default::default(),
         };
         store.add(meta, &token, true)?;
         if previous.is_some() {

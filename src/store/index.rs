@@ -115,6 +115,7 @@ mod tests {
             renewed_at: None,
             account: None,
             platform: false,
+            store: Default::default(),
         }
     }
 

@@ -14,6 +14,8 @@ mod batch_read;
 mod error;
 mod fsutil;
 mod index;
+mod keyutils;
+mod kind;
 mod lock;
 mod memory;
 mod names;
@@ -25,6 +27,8 @@ pub use accounts::{ACCOUNTS_VERSION, Account, Accounts, same_url};
 pub use backend::SecretBackend;
 pub use error::StoreError;
 pub use index::INDEX_VERSION;
+pub use keyutils::{KeyQuota, KeyutilsBackend, persistent_expiry};
+pub use kind::{StoreChoice, StoreKind};
 pub use lock::TokenLock;
 pub use memory::MemoryBackend;
 pub use names::{MAX_NAME_CHARS, validate_name};
@@ -59,6 +63,10 @@ pub struct EntryMeta {
     /// The account-level platform token (`clusterId` "0", `clusterName` "ac"), not a region's.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub platform: bool,
+    /// Which store holds the secret. Absent (entries written before stores were recorded)
+    /// means the Secret Service. [`Store::add`] sets it to the store in use.
+    #[serde(default, skip_serializing_if = "StoreKind::is_secret_service")]
+    pub store: StoreKind,
 }
 
 /// What the secret backend holds for an index entry.
@@ -69,6 +77,20 @@ pub enum SecretState {
     Missing,
     /// The backend failed for this entry; the message says why (never the secret).
     Unreadable(String),
+    /// The index says another store holds it (written while that store was in use); not read.
+    InOtherStore(StoreKind),
+}
+
+impl SecretState {
+    /// What to do about a token kept in `kind` while another store is in use.
+    pub fn other_store_advice(name: &str, kind: StoreKind) -> String {
+        format!(
+            "kept in {} (not the store in use): run with `--store {kind}`, or move it with \
+             `actoken move {name} --to {}`",
+            kind.label(),
+            kind.other()
+        )
+    }
 }
 
 /// An index entry together with its secret.

@@ -18,8 +18,8 @@ use std::time::Duration;
 use jiff::Timestamp;
 
 use super::{
-    EntryMeta, SecretBackend, SecretState, StoreError, StoredToken, fsutil, index, lock,
-    validate_name,
+    EntryMeta, SecretBackend, SecretState, StoreError, StoreKind, StoredToken, fsutil, index,
+    lock, validate_name,
 };
 use crate::config::Paths;
 use crate::token::Token;
@@ -37,6 +37,8 @@ pub struct Store {
 struct Inner {
     paths: Paths,
     backend: Arc<dyn SecretBackend>,
+    /// Which store `backend` is: entries the index places elsewhere are not read through it.
+    kind: StoreKind,
     /// The index as last read or written by this process, sorted by name.
     entries: Mutex<Vec<EntryMeta>>,
     /// Writers of this process queue here before taking the index file lock: a mutex hands
@@ -56,7 +58,18 @@ impl std::fmt::Debug for Store {
 
 impl Store {
     /// Creates the config and state directories (mode 0700) if needed and reads the index.
+    /// The backend is taken to be the Secret Service (see [`Store::open_in`]).
     pub fn open(paths: &Paths, backend: Arc<dyn SecretBackend>) -> Result<Store, StoreError> {
+        Store::open_in(paths, backend, StoreKind::SecretService)
+    }
+
+    /// Like [`Store::open`], with `backend` being the store `kind`: new entries are recorded
+    /// there, and entries the index places in the other store are reported, not read.
+    pub fn open_in(
+        paths: &Paths,
+        backend: Arc<dyn SecretBackend>,
+        kind: StoreKind,
+    ) -> Result<Store, StoreError> {
         fsutil::ensure_private_dir(&paths.config_dir)?;
         fsutil::ensure_private_dir(&paths.state_dir)?;
         let entries = index::read(&paths.index_file())?;
@@ -64,6 +77,7 @@ impl Store {
             inner: Arc::new(Inner {
                 paths: paths.clone(),
                 backend,
+                kind,
                 entries: Mutex::new(entries),
                 writer: Mutex::new(()),
             }),
@@ -77,6 +91,15 @@ impl Store {
     /// Where the secrets are kept, for people.
     pub fn describe_backend(&self) -> String {
         self.inner.backend.describe()
+    }
+
+    /// The store in use (new entries go there).
+    pub fn kind(&self) -> StoreKind {
+        self.inner.kind
+    }
+
+    pub(crate) fn backend(&self) -> &dyn SecretBackend {
+        self.inner.backend.as_ref()
     }
 
     /// The index as last read, sorted by name (no disk access; see [`Store::reload`]).
@@ -103,28 +126,53 @@ impl Store {
     /// where it can ([`SecretBackend::get_many`]); once the backend as a whole fails
     /// (unavailable, timed out), the remaining entries get the same error without asking
     /// again, so a hung keyring costs one timeout, not one per token.
+    ///
+    /// Entries the index places in the other store are not read: they come back as
+    /// [`SecretState::InOtherStore`], so switching stores never hides a token.
     pub fn load_all(&self) -> Vec<StoredToken> {
         let entries = self.entries();
-        let names: Vec<String> = entries.iter().map(|m| m.name.clone()).collect();
-        let secrets = self.inner.backend.get_many(&names);
-        debug_assert_eq!(secrets.len(), entries.len());
+        let here = self.inner.kind;
+        let names: Vec<String> = entries
+            .iter()
+            .filter(|m| m.store == here)
+            .map(|m| m.name.clone())
+            .collect();
+        let mut secrets = self.inner.backend.get_many(&names).into_iter();
+        debug_assert_eq!(secrets.len(), names.len());
         entries
             .into_iter()
-            .zip(secrets)
-            .map(|(meta, secret)| StoredToken {
-                meta,
-                secret: match secret {
-                    Ok(Some(token)) => SecretState::Present(token),
-                    Ok(None) => SecretState::Missing,
-                    Err(e) => SecretState::Unreadable(e.to_string()),
-                },
+            .map(|meta| {
+                let secret = if meta.store != here {
+                    SecretState::InOtherStore(meta.store)
+                } else {
+                    match secrets.next() {
+                        Some(Ok(Some(token))) => SecretState::Present(token),
+                        Some(Ok(None)) => SecretState::Missing,
+                        Some(Err(e)) => SecretState::Unreadable(e.to_string()),
+                        None => SecretState::Unreadable("the keyring gave no answer".into()),
+                    }
+                };
+                StoredToken { meta, secret }
             })
             .collect()
+    }
+
+    /// `Err(InOtherStore)` when the index places `meta` in the store not in use.
+    fn here(&self, meta: &EntryMeta) -> Result<(), StoreError> {
+        if meta.store == self.inner.kind {
+            Ok(())
+        } else {
+            Err(StoreError::InOtherStore {
+                name: meta.name.clone(),
+                kind: meta.store,
+            })
+        }
     }
 
     /// The entry and its secret.
     pub fn get(&self, name: &str) -> Result<(EntryMeta, Token), StoreError> {
         let meta = self.meta(name)?;
+        self.here(&meta)?;
         match self.inner.backend.get(name)? {
             Some(token) => Ok((meta, token)),
             None => Err(StoreError::SecretMissing(name.to_owned())),
@@ -133,8 +181,12 @@ impl Store {
 
     /// Adds a token. Without `force`, an existing name (in the index, or a secret already in
     /// the keyring under that name) is `Exists`; with `force` it is replaced.
-    pub fn add(&self, meta: EntryMeta, token: &Token, force: bool) -> Result<(), StoreError> {
+    ///
+    /// The entry is recorded in the store in use. Replacing (with `force`) an entry the index
+    /// places in the other store leaves that store's secret in place (an orphan there).
+    pub fn add(&self, mut meta: EntryMeta, token: &Token, force: bool) -> Result<(), StoreError> {
         validate_name(&meta.name)?;
+        meta.store = self.inner.kind;
         let name = meta.name.clone();
         let backend = self.inner.backend.as_ref();
         let mut written_over: Option<Option<Token>> = None;
@@ -174,6 +226,7 @@ impl Store {
                 .iter_mut()
                 .find(|e| e.name == name)
                 .ok_or_else(|| StoreError::NotFound(name.to_owned()))?;
+            self.here(entry)?;
             let old = backend.get(name)?;
             write_secret(backend, name, token, old.as_ref())?;
             entry.renewed_at = Some(renewed_at);
@@ -186,7 +239,11 @@ impl Store {
     pub fn remove(&self, name: &str) -> Result<(), StoreError> {
         let backend = &self.inner.backend;
         self.mutate(|entries| {
-            let listed = entries.iter().any(|e| e.name == name);
+            let listed = entries.iter().find(|e| e.name == name);
+            if let Some(entry) = listed {
+                self.here(entry)?;
+            }
+            let listed = listed.is_some();
             if !listed && backend.get(name)?.is_none() {
                 return Err(StoreError::NotFound(name.to_owned()));
             }
@@ -208,7 +265,7 @@ impl Store {
 
     /// Read-modify-write of the index under the index lock. `change` edits the fresh entries
     /// (and does its keyring work); they are written only if it succeeds.
-    fn mutate(
+    pub(super) fn mutate(
         &self,
         change: impl FnOnce(&mut Vec<EntryMeta>) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
@@ -325,6 +382,7 @@ mod tests {
             renewed_at: None,
             account: None,
             platform: false,
+            store: Default::default(),
         }
     }
 

@@ -194,6 +194,7 @@ fn add(
         renewed_at: None,
         account: None,
         platform: false,
+        store: Default::default(),
     };
     store.add(meta, token, false).map_err(|e| e.to_string())
 }
