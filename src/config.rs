@@ -39,6 +39,8 @@ pub struct Config {
     /// Longest wait for the OS keyring before giving up with an error.
     #[serde(deserialize_with = "duration")]
     pub keyring_timeout: SignedDuration,
+    /// Where secrets are kept: auto | secret-service | keyutils (`--store`, `ACTOKEN_STORE`).
+    pub store: crate::store::StoreChoice,
 }
 
 impl Default for Config {
@@ -54,6 +56,7 @@ impl Default for Config {
             clipboard_clear: SignedDuration::from_secs(30),
             auto_renew: false,
             keyring_timeout: SignedDuration::from_millis(1500),
+            store: crate::store::StoreChoice::Auto,
         }
     }
 }
@@ -178,6 +181,7 @@ mod tests {
             clipboard-clear = "45s"
             auto-renew = true
             keyring-timeout = "3s"
+            store = "keyutils"
             "#,
         )
         .unwrap();
@@ -194,6 +198,9 @@ mod tests {
         assert_eq!(c.clipboard_clear, SignedDuration::from_secs(45));
         assert!(c.auto_renew);
         assert_eq!(c.keyring_timeout, SignedDuration::from_secs(3));
+        assert_eq!(c.store, crate::store::StoreChoice::Keyutils);
+        let err = Config::parse("store = \"kernel\"").unwrap_err();
+        assert!(err.contains("keyutils"), "{err}");
     }
 
     #[test]

@@ -44,6 +44,10 @@ pub struct GlobalArgs {
     /// Extra CA certificate(s) to trust (PEM), in addition to the system's
     #[arg(long, global = true, value_name = "FILE")]
     pub ca_file: Option<PathBuf>,
+    /// Where secrets are kept (default: config `store`, else auto: the Secret Service when it
+    /// answers and is unlocked, else the Linux kernel keyring)
+    #[arg(long, global = true, env = "ACTOKEN_STORE", value_enum, value_name = "STORE")]
+    pub store: Option<crate::store::StoreChoice>,
     /// More log output on stderr (-v info, -vv debug, -vvv trace). Tokens are never logged.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,

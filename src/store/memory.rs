@@ -23,6 +23,7 @@ struct State {
     fail_all_sets: bool,
     garble_next_set: bool,
     fail_next_set_partially: Option<String>,
+    fail_next_delete: Option<String>,
 }
 
 impl MemoryBackend {
@@ -55,6 +56,11 @@ impl MemoryBackend {
     /// (a write interrupted half-way).
     pub fn fail_next_set_partially(&self, msg: &str) {
         self.state().fail_next_set_partially = Some(msg.to_owned());
+    }
+
+    /// The next `delete` fails with `StoreError::Backend(msg)` and deletes nothing.
+    pub fn fail_next_delete(&self, msg: &str) {
+        self.state().fail_next_delete = Some(msg.to_owned());
     }
 
     fn state(&self) -> MutexGuard<'_, State> {
@@ -106,7 +112,11 @@ impl SecretBackend for MemoryBackend {
     }
 
     fn delete(&self, name: &str) -> Result<(), StoreError> {
-        self.state().secrets.remove(name);
+        let mut state = self.state();
+        if let Some(msg) = state.fail_next_delete.take() {
+            return Err(StoreError::Backend(msg));
+        }
+        state.secrets.remove(name);
         Ok(())
     }
 

@@ -20,6 +20,8 @@ mod lock;
 mod memory;
 mod names;
 mod os_keyring;
+mod relocate;
+mod select;
 mod token_store;
 
 pub use account_keys::{AccountKeys, accounts_service};
@@ -33,6 +35,8 @@ pub use lock::TokenLock;
 pub use memory::MemoryBackend;
 pub use names::{MAX_NAME_CHARS, validate_name};
 pub use os_keyring::{KeyringBackend, SERVICE};
+pub use relocate::{MoveOutcome, StorePair, move_account_keys};
+pub use select::{Selected, open_accounts_backend, open_backend, select, short_cause};
 pub use token_store::Store;
 
 use jiff::Timestamp;

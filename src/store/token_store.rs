@@ -98,9 +98,6 @@ impl Store {
         self.inner.kind
     }
 
-    pub(crate) fn backend(&self) -> &dyn SecretBackend {
-        self.inner.backend.as_ref()
-    }
 
     /// The index as last read, sorted by name (no disk access; see [`Store::reload`]).
     pub fn entries(&self) -> Vec<EntryMeta> {
@@ -296,7 +293,7 @@ impl Store {
 
 /// Writes `token` under `name` and reads it back. On failure the keyring is left holding
 /// `old` (put back if needed) or, if it cannot be told apart, the complete new token.
-fn write_secret(
+pub(super) fn write_secret(
     backend: &dyn SecretBackend,
     name: &str,
     token: &Token,
@@ -338,7 +335,7 @@ fn verify(backend: &dyn SecretBackend, name: &str, expected: &Token) -> Result<(
 }
 
 /// Best effort: puts `old` back under `name` (or deletes the entry if there was none).
-fn restore(backend: &dyn SecretBackend, name: &str, old: Option<&Token>) {
+pub(super) fn restore(backend: &dyn SecretBackend, name: &str, old: Option<&Token>) {
     let result = match old {
         Some(token) => backend.set(name, token),
         None => backend.delete(name),
