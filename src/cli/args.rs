@@ -86,6 +86,11 @@ pub enum Command {
     Check(CheckArgs),
     /// Show a region's service addresses and home path (center)
     Info(InfoArgs),
+    /// Move tokens to another secret store (copied, read back, then the original deleted)
+    #[command(after_help = MOVE_HELP)]
+    Move(MoveArgs),
+    /// Check what works and say what to do: store, index, config, servers, clock, setup
+    Doctor(DoctorArgs),
     /// Print where actoken keeps its files
     Paths,
     /// Try the dashboard on a built-in mock AC server with sample tokens (nothing is stored)
@@ -198,6 +203,35 @@ pub struct LoginArgs {
     pub no_remember: bool,
 }
 
+pub const MOVE_HELP: &str = "\
+With --all, the remembered secret keys of logins move too. A token is deleted from the old store
+only after its copy was read back intact and the index records the new place; if anything fails
+on the way, it stays usable where it was. Moving again finishes an interrupted move.
+
+Examples:
+  actoken move --all --to keyutils          # a headless box: no desktop keyring
+  actoken move hpc-east --to secret-service";
+
+#[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("which").required(true).args(["names", "all"]))]
+pub struct MoveArgs {
+    /// Tokens to move
+    pub names: Vec<String>,
+    /// Every token kept in the other store, and the remembered secret keys
+    #[arg(long)]
+    pub all: bool,
+    /// The store to move them to
+    #[arg(long, value_enum, value_name = "STORE")]
+    pub to: crate::store::StoreKind,
+}
+
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// Machine-readable output
+    #[arg(long)]
+    pub json: bool,
+}
+
 #[derive(Debug, Args)]
 pub struct AccountsArgs {
     /// Machine-readable output
@@ -240,6 +274,10 @@ pub struct MockServerArgs {
     /// Added latency before every reply (e.g. 100ms), to try a slow network
     #[arg(long, default_value = "0s", value_parser = parse_duration)]
     pub delay: SignedDuration,
+    /// Run the server's clock this far off (e.g. 10m, -3m): its Date header and its login
+    /// timestamp check, to try `actoken doctor`
+    #[arg(long, default_value = "0s", value_parser = timefmt::parse_duration, allow_hyphen_values = true)]
+    pub clock_skew: SignedDuration,
 }
 
 #[derive(Debug, Args)]

@@ -47,6 +47,7 @@ pub fn mock_server(args: MockServerArgs) -> anyhow::Result<()> {
     runtime().block_on(async {
         let options = MockOptions {
             token_lifetime: args.token_lifetime,
+            clock_skew: args.clock_skew,
             ..MockOptions::default()
         };
         let server = MockServer::start(args.addr, options).await?;

@@ -5,13 +5,16 @@ mod add;
 mod args;
 mod context;
 mod dashboard;
+mod doctor;
 pub mod exit;
 mod input;
 mod inspect;
 mod login;
 mod misc;
 mod region;
+mod relocate;
 mod renew;
+mod store_select;
 mod token;
 mod view;
 
@@ -82,6 +85,8 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         Some(Command::Completions(args)) => return misc::completions(args).map(|()| exit::OK),
         Some(Command::MockServer(args)) => return misc::mock_server(args).map(|()| exit::OK),
         Some(Command::Demo) => return dashboard::demo().map(|()| exit::OK),
+        // Before the config is loaded: a broken config is one of the things it reports.
+        Some(Command::Doctor(args)) => return doctor::run(&cli.global, args),
         _ => {}
     }
     let ctx = Context::load(&cli.global)?;
@@ -96,13 +101,17 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Token(args) => token::run(&ctx, args)?,
         Command::Renew(args) => return renew::run(&ctx, args),
         Command::Rm(args) => misc::rm(&ctx, args)?,
+        Command::Move(args) => return relocate::run(&ctx, args),
         Command::Paths => misc::paths(&ctx)?,
         Command::Login(args) => login::run(&ctx, args)?,
         Command::Accounts(args) => accounts::list(&ctx, args)?,
         Command::Logout(args) => accounts::logout(&ctx, args)?,
         Command::Check(args) => return region::check(&ctx, args),
         Command::Info(args) => region::info(&ctx, args)?,
-        Command::Completions(_) | Command::MockServer(_) | Command::Demo => {
+        Command::Completions(_)
+        | Command::MockServer(_)
+        | Command::Demo
+        | Command::Doctor(_) => {
             unreachable!("handled above")
         }
     }

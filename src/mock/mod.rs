@@ -39,6 +39,16 @@ pub struct MockOptions {
     pub token_lifetime: SignedDuration,
     /// How long after expiry a token can still be renewed.
     pub grace: SignedDuration,
+    /// How far the mock's clock is off: its `Date` header and its check of a login's
+    /// timestamp use now + this (to try `actoken doctor`'s clock check and a skewed login).
+    pub clock_skew: SignedDuration,
+}
+
+impl MockOptions {
+    /// The mock's idea of now.
+    pub fn now(&self) -> jiff::Timestamp {
+        jiff::Timestamp::now() + self.clock_skew
+    }
 }
 
 impl Default for MockOptions {
@@ -46,6 +56,7 @@ impl Default for MockOptions {
         MockOptions {
             token_lifetime: SignedDuration::from_hours(24),
             grace: SignedDuration::from_hours(24),
+            clock_skew: SignedDuration::ZERO,
         }
     }
 }

@@ -5,14 +5,17 @@ use serde::{Deserialize, Serialize};
 
 /// A place secrets are kept. The index records it per entry, so entries written while
 /// another store was in use are shown as such instead of vanishing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, clap::ValueEnum,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum StoreKind {
     /// The desktop keyring: Secret Service on Linux/BSD (Keychain on macOS, Credential
-    /// Manager on Windows). Entries of indexes written before stores were recorded are here.
+    /// Manager on Windows).
+    // Entries of indexes written before stores were recorded are here.
     #[default]
     SecretService,
-    /// The Linux kernel's persistent keyring (keyutils): no desktop or D-Bus needed.
+    /// The Linux kernel's persistent keyring (keyutils): no desktop needed; cleared at reboot.
     Keyutils,
 }
 

@@ -40,6 +40,12 @@ pub use select::{Selected, open_accounts_backend, open_backend, select, short_ca
 pub use token_store::Store;
 
 use jiff::Timestamp;
+
+/// Reads the index at `path` the way the store does (refusing a foreign-writable or corrupt
+/// one), without creating anything: for `actoken doctor`.
+pub fn read_index(path: &std::path::Path) -> Result<Vec<EntryMeta>, StoreError> {
+    index::read(path)
+}
 use serde::{Deserialize, Serialize};
 
 use crate::token::Token;
