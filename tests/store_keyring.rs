@@ -15,8 +15,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use actoken::config::Paths;
 use actoken::samples::{SAMPLE_REQUEST, SAMPLE_RESPONSE};
 use actoken::store::{
-    EntryMeta, KeyringBackend, KeyutilsBackend, SecretBackend, SecretState, Store, StoreError,
-    StoreKind,
+    EntryMeta, KeyringBackend, KeyutilsBackend, MoveOutcome, SecretBackend, SecretState, Store,
+    StoreError, StoreKind, StorePair,
 };
 use actoken::token::Token;
 use jiff::Timestamp;
@@ -239,6 +239,96 @@ fn store_core_operations(kind: StoreKind) {
     fresh.remove("kunshan").unwrap();
     assert!(fresh.orphans().unwrap().is_empty());
     assert_eq!(k.backend.get("kunshan").unwrap(), None);
+}
+
+/// A real backend with one-shot faults, to break a move half-way.
+struct Faulty {
+    inner: Arc<dyn SecretBackend>,
+    fail_set: std::sync::atomic::AtomicBool,
+    fail_delete: std::sync::atomic::AtomicBool,
+}
+
+impl Faulty {
+    fn new(inner: Arc<dyn SecretBackend>) -> Faulty {
+        Faulty {
+            inner,
+            fail_set: false.into(),
+            fail_delete: false.into(),
+        }
+    }
+}
+
+impl SecretBackend for Faulty {
+    fn get(&self, name: &str) -> Result<Option<Token>, StoreError> {
+        self.inner.get(name)
+    }
+    fn set(&self, name: &str, token: &Token) -> Result<(), StoreError> {
+        if self.fail_set.swap(false, std::sync::atomic::Ordering::SeqCst) {
+            return Err(StoreError::Backend("injected: write failed".into()));
+        }
+        self.inner.set(name, token)
+    }
+    fn delete(&self, name: &str) -> Result<(), StoreError> {
+        if self.fail_delete.swap(false, std::sync::atomic::Ordering::SeqCst) {
+            return Err(StoreError::Backend("injected: delete failed".into()));
+        }
+        self.inner.delete(name)
+    }
+    fn names(&self) -> Result<Vec<String>, StoreError> {
+        self.inner.names()
+    }
+    fn describe(&self) -> String {
+        self.inner.describe()
+    }
+}
+
+#[test]
+fn move_between_the_real_stores_with_faults_loses_nothing() {
+    let Some(ss) = keyring("move-ss") else { return };
+    let Some(ku) = kernel_keyring("move-ku") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let paths = Paths::under(dir.path());
+    let name = "华中一区【A区】";
+    let token = Token::from_raw(SAMPLE_REQUEST);
+    Store::open_in(&paths, ss.backend.clone(), StoreKind::SecretService)
+        .unwrap()
+        .add(meta(name), &token, false)
+        .unwrap();
+    let (ss_f, ku_f) = (Faulty::new(ss.backend.clone()), Faulty::new(ku.backend.clone()));
+    let pair = StorePair {
+        secret_service: &ss_f,
+        keyutils: &ku_f,
+    };
+    let store = Store::open_in(&paths, ku.backend.clone(), StoreKind::Keyutils).unwrap();
+    let in_index = || store.reload().and_then(|()| store.meta(name)).unwrap().store;
+
+    // The copy fails: the original stays where the index says.
+    ku_f.fail_set.store(true, std::sync::atomic::Ordering::SeqCst);
+    let err = store.move_entry(name, pair, StoreKind::Keyutils).unwrap_err();
+    assert!(err.to_string().contains("injected"), "{err}");
+    assert_eq!(in_index(), StoreKind::SecretService);
+    assert_eq!(ss.backend.get(name).unwrap(), Some(token.clone()));
+    assert_eq!(ku.backend.get(name).unwrap(), None);
+
+    // Copied and recorded, but the original cannot be deleted: the token is used from the
+    // kernel keyring, the leftover is reported, and the next move deletes it.
+    ss_f.fail_delete.store(true, std::sync::atomic::Ordering::SeqCst);
+    let moved = store.move_entry(name, pair, StoreKind::Keyutils).unwrap();
+    assert!(
+        matches!(&moved, MoveOutcome::Moved { leftover: Some(why) } if why.contains("injected")),
+        "{moved:?}"
+    );
+    assert_eq!(in_index(), StoreKind::Keyutils);
+    assert_eq!(store.get(name).unwrap().1, token);
+    assert_eq!(ss.backend.get(name).unwrap(), Some(token.clone()));
+    assert_eq!(
+        store.move_entry(name, pair, StoreKind::Keyutils).unwrap(),
+        MoveOutcome::AlreadyThere { cleaned: true }
+    );
+    assert_eq!(ss.backend.get(name).unwrap(), None);
+    assert_eq!(ku.backend.get(name).unwrap(), Some(token));
 }
 
 // --- failing fast without a usable keyring (run in child processes: the keyring crate sets
