@@ -88,7 +88,11 @@ fn without_dbus_tokens_are_stored_listed_renewed_and_logged_in_through_the_kerne
     assert!(stdout(&out).contains("hpc-east"), "{}", stdout(&out));
     assert!(stdout(&out).contains("valid"), "{}", stdout(&out));
     assert!(!stderr(&out).contains(NOTICE), "notice shown twice");
-    let out = env.headless_cmd().args(["list", "--json"]).output().unwrap();
+    let out = env
+        .headless_cmd()
+        .args(["list", "--json"])
+        .output()
+        .unwrap();
     let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(list[0]["store"], "keyutils");
 
@@ -101,7 +105,11 @@ fn without_dbus_tokens_are_stored_listed_renewed_and_logged_in_through_the_kerne
     assert_eq!(mock.server.renew_count(), 1);
     let renewed = kernel.get("hpc-east").unwrap().unwrap();
     assert_ne!(renewed, t);
-    let out = env.headless_cmd().args(["token", "hpc-east"]).output().unwrap();
+    let out = env
+        .headless_cmd()
+        .args(["token", "hpc-east"])
+        .output()
+        .unwrap();
     assert_eq!(stdout(&out).trim(), renewed.expose());
 
     // Logged in: region tokens and the remembered secret key in the kernel keyring.
@@ -130,7 +138,10 @@ fn without_dbus_tokens_are_stored_listed_renewed_and_logged_in_through_the_kerne
     assert_eq!(keys.names().unwrap().len(), 1, "secret key not remembered");
 
     // Removed from the kernel keyring too.
-    env.headless_cmd().args(["rm", "hpc-east"]).assert().success();
+    env.headless_cmd()
+        .args(["rm", "hpc-east"])
+        .assert()
+        .success();
     assert_eq!(kernel.get("hpc-east").unwrap(), None);
 }
 
@@ -157,7 +168,10 @@ fn store_flag_env_and_config_choose_the_kernel_keyring_without_a_notice() {
             .output()
             .unwrap();
         assert!(out.status.success(), "{how}: {}", stderr(&out));
-        assert!(!stderr(&out).contains(NOTICE), "{how}: chosen, not fallen back to");
+        assert!(
+            !stderr(&out).contains(NOTICE),
+            "{how}: chosen, not fallen back to"
+        );
         let kernel = KeyutilsBackend::with_service(&env.service).unwrap();
         assert_eq!(kernel.get(&name).unwrap(), Some(t.clone()), "{how}");
     }
@@ -223,7 +237,9 @@ fn switching_stores_lists_the_other_store_and_move_brings_everything_over() {
     ku().args(["move", "--all", "--to", "keyutils"])
         .assert()
         .success()
-        .stdout(predicate::str::contains(format!("{name}: moved to the kernel keyring")))
+        .stdout(predicate::str::contains(format!(
+            "{name}: moved to the kernel keyring"
+        )))
         .stdout(predicate::str::contains("secret key of alice@"));
     let kernel = KeyutilsBackend::with_service(&env.service).unwrap();
     assert_eq!(kernel.get(name).unwrap(), Some(original.clone()));

@@ -263,13 +263,19 @@ impl SecretBackend for Faulty {
         self.inner.get(name)
     }
     fn set(&self, name: &str, token: &Token) -> Result<(), StoreError> {
-        if self.fail_set.swap(false, std::sync::atomic::Ordering::SeqCst) {
+        if self
+            .fail_set
+            .swap(false, std::sync::atomic::Ordering::SeqCst)
+        {
             return Err(StoreError::Backend("injected: write failed".into()));
         }
         self.inner.set(name, token)
     }
     fn delete(&self, name: &str) -> Result<(), StoreError> {
-        if self.fail_delete.swap(false, std::sync::atomic::Ordering::SeqCst) {
+        if self
+            .fail_delete
+            .swap(false, std::sync::atomic::Ordering::SeqCst)
+        {
             return Err(StoreError::Backend("injected: delete failed".into()));
         }
         self.inner.delete(name)
@@ -296,17 +302,29 @@ fn move_between_the_real_stores_with_faults_loses_nothing() {
         .unwrap()
         .add(meta(name), &token, false)
         .unwrap();
-    let (ss_f, ku_f) = (Faulty::new(ss.backend.clone()), Faulty::new(ku.backend.clone()));
+    let (ss_f, ku_f) = (
+        Faulty::new(ss.backend.clone()),
+        Faulty::new(ku.backend.clone()),
+    );
     let pair = StorePair {
         secret_service: &ss_f,
         keyutils: &ku_f,
     };
     let store = Store::open_in(&paths, ku.backend.clone(), StoreKind::Keyutils).unwrap();
-    let in_index = || store.reload().and_then(|()| store.meta(name)).unwrap().store;
+    let in_index = || {
+        store
+            .reload()
+            .and_then(|()| store.meta(name))
+            .unwrap()
+            .store
+    };
 
     // The copy fails: the original stays where the index says.
-    ku_f.fail_set.store(true, std::sync::atomic::Ordering::SeqCst);
-    let err = store.move_entry(name, pair, StoreKind::Keyutils).unwrap_err();
+    ku_f.fail_set
+        .store(true, std::sync::atomic::Ordering::SeqCst);
+    let err = store
+        .move_entry(name, pair, StoreKind::Keyutils)
+        .unwrap_err();
     assert!(err.to_string().contains("injected"), "{err}");
     assert_eq!(in_index(), StoreKind::SecretService);
     assert_eq!(ss.backend.get(name).unwrap(), Some(token.clone()));
@@ -314,7 +332,8 @@ fn move_between_the_real_stores_with_faults_loses_nothing() {
 
     // Copied and recorded, but the original cannot be deleted: the token is used from the
     // kernel keyring, the leftover is reported, and the next move deletes it.
-    ss_f.fail_delete.store(true, std::sync::atomic::Ordering::SeqCst);
+    ss_f.fail_delete
+        .store(true, std::sync::atomic::Ordering::SeqCst);
     let moved = store.move_entry(name, pair, StoreKind::Keyutils).unwrap();
     assert!(
         matches!(&moved, MoveOutcome::Moved { leftover: Some(why) } if why.contains("injected")),

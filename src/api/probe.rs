@@ -41,13 +41,20 @@ impl AcClient {
             .get(DATE)
             .and_then(|v| v.to_str().ok())
             .and_then(parse_http_date)
-            .map(|server| server.duration_since(midpoint));
+            .map(|server| whole_seconds(server.duration_since(midpoint) + HALF_SECOND));
         Ok(Probe {
             status: reply.status().as_u16(),
             clock_offset,
             elapsed,
         })
     }
+}
+
+/// A `Date` is cut to the second: the server's clock was, on average, half a second past it.
+const HALF_SECOND: SignedDuration = SignedDuration::from_millis(500);
+
+fn whole_seconds(d: SignedDuration) -> SignedDuration {
+    SignedDuration::from_secs(d.as_secs_f64().round() as i64)
 }
 
 /// An RFC 9110 date (`Tue, 25 Nov 2026 12:00:00 GMT`).

@@ -46,7 +46,13 @@ pub struct GlobalArgs {
     pub ca_file: Option<PathBuf>,
     /// Where secrets are kept (default: config `store`, else auto: the Secret Service when it
     /// answers and is unlocked, else the Linux kernel keyring)
-    #[arg(long, global = true, env = "ACTOKEN_STORE", value_enum, value_name = "STORE")]
+    #[arg(
+        long,
+        global = true,
+        env = "ACTOKEN_STORE",
+        value_enum,
+        value_name = "STORE"
+    )]
     pub store: Option<crate::store::StoreChoice>,
     /// More log output on stderr (-v info, -vv debug, -vvv trace). Tokens are never logged.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]

@@ -108,10 +108,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Logout(args) => accounts::logout(&ctx, args)?,
         Command::Check(args) => return region::check(&ctx, args),
         Command::Info(args) => region::info(&ctx, args)?,
-        Command::Completions(_)
-        | Command::MockServer(_)
-        | Command::Demo
-        | Command::Doctor(_) => {
+        Command::Completions(_) | Command::MockServer(_) | Command::Demo | Command::Doctor(_) => {
             unreachable!("handled above")
         }
     }

@@ -50,7 +50,10 @@ pub fn run(ctx: &Context, args: MoveArgs) -> anyhow::Result<u8> {
         }
     }
     if names.is_empty() {
-        println!("No tokens to move: every token is in {} already.", to.label());
+        println!(
+            "No tokens to move: every token is in {} already.",
+            to.label()
+        );
     }
     if args.all {
         codes.extend(move_keys(ctx, to, source.is_ok()));

@@ -55,7 +55,9 @@ async fn date(State(state): State<MockState>, req: Request, next: Next) -> Respo
     if let Ok(text) = printer.timestamp_to_rfc9110_string(&state.opts.now())
         && let Ok(value) = HeaderValue::from_str(&text)
     {
-        response.headers_mut().insert(axum::http::header::DATE, value);
+        response
+            .headers_mut()
+            .insert(axum::http::header::DATE, value);
     }
     response
 }

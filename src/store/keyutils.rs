@@ -141,10 +141,7 @@ fn parse_key_users(text: &str, uid: u32) -> Option<KeyQuota> {
 /// How long the persistent keyring lives without use, from /proc.
 pub fn persistent_expiry() -> Option<std::time::Duration> {
     let text = std::fs::read_to_string("/proc/sys/kernel/keys/persistent_keyring_expiry").ok()?;
-    text.trim()
-        .parse()
-        .ok()
-        .map(std::time::Duration::from_secs)
+    text.trim().parse().ok().map(std::time::Duration::from_secs)
 }
 
 #[cfg(target_os = "linux")]

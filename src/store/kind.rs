@@ -56,9 +56,7 @@ impl std::fmt::Display for StoreKind {
 }
 
 /// The store the user asked for.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "kebab-case")]
 pub enum StoreChoice {
     /// The Secret Service when it answers and is unlocked, else the kernel keyring (Linux).

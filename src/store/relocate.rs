@@ -99,12 +99,15 @@ fn clean_leftover(
     Ok(MoveOutcome::AlreadyThere { cleaned: true })
 }
 
+/// Each remembered secret key's id with the result of moving it.
+pub type KeyMoves = Vec<(String, Result<(), StoreError>)>;
+
 /// Moves every remembered secret key (`<service>-accounts`) from `source` to `target`, each
 /// copied and read back before the original is deleted. Returns each id with its result.
 pub fn move_account_keys(
     source: &dyn SecretBackend,
     target: &dyn SecretBackend,
-) -> Result<Vec<(String, Result<(), StoreError>)>, StoreError> {
+) -> Result<KeyMoves, StoreError> {
     let ids = source.names()?;
     Ok(ids
         .into_iter()
@@ -288,7 +291,9 @@ mod tests {
         let w = World::new();
         w.ss.fail_next_delete("item busy");
         match w.move_to_keyutils().unwrap() {
-            MoveOutcome::Moved { leftover: Some(why) } => assert!(why.contains("item busy")),
+            MoveOutcome::Moved {
+                leftover: Some(why),
+            } => assert!(why.contains("item busy")),
             other => panic!("{other:?}"),
         }
         assert_eq!(w.token_is_where_the_index_says(), StoreKind::Keyutils);
@@ -325,7 +330,11 @@ mod tests {
         });
         assert!(matches!(rx.recv().unwrap(), Ok(MoveOutcome::Moved { .. })));
         let (_, moved) = w.store(StoreKind::Keyutils).get(NAME).unwrap();
-        assert_eq!(moved, Token::from_raw(SAMPLE_RESPONSE), "the renewed token moved");
+        assert_eq!(
+            moved,
+            Token::from_raw(SAMPLE_RESPONSE),
+            "the renewed token moved"
+        );
     }
 
     #[test]

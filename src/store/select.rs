@@ -70,7 +70,9 @@ pub fn select(
             return Ok(Selected {
                 kind: StoreKind::SecretService,
                 backend,
-                reason: format!("store = auto ({source}): the Secret Service answers and is unlocked"),
+                reason: format!(
+                    "store = auto ({source}): the Secret Service answers and is unlocked"
+                ),
                 passed_over: None,
             });
         }
@@ -104,6 +106,11 @@ pub fn select(
 pub fn short_cause(e: &StoreError) -> String {
     match e {
         StoreError::Unavailable { cause, .. } => cause.clone(),
-        other => other.to_string().lines().next().unwrap_or_default().to_owned(),
+        other => other
+            .to_string()
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .to_owned(),
     }
 }

@@ -18,8 +18,8 @@ use std::time::Duration;
 use jiff::Timestamp;
 
 use super::{
-    EntryMeta, SecretBackend, SecretState, StoreError, StoreKind, StoredToken, fsutil, index,
-    lock, validate_name,
+    EntryMeta, SecretBackend, SecretState, StoreError, StoreKind, StoredToken, fsutil, index, lock,
+    validate_name,
 };
 use crate::config::Paths;
 use crate::token::Token;
@@ -97,7 +97,6 @@ impl Store {
     pub fn kind(&self) -> StoreKind {
         self.inner.kind
     }
-
 
     /// The index as last read, sorted by name (no disk access; see [`Store::reload`]).
     pub fn entries(&self) -> Vec<EntryMeta> {

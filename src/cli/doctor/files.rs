@@ -40,7 +40,10 @@ pub fn config(path: &Path, f: &mut Findings) -> (Config, ConfigFacts) {
         (None, false) => f.push(
             "config",
             Status::Info,
-            format!("no config file ({}): every setting has its default", path.display()),
+            format!(
+                "no config file ({}): every setting has its default",
+                path.display()
+            ),
         ),
     }
     let facts = ConfigFacts {
@@ -202,7 +205,10 @@ pub fn accounts(
                         a.user
                     ),
                 ),
-                Some(true) => (Status::Ok, format!("{id} ({method}): secret key remembered")),
+                Some(true) => (
+                    Status::Ok,
+                    format!("{id} ({method}): secret key remembered"),
+                ),
                 Some(false) => (
                     Status::Info,
                     format!(

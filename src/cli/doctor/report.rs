@@ -105,12 +105,20 @@ mod tests {
     fn render_groups_by_area_and_sums_up() {
         let mut f = Findings::default();
         f.push("store", Status::Ok, "kernel keyring in use");
-        f.push_fix("store", Status::Warn, "cleared at reboot", "log in again after a reboot");
+        f.push_fix(
+            "store",
+            Status::Warn,
+            "cleared at reboot",
+            "log in again after a reboot",
+        );
         f.push("clock", Status::Ok, "in step");
         assert!(f.all_needed_work());
         let text = f.render();
         assert_eq!(text.matches("store\n").count(), 1, "{text}");
-        assert!(text.contains("  [warn] cleared at reboot\n         → log in again"), "{text}");
+        assert!(
+            text.contains("  [warn] cleared at reboot\n         → log in again"),
+            "{text}"
+        );
         assert!(text.contains("1 warning(s)"), "{text}");
         f.push("servers", Status::Fail, "unreachable");
         assert!(!f.all_needed_work());

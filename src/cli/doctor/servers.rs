@@ -40,7 +40,11 @@ pub struct ServerFacts {
 
 /// Every URL actoken talks to, with who uses it: tokens' base URLs, the config's, and the
 /// remembered logins' base and auth URLs.
-fn targets(config: &Config, entries: &[EntryMeta], accounts: &[Account]) -> BTreeMap<String, Vec<String>> {
+fn targets(
+    config: &Config,
+    entries: &[EntryMeta],
+    accounts: &[Account],
+) -> BTreeMap<String, Vec<String>> {
     let mut urls: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut add = |url: &str, who: String| {
         let url = url.trim().trim_end_matches('/').to_owned();
@@ -80,7 +84,11 @@ pub fn check(
     let client = match AcClient::new(&ClientOptions::from_config(config)) {
         Ok(c) => c,
         Err(e) => {
-            f.push("servers", Status::Fail, format!("cannot set up the HTTP client: {e}"));
+            f.push(
+                "servers",
+                Status::Fail,
+                format!("cannot set up the HTTP client: {e}"),
+            );
             return Vec::new();
         }
     };
@@ -155,12 +163,7 @@ fn summary(used_by: &[String]) -> String {
         1 => parts.extend(used_by.iter().filter(|u| u.starts_with("token ")).cloned()),
         n => parts.push(format!("{n} tokens")),
     }
-    parts.extend(
-        used_by
-            .iter()
-            .filter(|u| !u.starts_with("token "))
-            .cloned(),
-    );
+    parts.extend(used_by.iter().filter(|u| !u.starts_with("token ")).cloned());
     parts.join(", ")
 }
 
@@ -190,7 +193,11 @@ fn report_clock(offsets: &[(String, SignedDuration)], f: &mut Findings) {
         return;
     };
     let off = timefmt::compact(worst.abs());
-    let direction = if worst.is_negative() { "ahead of" } else { "behind" };
+    let direction = if worst.is_negative() {
+        "ahead of"
+    } else {
+        "behind"
+    };
     let fix = "synchronise the clock (e.g. `timedatectl set-ntp true`, or ask the \
         administrator to run chrony/ntpd)";
     if worst.abs() > LOGIN_TOLERANCE {
@@ -207,14 +214,19 @@ fn report_clock(offsets: &[(String, SignedDuration)], f: &mut Findings) {
         f.push_fix(
             AREA,
             Status::Warn,
-            format!("this machine's clock is {off} {direction} {url}: countdowns are off by that much"),
+            format!(
+                "this machine's clock is {off} {direction} {url}: countdowns are off by that much"
+            ),
             fix,
         );
     } else {
         f.push(
             AREA,
             Status::Ok,
-            format!("in step with the servers (largest offset {}s)", worst.as_secs().abs()),
+            format!(
+                "in step with the servers (largest offset {}s)",
+                worst.as_secs().abs()
+            ),
         );
     }
 }
@@ -239,7 +251,11 @@ mod tests {
         let far = clock(-600);
         assert_eq!(far.0[0].status, Status::Fail);
         assert!(far.0[0].message.contains("10m"), "{}", far.0[0].message);
-        assert!(far.0[0].message.contains("ahead of"), "{}", far.0[0].message);
+        assert!(
+            far.0[0].message.contains("ahead of"),
+            "{}",
+            far.0[0].message
+        );
         assert!(clock(600).0[0].message.contains("behind"));
     }
 }

@@ -154,7 +154,11 @@ pub fn check(ctx: &Context, entries: &[EntryMeta], f: &mut Findings) -> StoreFac
 fn report_secret_service(ss: &Reachability, in_use: Option<StoreKind>, f: &mut Findings) {
     let Some(problem) = &ss.problem else {
         if in_use != Some(StoreKind::SecretService) {
-            f.push(AREA, Status::Info, "the Secret Service answers and is unlocked");
+            f.push(
+                AREA,
+                Status::Info,
+                "the Secret Service answers and is unlocked",
+            );
         }
         return;
     };
@@ -164,7 +168,11 @@ fn report_secret_service(ss: &Reachability, in_use: Option<StoreKind>, f: &mut F
         (Status::Info, "no usable Secret Service")
     };
     // Only a failure when it was the store to use: the kernel keyring covers for it otherwise.
-    let status = if in_use.is_none() { Status::Fail } else { status };
+    let status = if in_use.is_none() {
+        Status::Fail
+    } else {
+        status
+    };
     let message = format!("{what}: {problem}");
     match (&ss.fix, status) {
         (Some(fix), Status::Warn | Status::Fail) => f.push_fix(AREA, status, message, fix),
