@@ -10,12 +10,13 @@ use serde::{Deserialize, Serialize};
 )]
 #[serde(rename_all = "kebab-case")]
 pub enum StoreKind {
-    /// The desktop keyring: Secret Service on Linux/BSD (Keychain on macOS, Credential
-    /// Manager on Windows).
-    // Entries of indexes written before stores were recorded are here.
+    // Plain comments, not doc comments, on the variants: clap would turn doc comments into a
+    // long list of values in every command's --help.
+    // The desktop keyring: Secret Service on Linux/BSD (Keychain on macOS, Credential Manager
+    // on Windows). Entries of indexes written before stores were recorded are here.
     #[default]
     SecretService,
-    /// The Linux kernel's persistent keyring (keyutils): no desktop needed; cleared at reboot.
+    // The Linux kernel's persistent keyring (keyutils): no desktop needed; cleared at reboot.
     Keyutils,
 }
 
@@ -59,12 +60,12 @@ impl std::fmt::Display for StoreKind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "kebab-case")]
 pub enum StoreChoice {
-    /// The Secret Service when it answers and is unlocked, else the kernel keyring (Linux).
+    // The Secret Service when it answers and is unlocked, else the kernel keyring (Linux).
     #[default]
     Auto,
-    /// Always the Secret Service (desktop keyring).
+    // Always the Secret Service (desktop keyring).
     SecretService,
-    /// Always the Linux kernel keyring (no desktop needed; cleared at reboot).
+    // Always the Linux kernel keyring (no desktop needed; cleared at reboot).
     Keyutils,
 }
 
