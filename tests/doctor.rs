@@ -9,7 +9,7 @@ use std::process::{Command as Process, Stdio};
 use actoken::mock::MockOptions;
 use jiff::SignedDuration;
 use serde_json::Value;
-use support::{Env, Mock, kernel_keyring_available};
+use support::{Env, Mock, have, kernel_keyring_available};
 
 macro_rules! need_kernel_keyring {
     () => {
@@ -229,16 +229,6 @@ fn a_broken_config_is_reported_not_fatal() {
     assert!(problem.contains("renew-gracee"), "{problem}");
     // The other checks still ran.
     assert_eq!(report["store"]["in_use"], "keyutils");
-}
-
-/// True if `program` runs.
-fn have(program: &str) -> bool {
-    Process::new(program)
-        .arg("--version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok()
 }
 
 #[test]

@@ -56,6 +56,22 @@ fn keyctl_read(service: &str, name: &str) -> Option<String> {
     }
 }
 
+/// `actoken login` as the mock's demo user alice, her secret key on stdin.
+fn login_alice(mut cmd: assert_cmd::Command, mock: &Mock) -> assert_cmd::assert::Assert {
+    cmd.args([
+        "login",
+        "--user",
+        ALICE.user,
+        "--access-key",
+        ALICE.access_key,
+        "--secret-key-stdin",
+        "--base-url",
+        &mock.url(),
+    ])
+    .write_stdin(ALICE.secret_key)
+    .assert()
+}
+
 #[test]
 fn without_dbus_tokens_are_stored_listed_renewed_and_logged_in_through_the_kernel_keyring() {
     need_kernel_keyring!();
@@ -113,19 +129,7 @@ fn without_dbus_tokens_are_stored_listed_renewed_and_logged_in_through_the_kerne
     assert_eq!(stdout(&out).trim(), renewed.expose());
 
     // Logged in: region tokens and the remembered secret key in the kernel keyring.
-    env.headless_cmd()
-        .args([
-            "login",
-            "--user",
-            ALICE.user,
-            "--access-key",
-            ALICE.access_key,
-            "--secret-key-stdin",
-            "--base-url",
-            &mock.url(),
-        ])
-        .write_stdin(ALICE.secret_key)
-        .assert()
+    login_alice(env.headless_cmd(), &mock)
         .success()
         .stdout(predicate::str::contains("kernel keyring"));
     env.headless_cmd()
@@ -190,22 +194,9 @@ fn switching_stores_lists_the_other_store_and_move_brings_everything_over() {
     }
     let (env, mock) = (Env::new(), Mock::start());
     // A desktop session first: a login stores tokens and the secret key in the Secret Service.
-    env.cmd()
-        .args([
-            "--store",
-            "secret-service",
-            "login",
-            "--user",
-            ALICE.user,
-            "--access-key",
-            ALICE.access_key,
-            "--secret-key-stdin",
-            "--base-url",
-            &mock.url(),
-        ])
-        .write_stdin(ALICE.secret_key)
-        .assert()
-        .success();
+    let mut cmd = env.cmd();
+    cmd.args(["--store", "secret-service"]);
+    login_alice(cmd, &mock).success();
     let name = "alice/华东一区【昆山】";
     let ss = KeyringBackend::with_service(&env.service, std::time::Duration::from_secs(5)).unwrap();
     let original = ss.get(name).unwrap().expect("stored in the Secret Service");

@@ -7,6 +7,8 @@
 //! keyring the tests print SKIPPED and pass, unless `ACTOKEN_REQUIRE_KEYRING=1` (set by
 //! `.ci/run`), when they fail.
 
+mod support;
+
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::sync::Arc;
@@ -20,6 +22,7 @@ use actoken::store::{
 };
 use actoken::token::Token;
 use jiff::Timestamp;
+use support::have;
 
 const TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -439,16 +442,6 @@ fn hung_bus_fails_fast_with_unavailable() {
     let line = open_with_bus(&format!("unix:path={}", socket.display()));
     assert_fast_unavailable(&line);
     assert!(line.contains("did not answer"), "{line}");
-}
-
-/// True if `program` can be run (found on PATH).
-fn have(program: &str) -> bool {
-    Command::new(program)
-        .arg("--version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok()
 }
 
 #[test]

@@ -64,15 +64,30 @@ fn warn_about_orphans(store: &crate::store::Store, service: &str) {
     match store.orphans() {
         Ok(names) => {
             for name in names {
+                let read = read_secret_command(store.kind(), service, &name);
                 eprintln!(
                     "warning: the keyring holds a token named {name:?} that the index does not list \
-                     (the index was lost or edited). Restore it with\n  secret-tool lookup service \
-                     {service} username {name} | actoken add {name} --force --base-url https://HOST:PORT\n\
+                     (the index was lost or edited). Restore it with\n  {read} | actoken add \
+                     {name} --force --base-url https://HOST:PORT\n\
                      or delete it with `actoken rm {name}`"
                 );
             }
         }
         Err(e) => tracing::debug!(error = %e, "could not look for orphaned keyring items"),
+    }
+}
+
+/// A shell command that prints the secret `name` holds in store `kind`.
+fn read_secret_command(kind: crate::store::StoreKind, service: &str, name: &str) -> String {
+    match kind {
+        crate::store::StoreKind::SecretService => {
+            format!("secret-tool lookup service {service} username {name}")
+        }
+        // A throwaway session keyring, so that keyctl may read the persistent keyring's keys.
+        crate::store::StoreKind::Keyutils => format!(
+            "keyctl session - sh -c 'keyctl pipe $(keyctl search $(keyctl get_persistent @s) \
+             user {service}:{name})'"
+        ),
     }
 }
 

@@ -34,6 +34,16 @@ pub fn keyring_available(test: &str) -> bool {
     ok
 }
 
+/// True if `program` can be run (found on PATH).
+pub fn have(program: &str) -> bool {
+    std::process::Command::new(program)
+        .arg("--version")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok()
+}
+
 static COUNTER: AtomicUsize = AtomicUsize::new(0);
 
 /// One user's world: private config/state dirs and a keyring namespace, removed on drop.
