@@ -55,8 +55,16 @@ pub struct Env {
 impl Env {
     pub fn new() -> Env {
         let n = COUNTER.fetch_add(1, Ordering::SeqCst);
+        let dir = tempfile::tempdir().unwrap();
+        // A patient keyring: on a loaded 2-core machine (parallel test binaries, builds beside
+        // them) gnome-keyring can take longer than the 1.5 s default to answer, which would
+        // turn an unrelated test into a "keyring not usable" failure. Tests that need the
+        // default write their own config.
+        let config = dir.path().join("config/actoken/config.toml");
+        std::fs::create_dir_all(config.parent().unwrap()).unwrap();
+        std::fs::write(&config, "keyring-timeout = \"10s\"\n").unwrap();
         Env {
-            dir: tempfile::tempdir().unwrap(),
+            dir,
             service: format!("actoken-test-{}-{n}", std::process::id()),
         }
     }
