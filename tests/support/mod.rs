@@ -92,11 +92,17 @@ impl Env {
         cmd
     }
 
-    /// Writes `config.toml`.
+    /// Writes `config.toml`: `text` after the patient keyring timeout of [`Env::new`]
+    /// (unless `text` sets its own).
     pub fn write_config(&self, text: &str) {
         let dir = self.dir.path().join("config/actoken");
         std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(dir.join("config.toml"), text).unwrap();
+        let patient = if text.contains("keyring-timeout") {
+            ""
+        } else {
+            "keyring-timeout = \"10s\"\n"
+        };
+        std::fs::write(dir.join("config.toml"), format!("{patient}{text}")).unwrap();
     }
 
     pub fn index_file(&self) -> PathBuf {
