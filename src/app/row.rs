@@ -22,6 +22,8 @@ pub enum RowKind {
     Missing,
     /// The keyring failed for this entry.
     Unreadable(String),
+    /// Kept in the store not in use (see `actoken move`); not read.
+    InOtherStore(crate::store::StoreKind),
 }
 
 impl RowKind {
@@ -39,14 +41,12 @@ impl RowKind {
         }
     }
 
-    pub fn from_secret(name: &str, secret: &SecretState) -> RowKind {
+    pub fn from_secret(secret: &SecretState) -> RowKind {
         match secret {
             SecretState::Present(token) => RowKind::from_token(token),
             SecretState::Missing => RowKind::Missing,
             SecretState::Unreadable(why) => RowKind::Unreadable(why.clone()),
-            SecretState::InOtherStore(kind) => {
-                RowKind::Unreadable(SecretState::other_store_advice(name, *kind))
-            }
+            SecretState::InOtherStore(kind) => RowKind::InOtherStore(*kind),
         }
     }
 }
@@ -116,7 +116,7 @@ impl Row {
     pub fn from_stored(stored: &StoredToken) -> Row {
         Row {
             meta: stored.meta.clone(),
-            kind: RowKind::from_secret(&stored.meta.name, &stored.secret),
+            kind: RowKind::from_secret(&stored.secret),
             status: RowStatus::default(),
         }
     }

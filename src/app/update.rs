@@ -320,6 +320,15 @@ fn renew_refusal(app: &App, row: &Row, now: Timestamp) -> Option<(Level, String)
                 ),
             ));
         }
+        RowKind::InOtherStore(kind) => {
+            return Some((
+                Level::Error,
+                format!(
+                    "{name}: {}",
+                    crate::store::SecretState::other_store_advice(name, *kind)
+                ),
+            ));
+        }
         RowKind::Malformed { error, .. } => {
             return Some((
                 Level::Error,
@@ -411,6 +420,11 @@ fn copy_selected(app: &mut App, now: Timestamp, fx: &mut Vec<Effect>) {
     };
     let name = row.name().to_owned();
     let why = match &row.kind {
+        RowKind::InOtherStore(kind) => {
+            let advice = crate::store::SecretState::other_store_advice(&name, *kind);
+            toast(app, Level::Error, format!("{name}: {advice}"), now);
+            return;
+        }
         RowKind::Missing | RowKind::Unreadable(_) => {
             let text = format!(
                 "{name} has no readable secret to copy: unlock the keyring, or delete (d) and add it again (a)"

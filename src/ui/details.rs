@@ -122,6 +122,14 @@ pub fn lines<'a>(row: &Row, app: &App, now: Timestamp, p: &Palette) -> Vec<Line<
             format!("The keyring could not read it: {}", clean(why)),
             p.broken,
         )),
+        RowKind::InOtherStore(kind) => out.push(Line::styled(
+            format!(
+                "Kept in {}, not in the store in use: {}",
+                kind.label(),
+                crate::store::SecretState::other_store_advice(row.name(), *kind)
+            ),
+            p.broken,
+        )),
     }
     out
 }

@@ -38,6 +38,7 @@ pub fn badge(row: &Row, app: &App, now: Timestamp) -> String {
             RowKind::Malformed { .. } => "malformed",
             RowKind::Missing => "missing",
             RowKind::Unreadable(_) => "unreadable",
+            RowKind::InOtherStore(_) => "other store",
             RowKind::Token { .. } => "no expiry",
         },
     };
@@ -69,6 +70,9 @@ pub fn next_step_short(row: &Row, app: &App, now: Timestamp) -> String {
             RowKind::Malformed { .. } => "not a region token: delete (d), add again (a)".into(),
             RowKind::Missing => "no secret in the keyring: delete (d), add again (a)".into(),
             RowKind::Unreadable(_) => "keyring cannot read it: unlock the keyring".into(),
+            RowKind::InOtherStore(kind) => {
+                format!("kept in {}: `actoken move` brings it over", kind.label())
+            }
             RowKind::Token { .. } => "no expireTime: cannot be renewed".into(),
         },
     }
@@ -116,6 +120,12 @@ pub fn next_step_long(row: &Row, app: &App, now: Timestamp) -> String {
                 "{name}: the keyring cannot read it ({}): unlock the keyring and restart",
                 clean(why)
             ),
+            RowKind::InOtherStore(kind) => {
+                format!(
+                    "{name}: {}",
+                    crate::store::SecretState::other_store_advice(&name, *kind)
+                )
+            }
             RowKind::Token { .. } => format!(
                 "{name}: no expireTime claim, so it cannot be renewed: {}",
                 crate::app::NEW_TOKEN_HINT
