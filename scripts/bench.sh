@@ -17,7 +17,8 @@
 # never go on a command line.
 #
 # Usage: scripts/bench.sh [--bin PATH] [--runs N] [--sizes "10 100 1000"]
-#   --bin    the actoken binary (default: target/release/actoken; `cargo build --release`)
+#   --bin    the actoken binary (default: target/release/actoken; build it with
+#            `cargo build --release --features testing`: the start-up probe is test code)
 #   --runs   dashboard start-ups per size; the median is reported (default 5)
 #   --sizes  token counts for the start-up benchmark, ascending (default "10 100 1000")
 # Needs: dbus-run-session, gnome-keyring-daemon, secret-tool, jq, tmux, curl.
@@ -48,7 +49,11 @@ if [ "$INNER" = 0 ]; then
         }
     done
     BIN=$(realpath "$BIN" 2>/dev/null || true)
-    [ -x "$BIN" ] || { echo "no actoken binary at $BIN: run \`cargo build --release\` or pass --bin" >&2; exit 2; }
+    [ -x "$BIN" ] || { echo "no actoken binary at $BIN: run \`cargo build --release --features testing\` or pass --bin" >&2; exit 2; }
+    grep -aqF ACTOKEN_BENCH_EXIT_AFTER_LOAD "$BIN" || {
+        echo "$BIN has no start-up probe: build it with \`cargo build --release --features testing\`" >&2
+        exit 2
+    }
     work=$(mktemp -d /tmp/actoken-bench.XXXXXX)
     trap 'rm -rf "$work"' EXIT
     mkdir -p -m 700 "$work/run" "$work/data" "$work/config" "$work/state"

@@ -116,12 +116,11 @@ impl std::fmt::Debug for Clipboard {
 }
 
 impl Clipboard {
-    /// Chooses from the process environment; OSC 52 sequences go to stdout (the terminal).
-    /// `NO_SYSTEM_CLIPBOARD=1` forces OSC 52.
-    pub fn from_env() -> Clipboard {
+    /// Chooses from where the process runs (tmux, SSH, a display); OSC 52 sequences go to
+    /// stdout (the terminal). `osc52_only` (`--no-system-clipboard`) forces OSC 52.
+    pub fn for_terminal(osc52_only: bool) -> Clipboard {
         let var = |k: &str| std::env::var(k).ok();
-        let forced = var("NO_SYSTEM_CLIPBOARD").is_some_and(|v| !v.is_empty() && v != "0");
-        let kind = if forced {
+        let kind = if osc52_only {
             ClipboardKind::Osc52 {
                 tmux: var("TMUX").is_some_and(|v| !v.is_empty()),
             }
@@ -213,18 +212,7 @@ impl Clipboard {
             }
         }
     }
-
-    /// Whether a copy is waiting to be cleared.
-    pub fn holds_copy(&self) -> bool {
-        self.last.is_some()
-    }
 }
-
-// The runtime moves the clipboard into a task.
-const _: fn() = || {
-    fn send<T: Send>() {}
-    send::<Clipboard>();
-};
 
 #[cfg(test)]
 mod tests {
@@ -314,7 +302,6 @@ mod tests {
             cb.copy(&token).unwrap(),
             ClipboardKind::Osc52 { tmux: false }
         );
-        assert!(cb.holds_copy());
         let written = String::from_utf8(sink.0.lock().unwrap().clone()).unwrap();
         assert_eq!(
             written,
@@ -323,7 +310,11 @@ mod tests {
         assert_eq!(cb.clear_if_unchanged().unwrap(), ClearOutcome::ClearSent);
         let written = String::from_utf8(sink.0.lock().unwrap().clone()).unwrap();
         assert!(written.ends_with("\x1b]52;c;\x07"));
-        assert!(!cb.holds_copy());
+        // The copy was forgotten with the clear: a second clear has nothing to do.
+        assert_eq!(
+            cb.clear_if_unchanged().unwrap(),
+            ClearOutcome::NothingCopied
+        );
         assert!(!format!("{cb:?}").contains("eyJ"));
     }
 

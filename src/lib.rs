@@ -14,6 +14,7 @@ pub mod login;
 pub mod mock;
 pub mod renew;
 pub mod rescue;
+#[cfg(feature = "testing")]
 pub mod samples;
 pub mod store;
 pub mod timefmt;

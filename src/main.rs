@@ -1,4 +1,5 @@
 fn main() -> std::process::ExitCode {
+    #[cfg(feature = "testing")]
     actoken::tui::bench::mark_main_start();
     actoken::cli::main()
 }

@@ -10,11 +10,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures::StreamExt;
+use futures::future::BoxFuture;
 use jiff::{SignedDuration, Timestamp};
 
 use crate::api::{AcClient, ApiError};
 use crate::config::Config;
-use crate::login::Relogin;
 use crate::rescue;
 use crate::store::{Store, StoreError, TokenLock};
 use crate::token::{Phase, Token};
@@ -45,7 +45,7 @@ pub struct Renewed {
     /// False when the token was already fresh enough (possibly renewed by another process).
     pub called_server: bool,
     /// True when the token was dead or rejected and came from a new login with the account's
-    /// remembered secret key (see [`crate::login::Relogin`]); front ends say so.
+    /// remembered secret key (see [`ReloginHook`]); front ends say so.
     pub via_login: bool,
 }
 
@@ -95,7 +95,9 @@ pub enum RenewError {
     #[error("{name}: the token is dead or rejected, and logging in again failed: {error}")]
     Relogin {
         name: String,
-        error: crate::login::LoginError,
+        /// The hook's own error (`login::LoginError` for actoken's), kept whole so that exit
+        /// codes can still tell a network failure from a keyring one.
+        error: Box<dyn std::error::Error + Send + Sync>,
     },
     /// The new token exists only in memory (and the rescue file, if it could be written).
     #[error("{name}: renewed, but the new token could not be saved to the keyring ({source}). {}", rescue_hint(.rescue_file))]
@@ -145,6 +147,22 @@ impl RenewError {
     }
 }
 
+/// How a renewer brings back a token that only a new login can fix. Owned here so that the
+/// workflow does not depend on how logins work; `login::Relogin` is actoken's implementation.
+pub trait ReloginHook: Send + Sync {
+    /// Called with the token's lock held, when renewing `name` failed with a `failure` that
+    /// only a new token can fix ([`RenewError::needs_new_token`]). Returns the fresh token
+    /// (stored), or an error that says what to do.
+    fn recover<'a>(
+        &'a self,
+        store: &'a Store,
+        client: &'a AcClient,
+        name: &'a str,
+        failure: RenewError,
+        now: Timestamp,
+    ) -> BoxFuture<'a, Result<Renewed, RenewError>>;
+}
+
 /// Renews tokens in a store through one shared HTTP client.
 #[derive(Clone)]
 pub struct Renewer {
@@ -153,7 +171,7 @@ pub struct Renewer {
     grace: SignedDuration,
     concurrency: usize,
     /// When set, dead or rejected tokens are brought back by logging in again.
-    relogin: Option<Relogin>,
+    relogin: Option<Arc<dyn ReloginHook>>,
 }
 
 impl Renewer {
@@ -169,8 +187,8 @@ impl Renewer {
 
     /// Lets this renewer log in again (with the owning account's remembered secret key) when
     /// a token is dead or rejected, instead of failing.
-    pub fn with_relogin(mut self, relogin: Relogin) -> Renewer {
-        self.relogin = Some(relogin);
+    pub fn with_relogin(mut self, relogin: impl ReloginHook + 'static) -> Renewer {
+        self.relogin = Some(Arc::new(relogin));
         self
     }
 

@@ -304,3 +304,57 @@ fn help_is_stable() {
         insta::assert_snapshot!(name, String::from_utf8(out.stdout).unwrap());
     }
 }
+
+/// Every environment variable actoken reads is a flag's `env` too: `--help` names it next to
+/// its flag and the README lists it; the variable and the flag do the same thing.
+#[test]
+fn every_environment_variable_is_in_help_and_readme() {
+    const VARIABLES: [(&str, &str); 4] = [
+        ("ACTOKEN_KEYRING_SERVICE", "--keyring-service"),
+        ("ACTOKEN_LOG", "--log"),
+        ("NO_COLOR", "--no-color"),
+        ("NO_SYSTEM_CLIPBOARD", "--no-system-clipboard"),
+    ];
+    let env = Env::new();
+    let out = env.cmd().arg("--help").output().unwrap();
+    let help = String::from_utf8(out.stdout).unwrap();
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    for (variable, flag) in VARIABLES {
+        let line = help.lines().position(|l| l.trim_start().starts_with(flag));
+        let entry: String = line
+            .map(|i| help.lines().skip(i).take(5).collect())
+            .unwrap_or_default();
+        assert!(
+            entry.contains(&format!("[env: {variable}")),
+            "{flag} / {variable} in:\n{help}"
+        );
+        assert!(
+            readme.contains(&format!("`{variable}`")),
+            "README lacks {variable}"
+        );
+    }
+
+    // The service: the variable, the flag over the variable, and empty meaning the default.
+    let service = |cmd: &mut assert_cmd::Command| {
+        let out = cmd.arg("paths").output().unwrap();
+        let text = String::from_utf8(out.stdout).unwrap();
+        let line = text
+            .lines()
+            .find(|l| l.starts_with("keyring:"))
+            .unwrap()
+            .to_owned();
+        line.split('"').nth(1).unwrap().to_owned()
+    };
+    let mut cmd = env.cmd();
+    assert_eq!(
+        service(cmd.env("ACTOKEN_KEYRING_SERVICE", "华东一区")),
+        "华东一区"
+    );
+    let mut cmd = env.cmd();
+    cmd.env("ACTOKEN_KEYRING_SERVICE", "env-side")
+        .args(["--keyring-service", "flag-side"]);
+    assert_eq!(service(&mut cmd), "flag-side");
+    let mut cmd = env.cmd();
+    assert_eq!(service(cmd.env("ACTOKEN_KEYRING_SERVICE", "")), "actoken");
+}

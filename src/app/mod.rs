@@ -6,6 +6,7 @@ pub mod autorenew;
 #[cfg(test)]
 pub(crate) mod fixtures;
 pub mod form;
+pub mod layout;
 pub mod row;
 pub mod secret;
 #[cfg(test)]

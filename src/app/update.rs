@@ -6,6 +6,7 @@ use jiff::{SignedDuration, Timestamp};
 use super::action::{Action, Effect, RenewedInfo};
 use super::autorenew;
 use super::form::AddForm;
+use super::layout;
 use super::row::{Row, RowKind, RowStatus, ServerView, Urgency};
 use super::secret::SecretPrompt;
 use super::view;
@@ -95,7 +96,7 @@ fn refresh_view(app: &mut App, now: Timestamp) {
 }
 
 fn page_height(app: &App) -> usize {
-    usize::from(crate::ui::layout::table_body(app).height)
+    usize::from(layout::table_body(app).height)
 }
 
 fn scroll_to_selection(app: &mut App) {
@@ -538,7 +539,7 @@ fn on_mouse(app: &mut App, mouse: MouseEvent) {
         MouseEventKind::ScrollDown => move_by(app, WHEEL_STEP as isize),
         MouseEventKind::ScrollUp => move_by(app, -(WHEEL_STEP as isize)),
         MouseEventKind::Down(MouseButton::Left) => {
-            let body = crate::ui::layout::table_body(app);
+            let body = layout::table_body(app);
             let inside = mouse.column >= body.x
                 && mouse.column < body.right()
                 && mouse.row >= body.y

@@ -57,6 +57,33 @@ pub struct GlobalArgs {
     /// More log output on stderr (-v info, -vv debug, -vvv trace). Tokens are never logged.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
+    /// Log filter instead of -v, e.g. `actoken=debug` (tracing-subscriber's EnvFilter syntax)
+    #[arg(
+        long,
+        global = true,
+        value_name = "FILTER",
+        env = "ACTOKEN_LOG",
+        hide_env_values = true
+    )]
+    pub log: Option<String>,
+    /// Keyring service the tokens are kept under (a second profile gets its own)
+    #[arg(long, global = true, value_name = "NAME", env = "ACTOKEN_KEYRING_SERVICE", hide_env_values = true, default_value = DEFAULT_SERVICE)]
+    pub keyring_service: String,
+    /// No colours in the dashboard (NO_COLOR: any non-empty value, as https://no-color.org says)
+    #[arg(long, global = true, env = "NO_COLOR", hide_env_values = true, value_parser = any_value_but_empty)]
+    pub no_color: bool,
+    /// Copy through the terminal (OSC 52) even where a system clipboard is reachable
+    #[arg(long, global = true, env = "NO_SYSTEM_CLIPBOARD", hide_env_values = true, value_parser = clap::builder::FalseyValueParser::new())]
+    pub no_system_clipboard: bool,
+}
+
+/// The keyring service when none is given.
+pub const DEFAULT_SERVICE: &str = "actoken";
+
+/// NO_COLOR's rule: any non-empty value turns colour off, even "0". clap hands a flag's parser
+/// "true" for the bare flag and "false" when neither the flag nor the variable is there.
+fn any_value_but_empty(value: &str) -> Result<bool, std::convert::Infallible> {
+    Ok(!value.is_empty() && value != "false")
 }
 
 #[derive(Debug, Subcommand)]
@@ -297,4 +324,38 @@ fn parse_duration(s: &str) -> Result<SignedDuration, String> {
         return Err("a duration cannot be negative".to_owned());
     }
     Ok(d)
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    #[test]
+    fn no_color_is_off_only_when_unset_or_empty() {
+        // "false" is what clap passes when neither --no-color nor NO_COLOR is there.
+        for (value, no_color) in [("", false), ("false", false), ("1", true), ("0", true)] {
+            assert_eq!(any_value_but_empty(value), Ok(no_color), "{value:?}");
+        }
+    }
+
+    #[test]
+    fn environment_flags_parse_after_any_command() {
+        let cli = Cli::try_parse_from([
+            "actoken",
+            "paths",
+            "--no-color",
+            "--no-system-clipboard",
+            "--keyring-service",
+            "work",
+            "--log",
+            "actoken=debug",
+        ])
+        .unwrap();
+        let g = cli.global;
+        assert!(g.no_color && g.no_system_clipboard);
+        assert_eq!(g.keyring_service, "work");
+        assert_eq!(g.log.as_deref(), Some("actoken=debug"));
+    }
 }

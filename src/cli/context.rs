@@ -9,11 +9,7 @@ use crate::login::Relogin;
 use crate::renew::Renewer;
 use crate::store::{AccountKeys, Selected, Store, StoreChoice};
 
-use super::args::GlobalArgs;
-
-/// Keyring service name; overridable so tests (and a second profile) get their own namespace.
-pub const SERVICE_ENV: &str = "ACTOKEN_KEYRING_SERVICE";
-pub const DEFAULT_SERVICE: &str = "actoken";
+use super::args::{DEFAULT_SERVICE, GlobalArgs};
 
 pub struct Context {
     pub config: Config,
@@ -46,8 +42,8 @@ impl Context {
         if let Some(ca) = &global.ca_file {
             config.ca_file = Some(ca.clone());
         }
-        let service = std::env::var(SERVICE_ENV)
-            .ok()
+        // Empty (`ACTOKEN_KEYRING_SERVICE=`) means the default, as it always has.
+        let service = Some(global.keyring_service.clone())
             .filter(|s| !s.is_empty())
             .unwrap_or_else(|| DEFAULT_SERVICE.to_owned());
         let (store_choice, store_choice_source) = match global.store {
@@ -151,7 +147,9 @@ pub(super) fn refuse_if_others_can_write(path: &std::path::Path) -> anyhow::Resu
     Ok(())
 }
 
-/// A current-thread runtime for the commands that talk to the network.
+/// The runtime for the commands that talk to the network and for the dashboard: multi-thread,
+/// because the dashboard's copy reads the keyring with `block_in_place`, which a current-thread
+/// runtime refuses; two workers are plenty for a handful of requests at a time.
 pub fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

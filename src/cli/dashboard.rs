@@ -7,16 +7,18 @@ use jiff::{Timestamp, tz::TimeZone};
 
 use crate::api::{AcClient, ClientOptions};
 use crate::app::App;
+use crate::clipboard::Clipboard;
 use crate::config::Config;
 use crate::login::Relogin;
 use crate::renew::Renewer;
 use crate::tui::{self, Services};
 use crate::{demo, store::StoreError};
 
+use super::args::GlobalArgs;
 use super::context::{Context, runtime};
 use super::exit::UsageError;
 
-pub fn open(ctx: &Context) -> anyhow::Result<()> {
+pub fn open(ctx: &Context, global: &GlobalArgs) -> anyhow::Result<()> {
     need_terminal()?;
     let store = ctx.store().map_err(|e| match e.downcast::<StoreError>() {
         Ok(store_error) if store_error.is_unavailable() => anyhow::Error::from(store_error)
@@ -28,18 +30,19 @@ pub fn open(ctx: &Context) -> anyhow::Result<()> {
     let keys = ctx.account_keys()?;
     let renewer = Renewer::new(store.clone(), client.clone(), &ctx.config)
         .with_relogin(Relogin::new(keys.clone()));
-    let app = App::new(&ctx.config, TimeZone::system(), false, color_wanted());
+    let app = App::new(&ctx.config, TimeZone::system(), false, !global.no_color);
     let services = Services {
         store,
         renewer,
         client,
         keys,
     };
-    runtime().block_on(tui::run(app, services))
+    let clipboard = Clipboard::for_terminal(global.no_system_clipboard);
+    runtime().block_on(tui::run(app, services, clipboard))
 }
 
 /// Demo mode ignores the user's config file and keyring on purpose: it must work on any machine.
-pub fn demo() -> anyhow::Result<()> {
+pub fn demo(global: &GlobalArgs) -> anyhow::Result<()> {
     need_terminal()?;
     let config = Config::default();
     runtime().block_on(async {
@@ -47,14 +50,15 @@ pub fn demo() -> anyhow::Result<()> {
         let client = AcClient::new(&ClientOptions::from_config(&config))?;
         let renewer = Renewer::new(demo.store.clone(), client.clone(), &config)
             .with_relogin(Relogin::new(demo.keys.clone()));
-        let app = App::new(&config, TimeZone::system(), true, color_wanted());
+        let app = App::new(&config, TimeZone::system(), true, !global.no_color);
         let services = Services {
             store: demo.store.clone(),
             renewer,
             client,
             keys: demo.keys.clone(),
         };
-        tui::run(app, services).await
+        let clipboard = Clipboard::for_terminal(global.no_system_clipboard);
+        tui::run(app, services, clipboard).await
     })
 }
 
@@ -66,9 +70,4 @@ fn need_terminal() -> anyhow::Result<()> {
         "the dashboard needs a terminal; in scripts use a command such as `actoken list` (see `actoken --help`)".into(),
     )
     .into())
-}
-
-/// https://no-color.org: any non-empty NO_COLOR turns colour off.
-fn color_wanted() -> bool {
-    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }

@@ -35,7 +35,7 @@ fn classify(cause: &(dyn std::error::Error + 'static)) -> Option<u8> {
             RenewError::Dead { .. }
             | RenewError::Rejected { .. }
             | RenewError::NeedsLogin { .. } => NEEDS_NEW_TOKEN,
-            RenewError::Relogin { error, .. } => login_code(error),
+            RenewError::Relogin { error, .. } => classify(error.as_ref()).unwrap_or(FAILURE),
             RenewError::Api { source, .. } => api_code(source),
             RenewError::NotLater { .. } => NETWORK,
             RenewError::Store(s) => store_code(s),
@@ -101,4 +101,36 @@ pub fn worst(codes: impl IntoIterator<Item = u8>) -> u8 {
         _ => 0,
     };
     codes.into_iter().max_by_key(|&c| rank(c)).unwrap_or(OK)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::api::TimeoutStage;
+
+    /// A failed re-login inside a renewal keeps the login error's own code (the renewer holds
+    /// it as a boxed error, so this goes through the downcast).
+    #[test]
+    fn a_failed_relogin_keeps_the_login_errors_code() {
+        let relogin = |error: LoginError| {
+            anyhow::Error::from(RenewError::Relogin {
+                name: "alice/华东一区【昆山】".into(),
+                error: Box::new(error),
+            })
+        };
+        let timeout = ApiError::Timeout {
+            host: "api.example.com".into(),
+            stage: TimeoutStage::Connect,
+            after: Duration::from_secs(5),
+        };
+        let network = relogin(LoginError::Api {
+            user: "alice".into(),
+            error: timeout,
+        });
+        assert_eq!(code_for(&network), NETWORK);
+        let keyring = relogin(LoginError::Store(StoreError::Timeout));
+        assert_eq!(code_for(&keyring), KEYRING);
+    }
 }

@@ -47,11 +47,11 @@ pub fn mock_server(args: MockServerArgs) -> anyhow::Result<()> {
     runtime().block_on(async {
         let options = MockOptions {
             token_lifetime: args.token_lifetime,
+            delay: args.delay.unsigned_abs(),
             clock_skew: args.clock_skew,
             ..MockOptions::default()
         };
         let server = MockServer::start(args.addr, options).await?;
-        server.faults().set_delay(args.delay.unsigned_abs());
         let sample = mint(&MintSpec {
             user: "alice".into(),
             compute_user: "alice".into(),

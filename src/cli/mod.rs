@@ -39,7 +39,7 @@ pub fn main() -> ExitCode {
             return ExitCode::from(exit::USAGE);
         }
     };
-    init_logging(cli.global.verbose);
+    init_logging(cli.global.verbose, cli.global.log.as_deref());
     match run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(err) => {
@@ -84,14 +84,14 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
     match cli.command {
         Some(Command::Completions(args)) => return misc::completions(args).map(|()| exit::OK),
         Some(Command::MockServer(args)) => return misc::mock_server(args).map(|()| exit::OK),
-        Some(Command::Demo) => return dashboard::demo().map(|()| exit::OK),
+        Some(Command::Demo) => return dashboard::demo(&cli.global).map(|()| exit::OK),
         // Before the config is loaded: a broken config is one of the things it reports.
         Some(Command::Doctor(args)) => return doctor::run(&cli.global, args),
         _ => {}
     }
     let ctx = Context::load(&cli.global)?;
     let Some(command) = cli.command else {
-        dashboard::open(&ctx)?;
+        dashboard::open(&ctx, &cli.global)?;
         return Ok(exit::OK);
     };
     match command {
@@ -115,15 +115,18 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
     Ok(exit::OK)
 }
 
-fn init_logging(verbose: u8) {
+/// `--log FILTER` (or ACTOKEN_LOG) when given and valid, else the level `-v` asks for.
+fn init_logging(verbose: u8, filter: Option<&str>) {
     let level = match verbose {
         0 => "warn",
         1 => "info",
         2 => "debug",
         _ => "trace",
     };
-    let filter = tracing_subscriber::EnvFilter::try_from_env("ACTOKEN_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("actoken={level}")));
+    let filter = filter
+        .filter(|f| !f.is_empty())
+        .and_then(|f| tracing_subscriber::EnvFilter::try_new(f).ok())
+        .unwrap_or_else(|| tracing_subscriber::EnvFilter::new(format!("actoken={level}")));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

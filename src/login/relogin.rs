@@ -4,11 +4,12 @@
 
 use std::sync::Arc;
 
+use futures::future::BoxFuture;
 use jiff::Timestamp;
 
 use super::{Credential, LoginError, LoginReport, login_and_store, login_command};
 use crate::api::{AcClient, LoginMethod};
-use crate::renew::{RenewError, Renewed};
+use crate::renew::{ReloginHook, RenewError, Renewed};
 use crate::store::{Account, AccountKeys, Accounts, EntryMeta, Store, StoreError};
 use crate::token::Token;
 
@@ -173,7 +174,7 @@ impl Relogin {
             Err(error) => {
                 return Err(RenewError::Relogin {
                     name: name.to_owned(),
-                    error,
+                    error: Box::new(error),
                 });
             }
         };
@@ -208,6 +209,19 @@ impl Relogin {
             .await
             .expect("store task panicked")?;
         Ok(renewed(name, &old, hit.token.clone(), true))
+    }
+}
+
+impl ReloginHook for Relogin {
+    fn recover<'a>(
+        &'a self,
+        store: &'a Store,
+        client: &'a AcClient,
+        name: &'a str,
+        failure: RenewError,
+        now: Timestamp,
+    ) -> BoxFuture<'a, Result<Renewed, RenewError>> {
+        Box::pin(Relogin::recover(self, store, client, name, failure, now))
     }
 }
 

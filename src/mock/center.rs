@@ -11,12 +11,13 @@ use jiff::Timestamp;
 use serde_json::{Map, Value, json};
 
 use super::check::{Refused, presented};
-use super::routes::{MockState, fault_reply, json_reply, success_code};
+use super::reply::{json_reply, success_code};
+use super::state::MockState;
 
 /// `GET /ac/openapi/v2/center`.
 pub(super) async fn center(State(state): State<MockState>, headers: HeaderMap) -> Response {
-    let shape = state.faults.shape();
-    if let Some(reply) = state.faults.current().and_then(|f| fault_reply(&f, shape)) {
+    let shape = state.shape();
+    if let Some(reply) = state.forced_reply() {
         return reply;
     }
     let claims = match accepted(&state, &headers) {
@@ -48,8 +49,8 @@ pub(super) async fn center(State(state): State<MockState>, headers: HeaderMap) -
 
 /// `GET /ac/openapi/v2/tokens/state`.
 pub(super) async fn state(State(state): State<MockState>, headers: HeaderMap) -> Response {
-    let shape = state.faults.shape();
-    if let Some(reply) = state.faults.current().and_then(|f| fault_reply(&f, shape)) {
+    let shape = state.shape();
+    if let Some(reply) = state.forced_reply() {
         return reply;
     }
     match accepted(&state, &headers) {
@@ -60,7 +61,7 @@ pub(super) async fn state(State(state): State<MockState>, headers: HeaderMap) ->
 
 /// The claims of a presented token that is ours, not revoked and not expired.
 fn accepted(state: &MockState, headers: &HeaderMap) -> Result<Map<String, Value>, Refused> {
-    let (claims, expires_at) = presented(headers, &state.revoked)?;
+    let (claims, expires_at) = presented(headers, state)?;
     if Timestamp::now() >= expires_at {
         return Err(Refused {
             code: "10008",

@@ -1,7 +1,18 @@
-//! Switches that make the mock misbehave, settable while it runs.
+//! Switches that make the mock misbehave, settable while it runs (`testing` feature only),
+//! and the replies they force.
 
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
+
+use axum::body::{Body, Bytes};
+use axum::http::header::{CONTENT_TYPE, LOCATION};
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use futures::StreamExt;
+use serde_json::json;
+
+use super::delay::Delay;
+use super::reply::{Shape, code_reply, json_reply, plain, success_code};
 
 /// One way to misbehave. Applies to every request until [`Faults::clear`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,32 +42,28 @@ pub enum Fault {
     RedirectTo(String),
 }
 
-/// How a reply envelope is written: the platform's page allows several shapes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Shape {
-    /// `"code":"0"`, `"data":"<jwt>"` as in the page's example.
-    #[default]
-    Example,
-    /// `"data":{"token":"<jwt>"}`.
-    DataObject,
-    /// `"data":[{"clusterId":..,"token":"<jwt>"}]`.
-    DataArray,
-    /// `"code":0` (and numeric error codes where they are numbers).
-    NumericCode,
-}
-
 #[derive(Debug, Default)]
 struct State {
     fault: Option<Fault>,
-    delay: Duration,
     shape: Shape,
 }
 
 /// Shared fault switches; clones control the same server.
-#[derive(Debug, Clone, Default)]
-pub struct Faults(Arc<Mutex<State>>);
+#[derive(Debug, Clone)]
+pub struct Faults {
+    state: Arc<Mutex<State>>,
+    delay: Delay,
+}
 
 impl Faults {
+    /// Switches over the server's reply delay `delay`; no fault, the example shape.
+    pub(super) fn new(delay: Delay) -> Faults {
+        Faults {
+            state: Arc::default(),
+            delay,
+        }
+    }
+
     pub fn set(&self, f: Fault) {
         self.lock().fault = Some(f);
     }
@@ -64,11 +71,12 @@ impl Faults {
     /// Back to correct behaviour: no fault, no delay, the example shape.
     pub fn clear(&self) {
         *self.lock() = State::default();
+        self.delay.set(Duration::ZERO);
     }
 
     /// Every request waits this long before being handled.
-    pub fn set_delay(&self, d: std::time::Duration) {
-        self.lock().delay = d;
+    pub fn set_delay(&self, d: Duration) {
+        self.delay.set(d);
     }
 
     pub fn set_shape(&self, shape: Shape) {
@@ -80,7 +88,7 @@ impl Faults {
     }
 
     pub fn delay(&self) -> Duration {
-        self.lock().delay
+        self.delay.get()
     }
 
     pub fn shape(&self) -> Shape {
@@ -89,10 +97,91 @@ impl Faults {
 
     fn lock(&self) -> MutexGuard<'_, State> {
         // A panic elsewhere while holding the lock leaves plain data behind; keep serving.
-        self.0
+        self.state
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
+}
+
+/// The reply a fault forces, or `None` when the fault acts later (SameExpiry).
+pub(super) fn fault_reply(fault: &Fault, shape: Shape) -> Option<Response> {
+    Some(match fault {
+        Fault::Http(status) => {
+            let status = StatusCode::from_u16(*status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            plain(
+                status,
+                "text/plain; charset=utf-8",
+                format!("mock: injected HTTP {status}\n"),
+            )
+        }
+        Fault::HtmlBody => plain(
+            StatusCode::OK,
+            "text/html; charset=utf-8",
+            "<!DOCTYPE html><html><body><h1>Please sign in</h1></body></html>".to_owned(),
+        ),
+        Fault::Truncated => {
+            let part =
+                Bytes::from_static(br#"{"code":"0","msg":"success","data":"eyJhbGciOiJIUzI1"#);
+            // The pause lets the headers and the first part go out before the cut; an error
+            // on the very first poll would drop the connection before any reply.
+            let first = futures::stream::once(async { Ok::<_, std::io::Error>(part) });
+            let cut = futures::stream::once(async {
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                Err(std::io::Error::other("mock: connection cut mid-body"))
+            });
+            streamed(Body::from_stream(first.chain(cut)))
+        }
+        Fault::Code(code) => code_reply(shape, code, "mock: injected platform code"),
+        Fault::SuccessData(data) => {
+            json_reply(json!({"code": success_code(shape), "msg": "success", "data": data}))
+        }
+        Fault::EmptyData => json_reply(json!({"code": "0", "msg": "success", "data": ""})),
+        Fault::NonJwtData => {
+            json_reply(json!({"code": "0", "msg": "success", "data": "this-is-not-a-jwt"}))
+        }
+        Fault::SameExpiry => return None,
+        Fault::HugeBody => {
+            // 2 MiB of message, generated chunk by chunk so the mock holds little of it.
+            const CHUNK: usize = 64 * 1024;
+            let head = futures::stream::once(async {
+                Ok::<_, std::io::Error>(Bytes::from_static(br#"{"code":"0","msg":""#))
+            });
+            let filler = futures::stream::iter(0..32).map(|_| Ok(Bytes::from(vec![b'x'; CHUNK])));
+            let tail = futures::stream::once(async { Ok(Bytes::from_static(br#""}"#)) });
+            streamed(Body::from_stream(head.chain(filler).chain(tail)))
+        }
+        Fault::StallMidBody => {
+            let part = futures::stream::once(async {
+                Ok::<_, std::io::Error>(Bytes::from_static(
+                    br#"{"code":"0","msg":"success","data":""#,
+                ))
+            });
+            streamed(Body::from_stream(part.chain(futures::stream::pending())))
+        }
+        Fault::RedirectTo(target) => match HeaderValue::from_str(target) {
+            Ok(location) => (
+                StatusCode::TEMPORARY_REDIRECT,
+                [(LOCATION, location)],
+                "mock: moved\n",
+            )
+                .into_response(),
+            Err(_) => plain(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "text/plain",
+                "mock: the redirect target is not a valid header value\n".to_owned(),
+            ),
+        },
+    })
+}
+
+/// A JSON reply whose body is produced (or cut off) as it streams.
+fn streamed(body: Body) -> Response {
+    (
+        StatusCode::OK,
+        [(CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+        body,
+    )
+        .into_response()
 }
 
 #[cfg(test)]
@@ -101,7 +190,7 @@ mod tests {
 
     #[test]
     fn clones_share_switches_and_clear_resets_all() {
-        let a = Faults::default();
+        let a = Faults::new(Delay::default());
         let b = a.clone();
         a.set(Fault::Http(502));
         a.set_delay(Duration::from_millis(5));

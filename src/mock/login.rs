@@ -5,8 +5,6 @@
 //! clock. Refusals use the words public clients report (不存在, 非本人); codes are the mock's
 //! choice, since the platform's are unconfirmed.
 
-use std::sync::atomic::Ordering;
-
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
@@ -14,17 +12,17 @@ use jiff::{SignedDuration, Timestamp};
 use serde_json::{Value, json};
 
 use super::accounts::{self, DemoAccount};
-use super::faults::Shape;
 use super::mint::{MintSpec, mint};
-use super::routes::{MockState, code_reply, fault_reply, json_reply, success_code};
+use super::reply::{Shape, code_reply, json_reply, success_code};
+use super::state::MockState;
 
 /// How far a signed request's timestamp may be from the server's clock.
 pub const MAX_SKEW: SignedDuration = SignedDuration::from_mins(5);
 
 /// `POST /api/user/v3/tokens`: headers `user`, `accessKey`, `timestamp`, `signature`.
 pub(super) async fn access_key(State(state): State<MockState>, headers: HeaderMap) -> Response {
-    let shape = state.faults.shape();
-    if let Some(reply) = state.faults.current().and_then(|f| fault_reply(&f, shape)) {
+    let shape = state.shape();
+    if let Some(reply) = state.forced_reply() {
         return reply;
     }
     let (Some(user), Some(access_key), Some(timestamp), Some(signature)) = (
@@ -69,8 +67,8 @@ pub(super) async fn access_key(State(state): State<MockState>, headers: HeaderMa
 
 /// `POST /ac/openapi/v2/tokens`: headers `user`, `password`, `orgId`.
 pub(super) async fn password(State(state): State<MockState>, headers: HeaderMap) -> Response {
-    let shape = state.faults.shape();
-    if let Some(reply) = state.faults.current().and_then(|f| fault_reply(&f, shape)) {
+    let shape = state.shape();
+    if let Some(reply) = state.forced_reply() {
         return reply;
     }
     let (Some(user), Some(password)) = (text(&headers, "user"), text(&headers, "password")) else {
@@ -115,7 +113,7 @@ fn issue(state: &MockState, shape: Shape, account: &DemoAccount) -> Response {
             json!({"clusterId": r.cluster_id, "clusterName": r.cluster_name, "token": token})
         })
         .collect();
-    state.logins.fetch_add(1, Ordering::SeqCst);
+    state.count_login();
     json_reply(json!({"code": success_code(shape), "msg": "success", "data": data}))
 }
 

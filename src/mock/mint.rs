@@ -11,6 +11,7 @@ use crate::token::Token;
 pub const MOCK_SECRET: &[u8] = b"actoken-mock-ac-server-not-a-real-secret";
 
 /// A different key, for tokens the mock must refuse.
+#[cfg(feature = "testing")]
 const FOREIGN_SECRET: &[u8] = b"someone-else-signed-this-token";
 
 /// What a minted token says.
@@ -42,6 +43,7 @@ pub fn mint(spec: &MintSpec) -> Token {
 }
 
 /// A token of the same shape signed with another key: the mock rejects it with 10004.
+#[cfg(feature = "testing")]
 pub fn mint_foreign(spec: &MintSpec) -> Token {
     sign(&claims(spec), FOREIGN_SECRET)
 }

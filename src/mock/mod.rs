@@ -2,72 +2,51 @@
 //!
 //! It signs tokens with a public key ([`MOCK_SECRET`]), renews them like the platform does
 //! (same claims, new `expireTime`), refuses missing, foreign and dead tokens with the
-//! platform's codes, and can be told to misbehave ([`Faults`]) while it runs. It also hands
-//! out tokens for fixed [demo accounts](accounts) through both get-token endpoints, and answers
-//! `center` and `tokens/state`.
+//! platform's codes, and (with the `testing` feature) can be told to misbehave (`Faults`)
+//! while it runs. It also hands out tokens for fixed [demo accounts](accounts) through both
+//! get-token endpoints, and answers `center` and `tokens/state`.
 
 pub mod accounts;
 mod center;
 mod check;
+mod delay;
+#[cfg(feature = "testing")]
 mod faults;
 mod login;
 mod mint;
-pub mod routes;
+mod renew;
+mod reply;
+mod routes;
+mod state;
+#[cfg(feature = "testing")]
+mod switches;
 
 use std::net::SocketAddr;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use jiff::SignedDuration;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 pub use accounts::{ALICE, BOB, DEMO_ACCOUNTS, DemoAccount, DemoRegion, PLATFORM_REGION};
-pub use check::Revoked;
-pub use faults::{Fault, Faults, Shape};
+#[cfg(feature = "testing")]
+pub use faults::{Fault, Faults};
 pub use login::MAX_SKEW;
-pub use mint::{MOCK_SECRET, MintSpec, mint, mint_foreign};
+#[cfg(feature = "testing")]
+pub use mint::mint_foreign;
+pub use mint::{MOCK_SECRET, MintSpec, mint};
+pub use reply::Shape;
+pub use state::MockOptions;
+use state::MockState;
 
+#[cfg(feature = "testing")]
 use crate::token::Token;
-
-/// How the mock issues and judges tokens.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct MockOptions {
-    /// Lifetime of a renewed token.
-    pub token_lifetime: SignedDuration,
-    /// How long after expiry a token can still be renewed.
-    pub grace: SignedDuration,
-    /// How far the mock's clock is off: its `Date` header and its check of a login's
-    /// timestamp use now + this (to try `actoken doctor`'s clock check and a skewed login).
-    pub clock_skew: SignedDuration,
-}
-
-impl MockOptions {
-    /// The mock's idea of now.
-    pub fn now(&self) -> jiff::Timestamp {
-        jiff::Timestamp::now() + self.clock_skew
-    }
-}
-
-impl Default for MockOptions {
-    fn default() -> Self {
-        MockOptions {
-            token_lifetime: SignedDuration::from_hours(24),
-            grace: SignedDuration::from_hours(24),
-            clock_skew: SignedDuration::ZERO,
-        }
-    }
-}
 
 /// A running mock. Dropping it (or `.shutdown().await`) stops it.
 pub struct MockServer {
     addr: SocketAddr,
-    faults: Faults,
-    renewals: Arc<AtomicUsize>,
-    logins: Arc<AtomicUsize>,
-    revoked: Revoked,
+    #[cfg(feature = "testing")]
+    switches: switches::Switches,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
 }
@@ -77,16 +56,8 @@ impl MockServer {
     pub async fn start(addr: SocketAddr, opts: MockOptions) -> std::io::Result<MockServer> {
         let listener = TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
-        let state = routes::MockState {
-            faults: Faults::default(),
-            opts,
-            renewals: Arc::new(AtomicUsize::new(0)),
-            logins: Arc::new(AtomicUsize::new(0)),
-            revoked: Revoked::default(),
-        };
-        let (faults, renewals) = (state.faults.clone(), state.renewals.clone());
-        let (logins, revoked) = (state.logins.clone(), state.revoked.clone());
-        let app = routes::router(state);
+        let state = MockState::new(opts);
+        let app = routes::router(state.clone());
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             let served = axum::serve(listener, app)
@@ -101,10 +72,8 @@ impl MockServer {
         tracing::debug!(%addr, "mock AC server listening");
         Ok(MockServer {
             addr,
-            faults,
-            renewals,
-            logins,
-            revoked,
+            #[cfg(feature = "testing")]
+            switches: state.switches.clone(),
             stop: Some(stop),
             task: Some(task),
         })
@@ -117,26 +86,6 @@ impl MockServer {
     /// `http://127.0.0.1:PORT`, usable as a base URL (loopback, so plain http is allowed).
     pub fn base_url(&self) -> String {
         format!("http://{}", self.addr)
-    }
-
-    pub fn faults(&self) -> &Faults {
-        &self.faults
-    }
-
-    /// Successful `tokens/next` calls served so far.
-    pub fn renew_count(&self) -> usize {
-        self.renewals.load(Ordering::SeqCst)
-    }
-
-    /// Successful logins (access key or password) served so far.
-    pub fn login_count(&self) -> usize {
-        self.logins.load(Ordering::SeqCst)
-    }
-
-    /// From now on `tokens/next`, `tokens/state` and `center` refuse this token (10004) even
-    /// while it is unexpired, as a platform might after a password change.
-    pub fn revoke(&self, token: &Token) {
-        self.revoked.revoke(token.expose());
     }
 
     /// Stops accepting, lets in-flight requests finish for up to a second, then stops hard
@@ -155,6 +104,30 @@ impl MockServer {
     }
 }
 
+/// Test switches of a running mock.
+#[cfg(feature = "testing")]
+impl MockServer {
+    pub fn faults(&self) -> &Faults {
+        &self.switches.faults
+    }
+
+    /// Successful `tokens/next` calls served so far.
+    pub fn renew_count(&self) -> usize {
+        self.switches.renewals()
+    }
+
+    /// Successful logins (access key or password) served so far.
+    pub fn login_count(&self) -> usize {
+        self.switches.logins()
+    }
+
+    /// From now on `tokens/next`, `tokens/state` and `center` refuse this token (10004) even
+    /// while it is unexpired, as a platform might after a password change.
+    pub fn revoke(&self, token: &Token) {
+        self.switches.revoked.revoke(token.expose());
+    }
+}
+
 impl Drop for MockServer {
     fn drop(&mut self) {
         if let Some(stop) = self.stop.take() {
@@ -163,5 +136,34 @@ impl Drop for MockServer {
         if let Some(task) = self.task.take() {
             task.abort();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Instant;
+
+    use super::*;
+
+    /// `mock-server --delay` goes through the options, so it works in a build without the
+    /// `testing` feature (no fault switches needed).
+    #[tokio::test]
+    async fn the_delay_option_holds_every_reply() {
+        let delay = Duration::from_millis(300);
+        let opts = MockOptions {
+            delay,
+            ..MockOptions::default()
+        };
+        let server = MockServer::start("127.0.0.1:0".parse().unwrap(), opts)
+            .await
+            .unwrap();
+        let url = format!("{}/ac/openapi/v2/tokens/next", server.base_url());
+        let started = Instant::now();
+        let reply = reqwest::Client::new().post(url).send().await.unwrap();
+        let elapsed = started.elapsed();
+        let body: serde_json::Value = serde_json::from_str(&reply.text().await.unwrap()).unwrap();
+        assert_eq!(body["code"], "10003", "no token header: {body}");
+        assert!(elapsed >= delay, "answered after {elapsed:?}");
+        server.shutdown().await;
     }
 }

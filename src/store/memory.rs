@@ -1,5 +1,5 @@
-//! An in-memory secret backend for tests and demo mode, with switches that make it fail the
-//! way a real keyring can.
+//! An in-memory secret backend for demo mode and tests. With the `testing` feature it also has
+//! switches that make it fail the way a real keyring can.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -18,6 +18,25 @@ pub struct MemoryBackend {
 #[derive(Default)]
 struct State {
     secrets: BTreeMap<String, Token>,
+    #[cfg(feature = "testing")]
+    sabotage: Sabotage,
+}
+
+impl MemoryBackend {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn state(&self) -> MutexGuard<'_, State> {
+        // A panic in another test thread must not cascade; the map is still consistent.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// Armed failures, each consumed by the call it breaks (except `fail_all_sets`).
+#[cfg(feature = "testing")]
+#[derive(Default)]
+struct Sabotage {
     fail_next_set: Option<String>,
     fail_next_get: Option<String>,
     fail_all_sets: bool,
@@ -26,46 +45,81 @@ struct State {
     fail_next_delete: Option<String>,
 }
 
+#[cfg(feature = "testing")]
 impl MemoryBackend {
-    pub fn new() -> Self {
-        Self::default()
-    }
-
     /// The next `set` fails with `StoreError::Backend(msg)` and changes nothing.
     pub fn fail_next_set(&self, msg: &str) {
-        self.state().fail_next_set = Some(msg.to_owned());
+        self.state().sabotage.fail_next_set = Some(msg.to_owned());
     }
 
     /// The next `get` fails with `StoreError::Backend(msg)`.
     pub fn fail_next_get(&self, msg: &str) {
-        self.state().fail_next_get = Some(msg.to_owned());
+        self.state().sabotage.fail_next_get = Some(msg.to_owned());
     }
 
     /// While on, every `set` fails and changes nothing.
     pub fn fail_all_sets(&self, on: bool) {
-        self.state().fail_all_sets = on;
+        self.state().sabotage.fail_all_sets = on;
     }
 
     /// The next `set` reports success but stores a different value (a keyring that mangles
     /// data), so read-back checks can be tested.
     pub fn garble_next_set(&self) {
-        self.state().garble_next_set = true;
+        self.state().sabotage.garble_next_set = true;
     }
 
     /// The next `set` stores a damaged value *and* fails with `StoreError::Backend(msg)`
     /// (a write interrupted half-way).
     pub fn fail_next_set_partially(&self, msg: &str) {
-        self.state().fail_next_set_partially = Some(msg.to_owned());
+        self.state().sabotage.fail_next_set_partially = Some(msg.to_owned());
     }
 
     /// The next `delete` fails with `StoreError::Backend(msg)` and deletes nothing.
     pub fn fail_next_delete(&self, msg: &str) {
-        self.state().fail_next_delete = Some(msg.to_owned());
+        self.state().sabotage.fail_next_delete = Some(msg.to_owned());
+    }
+}
+
+#[cfg(feature = "testing")]
+impl State {
+    /// An armed `get` failure, consumed.
+    fn sabotaged_get(&mut self) -> Result<(), StoreError> {
+        match self.sabotage.fail_next_get.take() {
+            Some(msg) => Err(StoreError::Backend(msg)),
+            None => Ok(()),
+        }
     }
 
-    fn state(&self) -> MutexGuard<'_, State> {
-        // A panic in another test thread must not cascade; the map is still consistent.
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    /// An armed `delete` failure, consumed.
+    fn sabotaged_delete(&mut self) -> Result<(), StoreError> {
+        match self.sabotage.fail_next_delete.take() {
+            Some(msg) => Err(StoreError::Backend(msg)),
+            None => Ok(()),
+        }
+    }
+
+    /// Applies an armed `set` failure: `Err` when the write must fail (after storing a
+    /// damaged value for a partial write); `Ok(token)` with the value to store otherwise.
+    fn sabotaged_set(&mut self, name: &str, token: &Token) -> Result<Token, StoreError> {
+        let sabotage = &mut self.sabotage;
+        if let Some(msg) = sabotage.fail_next_set.take() {
+            return Err(StoreError::Backend(msg));
+        }
+        if sabotage.fail_all_sets {
+            return Err(StoreError::Backend(
+                "memory backend set to fail every write".into(),
+            ));
+        }
+        let garbled = Token::from_raw(&format!("{}x", token.expose()));
+        if let Some(msg) = sabotage.fail_next_set_partially.take() {
+            self.secrets.insert(name.to_owned(), garbled);
+            return Err(StoreError::Backend(msg));
+        }
+        Ok(if std::mem::take(&mut sabotage.garble_next_set) {
+            garbled
+        } else {
+            token.clone()
+        })
     }
 }
 
@@ -80,42 +134,23 @@ impl fmt::Debug for MemoryBackend {
 
 impl SecretBackend for MemoryBackend {
     fn get(&self, name: &str) -> Result<Option<Token>, StoreError> {
-        let mut state = self.state();
-        if let Some(msg) = state.fail_next_get.take() {
-            return Err(StoreError::Backend(msg));
-        }
-        Ok(state.secrets.get(name).cloned())
+        #[cfg(feature = "testing")]
+        self.state().sabotaged_get()?;
+        Ok(self.state().secrets.get(name).cloned())
     }
 
     fn set(&self, name: &str, token: &Token) -> Result<(), StoreError> {
         let mut state = self.state();
-        if let Some(msg) = state.fail_next_set.take() {
-            return Err(StoreError::Backend(msg));
-        }
-        if state.fail_all_sets {
-            return Err(StoreError::Backend(
-                "memory backend set to fail every write".into(),
-            ));
-        }
-        let garbled = Token::from_raw(&format!("{}x", token.expose()));
-        if let Some(msg) = state.fail_next_set_partially.take() {
-            state.secrets.insert(name.to_owned(), garbled);
-            return Err(StoreError::Backend(msg));
-        }
-        let stored = if std::mem::take(&mut state.garble_next_set) {
-            garbled
-        } else {
-            token.clone()
-        };
-        state.secrets.insert(name.to_owned(), stored);
+        #[cfg(feature = "testing")]
+        let token = &state.sabotaged_set(name, token)?;
+        state.secrets.insert(name.to_owned(), token.clone());
         Ok(())
     }
 
     fn delete(&self, name: &str) -> Result<(), StoreError> {
         let mut state = self.state();
-        if let Some(msg) = state.fail_next_delete.take() {
-            return Err(StoreError::Backend(msg));
-        }
+        #[cfg(feature = "testing")]
+        state.sabotaged_delete()?;
         state.secrets.remove(name);
         Ok(())
     }

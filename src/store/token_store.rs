@@ -88,11 +88,6 @@ impl Store {
         &self.inner.paths
     }
 
-    /// Where the secrets are kept, for people.
-    pub fn describe_backend(&self) -> String {
-        self.inner.backend.describe()
-    }
-
     /// The store in use (new entries go there).
     pub fn kind(&self) -> StoreKind {
         self.inner.kind

@@ -1,4 +1,5 @@
-//! A hidden knob for the whole-process benchmark (`scripts/bench.sh`), not shown in `--help`:
+//! A probe for the whole-process benchmark (`scripts/bench.sh`), only in builds with the
+//! `testing` feature (the script builds one):
 //! with `ACTOKEN_BENCH_EXIT_AFTER_LOAD=1` the dashboard quits right after drawing the first
 //! frame that holds every loaded row, and prints one line to stderr:
 //!

@@ -150,8 +150,8 @@ impl Executor {
         });
     }
 
-    /// Reads the secret in a blocking task, then copies on this thread (the clipboard handle
-    /// lives here; copying is quick).
+    /// Reads the secret on this thread with `block_in_place` (the runtime hands its other tasks
+    /// to another worker meanwhile), then copies here: the clipboard handle lives here.
     fn copy(&mut self, name: String) {
         let store = self.services.store.clone();
         let fetched = tokio::task::block_in_place(|| store.get(&name));

@@ -1,6 +1,7 @@
 //! The dashboard's runtime: terminal in, Actions through `app::update`, Effects out to tasks,
 //! `ui::draw` after every batch. The only place that reads the clock for the dashboard.
 
+#[cfg(feature = "testing")]
 pub mod bench;
 mod effects;
 mod login;
@@ -26,11 +27,11 @@ const TICK: Duration = Duration::from_secs(1);
 const SPIN: Duration = Duration::from_millis(100);
 
 /// Runs the dashboard until the user quits or a terminating signal arrives.
-pub async fn run(mut app: App, services: Services) -> anyhow::Result<()> {
-    let clipboard = Clipboard::from_env();
+pub async fn run(mut app: App, services: Services, clipboard: Clipboard) -> anyhow::Result<()> {
     let fallback = clipboard.fallback_reason().map(str::to_owned);
     let (tx, mut rx) = mpsc::unbounded_channel();
     let mut executor = Executor::new(services, tx, clipboard);
+    #[cfg(feature = "testing")]
     let mut probe = bench::Probe::from_env();
 
     let mut guard = TerminalGuard::enter()?;
@@ -47,6 +48,7 @@ pub async fn run(mut app: App, services: Services) -> anyhow::Result<()> {
     guard
         .terminal
         .draw(|f| ui::draw(f, &app, Timestamp::now()))?;
+    #[cfg(feature = "testing")]
     if let Some(p) = probe.as_mut() {
         p.first_frame();
     }
@@ -84,9 +86,11 @@ pub async fn run(mut app: App, services: Services) -> anyhow::Result<()> {
             _ = signals.recv() => return Ok(()),
         };
         let now = Timestamp::now();
+        #[cfg(feature = "testing")]
         let loaded = matches!(action, Action::Loaded(_));
         effects = app::update(&mut app, action, now);
         guard.terminal.draw(|f| ui::draw(f, &app, now))?;
+        #[cfg(feature = "testing")]
         if let Some(p) = &probe
             && loaded
         {

@@ -1,78 +1,8 @@
-//! Where each part of the screen goes. `draw` and mouse hit-testing in `update` both use
-//! these functions, so a click lands on the row that is drawn there.
+//! Popups, and (re-exported) where each part of the screen goes ([`crate::app::layout`]).
 
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::Rect;
 
-use crate::app::App;
-
-/// Below this width the details pane goes under the table instead of beside it.
-const SIDE_BY_SIDE_MIN_WIDTH: u16 = 120;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Areas {
-    pub header: Rect,
-    pub table: Rect,
-    pub details: Option<Rect>,
-    /// Toast, filter input, or the selected row's next step.
-    pub message: Rect,
-    pub status: Rect,
-}
-
-/// A long toast (an error with its fix) wraps onto up to three lines instead of being cut.
-fn message_height(app: &App, width: u16) -> u16 {
-    let Some(toast) = &app.toast else {
-        return 1;
-    };
-    let text_width = ratatui::text::Line::raw(format!(" x {}", toast.text)).width();
-    let lines = text_width.div_ceil(usize::from(width.max(1)));
-    u16::try_from(lines.clamp(1, 3)).unwrap_or(3)
-}
-
-pub fn areas(area: Rect, app: &App) -> Areas {
-    let [header, main, message, status] = Layout::vertical([
-        Constraint::Length(1),
-        Constraint::Fill(1),
-        Constraint::Length(message_height(app, area.width)),
-        Constraint::Length(1),
-    ])
-    .areas(area);
-    let (table, details) = if app.show_details && main.height > 0 {
-        if main.width >= SIDE_BY_SIDE_MIN_WIDTH {
-            let side = (main.width / 2).min(80);
-            let [t, d] =
-                Layout::horizontal([Constraint::Fill(1), Constraint::Length(side)]).areas(main);
-            (t, Some(d))
-        } else {
-            // Too narrow to share: the details replace the table (Enter brings it back; j/k
-            // still move the selection, and the details follow).
-            (Rect { height: 0, ..main }, Some(main))
-        }
-    } else {
-        (main, None)
-    };
-    Areas {
-        header,
-        table,
-        details,
-        message,
-        status,
-    }
-}
-
-/// The table's data rows (below its header line).
-pub fn body_of(table: Rect) -> Rect {
-    Rect {
-        y: table.y.saturating_add(1).min(table.bottom()),
-        height: table.height.saturating_sub(1),
-        ..table
-    }
-}
-
-/// The data rows area for the terminal size the app last saw.
-pub fn table_body(app: &App) -> Rect {
-    let (w, h) = app.size;
-    body_of(areas(Rect::new(0, 0, w, h), app).table)
-}
+pub use crate::app::layout::{areas, body_of};
 
 /// A centered popup of at most `width` x `height`, inside `area`.
 pub fn popup(area: Rect, width: u16, height: u16) -> Rect {

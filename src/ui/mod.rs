@@ -20,7 +20,7 @@ use jiff::Timestamp;
 use ratatui::Frame;
 
 use crate::app::{App, Mode};
-pub use palette::{Palette, color_enabled};
+pub use palette::Palette;
 
 pub fn draw(frame: &mut Frame, app: &App, now: Timestamp) {
     let p = Palette::new(app.color);

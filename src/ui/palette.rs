@@ -22,11 +22,6 @@ pub struct Palette {
     pub focus: Style,
 }
 
-/// Colour is on unless NO_COLOR is set to a non-empty value (https://no-color.org).
-pub fn color_enabled(no_color: Option<&std::ffi::OsStr>) -> bool {
-    no_color.is_none_or(|v| v.is_empty())
-}
-
 impl Palette {
     pub fn new(color: bool) -> Palette {
         let bold = Style::new().add_modifier(Modifier::BOLD);
@@ -93,9 +88,6 @@ mod tests {
 
     #[test]
     fn no_color_means_no_colours_at_all() {
-        assert!(color_enabled(None));
-        assert!(color_enabled(Some("".as_ref())));
-        assert!(!color_enabled(Some("1".as_ref())));
         let p = Palette::new(false);
         for s in [
             p.calm, p.warn, p.alarm, p.dead, p.broken, p.header, p.selected, p.dim, p.title, p.key,

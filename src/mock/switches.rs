@@ -1,0 +1,81 @@
+//! Everything a test can do to a running mock (`testing` feature only): faults, revoked
+//! tokens, and counts of the renewals and logins it served.
+
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use axum::response::Response;
+use sha2::{Digest, Sha256};
+
+use super::delay::Delay;
+use super::faults::{Fault, Faults, fault_reply};
+
+/// The test switches of one mock. Clones control the same server.
+#[derive(Debug, Clone)]
+pub(super) struct Switches {
+    pub faults: Faults,
+    pub revoked: Revoked,
+    /// Successful `tokens/next` calls served.
+    renewals: Arc<AtomicUsize>,
+    /// Successful logins (either get-token endpoint) served.
+    logins: Arc<AtomicUsize>,
+}
+
+impl Switches {
+    pub fn new(delay: Delay) -> Switches {
+        Switches {
+            faults: Faults::new(delay),
+            revoked: Revoked::default(),
+            renewals: Arc::default(),
+            logins: Arc::default(),
+        }
+    }
+
+    pub fn forced_reply(&self) -> Option<Response> {
+        let fault = self.faults.current()?;
+        fault_reply(&fault, self.faults.shape())
+    }
+
+    pub fn keeps_expiry(&self) -> bool {
+        self.faults.current() == Some(Fault::SameExpiry)
+    }
+
+    pub fn count_renewal(&self) {
+        self.renewals.fetch_add(1, Ordering::SeqCst);
+    }
+
+    pub fn count_login(&self) {
+        self.logins.fetch_add(1, Ordering::SeqCst);
+    }
+
+    pub fn renewals(&self) -> usize {
+        self.renewals.load(Ordering::SeqCst)
+    }
+
+    pub fn logins(&self) -> usize {
+        self.logins.load(Ordering::SeqCst)
+    }
+}
+
+/// Tokens the mock no longer accepts though they are unexpired. Holds digests, not tokens.
+#[derive(Debug, Clone, Default)]
+pub struct Revoked(Arc<Mutex<HashSet<[u8; 32]>>>);
+
+impl Revoked {
+    pub fn revoke(&self, raw: &str) {
+        self.lock().insert(digest(raw));
+    }
+
+    pub fn contains(&self, raw: &str) -> bool {
+        self.lock().contains(&digest(raw))
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashSet<[u8; 32]>> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+fn digest(raw: &str) -> [u8; 32] {
+    Sha256::digest(raw.trim().as_bytes()).into()
+}
