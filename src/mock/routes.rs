@@ -25,7 +25,7 @@ pub(super) fn router(state: MockState) -> Router {
 }
 
 /// The `Date` header from the mock's clock (which may be set off, see
-/// [`super::MockOptions::clock_skew`]); on every reply, 404s included, like a real server.
+/// [`MockOptions::clock_skew`](super::state::MockOptions::clock_skew)); on every reply, 404s included, like a real server.
 async fn date(State(state): State<MockState>, req: Request, next: Next) -> Response {
     let mut response = next.run(req).await;
     let printer = jiff::fmt::rfc2822::DateTimePrinter::new();

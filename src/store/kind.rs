@@ -1,5 +1,5 @@
-//! Which secret store holds a token ([`StoreKind`]) and which one the user asked for
-//! ([`StoreChoice`]: config `store`, `--store`, `ACTOKEN_STORE`).
+//! Which secret store holds a token ([`StoreKind`]), and which store a [`StoreChoice`] (config
+//! `store`, `--store`, `ACTOKEN_STORE`) names.
 
 use serde::{Deserialize, Serialize};
 
@@ -56,28 +56,11 @@ impl std::fmt::Display for StoreKind {
     }
 }
 
-/// The store the user asked for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
-#[serde(rename_all = "kebab-case")]
-pub enum StoreChoice {
-    // The Secret Service when it answers and is unlocked, else the kernel keyring (Linux).
-    #[default]
-    Auto,
-    // Always the Secret Service (desktop keyring).
-    SecretService,
-    // Always the Linux kernel keyring (no desktop needed; cleared at reboot).
-    Keyutils,
-}
+pub use crate::config::StoreChoice;
 
+// The choice is a config setting (defined in `config`, which the store depends on); what it
+// means in terms of stores is said here.
 impl StoreChoice {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            StoreChoice::Auto => "auto",
-            StoreChoice::SecretService => "secret-service",
-            StoreChoice::Keyutils => "keyutils",
-        }
-    }
-
     /// The store this choice names, unless it is `auto`.
     pub fn fixed(self) -> Option<StoreKind> {
         match self {
