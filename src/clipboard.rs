@@ -25,11 +25,11 @@ pub enum ClipboardKind {
 
 impl ClipboardKind {
     /// For the status line: where the token went.
-    pub fn describe(self) -> &'static str {
+    pub fn describe(self) -> String {
         match self {
-            ClipboardKind::System => "the system clipboard",
-            ClipboardKind::Osc52 { tmux: false } => "your terminal's clipboard (OSC 52)",
-            ClipboardKind::Osc52 { tmux: true } => "your terminal's clipboard (OSC 52 via tmux)",
+            ClipboardKind::System => crate::tr!("clipboard.system"),
+            ClipboardKind::Osc52 { tmux: false } => crate::tr!("clipboard.osc52"),
+            ClipboardKind::Osc52 { tmux: true } => crate::tr!("clipboard.osc52_tmux"),
         }
     }
 }

@@ -41,6 +41,8 @@ pub struct Config {
     pub keyring_timeout: SignedDuration,
     /// Where secrets are kept: auto | secret-service | keyutils (`--store`, `ACTOKEN_STORE`).
     pub store: StoreChoice,
+    /// Interface language (en or zh-CN); below --lang and ACTOKEN_LANG, above the locale.
+    pub language: Option<crate::i18n::Lang>,
 }
 
 /// Where secrets are kept, as the user asked (`store` in the config, `--store`,
@@ -81,6 +83,7 @@ impl Default for Config {
             auto_renew: false,
             keyring_timeout: SignedDuration::from_millis(1500),
             store: StoreChoice::Auto,
+            language: None,
         }
     }
 }

@@ -3,12 +3,16 @@
 //! Data flows one way: inputs (CLI, terminal, timers, network results) are turned into calls
 //! on the core (`token`, `store`, `api`, `renew`), whose results the front ends render.
 
+// The catalogs (locales/*.toml), compiled in; see `i18n`.
+rust_i18n::i18n!("locales", fallback = "en");
+
 pub mod api;
 pub mod app;
 pub mod cli;
 pub mod clipboard;
 pub mod config;
 pub mod demo;
+pub mod i18n;
 pub mod keymap;
 pub mod login;
 pub mod mock;
@@ -21,3 +25,4 @@ pub mod timefmt;
 pub mod token;
 pub mod tui;
 pub mod ui;
+pub mod width;

@@ -3,29 +3,31 @@
 
 use jiff::{SignedDuration, Timestamp, tz::TimeZone};
 
+use crate::tr;
+
 /// A compact duration with its two most significant units: "2d 3h", "3h 12m", "4m 05s", "12s".
 pub fn compact(d: SignedDuration) -> String {
     let secs = d.as_secs().unsigned_abs();
     let (days, hours, mins, s) = (secs / 86_400, secs / 3600 % 24, secs / 60 % 60, secs % 60);
     if days > 0 {
-        format!("{days}d {hours}h")
+        tr!("time.days_hours", d = days, h = hours)
     } else if hours > 0 {
-        format!("{hours}h {mins:02}m")
+        tr!("time.hours_mins", h = hours, m = format!("{mins:02}"))
     } else if mins > 0 {
-        format!("{mins}m {s:02}s")
+        tr!("time.mins_secs", m = mins, s = format!("{s:02}"))
     } else {
-        format!("{s}s")
+        tr!("time.secs", s = s)
     }
 }
 
 /// "in 3h 12m" for the future, "3h 12m ago" for the past, "now" within a second.
 pub fn relative(d: SignedDuration) -> String {
     if d.as_secs() == 0 {
-        "now".to_owned()
+        tr!("time.now")
     } else if d.is_negative() {
-        format!("{} ago", compact(d))
+        tr!("time.ago", time = compact(d))
     } else {
-        format!("in {}", compact(d))
+        tr!("time.in", time = compact(d))
     }
 }
 

@@ -173,11 +173,11 @@ impl Claims {
         })
     }
 
-    /// Length in chars of the longest claim name, for aligned listings.
+    /// Terminal columns of the longest claim name, for aligned listings.
     pub fn name_width(&self) -> usize {
         self.all
             .keys()
-            .map(|k| k.chars().count())
+            .map(|k| crate::width::width(k))
             .max()
             .unwrap_or(0)
     }

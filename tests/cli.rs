@@ -358,3 +358,92 @@ fn every_environment_variable_is_in_help_and_readme() {
     let mut cmd = env.cmd();
     assert_eq!(service(cmd.env("ACTOKEN_KEYRING_SERVICE", "")), "actoken");
 }
+
+#[test]
+fn language_follows_the_locale_and_lang_overrides_it() {
+    let env = Env::new();
+    let zh = |cmd: &mut assert_cmd::Command| {
+        cmd.env_remove("ACTOKEN_LANG")
+            .env_remove("LC_ALL")
+            .env_remove("LC_MESSAGES")
+            .env("LANG", "zh_CN.UTF-8");
+    };
+    let mut cmd = env.cmd();
+    zh(&mut cmd);
+    cmd.arg("paths")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("配置文件:").and(predicate::str::contains("密钥环:")));
+    let mut cmd = env.cmd();
+    zh(&mut cmd);
+    cmd.args(["--lang", "en", "paths"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("config file:"));
+    let mut cmd = env.cmd();
+    zh(&mut cmd);
+    cmd.env("ACTOKEN_LANG", "fr")
+        .arg("paths")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("en or zh-CN"));
+    // LC_ALL beats LANG, as in POSIX.
+    let mut cmd = env.cmd();
+    zh(&mut cmd);
+    cmd.env("LC_ALL", "C.UTF-8")
+        .arg("paths")
+        .assert()
+        .stdout(predicate::str::contains("config file:"));
+    // The config's `language` beats the locale.
+    std::fs::create_dir_all(env.dir.path().join("config/actoken")).unwrap();
+    std::fs::write(
+        env.dir.path().join("config/actoken/config.toml"),
+        "language = \"zh-CN\"\n",
+    )
+    .unwrap();
+    env.cmd()
+        .env_remove("ACTOKEN_LANG")
+        .env("LANG", "C.UTF-8")
+        .arg("paths")
+        .assert()
+        .stdout(predicate::str::contains("配置文件:"));
+}
+
+#[test]
+fn json_and_exit_codes_do_not_change_with_the_language() {
+    need_keyring!();
+    let (env, mock) = (Env::new(), Mock::start());
+    env.add(
+        "alice/华东一区【昆山】",
+        &mock.url(),
+        &token("alice", hours(5)),
+    );
+    env.add("alice/西北一区", &mock.url(), &token("alice", hours(-25)));
+    let json = |lang: &str| {
+        let out = env
+            .cmd()
+            .args(["--lang", lang, "list", "--json"])
+            .output()
+            .unwrap();
+        let mut v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        for entry in v.as_array_mut().unwrap() {
+            // Seconds left tick between the two runs.
+            for key in ["expires_in_seconds", "renew_cutoff_in_seconds"] {
+                entry[key] = serde_json::Value::Null;
+            }
+        }
+        v
+    };
+    assert_eq!(json("en"), json("zh-CN"));
+    for lang in ["en", "zh-CN"] {
+        env.cmd()
+            .args(["--lang", lang, "token", "alice/西北一区"])
+            .assert()
+            .code(3);
+    }
+    env.cmd()
+        .args(["--lang", "zh-CN", "list"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("续约截止").and(predicate::str::contains("已失效")));
+}

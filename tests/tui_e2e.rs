@@ -50,6 +50,8 @@ impl Tmux {
             .env_remove("DISPLAY")
             .env_remove("WAYLAND_DISPLAY")
             .env_remove("NO_COLOR")
+            // The screens checked here are the English ones, whatever the developer's locale.
+            .env("ACTOKEN_LANG", "en")
             .status()
             .unwrap();
         assert!(status.success());

@@ -176,3 +176,26 @@ pub fn select(app: &mut App, name: &str) {
         assert_ne!(before, app.selected, "{name} not in view");
     }
 }
+
+/// The platform's own region names, as `actoken login` stores them: two logins of alice (an
+/// access key one naming `华东一区【昆山】`, a password one naming plain `华东一区`), so two
+/// names share a long prefix and differ only in the tail.
+pub fn chinese_set() -> Vec<StoredToken> {
+    let region = |name: &str, user: &str, cluster: &str, expires: Timestamp| {
+        let mut s = stored(name, token(user, user, cluster, "Normal", expires));
+        s.meta.base_url = "https://ks.hpccube.com:65102".into();
+        s
+    };
+    vec![
+        region(
+            "alice/华东一区【昆山】",
+            "alice",
+            "11250",
+            at(20 * H + 14 * 60),
+        ),
+        region("alice/华东一区", "alice", "11251", at(19 * H)),
+        region("alice/华中一区【A区】", "alice", "11112", at(H + 12 * 60)),
+        region("alice/西北一区", "alice", "10086", at(-3 * H - 5 * 60)),
+        region("alice/test中心", "alice", "11301", at(2 * 86_400 + 5 * H)),
+    ]
+}

@@ -16,12 +16,12 @@ pub enum Field {
 impl Field {
     pub const ALL: [Field; 4] = [Field::Name, Field::BaseUrl, Field::Note, Field::Token];
 
-    pub fn label(self) -> &'static str {
+    pub fn label(self) -> String {
         match self {
-            Field::Name => "Name",
-            Field::BaseUrl => "Base URL",
-            Field::Note => "Note",
-            Field::Token => "Token",
+            Field::Name => crate::tr!("form.name"),
+            Field::BaseUrl => crate::tr!("form.base_url"),
+            Field::Note => crate::tr!("form.note"),
+            Field::Token => crate::tr!("form.token"),
         }
     }
 
@@ -88,7 +88,7 @@ impl AddForm {
             return String::new();
         }
         let hint = Token::from_raw(&self.token).masked();
-        format!("{hint} ({} chars)", self.token_len())
+        crate::tr!("form.masked", hint = hint, count = self.token_len())
     }
 
     fn field_mut(&mut self, field: Field) -> &mut String {
@@ -153,15 +153,13 @@ impl AddForm {
         if existing(name) {
             return Err((
                 Field::Name,
-                format!(
-                    "a token named {name:?} already exists: choose another name, or delete it first (d)"
-                ),
+                crate::tr!("form.exists", name = format!("{name:?}")),
             ));
         }
         let base_url = self.base_url.trim().trim_end_matches('/');
         check_base_url(base_url).map_err(|m| (Field::BaseUrl, m))?;
         let (token, _) = Token::parse(&self.token)
-            .map_err(|e| (Field::Token, format!("{e}: paste the whole region token")))?;
+            .map_err(|e| (Field::Token, crate::tr!("form.bad_token", error = e)))?;
         let note = self.note.trim();
         Ok(Submission {
             name: name.to_owned(),
@@ -175,15 +173,13 @@ impl AddForm {
 /// A first check of the name; the store applies its full rules when saving.
 fn check_name(name: &str) -> Result<(), String> {
     if name.is_empty() {
-        return Err("give the token a name, e.g. the region it is for".into());
+        return Err(crate::tr!("form.name_empty"));
     }
     if name.chars().count() > 64 {
-        return Err("the name is longer than 64 characters".into());
+        return Err(crate::tr!("form.name_long"));
     }
     if let Some(c) = name.chars().find(|c| c.is_whitespace()) {
-        return Err(format!(
-            "the name contains {c:?}; use letters, digits, '.', '_', '-' or '/'"
-        ));
+        return Err(crate::tr!("form.name_char", char = format!("{c:?}")));
     }
     Ok(())
 }
@@ -191,11 +187,11 @@ fn check_name(name: &str) -> Result<(), String> {
 /// https anywhere; plain http only to this machine (the token travels in a header).
 fn check_base_url(url: &str) -> Result<(), String> {
     if url.is_empty() {
-        return Err("give the region's API base URL, e.g. https://api01.example.com:65102".into());
+        return Err(crate::tr!("form.url_empty"));
     }
     if let Some(rest) = url.strip_prefix("https://") {
         return if rest.is_empty() {
-            Err("the base URL has no host".into())
+            Err(crate::tr!("form.url_no_host"))
         } else {
             Ok(())
         };
@@ -214,10 +210,10 @@ fn check_base_url(url: &str) -> Result<(), String> {
         return if loopback {
             Ok(())
         } else {
-            Err("plain http:// would send the token unencrypted: use https:// (http is allowed only to 127.0.0.1/localhost)".into())
+            Err(crate::tr!("form.url_http"))
         };
     }
-    Err("the base URL must start with https:// (e.g. https://api01.example.com:65102)".into())
+    Err(crate::tr!("form.url_scheme"))
 }
 
 #[cfg(test)]

@@ -10,11 +10,12 @@ use super::layout;
 use super::row::{Row, RowKind, RowStatus, ServerView, Urgency};
 use super::secret::SecretPrompt;
 use super::view;
-use super::{App, Confirm, Level, Mode, NEW_TOKEN_HINT, Toast};
+use super::{App, Confirm, Level, Mode, Toast, new_token_hint};
 use crate::clipboard::{ClearOutcome, ClipboardKind};
 use crate::keymap::{self, Command, Context};
 use crate::store::StoredToken;
 use crate::timefmt;
+use crate::tr;
 
 const INFO_TOAST: SignedDuration = SignedDuration::from_secs(5);
 const ERROR_TOAST: SignedDuration = SignedDuration::from_secs(15);
@@ -183,7 +184,7 @@ fn on_key(app: &mut App, key: KeyEvent, now: Timestamp, fx: &mut Vec<Effect>) {
                 Some(Command::SecretCancel) => app.mode = Mode::Normal,
                 Some(Command::SecretErase) => prompt.erase(),
                 Some(Command::SecretSubmit) if prompt.is_empty() => {
-                    prompt.error = Some("type or paste the secret first".to_owned());
+                    prompt.error = Some(tr!("toast.secret_empty"));
                 }
                 Some(Command::SecretSubmit) => {
                     prompt.busy = true;
@@ -206,7 +207,7 @@ fn on_key(app: &mut App, key: KeyEvent, now: Timestamp, fx: &mut Vec<Effect>) {
                 app.mode = Mode::Normal;
                 match confirm {
                     Confirm::Delete { name } => {
-                        toast(app, Level::Info, format!("deleting {name}…"), now);
+                        toast(app, Level::Info, tr!("toast.deleting", name = name), now);
                         fx.push(Effect::Delete(name));
                     }
                     Confirm::CopyUnusable { name, .. } => fx.push(Effect::Copy { name }),
@@ -262,19 +263,19 @@ fn normal_command(app: &mut App, cmd: Command, now: Timestamp, fx: &mut Vec<Effe
             toast(
                 app,
                 Level::Info,
-                format!("sorted by {}", app.sort.label()),
+                tr!("toast.sorted_by", sort = app.sort.label()),
                 now,
             );
         }
         Command::ToggleAutoRenew => {
             app.auto_renew = !app.auto_renew;
             let text = if app.auto_renew {
-                format!(
-                    "auto-renew on: tokens expiring within {} or expired-but-renewable are renewed while this stays open",
-                    timefmt::compact(app.settings.timing.renew_ahead)
+                tr!(
+                    "toast.auto_renew_on",
+                    window = timefmt::compact(app.settings.timing.renew_ahead)
                 )
             } else {
-                "auto-renew off".to_owned()
+                tr!("toast.auto_renew_off")
             };
             toast(app, Level::Info, text, now);
             auto_renew(app, now, fx);
@@ -308,49 +309,36 @@ fn renew_refusal(app: &App, row: &Row, now: Timestamp) -> Option<(Level, String)
     let name = row.name();
     match &row.kind {
         RowKind::Missing => {
-            return Some((
-                Level::Error,
-                format!("{name} has no secret in the keyring: delete it (d) and add it again (a)"),
-            ));
+            return Some((Level::Error, tr!("toast.no_secret", name = name)));
         }
         RowKind::Unreadable(why) => {
             return Some((
                 Level::Error,
-                format!(
-                    "cannot read {name} from the keyring ({why}): unlock the keyring and press r again"
-                ),
+                tr!("toast.unreadable", name = name, why = why),
             ));
         }
         RowKind::InOtherStore(kind) => {
-            return Some((
-                Level::Error,
-                format!(
-                    "{name}: {}",
-                    crate::store::SecretState::other_store_advice(name, *kind)
-                ),
-            ));
+            return Some((Level::Error, super::other_store_long(name, *kind)));
         }
         RowKind::Malformed { error, .. } => {
             return Some((
                 Level::Error,
-                format!(
-                    "{name} is not a region token ({error}): delete it (d) and add a fresh one (a)"
-                ),
+                tr!("toast.malformed", name = name, error = error),
             ));
         }
         RowKind::Token { .. } => {}
     }
     if row.is_renewing() {
-        return Some((Level::Info, format!("{name} is already being renewed")));
+        return Some((Level::Info, tr!("toast.already_renewing", name = name)));
     }
     match row.urgency(now, app.settings.timing) {
         Urgency::Dead => Some((
             Level::Warn,
-            format!("{name} expired beyond renewal: {NEW_TOKEN_HINT}"),
+            tr!("toast.dead", name = name, hint = new_token_hint()),
         )),
         Urgency::Broken => Some((
             Level::Error,
-            format!("{name} has no expireTime, so it cannot be renewed: {NEW_TOKEN_HINT}"),
+            tr!("toast.no_expiry", name = name, hint = new_token_hint()),
         )),
         _ => None,
     }
@@ -391,14 +379,14 @@ fn renew_due(app: &mut App, now: Timestamp, fx: &mut Vec<Effect>) {
         .map(|r| r.name().to_owned())
         .collect();
     if names.is_empty() {
-        let text = format!(
-            "nothing to renew: no token is expired-but-renewable or expires within {}",
-            timefmt::compact(timing.renew_ahead)
+        let text = tr!(
+            "toast.nothing_to_renew",
+            window = timefmt::compact(timing.renew_ahead)
         );
         toast(app, Level::Info, text, now);
         return;
     }
-    let text = format!("renewing {} token(s)…", names.len());
+    let text = tr!("toast.renewing_n", count = names.len());
     toast(app, Level::Info, text, now);
     start_renewing(app, &names, now);
     fx.push(Effect::Renew(names));
@@ -422,23 +410,23 @@ fn copy_selected(app: &mut App, now: Timestamp, fx: &mut Vec<Effect>) {
     let name = row.name().to_owned();
     let why = match &row.kind {
         RowKind::InOtherStore(kind) => {
-            let advice = crate::store::SecretState::other_store_advice(&name, *kind);
-            toast(app, Level::Error, format!("{name}: {advice}"), now);
+            toast(
+                app,
+                Level::Error,
+                super::other_store_long(&name, *kind),
+                now,
+            );
             return;
         }
         RowKind::Missing | RowKind::Unreadable(_) => {
-            let text = format!(
-                "{name} has no readable secret to copy: unlock the keyring, or delete (d) and add it again (a)"
-            );
+            let text = tr!("toast.nothing_to_copy", name = name);
             toast(app, Level::Error, text, now);
             return;
         }
-        RowKind::Malformed { .. } => Some("it is not a valid region token".to_owned()),
+        RowKind::Malformed { .. } => Some(tr!("copy.why_malformed")),
         RowKind::Token { .. } => match row.urgency(now, app.settings.timing) {
-            Urgency::Dead => {
-                Some("it expired beyond renewal, so the server will refuse it".to_owned())
-            }
-            Urgency::Broken => Some("it has no expireTime".to_owned()),
+            Urgency::Dead => Some(tr!("copy.why_dead")),
+            Urgency::Broken => Some(tr!("copy.why_no_expiry")),
             _ => None,
         },
     };
@@ -455,7 +443,7 @@ fn submit_form(app: &mut App, now: Timestamp, fx: &mut Vec<Effect>) {
     };
     if let Ok(sub) = form.validate(|n| names.iter().any(|x| x == n)) {
         form.saving = true;
-        toast(app, Level::Info, format!("saving {}…", sub.name), now);
+        toast(app, Level::Info, tr!("toast.saving", name = &sub.name), now);
         fx.push(Effect::Add {
             name: sub.name,
             base_url: sub.base_url,
@@ -473,14 +461,7 @@ fn login_selected(app: &mut App, now: Timestamp, fx: &mut Vec<Effect>) {
     };
     let name = row.name().to_owned();
     let Some(user) = row.user().map(str::to_owned) else {
-        toast(
-            app,
-            Level::Warn,
-            format!(
-                "{name}: no readable user claim, so its account is unknown: log in with `actoken login`"
-            ),
-            now,
-        );
+        toast(app, Level::Warn, tr!("toast.no_user", name = name), now);
         return;
     };
     if row.is_renewing() {
@@ -489,12 +470,7 @@ fn login_selected(app: &mut App, now: Timestamp, fx: &mut Vec<Effect>) {
     if let Some(row) = app.row_mut(&name) {
         row.status.renewing_since = Some(now);
     }
-    toast(
-        app,
-        Level::Info,
-        format!("logging in again as {user}…"),
-        now,
-    );
+    toast(app, Level::Info, tr!("toast.logging_in", user = user), now);
     fx.push(Effect::Login { name, secret: None });
 }
 
@@ -524,7 +500,7 @@ fn on_logged_in(
             _ => toast(
                 app,
                 Level::Error,
-                format!("log in again failed: {msg}"),
+                tr!("toast.login_failed", error = msg),
                 now,
             ),
         },
@@ -626,15 +602,13 @@ fn on_renewed(app: &mut App, name: &str, result: Result<RenewedInfo, String>, no
             match row.lifetime(timing.renew_grace) {
                 Some(life) => (
                     Level::Info,
-                    format!(
-                        "renewed {name}: now expires {}",
-                        timefmt::relative(life.to_expiry(now))
+                    tr!(
+                        "toast.renewed",
+                        name = name,
+                        when = timefmt::relative(life.to_expiry(now))
                     ),
                 ),
-                None => (
-                    Level::Warn,
-                    format!("renewed {name}, but the new token has no readable expiry"),
-                ),
+                None => (Level::Warn, tr!("toast.renewed_no_expiry", name = name)),
             }
         }
         Err(msg) => {
@@ -643,13 +617,18 @@ fn on_renewed(app: &mut App, name: &str, result: Result<RenewedInfo, String>, no
             row.status.auto_hold_until = now.saturating_add(wait).ok();
             row.status.last_error = Some(msg.clone());
             let retry = if auto {
-                format!(" (auto-renew retries in {})", timefmt::compact(wait))
+                tr!("toast.auto_retry", wait = timefmt::compact(wait))
             } else {
                 String::new()
             };
             (
                 Level::Error,
-                format!("renewing {name} failed: {msg}{retry}"),
+                tr!(
+                    "toast.renew_failed",
+                    name = name,
+                    error = msg,
+                    retry = retry
+                ),
             )
         }
     };
@@ -665,18 +644,23 @@ fn on_copied(app: &mut App, name: &str, result: Result<ClipboardKind, String>, n
                     .saturating_add(clear)
                     .ok()
                     .map(|at| (name.to_owned(), at));
-                format!("; it will be cleared in {}", timefmt::compact(clear))
+                tr!("toast.clears_in", wait = timefmt::compact(clear))
             } else {
                 app.clipboard = None;
-                " (clipboard-clear is off: it stays there)".to_owned()
+                tr!("toast.clear_off")
             };
-            let text = format!("copied {name} to {}{when}", kind.describe());
+            let text = tr!(
+                "toast.copied",
+                name = name,
+                target = kind.describe(),
+                when = when
+            );
             toast(app, Level::Info, text, now);
         }
         Err(msg) => toast(
             app,
             Level::Error,
-            format!("copying {name} failed: {msg}"),
+            tr!("toast.copy_failed", name = name, error = msg),
             now,
         ),
     }
@@ -684,20 +668,11 @@ fn on_copied(app: &mut App, name: &str, result: Result<ClipboardKind, String>, n
 
 fn on_cleared(app: &mut App, result: Result<ClearOutcome, String>, now: Timestamp) {
     let (level, text) = match result {
-        Ok(ClearOutcome::Cleared) => (Level::Info, "clipboard cleared".to_owned()),
-        Ok(ClearOutcome::ClearSent) => (
-            Level::Info,
-            "asked the terminal to clear its clipboard".to_owned(),
-        ),
-        Ok(ClearOutcome::LeftAlone) => (
-            Level::Info,
-            "clipboard left alone: it no longer holds the token".to_owned(),
-        ),
+        Ok(ClearOutcome::Cleared) => (Level::Info, tr!("toast.cleared")),
+        Ok(ClearOutcome::ClearSent) => (Level::Info, tr!("toast.clear_sent")),
+        Ok(ClearOutcome::LeftAlone) => (Level::Info, tr!("toast.clear_left_alone")),
         Ok(ClearOutcome::NothingCopied) => return,
-        Err(msg) => (
-            Level::Error,
-            format!("could not clear the clipboard: {msg}; clear it by copying something else"),
-        ),
+        Err(msg) => (Level::Error, tr!("toast.clear_failed", error = msg)),
     };
     toast(app, level, text, now);
 }
@@ -714,7 +689,7 @@ fn on_added(
             if matches!(&app.mode, Mode::Add(_)) {
                 app.mode = Mode::Normal;
             }
-            toast(app, Level::Info, format!("added {name}"), now);
+            toast(app, Level::Info, tr!("toast.added", name = name), now);
             fx.push(Effect::Reload);
         }
         Err(msg) => {
@@ -725,7 +700,7 @@ fn on_added(
             toast(
                 app,
                 Level::Error,
-                format!("saving {name} failed: {msg}"),
+                tr!("toast.save_failed", name = name, error = msg),
                 now,
             );
         }
@@ -736,12 +711,12 @@ fn on_deleted(app: &mut App, name: &str, result: Result<(), String>, now: Timest
     match result {
         Ok(()) => {
             app.rows.retain(|r| r.name() != name);
-            toast(app, Level::Info, format!("deleted {name}"), now);
+            toast(app, Level::Info, tr!("toast.deleted", name = name), now);
         }
         Err(msg) => toast(
             app,
             Level::Error,
-            format!("deleting {name} failed: {msg}"),
+            tr!("toast.delete_failed", name = name, error = msg),
             now,
         ),
     }

@@ -24,11 +24,11 @@ impl SortMode {
         }
     }
 
-    pub fn label(self) -> &'static str {
+    pub fn label(self) -> String {
         match self {
-            SortMode::Urgency => "urgency",
-            SortMode::Name => "name",
-            SortMode::Cluster => "cluster",
+            SortMode::Urgency => crate::tr!("sort.urgency"),
+            SortMode::Name => crate::tr!("sort.name"),
+            SortMode::Cluster => crate::tr!("sort.cluster"),
         }
     }
 }

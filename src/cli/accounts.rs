@@ -9,6 +9,7 @@ use crate::timefmt;
 use super::args::{AccountsArgs, LogoutArgs};
 use super::context::Context;
 use super::view::render_table;
+use crate::tr;
 
 /// Field names are a stable interface for scripts (`accounts --json`).
 #[derive(Debug, Serialize)]
@@ -25,9 +26,7 @@ struct AccountView<'a> {
 pub fn list(ctx: &Context, args: AccountsArgs) -> anyhow::Result<()> {
     let accounts = Accounts::load(&ctx.paths)?;
     if accounts.list().is_empty() && !args.json {
-        eprintln!(
-            "No remembered logins. Log in with:\n  actoken login --user USER --access-key AK --base-url https://HOST:PORT"
-        );
+        eprintln!("{}", tr!("accounts.empty"));
         return Ok(());
     }
     let remembered = ctx.account_keys()?.ids()?;
@@ -60,40 +59,38 @@ pub fn list(ctx: &Context, args: AccountsArgs) -> anyhow::Result<()> {
             vec![
                 a.user.clone(),
                 match a.method {
-                    LoginMethod::AccessKey => {
-                        format!("access key {}", a.access_key.as_deref().unwrap_or("?"))
-                    }
-                    LoginMethod::Password => {
-                        format!("password, org {}", a.org_id.as_deref().unwrap_or("?"))
-                    }
+                    LoginMethod::AccessKey => tr!(
+                        "accounts.access_key",
+                        ak = a.access_key.as_deref().unwrap_or("?")
+                    ),
+                    LoginMethod::Password => tr!(
+                        "accounts.password",
+                        org = a.org_id.as_deref().unwrap_or("?")
+                    ),
                 },
                 a.base_url.clone(),
                 a.auth_url.clone(),
                 match (a.method, v.secret_key_remembered) {
-                    (LoginMethod::Password, _) => "never stored".to_owned(),
-                    (_, true) => "remembered".to_owned(),
-                    (_, false) => "not remembered".to_owned(),
+                    (LoginMethod::Password, _) => tr!("accounts.never_stored"),
+                    (_, true) => tr!("accounts.remembered"),
+                    (_, false) => tr!("accounts.not_remembered"),
                 },
                 a.last_login.map_or("-".to_owned(), timefmt::rfc3339),
                 v.tokens.len().to_string(),
             ]
         })
         .collect();
-    print!(
-        "{}",
-        render_table(
-            &[
-                "USER",
-                "METHOD",
-                "BASE URL",
-                "AUTH URL",
-                "SECRET",
-                "LAST LOGIN",
-                "TOKENS"
-            ],
-            &rows
-        )
-    );
+    let header = [
+        tr!("accounts.user"),
+        tr!("accounts.method"),
+        tr!("accounts.base_url"),
+        tr!("accounts.auth_url"),
+        tr!("accounts.secret"),
+        tr!("accounts.last_login"),
+        tr!("accounts.tokens"),
+    ];
+    let header: Vec<&str> = header.iter().map(String::as_str).collect();
+    print!("{}", render_table(&header, &rows));
     Ok(())
 }
 
@@ -143,19 +140,16 @@ pub fn logout(ctx: &Context, args: LogoutArgs) -> anyhow::Result<()> {
             }
         }
         accounts.forget(&account.user, Some(&account.base_url))?;
-        println!("{id}: secret key and login details forgotten");
+        println!("{}", tr!("logout.forgotten", id = id));
         if args.tokens {
             if removed.is_empty() {
-                println!("  no stored tokens belonged to it");
+                println!("  {}", tr!("logout.no_tokens"));
             }
             for name in removed {
-                println!("  removed {name}");
+                println!("  {}", tr!("logout.removed", name = name));
             }
         } else {
-            println!(
-                "  its tokens stay stored (`actoken logout {} --tokens` removes them)",
-                account.user
-            );
+            println!("  {}", tr!("logout.tokens_stay", user = account.user));
         }
     }
     Ok(())

@@ -9,6 +9,7 @@ use crate::token::{Phase, Token};
 use super::args::AddArgs;
 use super::context::Context;
 use super::input;
+use crate::tr;
 
 pub fn run(ctx: &Context, args: AddArgs) -> anyhow::Result<()> {
     // Everything that can be checked without the secret is checked before asking for it.
@@ -23,9 +24,7 @@ pub fn run(ctx: &Context, args: AddArgs) -> anyhow::Result<()> {
     let (token, decoded) = Token::parse(&raw)?;
     let now = Timestamp::now();
     if decoded.claims.expire_time_suspect_seconds {
-        eprintln!(
-            "warning: expireTime looks like seconds, not milliseconds; the expiry shown may be wrong"
-        );
+        eprintln!("{}", tr!("add_cli.seconds_warning"));
     }
     store.add(
         EntryMeta {
@@ -46,19 +45,26 @@ pub fn run(ctx: &Context, args: AddArgs) -> anyhow::Result<()> {
     let claims = &decoded.claims;
     let life = decoded.lifetime(grace).expect("parse guarantees an expiry");
     let state = match decoded.phase(now, grace) {
-        Phase::Valid => format!("expires {}", timefmt::relative(life.to_expiry(now))),
-        Phase::Renewable => format!(
-            "already expired; renew it before the cutoff {} with `actoken renew {}`",
-            timefmt::relative(life.to_cutoff(now)),
-            args.name
+        Phase::Valid => tr!(
+            "add_cli.expires",
+            when = timefmt::relative(life.to_expiry(now))
         ),
-        _ => "already past its renew cutoff: it cannot be renewed, get a new token".to_owned(),
+        Phase::Renewable => tr!(
+            "add_cli.renewable",
+            when = timefmt::relative(life.to_cutoff(now)),
+            name = args.name
+        ),
+        _ => tr!("add_cli.dead"),
     };
     eprintln!(
-        "Stored {} (user {}, cluster {}): {state}",
-        args.name,
-        claims.user.as_deref().unwrap_or("?"),
-        claims.cluster_id.as_deref().unwrap_or("?"),
+        "{}",
+        tr!(
+            "add_cli.stored",
+            name = args.name,
+            user = claims.user.as_deref().unwrap_or("?"),
+            cluster = claims.cluster_id.as_deref().unwrap_or("?"),
+            state = state
+        )
     );
     Ok(())
 }

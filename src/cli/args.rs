@@ -75,6 +75,10 @@ pub struct GlobalArgs {
     /// Copy through the terminal (OSC 52) even where a system clipboard is reachable
     #[arg(long, global = true, env = "NO_SYSTEM_CLIPBOARD", hide_env_values = true, value_parser = clap::builder::FalseyValueParser::new())]
     pub no_system_clipboard: bool,
+    /// Interface language: en or zh-CN (else `language` in the config, else LC_ALL /
+    /// LC_MESSAGES / LANG: zh* is Chinese). --json output never changes.
+    #[arg(long, global = true, value_name = "LANG", env = "ACTOKEN_LANG", hide_env_values = true, value_parser = crate::i18n::Lang::parse)]
+    pub lang: Option<crate::i18n::Lang>,
 }
 
 /// The keyring service when none is given.

@@ -39,6 +39,9 @@ impl Context {
 
     /// A context from an already loaded config (`doctor` loads it itself, to report errors).
     pub fn new(global: &GlobalArgs, paths: Paths, mut config: Config) -> Context {
+        if config.language.is_some() {
+            crate::i18n::init(global.lang, config.language);
+        }
         if let Some(ca) = &global.ca_file {
             config.ca_file = Some(ca.clone());
         }

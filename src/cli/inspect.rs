@@ -4,10 +4,12 @@ use jiff::{Timestamp, tz::TimeZone};
 
 use crate::store::{SecretState, StoreError, StoredToken};
 use crate::timefmt;
+use crate::width::pad;
 
 use super::args::{ListArgs, ShowArgs};
 use super::context::Context;
-use super::view::{TokenView, render_table};
+use super::view::{TokenView, render_table_within, terminal_width};
+use crate::tr;
 
 pub fn list(ctx: &Context, args: ListArgs) -> anyhow::Result<()> {
     let store = ctx.store()?;
@@ -23,11 +25,16 @@ pub fn list(ctx: &Context, args: ListArgs) -> anyhow::Result<()> {
         return Ok(());
     }
     if views.is_empty() {
-        eprintln!(
-            "No tokens stored yet. Add one with:\n  printf '%s' \"$TOKEN\" | actoken add NAME --base-url https://HOST:PORT"
-        );
+        eprintln!("{}", tr!("list.empty"));
         return Ok(());
     }
+    print!("{}", list_text(&views, terminal_width()));
+    Ok(())
+}
+
+/// The `list` table; cut to `max_width` columns when given (a terminal), whole otherwise
+/// (a pipe: scripts get every name in full).
+pub fn list_text(views: &[TokenView], max_width: Option<usize>) -> String {
     let rows: Vec<Vec<String>> = views
         .iter()
         .map(|v| {
@@ -35,27 +42,36 @@ pub fn list(ctx: &Context, args: ListArgs) -> anyhow::Result<()> {
                 v.name.clone(),
                 v.user.clone().unwrap_or_else(|| "-".into()),
                 v.cluster_id.clone().unwrap_or_else(|| "-".into()),
-                v.phase.clone(),
+                phase_text(&v.phase),
                 v.expires_relative(),
                 v.cutoff_relative(),
             ]
         })
         .collect();
-    print!(
-        "{}",
-        render_table(
-            &[
-                "NAME",
-                "USER",
-                "CLUSTER",
-                "PHASE",
-                "EXPIRES",
-                "RENEW CUTOFF"
-            ],
-            &rows
-        )
-    );
-    Ok(())
+    let header = [
+        tr!("table.name"),
+        tr!("table.user"),
+        tr!("table.cluster"),
+        tr!("list.phase"),
+        tr!("table.expires"),
+        tr!("table.cutoff"),
+    ];
+    let header: Vec<&str> = header.iter().map(String::as_str).collect();
+    render_table_within(&header, &rows, max_width)
+}
+
+/// A phase (the `--json` value) in words for people.
+fn phase_text(phase: &str) -> String {
+    match phase {
+        "valid" => tr!("phase.valid"),
+        "renewable" => tr!("phase.renewable"),
+        "dead" => tr!("phase.dead"),
+        "invalid" => tr!("phase.invalid"),
+        "missing" => tr!("phase.missing"),
+        "unreadable" => tr!("phase.unreadable"),
+        "other-store" => tr!("phase.other_store"),
+        other => other.to_owned(),
+    }
 }
 
 /// Secrets the keyring holds but the index does not list (a lost or hand-edited index): say
@@ -66,10 +82,13 @@ fn warn_about_orphans(store: &crate::store::Store, service: &str) {
             for name in names {
                 let read = read_secret_command(store.kind(), service, &name);
                 eprintln!(
-                    "warning: the keyring holds a token named {name:?} that the index does not list \
-                     (the index was lost or edited). Restore it with\n  {read} | actoken add \
-                     {name} --force --base-url https://HOST:PORT\n\
-                     or delete it with `actoken rm {name}`"
+                    "{}",
+                    tr!(
+                        "list.orphan",
+                        quoted = format!("{name:?}"),
+                        name = name,
+                        read = read
+                    )
                 );
             }
         }
@@ -120,53 +139,104 @@ pub fn show(ctx: &Context, args: ShowArgs) -> anyhow::Result<()> {
         None => "-".to_owned(),
     };
     let mut lines = vec![
-        ("name", view.name.clone()),
-        ("base url", view.base_url.clone()),
-        ("phase", view.phase.clone()),
-        ("expires", when(&view.expires_at, view.expires_relative())),
+        (tr!("show.name"), view.name.clone()),
+        (tr!("show.base_url"), view.base_url.clone()),
+        (tr!("list.phase"), phase_text(&view.phase)),
         (
-            "renew cutoff",
+            tr!("show.expires"),
+            when(&view.expires_at, view.expires_relative()),
+        ),
+        (
+            tr!("show.cutoff"),
             when(&view.renew_cutoff_at, view.cutoff_relative()),
         ),
     ];
     if let Some(note) = &view.note {
-        lines.push(("note", note.clone()));
+        lines.push((tr!("show.note"), note.clone()));
     }
     if let Some(problem) = &view.problem {
-        lines.push(("problem", problem.clone()));
+        lines.push((tr!("show.problem"), problem.clone()));
     }
     if let SecretState::Present(token) = &stored.secret {
         lines.push((
-            "token",
-            format!(
-                "{} (use `actoken token {}` to print it)",
-                token.masked(),
-                view.name
+            tr!("show.token"),
+            tr!(
+                "show.token_value",
+                masked = token.masked(),
+                name = view.name
             ),
         ));
     }
     if let Some(d) = &view.decoded {
         lines.push((
-            "algorithm",
-            format!(
-                "{} (signature not verified: only the platform holds the key)",
-                d.alg
-            ),
+            tr!("show.algorithm"),
+            tr!("show.algorithm_value", alg = d.alg),
         ));
     }
-    lines.push(("added", timefmt::absolute(stored.meta.added_at, &tz)));
+    lines.push((
+        tr!("show.added"),
+        timefmt::absolute(stored.meta.added_at, &tz),
+    ));
     if let Some(at) = stored.meta.renewed_at {
-        lines.push(("renewed", timefmt::absolute(at, &tz)));
+        lines.push((tr!("show.renewed"), timefmt::absolute(at, &tz)));
     }
+    let label_width = lines
+        .iter()
+        .map(|(k, _)| crate::width::width(k) + 1)
+        .max()
+        .unwrap_or(0)
+        .max(13);
     for (key, value) in lines {
-        println!("{:<13} {value}", format!("{key}:"));
+        println!("{} {value}", pad(&format!("{key}:"), label_width));
     }
     if let Some(d) = &view.decoded {
-        println!("claims:");
+        println!("{}:", tr!("show.claims"));
         let width = d.claims.name_width() + 1;
         for (key, text) in d.claims.texts() {
-            println!("  {:<width$} {text}", format!("{key}:"));
+            println!("  {} {text}", pad(&format!("{key}:"), width));
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::fixtures::{chinese_set, now};
+    use crate::i18n::{Lang, with_lang};
+    use crate::width::width;
+
+    fn views() -> Vec<TokenView> {
+        let mut set = chinese_set();
+        set[0].meta.name = "alice-research-group/华东一区【昆山】".into();
+        set.iter()
+            .map(|s| TokenView::new(s, now(), jiff::SignedDuration::from_hours(24)))
+            .collect()
+    }
+
+    #[test]
+    fn list_in_both_languages_at_80_and_120_columns() {
+        for lang in [Lang::En, Lang::ZhCn] {
+            with_lang(lang, || {
+                for columns in [80, 120] {
+                    let text = list_text(&views(), Some(columns));
+                    for line in text.lines() {
+                        assert!(width(line) <= columns, "{line:?} > {columns}");
+                    }
+                    insta::assert_snapshot!(format!("list_{}_{columns}", lang.code()), text);
+                }
+            });
+        }
+    }
+
+    #[test]
+    fn a_pipe_gets_every_name_whole() {
+        let text = list_text(&views(), None);
+        assert!(
+            text.contains("alice-research-group/华东一区【昆山】"),
+            "{text}"
+        );
+        let cut = list_text(&views(), Some(60));
+        assert!(cut.contains("【昆山】") && cut.contains('…'), "{cut}");
+    }
 }

@@ -14,6 +14,7 @@ use super::args::LoginArgs;
 use super::context::{Context, runtime};
 use super::exit::UsageError;
 use super::input;
+use crate::width::pad;
 
 /// A secret key or password is short; anything longer is a mistaken pipe.
 const MAX_SECRET_BYTES: usize = 4096;
@@ -84,7 +85,7 @@ pub fn run(ctx: &Context, args: LoginArgs) -> anyhow::Result<()> {
         }
     };
     if from_keyring {
-        eprintln!("Using the secret key remembered for {id}.");
+        eprintln!("{}", crate::tr!("cli_login.using_remembered", id = id));
     }
 
     let now = Timestamp::now();
@@ -100,22 +101,23 @@ pub fn run(ctx: &Context, args: LoginArgs) -> anyhow::Result<()> {
     match (&credential, args.no_remember) {
         (Credential::SecretKey(_), true) => {
             keys.delete(&id)?;
-            println!(
-                "Secret key not remembered (--no-remember); dead tokens need `actoken login` again."
-            );
+            println!("{}", crate::tr!("cli_login.not_remembered"));
         }
         (Credential::SecretKey(key), false) => {
             if !from_keyring {
                 keys.set(&id, key)?;
             }
             println!(
-                "Secret key remembered in {}: dead tokens come back by themselves; `actoken logout {}` forgets it.",
-                keys.describe(),
-                account.user
+                "{}",
+                crate::tr!(
+                    "cli_login.remembered",
+                    store = keys.describe(),
+                    user = account.user
+                )
             );
         }
         (Credential::Password(_), _) => {
-            println!("The password was not stored: dead tokens need `actoken login` again.");
+            println!("{}", crate::tr!("cli_login.password_not_stored"));
         }
     }
     Ok(())
@@ -221,31 +223,49 @@ fn secret(what: &str, prompt_ok: bool) -> anyhow::Result<SecretString> {
     Ok(SecretString::from(trimmed.to_owned()))
 }
 
+/// The verb column of the login report ("replaced", "已替换").
+const VERB: usize = 8;
+
 fn print_report(account: &Account, report: &LoginReport) {
     let how = match (&account.method, &account.access_key) {
-        (LoginMethod::AccessKey, Some(ak)) => format!("access key {ak} at {}", account.auth_url),
-        _ => format!("password at {}", account.base_url),
+        (LoginMethod::AccessKey, Some(ak)) => {
+            crate::tr!("cli_login.via_access_key", ak = ak, url = account.auth_url)
+        }
+        _ => crate::tr!("cli_login.via_password", url = account.base_url),
     };
     println!(
-        "Logged in as {} ({how}): {} token(s) stored, base URL {}",
-        account.user,
-        report.stored.len(),
-        account.base_url
+        "{}",
+        crate::tr!(
+            "cli_login.logged_in",
+            user = account.user,
+            how = how,
+            count = report.stored.len(),
+            base_url = account.base_url
+        )
     );
     for stored in &report.stored {
         let verb = if report.replaced.contains(&stored.name) {
-            "replaced"
+            crate::tr!("cli_login.replaced")
         } else {
-            "added   "
+            crate::tr!("cli_login.added")
         };
         let what = if stored.platform {
-            "platform token".to_owned()
+            crate::tr!("cli_login.platform_token")
         } else {
-            format!("cluster {}", stored.cluster_id.as_deref().unwrap_or("?"))
+            crate::tr!(
+                "cli_login.cluster",
+                id = stored.cluster_id.as_deref().unwrap_or("?")
+            )
         };
-        println!("  {verb}  {}  ({what})", stored.name);
+        println!("  {}  {}  ({what})", pad(&verb, VERB), stored.name);
     }
     for skipped in &report.skipped {
-        println!("  skipped   {}: {}", skipped.region, skipped.reason);
+        let verb = crate::tr!("cli_login.skipped");
+        println!(
+            "  {}  {}: {}",
+            pad(&verb, VERB),
+            skipped.region,
+            skipped.reason
+        );
     }
 }

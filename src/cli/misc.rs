@@ -8,21 +8,37 @@ use crate::mock::{MintSpec, MockOptions, MockServer, mint};
 use super::args::{Cli, CompletionsArgs, MockServerArgs, RmArgs};
 use super::context::{Context, runtime};
 use super::exit::UsageError;
+use crate::tr;
+use crate::width::pad;
 
 pub fn rm(ctx: &Context, args: RmArgs) -> anyhow::Result<()> {
     ctx.store()?.remove(&args.name)?;
-    eprintln!("Removed {}", args.name);
+    eprintln!("{}", tr!("misc.removed", name = args.name));
     Ok(())
 }
 
 pub fn paths(ctx: &Context) -> anyhow::Result<()> {
-    println!("config file:  {}", ctx.paths.config_file().display());
-    println!("index file:   {}", ctx.paths.index_file().display());
-    println!("state dir:    {}", ctx.paths.state_dir.display());
-    println!(
-        "keyring:      service \"{}\" (tokens live only there)",
-        ctx.service
-    );
+    let lines = [
+        (
+            tr!("paths.config"),
+            ctx.paths.config_file().display().to_string(),
+        ),
+        (
+            tr!("paths.index"),
+            ctx.paths.index_file().display().to_string(),
+        ),
+        (
+            tr!("paths.state"),
+            ctx.paths.state_dir.display().to_string(),
+        ),
+        (
+            tr!("paths.keyring"),
+            tr!("paths.keyring_value", service = ctx.service),
+        ),
+    ];
+    for (label, value) in lines {
+        println!("{} {value}", pad(&format!("{label}:"), 13));
+    }
     Ok(())
 }
 

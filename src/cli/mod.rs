@@ -40,10 +40,11 @@ pub fn main() -> ExitCode {
         }
     };
     init_logging(cli.global.verbose, cli.global.log.as_deref());
+    crate::i18n::init(cli.global.lang, None);
     match run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(err) => {
-            eprintln!("error: {err:#}");
+            eprintln!("{} {err:#}", crate::tr!("cli.error"));
             ExitCode::from(exit::code_for(&err))
         }
     }

@@ -2,6 +2,8 @@
 //! `actoken info NAME` (the region's service addresses and home path, center).
 
 use crate::api::ServiceUrl;
+use crate::tr;
+use crate::width::pad;
 
 use super::args::{CheckArgs, InfoArgs};
 use super::context::{Context, runtime};
@@ -17,10 +19,7 @@ pub fn check(ctx: &Context, args: CheckArgs) -> anyhow::Result<u8> {
         Ok(exit::OK)
     } else {
         println!("{}: {}", args.name, state.describe());
-        eprintln!(
-            "{} cannot be used: renew it if it is only expired (`actoken renew {}`), else get new tokens (`actoken login`)",
-            args.name, args.name
-        );
+        eprintln!("{}", tr!("check.unusable", name = args.name));
         Ok(exit::NEEDS_NEW_TOKEN)
     }
 }
@@ -33,15 +32,19 @@ pub fn info(ctx: &Context, args: InfoArgs) -> anyhow::Result<()> {
         println!("{}", serde_json::to_string_pretty(&center)?);
         return Ok(());
     }
-    let unknown = || "unknown".to_owned();
+    let unknown = || tr!("info.unknown");
     println!(
-        "{} (region {}, cluster user {})",
-        args.name,
-        center.id.clone().unwrap_or_else(unknown),
-        center.user_name.clone().unwrap_or_else(unknown)
+        "{}",
+        tr!(
+            "info.title",
+            name = args.name,
+            region = center.id.clone().unwrap_or_else(unknown),
+            user = center.user_name.clone().unwrap_or_else(unknown)
+        )
     );
     println!(
-        "  home path  {}",
+        "  {}  {}",
+        pad(&tr!("info.home"), 9),
         center.home_path.clone().unwrap_or_else(unknown)
     );
     for (label, urls) in [
@@ -51,10 +54,10 @@ pub fn info(ctx: &Context, args: InfoArgs) -> anyhow::Result<()> {
         ("eshell", &center.eshell_urls),
     ] {
         if urls.is_empty() {
-            println!("  {label:<9}  none listed");
+            println!("  {}  {}", pad(label, 9), tr!("info.none_listed"));
         }
         for url in urls {
-            println!("  {label:<9}  {}", describe(url));
+            println!("  {}  {}", pad(label, 9), describe(url));
         }
     }
     Ok(())
@@ -62,15 +65,16 @@ pub fn info(ctx: &Context, args: InfoArgs) -> anyhow::Result<()> {
 
 /// "https://... (v2.3)", "unknown (the server left a placeholder)", "... (disabled)".
 fn describe(url: &ServiceUrl) -> String {
-    let address = url
-        .url
-        .clone()
-        .unwrap_or_else(|| "unknown (the server gave no usable address)".to_owned());
+    let address = url.url.clone().unwrap_or_else(|| tr!("info.no_address"));
     let version = url
         .version
         .as_deref()
         .map(|v| format!(" v{v}"))
         .unwrap_or_default();
-    let state = if url.enabled { "" } else { " (disabled)" };
+    let state = if url.enabled {
+        String::new()
+    } else {
+        tr!("info.disabled")
+    };
     format!("{address}{version}{state}")
 }

@@ -9,6 +9,7 @@ use crate::token::Phase;
 use super::args::RenewArgs;
 use super::context::{Context, runtime};
 use super::exit;
+use crate::tr;
 
 /// Returns the exit code: several tokens may fail in different ways.
 pub fn run(ctx: &Context, args: RenewArgs) -> anyhow::Result<u8> {
@@ -32,10 +33,7 @@ pub fn run(ctx: &Context, args: RenewArgs) -> anyhow::Result<u8> {
                 // secret key, and otherwise says which `actoken login` to run.
                 p if p.can_renew() || p == Phase::Dead => names.push(stored.meta.name),
                 _ => {
-                    eprintln!(
-                        "{}: no usable token stored, skipped (see `actoken show {}`)",
-                        stored.meta.name, stored.meta.name
-                    );
+                    eprintln!("{}", tr!("renew.skipped", name = stored.meta.name));
                     codes.push(exit::FAILURE);
                 }
             }
@@ -52,7 +50,7 @@ pub fn run(ctx: &Context, args: RenewArgs) -> anyhow::Result<u8> {
         match result {
             Ok(r) => println!("{}", describe(&r, now, &tz)),
             Err(e) => {
-                eprintln!("error: {e}");
+                eprintln!("{} {e}", tr!("cli.error"));
                 codes.push(exit::code_for(&anyhow::Error::from(e)));
             }
         }
@@ -69,20 +67,16 @@ fn describe(r: &Renewed, now: Timestamp, tz: &TimeZone) -> String {
         )
     };
     if r.via_login {
-        return format!(
-            "{}: dead or rejected, logged in again with the remembered secret key: new token expires {}",
-            r.name,
-            at(r.new_expiry)
-        );
+        return tr!("renew.via_login", name = r.name, new = at(r.new_expiry));
     }
     match (r.called_server, r.old_expiry) {
-        (true, Some(old)) => format!(
-            "{}: renewed, expiry {} -> {}",
-            r.name,
-            at(old),
-            at(r.new_expiry)
+        (true, Some(old)) => tr!(
+            "renew.renewed_from",
+            name = r.name,
+            old = at(old),
+            new = at(r.new_expiry)
         ),
-        (true, None) => format!("{}: renewed, expires {}", r.name, at(r.new_expiry)),
-        (false, _) => format!("{}: not due, expires {}", r.name, at(r.new_expiry)),
+        (true, None) => tr!("renew.renewed", name = r.name, new = at(r.new_expiry)),
+        (false, _) => tr!("renew.not_due", name = r.name, new = at(r.new_expiry)),
     }
 }

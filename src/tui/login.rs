@@ -39,10 +39,11 @@ pub async fn log_in_again(
     let (meta, user, owner) = found;
     let Some(account) = owner else {
         let user = user.unwrap_or_else(|| "USER".to_owned());
-        return Err(format!(
-            "no remembered login for {user} at {}: run `{}` once; after that L works here",
-            meta.base_url,
-            login_command(None, &user, &meta.base_url)
+        return Err(crate::tr!(
+            "login.none_remembered",
+            user = user,
+            base_url = meta.base_url,
+            command = login_command(None, &user, &meta.base_url)
         ));
     };
 
@@ -83,26 +84,29 @@ async fn remember(services: &Services, account: &Account, secret: SecretString) 
 
 fn prompt_for(account: &Account) -> String {
     match account.method {
-        LoginMethod::AccessKey => format!(
-            "secret key of {} (access key {})",
-            account.user,
-            account.access_key.as_deref().unwrap_or("?")
+        LoginMethod::AccessKey => crate::tr!(
+            "login.prompt_secret_key",
+            user = account.user,
+            access_key = account.access_key.as_deref().unwrap_or("?")
         ),
-        LoginMethod::Password => format!("password of {} (never stored)", account.user),
+        LoginMethod::Password => crate::tr!("login.prompt_password", user = account.user),
     }
 }
 
 fn summary(account: &Account, report: &LoginReport) -> String {
-    let mut text = format!(
-        "logged in again as {}: {} tokens stored ({} new, {} replaced)",
-        account.user,
-        report.stored.len(),
-        report.added.len(),
-        report.replaced.len()
+    let mut text = crate::tr!(
+        "login.summary",
+        user = account.user,
+        stored = report.stored.len(),
+        added = report.added.len(),
+        replaced = report.replaced.len()
     );
     if !report.skipped.is_empty() {
         let regions: Vec<&str> = report.skipped.iter().map(|s| s.region.as_str()).collect();
-        text.push_str(&format!("; not available: {}", regions.join(", ")));
+        text.push_str(&crate::tr!(
+            "login.not_available",
+            regions = regions.join(", ")
+        ));
     }
     text
 }

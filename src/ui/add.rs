@@ -9,22 +9,24 @@ use super::layout::popup;
 use super::palette::Palette;
 use super::text::clean;
 use crate::app::{AddForm, Field};
+use crate::tr;
+use crate::width::pad;
+
+/// The field labels' column ("Base URL" and "访问凭证" fit).
+const LABEL: usize = 9;
 
 pub fn render(frame: &mut Frame, area: Rect, form: &AddForm, p: &Palette) {
     let rect = popup(area, 76, 10);
     let block = Block::bordered()
-        .title(Span::styled(" Add a token ", p.header))
-        .title_bottom(Span::styled(
-            " Tab next field · Enter save · Esc cancel ",
-            p.dim,
-        ))
+        .title(Span::styled(format!(" {} ", tr!("add.title")), p.header))
+        .title_bottom(Span::styled(format!(" {} ", tr!("add.keys")), p.dim))
         .border_style(p.key);
     let mut lines = Vec::new();
     for field in Field::ALL {
         let focused = form.focus == field;
         let mut value = clean(&form.field_text(field));
         if value.is_empty() && !focused {
-            value = placeholder(field).to_owned();
+            value = placeholder(field);
         }
         let value_style = if focused {
             p.focus
@@ -36,7 +38,11 @@ pub fn render(frame: &mut Frame, area: Rect, form: &AddForm, p: &Palette) {
         let cursor = if focused { "▏" } else { "" };
         lines.push(Line::from(vec![
             Span::styled(
-                format!("{} {:<9}", if focused { "›" } else { " " }, field.label()),
+                format!(
+                    "{} {}",
+                    if focused { "›" } else { " " },
+                    pad(&field.label(), LABEL)
+                ),
                 if focused { p.key } else { p.dim },
             ),
             Span::styled(format!("{value}{cursor}"), value_style),
@@ -44,14 +50,11 @@ pub fn render(frame: &mut Frame, area: Rect, form: &AddForm, p: &Palette) {
     }
     lines.push(Line::raw(""));
     if form.saving {
-        lines.push(Line::styled("Saving to the keyring…", p.warn));
+        lines.push(Line::styled(tr!("add.saving"), p.warn));
     } else if let Some(err) = &form.error {
         lines.push(Line::styled(format!("✗ {}", clean(err)), p.error));
     } else {
-        lines.push(Line::styled(
-            "Paste the token into the Token field (it stays hidden). It is checked before saving and goes only to the keyring.",
-            p.dim,
-        ));
+        lines.push(Line::styled(tr!("add.explain"), p.dim));
     }
     frame.render_widget(Clear, rect);
     frame.render_widget(
@@ -62,11 +65,11 @@ pub fn render(frame: &mut Frame, area: Rect, form: &AddForm, p: &Palette) {
     );
 }
 
-fn placeholder(field: Field) -> &'static str {
+fn placeholder(field: Field) -> String {
     match field {
-        Field::Name => "e.g. kunshan (letters, digits, . _ - /)",
-        Field::BaseUrl => "https://HOST:PORT",
-        Field::Note => "optional",
-        Field::Token => "paste here (hidden)",
+        Field::Name => tr!("add.placeholder_name"),
+        Field::BaseUrl => "https://HOST:PORT".to_owned(),
+        Field::Note => tr!("add.placeholder_note"),
+        Field::Token => tr!("add.placeholder_token"),
     }
 }

@@ -7,33 +7,34 @@ use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
 use super::layout::popup;
 use super::palette::Palette;
-use super::text::clean;
+use super::text::{clean, popup_name};
 use crate::app::Confirm;
+use crate::tr;
 
 pub fn render(frame: &mut Frame, area: Rect, confirm: &Confirm, p: &Palette) {
     let (title, lines) = match confirm {
         Confirm::Delete { name } => (
-            " Delete? ",
+            tr!("confirm.delete_title"),
             vec![
                 Line::from(vec![
-                    Span::raw("Delete "),
-                    Span::styled(clean(name), p.header),
-                    Span::raw(" from the keyring and the index?"),
+                    Span::raw(tr!("confirm.delete_before")),
+                    Span::styled(popup_name(name), p.header),
+                    Span::raw(tr!("confirm.delete_after")),
                 ]),
-                Line::raw("This cannot be undone: you would need a new token from the platform."),
+                Line::raw(tr!("confirm.delete_undo")),
             ],
         ),
         Confirm::CopyUnusable { name, why } => (
-            " Copy anyway? ",
+            tr!("confirm.copy_title"),
             vec![
                 Line::from(vec![
-                    Span::raw("Copy "),
-                    Span::styled(clean(name), p.header),
-                    Span::raw("? "),
+                    Span::raw(tr!("confirm.copy_before")),
+                    Span::styled(popup_name(name), p.header),
+                    Span::raw(tr!("confirm.copy_after")),
                     Span::styled(clean(why), p.warn),
-                    Span::raw("."),
+                    Span::raw(tr!("confirm.period")),
                 ]),
-                Line::raw(format!("Instead: {}.", crate::app::NEW_TOKEN_HINT)),
+                Line::raw(tr!("confirm.instead", hint = crate::app::new_token_hint())),
             ],
         ),
     };
@@ -41,15 +42,15 @@ pub fn render(frame: &mut Frame, area: Rect, confirm: &Confirm, p: &Palette) {
     lines.push(Line::raw(""));
     lines.push(Line::from(vec![
         Span::styled("y", p.key),
-        Span::raw(" yes    "),
+        Span::raw(format!(" {}    ", tr!("confirm.yes"))),
         Span::styled("n", p.key),
         Span::raw("/"),
         Span::styled("Esc", p.key),
-        Span::raw(" no"),
+        Span::raw(format!(" {}", tr!("confirm.no"))),
     ]));
     let rect = popup(area, 72, 7);
     let block = Block::bordered()
-        .title(Span::styled(title, p.warn))
+        .title(Span::styled(format!(" {title} "), p.warn))
         .border_style(p.warn);
     frame.render_widget(Clear, rect);
     frame.render_widget(

@@ -12,19 +12,28 @@ use super::text::{clean, next_step_long};
 use crate::api::ServiceUrl;
 use crate::app::{App, Row, RowKind, ServerInfo, ServerView};
 use crate::timefmt;
+use crate::tr;
+use crate::width::{pad, truncate_middle};
 
 const LABEL: usize = 14;
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App, now: Timestamp, p: &Palette) {
     let Some(row) = app.selected_row() else {
-        let block = Block::bordered().title(" Details ").border_style(p.dim);
-        frame.render_widget(Paragraph::new("Nothing selected.").block(block), area);
+        let block = Block::bordered()
+            .title(format!(" {} ", tr!("details.title")))
+            .border_style(p.dim);
+        frame.render_widget(Paragraph::new(tr!("details.nothing")).block(block), area);
         return;
     };
-    let title = format!(" {} ", clean(row.name()));
+    // The border takes two columns and the title's spaces two more.
+    let name = truncate_middle(
+        &clean(row.name()),
+        usize::from(area.width.saturating_sub(4)),
+    );
+    let title = format!(" {name} ");
     let block = Block::bordered()
         .title(Span::styled(title, p.header))
-        .title_bottom(Span::styled(" Enter closes ", p.dim))
+        .title_bottom(Span::styled(format!(" {} ", tr!("details.closes")), p.dim))
         .border_style(p.dim);
     let para = Paragraph::new(lines(row, app, now, p))
         .block(block)
@@ -34,9 +43,14 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, now: Timestamp, p: &Pale
 
 fn field<'a>(label: &str, value: impl Into<String>, p: &Palette) -> Line<'a> {
     Line::from(vec![
-        Span::styled(format!("{label:<LABEL$}"), p.dim),
+        Span::styled(label_cell(label), p.dim),
         Span::raw(value.into()),
     ])
+}
+
+/// A label padded to the label column (one space at least, for long translations).
+fn label_cell(label: &str) -> String {
+    pad(&format!("{label} "), LABEL)
 }
 
 fn when(ts: Timestamp, app: &App, now: Timestamp) -> String {
@@ -55,32 +69,48 @@ pub fn lines<'a>(row: &Row, app: &App, now: Timestamp, p: &Palette) -> Vec<Line<
         p.urgency(urgency),
     ))];
     if let Some(life) = row.lifetime(app.settings.timing.renew_grace) {
-        out.push(field("Expires", when(life.expires_at, app, now), p));
-        out.push(field("Renew cutoff", when(life.cutoff_at, app, now), p));
+        out.push(field(
+            &tr!("details.expires"),
+            when(life.expires_at, app, now),
+            p,
+        ));
+        out.push(field(
+            &tr!("details.cutoff"),
+            when(life.cutoff_at, app, now),
+            p,
+        ));
     }
     if let Some(d) = row.decoded()
         && d.claims.expire_time_suspect_seconds
     {
         out.push(Line::styled(
-            "              expireTime looks like seconds; read as milliseconds as the API says",
+            format!("{}{}", pad("", LABEL), tr!("details.seconds_suspect")),
             p.warn,
         ));
     }
-    out.push(field("Base URL", clean(&row.meta.base_url), p));
-    if let Some(note) = &row.meta.note {
-        out.push(field("Note", clean(note), p));
-    }
-    out.push(field("Added", when(row.meta.added_at, app, now), p));
     out.push(field(
-        "Renewed",
+        &tr!("details.base_url"),
+        clean(&row.meta.base_url),
+        p,
+    ));
+    if let Some(note) = &row.meta.note {
+        out.push(field(&tr!("details.note"), clean(note), p));
+    }
+    out.push(field(
+        &tr!("details.added"),
+        when(row.meta.added_at, app, now),
+        p,
+    ));
+    out.push(field(
+        &tr!("details.renewed"),
         row.meta
             .renewed_at
-            .map_or("never (by actoken)".to_owned(), |t| when(t, app, now)),
+            .map_or(tr!("details.never_renewed"), |t| when(t, app, now)),
         p,
     ));
     if let Some(err) = &row.status.last_error {
         out.push(Line::from(vec![
-            Span::styled(format!("{:<LABEL$}", "Last error"), p.dim),
+            Span::styled(label_cell(&tr!("details.last_error")), p.dim),
             Span::styled(clean(err), p.error),
         ]));
     }
@@ -88,46 +118,37 @@ pub fn lines<'a>(row: &Row, app: &App, now: Timestamp, p: &Palette) -> Vec<Line<
     match &row.kind {
         RowKind::Token { decoded, masked } => {
             out.push(field(
-                "Token",
-                format!(
-                    "{masked}  ({}, signature not verified)",
-                    clean(&decoded.alg)
+                &tr!("details.token"),
+                tr!(
+                    "details.token_value",
+                    masked = masked,
+                    alg = clean(&decoded.alg)
                 ),
                 p,
             ));
-            out.push(Line::styled(
-                "Claims (signature not verified: actoken has no key to check it)",
-                p.header,
-            ));
+            out.push(Line::styled(tr!("details.claims"), p.header));
             let width = decoded.claims.name_width() + 2;
             for (key, text) in decoded.claims.texts() {
                 out.push(Line::from(vec![
-                    Span::styled(format!("  {:<width$}", clean(key)), p.dim),
+                    Span::styled(format!("  {}", pad(&clean(key), width)), p.dim),
                     Span::raw(claim_text(key, &text, app)),
                 ]));
             }
         }
         RowKind::Malformed { error, masked } => {
-            out.push(field("Token", masked.clone(), p));
+            out.push(field(&tr!("details.token"), masked.clone(), p));
             out.push(Line::styled(
-                format!("Not a region token: {error}"),
+                tr!("details.malformed", error = error),
                 p.broken,
             ));
         }
-        RowKind::Missing => out.push(Line::styled(
-            "No secret in the keyring for this entry.",
-            p.broken,
-        )),
+        RowKind::Missing => out.push(Line::styled(tr!("details.missing"), p.broken)),
         RowKind::Unreadable(why) => out.push(Line::styled(
-            format!("The keyring could not read it: {}", clean(why)),
+            tr!("details.unreadable", why = clean(why)),
             p.broken,
         )),
         RowKind::InOtherStore(kind) => out.push(Line::styled(
-            format!(
-                "Kept in {}, not in the store in use: {}",
-                kind.label(),
-                crate::store::SecretState::other_store_advice(row.name(), *kind)
-            ),
+            crate::app::other_store_long(row.name(), *kind),
             p.broken,
         )),
     }
@@ -139,52 +160,59 @@ fn server_lines(server: &ServerView, p: &Palette, out: &mut Vec<Line<'_>>) {
     let info = match server {
         ServerView::NotAsked => return,
         ServerView::Loading => {
-            out.push(field("Server", "asking the region's server…", p));
+            out.push(field(&tr!("details.server"), tr!("details.asking"), p));
             return;
         }
         ServerView::Ready(info) => info,
     };
     let ServerInfo { center, state } = &**info;
     match state {
-        Ok(state) if state.is_accepted() => out.push(field("Server", "accepts this token", p)),
+        Ok(state) if state.is_accepted() => {
+            out.push(field(&tr!("details.server"), tr!("details.accepts"), p));
+        }
         Ok(state) => out.push(Line::from(vec![
-            Span::styled(format!("{:<LABEL$}", "Server"), p.dim),
+            Span::styled(label_cell(&tr!("details.server")), p.dim),
             Span::styled(clean(&state.describe()), p.error),
         ])),
-        Err(e) => out.push(field("Server", format!("could not ask: {}", clean(e)), p)),
+        Err(e) => out.push(field(
+            &tr!("details.server"),
+            tr!("details.could_not_ask", error = clean(e)),
+            p,
+        )),
     }
     match center {
         Ok(c) => {
             if let Some(user) = &c.user_name {
-                out.push(field("Cluster user", clean(user), p));
+                out.push(field(&tr!("details.cluster_user"), clean(user), p));
             }
             if let Some(home) = &c.home_path {
-                out.push(field("Home", clean(home), p));
+                out.push(field(&tr!("details.home"), clean(home), p));
             }
             for (label, urls) in [
-                ("Jobs (HPC)", &c.hpc_urls),
-                ("AI", &c.ai_urls),
-                ("Files", &c.efile_urls),
-                ("Shell", &c.eshell_urls),
+                (tr!("details.hpc"), &c.hpc_urls),
+                (tr!("details.ai"), &c.ai_urls),
+                (tr!("details.files"), &c.efile_urls),
+                (tr!("details.shell"), &c.eshell_urls),
             ] {
                 for url in urls {
-                    out.push(field(label, service_text(url), p));
+                    out.push(field(&label, service_text(url), p));
                 }
             }
         }
-        Err(e) => out.push(field("Services", format!("unknown: {}", clean(e)), p)),
+        Err(e) => out.push(field(
+            &tr!("details.services"),
+            tr!("details.services_unknown", error = clean(e)),
+            p,
+        )),
     }
 }
 
 fn service_text(url: &ServiceUrl) -> String {
-    let address = url
-        .url
-        .as_deref()
-        .map_or("(address not published)".to_owned(), clean);
+    let address = url.url.as_deref().map_or(tr!("details.no_address"), clean);
     if url.enabled {
         address
     } else {
-        format!("{address} (disabled)")
+        tr!("details.disabled", address = address)
     }
 }
 

@@ -14,10 +14,10 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, p: &Palette) {
         Span::raw(clean(&app.filter)),
         Span::styled("▏", p.key),
         Span::styled(
-            format!(
-                "  {} of {} match · Enter keeps · Esc clears",
-                app.view.len(),
-                app.rows.len()
+            crate::tr!(
+                "filter.typing",
+                shown = app.view.len(),
+                total = app.rows.len()
             ),
             p.dim,
         ),

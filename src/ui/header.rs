@@ -7,25 +7,23 @@ use ratatui::text::{Line, Span};
 use super::palette::Palette;
 use super::text::clean;
 use crate::app::{App, Mode};
+use crate::tr;
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App, p: &Palette) {
     let mut spans = vec![Span::styled(" actoken ", p.title)];
     if app.demo {
-        spans.push(Span::styled(
-            " DEMO: mock server, in-memory store, keyring untouched ",
-            p.warn,
-        ));
+        spans.push(Span::styled(format!(" {} ", tr!("header.demo")), p.warn));
     } else {
-        spans.push(Span::styled(" region tokens ", p.dim));
+        spans.push(Span::styled(format!(" {} ", tr!("header.title")), p.dim));
     }
     if !app.filter.is_empty() && !matches!(app.mode, Mode::Filter) {
         spans.push(Span::raw(" "));
         spans.push(Span::styled(
-            format!(
-                "filter: {} ({} of {}; Esc clears)",
-                clean(&app.filter),
-                app.view.len(),
-                app.rows.len()
+            tr!(
+                "header.filter",
+                filter = clean(&app.filter),
+                shown = app.view.len(),
+                total = app.rows.len()
             ),
             p.warn,
         ));

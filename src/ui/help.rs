@@ -5,11 +5,14 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
+use super::help_text;
 use super::layout::popup;
 use super::palette::Palette;
 use crate::app::App;
 use crate::keymap::{Context, bindings_for};
 use crate::timefmt;
+use crate::tr;
+use crate::width::pad;
 
 const KEYS: usize = 16;
 
@@ -27,20 +30,17 @@ pub fn lines<'a>(app: &App, p: &Palette) -> Vec<Line<'a>> {
         if !out.is_empty() {
             out.push(Line::raw(""));
         }
-        out.push(Line::styled(ctx.title(), p.header));
+        out.push(Line::styled(help_text::title(ctx), p.header));
         for b in bindings_for(ctx) {
             let keys: Vec<String> = b.keys.iter().map(|k| k.label()).collect();
             out.push(Line::from(vec![
-                Span::styled(format!("  {:<KEYS$}", keys.join(" ")), p.key),
-                Span::raw(b.help.replace("{renew_ahead}", &ahead)),
+                Span::styled(format!("  {}", pad(&keys.join(" "), KEYS)), p.key),
+                Span::raw(help_text::help(b.command, &ahead)),
             ]));
         }
     }
     out.push(Line::raw(""));
-    out.push(Line::styled(
-        "Mouse: click selects a token, the wheel scrolls.",
-        p.dim,
-    ));
+    out.push(Line::styled(tr!("keys.mouse"), p.dim));
     out
 }
 
@@ -51,8 +51,11 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, scroll: u16, p: &Palette
     // Scrolling stops at the last line (roughly: wrapped lines are not counted).
     let scroll = scroll.min(wanted.saturating_sub(rect.height));
     let block = Block::bordered()
-        .title(Span::styled(" Keys ", p.header))
-        .title_bottom(Span::styled(" j/k scroll · Esc closes ", p.dim))
+        .title(Span::styled(
+            format!(" {} ", tr!("keys.popup_title")),
+            p.header,
+        ))
+        .title_bottom(Span::styled(format!(" {} ", tr!("keys.popup_keys")), p.dim))
         .border_style(p.key);
     frame.render_widget(Clear, rect);
     let para = Paragraph::new(lines)

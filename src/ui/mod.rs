@@ -2,13 +2,16 @@
 //! file and read the App only.
 
 mod add;
+pub(crate) mod columns;
 mod confirm;
 mod details;
 mod filter;
 mod header;
 mod help;
+mod help_text;
 pub mod layout;
 pub mod palette;
+pub mod picture;
 mod secret;
 mod status;
 mod table;

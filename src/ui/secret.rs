@@ -8,29 +8,30 @@ use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
 use super::layout::popup;
 use super::palette::Palette;
-use super::text::clean;
+use super::text::{clean, popup_name};
 use crate::app::SecretPrompt;
+use crate::tr;
 
 pub fn render(frame: &mut Frame, area: Rect, prompt: &SecretPrompt, p: &Palette) {
     let rect = popup(area, 76, 9);
     let block = Block::bordered()
-        .title(Span::styled(" Log in again ", p.header))
-        .title_bottom(Span::styled(" Enter log in · Esc cancel ", p.dim))
+        .title(Span::styled(format!(" {} ", tr!("secret.title")), p.header))
+        .title_bottom(Span::styled(format!(" {} ", tr!("secret.keys")), p.dim))
         .border_style(p.key);
     let masked = if prompt.is_empty() {
-        "type or paste it (hidden)".to_owned()
+        tr!("secret.placeholder")
     } else {
-        format!(
-            "{} ({} chars)",
-            "•".repeat(prompt.len().min(24)),
-            prompt.len()
+        tr!(
+            "secret.masked",
+            dots = "•".repeat(prompt.len().min(24)),
+            count = prompt.len()
         )
     };
     let mut lines = vec![
         Line::from(vec![
-            Span::raw("No key is remembered for "),
-            Span::styled(clean(&prompt.name), p.header),
-            Span::raw("'s account."),
+            Span::raw(tr!("secret.none_before")),
+            Span::styled(popup_name(&prompt.name), p.header),
+            Span::raw(tr!("secret.none_after")),
         ]),
         Line::from(vec![
             Span::styled(format!("{}: ", clean(&prompt.label)), p.key),
@@ -39,14 +40,11 @@ pub fn render(frame: &mut Frame, area: Rect, prompt: &SecretPrompt, p: &Palette)
         Line::raw(""),
     ];
     lines.push(if prompt.busy {
-        Line::styled("Logging in…", p.warn)
+        Line::styled(tr!("secret.busy"), p.warn)
     } else if let Some(err) = &prompt.error {
         Line::styled(format!("✗ {}", clean(err)), p.error)
     } else {
-        Line::styled(
-            "Every token of the account is fetched again and replaces its rows.",
-            p.dim,
-        )
+        Line::styled(tr!("secret.explain"), p.dim)
     });
     frame.render_widget(Clear, rect);
     frame.render_widget(

@@ -11,6 +11,12 @@ use super::palette::Palette;
 use super::text::{clean, next_step_long};
 use crate::app::{App, Level};
 use crate::timefmt;
+use crate::tr;
+use crate::width::truncate_middle;
+
+/// The status bar names the token on the clipboard in at most this many columns, so the
+/// counts after it stay on screen.
+const CLIPBOARD_NAME: usize = 20;
 
 pub fn render_message(frame: &mut Frame, area: Rect, app: &App, now: Timestamp, p: &Palette) {
     let (text, style) = if let Some(t) = &app.toast {
@@ -35,36 +41,45 @@ pub fn render_bar(frame: &mut Frame, area: Rect, app: &App, now: Timestamp, p: &
     // Most important first: a narrow terminal cuts the end off.
     let mut spans = vec![
         Span::styled(" ?", p.key),
-        Span::raw(" help  "),
+        Span::raw(format!(" {}  ", tr!("bar.help"))),
         Span::styled("s", p.key),
-        Span::raw(format!(" sort:{}  ", app.sort.label())),
+        Span::raw(format!(" {}  ", tr!("bar.sort", sort = app.sort.label()))),
         Span::styled("A", p.key),
-        Span::raw(" auto-renew:"),
+        Span::raw(format!(" {}", tr!("bar.auto_renew"))),
         if app.auto_renew {
-            Span::styled("on", p.calm)
+            Span::styled(tr!("bar.on"), p.calm)
         } else {
-            Span::styled("off", p.dim)
+            Span::styled(tr!("bar.off"), p.dim)
         },
         Span::raw(" │"),
     ];
     if let Some((name, at)) = &app.clipboard {
         spans.push(Span::styled(
             format!(
-                " clipboard ({}) clears {} │",
-                clean(name),
-                timefmt::relative(now.duration_until(*at))
+                " {} │",
+                tr!(
+                    "bar.clipboard",
+                    name = truncate_middle(&clean(name), CLIPBOARD_NAME),
+                    when = timefmt::relative(now.duration_until(*at))
+                )
             ),
             p.warn,
         ));
     }
     let renewing = app.renewing_count();
     if renewing > 0 {
-        spans.push(Span::styled(format!(" {renewing} renewing,"), p.warn));
+        spans.push(Span::styled(
+            format!(" {}", tr!("bar.renewing", count = renewing)),
+            p.warn,
+        ));
     }
     spans.push(Span::raw(format!(
-        " {} tokens, {} need action",
-        app.rows.len(),
-        app.needing_action(now)
+        " {}",
+        tr!(
+            "bar.counts",
+            total = app.rows.len(),
+            action = app.needing_action(now)
+        )
     )));
     frame.render_widget(Line::from(spans), area);
 }

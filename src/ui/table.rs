@@ -1,5 +1,6 @@
-//! The token table. Only the rows that fit are built (hundreds of tokens stay cheap), and the
-//! empty and loading states say what to do.
+//! The token table. Only the rows that fit are built (hundreds of tokens stay cheap), columns
+//! are sized to what those rows hold (`columns`), and the empty and loading states say what
+//! to do.
 
 use jiff::Timestamp;
 use ratatui::Frame;
@@ -8,19 +9,18 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::Text;
 use ratatui::widgets::{Cell, Paragraph, Row as TableRow, Table, TableState, Wrap};
 
+use super::columns::{self, Spec};
 use super::layout::body_of;
 use super::palette::Palette;
 use super::text::{badge, clean, next_step_short};
 use crate::app::{App, Row, Urgency, view};
 use crate::timefmt;
-
-/// Optional columns appear from these widths on.
-const WIDE: u16 = 110;
-const WIDEST: u16 = 150;
+use crate::tr;
+use crate::width::{truncate, truncate_middle, width};
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App, now: Timestamp, p: &Palette) {
     if !app.loaded {
-        let text = Paragraph::new("Loading tokens from the keyring…").style(p.dim);
+        let text = Paragraph::new(tr!("table.loading")).style(p.dim);
         frame.render_widget(text, area);
         return;
     }
@@ -29,9 +29,9 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, now: Timestamp, p: &Pale
         return;
     }
     if app.view.is_empty() {
-        let msg = format!(
-            "No token matches {:?}. Esc clears the filter.",
-            clean(&app.filter)
+        let msg = tr!(
+            "table.no_match",
+            filter = format!("{:?}", clean(&app.filter))
         );
         frame.render_widget(Paragraph::new(msg).style(p.warn), area);
         return;
@@ -41,51 +41,45 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, now: Timestamp, p: &Pale
     let height = usize::from(body.height);
     let start = view::window_start(app.selected, app.offset, height, app.view.len());
     let end = (start + height).min(app.view.len());
-    let wide = area.width >= WIDE;
-    let widest = area.width >= WIDEST;
 
-    let name_width = app.view[start..end]
+    let rows: Vec<(Vec<(String, Style)>, Style)> = app.view[start..end]
         .iter()
-        .map(|&i| app.rows[i].name().chars().count())
-        .max()
-        .unwrap_or(4)
-        .clamp(4, 24) as u16;
-
-    let mut header = vec!["NAME", "USER", "CLUSTER"];
-    let mut widths = vec![
-        Constraint::Length(name_width),
-        Constraint::Length(16),
-        Constraint::Length(7),
-    ];
-    if wide {
-        header.push("ACCOUNT");
-        widths.push(Constraint::Length(8));
-    }
-    header.extend(["STATE", "EXPIRES", "RENEW CUTOFF"]);
-    widths.extend([
-        Constraint::Length(11),
-        Constraint::Length(12),
-        // Narrow: the last column takes what is left, so "passed: new token" fits in 80.
-        if wide {
-            Constraint::Length(17)
-        } else {
-            Constraint::Fill(1)
-        },
-    ]);
-    if wide {
-        header.push("RENEWED");
-        widths.push(Constraint::Length(10));
-    }
-    if widest {
-        header.push("NEXT STEP");
-        widths.push(Constraint::Fill(1));
-    }
-
-    let rows: Vec<TableRow> = app.view[start..end]
-        .iter()
-        .map(|&i| table_row(&app.rows[i], app, now, p, wide, widest))
+        .map(|&i| row_cells(&app.rows[i], app, now, p))
         .collect();
-    let table = Table::new(rows, widths)
+    let specs: Vec<Spec> = Column::ALL
+        .iter()
+        .enumerate()
+        .map(|(c, col)| {
+            let widest = rows.iter().map(|(cells, _)| width(&cells[c].0)).max();
+            col.spec(widest.unwrap_or(0).max(width(&col.header())))
+        })
+        .collect();
+    let plan = columns::plan(usize::from(area.width), &specs);
+    let shown: Vec<(usize, usize)> = plan
+        .iter()
+        .enumerate()
+        .filter_map(|(c, w)| w.map(|w| (c, w)))
+        .collect();
+
+    let header: Vec<String> = shown
+        .iter()
+        .map(|&(c, w)| truncate(&Column::ALL[c].header(), w))
+        .collect();
+    let widths: Vec<Constraint> = shown
+        .iter()
+        .map(|&(_, w)| Constraint::Length(u16::try_from(w).unwrap_or(u16::MAX)))
+        .collect();
+    let table_rows: Vec<TableRow> = rows
+        .into_iter()
+        .map(|(cells, style)| {
+            let cells = shown.iter().map(|&(c, w)| {
+                let (text, cell_style) = &cells[c];
+                Cell::from(Column::ALL[c].cut(text, w)).style(*cell_style)
+            });
+            TableRow::new(cells.collect::<Vec<_>>()).style(style)
+        })
+        .collect();
+    let table = Table::new(table_rows, widths)
         .header(TableRow::new(header).style(p.header))
         .column_spacing(1)
         .row_highlight_style(p.selected);
@@ -93,14 +87,75 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, now: Timestamp, p: &Pale
     frame.render_stateful_widget(table, area, &mut state);
 }
 
-fn table_row<'a>(
-    row: &'a Row,
-    app: &App,
-    now: Timestamp,
-    p: &Palette,
-    wide: bool,
-    widest: bool,
-) -> TableRow<'a> {
+/// The table's columns, left to right.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Column {
+    Name,
+    User,
+    Cluster,
+    Account,
+    State,
+    Expires,
+    Cutoff,
+    Renewed,
+    NextStep,
+}
+
+impl Column {
+    const ALL: [Column; 9] = [
+        Column::Name,
+        Column::User,
+        Column::Cluster,
+        Column::Account,
+        Column::State,
+        Column::Expires,
+        Column::Cutoff,
+        Column::Renewed,
+        Column::NextStep,
+    ];
+
+    fn header(self) -> String {
+        match self {
+            Column::Name => tr!("table.name"),
+            Column::User => tr!("table.user"),
+            Column::Cluster => tr!("table.cluster"),
+            Column::Account => tr!("table.account"),
+            Column::State => tr!("table.state"),
+            Column::Expires => tr!("table.expires"),
+            Column::Cutoff => tr!("table.cutoff"),
+            Column::Renewed => tr!("table.renewed"),
+            Column::NextStep => tr!("table.next_step"),
+        }
+    }
+
+    /// How the column sizes and gives way (see `columns::plan`).
+    fn spec(self, wanted: usize) -> Spec {
+        match self {
+            Column::Name => Spec::new(wanted, columns::NAME_FLOOR),
+            Column::User => Spec::new(wanted, 5),
+            Column::Cluster => Spec::new(wanted, 5),
+            Column::Account => Spec::new(wanted, 6).optional(2),
+            Column::State => Spec::new(wanted, 7),
+            Column::Expires => Spec::new(wanted, 9),
+            Column::Cutoff => Spec::new(wanted, 9),
+            Column::Renewed => Spec::new(wanted, 8).optional(1),
+            // Only worth showing with room for a sentence; takes what is left.
+            Column::NextStep => Spec::new(24, 24).optional(0).fill(),
+        }
+    }
+
+    /// A cell cut to `w` columns: names keep their differing tail, the rest their start.
+    fn cut(self, text: &str, w: usize) -> String {
+        if self == Column::Name {
+            truncate_middle(text, w)
+        } else {
+            truncate(text, w)
+        }
+    }
+}
+
+/// Every column's text and style for one token, and the row's style.
+fn row_cells(row: &Row, app: &App, now: Timestamp, p: &Palette) -> (Vec<(String, Style)>, Style) {
     let timing = app.settings.timing;
     let urgency = row.urgency(now, timing);
     let style = p.urgency(urgency);
@@ -119,8 +174,8 @@ fn table_row<'a>(
     };
     let expires = life.map_or("—".to_owned(), |l| timefmt::relative(l.to_expiry(now)));
     let (cutoff, cutoff_style) = match (urgency, life) {
-        (Urgency::Dead, _) if row.rejected() => ("rejected: new token".to_owned(), style),
-        (Urgency::Dead, _) => ("passed: new token".to_owned(), style),
+        (Urgency::Dead, _) if row.rejected() => (tr!("table.cutoff_rejected"), style),
+        (Urgency::Dead, _) => (tr!("table.cutoff_passed"), style),
         (Urgency::Renewable, Some(l)) => (
             format!("⚠ {}", timefmt::relative(l.to_cutoff(now))),
             p.alarm.add_modifier(Modifier::REVERSED),
@@ -133,46 +188,38 @@ fn table_row<'a>(
     } else {
         style
     };
-
-    let mut cells = vec![
-        Cell::from(clean(row.name())).style(name_style),
-        Cell::from(clean(&user)),
-        Cell::from(clean(row.cluster().unwrap_or("—"))),
+    let renewed = row.meta.renewed_at.map_or(tr!("table.never"), |t| {
+        timefmt::relative(now.duration_until(t))
+    });
+    let plain = Style::new();
+    let cells = vec![
+        (clean(row.name()), name_style),
+        (clean(&user), plain),
+        (clean(row.cluster().unwrap_or("—")), plain),
+        (clean(row.account_status().unwrap_or("—")), plain),
+        (badge(row, app, now), badge_style),
+        (expires, style),
+        (cutoff, cutoff_style),
+        (renewed, p.dim),
+        (next_step_short(row, app, now), badge_style),
     ];
-    if wide {
-        cells.push(Cell::from(clean(row.account_status().unwrap_or("—"))));
-    }
-    cells.extend([
-        Cell::from(badge(row, app, now)).style(badge_style),
-        Cell::from(expires).style(style),
-        Cell::from(cutoff).style(cutoff_style),
-    ]);
-    if wide {
-        let renewed = row.meta.renewed_at.map_or("never".to_owned(), |t| {
-            timefmt::relative(now.duration_until(t))
-        });
-        cells.push(Cell::from(renewed).style(p.dim));
-    }
-    if widest {
-        cells.push(Cell::from(next_step_short(row, app, now)).style(badge_style));
-    }
     let row_style = if urgency == Urgency::Dead {
         p.dead
     } else {
         Style::new()
     };
-    TableRow::new(cells).style(row_style)
+    (cells, row_style)
 }
 
 fn render_empty(frame: &mut Frame, area: Rect, p: &Palette) {
     let text = Text::from(vec![
-        "No tokens yet.".into(),
+        tr!("table.empty_title").into(),
         "".into(),
-        "Press a to add one: give it a name, the region's base URL, and paste the token.".into(),
-        "From a shell: actoken add NAME --base-url https://HOST:PORT < token.txt".into(),
-        "New here? Run `actoken demo` to see the dashboard with sample tokens.".into(),
+        tr!("table.empty_add").into(),
+        tr!("table.empty_shell").into(),
+        tr!("table.empty_demo").into(),
         "".into(),
-        "Press ? for every key.".into(),
+        tr!("table.empty_keys").into(),
     ]);
     let para = Paragraph::new(text)
         .style(p.calm)

@@ -8,10 +8,11 @@ use ratatui::backend::TestBackend;
 use ratatui::style::Modifier;
 
 use super::draw;
-use crate::app::fixtures::{app_with, at, demo_set, many, now, select};
+use crate::app::fixtures::{app_with, at, chinese_set, demo_set, many, now, select};
 use crate::app::{Action, App, update};
 
-fn render(app: &mut App, w: u16, h: u16, t: Timestamp) -> Terminal<TestBackend> {
+/// `draw` into a TestBackend of `w` x `h` at instant `t` (also the README pictures' source).
+pub(super) fn render(app: &mut App, w: u16, h: u16, t: Timestamp) -> Terminal<TestBackend> {
     update(
         app,
         Action::Resize {
@@ -171,7 +172,11 @@ fn renewals_in_flight() {
     let t = at(3);
     update(&mut app, Action::Tick, t);
     let s = render(&mut app, 80, 24, t).backend().to_string();
-    let rows = s.lines().filter(|l| l.contains(" renewing  ")).count();
+    // Table rows only: the toast line ("• renewing 3 token(s)…") says it too.
+    let rows = s
+        .lines()
+        .filter(|l| l.contains(" renewing ") && !l.contains('•'))
+        .count();
     assert_eq!(rows, 3, "{s}");
     assert_snapshot!(s);
 }
@@ -378,4 +383,88 @@ fn log_in_again_prompt_masks_the_secret() {
         "{s}"
     );
     assert_snapshot!(s);
+}
+
+/// The text of one drawn line, wide characters once (TestBackend keeps a blank after each).
+fn line_at(term: &Terminal<TestBackend>, y: u16) -> String {
+    let buf = term.backend().buffer();
+    let mut out = String::new();
+    let mut x = 0;
+    while x < buf.area.width {
+        let sym = buf[(x, y)].symbol();
+        out.push_str(sym);
+        x += u16::try_from(crate::width::width(sym).max(1)).unwrap();
+    }
+    out
+}
+
+#[test]
+fn chinese_names_stay_distinct_and_cut_with_an_ellipsis_at_80() {
+    let mut app = app_with(chinese_set());
+    let term = render(&mut app, 80, 24, now());
+    let names: Vec<String> = (2..7)
+        .map(|y| line_at(&term, y).split(' ').next().unwrap().to_owned())
+        .collect();
+    let mut unique = names.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(
+        unique.len(),
+        names.len(),
+        "two rows look the same: {names:?}"
+    );
+    for name in &names {
+        assert!(
+            chinese_set().iter().any(|s| s.meta.name == *name) || name.contains('…'),
+            "{name:?} was cut without an ellipsis"
+        );
+    }
+}
+
+#[test]
+fn long_names_are_cut_in_the_middle_and_stay_distinct_at_80() {
+    let mut set = chinese_set();
+    set[0].meta.name = "alice-research-group/华东一区【昆山】".into();
+    set[1].meta.name = "alice-research-group/华东一区".into();
+    let mut app = app_with(set);
+    let s = screen(&mut app, 80, 24);
+    assert!(s.contains("alice-research-gr…p/华东一区【昆山】"), "{s}");
+    assert!(s.contains("alice-research-group/华东一区"), "{s}");
+}
+
+/// Both languages, the platform's region names, at 120 and 80 columns: every name whole.
+#[test]
+fn chinese_names_show_whole_at_120_and_80_in_both_languages() {
+    use crate::i18n::{Lang, with_lang};
+    for (lang, prefix, words) in [
+        (Lang::En, "", ["RENEW CUTOFF", "EXPIRED"]),
+        (Lang::ZhCn, "zh_", ["续约截止", "已过期"]),
+    ] {
+        with_lang(lang, || {
+            for (w, h) in [(120, 30), (80, 24)] {
+                let mut app = app_with(chinese_set());
+                let s = screen(&mut app, w, h);
+                for stored in chinese_set() {
+                    let name = &stored.meta.name;
+                    assert!(s.contains(name), "{name} cut at {w}:\n{s}");
+                }
+                assert!(words.iter().all(|word| s.contains(word)), "{s}");
+                assert_snapshot!(format!("{prefix}chinese_names_{w}x{h}"), s);
+            }
+        });
+    }
+}
+
+#[test]
+fn chinese_interface_details_and_help() {
+    use crate::i18n::{Lang, with_lang};
+    with_lang(Lang::ZhCn, || {
+        let mut app = app_with(chinese_set());
+        select(&mut app, "alice/华东一区【昆山】");
+        press(&mut app, KeyCode::Enter);
+        assert_snapshot!("zh_details_120x30", screen(&mut app, 120, 30));
+        let mut app = app_with(demo_set());
+        keys(&mut app, "?");
+        assert_snapshot!("zh_help_120x40", screen(&mut app, 120, 40));
+    });
 }

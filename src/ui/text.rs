@@ -6,12 +6,19 @@ use jiff::Timestamp;
 
 use crate::app::{App, Row, RowKind, Urgency};
 use crate::timefmt;
+use crate::tr;
 
 /// `s` with control characters replaced by '�'.
 pub fn clean(s: &str) -> String {
     s.chars()
         .map(|c| if c.is_control() { '\u{fffd}' } else { c })
         .collect()
+}
+
+/// A name inside a popup sentence: cleaned and cut (middle ellipsis) so the sentence around
+/// it stays readable in the popup's width.
+pub fn popup_name(name: &str) -> String {
+    crate::width::truncate_middle(&clean(name), 40)
 }
 
 const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
@@ -26,54 +33,52 @@ pub fn spinner(now: Timestamp) -> &'static str {
 /// The short state badge of a row.
 pub fn badge(row: &Row, app: &App, now: Timestamp) -> String {
     if row.is_renewing() {
-        return format!("{} renewing", spinner(now));
+        return format!("{} {}", spinner(now), tr!("state.renewing"));
     }
     let base = match row.urgency(now, app.settings.timing) {
-        Urgency::Calm => "valid",
-        Urgency::Due => "due",
-        Urgency::Renewable => "EXPIRED",
-        Urgency::Dead if row.rejected() => "rejected",
-        Urgency::Dead => "dead",
+        Urgency::Calm => tr!("state.valid"),
+        Urgency::Due => tr!("state.due"),
+        Urgency::Renewable => tr!("state.expired"),
+        Urgency::Dead if row.rejected() => tr!("state.rejected"),
+        Urgency::Dead => tr!("state.dead"),
         Urgency::Broken => match &row.kind {
-            RowKind::Malformed { .. } => "malformed",
-            RowKind::Missing => "missing",
-            RowKind::Unreadable(_) => "unreadable",
-            RowKind::InOtherStore(_) => "other store",
-            RowKind::Token { .. } => "no expiry",
+            RowKind::Malformed { .. } => tr!("state.malformed"),
+            RowKind::Missing => tr!("state.missing"),
+            RowKind::Unreadable(_) => tr!("state.unreadable"),
+            RowKind::InOtherStore(_) => tr!("state.other_store"),
+            RowKind::Token { .. } => tr!("state.no_expiry"),
         },
     };
     if row.status.last_error.is_some() {
         format!("! {base}")
     } else {
-        base.to_owned()
+        base
     }
 }
 
 /// What the user should do about a row, in a few words (table column).
 pub fn next_step_short(row: &Row, app: &App, now: Timestamp) -> String {
     if let Some(since) = row.status.renewing_since {
-        return format!(
-            "renewing for {}…",
-            timefmt::compact(since.duration_until(now))
+        return tr!(
+            "step.renewing_for",
+            time = timefmt::compact(since.duration_until(now))
         );
     }
     if let Some(err) = &row.status.last_error {
-        return format!("renewal failed: {}", clean(err));
+        return tr!("step.renewal_failed", error = clean(err));
     }
     match row.urgency(now, app.settings.timing) {
-        Urgency::Calm => "ok".to_owned(),
-        Urgency::Due => "expires soon: renew (r)".to_owned(),
-        Urgency::Renewable => "expired: renew now (r) before the cutoff".to_owned(),
-        Urgency::Dead if row.rejected() => "rejected by the server: get a new token".to_owned(),
-        Urgency::Dead => "expired beyond renewal: get a new token".to_owned(),
+        Urgency::Calm => tr!("step.ok"),
+        Urgency::Due => tr!("step.due"),
+        Urgency::Renewable => tr!("step.renewable"),
+        Urgency::Dead if row.rejected() => tr!("step.rejected"),
+        Urgency::Dead => tr!("step.dead"),
         Urgency::Broken => match &row.kind {
-            RowKind::Malformed { .. } => "not a region token: delete (d), add again (a)".into(),
-            RowKind::Missing => "no secret in the keyring: delete (d), add again (a)".into(),
-            RowKind::Unreadable(_) => "keyring cannot read it: unlock the keyring".into(),
-            RowKind::InOtherStore(kind) => {
-                format!("kept in {}: `actoken move` brings it over", kind.label())
-            }
-            RowKind::Token { .. } => "no expireTime: cannot be renewed".into(),
+            RowKind::Malformed { .. } => tr!("step.malformed"),
+            RowKind::Missing => tr!("step.missing"),
+            RowKind::Unreadable(_) => tr!("step.unreadable"),
+            RowKind::InOtherStore(kind) => tr!("step.other_store", store = kind.as_str()),
+            RowKind::Token { .. } => tr!("step.no_expiry"),
         },
     }
 }
@@ -87,48 +92,42 @@ pub fn next_step_long(row: &Row, app: &App, now: Timestamp) -> String {
     }
     let life = row.lifetime(timing.renew_grace);
     match (row.urgency(now, timing), life) {
-        (Urgency::Calm, Some(l)) => format!(
-            "{name}: valid, expires {}",
-            timefmt::relative(l.to_expiry(now))
+        (Urgency::Calm, Some(l)) => tr!(
+            "long.valid",
+            name = name,
+            when = timefmt::relative(l.to_expiry(now))
         ),
-        (Urgency::Due, Some(l)) => format!(
-            "{name}: expires {} (inside the {} renew-ahead window): press r to renew",
-            timefmt::relative(l.to_expiry(now)),
-            timefmt::compact(timing.renew_ahead)
+        (Urgency::Due, Some(l)) => tr!(
+            "long.due",
+            name = name,
+            when = timefmt::relative(l.to_expiry(now)),
+            window = timefmt::compact(timing.renew_ahead)
         ),
-        (Urgency::Renewable, Some(l)) => format!(
-            "{name}: EXPIRED {}; still renewable for {}: press r now",
-            timefmt::relative(l.to_expiry(now)),
-            timefmt::compact(l.to_cutoff(now))
+        (Urgency::Renewable, Some(l)) => tr!(
+            "long.renewable",
+            name = name,
+            when = timefmt::relative(l.to_expiry(now)),
+            left = timefmt::compact(l.to_cutoff(now))
         ),
-        (Urgency::Dead, _) if row.rejected() => format!(
-            "{name}: the server no longer accepts this token: {}",
-            crate::app::NEW_TOKEN_HINT
+        (Urgency::Dead, _) if row.rejected() => tr!(
+            "long.rejected",
+            name = name,
+            hint = crate::app::new_token_hint()
         ),
-        (Urgency::Dead, _) => format!(
-            "{name}: expired beyond renewal: {}",
-            crate::app::NEW_TOKEN_HINT
+        (Urgency::Dead, _) => tr!(
+            "long.dead",
+            name = name,
+            hint = crate::app::new_token_hint()
         ),
         (_, _) => match &row.kind {
-            RowKind::Malformed { error, .. } => format!(
-                "{name}: not a region token ({error}): delete it (d) and add a fresh one (a)"
-            ),
-            RowKind::Missing => format!(
-                "{name}: the keyring has no secret for it: delete it (d) and add it again (a)"
-            ),
-            RowKind::Unreadable(why) => format!(
-                "{name}: the keyring cannot read it ({}): unlock the keyring and restart",
-                clean(why)
-            ),
-            RowKind::InOtherStore(kind) => {
-                format!(
-                    "{name}: {}",
-                    crate::store::SecretState::other_store_advice(&name, *kind)
-                )
-            }
-            RowKind::Token { .. } => format!(
-                "{name}: no expireTime claim, so it cannot be renewed: {}",
-                crate::app::NEW_TOKEN_HINT
+            RowKind::Malformed { error, .. } => tr!("long.malformed", name = name, error = error),
+            RowKind::Missing => tr!("long.missing", name = name),
+            RowKind::Unreadable(why) => tr!("long.unreadable", name = name, why = clean(why)),
+            RowKind::InOtherStore(kind) => crate::app::other_store_long(&name, *kind),
+            RowKind::Token { .. } => tr!(
+                "long.no_expiry",
+                name = name,
+                hint = crate::app::new_token_hint()
             ),
         },
     }

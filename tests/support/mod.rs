@@ -76,6 +76,8 @@ impl Env {
             .env("ACTOKEN_KEYRING_SERVICE", &self.service)
             .env_remove("ACTOKEN_LOG")
             .env_remove("ACTOKEN_STORE")
+            // Messages checked by the tests are English, whatever the developer's locale.
+            .env("ACTOKEN_LANG", "en")
             .timeout(Duration::from_secs(60));
         cmd
     }

@@ -1,0 +1,79 @@
+//! The help screen's words in the interface language. One arm per context and per command:
+//! the matches are exhaustive, so a new binding does not compile until it has its text (in
+//! both catalogs: `catalog_tests` checks that, and that English matches `Binding::help`).
+
+use crate::keymap::{Command, Context};
+use crate::tr;
+
+pub fn title(ctx: Context) -> String {
+    match ctx {
+        Context::Normal => tr!("keys.title_normal"),
+        Context::Filter => tr!("keys.title_filter"),
+        Context::AddForm => tr!("keys.title_add"),
+        Context::Confirm => tr!("keys.title_confirm"),
+        Context::Secret => tr!("keys.title_secret"),
+        Context::Help => tr!("keys.title_help"),
+    }
+}
+
+/// What a command does, for the help line; `renew_ahead` fills the renew-ahead window.
+pub fn help(cmd: Command, renew_ahead: &str) -> String {
+    use Command as C;
+    match cmd {
+        C::Up => tr!("keys.up"),
+        C::Down => tr!("keys.down"),
+        C::Top => tr!("keys.top"),
+        C::Bottom => tr!("keys.bottom"),
+        C::PageUp => tr!("keys.page_up"),
+        C::PageDown => tr!("keys.page_down"),
+        C::Renew => tr!("keys.renew"),
+        C::RenewDue => tr!("keys.renew_due", renew_ahead = renew_ahead),
+        C::Copy => tr!("keys.copy"),
+        C::ToggleDetails => tr!("keys.details"),
+        C::StartFilter => tr!("keys.filter"),
+        C::StartAdd => tr!("keys.add"),
+        C::Delete => tr!("keys.delete"),
+        C::CycleSort => tr!("keys.sort"),
+        C::ToggleAutoRenew => tr!("keys.auto_renew"),
+        C::Login => tr!("keys.login"),
+        C::Help => tr!("keys.help"),
+        C::Back => tr!("keys.back"),
+        C::Quit => tr!("keys.quit"),
+        C::FilterKeep => tr!("keys.filter_keep"),
+        C::FilterClear => tr!("keys.filter_clear"),
+        C::FilterErase | C::FormErase | C::SecretErase => tr!("keys.erase"),
+        C::FormNext => tr!("keys.form_next"),
+        C::FormPrev => tr!("keys.form_prev"),
+        C::FormSubmit => tr!("keys.form_submit"),
+        C::FormCancel | C::SecretCancel => tr!("keys.cancel"),
+        C::FormClearField => tr!("keys.form_clear"),
+        C::SecretSubmit => tr!("keys.secret_submit"),
+        C::ConfirmYes => tr!("keys.yes"),
+        C::ConfirmNo => tr!("keys.no"),
+        C::HelpDown => tr!("keys.help_down"),
+        C::HelpUp => tr!("keys.help_up"),
+        C::CloseHelp => tr!("keys.close"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::{Lang, with_lang};
+    use crate::keymap::BINDINGS;
+
+    #[test]
+    fn english_help_is_the_key_tables_text() {
+        with_lang(Lang::En, || {
+            for b in BINDINGS {
+                let ahead = "2h 00m";
+                assert_eq!(
+                    help(b.command, ahead),
+                    b.help.replace("{renew_ahead}", ahead),
+                    "{:?}",
+                    b.command
+                );
+            }
+        });
+    }
+}
