@@ -6,6 +6,7 @@
 // The catalogs (locales/*.toml), compiled in; see `i18n`.
 rust_i18n::i18n!("locales", fallback = "en");
 
+pub mod account_info;
 pub mod api;
 pub mod app;
 pub mod cli;
@@ -23,6 +24,7 @@ pub mod samples;
 pub mod store;
 pub mod timefmt;
 pub mod token;
+pub mod token_env;
 pub mod tui;
 pub mod ui;
 pub mod width;

@@ -128,7 +128,8 @@ fn access_key_login_stores_every_region_and_the_platform_token() {
         .stdout(predicate::str::contains("alice/华中一区【郑州】"))
         .stdout(predicate::str::contains("alice/ac  (platform token)"))
         .stdout(predicate::str::contains(
-            "skipped   东北一区【哈尔滨】 (11301): not available",
+            // Explained by the account's status and balance (GET /ac/openapi/v2/user).
+            "skipped   东北一区【哈尔滨】 (11301): account on trial, balance 0.00: top up to use this region",
         ))
         .stdout(predicate::str::contains("Secret key remembered"));
     assert_eq!(

@@ -65,18 +65,7 @@ pub fn parse_center(
     if !envelope.is_success() {
         return Err(envelope.to_error(Some(sent)));
     }
-    let data = match envelope.data {
-        Some(Value::Object(obj)) => obj,
-        // Tolerated: the object wrapped in a one-element list.
-        Some(Value::Array(items)) if matches!(items.first(), Some(Value::Object(_))) => {
-            match items.into_iter().next() {
-                Some(Value::Object(obj)) => obj,
-                _ => unreachable!("checked above"),
-            }
-        }
-        None | Some(Value::Null) => return Err(malformed("`data` is missing")),
-        Some(_) => return Err(malformed("`data` is not an object")),
-    };
+    let data = data_object(envelope.data, "region information reply")?;
     let user = match data.get("clusterUserInfo") {
         Some(Value::Object(u)) => u.clone(),
         _ => Map::new(),
@@ -90,6 +79,26 @@ pub fn parse_center(
         efile_urls: urls(data.get("efileUrls")),
         eshell_urls: urls(data.get("eshellUrls")),
     })
+}
+
+/// The reply's `data` object; a one-element list holding it is tolerated (a documentation
+/// page types `data` as a list where clients see an object).
+pub(super) fn data_object(data: Option<Value>, what: &str) -> Result<Map<String, Value>, ApiError> {
+    let malformed = |reason: &str| ApiError::Malformed {
+        what: what.to_owned(),
+        reason: reason.to_owned(),
+    };
+    match data {
+        Some(Value::Object(obj)) => Ok(obj),
+        Some(Value::Array(items)) if matches!(items.first(), Some(Value::Object(_))) => {
+            match items.into_iter().next() {
+                Some(Value::Object(obj)) => Ok(obj),
+                _ => unreachable!("checked above"),
+            }
+        }
+        None | Some(Value::Null) => Err(malformed("`data` is missing")),
+        Some(_) => Err(malformed("`data` is not an object")),
+    }
 }
 
 fn urls(list: Option<&Value>) -> Vec<ServiceUrl> {
@@ -119,18 +128,12 @@ fn is_placeholder(url: &str) -> bool {
     url.contains('{') || url.contains('}')
 }
 
-fn text(v: Option<&Value>) -> Option<String> {
+/// A non-blank string, or a number as text.
+pub(super) fn text(v: Option<&Value>) -> Option<String> {
     match v {
         Some(Value::String(s)) if !s.trim().is_empty() => Some(s.trim().to_owned()),
         Some(Value::Number(n)) => Some(n.to_string()),
         _ => None,
-    }
-}
-
-fn malformed(reason: &str) -> ApiError {
-    ApiError::Malformed {
-        what: "region information reply".to_owned(),
-        reason: reason.to_owned(),
     }
 }
 

@@ -14,6 +14,7 @@ pub mod response;
 pub mod signature;
 mod state;
 mod url;
+mod user;
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -34,6 +35,7 @@ pub use refusal::{LoginMethod, LoginRefusal};
 pub use signature::sign;
 pub use state::{STATE_PATH, TokenState};
 pub use url::{check_base_url, endpoint};
+pub use user::{USER_PATH, UserInfo, parse_user};
 
 use crate::config::Config;
 use crate::token::Token;

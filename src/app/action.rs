@@ -64,7 +64,8 @@ pub enum Action {
     /// The region's server answered `center` and `tokens/state` for this token.
     Inspected {
         name: String,
-        info: ServerInfo,
+        /// Boxed: large, and every `Action` is as large as its largest variant.
+        info: Box<ServerInfo>,
     },
 }
 

@@ -66,6 +66,9 @@ pub enum ServerView {
 pub struct ServerInfo {
     pub center: Result<CenterInfo, String>,
     pub state: Result<TokenState, String>,
+    /// The owning account's status and balance (`user`, asked with its platform token);
+    /// `None` when the token belongs to no login that stored a platform token.
+    pub account: Option<Result<crate::api::UserInfo, String>>,
 }
 
 /// Per-row UI state that survives reloads.

@@ -665,6 +665,7 @@ fn server_says(state: Result<crate::api::TokenState, String>) -> ServerInfo {
             ..Default::default()
         }),
         state,
+        account: None,
     }
 }
 
@@ -687,7 +688,7 @@ fn details_ask_the_server_once_per_token() {
         &mut app,
         Action::Inspected {
             name: "kunshan".into(),
-            info: info.clone(),
+            info: Box::new(info.clone()),
         },
         now(),
     );
@@ -729,7 +730,7 @@ fn a_token_the_server_rejects_shows_as_rejected_until_renewed() {
         &mut app,
         Action::Inspected {
             name: "kunshan".into(),
-            info: server_says(Ok(rejected)),
+            info: Box::new(server_says(Ok(rejected))),
         },
         now(),
     );

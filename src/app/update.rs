@@ -48,7 +48,7 @@ pub fn update(app: &mut App, action: Action, now: Timestamp) -> Vec<Effect> {
         Action::LoggedIn { name, result } => on_logged_in(app, &name, result, now, &mut fx),
         Action::Inspected { name, info } => {
             if let Some(row) = app.row_mut(&name) {
-                row.status.server = ServerView::Ready(Box::new(info));
+                row.status.server = ServerView::Ready(info);
             }
         }
     }

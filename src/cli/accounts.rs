@@ -2,13 +2,14 @@
 
 use serde::Serialize;
 
-use crate::api::LoginMethod;
-use crate::store::{Account, Accounts, SecretState};
+use crate::api::{LoginMethod, UserInfo};
+use crate::store::{Account, Accounts, SecretState, Store};
 use crate::timefmt;
 
 use super::args::{AccountsArgs, LogoutArgs};
-use super::context::Context;
+use super::context::{Context, runtime};
 use super::view::render_table;
+use crate::account_info;
 use crate::tr;
 
 /// Field names are a stable interface for scripts (`accounts --json`).
@@ -21,6 +22,15 @@ struct AccountView<'a> {
     secret_key_remembered: bool,
     /// Names of the stored entries this login stored.
     tokens: Vec<String>,
+    /// The platform's word on the account (`GET /ac/openapi/v2/user`, asked with the stored
+    /// platform token): e.g. "Normal", and the balance as written ("0.00"); null when unknown.
+    account_status: Option<String>,
+    account_balance: Option<String>,
+    /// Why status and balance are unknown.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    account_info_error: Option<String>,
+    #[serde(skip)]
+    info: Option<UserInfo>,
 }
 
 pub fn list(ctx: &Context, args: AccountsArgs) -> anyhow::Result<()> {
@@ -30,13 +40,24 @@ pub fn list(ctx: &Context, args: AccountsArgs) -> anyhow::Result<()> {
         return Ok(());
     }
     let remembered = ctx.account_keys()?.ids()?;
-    let entries = ctx.store()?.entries();
+    let store = ctx.store()?;
+    let entries = store.entries();
+    let infos = user_infos(ctx, &store, accounts.list())?;
     let views: Vec<AccountView> = accounts
         .list()
         .iter()
-        .map(|a| {
+        .zip(infos)
+        .map(|(a, info)| {
             let id = a.id();
+            let (info, error) = match info {
+                Ok(info) => (Some(info), None),
+                Err(e) => (None, Some(e)),
+            };
             AccountView {
+                account_status: info.as_ref().and_then(|i| i.account_status.clone()),
+                account_balance: info.as_ref().and_then(|i| i.account_balance.clone()),
+                account_info_error: error,
+                info: info.clone(),
                 secret_key_remembered: remembered.contains(&id),
                 tokens: entries
                     .iter()
@@ -77,6 +98,8 @@ pub fn list(ctx: &Context, args: AccountsArgs) -> anyhow::Result<()> {
                 },
                 a.last_login.map_or("-".to_owned(), timefmt::rfc3339),
                 v.tokens.len().to_string(),
+                v.account_status.clone().unwrap_or_else(|| "?".to_owned()),
+                v.account_balance.clone().unwrap_or_else(|| "?".to_owned()),
             ]
         })
         .collect();
@@ -88,10 +111,49 @@ pub fn list(ctx: &Context, args: AccountsArgs) -> anyhow::Result<()> {
         tr!("accounts.secret"),
         tr!("accounts.last_login"),
         tr!("accounts.tokens"),
+        tr!("accounts.status"),
+        tr!("accounts.balance"),
     ];
     let header: Vec<&str> = header.iter().map(String::as_str).collect();
     print!("{}", render_table(&header, &rows));
+    for v in &views {
+        if let Some(e) = &v.account_info_error {
+            eprintln!("note: {}: status and balance unknown: {e}", v.id);
+        } else if let Some(info) = v.info.as_ref().filter(|i| i.needs_top_up()) {
+            eprintln!(
+                "note: {}: {}: top up to use its regions",
+                v.id,
+                info.summary()
+            );
+        }
+    }
     Ok(())
+}
+
+/// Each account's information, asked at once for all of them.
+fn user_infos(
+    ctx: &Context,
+    store: &Store,
+    accounts: &[Account],
+) -> anyhow::Result<Vec<Result<UserInfo, String>>> {
+    let tokens: Vec<_> = accounts
+        .iter()
+        .map(|a| account_info::platform_token(store, &a.id()))
+        .collect();
+    let client = ctx.client()?;
+    let asks = accounts.iter().zip(&tokens).map(|(a, token)| {
+        let client = &client;
+        async move {
+            match token {
+                Some(t) => account_info::fetch(client, &a.base_url, t).await,
+                None => Err(format!(
+                    "no platform token ({}/ac) is stored; `actoken login --user {}` stores one",
+                    a.user, a.user
+                )),
+            }
+        }
+    });
+    Ok(runtime().block_on(futures::future::join_all(asks)))
 }
 
 /// Forgets the login(s) of a user: the secret key and the remembered details; with

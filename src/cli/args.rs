@@ -128,6 +128,15 @@ pub enum Command {
     Move(MoveArgs),
     /// Check what works and say what to do: store, index, config, servers, clock, setup
     Doctor(DoctorArgs),
+    /// Print a fresh token's variables as shell commands (eval "$(actoken env NAME)")
+    #[command(after_long_help = ENV_HELP)]
+    Env(EnvArgs),
+    /// Run a command with a fresh token in its environment (never in its arguments)
+    #[command(after_long_help = ENV_HELP)]
+    Exec(ExecArgs),
+    /// Keep every stored token fresh, in the foreground (for systemd, launchd or cron)
+    #[command(after_long_help = WATCH_HELP)]
+    Watch(WatchArgs),
     /// Print where actoken keeps its files
     Paths,
     /// Try the dashboard on a built-in mock AC server with sample tokens (nothing is stored)
@@ -136,6 +145,11 @@ pub enum Command {
     MockServer(MockServerArgs),
     /// Print a shell completion script
     Completions(CompletionsArgs),
+    /// Print the man page (roff), or write one page per command into a directory
+    #[command(
+        after_help = "Examples:\n  actoken manpage > ~/.local/share/man/man1/actoken.1\n  actoken manpage --dir ~/.local/share/man/man1\n  man -l <(actoken manpage)"
+    )]
+    Manpage(ManpageArgs),
 }
 
 #[derive(Debug, Args)]
@@ -202,7 +216,10 @@ are cut to 64 characters. Entries of an earlier login of the same user and regio
 other entries are left alone. Regions without a token are listed as \"not available\".
 
 The secret key and the password are never taken as arguments: they are read from a hidden
-prompt, or from stdin with --secret-key-stdin / --password-stdin. The secret key is kept in the
+prompt, or from stdin with --secret-key-stdin / --password-stdin, or (the secret key only) from
+an environment variable named with --secret-key-env VAR. Without --user and --access-key, the
+names the public SDKs use are read: SCNET_USER and SCNET_ACCESS_KEY (the latter not for the
+password login). No secret is ever read from the environment unless --secret-key-env names it. The secret key is kept in the
 OS keyring (service <service>-accounts) unless --no-remember, so dead tokens can come back by
 themselves; the password is never stored. User, method, access key id, URLs and org id are
 remembered (no secrets), so the next login only needs the secret.
@@ -210,19 +227,29 @@ remembered (no secrets), so the next login only needs the secret.
 Examples:
   actoken login --user alice --access-key AK1 --base-url https://www.example.com --auth-url https://api.example.com
   printf '%s' \"$SK\" | actoken login --user alice --access-key AK1 --secret-key-stdin --base-url https://www.example.com
-  printf '%s' \"$PW\" | actoken login --user alice --org-id 4af1... --password-stdin --base-url https://www.example.com";
+  printf '%s' \"$PW\" | actoken login --user alice --org-id 4af1... --password-stdin --base-url https://www.example.com
+  SCNET_USER=alice SCNET_ACCESS_KEY=AK1 actoken login --secret-key-env SCNET_SECRET_KEY --base-url https://www.example.com";
 
 #[derive(Debug, Args)]
 pub struct LoginArgs {
-    /// The platform account name
-    #[arg(long)]
+    /// The platform account name [env: SCNET_USER]
+    #[arg(long = "user", value_name = "USER")]
+    pub user_flag: Option<String>,
+    /// The account name: --user, else $SCNET_USER (filled in by `login`).
+    #[arg(skip)]
     pub user: String,
-    /// Access key id (access-key login; remembered after the first login)
+    /// Access key id (access-key login; remembered after the first login) [env: SCNET_ACCESS_KEY,
+    /// not for the password login]
+    // Both variables are read by `cli::login`, not by clap: a value clap takes from the
+    // environment counts as given, and would clash with --org-id / --password-stdin.
     #[arg(long, value_name = "AK", conflicts_with_all = ["org_id", "password_stdin"])]
     pub access_key: Option<String>,
     /// Read the secret key from stdin instead of a hidden prompt
-    #[arg(long, conflicts_with_all = ["org_id", "password_stdin"])]
+    #[arg(long, conflicts_with_all = ["org_id", "password_stdin", "secret_key_env"])]
     pub secret_key_stdin: bool,
+    /// Read the secret key from this environment variable (only when asked, never by default)
+    #[arg(long, value_name = "VAR", conflicts_with_all = ["org_id", "password_stdin"])]
+    pub secret_key_env: Option<String>,
     /// Organisation id (password login)
     #[arg(long, value_name = "ORG")]
     pub org_id: Option<String>,
@@ -300,6 +327,92 @@ pub struct InfoArgs {
     pub json: bool,
 }
 
+pub const ENV_HELP: &str = "\
+Variables (each set only when known):
+  AC_TOKEN, SCNET_TOKEN, SCNET_OPENAPI_TOKEN   the token
+  AC_CLUSTER_ID, SCNET_CLUSTER_ID              its clusterId claim
+  AC_USER                                      its user claim
+  AC_TOKEN_NAME, AC_BASE_URL                   the stored entry's name and base URL
+  AC_HPC_URL, AC_EFILE_URL, AC_AI_URL          the region's first enabled address of each
+  SCNET_AI_URL                                 kind (from `center`, cached for 10 minutes)
+
+The token is renewed first when it expires within --min-valid (default: the config's
+renew-ahead window, 2h); a dead one comes back through the account's remembered secret key, or
+the command exits 3 naming the `actoken login` to run.
+
+Several tokens: --also NAME adds the AC_* variables of another token with a suffix made from its
+name (upper-cased, other characters than A-Z and 0-9 turned into '_'): --also hpc-west sets
+AC_TOKEN_HPC_WEST, AC_USER_HPC_WEST, AC_HPC_URL_HPC_WEST, ... Choose the suffix with
+--also NAME=SUFFIX (needed for names without ASCII letters, e.g. --also '西北一区=XIAN').
+
+Examples:
+  eval \"$(actoken env hpc-east)\"
+  actoken env hpc-east --format fish | source
+  actoken env hpc-east --format powershell | Invoke-Expression
+  actoken exec hpc-east --min-valid 1h -- python submit.py
+  actoken exec hpc-east --also hpc-west -- ./sync.sh";
+
+/// What `env` and `exec` share.
+#[derive(Debug, Args)]
+pub struct FreshArgs {
+    /// Renew first if a token expires within this time (default: the renew-ahead window)
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub min_valid: Option<SignedDuration>,
+    /// Another token's variables too, suffixed: AC_TOKEN_<SUFFIX>... (NAME or NAME=SUFFIX)
+    #[arg(long, value_name = "NAME[=SUFFIX]")]
+    pub also: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct EnvArgs {
+    pub name: String,
+    #[command(flatten)]
+    pub fresh: FreshArgs,
+    /// How to print the variables
+    #[arg(long, value_enum, default_value = "sh")]
+    pub format: crate::token_env::EnvFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct ExecArgs {
+    pub name: String,
+    #[command(flatten)]
+    pub fresh: FreshArgs,
+    /// The command and its arguments, after `--`
+    #[arg(last = true, required = true, value_name = "CMD")]
+    pub command: Vec<std::ffi::OsString>,
+}
+
+pub const WATCH_HELP: &str = "\
+Every --interval, watch re-reads the token index (so tokens added or removed by other actoken
+processes are noticed), renews every token that expires within the renew-ahead window (config
+renew-ahead, default 2h) and brings dead ones back through remembered secret keys. A token that
+fails is left alone for 1 minute, then 2, 4, ... up to an hour. One line per action on stderr
+(with syslog priorities under systemd, so journald records levels).
+
+SIGTERM or SIGINT lets renewals in flight finish and be saved, then exits 0.
+
+Examples:
+  actoken watch                      # in a terminal, tmux, or a service manager
+  actoken watch --install            # systemd user unit (launchd agent on macOS)
+  */10 * * * * actoken watch --once  # cron: one pass, exit code of the worst problem";
+
+#[derive(Debug, Args)]
+pub struct WatchArgs {
+    /// One pass, then exit with the most serious code (for cron)
+    #[arg(long, conflicts_with = "install")]
+    pub once: bool,
+    /// Time between passes
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_positive_duration)]
+    pub interval: SignedDuration,
+    /// Write a systemd user unit (a launchd agent on macOS) that runs `actoken watch`
+    #[arg(long)]
+    pub install: bool,
+    /// With --install: replace a unit that differs from the one actoken writes
+    #[arg(long, requires = "install")]
+    pub force: bool,
+}
+
 #[derive(Debug, Args)]
 pub struct MockServerArgs {
     /// Address to listen on (loopback only)
@@ -318,8 +431,23 @@ pub struct MockServerArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct ManpageArgs {
+    /// Write actoken.1 and a page per command (actoken-exec.1, ...) into DIR instead
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
 pub struct CompletionsArgs {
     pub shell: clap_complete::Shell,
+}
+
+fn parse_positive_duration(s: &str) -> Result<SignedDuration, String> {
+    let d = parse_duration(s)?;
+    if d.is_zero() {
+        return Err("the interval must be longer than 0s".to_owned());
+    }
+    Ok(d)
 }
 
 fn parse_duration(s: &str) -> Result<SignedDuration, String> {

@@ -6,20 +6,26 @@ use std::io::IsTerminal;
 use jiff::Timestamp;
 use secrecy::SecretString;
 
-use crate::api::{self, LoginMethod};
-use crate::login::{Credential, LoginReport, login_and_store, login_command};
+use crate::api::{self, LoginMethod, UserInfo};
+use crate::login::{Credential, LoginReport, NOT_AVAILABLE, login_and_store, login_command};
 use crate::store::{Account, Accounts};
 
 use super::args::LoginArgs;
 use super::context::{Context, runtime};
 use super::exit::UsageError;
 use super::input;
+use crate::account_info;
 use crate::width::pad;
 
 /// A secret key or password is short; anything longer is a mistaken pipe.
 const MAX_SECRET_BYTES: usize = 4096;
 
+/// The names the public SDKs read the account from.
+pub const USER_ENV: &str = "SCNET_USER";
+pub const ACCESS_KEY_ENV: &str = "SCNET_ACCESS_KEY";
+
 pub fn run(ctx: &Context, args: LoginArgs) -> anyhow::Result<()> {
+    let (args, mut env_secret) = from_environment(args, |name| std::env::var_os(name))?;
     // Everything that can be checked without the secret is checked before asking for it.
     let accounts = Accounts::load(&ctx.paths)?;
     let remembered = pick(&accounts, &args)?;
@@ -36,6 +42,10 @@ pub fn run(ctx: &Context, args: LoginArgs) -> anyhow::Result<()> {
     };
 
     let (credential, from_keyring) = match account.method {
+        LoginMethod::AccessKey if env_secret.is_some() => (
+            Credential::SecretKey(env_secret.take().expect("checked")),
+            false,
+        ),
         LoginMethod::AccessKey if !args.secret_key_stdin && !std::io::stdin().is_terminal() => {
             // A script without the flag: only a remembered key can do.
             match remembered_key()? {
@@ -96,7 +106,16 @@ pub fn run(ctx: &Context, args: LoginArgs) -> anyhow::Result<()> {
         &credential,
         now,
     ))?;
-    print_report(&account, &report);
+    let unavailable = report.skipped.iter().any(|s| s.reason == NOT_AVAILABLE);
+    let why = match report.stored.iter().find(|s| s.platform) {
+        Some(platform) if unavailable => runtime().block_on(account_info::fetch(
+            &ctx.client()?,
+            &account.base_url,
+            &platform.token,
+        )),
+        _ => Err(String::new()),
+    };
+    print_report(&account, &report, why.ok().as_ref());
 
     match (&credential, args.no_remember) {
         (Credential::SecretKey(_), true) => {
@@ -123,6 +142,44 @@ pub fn run(ctx: &Context, args: LoginArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Fills in what the flags left out from the environment: the user from `SCNET_USER`, the
+/// access key from `SCNET_ACCESS_KEY` (not for a password login), and the secret key from the
+/// variable `--secret-key-env` names (no other variable is ever read for a secret).
+fn from_environment(
+    mut args: LoginArgs,
+    var: impl Fn(&str) -> Option<std::ffi::OsString>,
+) -> anyhow::Result<(LoginArgs, Option<SecretString>)> {
+    let text = |name: &str| -> anyhow::Result<Option<String>> {
+        match var(name) {
+            None => Ok(None),
+            Some(v) => match v.into_string() {
+                Ok(s) if s.trim().is_empty() => Ok(None),
+                Ok(s) => Ok(Some(s.trim().to_owned())),
+                Err(_) => Err(UsageError(format!("${name} is not valid UTF-8")).into()),
+            },
+        }
+    };
+    args.user = match args.user_flag.clone() {
+        Some(user) => user,
+        None => text(USER_ENV)?.ok_or_else(|| {
+            UsageError(format!("say who logs in: --user USER (or set {USER_ENV})"))
+        })?,
+    };
+    let password_login = args.org_id.is_some() || args.password_stdin;
+    if args.access_key.is_none() && !password_login {
+        args.access_key = text(ACCESS_KEY_ENV)?;
+    }
+    let secret = match &args.secret_key_env {
+        None => None,
+        Some(name) => Some(SecretString::from(text(name)?.ok_or_else(|| {
+            UsageError(format!(
+                "--secret-key-env {name}: ${name} is not set or empty"
+            ))
+        })?)),
+    };
+    Ok((args, secret))
+}
+
 /// The remembered login this command continues, if any.
 fn pick(accounts: &Accounts, args: &LoginArgs) -> anyhow::Result<Option<Account>> {
     let found = accounts.matching(&args.user, args.base_url.as_deref());
@@ -147,23 +204,24 @@ fn account_for(
     args: &LoginArgs,
     remembered: Option<&Account>,
 ) -> anyhow::Result<Account> {
-    let method = if args.access_key.is_some() || args.secret_key_stdin {
-        LoginMethod::AccessKey
-    } else if args.org_id.is_some() || args.password_stdin {
-        LoginMethod::Password
-    } else if let Some(r) = remembered {
-        r.method
-    } else {
-        return Err(UsageError(format!(
-            "say how to log in: `{}` (or --org-id ORG --password-stdin for the password login)",
-            login_command(
-                None,
-                &args.user,
-                args.base_url.as_deref().unwrap_or("https://HOST:PORT")
-            )
-        ))
-        .into());
-    };
+    let method =
+        if args.access_key.is_some() || args.secret_key_stdin || args.secret_key_env.is_some() {
+            LoginMethod::AccessKey
+        } else if args.org_id.is_some() || args.password_stdin {
+            LoginMethod::Password
+        } else if let Some(r) = remembered {
+            r.method
+        } else {
+            return Err(UsageError(format!(
+                "say how to log in: `{}` (or --org-id ORG --password-stdin for the password login)",
+                login_command(
+                    None,
+                    &args.user,
+                    args.base_url.as_deref().unwrap_or("https://HOST:PORT")
+                )
+            ))
+            .into());
+        };
     let same_method = remembered.filter(|r| r.method == method);
     let base_url = ctx.base_url(
         args.base_url
@@ -226,7 +284,8 @@ fn secret(what: &str, prompt_ok: bool) -> anyhow::Result<SecretString> {
 /// The verb column of the login report ("replaced", "已替换").
 const VERB: usize = 8;
 
-fn print_report(account: &Account, report: &LoginReport) {
+/// `user`: the account's status and balance, which explain regions listed without a token.
+fn print_report(account: &Account, report: &LoginReport, user: Option<&UserInfo>) {
     let how = match (&account.method, &account.access_key) {
         (LoginMethod::AccessKey, Some(ak)) => {
             crate::tr!("cli_login.via_access_key", ak = ak, url = account.auth_url)
@@ -261,11 +320,76 @@ fn print_report(account: &Account, report: &LoginReport) {
     }
     for skipped in &report.skipped {
         let verb = crate::tr!("cli_login.skipped");
-        println!(
-            "  {}  {}: {}",
-            pad(&verb, VERB),
-            skipped.region,
-            skipped.reason
+        let reason = match user {
+            Some(info) if skipped.reason == NOT_AVAILABLE => info.explain_unavailable(),
+            _ => skipped.reason.clone(),
+        };
+        println!("  {}  {}: {reason}", pad(&verb, VERB), skipped.region);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+    use secrecy::ExposeSecret;
+
+    fn parse(
+        args: &[&str],
+        env: &[(&str, &str)],
+    ) -> anyhow::Result<(LoginArgs, Option<SecretString>)> {
+        let cli =
+            super::super::Cli::try_parse_from(["actoken", "login"].iter().chain(args)).unwrap();
+        let Some(super::super::args::Command::Login(login)) = cli.command else {
+            unreachable!()
+        };
+        let env: Vec<(String, String)> = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        from_environment(login, |name| {
+            env.iter().find(|(k, _)| k == name).map(|(_, v)| v.into())
+        })
+    }
+
+    #[test]
+    fn flags_win_over_the_sdk_variables() {
+        let env = [
+            ("SCNET_USER", "bob"),
+            ("SCNET_ACCESS_KEY", "AKBOB"),
+            ("SK", " sk1 \n"),
+        ];
+        let (a, secret) = parse(&[], &env).unwrap();
+        assert_eq!(
+            (a.user.as_str(), a.access_key.as_deref()),
+            ("bob", Some("AKBOB"))
         );
+        assert!(secret.is_none(), "no secret unless asked for by name");
+        let (a, _) = parse(&["--user", "alice", "--access-key", "AK1"], &env).unwrap();
+        assert_eq!(
+            (a.user.as_str(), a.access_key.as_deref()),
+            ("alice", Some("AK1"))
+        );
+        let (_, secret) = parse(&["--secret-key-env", "SK"], &env).unwrap();
+        assert_eq!(secret.unwrap().expose_secret(), "sk1");
+        // A password login does not pick up an access key from the environment.
+        let (a, _) = parse(&["--org-id", "4af1", "--password-stdin"], &env).unwrap();
+        assert_eq!(a.access_key, None);
+    }
+
+    #[test]
+    fn missing_user_or_secret_variable_is_a_usage_error() {
+        let err = parse(&[], &[]).unwrap_err();
+        assert!(err.to_string().contains("SCNET_USER"), "{err}");
+        let err = parse(
+            &["--user", "a", "--secret-key-env", "NOPE"],
+            &[("NOPE", "  ")],
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string().contains("$NOPE is not set or empty"),
+            "{err}"
+        );
+        assert!(err.is::<UsageError>());
     }
 }

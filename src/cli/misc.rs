@@ -1,11 +1,11 @@
-//! Small commands: `rm`, `paths`, `completions`, `mock-server`.
+//! Small commands: `rm`, `paths`, `completions`, `manpage`, `mock-server`.
 
 use clap::CommandFactory;
 use jiff::{SignedDuration, Timestamp};
 
 use crate::mock::{MintSpec, MockOptions, MockServer, mint};
 
-use super::args::{Cli, CompletionsArgs, MockServerArgs, RmArgs};
+use super::args::{Cli, CompletionsArgs, ManpageArgs, MockServerArgs, RmArgs};
 use super::context::{Context, runtime};
 use super::exit::UsageError;
 use crate::tr;
@@ -49,6 +49,26 @@ pub fn completions(args: CompletionsArgs) -> anyhow::Result<()> {
         "actoken",
         &mut std::io::stdout(),
     );
+    Ok(())
+}
+
+/// The man page from the same definitions as `--help` (clap_mangen).
+pub fn manpage(args: ManpageArgs) -> anyhow::Result<()> {
+    use anyhow::Context as _;
+    match args.dir {
+        None => match clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout().lock()) {
+            // `actoken manpage | head` is not an error.
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+            other => other?,
+        },
+        Some(dir) => {
+            std::fs::create_dir_all(&dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?;
+            clap_mangen::generate_to(Cli::command(), &dir)
+                .with_context(|| format!("cannot write the man pages into {}", dir.display()))?;
+            eprintln!("Wrote the man pages into {}", dir.display());
+        }
+    }
     Ok(())
 }
 

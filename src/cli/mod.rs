@@ -6,7 +6,10 @@ mod args;
 mod context;
 mod dashboard;
 mod doctor;
+mod env;
+mod exec;
 pub mod exit;
+mod fresh;
 mod input;
 mod inspect;
 mod login;
@@ -17,6 +20,7 @@ mod renew;
 mod store_select;
 mod token;
 mod view;
+mod watch;
 
 use std::process::ExitCode;
 
@@ -84,6 +88,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
     // Commands that need no config, paths or keyring come first.
     match cli.command {
         Some(Command::Completions(args)) => return misc::completions(args).map(|()| exit::OK),
+        Some(Command::Manpage(args)) => return misc::manpage(args).map(|()| exit::OK),
         Some(Command::MockServer(args)) => return misc::mock_server(args).map(|()| exit::OK),
         Some(Command::Demo) => return dashboard::demo(&cli.global).map(|()| exit::OK),
         // Before the config is loaded: a broken config is one of the things it reports.
@@ -103,13 +108,20 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Renew(args) => return renew::run(&ctx, args),
         Command::Rm(args) => misc::rm(&ctx, args)?,
         Command::Move(args) => return relocate::run(&ctx, args),
+        Command::Env(args) => env::run(&ctx, args)?,
+        Command::Exec(args) => return exec::run(&ctx, args),
+        Command::Watch(args) => return watch::run(&ctx, args),
         Command::Paths => misc::paths(&ctx)?,
         Command::Login(args) => login::run(&ctx, args)?,
         Command::Accounts(args) => accounts::list(&ctx, args)?,
         Command::Logout(args) => accounts::logout(&ctx, args)?,
         Command::Check(args) => return region::check(&ctx, args),
         Command::Info(args) => region::info(&ctx, args)?,
-        Command::Completions(_) | Command::MockServer(_) | Command::Demo | Command::Doctor(_) => {
+        Command::Completions(_)
+        | Command::Manpage(_)
+        | Command::MockServer(_)
+        | Command::Demo
+        | Command::Doctor(_) => {
             unreachable!("handled above")
         }
     }

@@ -2,47 +2,22 @@
 
 use jiff::Timestamp;
 
-use crate::renew::When;
 use crate::timefmt;
 use crate::token::Phase;
 
 use super::args::TokenArgs;
 use super::context::{Context, runtime};
 use super::exit::NeedsNewToken;
+use super::fresh::fresh_tokens;
 
 pub fn run(ctx: &Context, args: TokenArgs) -> anyhow::Result<()> {
     let now = Timestamp::now();
     let token = match args.min_valid {
         Some(min_valid) => {
             let renewer = ctx.renewer()?;
-            let renewed = runtime().block_on(renewer.renew(
-                &args.name,
-                When::ExpiringWithin(min_valid),
-                now,
-            ))?;
-            if renewed.via_login {
-                eprintln!(
-                    "{} was dead or rejected: logged in again with the remembered secret key and stored new tokens; now expires {}",
-                    args.name,
-                    timefmt::relative(renewed.new_expiry.duration_since(now))
-                );
-            } else if renewed.called_server {
-                eprintln!(
-                    "renewed {}: now expires {}",
-                    args.name,
-                    timefmt::relative(renewed.new_expiry.duration_since(now))
-                );
-            }
-            let left = now.duration_until(renewed.new_expiry);
-            if left < min_valid {
-                eprintln!(
-                    "warning: {} is valid for only {} more, less than the {} asked for (the server issues shorter tokens)",
-                    args.name,
-                    timefmt::compact(left),
-                    timefmt::compact(min_valid)
-                );
-            }
-            renewed.token
+            let names = [args.name.clone()];
+            let mut fresh = fresh_tokens(&runtime(), &renewer, &names, min_valid, now)?;
+            fresh.remove(0).token
         }
         None => {
             let (_, token) = ctx.store()?.get(&args.name)?;

@@ -16,7 +16,7 @@ use jiff::Timestamp;
 use secrecy::SecretString;
 
 pub use relogin::{Relogin, owner_of, relogin_account, relogin_user};
-pub use save::{Skipped, StoredRegion, store_regions};
+pub use save::{NOT_AVAILABLE, Skipped, StoredRegion, store_regions};
 
 use crate::api::{AcClient, ApiError, LoginMethod};
 use crate::store::{Account, Accounts, StoreError};

@@ -18,6 +18,9 @@ pub struct StoredRegion {
     pub token: crate::token::Token,
 }
 
+/// The reason of a region listed with a `null` token (see [`Skipped::reason`]).
+pub const NOT_AVAILABLE: &str = "not available";
+
 /// A region listed without a usable token.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Skipped {
@@ -48,7 +51,7 @@ pub fn store_regions(
                 reason: region
                     .problem
                     .clone()
-                    .unwrap_or_else(|| "not available".to_owned()),
+                    .unwrap_or_else(|| NOT_AVAILABLE.to_owned()),
             });
             continue;
         };

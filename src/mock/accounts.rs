@@ -23,6 +23,8 @@ pub struct DemoAccount {
     /// 32 hex digits, as the platform's org ids are.
     pub org_id: &'static str,
     pub account_status: &'static str,
+    /// What `GET /ac/openapi/v2/user` says the account holds, as the platform writes it.
+    pub balance: &'static str,
     /// In reply order; the account-level platform token ([`PLATFORM_REGION`]) is listed last.
     pub regions: &'static [DemoRegion],
 }
@@ -43,6 +45,8 @@ pub const ALICE: DemoAccount = DemoAccount {
     password: "alice-password",
     org_id: "4af1c3d2e5b6a7980f1e2d3c4b5a6978",
     account_status: "Trial",
+    // Nothing left: explains the region listed without a token.
+    balance: "0.00",
     regions: &[
         DemoRegion {
             cluster_id: "11250",
@@ -80,6 +84,7 @@ pub const BOB: DemoAccount = DemoAccount {
     password: "bob-password",
     org_id: "9b8a7c6d5e4f30211203f4e5d6c7b8a9",
     account_status: "Normal",
+    balance: "1280.50",
     regions: &[
         DemoRegion {
             cluster_id: "11250",

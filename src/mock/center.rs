@@ -1,4 +1,5 @@
-//! `center` (region details) and `tokens/state` (is this token accepted?).
+//! `center` (region details) and `tokens/state` (is this token accepted?), and the check every
+//! endpoint that takes a `token` header makes ([`answerable`]).
 //!
 //! Both take a `token` header and refuse it like the platform's other endpoints do: missing
 //! 10003, not ours or revoked 10004, past its `expireTime` 10008 (the code a third-party
@@ -16,21 +17,12 @@ use super::state::MockState;
 
 /// `GET /ac/openapi/v2/center`.
 pub(super) async fn center(State(state): State<MockState>, headers: HeaderMap) -> Response {
-    let shape = state.shape();
-    if let Some(reply) = state.forced_reply() {
-        return reply;
-    }
-    let claims = match accepted(&state, &headers) {
+    let claims = match answerable(&state, &headers) {
         Ok(claims) => claims,
-        Err(refused) => return refused.reply(shape),
+        Err(reply) => return *reply,
     };
-    let text = |k: &str| {
-        claims
-            .get(k)
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_owned()
-    };
+    let shape = state.shape();
+    let text = |k: &str| claim(&claims, k);
     let (cluster, compute_user) = (text("clusterId"), text("computeUser"));
     let host = format!("https://c{cluster}.hpc.example.com");
     let url = |url: String, enable: bool, version: &str| json!({"url": url, "enable": enable.to_string(), "version": version});
@@ -49,14 +41,34 @@ pub(super) async fn center(State(state): State<MockState>, headers: HeaderMap) -
 
 /// `GET /ac/openapi/v2/tokens/state`.
 pub(super) async fn state(State(state): State<MockState>, headers: HeaderMap) -> Response {
-    let shape = state.shape();
+    match answerable(&state, &headers) {
+        Ok(_) => {
+            let code = success_code(state.shape());
+            json_reply(json!({"code": code, "msg": "success", "data": null}))
+        }
+        Err(reply) => *reply,
+    }
+}
+
+/// The claims of the presented token, or the reply instead of an answer: an injected fault,
+/// or the refusal of a missing, foreign, revoked or expired token.
+pub(super) fn answerable(
+    state: &MockState,
+    headers: &HeaderMap,
+) -> Result<Map<String, Value>, Box<Response>> {
     if let Some(reply) = state.forced_reply() {
-        return reply;
+        return Err(Box::new(reply));
     }
-    match accepted(&state, &headers) {
-        Ok(_) => json_reply(json!({"code": success_code(shape), "msg": "success", "data": null})),
-        Err(refused) => refused.reply(shape),
-    }
+    accepted(state, headers).map_err(|refused| Box::new(refused.reply(state.shape())))
+}
+
+/// A claim as text ("" when absent or not a string).
+pub(super) fn claim(claims: &Map<String, Value>, key: &str) -> String {
+    claims
+        .get(key)
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_owned()
 }
 
 /// The claims of a presented token that is ours, not revoked and not expired.

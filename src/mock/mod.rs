@@ -4,7 +4,8 @@
 //! (same claims, new `expireTime`), refuses missing, foreign and dead tokens with the
 //! platform's codes, and (with the `testing` feature) can be told to misbehave (`Faults`)
 //! while it runs. It also hands out tokens for fixed [demo accounts](accounts) through both
-//! get-token endpoints, and answers `center` and `tokens/state`.
+//! get-token endpoints, and answers `center`, `tokens/state` and `user` (the account's status
+//! and balance).
 
 pub mod accounts;
 mod center;
@@ -20,6 +21,7 @@ mod routes;
 mod state;
 #[cfg(feature = "testing")]
 mod switches;
+mod user;
 
 use std::net::SocketAddr;
 use std::time::Duration;

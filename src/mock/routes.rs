@@ -9,7 +9,7 @@ use axum::response::Response;
 use axum::routing::{get, post};
 
 use super::state::MockState;
-use super::{center, login, renew};
+use super::{center, login, renew, user};
 
 /// All endpoints, behind the delay switch.
 pub(super) fn router(state: MockState) -> Router {
@@ -19,6 +19,7 @@ pub(super) fn router(state: MockState) -> Router {
         .route("/api/user/v3/tokens", post(login::access_key))
         .route("/ac/openapi/v2/center", get(center::center))
         .route("/ac/openapi/v2/tokens/state", get(center::state))
+        .route("/ac/openapi/v2/user", get(user::user))
         .layer(middleware::from_fn_with_state(state.clone(), delay))
         .layer(middleware::from_fn_with_state(state.clone(), date))
         .with_state(state)

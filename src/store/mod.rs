@@ -28,6 +28,7 @@ pub use account_keys::{AccountKeys, accounts_service};
 pub use accounts::{ACCOUNTS_VERSION, Account, Accounts, same_url};
 pub use backend::SecretBackend;
 pub use error::StoreError;
+pub(crate) use fsutil::write_private_atomic;
 pub use index::INDEX_VERSION;
 pub use keyutils::{KeyQuota, KeyutilsBackend, persistent_expiry};
 pub use kind::{StoreChoice, StoreKind};

@@ -134,19 +134,24 @@ impl Executor {
             let info = match fetched {
                 Ok(Ok((meta, token))) => {
                     let client = &services.client;
-                    let (center, state) = tokio::join!(
+                    let (center, state, account) = tokio::join!(
                         client.center(&meta.base_url, &token),
-                        client.token_state(&meta.base_url, &token)
+                        client.token_state(&meta.base_url, &token),
+                        account_of(&services, &meta)
                     );
                     ServerInfo {
                         center: center.map_err(|e| e.to_string()),
                         state: state.map_err(|e| e.to_string()),
+                        account,
                     }
                 }
                 Ok(Err(e)) => failed(e.to_string()),
                 Err(e) => failed(e.to_string()),
             };
-            let _ = actions.send(Action::Inspected { name, info });
+            let _ = actions.send(Action::Inspected {
+                name,
+                info: Box::new(info),
+            });
         });
     }
 
@@ -174,7 +179,24 @@ fn failed(why: String) -> ServerInfo {
     ServerInfo {
         center: Err(why.clone()),
         state: Err(why),
+        account: None,
     }
+}
+
+/// The status and balance of the account whose login stored this token, asked with that
+/// login's platform token; `None` when there is no such token.
+async fn account_of(
+    services: &Services,
+    meta: &EntryMeta,
+) -> Option<Result<api::UserInfo, String>> {
+    let id = meta.account.clone()?;
+    let store = services.store.clone();
+    let token =
+        tokio::task::spawn_blocking(move || crate::account_info::platform_token(&store, &id))
+            .await
+            .ok()
+            .flatten()?;
+    Some(crate::account_info::fetch(&services.client, &meta.base_url, &token).await)
 }
 
 fn add(
@@ -197,4 +219,89 @@ fn add(
         store: Default::default(),
     };
     store.add(meta, token, false).map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    //! Inspect against the loopback mock and an in-memory store: the details pane learns the
+    //! owning account's status and balance through its login's platform token.
+
+    use super::*;
+    use crate::api::ClientOptions;
+    use crate::config::{Config, Paths};
+    use crate::mock::{MintSpec, MockOptions, MockServer, mint};
+    use crate::store::MemoryBackend;
+
+    fn meta(name: &str, base_url: &str, account: Option<&str>, platform: bool) -> EntryMeta {
+        EntryMeta {
+            name: name.into(),
+            base_url: base_url.into(),
+            note: None,
+            added_at: Timestamp::now(),
+            renewed_at: None,
+            account: account.map(str::to_owned),
+            platform,
+            store: Default::default(),
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn inspect_reports_the_accounts_status_and_balance() {
+        let dir = tempfile::tempdir().unwrap();
+        let backend = Arc::new(MemoryBackend::new());
+        let store = Store::open(&Paths::under(dir.path()), backend.clone()).unwrap();
+        let mock = MockServer::start("127.0.0.1:0".parse().unwrap(), MockOptions::default())
+            .await
+            .unwrap();
+        let url = mock.base_url();
+        let token = |cluster: &str| {
+            let expire = Timestamp::now() + jiff::SignedDuration::from_hours(3);
+            mint(&MintSpec::new("alice", cluster, expire))
+        };
+        let id = "alice@127.0.0.1";
+        store
+            .add(meta("alice/ac", &url, Some(id), true), &token("0"), false)
+            .unwrap();
+        store
+            .add(
+                meta("alice/ks", &url, Some(id), false),
+                &token("11250"),
+                false,
+            )
+            .unwrap();
+        store
+            .add(meta("by-hand", &url, None, false), &token("11250"), false)
+            .unwrap();
+        let client = AcClient::new(&ClientOptions::default()).unwrap();
+        let services = Services {
+            renewer: Renewer::new(store.clone(), client.clone(), &Config::default()),
+            store,
+            client,
+            keys: AccountKeys::new(backend),
+        };
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let mut executor = Executor::new(
+            services,
+            tx,
+            Clipboard::osc52(false, Box::new(std::io::sink())),
+        );
+
+        for (name, expect_account) in [("alice/ks", true), ("by-hand", false)] {
+            executor.run(Effect::Inspect(name.into()));
+            let Some(Action::Inspected { info, .. }) = rx.recv().await else {
+                panic!("no answer")
+            };
+            assert!(info.state.as_ref().unwrap().is_accepted());
+            match info.account {
+                Some(Ok(user)) => {
+                    assert!(expect_account, "{name}");
+                    assert_eq!(user.account_status.as_deref(), Some("Trial"));
+                    assert_eq!(user.account_balance.as_deref(), Some("0.00"));
+                    assert!(user.needs_top_up());
+                }
+                None => assert!(!expect_account, "{name}"),
+                Some(Err(e)) => panic!("{name}: {e}"),
+            }
+        }
+    }
 }

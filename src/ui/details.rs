@@ -165,7 +165,11 @@ fn server_lines(server: &ServerView, p: &Palette, out: &mut Vec<Line<'_>>) {
         }
         ServerView::Ready(info) => info,
     };
-    let ServerInfo { center, state } = &**info;
+    let ServerInfo {
+        center,
+        state,
+        account,
+    } = &**info;
     match state {
         Ok(state) if state.is_accepted() => {
             out.push(field(&tr!("details.server"), tr!("details.accepts"), p));
@@ -204,6 +208,18 @@ fn server_lines(server: &ServerView, p: &Palette, out: &mut Vec<Line<'_>>) {
             tr!("details.services_unknown", error = clean(e)),
             p,
         )),
+    }
+    match account {
+        None => {}
+        Some(Ok(info)) if info.needs_top_up() => out.push(Line::from(vec![
+            Span::styled(format!("{:<LABEL$}", "Account"), p.dim),
+            Span::styled(
+                format!("{}: top up to use its regions", clean(&info.summary())),
+                p.warn,
+            ),
+        ])),
+        Some(Ok(info)) => out.push(field("Account", clean(&info.summary()), p)),
+        Some(Err(e)) => out.push(field("Account", format!("unknown: {}", clean(e)), p)),
     }
 }
 

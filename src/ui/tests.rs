@@ -341,12 +341,17 @@ fn details_show_the_servers_answer_and_a_rejected_token() {
             code: "10004".into(),
             msg: "token失效".into(),
         }),
+        account: Some(Ok(crate::api::UserInfo {
+            account_status: Some("Owe".into()),
+            account_balance: Some("-3.20".into()),
+            ..Default::default()
+        })),
     };
     update(
         &mut app,
         Action::Inspected {
             name: "zhengzhou".into(),
-            info,
+            info: Box::new(info),
         },
         now(),
     );

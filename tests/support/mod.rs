@@ -2,6 +2,17 @@
 //! service name) and a mock AC server on loopback.
 #![allow(dead_code)]
 
+/// Returns from the test (saying why) when no Secret Service runs; see [`keyring_available`].
+/// Test files that use it declare `#[macro_use] mod support;`.
+#[allow(unused_macros)]
+macro_rules! need_keyring {
+    () => {
+        if !support::keyring_available(module_path!()) {
+            return;
+        }
+    };
+}
+
 pub mod logbuf;
 pub mod recorder;
 
@@ -207,4 +218,8 @@ pub fn token(user: &str, in_: SignedDuration) -> Token {
         account_status: "Normal".into(),
         expire_at: Timestamp::now() + in_,
     })
+}
+
+pub fn hours(h: i64) -> SignedDuration {
+    SignedDuration::from_hours(h)
 }

@@ -8,7 +8,8 @@ use serde::Serialize;
 use super::report::{Findings, Status};
 
 const AREA: &str = "setup";
-pub const WATCH_UNIT: &str = "actoken-watch.service";
+/// The unit `actoken watch --install` writes.
+use super::super::watch::unit::SYSTEMD_UNIT as WATCH_UNIT;
 
 #[derive(Debug, Serialize)]
 pub struct SetupFacts {

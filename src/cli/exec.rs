@@ -1,0 +1,67 @@
+//! `actoken exec NAME [--min-valid D] [--also OTHER]… -- CMD ARGS…`: CMD runs with the token
+//! in its environment.
+//!
+//! On unix actoken *replaces itself* with CMD (`execvp`) once the variables are ready, rather
+//! than running it as a child and waiting. Nothing of actoken is left running, so:
+//! - every signal (Ctrl-C, a scheduler's SIGTERM, SIGHUP, SIGWINCH...) reaches CMD directly,
+//!   with no forwarding code that could miss one or race the child's start;
+//! - CMD's exit status is the status of the process the caller started, exactly: a code, or
+//!   death by a signal, which shells report as 128+N;
+//! - the PID the caller holds is CMD's, so `kill`, job control and `wait` work as usual.
+//!
+//! The token goes only into the environment (`Command::env`), never into an argument: other
+//! users can read a process's arguments, not its environment.
+
+use std::ffi::OsString;
+use std::process::Command;
+
+use super::args::ExecArgs;
+use super::context::Context;
+use super::fresh::token_vars;
+
+/// Exit codes of a command that could not be started, as shells use them.
+const CANNOT_EXECUTE: u8 = 126;
+const NOT_FOUND: u8 = 127;
+
+pub fn run(ctx: &Context, args: ExecArgs) -> anyhow::Result<u8> {
+    let (program, rest) = args.command.split_first().expect("clap requires a command");
+    let vars = token_vars(ctx, &args.name, &args.fresh.also, args.fresh.min_valid)?;
+    let mut command = Command::new(program);
+    command.args(rest);
+    for (name, value) in vars.iter() {
+        command.env(name, value);
+    }
+    Ok(run_command(command, program))
+}
+
+/// Becomes the command; returns only when it could not be started.
+#[cfg(unix)]
+fn run_command(mut command: Command, program: &OsString) -> u8 {
+    use std::os::unix::process::CommandExt;
+    let error = command.exec();
+    cannot_start(program, &error)
+}
+
+/// Without `exec`, a child: its exit code is passed through (Windows has no signals; Ctrl-C
+/// reaches every process of the console, the child included).
+#[cfg(not(unix))]
+fn run_command(mut command: Command, program: &OsString) -> u8 {
+    match command.status() {
+        Ok(status) => status
+            .code()
+            .and_then(|c| u8::try_from(c).ok())
+            .unwrap_or(1),
+        Err(error) => cannot_start(program, &error),
+    }
+}
+
+fn cannot_start(program: &OsString, error: &std::io::Error) -> u8 {
+    let program = program.to_string_lossy();
+    if error.kind() == std::io::ErrorKind::NotFound {
+        eprintln!("actoken exec: {program}: command not found");
+        NOT_FOUND
+    } else {
+        eprintln!("actoken exec: {program}: cannot run it ({error})");
+        CANNOT_EXECUTE
+    }
+}

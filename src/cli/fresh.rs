@@ -1,0 +1,174 @@
+//! A token fit for use right now, for `token --min-valid`, `env` and `exec`: renewed first when
+//! it expires within the asked window, a dead one brought back through the remembered secret
+//! key (else exit 3 naming the `actoken login` command), and, for `env`/`exec`, its region's
+//! service addresses from `center` (cached briefly, see [`crate::token_env::center_cache`]).
+
+use std::time::Duration;
+
+use jiff::{SignedDuration, Timestamp};
+use tokio::runtime::Runtime;
+
+use crate::api::AcClient;
+use crate::renew::{Renewed, Renewer, When};
+use crate::store::EntryMeta;
+use crate::timefmt;
+use crate::token_env::{
+    Also, CenterCache, ServiceAddrs, Subject, Vars, also_vars, center_cache, primary_vars,
+};
+
+use super::context::{Context, runtime};
+use super::exit::UsageError;
+
+/// `center` is asked at most this long: `exec` must not hang on a slow region (the variables
+/// for its addresses are then left out, and the command still runs).
+const CENTER_WAIT: Duration = Duration::from_secs(3);
+
+/// Renews `names` that expire within `window` (all at once) and returns them in the same
+/// order; the first failure, in that order, is the error. Says on stderr what was done.
+pub fn fresh_tokens(
+    rt: &Runtime,
+    renewer: &Renewer,
+    names: &[String],
+    window: SignedDuration,
+    now: Timestamp,
+) -> anyhow::Result<Vec<Renewed>> {
+    let mut results =
+        rt.block_on(renewer.renew_many(names.to_vec(), When::ExpiringWithin(window), now));
+    let mut out = Vec::new();
+    for name in names {
+        let at = results
+            .iter()
+            .position(|(n, _)| n == name)
+            .expect("one result per name");
+        let renewed = results.swap_remove(at).1?;
+        report(&renewed, now, window);
+        out.push(renewed);
+    }
+    Ok(out)
+}
+
+/// One line on stderr for a renewal or a login, and a warning when the token still does not
+/// last as long as asked (the server issues shorter tokens).
+pub fn report(renewed: &Renewed, now: Timestamp, min_valid: SignedDuration) {
+    let name = &renewed.name;
+    let expires = timefmt::relative(renewed.new_expiry.duration_since(now));
+    if renewed.via_login {
+        eprintln!(
+            "{name} was dead or rejected: logged in again with the remembered secret key and stored new tokens; now expires {expires}"
+        );
+    } else if renewed.called_server {
+        eprintln!("renewed {name}: now expires {expires}");
+    }
+    let left = now.duration_until(renewed.new_expiry);
+    if left < min_valid {
+        eprintln!(
+            "warning: {name} is valid for only {} more, less than the {} asked for (the server issues shorter tokens)",
+            timefmt::compact(left),
+            timefmt::compact(min_valid)
+        );
+    }
+}
+
+/// The variables for `name` and the `--also` tokens, every token fresh for `min_valid`
+/// (default: the config's renew-ahead window).
+pub fn token_vars(
+    ctx: &Context,
+    name: &str,
+    also: &[String],
+    min_valid: Option<SignedDuration>,
+) -> anyhow::Result<Vars> {
+    let also = parse_also(name, also)?;
+    let renewer = ctx.renewer()?;
+    let now = Timestamp::now();
+    let mut names = vec![name.to_owned()];
+    names.extend(also.iter().map(|a| a.name.clone()));
+    let window = min_valid.unwrap_or(ctx.config.renew_ahead);
+    let rt = runtime();
+    let tokens = fresh_tokens(&rt, &renewer, &names, window, now)?;
+
+    let client = ctx.client()?;
+    let cache = CenterCache::new(&ctx.paths);
+    let mut vars = Vars::default();
+    for (i, renewed) in tokens.iter().enumerate() {
+        let meta = renewer.store().meta(&renewed.name)?;
+        let addrs = service_addrs(&rt, &client, &cache, &meta, renewed, now);
+        let subject = Subject {
+            name: &renewed.name,
+            token: &renewed.token,
+            base_url: &meta.base_url,
+            addrs: &addrs,
+        };
+        vars.extend(match i {
+            0 => primary_vars(&subject),
+            _ => also_vars(&subject, &also[i - 1].suffix),
+        });
+    }
+    Ok(vars)
+}
+
+/// Checks `--also` arguments: no token twice, no two with the same suffix.
+fn parse_also(name: &str, also: &[String]) -> anyhow::Result<Vec<Also>> {
+    let parsed: Vec<Also> = also
+        .iter()
+        .map(|a| Also::parse(a).map_err(UsageError))
+        .collect::<Result<_, _>>()?;
+    for (i, a) in parsed.iter().enumerate() {
+        if a.name == name || parsed[..i].iter().any(|b| b.name == a.name) {
+            return Err(UsageError(format!("{} is given twice", a.name)).into());
+        }
+        if let Some(b) = parsed[..i].iter().find(|b| b.suffix == a.suffix) {
+            return Err(UsageError(format!(
+                "--also {} and --also {} would both set AC_TOKEN_{}; choose suffixes: --also '{}=ONE' --also '{}=TWO'",
+                b.name, a.name, a.suffix, b.name, a.name
+            ))
+            .into());
+        }
+    }
+    Ok(parsed)
+}
+
+/// The region's addresses: from the cache, else from `center` (then cached). When neither
+/// answers, none (the address variables are left out) and a note on stderr.
+fn service_addrs(
+    rt: &Runtime,
+    client: &AcClient,
+    cache: &CenterCache,
+    meta: &EntryMeta,
+    renewed: &Renewed,
+    now: Timestamp,
+) -> ServiceAddrs {
+    let claims = renewed.token.decode().ok().map(|d| d.claims);
+    let key = center_cache::key(
+        &meta.base_url,
+        claims.as_ref().and_then(|c| c.cluster_id.as_deref()),
+        claims.as_ref().and_then(|c| c.user.as_deref()),
+    );
+    if let Some(addrs) = cache.get(&key, now) {
+        return addrs;
+    }
+    let asked = rt.block_on(async {
+        tokio::time::timeout(CENTER_WAIT, client.center(&meta.base_url, &renewed.token)).await
+    });
+    match asked {
+        Ok(Ok(info)) => {
+            let addrs = ServiceAddrs::from_center(&info);
+            cache.put(&key, &addrs, now);
+            addrs
+        }
+        Ok(Err(e)) => {
+            eprintln!(
+                "note: {}: region addresses unknown ({e}); AC_HPC_URL, AC_EFILE_URL and AC_AI_URL are not set",
+                renewed.name
+            );
+            ServiceAddrs::default()
+        }
+        Err(_) => {
+            eprintln!(
+                "note: {}: the region's addresses did not come within {}s; AC_HPC_URL, AC_EFILE_URL and AC_AI_URL are not set",
+                renewed.name,
+                CENTER_WAIT.as_secs()
+            );
+            ServiceAddrs::default()
+        }
+    }
+}

@@ -1,0 +1,68 @@
+//! One line per action on stderr. Under systemd (`JOURNAL_STREAM` set) each line starts with
+//! the syslog priority (`<4>`), which journald turns into the entry's level and strips; on a
+//! terminal or in cron mail each line starts with the local time instead.
+
+use jiff::{Timestamp, tz::TimeZone};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Error,
+    Warning,
+    Info,
+}
+
+impl Level {
+    fn priority(self) -> u8 {
+        match self {
+            Level::Error => 3,
+            Level::Warning => 4,
+            Level::Info => 6,
+        }
+    }
+}
+
+pub fn line(level: Level, message: &str) {
+    eprintln!(
+        "{}",
+        format_line(level, message, under_journald(), Timestamp::now())
+    );
+}
+
+fn under_journald() -> bool {
+    std::env::var_os("JOURNAL_STREAM").is_some_and(|v| !v.is_empty())
+}
+
+fn format_line(level: Level, message: &str, journald: bool, now: Timestamp) -> String {
+    // A message is one line whatever it quotes (server messages may hold newlines).
+    let message = message.replace(['\n', '\r'], " ");
+    if journald {
+        format!("<{}>{message}", level.priority())
+    } else {
+        let time = now
+            .to_zoned(TimeZone::system())
+            .strftime("%Y-%m-%d %H:%M:%S");
+        let tag = match level {
+            Level::Error => "error: ",
+            Level::Warning => "warning: ",
+            Level::Info => "",
+        };
+        format!("{time} {tag}{message}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn journald_gets_priorities_terminals_get_times() {
+        let now = Timestamp::now();
+        assert_eq!(format_line(Level::Warning, "a\nb", true, now), "<4>a b");
+        assert_eq!(format_line(Level::Info, "x", true, now), "<6>x");
+        let plain = format_line(Level::Error, "x", false, now);
+        assert!(
+            plain.ends_with(" error: x") && plain.starts_with("20"),
+            "{plain}"
+        );
+    }
+}

@@ -1,0 +1,160 @@
+//! One pass over every stored token: re-read the index (tokens added or removed by other
+//! processes), renew what expires within the renew-ahead window, bring dead ones back through
+//! remembered keys, skip tokens still backing off. Returns the exit code of each action.
+
+use jiff::{SignedDuration, Timestamp};
+
+use crate::renew::{Renewed, Renewer, When};
+use crate::store::SecretState;
+use crate::timefmt;
+use crate::token::Phase;
+
+use super::super::exit;
+use super::backoff::Backoff;
+use super::log::{Level, line};
+
+/// What the pass should do with one token.
+enum Plan {
+    Renew,
+    Fresh,
+    /// Cannot be acted on: the message and the exit code it is worth.
+    Broken(String, u8),
+}
+
+pub async fn run(
+    renewer: &Renewer,
+    grace: SignedDuration,
+    ahead: SignedDuration,
+    backoff: &mut Backoff,
+    now: Timestamp,
+) -> Vec<u8> {
+    let store = renewer.store().clone();
+    let loaded = tokio::task::spawn_blocking(move || store.reload().map(|()| store.load_all()))
+        .await
+        .expect("index task panicked");
+    let stored = match loaded {
+        Ok(stored) => stored,
+        Err(e) => {
+            line(Level::Error, &format!("cannot read the token index: {e}"));
+            return vec![exit::code_for(&e.into())];
+        }
+    };
+    let names: Vec<String> = stored.iter().map(|s| s.meta.name.clone()).collect();
+    backoff.retain(&names);
+
+    let mut codes = Vec::new();
+    let mut due = Vec::new();
+    for s in stored {
+        let name = s.meta.name;
+        if !backoff.ready(&name, now) {
+            continue;
+        }
+        match plan(&s.secret, grace, ahead, now) {
+            Plan::Fresh => {}
+            Plan::Renew => due.push(name),
+            Plan::Broken(why, code) => {
+                let wait = backoff.failed(&name, now);
+                line(
+                    Level::Error,
+                    &format!("{name}: {why}; next look {}", timefmt::relative(wait)),
+                );
+                codes.push(code);
+            }
+        }
+    }
+    if due.is_empty() {
+        return codes;
+    }
+    for (name, result) in renewer
+        .renew_many(due, When::ExpiringWithin(ahead), now)
+        .await
+    {
+        match result {
+            Ok(r) => {
+                backoff.succeeded(&name);
+                if let Some(message) = describe(&r, now) {
+                    line(Level::Info, &message);
+                }
+            }
+            Err(e) => {
+                let wait = backoff.failed(&name, now);
+                let level = if e.needs_new_token() {
+                    Level::Error
+                } else {
+                    Level::Warning
+                };
+                line(level, &format!("{e}; next try {}", timefmt::relative(wait)));
+                codes.push(exit::code_for(&e.into()));
+            }
+        }
+    }
+    codes
+}
+
+fn plan(
+    secret: &SecretState,
+    grace: SignedDuration,
+    ahead: SignedDuration,
+    now: Timestamp,
+) -> Plan {
+    let token = match secret {
+        SecretState::Present(t) => t,
+        SecretState::Missing => {
+            return Plan::Broken("the keyring has no secret for it (`actoken rm` drops the entry, `actoken add --force` replaces it)".into(), exit::FAILURE);
+        }
+        SecretState::Unreadable(why) => {
+            return Plan::Broken(
+                format!("cannot read it from the keyring: {why}"),
+                exit::KEYRING,
+            );
+        }
+        // Written while the other store was in use (e.g. from the desktop session, while this
+        // service has no D-Bus): not lost, but not reachable from here.
+        SecretState::InOtherStore(kind) => {
+            return Plan::Broken(
+                format!(
+                    "kept in {}, not in the store in use: run with `--store {kind}`, or move it \
+                     with `actoken move --all --to {}`",
+                    kind.label(),
+                    kind.other()
+                ),
+                exit::FAILURE,
+            );
+        }
+    };
+    let Some(life) = token.decode().ok().and_then(|d| d.lifetime(grace)) else {
+        return Plan::Broken(
+            "the stored token has no usable expiry".into(),
+            exit::FAILURE,
+        );
+    };
+    // A dead token goes to the renewer too: it logs in again with a remembered key, or says
+    // which `actoken login` to run.
+    if life.phase(now) == Phase::Dead || life.to_expiry(now) <= ahead {
+        Plan::Renew
+    } else {
+        Plan::Fresh
+    }
+}
+
+fn describe(r: &Renewed, now: Timestamp) -> Option<String> {
+    let expires = timefmt::relative(now.duration_until(r.new_expiry));
+    if r.via_login {
+        Some(format!(
+            "{}: dead or rejected, logged in again with the remembered secret key; new token expires {expires}",
+            r.name
+        ))
+    } else if r.called_server {
+        let old = r
+            .old_expiry
+            .map(|t| timefmt::relative(now.duration_until(t)))
+            .unwrap_or_else(|| "?".into());
+        Some(format!(
+            "{}: renewed (was expiring {old}); now expires {expires}",
+            r.name
+        ))
+    } else {
+        // Renewed by another process since the index was read: nothing done, nothing said.
+        None
+    }
+}

@@ -1,0 +1,169 @@
+//! A region's service addresses, remembered for a few minutes in `center-cache.json` under the
+//! state dir, so `exec` in a loop of job submissions does not ask `center` every time. The
+//! file holds addresses only (no token); a damaged or unwritable file only costs a request.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use jiff::{SignedDuration, Timestamp};
+use serde::{Deserialize, Serialize};
+
+use crate::api::{CenterInfo, ServiceUrl};
+use crate::config::Paths;
+
+/// How long addresses are reused. Short: a region may move a service, but not every minute.
+pub const CENTER_CACHE_TTL: SignedDuration = SignedDuration::from_mins(10);
+
+/// The first enabled, real address of each kind the variables use.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServiceAddrs {
+    pub hpc: Option<String>,
+    pub efile: Option<String>,
+    pub ai: Option<String>,
+}
+
+impl ServiceAddrs {
+    pub fn from_center(c: &CenterInfo) -> ServiceAddrs {
+        let first =
+            |urls: &[ServiceUrl]| urls.iter().find(|u| u.usable()).and_then(|u| u.url.clone());
+        ServiceAddrs {
+            hpc: first(&c.hpc_urls),
+            efile: first(&c.efile_urls),
+            ai: first(&c.ai_urls),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Entry {
+    fetched_at: Timestamp,
+    addrs: ServiceAddrs,
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct File {
+    entries: BTreeMap<String, Entry>,
+}
+
+/// The cache file of one actoken profile.
+#[derive(Debug, Clone)]
+pub struct CenterCache {
+    path: PathBuf,
+}
+
+impl CenterCache {
+    pub fn new(paths: &Paths) -> CenterCache {
+        CenterCache {
+            path: paths.state_dir.join("center-cache.json"),
+        }
+    }
+
+    pub fn path(&self) -> &std::path::Path {
+        &self.path
+    }
+
+    /// Addresses fetched less than [`CENTER_CACHE_TTL`] before `now`.
+    pub fn get(&self, key: &str, now: Timestamp) -> Option<ServiceAddrs> {
+        let entry = self.read().entries.remove(key)?;
+        fresh(&entry, now).then_some(entry.addrs)
+    }
+
+    /// Remembers `addrs` and drops stale entries. Failing to write is logged, not an error.
+    pub fn put(&self, key: &str, addrs: &ServiceAddrs, now: Timestamp) {
+        let mut file = self.read();
+        file.entries.retain(|_, e| fresh(e, now));
+        file.entries.insert(
+            key.to_owned(),
+            Entry {
+                fetched_at: now,
+                addrs: addrs.clone(),
+            },
+        );
+        let text = serde_json::to_vec_pretty(&file).expect("serialisable");
+        if let Err(e) = crate::store::write_private_atomic(&self.path, &text) {
+            tracing::debug!(error = %e, "cannot write the center cache");
+        }
+    }
+
+    fn read(&self) -> File {
+        std::fs::read(&self.path)
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok())
+            .unwrap_or_default()
+    }
+}
+
+fn fresh(e: &Entry, now: Timestamp) -> bool {
+    let age = e.fetched_at.duration_until(now);
+    !age.is_negative() && age < CENTER_CACHE_TTL
+}
+
+/// The cache key of a region as one user sees it.
+pub fn key(base_url: &str, cluster_id: Option<&str>, user: Option<&str>) -> String {
+    format!(
+        "{}|{}|{}",
+        base_url.trim().trim_end_matches('/').to_ascii_lowercase(),
+        cluster_id.unwrap_or(""),
+        user.unwrap_or("")
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entries_expire_and_bad_files_are_empty() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = CenterCache::new(&Paths::under(dir.path()));
+        let now = Timestamp::now();
+        let addrs = ServiceAddrs {
+            hpc: Some("https://h".into()),
+            ..ServiceAddrs::default()
+        };
+        assert_eq!(cache.get("k", now), None);
+        cache.put("k", &addrs, now);
+        assert_eq!(
+            cache.get("k", now + SignedDuration::from_mins(9)),
+            Some(addrs.clone())
+        );
+        assert_eq!(cache.get("k", now + CENTER_CACHE_TTL), None);
+        assert_eq!(cache.get("other", now), None);
+        std::fs::write(cache.path(), "{not json").unwrap();
+        assert_eq!(cache.get("k", now), None);
+        cache.put("k", &addrs, now);
+        assert_eq!(cache.get("k", now), Some(addrs));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(cache.path())
+                .unwrap()
+                .permissions()
+                .mode()
+                & 0o777;
+            assert_eq!(mode, 0o600);
+        }
+    }
+
+    #[test]
+    fn first_usable_address_of_each_kind() {
+        let url = |u: Option<&str>, enabled| ServiceUrl {
+            url: u.map(str::to_owned),
+            enabled,
+            version: None,
+        };
+        let info = CenterInfo {
+            hpc_urls: vec![
+                url(Some("https://off"), false),
+                url(Some("https://on"), true),
+            ],
+            ai_urls: vec![url(None, true)],
+            efile_urls: vec![url(Some("https://f"), true)],
+            ..CenterInfo::default()
+        };
+        let a = ServiceAddrs::from_center(&info);
+        assert_eq!(a.hpc.as_deref(), Some("https://on"));
+        assert_eq!(a.ai, None);
+        assert_eq!(a.efile.as_deref(), Some("https://f"));
+    }
+}

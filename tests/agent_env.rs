@@ -1,0 +1,429 @@
+//! `actoken env` and `actoken exec` as scripts use them: the real binary, a real Secret Service
+//! (skipped with a message where none runs) and the mock AC server on loopback.
+
+#[macro_use]
+mod support;
+
+use std::io::{BufRead, BufReader};
+use std::process::Stdio;
+
+use actoken::mock::{ALICE, Fault, MintSpec, mint};
+use actoken::token::Token;
+use actoken::token_env::shell;
+use jiff::{SignedDuration, Timestamp};
+use predicates::prelude::*;
+use support::{Env, Mock, hours, token};
+
+/// A service address with everything a careless quoting trips over (servers choose addresses).
+const NASTY: &str =
+    "https://h.example/a b 'c' \"d\" $HOME `id` $(id) back\\slash\nsecond line ’ 华东";
+
+/// A plain process in the test user's world.
+fn process(env: &Env, program: &std::path::Path) -> std::process::Command {
+    let mut cmd = std::process::Command::new(program);
+    cmd.env("XDG_CONFIG_HOME", env.dir.path().join("config"))
+        .env("XDG_STATE_HOME", env.dir.path().join("state"))
+        .env("ACTOKEN_KEYRING_SERVICE", &env.service)
+        .env_remove("ACTOKEN_LOG");
+    cmd
+}
+
+/// What `sh -c SCRIPT` prints.
+fn sh(env: &Env, script: &str) -> String {
+    let out = process(env, std::path::Path::new("sh"))
+        .arg("-c")
+        .arg(script)
+        .output()
+        .unwrap();
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// `actoken ARGS` as a plain process, for tests that signal it or read its /proc entry.
+fn spawn(env: &Env, args: &[&str]) -> std::process::Child {
+    process(env, &assert_cmd::cargo::cargo_bin("actoken"))
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+fn stdout(env: &Env, args: &[&str]) -> String {
+    let out = env.cmd().args(args).output().unwrap();
+    assert!(out.status.success(), "{args:?}: {out:?}");
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn env_renews_a_token_inside_the_window_and_leaves_a_fresh_one_alone() {
+    need_keyring!();
+    let (env, mock) = (Env::new(), Mock::start());
+    let due = token("alice", SignedDuration::from_mins(90));
+    env.add("hpc-east", &mock.url(), &due);
+    env.add("hpc-west", &mock.url(), &token("bob", hours(5)));
+
+    // Default window: the renew-ahead setting (2h), so the 90-minute token is renewed first.
+    let out = env.cmd().args(["env", "hpc-east"]).output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("renewed hpc-east"));
+    let stored = env.stored_raw("hpc-east");
+    assert_ne!(stored, due.expose());
+    assert!(
+        text.contains(&format!("export AC_TOKEN='{stored}'\n")),
+        "{text}"
+    );
+    assert!(text.contains(&format!("export SCNET_TOKEN='{stored}'\n")));
+    assert!(text.contains(&format!("export SCNET_OPENAPI_TOKEN='{stored}'\n")));
+    assert!(text.contains("export AC_CLUSTER_ID='11112'\n"));
+    assert!(text.contains("export SCNET_CLUSTER_ID='11112'\n"));
+    assert!(text.contains("export AC_USER='alice'\n"));
+    assert!(text.contains("export AC_TOKEN_NAME='hpc-east'\n"));
+    // From the mock's `center`: the first enabled address; its AI address is a placeholder.
+    assert!(text.contains("export AC_HPC_URL='https://c11112.hpc.example.com:65101/hpc'\n"));
+    assert!(text.contains("export AC_EFILE_URL='https://c11112.hpc.example.com:65103/efile'\n"));
+    assert!(!text.contains("AC_AI_URL"), "{text}");
+    assert_eq!(mock.server.renew_count(), 1);
+
+    // --min-valid below what is left: nothing renewed; above it: renewed.
+    let json: serde_json::Value = serde_json::from_str(&stdout(
+        &env,
+        &["env", "hpc-west", "--min-valid", "4h", "--format", "json"],
+    ))
+    .unwrap();
+    assert_eq!(json["AC_USER"], "bob");
+    assert_eq!(mock.server.renew_count(), 1);
+    stdout(&env, &["env", "hpc-west", "--min-valid", "6h"]);
+    assert_eq!(mock.server.renew_count(), 2);
+}
+
+#[test]
+fn every_format_carries_a_hostile_value_exactly() {
+    need_keyring!();
+    let (env, mock) = (Env::new(), Mock::start());
+    env.add("hpc-east", &mock.url(), &token("alice", hours(5)));
+    mock.server
+        .faults()
+        .set(Fault::SuccessData(serde_json::json!({
+            "hpcUrls": [{"url": NASTY, "enable": "true"}]
+        })));
+
+    // sh: through a real shell's eval.
+    let script = format!(
+        "eval \"$('{}' env hpc-east)\" && printf '%s' \"$AC_HPC_URL\"",
+        assert_cmd::cargo::cargo_bin("actoken").display()
+    );
+    let out = sh(&env, &script);
+    assert_eq!(out, NASTY);
+
+    let line = |format: &str| stdout(&env, &["env", "hpc-east", "--format", format]);
+    assert!(line("fish").contains(&format!(
+        "set -gx AC_HPC_URL {}\n",
+        shell::fish_quote(NASTY)
+    )));
+    assert!(line("powershell").contains(&format!(
+        "$env:AC_HPC_URL = {}\n",
+        shell::powershell_quote(NASTY)
+    )));
+    assert!(line("dotenv").contains(&format!("AC_HPC_URL={}\n", shell::fish_quote(NASTY))));
+    let json: serde_json::Value = serde_json::from_str(&line("json")).unwrap();
+    assert_eq!(json["AC_HPC_URL"], NASTY);
+
+    // exec hands it over untouched.
+    let out = env
+        .cmd()
+        .args([
+            "exec",
+            "hpc-east",
+            "--",
+            "sh",
+            "-c",
+            "printf '%s' \"$AC_HPC_URL\"",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), NASTY);
+}
+
+#[test]
+fn exec_passes_exit_codes_and_signals_through_and_keeps_the_token_out_of_argv() {
+    need_keyring!();
+    let (env, mock) = (Env::new(), Mock::start());
+    let t = token("alice", hours(5));
+    env.add("hpc-east", &mock.url(), &t);
+
+    env.cmd()
+        .args([
+            "exec",
+            "hpc-east",
+            "--",
+            "sh",
+            "-c",
+            "test \"$AC_TOKEN\" = \"$SCNET_TOKEN\" && exit 7",
+        ])
+        .assert()
+        .code(7);
+    env.cmd()
+        .args(["exec", "hpc-east", "--", "no-such-command-xyz"])
+        .assert()
+        .code(127);
+
+    // Killed by a signal: the caller sees exactly that, and a shell reports 128+N.
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::ExitStatusExt;
+        let status = spawn(
+            &env,
+            &["exec", "hpc-east", "--", "sh", "-c", "kill -TERM $$"],
+        )
+        .wait()
+        .unwrap();
+        assert_eq!(status.signal(), Some(15), "{status:?}");
+        let script = format!(
+            "'{}' exec hpc-east -- sh -c 'kill -KILL $$'; echo $?",
+            assert_cmd::cargo::cargo_bin("actoken").display()
+        );
+        assert_eq!(sh(&env, &script).trim(), "137");
+    }
+
+    // A signal sent to the process the caller started reaches the command; the token is in
+    // its environment, not in any argument.
+    #[cfg(target_os = "linux")]
+    {
+        let mut child = spawn(
+            &env,
+            &[
+                "exec",
+                "hpc-east",
+                "--",
+                "sh",
+                "-c",
+                "trap 'exit 42' TERM; echo ready; while :; do sleep 0.05; done",
+            ],
+        );
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        assert_eq!(lines.next().unwrap().unwrap(), "ready");
+        let pid = child.id();
+        let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap();
+        let environ = std::fs::read(format!("/proc/{pid}/environ")).unwrap();
+        let has = |hay: &[u8]| {
+            hay.windows(t.expose().len())
+                .any(|w| w == t.expose().as_bytes())
+        };
+        assert!(!has(&cmdline));
+        assert!(has(&environ));
+        std::process::Command::new("kill")
+            .args(["-TERM", &pid.to_string()])
+            .status()
+            .unwrap();
+        assert_eq!(child.wait().unwrap().code(), Some(42));
+    }
+}
+
+#[test]
+fn exec_with_also_names_the_second_token_by_a_suffix() {
+    need_keyring!();
+    let (env, mock) = (Env::new(), Mock::start());
+    env.add("hpc-east", &mock.url(), &token("alice", hours(5)));
+    env.add("hpc-west", &mock.url(), &token("bob", hours(5)));
+    env.add("西北一区", &mock.url(), &token("carol", hours(5)));
+    let out = stdout(
+        &env,
+        &[
+            "exec",
+            "hpc-east",
+            "--also",
+            "hpc-west",
+            "--also",
+            "西北一区=xian",
+            "--",
+            "sh",
+            "-c",
+            "echo $AC_USER $AC_USER_HPC_WEST $AC_USER_XIAN $AC_TOKEN_NAME_XIAN; test \"$AC_TOKEN_HPC_WEST\" != \"$AC_TOKEN\"",
+        ],
+    );
+    assert_eq!(out, "alice bob carol 西北一区\n");
+    env.cmd()
+        .args(["env", "hpc-east", "--also", "西北一区"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--also '西北一区=WEST'"));
+    env.cmd()
+        .args([
+            "env",
+            "hpc-east",
+            "--also",
+            "hpc-west",
+            "--also",
+            "西北一区=HPC_WEST",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("AC_TOKEN_HPC_WEST"));
+}
+
+#[test]
+fn a_silent_region_leaves_the_addresses_out_and_the_command_still_runs() {
+    need_keyring!();
+    let (env, mock) = (Env::new(), Mock::start());
+    env.add("hpc-east", &mock.url(), &token("alice", hours(5)));
+    mock.server.faults().set(Fault::Http(503));
+    env.cmd()
+        .args([
+            "exec",
+            "hpc-east",
+            "--",
+            "sh",
+            "-c",
+            "test -n \"$AC_TOKEN\" && test -z \"${AC_HPC_URL+x}\"",
+        ])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "AC_HPC_URL, AC_EFILE_URL and AC_AI_URL are not set",
+        ));
+    // Once `center` answered, its addresses are reused for a while without asking again.
+    mock.server.faults().clear();
+    stdout(&env, &["env", "hpc-east"]);
+    mock.server.faults().set(Fault::Http(503));
+    assert!(stdout(&env, &["env", "hpc-east"]).contains("AC_HPC_URL="));
+}
+
+#[test]
+fn dead_tokens_come_back_through_the_remembered_key_or_exit_3_naming_the_login() {
+    need_keyring!();
+    let (env, mock) = (Env::new(), Mock::start());
+    let url = mock.url();
+    let dead = |user: &str| mint(&MintSpec::new(user, "11250", Timestamp::now() - hours(30)));
+    // No remembered login: exit 3, the command is not run.
+    env.add("carol-east", &url, &dead("carol"));
+    let marker = env.dir.path().join("ran");
+    env.cmd()
+        .args([
+            "exec",
+            "carol-east",
+            "--",
+            "touch",
+            marker.to_str().unwrap(),
+        ])
+        .assert()
+        .code(3)
+        .stdout(predicate::str::is_empty())
+        .stderr(predicate::str::contains(format!(
+            "actoken login --user carol --access-key YOUR_KEY --base-url {url}"
+        )));
+    assert!(!marker.exists());
+    env.cmd()
+        .args(["env", "carol-east"])
+        .assert()
+        .code(3)
+        .stdout(predicate::str::is_empty());
+
+    // A remembered secret key: a new login, then the command runs with the new token.
+    env.cmd()
+        .args([
+            "login",
+            "--user",
+            "alice",
+            "--access-key",
+            ALICE.access_key,
+            "--secret-key-stdin",
+            "--base-url",
+            &url,
+        ])
+        .write_stdin(ALICE.secret_key)
+        .assert()
+        .success();
+    let name = "alice/华东一区【昆山】";
+    let old = dead("alice");
+    env.cmd()
+        .args(["add", name, "--base-url", &url, "--force"])
+        .write_stdin(old.expose())
+        .assert()
+        .success();
+    let out = env
+        .cmd()
+        .args(["exec", name, "--", "sh", "-c", "printf %s \"$AC_TOKEN\""])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let fresh = Token::from_raw(&String::from_utf8(out.stdout).unwrap());
+    assert_ne!(fresh, old);
+    assert_eq!(env.stored_raw(name), fresh.expose());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("logged in again"));
+    // Clean the remembered key this test left in the keyring.
+    env.cmd().args(["logout", "alice"]).assert().success();
+}
+
+#[test]
+fn manpage_comes_from_the_same_definitions_as_help() {
+    let env = Env::new();
+    let page = stdout(&env, &["manpage"]);
+    assert!(
+        page.starts_with(".ie") || page.contains(".TH actoken 1"),
+        "{page}"
+    );
+    for text in [".TH actoken 1", "exec", "watch", "manpage", "Exit codes:"] {
+        assert!(page.contains(text), "{text} missing from the page");
+    }
+    let dir = env.dir.path().join("man1");
+    env.cmd()
+        .args(["manpage", "--dir", dir.to_str().unwrap()])
+        .assert()
+        .success();
+    let exec = std::fs::read_to_string(dir.join("actoken-exec.1")).unwrap();
+    assert!(exec.contains("SCNET_OPENAPI_TOKEN"), "{exec}");
+    assert!(exec.contains("min\\-valid"), "{exec}");
+    assert!(dir.join("actoken-watch.1").exists());
+    assert!(dir.join("actoken.1").exists());
+}
+
+#[test]
+fn login_takes_user_and_access_key_from_the_sdk_variables_and_a_secret_only_by_name() {
+    need_keyring!();
+    let (env, mock) = (Env::new(), Mock::start());
+    let url = mock.url();
+    // The secret in the SDKs' variable is not read unless named: a script without a terminal
+    // and without a remembered key is told how to give it.
+    env.cmd()
+        .args(["login", "--base-url", &url])
+        .env("SCNET_USER", "alice")
+        .env("SCNET_ACCESS_KEY", ALICE.access_key)
+        .env("SCNET_SECRET_KEY", ALICE.secret_key)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--secret-key-stdin"));
+    assert_eq!(mock.server.login_count(), 0);
+    env.cmd()
+        .args([
+            "login",
+            "--base-url",
+            &url,
+            "--secret-key-env",
+            "SCNET_SECRET_KEY",
+        ])
+        .env("SCNET_USER", "alice")
+        .env("SCNET_ACCESS_KEY", ALICE.access_key)
+        .env("SCNET_SECRET_KEY", ALICE.secret_key)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "Logged in as alice (access key AKDEMOALICE",
+        ));
+    assert_eq!(mock.server.login_count(), 1);
+    assert!(stdout(&env, &["list"]).contains("alice/华东一区【昆山】"));
+    env.cmd()
+        .args(["login", "--base-url", &url, "--secret-key-env", "EMPTY"])
+        .env("SCNET_USER", "alice")
+        .env("EMPTY", "")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("$EMPTY is not set or empty"));
+    env.cmd()
+        .args(["login", "--base-url", &url])
+        .env_remove("SCNET_USER")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--user USER (or set SCNET_USER)"));
+    env.cmd().args(["logout", "alice"]).assert().success();
+}
