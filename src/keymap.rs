@@ -51,6 +51,7 @@ pub enum Command {
     /// Esc at the top level: clears the filter or closes details first, quits otherwise.
     Back,
     Quit,
+    Suspend,
     // Filter
     FilterKeep,
     FilterClear,
@@ -258,6 +259,12 @@ pub const BINDINGS: &[Binding] = &[
         "clear filter / close details; quit when nothing is open",
     ),
     bind(Normal, &[ch('q'), ctrl('c')], C::Quit, "quit"),
+    bind(
+        Normal,
+        &[ctrl('z')],
+        C::Suspend,
+        "suspend to the shell (`fg` brings it back)",
+    ),
     bind(
         Filter,
         &[plain(KeyCode::Enter)],

@@ -13,6 +13,7 @@ pub mod cli;
 pub mod clipboard;
 pub mod config;
 pub mod demo;
+pub mod failure;
 pub mod i18n;
 pub mod keymap;
 pub mod login;
@@ -21,6 +22,7 @@ pub mod renew;
 pub mod rescue;
 #[cfg(feature = "testing")]
 pub mod samples;
+pub mod signals;
 pub mod store;
 pub mod timefmt;
 pub mod token;

@@ -196,6 +196,11 @@ impl Renewer {
         &self.store
     }
 
+    /// How many renewals may run at once (`concurrency` in the config).
+    pub fn concurrency(&self) -> usize {
+        self.concurrency
+    }
+
     /// Renews one token. `now` is the caller's clock reading, used for phase checks.
     pub async fn renew(
         &self,

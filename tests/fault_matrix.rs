@@ -26,6 +26,29 @@ enum Setup {
     Refused,
     /// https:// to the mock, which speaks plain http: the TLS handshake fails.
     TlsToPlainHttp,
+    /// A host under `.invalid` (RFC 6761): no resolver may answer it.
+    Dns,
+    /// A loopback listener whose accept backlog is full: the kernel drops further SYNs, so
+    /// the connection is never made (the connect-timeout is 1 s).
+    ConnectTimeout,
+}
+
+/// A listener nobody accepts on, filled until the kernel drops new connection attempts; keep
+/// it (and the filler connections) alive while the test runs.
+fn full_backlog() -> (std::net::TcpListener, Vec<std::net::TcpStream>, u16) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let mut fillers = Vec::new();
+    for _ in 0..10_000 {
+        match std::net::TcpStream::connect_timeout(&addr, std::time::Duration::from_millis(300)) {
+            Ok(stream) => fillers.push(stream),
+            Err(e) if e.kind() == std::io::ErrorKind::TimedOut => {
+                return (listener, fillers, addr.port());
+            }
+            Err(e) => panic!("filling the backlog: {e}"),
+        }
+    }
+    panic!("the backlog never filled");
 }
 
 struct Row {
@@ -42,7 +65,14 @@ fn run(row: Row) {
     let (env, mock) = (Env::new(), Mock::start());
     let second = Mock::start();
     let old = token("alice", SignedDuration::from_hours(1));
+    let mut _backlog = None;
     let base_url = match &row.setup {
+        Setup::Dns => "https://actoken-fault-matrix.invalid".to_owned(),
+        Setup::ConnectTimeout => {
+            let (listener, fillers, port) = full_backlog();
+            _backlog = Some((listener, fillers));
+            format!("http://127.0.0.1:{port}")
+        }
         Setup::Refused => {
             let port = std::net::TcpListener::bind("127.0.0.1:0")
                 .unwrap()
@@ -57,9 +87,15 @@ fn run(row: Row) {
     env.add("east", &base_url, &old);
 
     let config = env.dir.path().join("faults.toml");
+    // The connect-timeout row gives the whole request longer, so the connect limit is the one
+    // that runs out.
+    let request_timeout = match row.setup {
+        Setup::ConnectTimeout => "10s",
+        _ => "1s",
+    };
     std::fs::write(
         &config,
-        "request-timeout = \"1s\"\nconnect-timeout = \"1s\"\n",
+        format!("request-timeout = \"{request_timeout}\"\nconnect-timeout = \"1s\"\n"),
     )
     .unwrap();
     let was_issued = matches!(row.setup, Setup::Fault(Fault::SameExpiry));
@@ -70,7 +106,7 @@ fn run(row: Row) {
             "{}/ac/openapi/v2/tokens/next",
             second.url()
         ))),
-        Setup::Refused | Setup::TlsToPlainHttp => {}
+        Setup::Refused | Setup::TlsToPlainHttp | Setup::Dns | Setup::ConnectTimeout => {}
     }
 
     let index_before = std::fs::read(env.index_file()).unwrap();
@@ -156,4 +192,6 @@ rows! {
     redirect_to_another_server: Setup::Redirect, NETWORK, &["redirect", "not sent there"];
     connection_refused: Setup::Refused, NETWORK, &["connection refused", "base URL"];
     tls_handshake_failure: Setup::TlsToPlainHttp, NETWORK, &["secure connection", "ca-file"];
+    dns_failure: Setup::Dns, NETWORK, &["cannot resolve the host name of actoken-fault-matrix.invalid", "DNS"];
+    connect_timeout: Setup::ConnectTimeout, NETWORK, &["connecting to 127.0.0.1:", "timed out after 1s", "connect-timeout"];
 }

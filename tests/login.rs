@@ -176,6 +176,87 @@ fn access_key_login_stores_every_region_and_the_platform_token() {
         .stdout(predicate::str::contains(ALICE.secret_key).not());
 }
 
+/// Issue 10: a password login used to replace the remembered access-key login, so the secret
+/// key was orphaned and dead tokens no longer came back. One account now holds both methods.
+#[test]
+fn a_password_login_keeps_the_remembered_access_key() {
+    need_keyring!();
+    let w = World::new();
+    // The access key logs in at another host than the base URL (as on the platform).
+    let auth = w.mock.url().replace("127.0.0.1", "localhost");
+    w.login_alice(&["--auth-url", &auth]).success();
+    let id = format!("alice@{}", auth.trim_start_matches("http://"));
+    assert_eq!(w.remembered_keys(), std::slice::from_ref(&id));
+
+    w.env
+        .cmd()
+        .args([
+            "login",
+            "--user",
+            "alice",
+            "--org-id",
+            ALICE.org_id,
+            "--password-stdin",
+        ])
+        .write_stdin(format!("{}\n", ALICE.password))
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(format!(
+            "The secret key remembered for {id} (access key {}) is kept",
+            ALICE.access_key
+        )));
+    let accounts = w.json(&["accounts", "--json"]);
+    let a = &accounts[0];
+    assert_eq!(accounts.as_array().unwrap().len(), 1, "{accounts}");
+    assert_eq!(a["id"], id.as_str());
+    assert_eq!(a["method"], "password");
+    assert_eq!(a["methods"], serde_json::json!(["access-key", "password"]));
+    assert_eq!(a["access-key"], ALICE.access_key);
+    assert_eq!(a["org-id"], ALICE.org_id);
+    assert_eq!(a["secret_key_remembered"], true);
+    w.env
+        .cmd()
+        .arg("accounts")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(format!(
+            "access key {} + password, org {}",
+            ALICE.access_key, ALICE.org_id
+        )));
+
+    // A dead token still comes back by itself, through the remembered key.
+    let dead = mint(&MintSpec::new(
+        "alice",
+        "11250",
+        Timestamp::now() - SignedDuration::from_hours(30),
+    ));
+    w.env
+        .cmd()
+        .args(["add", KUNSHAN, "--force", "--base-url", &w.mock.url()])
+        .write_stdin(dead.expose())
+        .assert()
+        .success();
+    let logins = w.mock.server.login_count();
+    w.env.cmd().args(["renew", KUNSHAN]).assert().success();
+    assert_eq!(w.mock.server.login_count(), logins + 1);
+
+    // Logout says what it forgets.
+    w.env
+        .cmd()
+        .args(["logout", "alice"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(format!(
+            "{id}: forgot the secret key of access key {}",
+            ALICE.access_key
+        )))
+        .stdout(predicate::str::contains(format!(
+            "password, org {}",
+            ALICE.org_id
+        )));
+    assert!(w.remembered_keys().is_empty());
+}
+
 #[test]
 fn second_login_replaces_the_same_regions_and_leaves_other_entries() {
     need_keyring!();
@@ -247,7 +328,9 @@ fn logout_forgets_the_key_and_with_tokens_removes_them() {
         .args(["logout", "alice"])
         .assert()
         .success()
-        .stdout(predicate::str::contains("forgotten"))
+        .stdout(predicate::str::contains(
+            "forgot the secret key of access key",
+        ))
         .stdout(predicate::str::contains("tokens stay"));
     assert!(w.remembered_keys().is_empty());
     assert_eq!(w.json(&["accounts", "--json"]), serde_json::json!([]));
@@ -299,6 +382,63 @@ fn check_says_accepted_then_rejected_after_revocation() {
         ));
     w.mock.server.faults().set(actoken::mock::Fault::Http(503));
     w.env.cmd().args(["check", "alice/ac"]).assert().code(4);
+}
+
+/// Phase decides: the server refuses every expired token (10008), which says nothing about
+/// whether it can still be renewed. `check` and `info` must not call it "get a new token".
+#[test]
+fn check_and_info_leave_an_expired_renewable_token_to_renewal() {
+    need_keyring!();
+    let w = World::new();
+    let expired = mint(&MintSpec::new(
+        "carol",
+        "11300",
+        Timestamp::now() - SignedDuration::from_hours(3),
+    ));
+    w.env.add("carol/西北一区", &w.mock.url(), &expired);
+    let out = w
+        .env
+        .cmd()
+        .args(["check", "carol/西北一区"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("10008"));
+    assert!(
+        stderr.contains("still renewable: `actoken renew carol/西北一区`"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("actoken login"), "{stderr}");
+    let out = w
+        .env
+        .cmd()
+        .args(["info", "carol/西北一区"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("refuses every expired token"), "{stderr}");
+    // And renewal does bring it back.
+    w.env
+        .cmd()
+        .args(["renew", "carol/西北一区"])
+        .assert()
+        .success();
+    w.env
+        .cmd()
+        .args(["check", "carol/西北一区"])
+        .assert()
+        .success();
+
+    // Past the cutoff, the same refusal does mean a new token (exit 3).
+    let dead = mint(&MintSpec::new(
+        "carol",
+        "11300",
+        Timestamp::now() - SignedDuration::from_hours(30),
+    ));
+    w.env.add("carol/dead", &w.mock.url(), &dead);
+    w.env.cmd().args(["check", "carol/dead"]).assert().code(3);
 }
 
 #[test]

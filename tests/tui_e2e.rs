@@ -2,6 +2,8 @@
 //! with keys, read back from the screen. `script` records the raw bytes the program wrote so
 //! the OSC 52 clipboard sequence can be checked.
 
+mod support;
+
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -308,4 +310,108 @@ fn assert_cooked(tmux: &Tmux) {
         words.contains(&"icanon") && words.contains(&"echo"),
         "raw mode left on: {modes}"
     );
+}
+
+/// The dashboard on a private keyring namespace and config (an [`support::Env`]).
+fn dashboard_command(env: &support::Env) -> String {
+    format!(
+        "env XDG_CONFIG_HOME={} XDG_STATE_HOME={} ACTOKEN_KEYRING_SERVICE={} {}{AFTER_EXIT}",
+        env.dir.path().join("config").display(),
+        env.dir.path().join("state").display(),
+        env.service,
+        env!("CARGO_BIN_EXE_actoken")
+    )
+}
+
+/// Issue 10: `q` half a second into a 3 s renewal used to exit at once, dropping the token the
+/// server was issuing. Now the dashboard says it is finishing, waits, stores it, then exits.
+#[test]
+fn quit_during_a_slow_renewal_waits_and_stores_the_new_token() {
+    if !support::keyring_available(module_path!()) {
+        return;
+    }
+    let (env, mock) = (support::Env::new(), support::Mock::start());
+    const NAME: &str = "alice/华东一区【昆山】";
+    let old = support::token("alice", jiff::SignedDuration::from_hours(1));
+    env.add(NAME, &mock.url(), &old);
+    mock.server.faults().set_delay(Duration::from_secs(3));
+    let Some(tmux) = Tmux::start(&dashboard_command(&env)) else {
+        return;
+    };
+    tmux.wait_for("the token's row", |s| s.contains("alice/华东一区"));
+    tmux.keys("r");
+    std::thread::sleep(Duration::from_millis(500));
+    tmux.keys("q");
+    let screen = tmux.wait_for("the finishing line", |s| {
+        s.contains("finishing 1 renewal… (q again to abandon)") || s.contains("EXITED")
+    });
+    assert!(!screen.contains("EXITED"), "quit at once:\n{screen}");
+    let screen = tmux.wait_for("the program to exit", |s| s.contains("EXITED"));
+    assert!(screen.contains("EXITED 0"), "{screen}");
+    assert!(!screen.contains("abandoned"), "{screen}");
+    // The server issued one token, and it is the one in the keyring now.
+    assert_eq!(mock.server.renew_count(), 1);
+    let stored = actoken::token::Token::from_raw(&env.stored_raw(NAME));
+    assert_ne!(stored, old);
+    let expiry = |t: &actoken::token::Token| t.decode().unwrap().claims.expire_time.unwrap();
+    assert!(expiry(&stored) > expiry(&old));
+}
+
+/// A second `q` abandons the renewal, and says which, after the terminal is restored.
+#[test]
+fn a_second_quit_abandons_and_says_which() {
+    if !support::keyring_available(module_path!()) {
+        return;
+    }
+    let (env, mock) = (support::Env::new(), support::Mock::start());
+    let old = support::token("alice", jiff::SignedDuration::from_hours(1));
+    env.add("alice/西北一区", &mock.url(), &old);
+    mock.server.faults().set_delay(Duration::from_secs(10));
+    let Some(tmux) = Tmux::start(&dashboard_command(&env)) else {
+        return;
+    };
+    tmux.wait_for("the token's row", |s| s.contains("alice/西北一区"));
+    tmux.keys("r");
+    std::thread::sleep(Duration::from_millis(300));
+    tmux.keys("Escape");
+    tmux.wait_for("the finishing line", |s| s.contains("finishing 1 renewal"));
+    tmux.keys("q");
+    let screen = tmux.wait_for("the program to exit", |s| s.contains("EXITED"));
+    assert!(screen.contains("EXITED 0"), "{screen}");
+    let joined = screen.replace('\n', "");
+    assert!(
+        joined.contains("abandoned while in flight: alice/西北一区"),
+        "{screen}"
+    );
+    assert!(!tmux.alternate_screen_on());
+}
+
+/// Ctrl-Z gives the shell back (terminal restored); `fg` brings the dashboard back.
+#[test]
+fn ctrl_z_suspends_and_fg_resumes() {
+    let bin = env!("CARGO_BIN_EXE_actoken");
+    let Some(tmux) = Tmux::start("bash --norc --noprofile -i") else {
+        return;
+    };
+    tmux.wait_for("a shell prompt", |s| !s.trim().is_empty());
+    tmux.type_text(&format!("{bin} demo"));
+    tmux.keys("Enter");
+    tmux.wait_for("the demo dashboard", |s| {
+        s.contains("DEMO") && s.contains("xian/carol")
+    });
+    tmux.keys("C-z");
+    let screen = tmux.wait_for("the shell's job report", |s| s.contains("Stopped"));
+    assert!(!tmux.alternate_screen_on(), "{screen}");
+    tmux.type_text("fg");
+    tmux.keys("Enter");
+    tmux.wait_for("the dashboard again", |s| {
+        s.contains("DEMO") && s.contains("xian/carol")
+    });
+    assert!(tmux.alternate_screen_on());
+    tmux.keys("q");
+    tmux.wait_for("the shell again", |s| !s.contains("DEMO"));
+    tmux.type_text("echo STATUS $?");
+    tmux.keys("Enter");
+    let screen = tmux.wait_for("the exit status", |s| s.contains("STATUS "));
+    assert!(screen.contains("STATUS 0"), "{screen}");
 }

@@ -21,6 +21,13 @@ impl TokenState {
         matches!(self, TokenState::Accepted)
     }
 
+    /// Whether this answer means the token itself is rejected. Phase decides renewability:
+    /// every endpoint refuses a token that has expired, so a refusal of one that had expired
+    /// when it was asked about says nothing (only `tokens/next` can tell, by renewing it).
+    pub fn rejects(&self, expired_when_asked: bool) -> bool {
+        !self.is_accepted() && !expired_when_asked
+    }
+
     /// One line for a user: "accepted", or the code with its meaning and the server's words.
     pub fn describe(&self) -> String {
         match self {

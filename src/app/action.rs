@@ -5,6 +5,7 @@
 use crossterm::event::{KeyEvent, MouseEvent};
 use jiff::Timestamp;
 
+use super::failure::TaskError;
 use super::row::ServerInfo;
 use super::secret::LoginSecret;
 use crate::clipboard::{ClearOutcome, ClipboardKind};
@@ -36,20 +37,20 @@ pub enum Action {
     /// A renewal finished. `Err` holds a user-facing message (what happened, what to do).
     Renewed {
         name: String,
-        result: Result<RenewedInfo, String>,
+        result: Result<RenewedInfo, TaskError>,
     },
     Copied {
         name: String,
-        result: Result<ClipboardKind, String>,
+        result: Result<ClipboardKind, TaskError>,
     },
-    ClipboardCleared(Result<ClearOutcome, String>),
+    ClipboardCleared(Result<ClearOutcome, TaskError>),
     Added {
         name: String,
-        result: Result<(), String>,
+        result: Result<(), TaskError>,
     },
     Deleted {
         name: String,
-        result: Result<(), String>,
+        result: Result<(), TaskError>,
     },
     /// `L` found no remembered key for the row's account: ask the user (`prompt` says what).
     LoginNeedsSecret {
@@ -59,8 +60,13 @@ pub enum Action {
     /// A "log in again" finished: `Ok` holds a summary ("3 tokens stored for alice").
     LoggedIn {
         name: String,
-        result: Result<String, String>,
+        result: Result<String, TaskError>,
     },
+    /// The store could not be read again (a corrupt or unreadable index): the rows stay as
+    /// they were; the status line says why.
+    StoreProblem(TaskError),
+    /// SIGTERM or SIGHUP: quit as `q` does (waiting for renewals in flight first).
+    QuitRequested,
     /// The region's server answered `center` and `tokens/state` for this token.
     Inspected {
         name: String,
@@ -101,4 +107,9 @@ pub enum Effect {
     Reload,
     /// Restore the terminal and exit.
     Quit,
+    /// Quitting: renewals still waiting for a `concurrency` slot are not started (each
+    /// answers `Renewed` with an error); those already talking to the server finish.
+    StopQueued,
+    /// Ctrl-Z: restore the terminal and stop until `fg` (the loop does this itself).
+    Suspend,
 }

@@ -3,10 +3,12 @@
 
 mod action;
 pub mod autorenew;
+pub mod failure;
 #[cfg(test)]
 pub(crate) mod fixtures;
 pub mod form;
 pub mod layout;
+pub mod quit;
 pub mod row;
 pub mod secret;
 #[cfg(test)]
@@ -15,6 +17,7 @@ mod update;
 pub mod view;
 
 pub use action::{Action, Effect, RenewedInfo};
+pub use failure::{FailureKind, TaskError};
 pub use form::{AddForm, Field};
 pub use row::{Row, RowKind, RowStatus, ServerInfo, ServerView, Timing, Urgency};
 pub use secret::{LoginSecret, SecretPrompt};
@@ -137,6 +140,13 @@ pub struct App {
     pub size: (u16, u16),
     /// When the copied token is to be cleared from the clipboard, and which one it was.
     pub clipboard: Option<(String, Timestamp)>,
+    /// The user asked to quit while renewals or logins were in flight: quit when they end.
+    pub quitting: bool,
+    /// Renewals and logins a second quit left unfinished (said after the terminal is back).
+    pub abandoned: Vec<String>,
+    /// "Log in again" prompts that arrived while another dialog was open: shown in turn, so
+    /// nothing the user is typing is thrown away.
+    pub pending_prompts: std::collections::VecDeque<SecretPrompt>,
 }
 
 impl App {
@@ -159,6 +169,9 @@ impl App {
             show_details: false,
             size: (80, 24),
             clipboard: None,
+            quitting: false,
+            abandoned: Vec::new(),
+            pending_prompts: Default::default(),
         }
     }
 

@@ -66,6 +66,8 @@ pub enum ServerView {
 pub struct ServerInfo {
     pub center: Result<CenterInfo, String>,
     pub state: Result<TokenState, String>,
+    /// When the server was asked: a refusal counts only for a token unexpired at that instant.
+    pub asked_at: Timestamp,
     /// The owning account's status and balance (`user`, asked with its platform token);
     /// `None` when the token belongs to no login that stored a platform token.
     pub account: Option<Result<crate::api::UserInfo, String>>,
@@ -76,6 +78,8 @@ pub struct ServerInfo {
 pub struct RowStatus {
     /// A renewal is in flight; when it started (for the spinner and "renewing for 3s").
     pub renewing_since: Option<Timestamp>,
+    /// The running job is a login (`L`), not a renewal.
+    pub logging_in: bool,
     /// The last renewal error, shown on the row until a renewal succeeds.
     pub last_error: Option<String>,
     /// Failed renewals in a row (drives the back-off).
@@ -161,12 +165,24 @@ impl Row {
         }
     }
 
-    /// The server refused the token (tokens/state): whatever its expiry says, it needs a new one.
+    /// The server refused the token (tokens/state) while it had not expired: whatever its
+    /// expiry says, it needs a new one. The refusal of an expired token leaves it to renewal.
     pub fn rejected(&self) -> bool {
-        matches!(
-            &self.status.server,
-            ServerView::Ready(info) if matches!(&info.state, Ok(state) if !state.is_accepted())
-        )
+        match &self.status.server {
+            ServerView::Ready(info) => match &info.state {
+                Ok(state) => state.rejects(self.expired_at(info.asked_at)),
+                Err(_) => false,
+            },
+            _ => false,
+        }
+    }
+
+    /// Whether the token had expired at `at` (a token without a readable expiry counts as
+    /// expired: nothing about it can be trusted).
+    pub fn expired_at(&self, at: Timestamp) -> bool {
+        self.decoded()
+            .and_then(|d| d.claims.expire_time)
+            .is_none_or(|expiry| at >= expiry)
     }
 
     pub fn is_renewing(&self) -> bool {

@@ -327,7 +327,10 @@ fn auto_renew_picks_due_tokens_and_backs_off_after_failures() {
             app,
             Action::Renewed {
                 name: "hefei".into(),
-                result: Err("connection refused: check the base URL".into()),
+                result: Err(TaskError::new(
+                    FailureKind::Retry,
+                    "connection refused: check the base URL",
+                )),
             },
             t,
         )
@@ -352,6 +355,43 @@ fn auto_renew_picks_due_tokens_and_backs_off_after_failures() {
     assert!(autorenew::due(&app.rows, at(100), app.settings.timing).is_empty());
     select(&mut app, "hefei");
     assert_eq!(ch(&mut app, 'r'), [Effect::Renew(vec!["hefei".into()])]);
+}
+
+/// Typed task errors: "dead, log in" and "network, retry later" lead to different next steps,
+/// whatever the words say.
+#[test]
+fn the_failure_kind_decides_retry_or_log_in() {
+    let mut app = app_with(demo_set());
+    app.auto_renew = true;
+    let same_words = "the server said no";
+    for (name, kind) in [
+        ("kunshan-old", FailureKind::NeedsNewToken),
+        ("hefei", FailureKind::Retry),
+    ] {
+        let result = Err(TaskError::new(kind, same_words));
+        update(
+            &mut app,
+            Action::Renewed {
+                name: name.into(),
+                result,
+            },
+            now(),
+        );
+        let text = toast_text(&app).to_owned();
+        let hold = app.row(name).unwrap().status.auto_hold_until.unwrap();
+        match kind {
+            FailureKind::NeedsNewToken => {
+                assert!(text.contains("press L to log in again"), "{text}");
+                assert!(!text.contains("retries"), "{text}");
+                assert_eq!(hold, now() + autorenew::BACKOFF_MAX);
+            }
+            _ => {
+                assert!(text.contains("auto-renew retries in 30s"), "{text}");
+                assert!(!text.contains("press L"), "{text}");
+                assert_eq!(hold, now() + autorenew::BACKOFF_FIRST);
+            }
+        }
+    }
 }
 
 #[test]
@@ -665,6 +705,7 @@ fn server_says(state: Result<crate::api::TokenState, String>) -> ServerInfo {
             ..Default::default()
         }),
         state,
+        asked_at: now(),
         account: None,
     }
 }
@@ -717,23 +758,53 @@ fn details_never_ask_about_dead_or_broken_tokens() {
     assert!(update(&mut app, Action::Tick, now()).is_empty());
 }
 
+/// Issue 10: the details of an expired-but-renewable token ask tokens/state, which refuses
+/// every expired token (10008). That must not turn the row "rejected": `r` still renews.
 #[test]
-fn a_token_the_server_rejects_shows_as_rejected_until_renewed() {
+fn a_refusal_of_an_expired_token_leaves_it_renewable() {
     let mut app = app_with(demo_set());
-    select(&mut app, "kunshan");
-    key(&mut app, KeyCode::Enter);
-    let rejected = crate::api::TokenState::Rejected {
-        code: "10004".into(),
+    refused_in_details(&mut app, "kunshan-old", "10008");
+    let row = app.row("kunshan-old").unwrap();
+    assert!(!row.rejected());
+    assert_eq!(row.urgency(now(), app.settings.timing), Urgency::Renewable);
+    assert_ne!(crate::ui::text::badge(row, &app, now()), "rejected");
+    // Auto-renew treats it as renewable too (not as a dead token to log in for).
+    let timing = app.settings.timing;
+    assert!(autorenew::due(&app.rows, now(), timing).contains(&"kunshan-old".to_owned()));
+    assert!(autorenew::wants_renewal(
+        app.row("kunshan-old").unwrap(),
+        now(),
+        timing
+    ));
+    assert_eq!(
+        ch(&mut app, 'r'),
+        vec![Effect::Renew(vec!["kunshan-old".into()])]
+    );
+}
+
+/// Opens the details of `name` (which asks the server) and answers: refused with `code`.
+fn refused_in_details(app: &mut App, name: &str, code: &str) {
+    select(app, name);
+    assert_eq!(key(app, KeyCode::Enter), vec![Effect::Inspect(name.into())]);
+    let refused = crate::api::TokenState::Rejected {
+        code: code.into(),
         msg: String::new(),
     };
+    let info = server_says(Ok(refused));
     update(
-        &mut app,
+        app,
         Action::Inspected {
-            name: "kunshan".into(),
-            info: Box::new(server_says(Ok(rejected))),
+            name: name.into(),
+            info: Box::new(info),
         },
         now(),
     );
+}
+
+#[test]
+fn a_token_the_server_rejects_shows_as_rejected_until_renewed() {
+    let mut app = app_with(demo_set());
+    refused_in_details(&mut app, "kunshan", "10004");
     let row = app.row("kunshan").unwrap();
     assert!(row.rejected());
     assert_eq!(row.urgency(now(), app.settings.timing), Urgency::Dead);
@@ -873,4 +944,19 @@ fn a_row_kept_in_the_other_store_says_how_to_move_it() {
     assert_eq!(crate::ui::text::badge(row, &app, now), "other store");
     assert!(crate::ui::text::next_step_short(row, &app, now).contains("actoken move"));
     assert!(crate::ui::text::next_step_long(row, &app, now).contains("--to keyutils"));
+}
+
+#[test]
+fn a_store_problem_reaches_the_status_line_and_keeps_the_rows() {
+    let mut app = app_with(demo_set());
+    let rows = app.rows.len();
+    let problem = TaskError::new(FailureKind::Other, "index.toml: expected a value at line 1");
+    update(&mut app, Action::StoreProblem(problem), now());
+    let text = toast_text(&app);
+    assert!(
+        text.contains("could not read the store again") && text.contains("index.toml"),
+        "{text}"
+    );
+    assert_eq!(app.toast.as_ref().unwrap().level, Level::Error);
+    assert_eq!(app.rows.len(), rows);
 }

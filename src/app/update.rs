@@ -5,8 +5,10 @@ use jiff::{SignedDuration, Timestamp};
 
 use super::action::{Action, Effect, RenewedInfo};
 use super::autorenew;
+use super::failure::{FailureKind, TaskError};
 use super::form::AddForm;
 use super::layout;
+use super::quit;
 use super::row::{Row, RowKind, RowStatus, ServerView, Urgency};
 use super::secret::SecretPrompt;
 use super::view;
@@ -42,9 +44,19 @@ pub fn update(app: &mut App, action: Action, now: Timestamp) -> Vec<Effect> {
         Action::LoginNeedsSecret { name, prompt } => {
             if let Some(row) = app.row_mut(&name) {
                 row.status.renewing_since = None;
+                row.status.logging_in = false;
             }
-            app.mode = Mode::Secret(SecretPrompt::new(&name, &prompt));
+            // Never replace an open dialog (an Add form may hold a pasted token): queue it.
+            app.pending_prompts
+                .push_back(SecretPrompt::new(&name, &prompt));
         }
+        Action::QuitRequested => quit::request(app, now, &mut fx),
+        Action::StoreProblem(error) => toast(
+            app,
+            Level::Error,
+            tr!("toast.store_problem", error = error),
+            now,
+        ),
         Action::LoggedIn { name, result } => on_logged_in(app, &name, result, now, &mut fx),
         Action::Inspected { name, info } => {
             if let Some(row) = app.row_mut(&name) {
@@ -52,8 +64,14 @@ pub fn update(app: &mut App, action: Action, now: Timestamp) -> Vec<Effect> {
             }
         }
     }
+    if matches!(app.mode, Mode::Normal)
+        && let Some(prompt) = app.pending_prompts.pop_front()
+    {
+        app.mode = Mode::Secret(prompt);
+    }
     refresh_view(app, now);
     inspect_selected(app, now, &mut fx);
+    quit::continue_pending(app, now, &mut fx);
     fx
 }
 
@@ -189,10 +207,15 @@ fn on_key(app: &mut App, key: KeyEvent, now: Timestamp, fx: &mut Vec<Effect>) {
                 Some(Command::SecretSubmit) => {
                     prompt.busy = true;
                     prompt.error = None;
+                    let name = prompt.name.clone();
                     fx.push(Effect::Login {
-                        name: prompt.name.clone(),
+                        name: name.clone(),
                         secret: Some(prompt.secret()),
                     });
+                    if let Some(row) = app.row_mut(&name) {
+                        row.status.renewing_since = Some(now);
+                        row.status.logging_in = true;
+                    }
                 }
                 _ => {
                     if let Some(c) = typed_char(&key) {
@@ -288,20 +311,13 @@ fn normal_command(app: &mut App, cmd: Command, now: Timestamp, fx: &mut Vec<Effe
             } else if app.show_details {
                 app.show_details = false;
             } else {
-                quit(app, fx);
+                quit::request(app, now, fx);
             }
         }
-        Command::Quit => quit(app, fx),
+        Command::Quit => quit::request(app, now, fx),
+        Command::Suspend => fx.push(Effect::Suspend),
         _ => {}
     }
-}
-
-fn quit(app: &mut App, fx: &mut Vec<Effect>) {
-    // Never leave a copied token behind on the clipboard.
-    if app.clipboard.take().is_some() {
-        fx.push(Effect::ClearClipboard);
-    }
-    fx.push(Effect::Quit);
 }
 
 /// Why a row cannot be renewed, or None when it can.
@@ -393,7 +409,8 @@ fn renew_due(app: &mut App, now: Timestamp, fx: &mut Vec<Effect>) {
 }
 
 fn auto_renew(app: &mut App, now: Timestamp, fx: &mut Vec<Effect>) {
-    if !app.auto_renew {
+    // Quitting waits for what runs; it starts nothing new.
+    if !app.auto_renew || app.quitting {
         return;
     }
     let names = autorenew::due(&app.rows, now, app.settings.timing);
@@ -469,6 +486,7 @@ fn login_selected(app: &mut App, now: Timestamp, fx: &mut Vec<Effect>) {
     }
     if let Some(row) = app.row_mut(&name) {
         row.status.renewing_since = Some(now);
+        row.status.logging_in = true;
     }
     toast(app, Level::Info, tr!("toast.logging_in", user = user), now);
     fx.push(Effect::Login { name, secret: None });
@@ -477,12 +495,13 @@ fn login_selected(app: &mut App, now: Timestamp, fx: &mut Vec<Effect>) {
 fn on_logged_in(
     app: &mut App,
     name: &str,
-    result: Result<String, String>,
+    result: Result<String, TaskError>,
     now: Timestamp,
     fx: &mut Vec<Effect>,
 ) {
     if let Some(row) = app.row_mut(name) {
         row.status.renewing_since = None;
+        row.status.logging_in = false;
     }
     match result {
         Ok(summary) => {
@@ -495,7 +514,7 @@ fn on_logged_in(
         Err(msg) => match &mut app.mode {
             Mode::Secret(prompt) => {
                 prompt.busy = false;
-                prompt.error = Some(msg);
+                prompt.error = Some(msg.message);
             }
             _ => toast(
                 app,
@@ -584,7 +603,7 @@ fn on_loaded(app: &mut App, stored: &[StoredToken]) {
     app.loaded = true;
 }
 
-fn on_renewed(app: &mut App, name: &str, result: Result<RenewedInfo, String>, now: Timestamp) {
+fn on_renewed(app: &mut App, name: &str, result: Result<RenewedInfo, TaskError>, now: Timestamp) {
     let auto = app.auto_renew;
     let timing = app.settings.timing;
     let Some(row) = app.row_mut(name) else {
@@ -611,16 +630,27 @@ fn on_renewed(app: &mut App, name: &str, result: Result<RenewedInfo, String>, no
                 None => (Level::Warn, tr!("toast.renewed_no_expiry", name = name)),
             }
         }
-        Err(msg) => {
+        Err(error) => {
             row.status.failures = row.status.failures.saturating_add(1);
-            let wait = autorenew::backoff(row.status.failures);
-            row.status.auto_hold_until = now.saturating_add(wait).ok();
-            row.status.last_error = Some(msg.clone());
-            let retry = if auto {
-                tr!("toast.auto_retry", wait = timefmt::compact(wait))
-            } else {
-                String::new()
+            // Retrying cannot bring back a token only a login can replace: wait the longest.
+            let wait = match error.kind {
+                FailureKind::NeedsNewToken => autorenew::BACKOFF_MAX,
+                _ => autorenew::backoff(row.status.failures),
             };
+            row.status.auto_hold_until = now.saturating_add(wait).ok();
+            row.status.last_error = Some(error.message.clone());
+            let retry = match error.kind {
+                FailureKind::NeedsNewToken
+                    if row.decoded().is_some_and(|d| d.claims.user.is_some()) =>
+                {
+                    tr!("toast.press_login")
+                }
+                FailureKind::Retry | FailureKind::Keyring if auto => {
+                    tr!("toast.auto_retry", wait = timefmt::compact(wait))
+                }
+                _ => String::new(),
+            };
+            let msg = error.message;
             (
                 Level::Error,
                 tr!(
@@ -635,7 +665,7 @@ fn on_renewed(app: &mut App, name: &str, result: Result<RenewedInfo, String>, no
     toast(app, level, text, now);
 }
 
-fn on_copied(app: &mut App, name: &str, result: Result<ClipboardKind, String>, now: Timestamp) {
+fn on_copied(app: &mut App, name: &str, result: Result<ClipboardKind, TaskError>, now: Timestamp) {
     match result {
         Ok(kind) => {
             let clear = app.settings.clipboard_clear;
@@ -666,7 +696,7 @@ fn on_copied(app: &mut App, name: &str, result: Result<ClipboardKind, String>, n
     }
 }
 
-fn on_cleared(app: &mut App, result: Result<ClearOutcome, String>, now: Timestamp) {
+fn on_cleared(app: &mut App, result: Result<ClearOutcome, TaskError>, now: Timestamp) {
     let (level, text) = match result {
         Ok(ClearOutcome::Cleared) => (Level::Info, tr!("toast.cleared")),
         Ok(ClearOutcome::ClearSent) => (Level::Info, tr!("toast.clear_sent")),
@@ -680,7 +710,7 @@ fn on_cleared(app: &mut App, result: Result<ClearOutcome, String>, now: Timestam
 fn on_added(
     app: &mut App,
     name: &str,
-    result: Result<(), String>,
+    result: Result<(), TaskError>,
     now: Timestamp,
     fx: &mut Vec<Effect>,
 ) {
@@ -695,7 +725,7 @@ fn on_added(
         Err(msg) => {
             if let Mode::Add(form) = &mut app.mode {
                 form.saving = false;
-                form.error = Some(msg.clone());
+                form.error = Some(msg.message.clone());
             }
             toast(
                 app,
@@ -707,7 +737,7 @@ fn on_added(
     }
 }
 
-fn on_deleted(app: &mut App, name: &str, result: Result<(), String>, now: Timestamp) {
+fn on_deleted(app: &mut App, name: &str, result: Result<(), TaskError>, now: Timestamp) {
     match result {
         Ok(()) => {
             app.rows.retain(|r| r.name() != name);

@@ -18,6 +18,8 @@ struct AccountView<'a> {
     id: String,
     #[serde(flatten)]
     account: &'a Account,
+    /// Every method it can log in with (`access-key`, `password`); `method` is the last used.
+    methods: Vec<LoginMethod>,
     /// Whether the keyring holds a secret key for it (dead tokens then come back by themselves).
     secret_key_remembered: bool,
     /// Names of the stored entries this login stored.
@@ -54,6 +56,7 @@ pub fn list(ctx: &Context, args: AccountsArgs) -> anyhow::Result<()> {
                 Err(e) => (None, Some(e)),
             };
             AccountView {
+                methods: a.methods(),
                 account_status: info.as_ref().and_then(|i| i.account_status.clone()),
                 account_balance: info.as_ref().and_then(|i| i.account_balance.clone()),
                 account_info_error: error,
@@ -79,22 +82,13 @@ pub fn list(ctx: &Context, args: AccountsArgs) -> anyhow::Result<()> {
             let a = v.account;
             vec![
                 a.user.clone(),
-                match a.method {
-                    LoginMethod::AccessKey => tr!(
-                        "accounts.access_key",
-                        ak = a.access_key.as_deref().unwrap_or("?")
-                    ),
-                    LoginMethod::Password => tr!(
-                        "accounts.password",
-                        org = a.org_id.as_deref().unwrap_or("?")
-                    ),
-                },
+                describe_methods(a),
                 a.base_url.clone(),
                 a.auth_url.clone(),
-                match (a.method, v.secret_key_remembered) {
-                    (LoginMethod::Password, _) => tr!("accounts.never_stored"),
-                    (_, true) => tr!("accounts.remembered"),
-                    (_, false) => tr!("accounts.not_remembered"),
+                match (a.access_key.is_some(), v.secret_key_remembered) {
+                    (false, _) => tr!("accounts.never_stored"),
+                    (true, true) => tr!("accounts.remembered"),
+                    (true, false) => tr!("accounts.not_remembered"),
                 },
                 a.last_login.map_or("-".to_owned(), timefmt::rfc3339),
                 v.tokens.len().to_string(),
@@ -128,6 +122,35 @@ pub fn list(ctx: &Context, args: AccountsArgs) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// "access key AK1 + password, org 4af1…": every method the account holds.
+fn describe_methods(a: &Account) -> String {
+    a.methods()
+        .into_iter()
+        .map(|m| match m {
+            LoginMethod::AccessKey => tr!(
+                "accounts.access_key",
+                ak = a.access_key.as_deref().unwrap_or("?")
+            ),
+            LoginMethod::Password => tr!(
+                "accounts.password",
+                org = a.org_id.as_deref().unwrap_or("?")
+            ),
+        })
+        .collect::<Vec<_>>()
+        .join(" + ")
+}
+
+/// What `logout` forgot for one account, in one line.
+fn forgotten(a: &Account, had_key: bool) -> String {
+    let (id, methods) = (a.id(), describe_methods(a));
+    if had_key {
+        let ak = a.access_key.as_deref().unwrap_or("?");
+        tr!("logout.forgot_key", id = id, ak = ak, methods = methods)
+    } else {
+        tr!("logout.forgot_no_key", id = id, methods = methods)
+    }
 }
 
 /// Each account's information, asked at once for all of them.
@@ -176,6 +199,7 @@ pub fn logout(ctx: &Context, args: LogoutArgs) -> anyhow::Result<()> {
         );
     }
     let keys = ctx.account_keys()?;
+    let remembered = keys.ids()?;
     let store = if args.tokens {
         Some(ctx.store()?)
     } else {
@@ -202,7 +226,7 @@ pub fn logout(ctx: &Context, args: LogoutArgs) -> anyhow::Result<()> {
             }
         }
         accounts.forget(&account.user, Some(&account.base_url))?;
-        println!("{}", tr!("logout.forgotten", id = id));
+        println!("{}", forgotten(account, remembered.contains(&id)));
         if args.tokens {
             if removed.is_empty() {
                 println!("  {}", tr!("logout.no_tokens"));

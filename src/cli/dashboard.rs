@@ -28,14 +28,16 @@ pub fn open(ctx: &Context, global: &GlobalArgs) -> anyhow::Result<()> {
     })?;
     let client = ctx.client()?;
     let keys = ctx.account_keys()?;
-    let renewer = Renewer::new(store.clone(), client.clone(), &ctx.config)
-        .with_relogin(Relogin::new(keys.clone()));
+    let relogin = Relogin::new(keys.clone());
+    let renewer =
+        Renewer::new(store.clone(), client.clone(), &ctx.config).with_relogin(relogin.clone());
     let app = App::new(&ctx.config, TimeZone::system(), false, !global.no_color);
     let services = Services {
         store,
         renewer,
         client,
         keys,
+        relogin,
     };
     let clipboard = Clipboard::for_terminal(global.no_system_clipboard);
     runtime().block_on(tui::run(app, services, clipboard))
@@ -48,14 +50,16 @@ pub fn demo(global: &GlobalArgs) -> anyhow::Result<()> {
     runtime().block_on(async {
         let demo = demo::start(Timestamp::now()).await?;
         let client = AcClient::new(&ClientOptions::from_config(&config))?;
-        let renewer = Renewer::new(demo.store.clone(), client.clone(), &config)
-            .with_relogin(Relogin::new(demo.keys.clone()));
+        let relogin = Relogin::new(demo.keys.clone());
+        let renewer =
+            Renewer::new(demo.store.clone(), client.clone(), &config).with_relogin(relogin.clone());
         let app = App::new(&config, TimeZone::system(), true, !global.no_color);
         let services = Services {
             store: demo.store.clone(),
             renewer,
             client,
             keys: demo.keys.clone(),
+            relogin,
         };
         let clipboard = Clipboard::for_terminal(global.no_system_clipboard);
         tui::run(app, services, clipboard).await

@@ -1,10 +1,6 @@
 //! Exit codes: errors are classified once, here, from their types, so every command agrees.
 
-use crate::api::ApiError;
-use crate::login::LoginError;
-use crate::renew::RenewError;
-use crate::store::StoreError;
-use crate::token::TokenError;
+use crate::failure::{self, FailureKind};
 
 pub const OK: u8 = 0;
 pub const FAILURE: u8 = 1;
@@ -29,62 +25,24 @@ pub fn code_for(err: &anyhow::Error) -> u8 {
 }
 
 fn classify(cause: &(dyn std::error::Error + 'static)) -> Option<u8> {
-    if let Some(e) = cause.downcast_ref::<RenewError>() {
-        return Some(match e {
-            RenewError::SaveFailed { .. } => NOT_SAVED,
-            RenewError::Dead { .. }
-            | RenewError::Rejected { .. }
-            | RenewError::NeedsLogin { .. } => NEEDS_NEW_TOKEN,
-            RenewError::Relogin { error, .. } => classify(error.as_ref()).unwrap_or(FAILURE),
-            RenewError::Api { source, .. } => api_code(source),
-            RenewError::NotLater { .. } => NETWORK,
-            RenewError::Store(s) => store_code(s),
-            RenewError::Invalid { .. } | RenewError::LockTimeout { .. } => FAILURE,
-        });
-    }
-    if let Some(e) = cause.downcast_ref::<LoginError>() {
-        return Some(login_code(e));
-    }
-    if let Some(e) = cause.downcast_ref::<StoreError>() {
-        return Some(store_code(e));
-    }
-    if let Some(e) = cause.downcast_ref::<ApiError>() {
-        return Some(api_code(e));
-    }
-    if cause.is::<TokenError>() || cause.is::<UsageError>() {
+    if cause.is::<UsageError>() {
         return Some(USAGE);
     }
     if cause.is::<NeedsNewToken>() {
         return Some(NEEDS_NEW_TOKEN);
     }
-    None
+    failure::kind_of(cause).map(code_of)
 }
 
-fn store_code(e: &StoreError) -> u8 {
-    match e {
-        StoreError::Unavailable { .. } | StoreError::Timeout => KEYRING,
-        StoreError::InvalidName { .. } | StoreError::Exists(_) => USAGE,
-        _ => FAILURE,
-    }
-}
-
-fn api_code(e: &ApiError) -> u8 {
-    if e.token_rejected() {
-        NEEDS_NEW_TOKEN
-    } else if e.login_refusal().is_some() {
-        // Wrong credentials: the message says which; retrying the same ones cannot help.
-        FAILURE
-    } else {
-        NETWORK
-    }
-}
-
-fn login_code(e: &LoginError) -> u8 {
-    match e {
-        LoginError::Api { error, .. } => api_code(error),
-        LoginError::Store(s) => store_code(s),
-        LoginError::NoRememberedKey { .. } | LoginError::NoAccount { .. } => NEEDS_NEW_TOKEN,
-        LoginError::Ambiguous { .. } => USAGE,
+/// The exit code of each kind of failure (see the README's table).
+pub fn code_of(kind: FailureKind) -> u8 {
+    match kind {
+        FailureKind::NeedsNewToken => NEEDS_NEW_TOKEN,
+        FailureKind::Retry => NETWORK,
+        FailureKind::Keyring => KEYRING,
+        FailureKind::NotSaved => NOT_SAVED,
+        FailureKind::Usage => USAGE,
+        FailureKind::Bug | FailureKind::Other => FAILURE,
     }
 }
 
@@ -108,7 +66,10 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
-    use crate::api::TimeoutStage;
+    use crate::api::{ApiError, TimeoutStage};
+    use crate::login::LoginError;
+    use crate::renew::RenewError;
+    use crate::store::StoreError;
 
     /// A failed re-login inside a renewal keeps the login error's own code (the renewer holds
     /// it as a boxed error, so this goes through the downcast).

@@ -18,6 +18,7 @@ use crate::token_env::{
 
 use super::context::{Context, runtime};
 use super::exit::UsageError;
+use super::finish::despite_signals;
 
 /// `center` is asked at most this long: `exec` must not hang on a slow region (the variables
 /// for its addresses are then left out, and the command still runs).
@@ -32,8 +33,12 @@ pub fn fresh_tokens(
     window: SignedDuration,
     now: Timestamp,
 ) -> anyhow::Result<Vec<Renewed>> {
-    let mut results =
-        rt.block_on(renewer.renew_many(names.to_vec(), When::ExpiringWithin(window), now));
+    let what = match names {
+        [one] => format!("renewing {one}"),
+        many => format!("renewing {} tokens", many.len()),
+    };
+    let renewals = renewer.renew_many(names.to_vec(), When::ExpiringWithin(window), now);
+    let mut results = rt.block_on(despite_signals(&what, renewals));
     let mut out = Vec::new();
     for name in names {
         let at = results

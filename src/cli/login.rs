@@ -13,6 +13,7 @@ use crate::store::{Account, Accounts};
 use super::args::LoginArgs;
 use super::context::{Context, runtime};
 use super::exit::UsageError;
+use super::finish::despite_signals;
 use super::input;
 use crate::account_info;
 use crate::width::pad;
@@ -35,7 +36,7 @@ pub fn run(ctx: &Context, args: LoginArgs) -> anyhow::Result<()> {
     let id = account.id();
     // A remembered key is only good for the access key it was remembered with.
     let same_key = remembered.as_ref().is_some_and(|r| {
-        r.method == LoginMethod::AccessKey && r.access_key == account.access_key && r.id() == id
+        r.access_key.is_some() && r.access_key == account.access_key && r.id() == id
     });
     let remembered_key = || -> anyhow::Result<Option<SecretString>> {
         Ok(if same_key { keys.get(&id)? } else { None })
@@ -99,12 +100,10 @@ pub fn run(ctx: &Context, args: LoginArgs) -> anyhow::Result<()> {
     }
 
     let now = Timestamp::now();
-    let report = runtime().block_on(login_and_store(
-        &store,
-        &ctx.client()?,
-        &account,
-        &credential,
-        now,
+    let what = format!("logging in as {}", account.user);
+    let report = runtime().block_on(despite_signals(
+        &what,
+        login_and_store(&store, &ctx.client()?, &account, &credential, now),
     ))?;
     let unavailable = report.skipped.iter().any(|s| s.reason == NOT_AVAILABLE);
     let why = match report.stored.iter().find(|s| s.platform) {
@@ -136,7 +135,9 @@ pub fn run(ctx: &Context, args: LoginArgs) -> anyhow::Result<()> {
             );
         }
         (Credential::Password(_), _) => {
-            println!("{}", crate::tr!("cli_login.password_not_stored"));
+            // A password login never forgets the access key's remembered secret key: say so.
+            let kept = account.access_key.is_some() && keys.get(&id)?.is_some();
+            println!("{}", password_note(&account, kept));
         }
     }
     Ok(())
@@ -222,7 +223,6 @@ fn account_for(
             ))
             .into());
         };
-    let same_method = remembered.filter(|r| r.method == method);
     let base_url = ctx.base_url(
         args.base_url
             .clone()
@@ -231,31 +231,31 @@ fn account_for(
     let auth_url = args
         .auth_url
         .clone()
-        .or_else(|| same_method.map(|r| r.auth_url.clone()))
+        .or_else(|| remembered.map(|r| r.auth_url.clone()))
         .unwrap_or_else(|| base_url.clone());
     api::check_base_url(&auth_url)?;
     let auth_url = auth_url.trim().trim_end_matches('/').to_owned();
 
-    let (access_key, org_id) = match method {
-        LoginMethod::AccessKey => {
-            let ak = args
-                .access_key
-                .clone()
-                .or_else(|| same_method.and_then(|r| r.access_key.clone()))
-                .ok_or_else(|| UsageError("the access-key login needs --access-key AK".into()))?;
-            (Some(ak), None)
+    // One account holds both methods: what this login does not use is kept, not forgotten.
+    let access_key = args
+        .access_key
+        .clone()
+        .or_else(|| remembered.and_then(|r| r.access_key.clone()));
+    let org_id = args
+        .org_id
+        .clone()
+        .or_else(|| remembered.and_then(|r| r.org_id.clone()));
+    match method {
+        LoginMethod::AccessKey if access_key.is_none() => {
+            return Err(UsageError("the access-key login needs --access-key AK".into()).into());
         }
-        LoginMethod::Password => {
-            let org = args
-                .org_id
-                .clone()
-                .or_else(|| same_method.and_then(|r| r.org_id.clone()))
-                .ok_or_else(|| {
-                    UsageError("the password login needs --org-id ORG (32 hex digits)".into())
-                })?;
-            (None, Some(org))
+        LoginMethod::Password if org_id.is_none() => {
+            return Err(
+                UsageError("the password login needs --org-id ORG (32 hex digits)".into()).into(),
+            );
         }
-    };
+        _ => {}
+    }
     Ok(Account {
         user: args.user.clone(),
         method,
@@ -265,6 +265,20 @@ fn account_for(
         org_id,
         last_login: remembered.and_then(|r| r.last_login),
     })
+}
+
+/// What a password login says about secrets: the password is never stored; a secret key the
+/// access-key login remembered stays (and keeps bringing dead tokens back).
+fn password_note(account: &Account, key_kept: bool) -> String {
+    if key_kept {
+        crate::tr!(
+            "cli_login.password_key_kept",
+            id = account.id(),
+            ak = account.access_key.as_deref().unwrap_or("?")
+        )
+    } else {
+        crate::tr!("cli_login.password_not_stored")
+    }
 }
 
 /// A secret from a hidden prompt (`prompt_ok` and a terminal) or from stdin, trimmed.

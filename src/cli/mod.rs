@@ -9,6 +9,7 @@ mod doctor;
 mod env;
 mod exec;
 pub mod exit;
+mod finish;
 mod fresh;
 mod input;
 mod inspect;

@@ -1,7 +1,10 @@
 //! `actoken check NAME` (does the server still accept the token? tokens/state) and
 //! `actoken info NAME` (the region's service addresses and home path, center).
 
+use jiff::Timestamp;
+
 use crate::api::ServiceUrl;
+use crate::token::Phase;
 use crate::tr;
 use crate::width::pad;
 
@@ -9,25 +12,50 @@ use super::args::{CheckArgs, InfoArgs};
 use super::context::{Context, runtime};
 use super::exit;
 
-/// Exit 0 when accepted, 3 when rejected; network errors propagate (exit 4).
+/// Exit 0 when accepted, 3 when rejected (or dead); network errors propagate (exit 4). The
+/// server refuses every expired token, so for one the phase decides: renewable exits 1 with
+/// `actoken renew`, never 3.
 pub fn check(ctx: &Context, args: CheckArgs) -> anyhow::Result<u8> {
     let (meta, token) = ctx.store()?.get(&args.name)?;
     let client = ctx.client()?;
+    let asked_at = Timestamp::now();
     let state = runtime().block_on(client.token_state(&meta.base_url, &token))?;
+    println!("{}: {}", args.name, state.describe());
     if state.is_accepted() {
-        println!("{}: {}", args.name, state.describe());
-        Ok(exit::OK)
-    } else {
-        println!("{}: {}", args.name, state.describe());
-        eprintln!("{}", tr!("check.unusable", name = args.name));
-        Ok(exit::NEEDS_NEW_TOKEN)
+        return Ok(exit::OK);
     }
+    let name = &args.name;
+    let phase = token.decode().map_or(Phase::Invalid, |d| {
+        d.phase(asked_at, ctx.config.renew_grace)
+    });
+    if state.rejects(phase != Phase::Valid) {
+        eprintln!("{}", tr!("check.rejected", name = name));
+        return Ok(exit::NEEDS_NEW_TOKEN);
+    }
+    if phase == Phase::Renewable {
+        eprintln!("{}", tr!("check.expired_renewable", name = name));
+        return Ok(exit::FAILURE);
+    }
+    eprintln!("{}", tr!("check.expired_dead", name = name));
+    Ok(exit::NEEDS_NEW_TOKEN)
 }
 
 pub fn info(ctx: &Context, args: InfoArgs) -> anyhow::Result<()> {
     let (meta, token) = ctx.store()?.get(&args.name)?;
     let client = ctx.client()?;
-    let center = runtime().block_on(client.center(&meta.base_url, &token))?;
+    let asked_at = Timestamp::now();
+    let center = match runtime().block_on(client.center(&meta.base_url, &token)) {
+        Ok(center) => center,
+        Err(e) if e.token_rejected() && expired(&token, asked_at) => {
+            // Not "get a new token" (exit 3): every endpoint refuses an expired token.
+            anyhow::bail!(tr!(
+                "info.expired_refused",
+                name = args.name,
+                code = e.platform_code().unwrap_or("?")
+            ));
+        }
+        Err(e) => return Err(e.into()),
+    };
     if args.json {
         println!("{}", serde_json::to_string_pretty(&center)?);
         return Ok(());
@@ -61,6 +89,14 @@ pub fn info(ctx: &Context, args: InfoArgs) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+fn expired(token: &crate::token::Token, at: Timestamp) -> bool {
+    token
+        .decode()
+        .ok()
+        .and_then(|d| d.claims.expire_time)
+        .is_none_or(|expiry| at >= expiry)
 }
 
 /// "https://... (v2.3)", "unknown (the server left a placeholder)", "... (disabled)".

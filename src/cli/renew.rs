@@ -9,6 +9,7 @@ use crate::token::Phase;
 use super::args::RenewArgs;
 use super::context::{Context, runtime};
 use super::exit;
+use super::finish::despite_signals;
 use crate::tr;
 
 /// Returns the exit code: several tokens may fail in different ways.
@@ -43,7 +44,12 @@ pub fn run(ctx: &Context, args: RenewArgs) -> anyhow::Result<u8> {
         args.names
     };
 
-    let mut results = runtime().block_on(renewer.renew_many(names, when, now));
+    let what = match names.as_slice() {
+        [one] => format!("renewing {one}"),
+        many => format!("renewing {} tokens", many.len()),
+    };
+    let mut results =
+        runtime().block_on(despite_signals(&what, renewer.renew_many(names, when, now)));
     results.sort_by(|a, b| a.0.cmp(&b.0));
     let tz = TimeZone::system();
     for (_, result) in results {

@@ -15,6 +15,7 @@ pub mod save;
 use jiff::Timestamp;
 use secrecy::SecretString;
 
+pub(crate) use relogin::usable;
 pub use relogin::{Relogin, owner_of, relogin_account, relogin_user};
 pub use save::{NOT_AVAILABLE, Skipped, StoredRegion, store_regions};
 
@@ -87,27 +88,29 @@ pub async fn login_and_store(
         user: account.user.clone(),
         error,
     };
-    let regions = match (credential, account.method) {
-        (Credential::SecretKey(key), LoginMethod::AccessKey) => {
+    let (regions, method) = match credential {
+        Credential::SecretKey(key) => {
             let access_key = account.access_key.as_deref().unwrap_or_default();
-            client
+            let regions = client
                 .login_access_key(&account.auth_url, &account.user, access_key, key, now)
-                .await
+                .await;
+            (regions, LoginMethod::AccessKey)
         }
-        (Credential::Password(password), LoginMethod::Password) => {
+        Credential::Password(password) => {
             let org_id = account.org_id.as_deref().unwrap_or_default();
-            client
+            let regions = client
                 .login_password(&account.base_url, &account.user, password, org_id)
-                .await
+                .await;
+            (regions, LoginMethod::Password)
         }
-        _ => unreachable!("callers pair the credential with the account's method"),
-    }
-    .map_err(api)?;
+    };
+    let regions = regions.map_err(api)?;
 
     let (store, mut account) = (store.clone(), account.clone());
     tokio::task::spawn_blocking(move || {
         let report = store_regions(&store, &account, regions, now)?;
         account.last_login = Some(now);
+        account.method = method;
         Accounts::load(store.paths())?.remember(account)?;
         Ok(report)
     })
@@ -120,7 +123,8 @@ pub async fn login_and_store(
 /// stdin, never from arguments).
 pub fn login_command(account: Option<&Account>, user: &str, base_url: &str) -> String {
     match account {
-        Some(a) if a.method == LoginMethod::Password => format!(
+        // The access key first: with it, the secret key is remembered and logins run by themselves.
+        Some(a) if a.access_key.is_none() => format!(
             "actoken login --user {} --org-id {} --password-stdin --base-url {}",
             a.user,
             a.org_id.as_deref().unwrap_or("YOUR_ORG_ID"),

@@ -2,13 +2,14 @@
 //! and its account has a remembered secret key, log in again, store all of the account's
 //! tokens, and hand back the fresh one for the token that was asked for.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use futures::future::BoxFuture;
 use jiff::Timestamp;
 
 use super::{Credential, LoginError, LoginReport, login_and_store, login_command};
-use crate::api::{AcClient, LoginMethod};
+use crate::api::AcClient;
 use crate::renew::{ReloginHook, RenewError, Renewed};
 use crate::store::{Account, AccountKeys, Accounts, EntryMeta, Store, StoreError};
 use crate::token::Token;
@@ -45,7 +46,8 @@ pub async fn relogin_account(
         base_url: account.base_url.clone(),
         command: login_command(Some(account), &account.user, &account.base_url),
     };
-    if account.method != LoginMethod::AccessKey {
+    // Whichever method was used last: an access key with a remembered secret key will do.
+    if account.access_key.is_none() {
         return Err(no_key());
     }
     let (keys_c, id) = (keys.clone(), account.id());
@@ -95,15 +97,29 @@ pub async fn relogin_user(
 #[derive(Clone, Debug)]
 pub struct Relogin {
     keys: AccountKeys,
-    serial: Arc<tokio::sync::Mutex<()>>,
+    /// One lock per account id: one login at a time per account, whoever starts it.
+    turns: Arc<std::sync::Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>>,
 }
 
 impl Relogin {
     pub fn new(keys: AccountKeys) -> Relogin {
         Relogin {
             keys,
-            serial: Arc::default(),
+            turns: Arc::default(),
         }
+    }
+
+    /// Waits until no other login of `account_id` runs in this process; hold the guard for
+    /// the login. Renewals of dead tokens and the dashboard's `L` both take it.
+    pub async fn one_at_a_time(&self, account_id: &str) -> tokio::sync::OwnedMutexGuard<()> {
+        let turn = {
+            let mut turns = self
+                .turns
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            Arc::clone(turns.entry(account_id.to_owned()).or_default())
+        };
+        turn.lock_owned().await
     }
 
     /// Called by the renewer, with the token's lock held, when renewing `name` failed with a
@@ -146,7 +162,7 @@ impl Relogin {
         };
 
         // One login per account at a time; whoever waited finds the token already replaced.
-        let _serial = self.serial.lock().await;
+        let _turn = self.one_at_a_time(&account.id()).await;
         let (_, current) = blocking_get(store, name).await?;
         if current != old && usable(&current, now) {
             return Ok(renewed(name, &old, current, false));
@@ -226,7 +242,7 @@ impl ReloginHook for Relogin {
 }
 
 /// A token that has not expired at `now`.
-fn usable(token: &Token, now: Timestamp) -> bool {
+pub(crate) fn usable(token: &Token, now: Timestamp) -> bool {
     token
         .decode()
         .ok()
@@ -256,7 +272,7 @@ async fn blocking_get(store: &Store, name: &str) -> Result<(EntryMeta, Token), R
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::ClientOptions;
+    use crate::api::{ClientOptions, LoginMethod};
     use crate::config::{Config, Paths};
     use crate::mock::{ALICE, MintSpec, MockOptions, MockServer, mint};
     use crate::renew::{Renewer, When};

@@ -118,6 +118,11 @@ impl MockServer {
         self.switches.renewals()
     }
 
+    /// Requests received so far (counted on arrival, before any reply delay).
+    pub fn arrived_count(&self) -> usize {
+        self.switches.arrivals()
+    }
+
     /// Successful logins (access key or password) served so far.
     pub fn login_count(&self) -> usize {
         self.switches.logins()

@@ -42,6 +42,7 @@ async fn date(State(state): State<MockState>, req: Request, next: Next) -> Respo
 
 /// The configured delay, before any handler: an async sleep, so other requests go on.
 async fn delay(State(state): State<MockState>, req: Request, next: Next) -> Response {
+    state.count_arrival();
     let d = state.delay.get();
     if !d.is_zero() {
         tokio::time::sleep(d).await;

@@ -106,6 +106,12 @@ impl MockState {
         self.switches.count_renewal();
     }
 
+    /// A request arrived (counted for tests, before the reply delay).
+    pub fn count_arrival(&self) {
+        #[cfg(feature = "testing")]
+        self.switches.count_arrival();
+    }
+
     /// A successful login was served (counted for tests).
     pub fn count_login(&self) {
         #[cfg(feature = "testing")]

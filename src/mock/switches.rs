@@ -20,6 +20,8 @@ pub(super) struct Switches {
     renewals: Arc<AtomicUsize>,
     /// Successful logins (either get-token endpoint) served.
     logins: Arc<AtomicUsize>,
+    /// Requests received, counted before the reply delay (a test waits for one in flight).
+    arrived: Arc<AtomicUsize>,
 }
 
 impl Switches {
@@ -29,6 +31,7 @@ impl Switches {
             revoked: Revoked::default(),
             renewals: Arc::default(),
             logins: Arc::default(),
+            arrived: Arc::default(),
         }
     }
 
@@ -47,6 +50,14 @@ impl Switches {
 
     pub fn count_login(&self) {
         self.logins.fetch_add(1, Ordering::SeqCst);
+    }
+
+    pub fn count_arrival(&self) {
+        self.arrived.fetch_add(1, Ordering::SeqCst);
+    }
+
+    pub fn arrivals(&self) -> usize {
+        self.arrived.load(Ordering::SeqCst)
     }
 
     pub fn renewals(&self) -> usize {

@@ -22,7 +22,9 @@ pub const ACCOUNTS_VERSION: u32 = 1;
 /// Same bound as the index: updates take milliseconds.
 const LOCK_TIMEOUT: Duration = Duration::from_secs(15);
 
-/// One remembered login. Identity: `user` + `base_url`.
+/// One remembered login. Identity: `user` + `base_url`. It may hold both methods: an access
+/// key (whose secret key may be in the keyring) and a password login's org id; `method` is the
+/// one used last.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
 pub struct Account {
@@ -48,6 +50,36 @@ impl Account {
     /// of the tokens it stored.
     pub fn id(&self) -> String {
         format!("{}@{}", self.user, url_host(&self.auth_url))
+    }
+
+    /// The methods this account can log in with, access key first (the one that can run
+    /// unattended, with a remembered secret key).
+    pub fn methods(&self) -> Vec<LoginMethod> {
+        let mut methods = Vec::new();
+        if self.access_key.is_some() {
+            methods.push(LoginMethod::AccessKey);
+        }
+        if self.org_id.is_some() || self.method == LoginMethod::Password {
+            methods.push(LoginMethod::Password);
+        }
+        methods
+    }
+
+    /// `new` remembered over `self` (same user and base URL): a login by one method never
+    /// forgets what the other method remembered.
+    pub fn merged(&self, new: Account) -> Account {
+        let keep_key = new.access_key.is_none() && self.access_key.is_some();
+        Account {
+            access_key: new.access_key.or_else(|| self.access_key.clone()),
+            // The secret key is kept under the access-key login's auth host: keep that id.
+            auth_url: if keep_key {
+                self.auth_url.clone()
+            } else {
+                new.auth_url
+            },
+            org_id: new.org_id.or_else(|| self.org_id.clone()),
+            ..new
+        }
     }
 
     /// Whether a token with this `user` claim, stored with this base URL, belongs to the
@@ -126,12 +158,18 @@ impl Accounts {
         self.list.iter().find(|a| a.owns(user_claim, base_url))
     }
 
-    /// Adds `account`, or replaces the one with the same user and base URL. Read-modify-write
-    /// under the index lock, so a concurrent update by another process is not lost.
+    /// Adds `account`, or merges it into the one with the same user and base URL (see
+    /// [`Account::merged`]). Read-modify-write under the index lock, so a concurrent update by
+    /// another process is not lost.
     pub fn remember(&mut self, account: Account) -> Result<(), StoreError> {
         self.update(|list| {
-            list.retain(|a| !(a.user == account.user && same_url(&a.base_url, &account.base_url)));
-            list.push(account);
+            let same =
+                |a: &Account| a.user == account.user && same_url(&a.base_url, &account.base_url);
+            let merged = match list.iter().position(same) {
+                Some(i) => list.remove(i).merged(account),
+                None => account,
+            };
+            list.push(merged);
         })
     }
 

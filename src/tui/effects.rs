@@ -1,17 +1,27 @@
-//! Carrying out the dashboard's effects: store and network work in tasks, answered with
-//! Actions on a channel, so the draw loop never waits on I/O.
+//! Carrying out the dashboard's effects: store, clipboard and network work in tasks, answered
+//! with Actions on a channel, so the draw loop never waits on I/O. Every task ends in an
+//! Action, even one that panics (its row then shows the error instead of spinning forever).
 
-use std::sync::Arc;
+use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use jiff::Timestamp;
+use tokio::sync::Semaphore;
 use tokio::sync::mpsc::UnboundedSender;
+use tokio::task::{JoinError, JoinHandle};
 
 use super::login::Outcome;
 use crate::api::{self, AcClient};
-use crate::app::{Action, Effect, RenewedInfo, ServerInfo};
+use crate::app::{Action, Effect, FailureKind, RenewedInfo, ServerInfo, TaskError};
 use crate::clipboard::Clipboard;
+use crate::login::Relogin;
 use crate::renew::{Renewer, When};
 use crate::store::{self, AccountKeys, EntryMeta, Store};
+
+/// How long quitting waits for a clipboard clear that is under way.
+const CLIPBOARD_FINISH: Duration = Duration::from_secs(2);
 
 /// What the dashboard runs against: the store, the renewer and the HTTP client (real keyring
 /// or demo).
@@ -22,13 +32,29 @@ pub struct Services {
     pub client: AcClient,
     /// Remembered secret keys, for "log in again".
     pub keys: AccountKeys,
+    /// The renewer's re-login (a clone sharing its locks): `L` takes the same one-login-per-
+    /// account turn as auto-renew's re-login of dead tokens.
+    pub relogin: Relogin,
 }
 
 /// Executes effects; `Quit` is returned to the caller as `false`.
 pub struct Executor {
     services: Arc<Services>,
     actions: UnboundedSender<Action>,
-    clipboard: Clipboard,
+    /// Used from blocking tasks (a system clipboard may wait on the display server).
+    clipboard: Arc<Mutex<Clipboard>>,
+    /// At most `concurrency` renewals at once, as `renew --all` does.
+    renew_slots: Arc<Semaphore>,
+    /// Clipboard work still running; quitting lets it finish (a token must not stay behind).
+    clipboard_tasks: Vec<JoinHandle<()>>,
+    /// Set when the user quits: queued renewals then answer without starting.
+    stop_queued: Arc<AtomicBool>,
+}
+
+impl super::event_loop::Runner for Executor {
+    fn run(&mut self, effect: Effect) -> bool {
+        Executor::run(self, effect)
+    }
 }
 
 impl Executor {
@@ -37,10 +63,14 @@ impl Executor {
         actions: UnboundedSender<Action>,
         clipboard: Clipboard,
     ) -> Executor {
+        let slots = services.renewer.concurrency();
         Executor {
             services: Arc::new(services),
             actions,
-            clipboard,
+            clipboard: Arc::new(Mutex::new(clipboard)),
+            renew_slots: Arc::new(Semaphore::new(slots)),
+            clipboard_tasks: Vec::new(),
+            stop_queued: Arc::default(),
         }
     }
 
@@ -48,6 +78,9 @@ impl Executor {
     pub fn run(&mut self, effect: Effect) -> bool {
         match effect {
             Effect::Quit => return false,
+            // The loop suspends the terminal itself.
+            Effect::Suspend => {}
+            Effect::StopQueued => self.stop_queued.store(true, Ordering::SeqCst),
             Effect::Renew(names) => {
                 for name in names {
                     self.renew(name);
@@ -55,130 +88,268 @@ impl Executor {
             }
             Effect::Copy { name } => self.copy(name),
             Effect::ClearClipboard => {
-                let result = self
-                    .clipboard
-                    .clear_if_unchanged()
-                    .map_err(|e| e.to_string());
-                let _ = self.actions.send(Action::ClipboardCleared(result));
+                let clipboard = Arc::clone(&self.clipboard);
+                let handle = answer_blocking(
+                    &self.actions,
+                    move || {
+                        let result = lock(&clipboard)
+                            .clear_if_unchanged()
+                            .map_err(TaskError::from_error);
+                        Action::ClipboardCleared(result)
+                    },
+                    |why| Action::ClipboardCleared(Err(TaskError::panicked(&why))),
+                );
+                self.clipboard_tasks.push(handle);
             }
             Effect::Add {
                 name,
                 base_url,
                 note,
                 token,
-            } => self.blocking(move |store| {
-                let result = add(store, &name, &base_url, note, &token);
-                Action::Added { name, result }
-            }),
-            Effect::Delete(name) => self.blocking(move |store| Action::Deleted {
-                result: store.remove(&name).map_err(|e| e.to_string()),
-                name,
-            }),
+            } => {
+                let store = self.services.store.clone();
+                let owned = name.clone();
+                answer_blocking(
+                    &self.actions,
+                    move || Action::Added {
+                        result: add(&store, &owned, &base_url, note, &token),
+                        name: owned,
+                    },
+                    move |why| Action::Added {
+                        name,
+                        result: Err(TaskError::panicked(&why)),
+                    },
+                );
+            }
+            Effect::Delete(name) => {
+                let store = self.services.store.clone();
+                let owned = name.clone();
+                answer_blocking(
+                    &self.actions,
+                    move || Action::Deleted {
+                        result: store.remove(&owned).map_err(TaskError::from_error),
+                        name: owned,
+                    },
+                    move |why| Action::Deleted {
+                        name,
+                        result: Err(TaskError::panicked(&why)),
+                    },
+                );
+            }
             Effect::Reload => self.reload(),
             Effect::Inspect(name) => self.inspect(name),
             Effect::Login { name, secret } => {
-                let (services, actions) = (Arc::clone(&self.services), self.actions.clone());
-                tokio::spawn(async move {
-                    let action = match super::login::log_in_again(&services, &name, secret).await {
-                        Ok(Outcome::Done(summary)) => Action::LoggedIn {
-                            name,
-                            result: Ok(summary),
-                        },
-                        Ok(Outcome::NeedsSecret(prompt)) => {
-                            Action::LoginNeedsSecret { name, prompt }
+                let services = Arc::clone(&self.services);
+                let owned = name.clone();
+                answer(
+                    &self.actions,
+                    async move {
+                        let name = owned;
+                        match super::login::log_in_again(&services, &name, secret).await {
+                            Ok(Outcome::Done(summary)) => Action::LoggedIn {
+                                name,
+                                result: Ok(summary),
+                            },
+                            Ok(Outcome::NeedsSecret(prompt)) => {
+                                Action::LoginNeedsSecret { name, prompt }
+                            }
+                            Err(error) => Action::LoggedIn {
+                                name,
+                                result: Err(error),
+                            },
                         }
-                        Err(msg) => Action::LoggedIn {
-                            name,
-                            result: Err(msg),
-                        },
-                    };
-                    let _ = actions.send(action);
-                });
+                    },
+                    move |why| Action::LoggedIn {
+                        name,
+                        result: Err(TaskError::panicked(&why)),
+                    },
+                );
             }
         }
         true
     }
 
+    /// Lets clipboard work under way finish (bounded), so quitting never leaves a token there.
+    pub async fn finish(&mut self) {
+        let pending = futures::future::join_all(self.clipboard_tasks.drain(..));
+        let _ = tokio::time::timeout(CLIPBOARD_FINISH, pending).await;
+    }
+
     pub fn reload(&self) {
-        self.blocking(|store| {
-            // Another process (cron, the CLI) may have changed the index since we opened it.
-            let _ = store.reload();
-            Action::Loaded(store.load_all())
-        });
+        let (store, actions) = (self.services.store.clone(), self.actions.clone());
+        answer_blocking(
+            &self.actions,
+            move || {
+                // Another process (cron, the CLI) may have changed the index since we opened
+                // it. If it cannot be read, say so and show what we had.
+                if let Err(e) = store.reload() {
+                    let _ = actions.send(Action::StoreProblem(TaskError::from_error(e)));
+                }
+                Action::Loaded(store.load_all())
+            },
+            |why| Action::StoreProblem(TaskError::panicked(&why)),
+        );
     }
 
     fn renew(&self, name: String) {
-        let (services, actions) = (Arc::clone(&self.services), self.actions.clone());
-        tokio::spawn(async move {
-            let now = Timestamp::now();
-            let result = services
-                .renewer
-                .renew(&name, When::Always, now)
-                .await
-                .map(|renewed| RenewedInfo {
-                    token: renewed.token,
-                    renewed_at: now,
-                })
-                .map_err(|e| e.to_string());
-            let _ = actions.send(Action::Renewed { name, result });
-        });
+        let services = Arc::clone(&self.services);
+        let slots = Arc::clone(&self.renew_slots);
+        let stop = Arc::clone(&self.stop_queued);
+        let owned = name.clone();
+        answer(
+            &self.actions,
+            async move {
+                let name = owned;
+                // Queued behind `concurrency` others; the row spins meanwhile.
+                let _slot = slots.acquire_owned().await;
+                if stop.load(Ordering::SeqCst) {
+                    let why = "not started: the dashboard is quitting; the token is unchanged";
+                    let result = Err(TaskError::new(FailureKind::Other, why));
+                    return Action::Renewed { name, result };
+                }
+                let now = Timestamp::now();
+                let result = services
+                    .renewer
+                    .renew(&name, When::Always, now)
+                    .await
+                    .map(|renewed| RenewedInfo {
+                        token: renewed.token,
+                        renewed_at: now,
+                    })
+                    .map_err(TaskError::from_error);
+                Action::Renewed { name, result }
+            },
+            move |why| Action::Renewed {
+                name,
+                result: Err(TaskError::panicked(&why)),
+            },
+        );
     }
 
     /// Asks the region's server about a token: `center` and `tokens/state` at once.
     fn inspect(&self, name: String) {
-        let (services, actions) = (Arc::clone(&self.services), self.actions.clone());
-        tokio::spawn(async move {
-            let store = services.store.clone();
-            let owned = name.clone();
-            let fetched = tokio::task::spawn_blocking(move || store.get(&owned)).await;
-            let info = match fetched {
-                Ok(Ok((meta, token))) => {
-                    let client = &services.client;
-                    let (center, state, account) = tokio::join!(
-                        client.center(&meta.base_url, &token),
-                        client.token_state(&meta.base_url, &token),
-                        account_of(&services, &meta)
-                    );
-                    ServerInfo {
-                        center: center.map_err(|e| e.to_string()),
-                        state: state.map_err(|e| e.to_string()),
-                        account,
+        let services = Arc::clone(&self.services);
+        let owned = name.clone();
+        answer(
+            &self.actions,
+            async move {
+                let name = owned;
+                let store = services.store.clone();
+                let key = name.clone();
+                let asked_at = Timestamp::now();
+                let fetched = tokio::task::spawn_blocking(move || store.get(&key)).await;
+                let info = match fetched {
+                    Ok(Ok((meta, token))) => {
+                        let client = &services.client;
+                        let (center, state, account) = tokio::join!(
+                            client.center(&meta.base_url, &token),
+                            client.token_state(&meta.base_url, &token),
+                            account_of(&services, &meta)
+                        );
+                        ServerInfo {
+                            center: center.map_err(|e| e.to_string()),
+                            state: state.map_err(|e| e.to_string()),
+                            asked_at,
+                            account,
+                        }
                     }
+                    Ok(Err(e)) => failed(e.to_string(), asked_at),
+                    Err(e) => failed(e.to_string(), asked_at),
+                };
+                Action::Inspected {
+                    name,
+                    info: Box::new(info),
                 }
-                Ok(Err(e)) => failed(e.to_string()),
-                Err(e) => failed(e.to_string()),
-            };
-            let _ = actions.send(Action::Inspected {
+            },
+            move |why| Action::Inspected {
                 name,
-                info: Box::new(info),
-            });
-        });
+                info: Box::new(failed(format!("internal error: {why}"), Timestamp::now())),
+            },
+        );
     }
 
-    /// Reads the secret on this thread with `block_in_place` (the runtime hands its other tasks
-    /// to another worker meanwhile), then copies here: the clipboard handle lives here.
+    /// Reads the secret and copies it in a blocking task: both can wait (D-Bus, the display
+    /// server), and nothing may wait on the loop thread.
     fn copy(&mut self, name: String) {
-        let store = self.services.store.clone();
-        let fetched = tokio::task::block_in_place(|| store.get(&name));
-        let result = match fetched {
-            Ok((_, token)) => self.clipboard.copy(&token).map_err(|e| e.to_string()),
-            Err(e) => Err(e.to_string()),
-        };
-        let _ = self.actions.send(Action::Copied { name, result });
-    }
-
-    fn blocking(&self, work: impl FnOnce(&Store) -> Action + Send + 'static) {
-        let (store, actions) = (self.services.store.clone(), self.actions.clone());
-        tokio::task::spawn_blocking(move || {
-            let _ = actions.send(work(&store));
-        });
+        let (store, clipboard) = (self.services.store.clone(), Arc::clone(&self.clipboard));
+        let owned = name.clone();
+        let handle = answer_blocking(
+            &self.actions,
+            move || {
+                let result = match store.get(&owned) {
+                    Ok((_, token)) => lock(&clipboard).copy(&token).map_err(TaskError::from_error),
+                    Err(e) => Err(TaskError::from_error(e)),
+                };
+                Action::Copied {
+                    name: owned,
+                    result,
+                }
+            },
+            move |why| Action::Copied {
+                name,
+                result: Err(TaskError::panicked(&why)),
+            },
+        );
+        self.clipboard_tasks.push(handle);
     }
 }
 
-fn failed(why: String) -> ServerInfo {
+/// A clipboard whose lock was poisoned by a panicking copy is still usable.
+fn lock(clipboard: &Mutex<Clipboard>) -> std::sync::MutexGuard<'_, Clipboard> {
+    clipboard
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Runs `work` in a task and sends its Action; if it panics, sends `fallback(message)`.
+pub(super) fn answer<F>(
+    actions: &UnboundedSender<Action>,
+    work: F,
+    fallback: impl FnOnce(String) -> Action + Send + 'static,
+) -> JoinHandle<()>
+where
+    F: Future<Output = Action> + Send + 'static,
+{
+    let actions = actions.clone();
+    let task = tokio::spawn(work);
+    tokio::spawn(async move {
+        let action = task.await.unwrap_or_else(|e| fallback(panic_text(e)));
+        let _ = actions.send(action);
+    })
+}
+
+/// [`answer`] for blocking work (keyring, clipboard, files).
+fn answer_blocking(
+    actions: &UnboundedSender<Action>,
+    work: impl FnOnce() -> Action + Send + 'static,
+    fallback: impl FnOnce(String) -> Action + Send + 'static,
+) -> JoinHandle<()> {
+    let actions = actions.clone();
+    let task = tokio::task::spawn_blocking(work);
+    tokio::spawn(async move {
+        let action = task.await.unwrap_or_else(|e| fallback(panic_text(e)));
+        let _ = actions.send(action);
+    })
+}
+
+/// The panic's message (panic messages never carry tokens: no type that holds one prints it).
+fn panic_text(error: JoinError) -> String {
+    if !error.is_panic() {
+        return "the task was cancelled".to_owned();
+    }
+    let payload = error.into_panic();
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a task panicked".to_owned())
+}
+
+fn failed(why: String, asked_at: Timestamp) -> ServerInfo {
     ServerInfo {
         center: Err(why.clone()),
         state: Err(why),
+        asked_at,
         account: None,
     }
 }
@@ -205,9 +376,9 @@ fn add(
     base_url: &str,
     note: Option<String>,
     token: &crate::token::Token,
-) -> Result<(), String> {
-    store::validate_name(name).map_err(|e| e.to_string())?;
-    api::check_base_url(base_url).map_err(|e| e.to_string())?;
+) -> Result<(), TaskError> {
+    store::validate_name(name).map_err(TaskError::from_error)?;
+    api::check_base_url(base_url).map_err(TaskError::from_error)?;
     let meta = EntryMeta {
         name: name.to_owned(),
         base_url: base_url.trim_end_matches('/').to_owned(),
@@ -218,11 +389,52 @@ fn add(
         platform: false,
         store: Default::default(),
     };
-    store.add(meta, token, false).map_err(|e| e.to_string())
+    store.add(meta, token, false).map_err(TaskError::from_error)
 }
 
 #[cfg(test)]
 mod tests {
+    use tokio::sync::mpsc;
+
+    use super::*;
+
+    /// Issue 10: a task that panicked left its row spinning forever. Now its fallback Action
+    /// arrives, carrying the panic's message.
+    #[tokio::test]
+    async fn a_panicking_task_still_answers_with_its_message() {
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        answer(&tx, async { panic!("renewer blew up") }, |why| {
+            Action::Renewed {
+                name: "alice/华东一区【昆山】".into(),
+                result: Err(TaskError::panicked(&why)),
+            }
+        });
+        answer_blocking(
+            &tx,
+            || panic!("{}", String::from("keyring thread blew up")),
+            |why| Action::Copied {
+                name: "x".into(),
+                result: Err(TaskError::panicked(&why)),
+            },
+        );
+        let mut seen = Vec::new();
+        for _ in 0..2 {
+            match rx.recv().await.unwrap() {
+                Action::Renewed { result: Err(e), .. } | Action::Copied { result: Err(e), .. } => {
+                    assert_eq!(e.kind, crate::app::FailureKind::Bug);
+                    seen.push(e.message);
+                }
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+        seen.sort();
+        assert!(seen[0].contains("keyring thread blew up"), "{seen:?}");
+        assert!(seen[1].contains("renewer blew up"), "{seen:?}");
+    }
+}
+
+#[cfg(test)]
+mod inspect_tests {
     //! Inspect against the loopback mock and an in-memory store: the details pane learns the
     //! owning account's status and balance through its login's platform token.
 
@@ -277,7 +489,8 @@ mod tests {
             renewer: Renewer::new(store.clone(), client.clone(), &Config::default()),
             store,
             client,
-            keys: AccountKeys::new(backend),
+            keys: AccountKeys::new(backend.clone()),
+            relogin: Relogin::new(AccountKeys::new(backend)),
         };
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
         let mut executor = Executor::new(

@@ -8,10 +8,13 @@ use secrecy::SecretString;
 use super::effects::Services;
 use crate::api::LoginMethod;
 use crate::app::LoginSecret;
+use crate::app::{FailureKind, TaskError};
 use crate::login::{
     Credential, LoginError, LoginReport, login_and_store, login_command, owner_of, relogin_account,
+    usable,
 };
 use crate::store::Account;
+use crate::token::Token;
 
 /// What a "log in again" came to.
 pub enum Outcome {
@@ -24,30 +27,42 @@ pub async fn log_in_again(
     services: &Services,
     name: &str,
     secret: Option<LoginSecret>,
-) -> Result<Outcome, String> {
+) -> Result<Outcome, TaskError> {
     let store = services.store.clone();
     let owned = name.to_owned();
     let found = tokio::task::spawn_blocking(move || {
         let (meta, token) = store.get(&owned)?;
         let owner = owner_of(&store, &meta, &token)?;
         let user = token.decode().ok().and_then(|d| d.claims.user);
-        Ok::<_, crate::store::StoreError>((meta, user, owner))
+        Ok::<_, crate::store::StoreError>((meta, token, user, owner))
     })
     .await
-    .map_err(|e| e.to_string())?
-    .map_err(|e| e.to_string())?;
-    let (meta, user, owner) = found;
+    .map_err(|e| TaskError::panicked(&e.to_string()))?
+    .map_err(TaskError::from_error)?;
+    let (meta, old, user, owner) = found;
     let Some(account) = owner else {
         let user = user.unwrap_or_else(|| "USER".to_owned());
-        return Err(crate::tr!(
-            "login.none_remembered",
-            user = user,
-            base_url = meta.base_url,
-            command = login_command(None, &user, &meta.base_url)
+        return Err(TaskError::new(
+            FailureKind::NeedsNewToken,
+            crate::tr!(
+                "login.none_remembered",
+                user = user,
+                base_url = meta.base_url,
+                command = login_command(None, &user, &meta.base_url)
+            ),
         ));
     };
 
+    // One login per account at a time, shared with auto-renew's re-login of dead tokens.
+    let _turn = services.relogin.one_at_a_time(&account.id()).await;
     let now = Timestamp::now();
+    if secret.is_none() && replaced_meanwhile(services, name, &old, now).await {
+        return Ok(Outcome::Done(crate::tr!(
+            "login.already_fresh",
+            name = name,
+            user = account.user
+        )));
+    }
     let (store, client) = (&services.store, &services.client);
     let report = match secret {
         None => match relogin_account(store, client, &services.keys, &account, now).await {
@@ -58,19 +73,28 @@ pub async fn log_in_again(
         },
         Some(secret) => {
             let secret = SecretString::from(secret.expose().to_owned());
-            let credential = match account.method {
+            let credential = match asks_for(&account) {
                 LoginMethod::AccessKey => Credential::SecretKey(secret.clone()),
                 LoginMethod::Password => Credential::Password(secret.clone()),
             };
             let report = login_and_store(store, client, &account, &credential, now).await;
-            if report.is_ok() && account.method == LoginMethod::AccessKey {
+            if report.is_ok() && matches!(credential, Credential::SecretKey(_)) {
                 remember(services, &account, secret).await;
             }
             report
         }
     }
-    .map_err(|e| e.to_string())?;
+    .map_err(TaskError::from_error)?;
     Ok(Outcome::Done(summary(&account, &report)))
+}
+
+/// Whether another login (waited for above) already replaced the token with a usable one.
+async fn replaced_meanwhile(services: &Services, name: &str, old: &Token, now: Timestamp) -> bool {
+    let (store, owned) = (services.store.clone(), name.to_owned());
+    match tokio::task::spawn_blocking(move || store.get(&owned)).await {
+        Ok(Ok((_, current))) => &current != old && usable(&current, now),
+        _ => false,
+    }
 }
 
 /// Keeps the secret key for next time; a failure only costs a prompt later, so it is logged.
@@ -82,8 +106,18 @@ async fn remember(services: &Services, account: &Account, secret: SecretString) 
     }
 }
 
+/// The secret to ask for: the secret key when the account has an access key (it is then
+/// remembered), else the password.
+fn asks_for(account: &Account) -> LoginMethod {
+    if account.access_key.is_some() {
+        LoginMethod::AccessKey
+    } else {
+        LoginMethod::Password
+    }
+}
+
 fn prompt_for(account: &Account) -> String {
-    match account.method {
+    match asks_for(account) {
         LoginMethod::AccessKey => crate::tr!(
             "login.prompt_secret_key",
             user = account.user,

@@ -27,6 +27,34 @@ impl TerminalGuard {
     }
 }
 
+impl super::event_loop::Screen for TerminalGuard {
+    fn draw(&mut self, app: &crate::app::App, now: jiff::Timestamp) -> std::io::Result<()> {
+        self.terminal
+            .draw(|f| crate::ui::draw(f, app, now))
+            .map(|_| ())
+    }
+
+    /// Restores the terminal, stops the process as the shell's Ctrl-Z would (raw mode turned
+    /// the key into a keypress instead of SIGTSTP), and takes the terminal again on `fg`.
+    fn suspend(&mut self) -> std::io::Result<()> {
+        restore();
+        #[cfg(unix)]
+        // SAFETY: raise(3) with a valid signal number has no memory-safety preconditions.
+        unsafe {
+            libc::raise(libc::SIGTSTP);
+        }
+        // Here after SIGCONT (`fg`).
+        crossterm::terminal::enable_raw_mode()?;
+        execute!(
+            stdout(),
+            crossterm::terminal::EnterAlternateScreen,
+            EnableMouseCapture,
+            EnableBracketedPaste
+        )?;
+        self.terminal.clear()
+    }
+}
+
 impl Drop for TerminalGuard {
     fn drop(&mut self) {
         restore();
@@ -39,11 +67,18 @@ pub fn restore() {
     ratatui::restore();
 }
 
-/// Restores the terminal before the panic message is printed, so the message is readable and
+/// On the loop (main) thread: restores the terminal before the panic message is printed, so the
+/// message is readable and
 /// the shell is usable. Panic messages never carry tokens (no type that holds one prints it).
 fn install_panic_hook() {
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
+        // A task's panic (a worker thread) becomes a row error and the dashboard goes on: the
+        // terminal stays as it is and nothing is printed over the screen.
+        if std::thread::current().name() != Some("main") {
+            tracing::error!("a dashboard task panicked: {info}");
+            return;
+        }
         restore();
         previous(info);
     }));

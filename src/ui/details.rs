@@ -114,7 +114,7 @@ pub fn lines<'a>(row: &Row, app: &App, now: Timestamp, p: &Palette) -> Vec<Line<
             Span::styled(clean(err), p.error),
         ]));
     }
-    server_lines(&row.status.server, p, &mut out);
+    server_lines(row, p, &mut out);
     match &row.kind {
         RowKind::Token { decoded, masked } => {
             out.push(field(
@@ -156,8 +156,8 @@ pub fn lines<'a>(row: &Row, app: &App, now: Timestamp, p: &Palette) -> Vec<Line<
 }
 
 /// What the region's server said: its verdict on the token and the service addresses.
-fn server_lines(server: &ServerView, p: &Palette, out: &mut Vec<Line<'_>>) {
-    let info = match server {
+fn server_lines(row: &Row, p: &Palette, out: &mut Vec<Line<'_>>) {
+    let info = match &row.status.server {
         ServerView::NotAsked => return,
         ServerView::Loading => {
             out.push(field(&tr!("details.server"), tr!("details.asking"), p));
@@ -168,12 +168,17 @@ fn server_lines(server: &ServerView, p: &Palette, out: &mut Vec<Line<'_>>) {
     let ServerInfo {
         center,
         state,
+        asked_at,
         account,
     } = &**info;
     match state {
         Ok(state) if state.is_accepted() => {
             out.push(field(&tr!("details.server"), tr!("details.accepts"), p));
         }
+        Ok(state) if !state.rejects(row.expired_at(*asked_at)) => out.push(Line::from(vec![
+            Span::styled(label_cell(&tr!("details.server")), p.dim),
+            Span::styled(clean(&expired_refusal(state)), p.warn),
+        ])),
         Ok(state) => out.push(Line::from(vec![
             Span::styled(label_cell(&tr!("details.server")), p.dim),
             Span::styled(clean(&state.describe()), p.error),
@@ -242,4 +247,10 @@ fn claim_text(key: &str, text: &str, app: &App) -> String {
         return format!("{text}  ({})", timefmt::absolute(ts, &app.tz));
     }
     text
+}
+
+/// The server's refusal of a token that had already expired: expected, and not a verdict on
+/// renewal.
+fn expired_refusal(state: &crate::api::TokenState) -> String {
+    tr!("details.expired_refusal", answer = state.describe())
 }

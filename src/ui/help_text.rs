@@ -39,6 +39,7 @@ pub fn help(cmd: Command, renew_ahead: &str) -> String {
         C::Help => tr!("keys.help"),
         C::Back => tr!("keys.back"),
         C::Quit => tr!("keys.quit"),
+        C::Suspend => tr!("keys.suspend"),
         C::FilterKeep => tr!("keys.filter_keep"),
         C::FilterClear => tr!("keys.filter_clear"),
         C::FilterErase | C::FormErase | C::SecretErase => tr!("keys.erase"),

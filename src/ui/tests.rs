@@ -341,6 +341,7 @@ fn details_show_the_servers_answer_and_a_rejected_token() {
             code: "10004".into(),
             msg: "token失效".into(),
         }),
+        asked_at: now(),
         account: Some(Ok(crate::api::UserInfo {
             account_status: Some("Owe".into()),
             account_balance: Some("-3.20".into()),

@@ -1,0 +1,47 @@
+//! The CLI's half of "an issued token outlives the process": while a renewal or login is in
+//! flight, Ctrl-C, SIGTERM and SIGHUP do not kill the process. The first says what is being
+//! finished (each request is bounded by the request timeout); a second abandons, says what,
+//! and exits 130.
+
+use std::future::Future;
+
+use crate::signals::Terminating;
+
+/// Exit code after a second signal abandoned the work (128 + SIGINT, as shells report it).
+pub const ABANDONED: i32 = 130;
+
+/// Runs `work` to its end despite the first terminating signal. `what` names it for the user
+/// ("renewing alice/华东一区【昆山】").
+pub async fn despite_signals<T>(what: &str, work: impl Future<Output = T>) -> T {
+    let mut work = std::pin::pin!(work);
+    let Ok(mut signals) = Terminating::new() else {
+        // Without signal handling the default applies; the work still runs.
+        return work.await;
+    };
+    let mut asked = false;
+    loop {
+        tokio::select! {
+            out = &mut work => return out,
+            () = signals.next() => {
+                if asked {
+                    eprintln!("{}", abandoned_text(what));
+                    std::process::exit(ABANDONED);
+                }
+                asked = true;
+                eprintln!("{}", finishing_text(what));
+            }
+        }
+    }
+}
+
+fn finishing_text(what: &str) -> String {
+    format!(
+        "finishing: {what}, so that a token the server issues is stored (Ctrl-C again to abandon)"
+    )
+}
+
+fn abandoned_text(what: &str) -> String {
+    format!(
+        "abandoned: {what}. The server may have issued a new token that was not stored; `actoken list` and `actoken check NAME` show where each token stands"
+    )
+}
