@@ -102,9 +102,11 @@ fn login_explains_a_region_without_a_token_and_accounts_show_status_and_balance(
                 .and(predicate::str::contains("Trial"))
                 .and(predicate::str::contains("1280.50")),
         )
-        .stderr(predicate::str::contains(
-            "备注：alice@127.0.0.1：账户试用中，余额 0.00：充值后才能使用其区域",
-        ));
+        .stderr(
+            predicate::str::contains("备注：alice@127.0.0.1").and(predicate::str::contains(
+                "：账户试用中，余额 0.00：充值后才能使用其区域",
+            )),
+        );
 
     // Without its platform token, or with the platform silent, the rest still shows.
     env.cmd().args(["rm", "alice/ac"]).assert().success();
