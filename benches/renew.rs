@@ -55,6 +55,7 @@ fn renew_50_tokens_100ms_latency(bencher: divan::Bencher, concurrency: usize) {
                 account: None,
                 platform: false,
                 facts: None,
+                store: Default::default(),
             };
             store.add(meta, &mint(&spec), false).unwrap();
             names.push(name);

@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use jiff::SignedDuration;
-use serde::{Deserialize, Deserializer};
+use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::timefmt;
 
@@ -39,8 +39,34 @@ pub struct Config {
     /// Longest wait for the OS keyring before giving up with an error.
     #[serde(deserialize_with = "duration")]
     pub keyring_timeout: SignedDuration,
+    /// Where secrets are kept: auto | secret-service | keyutils (`--store`, `ACTOKEN_STORE`).
+    pub store: StoreChoice,
     /// Interface language (en or zh-CN); below --lang and ACTOKEN_LANG, above the locale.
     pub language: Option<crate::i18n::Lang>,
+}
+
+/// Where secrets are kept, as the user asked (`store` in the config, `--store`,
+/// `ACTOKEN_STORE`); `store::StoreKind` is what each choice names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum StoreChoice {
+    // The Secret Service when it answers and is unlocked, else the kernel keyring (Linux).
+    #[default]
+    Auto,
+    // Always the Secret Service (desktop keyring).
+    SecretService,
+    // Always the Linux kernel keyring (no desktop needed; cleared at reboot).
+    Keyutils,
+}
+
+impl StoreChoice {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StoreChoice::Auto => "auto",
+            StoreChoice::SecretService => "secret-service",
+            StoreChoice::Keyutils => "keyutils",
+        }
+    }
 }
 
 impl Default for Config {
@@ -56,6 +82,7 @@ impl Default for Config {
             clipboard_clear: SignedDuration::from_secs(30),
             auto_renew: false,
             keyring_timeout: SignedDuration::from_millis(1500),
+            store: StoreChoice::Auto,
             language: None,
         }
     }
@@ -181,6 +208,7 @@ mod tests {
             clipboard-clear = "45s"
             auto-renew = true
             keyring-timeout = "3s"
+            store = "keyutils"
             "#,
         )
         .unwrap();
@@ -197,6 +225,9 @@ mod tests {
         assert_eq!(c.clipboard_clear, SignedDuration::from_secs(45));
         assert!(c.auto_renew);
         assert_eq!(c.keyring_timeout, SignedDuration::from_secs(3));
+        assert_eq!(c.store, StoreChoice::Keyutils);
+        let err = Config::parse("store = \"kernel\"").unwrap_err();
+        assert!(err.contains("keyutils"), "{err}");
     }
 
     #[test]

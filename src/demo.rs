@@ -186,6 +186,7 @@ fn add(
         account: None,
         platform: false,
         facts: None,
+        store: Default::default(),
     };
     store.add(meta, token, true)?;
     Ok(())

@@ -489,6 +489,7 @@ mod tests {
                 account: None,
                 platform: false,
                 facts: None,
+                store: Default::default(),
             };
             self.renewer.store().add(meta, &token, false).unwrap();
             token
@@ -820,14 +821,18 @@ mod tests {
             let (done, inode) = (Arc::clone(&done), inode.clone());
             std::thread::spawn(move || {
                 let mut seen = vec![inode()];
-                while !done.load(std::sync::atomic::Ordering::SeqCst) {
+                // One last look after `done`: the batch's write lands just before it is set.
+                loop {
+                    let finished = done.load(std::sync::atomic::Ordering::SeqCst);
                     let now = inode();
                     if seen.last() != Some(&now) {
                         seen.push(now);
                     }
+                    if finished {
+                        break seen;
+                    }
                     std::thread::sleep(Duration::from_millis(2));
                 }
-                seen
             })
         };
         let before = w.backend.calls();

@@ -91,6 +91,23 @@ fn login_explains_a_region_without_a_token_and_accounts_show_status_and_balance(
             predicate::str::contains("alice@127.0.0.1").and(predicate::str::contains("top up")),
         );
 
+    // The same table and notes in Chinese; the status the server sends stays as it is.
+    env.cmd()
+        .args(["--lang", "zh-CN", "accounts"])
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("账户状态")
+                .and(predicate::str::contains("余额"))
+                .and(predicate::str::contains("Trial"))
+                .and(predicate::str::contains("1280.50")),
+        )
+        .stderr(
+            predicate::str::contains("备注：alice@127.0.0.1").and(predicate::str::contains(
+                "：账户试用中，余额 0.00：充值后才能使用其区域",
+            )),
+        );
+
     // Without its platform token, or with the platform silent, the rest still shows.
     env.cmd().args(["rm", "alice/ac"]).assert().success();
     let json: serde_json::Value = serde_json::from_slice(

@@ -268,10 +268,13 @@ fn renew_all_within_a_window_renews_only_those_expiring() {
 
 #[test]
 fn unreachable_keyring_fails_fast_with_exit_5() {
+    // With the Secret Service asked for by name (`auto` would fall back to the kernel keyring,
+    // see tests/headless.rs).
     let env = Env::new();
     let started = std::time::Instant::now();
     env.cmd()
         .arg("list")
+        .env("ACTOKEN_STORE", "secret-service")
         .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")
         .assert()
         .code(5)

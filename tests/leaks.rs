@@ -237,6 +237,7 @@ fn debug_of_every_type_holding_a_token_is_redacted() {
         account: None,
         platform: false,
         facts: None,
+        store: Default::default(),
     };
     let renewed = Renewed {
         name: "east".into(),

@@ -1,8 +1,13 @@
-//! The store against the real OS keyring (Secret Service on Linux).
+//! The store against the real keyrings: the Secret Service and the Linux kernel keyring
+//! (keyutils). The same suite runs on both.
 //!
-//! Each test uses its own keyring service name and deletes what it created. Without a
-//! reachable Secret Service the keyring tests print SKIPPED and pass, unless
-//! `ACTOKEN_REQUIRE_KEYRING=1` (set by `.ci/run`), when they fail.
+//! Each test uses its own keyring service name (in the kernel keyring: its own description
+//! prefix in the user's persistent keyring, which every process of the user shares, so
+//! parallel tests must not share names) and deletes what it created. Without a reachable
+//! keyring the tests print SKIPPED and pass, unless `ACTOKEN_REQUIRE_KEYRING=1` (set by
+//! `.ci/run`), when they fail.
+
+mod support;
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
@@ -11,15 +16,20 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use actoken::config::Paths;
 use actoken::samples::{SAMPLE_REQUEST, SAMPLE_RESPONSE};
-use actoken::store::{EntryMeta, KeyringBackend, SecretBackend, SecretState, Store, StoreError};
+use actoken::store::{
+    EntryMeta, KeyringBackend, KeyutilsBackend, MoveOutcome, SecretBackend, SecretState, Store,
+    StoreError, StoreKind, StorePair,
+};
 use actoken::token::Token;
 use jiff::Timestamp;
+use support::have;
 
 const TIMEOUT: Duration = Duration::from_secs(5);
 
 /// A keyring backend under a fresh service name; deletes every item of that service on drop.
 struct TestKeyring {
-    backend: Arc<KeyringBackend>,
+    backend: Arc<dyn SecretBackend>,
+    kind: StoreKind,
     service: String,
 }
 
@@ -38,15 +48,47 @@ impl Drop for TestKeyring {
     }
 }
 
-fn keyring(test: &str) -> Option<TestKeyring> {
+fn unique_service(test: &str) -> String {
     let nanos = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .unwrap()
         .as_nanos();
-    let service = format!("actoken-test-{test}-{}-{nanos}", std::process::id());
+    format!("actoken-test-{test}-{}-{nanos}", std::process::id())
+}
+
+/// A fresh namespace in `kind`, or `None` (SKIPPED) where that store cannot be reached.
+fn keyring_of(kind: StoreKind, test: &str) -> Option<TestKeyring> {
+    match kind {
+        StoreKind::SecretService => keyring(test),
+        StoreKind::Keyutils => kernel_keyring(test),
+    }
+}
+
+/// The kernel keyring under a fresh service name.
+fn kernel_keyring(test: &str) -> Option<TestKeyring> {
+    let service = unique_service(test);
+    match KeyutilsBackend::with_service(&service) {
+        Ok(backend) => Some(TestKeyring {
+            backend: Arc::new(backend),
+            kind: StoreKind::Keyutils,
+            service,
+        }),
+        Err(e) if std::env::var("ACTOKEN_REQUIRE_KEYRING").as_deref() == Ok("1") => {
+            panic!("ACTOKEN_REQUIRE_KEYRING=1 but the kernel keyring cannot be used: {e}")
+        }
+        Err(e) => {
+            eprintln!("SKIPPED: the kernel keyring cannot be used here: {e}");
+            None
+        }
+    }
+}
+
+fn keyring(test: &str) -> Option<TestKeyring> {
+    let service = unique_service(test);
     match KeyringBackend::with_service(&service, TIMEOUT) {
         Ok(backend) => Some(TestKeyring {
             backend: Arc::new(backend),
+            kind: StoreKind::SecretService,
             service,
         }),
         Err(e) if std::env::var("ACTOKEN_REQUIRE_KEYRING").as_deref() == Ok("1") => {
@@ -72,12 +114,44 @@ fn meta(name: &str) -> EntryMeta {
         account: None,
         platform: false,
         facts: None,
+        store: Default::default(),
     }
 }
 
-#[test]
-fn backend_set_get_delete_names() {
-    let Some(k) = keyring("backend") else { return };
+/// Runs a suite function against both stores.
+macro_rules! on_both_stores {
+    ($suite:ident, $ss:ident, $ku:ident) => {
+        #[test]
+        fn $ss() {
+            $suite(StoreKind::SecretService)
+        }
+        #[test]
+        fn $ku() {
+            $suite(StoreKind::Keyutils)
+        }
+    };
+}
+
+on_both_stores!(
+    backend_set_get_delete_names,
+    ss_backend_set_get_delete_names,
+    keyutils_backend_set_get_delete_names
+);
+on_both_stores!(
+    services_do_not_see_each_other,
+    ss_services_do_not_see_each_other,
+    keyutils_services_do_not_see_each_other
+);
+on_both_stores!(
+    store_core_operations,
+    ss_store_core_operations,
+    keyutils_store_core_operations
+);
+
+fn backend_set_get_delete_names(kind: StoreKind) {
+    let Some(k) = keyring_of(kind, "backend") else {
+        return;
+    };
     let b = &k.backend;
     assert!(b.describe().contains(&k.service), "{}", b.describe());
     assert_eq!(b.get("absent").unwrap(), None);
@@ -102,10 +176,13 @@ fn backend_set_get_delete_names() {
     assert_eq!(b.names().unwrap(), ["华东一区【昆山】"]);
 }
 
-#[test]
-fn services_do_not_see_each_other() {
-    let Some(a) = keyring("iso-a") else { return };
-    let Some(b) = keyring("iso-b") else { return };
+fn services_do_not_see_each_other(kind: StoreKind) {
+    let Some(a) = keyring_of(kind, "iso-a") else {
+        return;
+    };
+    let Some(b) = keyring_of(kind, "iso-b") else {
+        return;
+    };
     a.backend
         .set("same", &Token::from_raw(SAMPLE_REQUEST))
         .unwrap();
@@ -113,12 +190,13 @@ fn services_do_not_see_each_other() {
     assert!(b.backend.names().unwrap().is_empty());
 }
 
-#[test]
-fn store_core_operations() {
-    let Some(k) = keyring("store") else { return };
+fn store_core_operations(kind: StoreKind) {
+    let Some(k) = keyring_of(kind, "store") else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     let paths = Paths::under(dir.path());
-    let store = Store::open(&paths, k.backend.clone()).unwrap();
+    let store = Store::open_in(&paths, k.backend.clone(), k.kind).unwrap();
     let old = Token::from_raw(SAMPLE_REQUEST);
     let new = Token::from_raw(SAMPLE_RESPONSE);
 
@@ -128,11 +206,19 @@ fn store_core_operations() {
         store.add(meta("kunshan"), &new, false),
         Err(StoreError::Exists(_))
     ));
-    let stored_meta = EntryMeta {
+    // The index records which store holds it, and the token's facts.
+    let in_store = EntryMeta {
+        store: k.kind,
         facts: Some(actoken::store::TokenFacts::of(&old)),
         ..meta("kunshan")
     };
-    assert_eq!(store.get("kunshan").unwrap(), (stored_meta, old.clone()));
+    assert_eq!(store.get("kunshan").unwrap(), (in_store, old.clone()));
+    let index = std::fs::read_to_string(paths.index_file()).unwrap();
+    assert_eq!(
+        index.contains("store = \"keyutils\""),
+        k.kind == StoreKind::Keyutils,
+        "{index}"
+    );
 
     let renewed = Timestamp::from_second(1_700_000_900).unwrap();
     store.replace_token("kunshan", &new, renewed).unwrap();
@@ -152,12 +238,121 @@ fn store_core_operations() {
 
     // Index lost: the keyring's secrets show up as orphans.
     std::fs::remove_file(paths.index_file()).unwrap();
-    let fresh = Store::open(&paths, k.backend.clone()).unwrap();
+    let fresh = Store::open_in(&paths, k.backend.clone(), k.kind).unwrap();
     assert!(fresh.entries().is_empty());
     assert_eq!(fresh.orphans().unwrap(), ["kunshan"]);
     fresh.remove("kunshan").unwrap();
     assert!(fresh.orphans().unwrap().is_empty());
     assert_eq!(k.backend.get("kunshan").unwrap(), None);
+}
+
+/// A real backend with one-shot faults, to break a move half-way.
+struct Faulty {
+    inner: Arc<dyn SecretBackend>,
+    fail_set: std::sync::atomic::AtomicBool,
+    fail_delete: std::sync::atomic::AtomicBool,
+}
+
+impl Faulty {
+    fn new(inner: Arc<dyn SecretBackend>) -> Faulty {
+        Faulty {
+            inner,
+            fail_set: false.into(),
+            fail_delete: false.into(),
+        }
+    }
+}
+
+impl SecretBackend for Faulty {
+    fn get(&self, name: &str) -> Result<Option<Token>, StoreError> {
+        self.inner.get(name)
+    }
+    fn set(&self, name: &str, token: &Token) -> Result<(), StoreError> {
+        if self
+            .fail_set
+            .swap(false, std::sync::atomic::Ordering::SeqCst)
+        {
+            return Err(StoreError::Backend("injected: write failed".into()));
+        }
+        self.inner.set(name, token)
+    }
+    fn delete(&self, name: &str) -> Result<(), StoreError> {
+        if self
+            .fail_delete
+            .swap(false, std::sync::atomic::Ordering::SeqCst)
+        {
+            return Err(StoreError::Backend("injected: delete failed".into()));
+        }
+        self.inner.delete(name)
+    }
+    fn names(&self) -> Result<Vec<String>, StoreError> {
+        self.inner.names()
+    }
+    fn describe(&self) -> String {
+        self.inner.describe()
+    }
+}
+
+#[test]
+fn move_between_the_real_stores_with_faults_loses_nothing() {
+    let Some(ss) = keyring("move-ss") else { return };
+    let Some(ku) = kernel_keyring("move-ku") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let paths = Paths::under(dir.path());
+    let name = "华中一区【A区】";
+    let token = Token::from_raw(SAMPLE_REQUEST);
+    Store::open_in(&paths, ss.backend.clone(), StoreKind::SecretService)
+        .unwrap()
+        .add(meta(name), &token, false)
+        .unwrap();
+    let (ss_f, ku_f) = (
+        Faulty::new(ss.backend.clone()),
+        Faulty::new(ku.backend.clone()),
+    );
+    let pair = StorePair {
+        secret_service: &ss_f,
+        keyutils: &ku_f,
+    };
+    let store = Store::open_in(&paths, ku.backend.clone(), StoreKind::Keyutils).unwrap();
+    let in_index = || {
+        store
+            .reload()
+            .and_then(|()| store.meta(name))
+            .unwrap()
+            .store
+    };
+
+    // The copy fails: the original stays where the index says.
+    ku_f.fail_set
+        .store(true, std::sync::atomic::Ordering::SeqCst);
+    let err = store
+        .move_entry(name, pair, StoreKind::Keyutils)
+        .unwrap_err();
+    assert!(err.to_string().contains("injected"), "{err}");
+    assert_eq!(in_index(), StoreKind::SecretService);
+    assert_eq!(ss.backend.get(name).unwrap(), Some(token.clone()));
+    assert_eq!(ku.backend.get(name).unwrap(), None);
+
+    // Copied and recorded, but the original cannot be deleted: the token is used from the
+    // kernel keyring, the leftover is reported, and the next move deletes it.
+    ss_f.fail_delete
+        .store(true, std::sync::atomic::Ordering::SeqCst);
+    let moved = store.move_entry(name, pair, StoreKind::Keyutils).unwrap();
+    assert!(
+        matches!(&moved, MoveOutcome::Moved { leftover: Some(why) } if why.contains("injected")),
+        "{moved:?}"
+    );
+    assert_eq!(in_index(), StoreKind::Keyutils);
+    assert_eq!(store.get(name).unwrap().1, token);
+    assert_eq!(ss.backend.get(name).unwrap(), Some(token.clone()));
+    assert_eq!(
+        store.move_entry(name, pair, StoreKind::Keyutils).unwrap(),
+        MoveOutcome::AlreadyThere { cleaned: true }
+    );
+    assert_eq!(ss.backend.get(name).unwrap(), None);
+    assert_eq!(ku.backend.get(name).unwrap(), Some(token));
 }
 
 // --- failing fast without a usable keyring (run in child processes: the keyring crate sets
@@ -249,16 +444,6 @@ fn hung_bus_fails_fast_with_unavailable() {
     let line = open_with_bus(&format!("unix:path={}", socket.display()));
     assert_fast_unavailable(&line);
     assert!(line.contains("did not answer"), "{line}");
-}
-
-/// True if `program` can be run (found on PATH).
-fn have(program: &str) -> bool {
-    Command::new(program)
-        .arg("--version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok()
 }
 
 #[test]

@@ -41,6 +41,7 @@ pub fn stored(n: usize, now: Timestamp) -> Vec<StoredToken> {
                 account: None,
                 platform: false,
                 facts: None,
+                store: Default::default(),
             },
             secret: SecretState::Present(token(i, now)),
         })

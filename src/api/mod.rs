@@ -8,6 +8,7 @@ mod center;
 mod codes;
 mod error;
 mod login;
+mod probe;
 mod refusal;
 pub mod response;
 pub mod signature;
@@ -29,6 +30,7 @@ pub use login::{
     ACCESS_KEY_LOGIN_PATH, PASSWORD_LOGIN_PATH, PLATFORM_CLUSTER_ID, PLATFORM_CLUSTER_NAME,
     RegionToken, parse_login,
 };
+pub use probe::Probe;
 pub use refusal::{LoginMethod, LoginRefusal};
 pub use signature::sign;
 pub use state::{STATE_PATH, TokenState};

@@ -45,36 +45,35 @@ impl UserInfo {
 
     /// "account suspended, balance 0.00": the status in words.
     pub fn summary(&self) -> String {
-        format!(
-            "account {}, balance {}",
-            self.account_status
-                .as_deref()
-                .map_or("status unknown", status_words),
-            self.account_balance.as_deref().unwrap_or("unknown")
-        )
+        let status = self
+            .account_status
+            .as_deref()
+            .map_or_else(|| crate::tr!("account.status_unknown"), status_words);
+        let balance = self
+            .account_balance
+            .clone()
+            .unwrap_or_else(|| crate::tr!("account.balance_unknown"));
+        crate::tr!("account.summary", status = status, balance = balance)
     }
 
     /// Why the login listed a region without a token.
     pub fn explain_unavailable(&self) -> String {
         if self.needs_top_up() {
-            format!("{}: top up to use this region", self.summary())
+            crate::tr!("account.top_up_region", summary = self.summary())
         } else {
-            format!(
-                "not available ({}): the platform gave no token for this region; ask its administrators for access",
-                self.summary()
-            )
+            crate::tr!("account.not_available", summary = self.summary())
         }
     }
 }
 
 /// Status words for the codes seen on the platform (others are shown as they are).
-fn status_words(status: &str) -> &str {
+fn status_words(status: &str) -> String {
     match status.to_ascii_lowercase().as_str() {
-        "normal" => "normal",
-        "owe" | "arrears" => "in arrears",
-        "suspended" | "disabled" | "stop" | "停用" => "suspended",
-        "trial" => "on trial",
-        _ => status,
+        "normal" => crate::tr!("account.normal"),
+        "owe" | "arrears" => crate::tr!("account.arrears"),
+        "suspended" | "disabled" | "stop" | "停用" => crate::tr!("account.suspended"),
+        "trial" => crate::tr!("account.trial"),
+        _ => status.to_owned(),
     }
 }
 
@@ -173,5 +172,16 @@ mod tests {
             UserInfo::default().summary(),
             "account status unknown, balance unknown"
         );
+        crate::i18n::with_lang(crate::i18n::Lang::ZhCn, || {
+            assert_eq!(
+                info("Owe", "-3.20").explain_unavailable(),
+                "账户欠费，余额 -3.20：充值后才能使用此区域"
+            );
+            assert!(
+                info("Normal", "9.00")
+                    .explain_unavailable()
+                    .starts_with("不可用（账户正常，余额 9.00）")
+            );
+        });
     }
 }

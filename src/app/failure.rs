@@ -28,10 +28,7 @@ impl TaskError {
 
     /// A task that panicked: its row stops spinning and shows this.
     pub fn panicked(what: &str) -> TaskError {
-        TaskError::new(
-            FailureKind::Bug,
-            format!("internal error: {what}; please report this bug"),
-        )
+        TaskError::new(FailureKind::Bug, crate::tr!("task.panicked", what = what))
     }
 }
 

@@ -54,6 +54,7 @@ pub fn meta(name: &str, base_url: &str) -> EntryMeta {
         account: None,
         platform: false,
         facts: None,
+        store: Default::default(),
     }
 }
 

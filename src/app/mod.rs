@@ -36,6 +36,17 @@ pub fn new_token_hint() -> String {
     crate::tr!("app.new_token_hint")
 }
 
+/// What to tell a user about a token kept in the store not in use (store `kind`), in the
+/// interface language.
+pub fn other_store_long(name: &str, kind: crate::store::StoreKind) -> String {
+    crate::tr!(
+        "long.other_store",
+        name = name,
+        store = kind.as_str(),
+        to = kind.other().as_str()
+    )
+}
+
 /// Which screen has the keyboard.
 #[derive(Debug)]
 pub enum Mode {

@@ -6,6 +6,7 @@ use jiff::{SignedDuration, Timestamp};
 
 use super::action::Effect;
 use super::{App, Level, Toast};
+use crate::tr;
 
 /// The "finishing…" line stays up as long as the wait lasts.
 const WAITING_TOAST: SignedDuration = SignedDuration::from_hours(1);
@@ -21,16 +22,24 @@ fn in_flight(app: &App) -> Vec<(&str, bool)> {
 
 /// "finishing 2 renewals and 1 login… (q again to abandon)".
 pub fn waiting_text(renewals: usize, logins: usize) -> String {
-    let count = |n: usize, what: &str| match n {
-        1 => format!("1 {what}"),
-        n => format!("{n} {what}s"),
+    let renewals_text = || match renewals {
+        1 => tr!("quit.renewals_one"),
+        n => tr!("quit.renewals_many", n = n),
+    };
+    let logins_text = || match logins {
+        1 => tr!("quit.logins_one"),
+        n => tr!("quit.logins_many", n = n),
     };
     let what = match (renewals, logins) {
-        (r, 0) => count(r, "renewal"),
-        (0, l) => count(l, "login"),
-        (r, l) => format!("{} and {}", count(r, "renewal"), count(l, "login")),
+        (_, 0) => renewals_text(),
+        (0, _) => logins_text(),
+        _ => tr!(
+            "quit.both",
+            renewals = renewals_text(),
+            logins = logins_text()
+        ),
     };
-    format!("finishing {what}… (q again to abandon)")
+    tr!("quit.finishing", what = what)
 }
 
 /// q, Esc at the top, Ctrl-C, SIGTERM, SIGHUP.
@@ -86,10 +95,7 @@ pub fn abandoned_note(abandoned: &[String]) -> Option<String> {
     if abandoned.is_empty() {
         return None;
     }
-    Some(format!(
-        "abandoned while in flight: {}. The server may have issued new tokens that were not stored; `actoken list` and `actoken check NAME` show where each token stands",
-        abandoned.join(", ")
-    ))
+    Some(tr!("quit.abandoned", names = abandoned.join(", ")))
 }
 
 #[cfg(test)]
@@ -181,6 +187,24 @@ mod tests {
         assert_eq!(
             waiting_text(1, 1),
             "finishing 1 renewal and 1 login… (q again to abandon)"
+        );
+    }
+
+    #[test]
+    fn the_quit_texts_come_from_the_catalog() {
+        use crate::i18n::{Lang, with_lang};
+        with_lang(Lang::ZhCn, || {
+            assert_eq!(
+                waiting_text(2, 1),
+                "正在完成 2 个续约和 1 个登录…（再按 q 放弃）"
+            );
+            assert_eq!(waiting_text(0, 1), "正在完成 1 个登录…（再按 q 放弃）");
+            let note = abandoned_note(&["西北一区".to_owned()]).unwrap();
+            assert!(note.starts_with("进行中时被放弃：西北一区。"), "{note}");
+        });
+        assert_eq!(
+            waiting_text(3, 0),
+            "finishing 3 renewals… (q again to abandon)"
         );
     }
 

@@ -22,6 +22,8 @@ pub enum RowKind {
     Missing,
     /// The keyring failed for this entry.
     Unreadable(String),
+    /// Kept in the store not in use (see `actoken move`); not read.
+    InOtherStore(crate::store::StoreKind),
 }
 
 impl RowKind {
@@ -44,8 +46,10 @@ impl RowKind {
 
     /// From the secret when it was read, else from the facts the index keeps (the usual
     /// case: the table needs no secret). `masked` is the fingerprint hint, never token text.
+    /// Entries kept in the other store are flagged as such, not read.
     pub fn from_stored(stored: &StoredToken) -> RowKind {
         match (&stored.secret, stored.decoded()) {
+            (SecretState::InOtherStore(kind), _) => RowKind::InOtherStore(*kind),
             (_, Some(decoded)) => Self::from_decoded(decoded, stored.hint().unwrap_or_default()),
             (SecretState::Unreadable(why), None) => RowKind::Unreadable(why.clone()),
             (_, None) => RowKind::Missing,

@@ -922,6 +922,31 @@ fn l_on_a_token_without_a_user_claim_says_why_and_does_nothing() {
 }
 
 #[test]
+fn a_row_kept_in_the_other_store_says_how_to_move_it() {
+    use crate::store::{SecretState, StoreKind, StoredToken};
+    let mut set = demo_set();
+    set.push(StoredToken {
+        meta: super::fixtures::meta("华东一区【昆山】", "https://api01.example.com:65102"),
+        secret: SecretState::InOtherStore(StoreKind::SecretService),
+    });
+    let mut app = app_with(set);
+    select(&mut app, "华东一区【昆山】");
+    assert!(ch(&mut app, 'r').is_empty(), "nothing to renew here");
+    assert!(
+        toast_text(&app).contains("actoken move 华东一区【昆山】 --to keyutils"),
+        "{}",
+        toast_text(&app)
+    );
+    assert!(ch(&mut app, 'c').is_empty(), "nothing to copy here");
+    assert!(toast_text(&app).contains("--store secret-service"));
+    let row = app.selected_row().unwrap();
+    let now = now();
+    assert_eq!(crate::ui::text::badge(row, &app, now), "other store");
+    assert!(crate::ui::text::next_step_short(row, &app, now).contains("actoken move"));
+    assert!(crate::ui::text::next_step_long(row, &app, now).contains("--to keyutils"));
+}
+
+#[test]
 fn a_store_problem_reaches_the_status_line_and_keeps_the_rows() {
     let mut app = app_with(demo_set());
     let rows = app.rows.len();

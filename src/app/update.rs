@@ -337,6 +337,9 @@ fn renew_refusal(app: &App, row: &Row, now: Timestamp) -> Option<(Level, String)
                 tr!("toast.unreadable", name = name, why = why),
             ));
         }
+        RowKind::InOtherStore(kind) => {
+            return Some((Level::Error, super::other_store_long(name, *kind)));
+        }
         RowKind::Malformed { error, .. } => {
             return Some((
                 Level::Error,
@@ -427,6 +430,15 @@ fn copy_selected(app: &mut App, now: Timestamp, fx: &mut Vec<Effect>) {
     };
     let name = row.name().to_owned();
     let why = match &row.kind {
+        RowKind::InOtherStore(kind) => {
+            toast(
+                app,
+                Level::Error,
+                super::other_store_long(&name, *kind),
+                now,
+            );
+            return;
+        }
         RowKind::Missing | RowKind::Unreadable(_) => {
             let text = tr!("toast.nothing_to_copy", name = name);
             toast(app, Level::Error, text, now);

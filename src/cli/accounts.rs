@@ -112,12 +112,12 @@ pub fn list(ctx: &Context, args: AccountsArgs) -> anyhow::Result<()> {
     print!("{}", render_table(&header, &rows));
     for v in &views {
         if let Some(e) = &v.account_info_error {
-            eprintln!("note: {}: status and balance unknown: {e}", v.id);
+            eprintln!("{}", tr!("accounts.note_unknown", id = v.id, error = e));
         } else if let Some(info) = v.info.as_ref().filter(|i| i.needs_top_up()) {
+            let summary = tr!("account.top_up_regions", summary = info.summary());
             eprintln!(
-                "note: {}: {}: top up to use its regions",
-                v.id,
-                info.summary()
+                "{}",
+                tr!("accounts.note_top_up", id = v.id, summary = summary)
             );
         }
     }

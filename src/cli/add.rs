@@ -36,6 +36,7 @@ pub fn run(ctx: &Context, args: AddArgs) -> anyhow::Result<()> {
             account: None,
             platform: false,
             facts: None,
+            store: Default::default(),
         },
         &token,
         args.force,

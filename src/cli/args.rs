@@ -44,6 +44,16 @@ pub struct GlobalArgs {
     /// Extra CA certificate(s) to trust (PEM), in addition to the system's
     #[arg(long, global = true, value_name = "FILE")]
     pub ca_file: Option<PathBuf>,
+    /// Where secrets are kept (default: config `store`, else auto: the Secret Service when it
+    /// answers and is unlocked, else the Linux kernel keyring)
+    #[arg(
+        long,
+        global = true,
+        env = "ACTOKEN_STORE",
+        value_enum,
+        value_name = "STORE"
+    )]
+    pub store: Option<crate::store::StoreChoice>,
     /// More log output on stderr (-v info, -vv debug, -vvv trace). Tokens are never logged.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
@@ -113,6 +123,11 @@ pub enum Command {
     Check(CheckArgs),
     /// Show a region's service addresses and home path (center)
     Info(InfoArgs),
+    /// Move tokens to another secret store (copied, read back, then the original deleted)
+    #[command(after_help = MOVE_HELP)]
+    Move(MoveArgs),
+    /// Check what works and say what to do: store, index, config, servers, clock, setup
+    Doctor(DoctorArgs),
     /// Print a fresh token's variables as shell commands (eval "$(actoken env NAME)")
     #[command(after_long_help = ENV_HELP)]
     Env(EnvArgs),
@@ -252,6 +267,35 @@ pub struct LoginArgs {
     pub no_remember: bool,
 }
 
+pub const MOVE_HELP: &str = "\
+With --all, the remembered secret keys of logins move too. A token is deleted from the old store
+only after its copy was read back intact and the index records the new place; if anything fails
+on the way, it stays usable where it was. Moving again finishes an interrupted move.
+
+Examples:
+  actoken move --all --to keyutils          # a headless box: no desktop keyring
+  actoken move hpc-east --to secret-service";
+
+#[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("which").required(true).args(["names", "all"]))]
+pub struct MoveArgs {
+    /// Tokens to move
+    pub names: Vec<String>,
+    /// Every token kept in the other store, and the remembered secret keys
+    #[arg(long)]
+    pub all: bool,
+    /// The store to move them to
+    #[arg(long, value_enum, value_name = "STORE")]
+    pub to: crate::store::StoreKind,
+}
+
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// Machine-readable output
+    #[arg(long)]
+    pub json: bool,
+}
+
 #[derive(Debug, Args)]
 pub struct AccountsArgs {
     /// Machine-readable output
@@ -380,6 +424,10 @@ pub struct MockServerArgs {
     /// Added latency before every reply (e.g. 100ms), to try a slow network
     #[arg(long, default_value = "0s", value_parser = parse_duration)]
     pub delay: SignedDuration,
+    /// Run the server's clock this far off (e.g. 10m, -3m): its Date header and its login
+    /// timestamp check, to try `actoken doctor`
+    #[arg(long, default_value = "0s", value_parser = timefmt::parse_duration, allow_hyphen_values = true)]
+    pub clock_skew: SignedDuration,
 }
 
 #[derive(Debug, Args)]

@@ -1,15 +1,13 @@
 //! What every command needs, built lazily: a command that never touches the keyring (e.g.
 //! `completions`, `mock-server`) never opens it.
 
-use std::sync::Arc;
-
 use anyhow::Context as _;
 
 use crate::api::{AcClient, ClientOptions};
 use crate::config::{Config, Paths};
 use crate::login::Relogin;
 use crate::renew::Renewer;
-use crate::store::{AccountKeys, KeyringBackend, Store};
+use crate::store::{AccountKeys, Selected, Store, StoreChoice};
 
 use super::args::{DEFAULT_SERVICE, GlobalArgs};
 
@@ -17,14 +15,30 @@ pub struct Context {
     pub config: Config,
     pub paths: Paths,
     pub service: String,
+    /// The store asked for, and who asked (for `doctor`).
+    pub store_choice: StoreChoice,
+    pub store_choice_source: &'static str,
+    /// The store in use, chosen once per process (an `auto` probe of the Secret Service can
+    /// take up to keyring-timeout).
+    selected: std::sync::OnceLock<Selected>,
 }
 
 impl Context {
     pub fn load(global: &GlobalArgs) -> anyhow::Result<Context> {
         let paths = Paths::from_env()?;
-        let config_file = global.config.clone().unwrap_or_else(|| paths.config_file());
+        let config_file = Context::config_file(global, &paths);
         refuse_if_others_can_write(&config_file)?;
-        let mut config = Config::load(&config_file)?;
+        let config = Config::load(&config_file)?;
+        Ok(Context::new(global, paths, config))
+    }
+
+    /// `--config`, else the default config file.
+    pub fn config_file(global: &GlobalArgs, paths: &Paths) -> std::path::PathBuf {
+        global.config.clone().unwrap_or_else(|| paths.config_file())
+    }
+
+    /// A context from an already loaded config (`doctor` loads it itself, to report errors).
+    pub fn new(global: &GlobalArgs, paths: Paths, mut config: Config) -> Context {
         if config.language.is_some() {
             crate::i18n::init(global.lang, config.language);
         }
@@ -35,17 +49,37 @@ impl Context {
         let service = Some(global.keyring_service.clone())
             .filter(|s| !s.is_empty())
             .unwrap_or_else(|| DEFAULT_SERVICE.to_owned());
-        Ok(Context {
+        let (store_choice, store_choice_source) = match global.store {
+            Some(choice) => (choice, "--store or ACTOKEN_STORE"),
+            None if config.store != StoreChoice::Auto => (config.store, "the config file"),
+            None => (StoreChoice::Auto, "the default"),
+        };
+        Context {
             config,
             paths,
             service,
-        })
+            store_choice,
+            store_choice_source,
+            selected: std::sync::OnceLock::new(),
+        }
+    }
+
+    pub fn keyring_timeout(&self) -> std::time::Duration {
+        self.config.keyring_timeout.unsigned_abs()
+    }
+
+    /// The store in use: chosen on first use (see [`super::store_select`]).
+    pub fn selected(&self) -> anyhow::Result<&Selected> {
+        if let Some(selected) = self.selected.get() {
+            return Ok(selected);
+        }
+        let selected = super::store_select::choose(self)?;
+        Ok(self.selected.get_or_init(|| selected))
     }
 
     pub fn store(&self) -> anyhow::Result<Store> {
-        let timeout = self.config.keyring_timeout.unsigned_abs();
-        let backend = KeyringBackend::with_service(&self.service, timeout)?;
-        let store = Store::open(&self.paths, Arc::new(backend))?;
+        let selected = self.selected()?;
+        let store = Store::open_in(&self.paths, selected.backend.clone(), selected.kind)?;
         store.on_notice(|msg| eprintln!("note: {msg}"));
         Ok(store)
     }
@@ -60,10 +94,13 @@ impl Context {
         Ok(Renewer::new(self.store()?, self.client()?, &self.config).with_relogin(self.relogin()?))
     }
 
-    /// Secret keys of remembered logins (keyring service `<service>-accounts`).
+    /// Secret keys of remembered logins (keyring service `<service>-accounts`), in the store
+    /// in use.
     pub fn account_keys(&self) -> anyhow::Result<AccountKeys> {
-        let timeout = self.config.keyring_timeout.unsigned_abs();
-        Ok(AccountKeys::open_keyring(&self.service, timeout)?)
+        let kind = self.selected()?.kind;
+        let backend =
+            crate::store::open_accounts_backend(kind, &self.service, self.keyring_timeout())?;
+        Ok(AccountKeys::new(backend))
     }
 
     /// The base URL given on the command line, else the config's; an error saying how to
@@ -88,7 +125,7 @@ impl Context {
 
 /// Refuses a config file that other users can write: whoever edits it can set `ca-file` to
 /// their own CA or `base-url` to their server and receive tokens on the next renewal.
-fn refuse_if_others_can_write(path: &std::path::Path) -> anyhow::Result<()> {
+pub(super) fn refuse_if_others_can_write(path: &std::path::Path) -> anyhow::Result<()> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;

@@ -58,10 +58,13 @@ fn run_command(mut command: Command, program: &OsString) -> u8 {
 fn cannot_start(program: &OsString, error: &std::io::Error) -> u8 {
     let program = program.to_string_lossy();
     if error.kind() == std::io::ErrorKind::NotFound {
-        eprintln!("actoken exec: {program}: command not found");
+        eprintln!("{}", crate::tr!("exec.not_found", program = program));
         NOT_FOUND
     } else {
-        eprintln!("actoken exec: {program}: cannot run it ({error})");
+        eprintln!(
+            "{}",
+            crate::tr!("exec.cannot_run", program = program, error = error)
+        );
         CANNOT_EXECUTE
     }
 }

@@ -34,14 +34,18 @@ pub async fn despite_signals<T>(what: &str, work: impl Future<Output = T>) -> T 
     }
 }
 
+/// What `renew` and `token --min-valid` name while they finish ("renewing alice/西北一区").
+pub fn renewing(names: &[String]) -> String {
+    match names {
+        [one] => crate::tr!("finish.renewing_one", name = one),
+        many => crate::tr!("finish.renewing_many", n = many.len()),
+    }
+}
+
 fn finishing_text(what: &str) -> String {
-    format!(
-        "finishing: {what}, so that a token the server issues is stored (Ctrl-C again to abandon)"
-    )
+    crate::tr!("finish.finishing", what = what)
 }
 
 fn abandoned_text(what: &str) -> String {
-    format!(
-        "abandoned: {what}. The server may have issued a new token that was not stored; `actoken list` and `actoken check NAME` show where each token stands"
-    )
+    crate::tr!("finish.abandoned", what = what)
 }

@@ -15,6 +15,7 @@ use crate::timefmt;
 use crate::token_env::{
     Also, CenterCache, ServiceAddrs, Subject, Vars, also_vars, center_cache, primary_vars,
 };
+use crate::tr;
 
 use super::context::{Context, runtime};
 use super::exit::UsageError;
@@ -33,10 +34,7 @@ pub fn fresh_tokens(
     window: SignedDuration,
     now: Timestamp,
 ) -> anyhow::Result<Vec<Renewed>> {
-    let what = match names {
-        [one] => format!("renewing {one}"),
-        many => format!("renewing {} tokens", many.len()),
-    };
+    let what = super::finish::renewing(names);
     let renewals = renewer.renew_many(names.to_vec(), When::ExpiringWithin(window), now);
     let mut results = rt.block_on(despite_signals(&what, renewals));
     let mut out = Vec::new();
@@ -58,18 +56,16 @@ pub fn report(renewed: &Renewed, now: Timestamp, min_valid: SignedDuration) {
     let name = &renewed.name;
     let expires = timefmt::relative(renewed.new_expiry.duration_since(now));
     if renewed.via_login {
-        eprintln!(
-            "{name} was dead or rejected: logged in again with the remembered secret key and stored new tokens; now expires {expires}"
-        );
+        eprintln!("{}", tr!("fresh.via_login", name = name, expires = expires));
     } else if renewed.called_server {
-        eprintln!("renewed {name}: now expires {expires}");
+        eprintln!("{}", tr!("fresh.renewed", name = name, expires = expires));
     }
     let left = now.duration_until(renewed.new_expiry);
     if left < min_valid {
+        let (left, asked) = (timefmt::compact(left), timefmt::compact(min_valid));
         eprintln!(
-            "warning: {name} is valid for only {} more, less than the {} asked for (the server issues shorter tokens)",
-            timefmt::compact(left),
-            timefmt::compact(min_valid)
+            "{}",
+            tr!("fresh.shorter", name = name, left = left, asked = asked)
         );
     }
 }
@@ -161,18 +157,13 @@ fn service_addrs(
             addrs
         }
         Ok(Err(e)) => {
-            eprintln!(
-                "note: {}: region addresses unknown ({e}); AC_HPC_URL, AC_EFILE_URL and AC_AI_URL are not set",
-                renewed.name
-            );
+            let (name, error) = (&renewed.name, e.to_string());
+            eprintln!("{}", tr!("fresh.addrs_unknown", name = name, error = error));
             ServiceAddrs::default()
         }
         Err(_) => {
-            eprintln!(
-                "note: {}: the region's addresses did not come within {}s; AC_HPC_URL, AC_EFILE_URL and AC_AI_URL are not set",
-                renewed.name,
-                CENTER_WAIT.as_secs()
-            );
+            let (name, secs) = (&renewed.name, CENTER_WAIT.as_secs());
+            eprintln!("{}", tr!("fresh.addrs_late", name = name, secs = secs));
             ServiceAddrs::default()
         }
     }

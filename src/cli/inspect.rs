@@ -16,7 +16,7 @@ use crate::tr;
 pub fn list(ctx: &Context, args: ListArgs) -> anyhow::Result<()> {
     let store = ctx.store()?;
     let now = Timestamp::now();
-    warn_about_orphans(store.reconcile(), &ctx.service);
+    warn_about_orphans(store.reconcile(), store.kind(), &ctx.service);
     let views: Vec<TokenView> = store
         .load_index()
         .iter()
@@ -71,28 +71,48 @@ fn phase_text(phase: &str) -> String {
         "invalid" => tr!("phase.invalid"),
         "missing" => tr!("phase.missing"),
         "unreadable" => tr!("phase.unreadable"),
+        "other-store" => tr!("phase.other_store"),
         other => other.to_owned(),
     }
 }
 
 /// Secrets the keyring holds but the index does not list (a lost or hand-edited index): say
 /// so on stderr with a way back, since they are otherwise invisible.
-fn warn_about_orphans(orphans: Result<Vec<String>, StoreError>, service: &str) {
+fn warn_about_orphans(
+    orphans: Result<Vec<String>, StoreError>,
+    kind: crate::store::StoreKind,
+    service: &str,
+) {
     match orphans {
         Ok(names) => {
             for name in names {
+                let read = read_secret_command(kind, service, &name);
                 eprintln!(
                     "{}",
                     tr!(
                         "list.orphan",
                         quoted = format!("{name:?}"),
                         name = name,
-                        service = service
+                        read = read
                     )
                 );
             }
         }
         Err(e) => tracing::debug!(error = %e, "could not look for orphaned keyring items"),
+    }
+}
+
+/// A shell command that prints the secret `name` holds in store `kind`.
+fn read_secret_command(kind: crate::store::StoreKind, service: &str, name: &str) -> String {
+    match kind {
+        crate::store::StoreKind::SecretService => {
+            format!("secret-tool lookup service {service} username {name}")
+        }
+        // A throwaway session keyring, so that keyctl may read the persistent keyring's keys.
+        crate::store::StoreKind::Keyutils => format!(
+            "keyctl session - sh -c 'keyctl pipe $(keyctl search $(keyctl get_persistent @s) \
+             user {service}:{name})'"
+        ),
     }
 }
 

@@ -100,7 +100,7 @@ pub fn run(ctx: &Context, args: LoginArgs) -> anyhow::Result<()> {
     }
 
     let now = Timestamp::now();
-    let what = format!("logging in as {}", account.user);
+    let what = crate::tr!("finish.logging_in", user = account.user);
     let report = runtime().block_on(despite_signals(
         &what,
         login_and_store(&store, &ctx.client()?, &account, &credential, now),

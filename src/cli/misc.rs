@@ -84,6 +84,7 @@ pub fn mock_server(args: MockServerArgs) -> anyhow::Result<()> {
         let options = MockOptions {
             token_lifetime: args.token_lifetime,
             delay: args.delay.unsigned_abs(),
+            clock_skew: args.clock_skew,
             ..MockOptions::default()
         };
         let server = MockServer::start(args.addr, options).await?;

@@ -5,6 +5,7 @@ mod add;
 mod args;
 mod context;
 mod dashboard;
+mod doctor;
 mod env;
 mod exec;
 pub mod exit;
@@ -15,7 +16,9 @@ mod inspect;
 mod login;
 mod misc;
 mod region;
+mod relocate;
 mod renew;
+mod store_select;
 mod token;
 mod view;
 mod watch;
@@ -89,6 +92,8 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         Some(Command::Manpage(args)) => return misc::manpage(args).map(|()| exit::OK),
         Some(Command::MockServer(args)) => return misc::mock_server(args).map(|()| exit::OK),
         Some(Command::Demo) => return dashboard::demo(&cli.global).map(|()| exit::OK),
+        // Before the config is loaded: a broken config is one of the things it reports.
+        Some(Command::Doctor(args)) => return doctor::run(&cli.global, args),
         _ => {}
     }
     let ctx = Context::load(&cli.global)?;
@@ -103,6 +108,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Token(args) => token::run(&ctx, args)?,
         Command::Renew(args) => return renew::run(&ctx, args),
         Command::Rm(args) => misc::rm(&ctx, args)?,
+        Command::Move(args) => return relocate::run(&ctx, args),
         Command::Env(args) => env::run(&ctx, args)?,
         Command::Exec(args) => return exec::run(&ctx, args),
         Command::Watch(args) => return watch::run(&ctx, args),
@@ -112,7 +118,11 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Logout(args) => accounts::logout(&ctx, args)?,
         Command::Check(args) => return region::check(&ctx, args),
         Command::Info(args) => region::info(&ctx, args)?,
-        Command::Completions(_) | Command::Manpage(_) | Command::MockServer(_) | Command::Demo => {
+        Command::Completions(_)
+        | Command::Manpage(_)
+        | Command::MockServer(_)
+        | Command::Demo
+        | Command::Doctor(_) => {
             unreachable!("handled above")
         }
     }

@@ -43,10 +43,7 @@ pub fn run(ctx: &Context, args: RenewArgs) -> anyhow::Result<u8> {
         args.names
     };
 
-    let what = match names.as_slice() {
-        [one] => format!("renewing {one}"),
-        many => format!("renewing {} tokens", many.len()),
-    };
+    let what = super::finish::renewing(&names);
     let mut results =
         runtime().block_on(despite_signals(&what, renewer.renew_many(names, when, now)));
     results.sort_by(|a, b| a.0.cmp(&b.0));

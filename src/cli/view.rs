@@ -16,7 +16,7 @@ pub struct TokenView {
     pub name: String,
     pub base_url: String,
     pub note: Option<String>,
-    /// valid | renewable | dead | invalid | missing | unreadable
+    /// valid | renewable | dead | invalid | missing | unreadable | other-store
     pub phase: String,
     pub user: Option<String>,
     pub compute_user: Option<String>,
@@ -28,6 +28,8 @@ pub struct TokenView {
     pub renew_cutoff_in_seconds: Option<i64>,
     pub added_at: String,
     pub renewed_at: Option<String>,
+    /// Which store holds the secret: secret-service | keyutils.
+    pub store: crate::store::StoreKind,
     /// Why the token is not usable, when it is not.
     pub problem: Option<String>,
     #[serde(skip)]
@@ -47,6 +49,11 @@ impl TokenView {
             (None, SecretState::Unreadable(why)) => {
                 (None, "unreadable".to_owned(), Some(why.clone()))
             }
+            (None, SecretState::InOtherStore(kind)) => (
+                None,
+                "other-store".to_owned(),
+                Some(SecretState::other_store_advice(&meta.name, *kind)),
+            ),
             (None, _) => (
                 None,
                 "missing".to_owned(),
@@ -70,6 +77,7 @@ impl TokenView {
             renew_cutoff_in_seconds: life.map(|l| l.to_cutoff(now).as_secs()),
             added_at: timefmt::rfc3339(meta.added_at),
             renewed_at: meta.renewed_at.map(timefmt::rfc3339),
+            store: meta.store,
             problem,
             decoded,
         }

@@ -336,6 +336,7 @@ mod tests {
             account: None,
             platform: false,
             facts: None,
+            store: Default::default(),
         };
         f.store.add(meta, &token, true).unwrap();
         token

@@ -80,6 +80,7 @@ pub fn store_regions(
             account: Some(account.id()),
             platform: region.is_platform(),
             facts: None,
+            store: Default::default(),
         };
         store.add(meta, &token, true)?;
         if previous.is_some() {

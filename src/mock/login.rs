@@ -51,7 +51,7 @@ pub(super) async fn access_key(State(state): State<MockState>, headers: HeaderMa
         .parse::<i64>()
         .ok()
         .and_then(|s| Timestamp::from_second(s).ok())
-        .is_some_and(|at| at.duration_until(Timestamp::now()).abs() <= MAX_SKEW);
+        .is_some_and(|at| at.duration_until(state.opts.now()).abs() <= MAX_SKEW);
     if !fresh {
         return code_reply(
             shape,

@@ -3,6 +3,7 @@
 
 use axum::Router;
 use axum::extract::{Request, State};
+use axum::http::HeaderValue;
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::{get, post};
@@ -20,7 +21,23 @@ pub(super) fn router(state: MockState) -> Router {
         .route("/ac/openapi/v2/tokens/state", get(center::state))
         .route("/ac/openapi/v2/user", get(user::user))
         .layer(middleware::from_fn_with_state(state.clone(), delay))
+        .layer(middleware::from_fn_with_state(state.clone(), date))
         .with_state(state)
+}
+
+/// The `Date` header from the mock's clock (which may be set off, see
+/// [`MockOptions::clock_skew`](super::state::MockOptions::clock_skew)); on every reply, 404s included, like a real server.
+async fn date(State(state): State<MockState>, req: Request, next: Next) -> Response {
+    let mut response = next.run(req).await;
+    let printer = jiff::fmt::rfc2822::DateTimePrinter::new();
+    if let Ok(text) = printer.timestamp_to_rfc9110_string(&state.opts.now())
+        && let Ok(value) = HeaderValue::from_str(&text)
+    {
+        response
+            .headers_mut()
+            .insert(axum::http::header::DATE, value);
+    }
+    response
 }
 
 /// The configured delay, before any handler: an async sleep, so other requests go on.

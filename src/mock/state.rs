@@ -21,6 +21,16 @@ pub struct MockOptions {
     pub grace: SignedDuration,
     /// Every request waits this long before being handled (`mock-server --delay`).
     pub delay: Duration,
+    /// How far the mock's clock is off: its `Date` header and its check of a login's
+    /// timestamp use now + this (`mock-server --clock-skew`, to try `actoken doctor`).
+    pub clock_skew: SignedDuration,
+}
+
+impl MockOptions {
+    /// The mock's idea of now.
+    pub fn now(&self) -> jiff::Timestamp {
+        jiff::Timestamp::now() + self.clock_skew
+    }
 }
 
 impl Default for MockOptions {
@@ -29,6 +39,7 @@ impl Default for MockOptions {
             token_lifetime: SignedDuration::from_hours(24),
             grace: SignedDuration::from_hours(24),
             delay: Duration::ZERO,
+            clock_skew: SignedDuration::ZERO,
         }
     }
 }

@@ -23,6 +23,17 @@ pub enum StoreError {
     )]
     SecretMissing(String),
 
+    #[error(
+        "token {name:?} is kept in {} and another store is in use; run with `--store {kind}`, or \
+         move it with `actoken move {name} --to {}`",
+        kind.label(),
+        kind.other()
+    )]
+    InOtherStore {
+        name: String,
+        kind: super::StoreKind,
+    },
+
     #[error("the OS keyring is not usable: {cause}\n{fix}")]
     Unavailable { cause: String, fix: String },
 

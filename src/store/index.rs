@@ -158,6 +158,7 @@ mod tests {
             account: None,
             platform: false,
             facts: None,
+            store: Default::default(),
         }
     }
 

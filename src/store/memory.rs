@@ -52,6 +52,7 @@ struct Sabotage {
     fail_all_sets: bool,
     garble_next_set: bool,
     fail_next_set_partially: Option<String>,
+    fail_next_delete: Option<String>,
 }
 
 #[cfg(feature = "testing")]
@@ -87,6 +88,11 @@ impl MemoryBackend {
     pub fn fail_next_set_partially(&self, msg: &str) {
         self.state().sabotage.fail_next_set_partially = Some(msg.to_owned());
     }
+
+    /// The next `delete` fails with `StoreError::Backend(msg)` and deletes nothing.
+    pub fn fail_next_delete(&self, msg: &str) {
+        self.state().sabotage.fail_next_delete = Some(msg.to_owned());
+    }
 }
 
 #[cfg(feature = "testing")]
@@ -95,6 +101,14 @@ impl State {
     fn sabotaged_get(&mut self) -> Result<(), StoreError> {
         self.calls.reads += 1;
         match self.sabotage.fail_next_get.take() {
+            Some(msg) => Err(StoreError::Backend(msg)),
+            None => Ok(()),
+        }
+    }
+
+    /// An armed `delete` failure, consumed.
+    fn sabotaged_delete(&mut self) -> Result<(), StoreError> {
+        match self.sabotage.fail_next_delete.take() {
             Some(msg) => Err(StoreError::Backend(msg)),
             None => Ok(()),
         }
@@ -151,7 +165,10 @@ impl SecretBackend for MemoryBackend {
     }
 
     fn delete(&self, name: &str) -> Result<(), StoreError> {
-        self.state().secrets.remove(name);
+        let mut state = self.state();
+        #[cfg(feature = "testing")]
+        state.sabotaged_delete()?;
+        state.secrets.remove(name);
         Ok(())
     }
 

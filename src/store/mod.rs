@@ -15,12 +15,16 @@ mod error;
 mod facts;
 mod fsutil;
 mod index;
+mod keyutils;
+mod kind;
 mod lazy_keyring;
 mod light_search;
 mod lock;
 mod memory;
 mod names;
 mod os_keyring;
+mod relocate;
+mod select;
 mod token_store;
 
 pub use account_keys::{AccountKeys, accounts_service};
@@ -30,6 +34,8 @@ pub use error::StoreError;
 pub use facts::{TokenFacts, fingerprint};
 pub(crate) use fsutil::write_private_atomic;
 pub use index::INDEX_VERSION;
+pub use keyutils::{KeyQuota, KeyutilsBackend, persistent_expiry};
+pub use kind::{StoreChoice, StoreKind};
 pub use lazy_keyring::LazyKeyring;
 pub use lock::TokenLock;
 #[cfg(feature = "testing")]
@@ -37,9 +43,17 @@ pub use memory::Calls;
 pub use memory::MemoryBackend;
 pub use names::{MAX_NAME_CHARS, validate_name};
 pub use os_keyring::{KeyringBackend, SERVICE};
+pub use relocate::{MoveOutcome, StorePair, move_account_keys};
+pub use select::{Selected, open_accounts_backend, open_backend, select, short_cause};
 pub use token_store::{Saved, Store};
 
 use jiff::Timestamp;
+
+/// Reads the index at `path` the way the store does (refusing a foreign-writable or corrupt
+/// one), without creating anything: for `actoken doctor`.
+pub fn read_index(path: &std::path::Path) -> Result<Vec<EntryMeta>, StoreError> {
+    index::read(path)
+}
 use serde::{Deserialize, Serialize};
 
 use crate::token::Token;
@@ -72,6 +86,10 @@ pub struct EntryMeta {
     /// has been read once (an upgraded version-1 index, or a missing secret).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub facts: Option<TokenFacts>,
+    /// Which store holds the secret. Absent (entries written before stores were recorded)
+    /// means the Secret Service. [`Store::add`] sets it to the store in use.
+    #[serde(default, skip_serializing_if = "StoreKind::is_secret_service")]
+    pub store: StoreKind,
 }
 
 /// What the secret backend holds for an index entry.
@@ -84,6 +102,20 @@ pub enum SecretState {
     Missing,
     /// The backend failed for this entry; the message says why (never the secret).
     Unreadable(String),
+    /// The index says another store holds it (written while that store was in use); not read.
+    InOtherStore(StoreKind),
+}
+
+impl SecretState {
+    /// What to do about a token kept in `kind` while another store is in use.
+    pub fn other_store_advice(name: &str, kind: StoreKind) -> String {
+        format!(
+            "kept in {} (not the store in use): run with `--store {kind}`, or move it with \
+             `actoken move {name} --to {}`",
+            kind.label(),
+            kind.other()
+        )
+    }
 }
 
 /// An index entry together with its secret (or, when the secret was not read, with what the
@@ -105,7 +137,10 @@ impl StoredToken {
                 Some(facts) => facts.decoded(),
                 None => Err("the index has no facts for this token".to_owned()),
             }),
-            SecretState::Missing | SecretState::Unreadable(_) => None,
+            // Flagged, not decoded: the other store is not read (see RowKind::InOtherStore).
+            SecretState::Missing | SecretState::Unreadable(_) | SecretState::InOtherStore(_) => {
+                None
+            }
         }
     }
 
@@ -113,7 +148,9 @@ impl StoredToken {
     pub fn hint(&self) -> Option<String> {
         match &self.secret {
             SecretState::Present(token) => Some(TokenFacts::of(token).hint()),
-            SecretState::Indexed => self.meta.facts.as_ref().map(TokenFacts::hint),
+            SecretState::Indexed | SecretState::InOtherStore(_) => {
+                self.meta.facts.as_ref().map(TokenFacts::hint)
+            }
             SecretState::Missing | SecretState::Unreadable(_) => None,
         }
     }

@@ -23,8 +23,8 @@ use std::time::Duration;
 use jiff::Timestamp;
 
 use super::{
-    EntryMeta, SecretBackend, SecretState, StoreError, StoredToken, TokenFacts, fingerprint,
-    fsutil, index, lock, validate_name,
+    EntryMeta, SecretBackend, SecretState, StoreError, StoreKind, StoredToken, TokenFacts,
+    fingerprint, fsutil, index, lock, validate_name,
 };
 use crate::config::Paths;
 use crate::token::Token;
@@ -42,6 +42,8 @@ pub struct Store {
 struct Inner {
     paths: Paths,
     backend: Arc<dyn SecretBackend>,
+    /// Which store `backend` is: entries the index places elsewhere are not read through it.
+    kind: StoreKind,
     /// The index as last read or written by this process, sorted by name.
     entries: Mutex<Vec<EntryMeta>>,
     /// Writers of this process queue here before taking the index file lock: a mutex hands
@@ -87,7 +89,18 @@ impl std::fmt::Debug for Store {
 
 impl Store {
     /// Creates the config and state directories (mode 0700) if needed and reads the index.
+    /// The backend is taken to be the Secret Service (see [`Store::open_in`]).
     pub fn open(paths: &Paths, backend: Arc<dyn SecretBackend>) -> Result<Store, StoreError> {
+        Store::open_in(paths, backend, StoreKind::SecretService)
+    }
+
+    /// Like [`Store::open`], with `backend` being the store `kind`: new entries are recorded
+    /// there, and entries the index places in the other store are reported, not read.
+    pub fn open_in(
+        paths: &Paths,
+        backend: Arc<dyn SecretBackend>,
+        kind: StoreKind,
+    ) -> Result<Store, StoreError> {
         fsutil::ensure_private_dir(&paths.config_dir)?;
         fsutil::ensure_private_dir(&paths.state_dir)?;
         let index = index::read_versioned(&paths.index_file())?;
@@ -95,6 +108,7 @@ impl Store {
             inner: Arc::new(Inner {
                 paths: paths.clone(),
                 backend,
+                kind,
                 entries: Mutex::new(index.entries),
                 writer: Mutex::new(()),
                 notify: Mutex::new(Arc::new(|msg: &str| tracing::warn!("{msg}"))),
@@ -138,6 +152,11 @@ impl Store {
         &self.inner.paths
     }
 
+    /// The store in use (new entries go there).
+    pub fn kind(&self) -> StoreKind {
+        self.inner.kind
+    }
+
     /// The index as last read, sorted by name (no disk access; see [`Store::reload`]).
     pub fn entries(&self) -> Vec<EntryMeta> {
         self.cached().clone()
@@ -163,6 +182,9 @@ impl Store {
     /// (unavailable, timed out), the remaining entries get the same error without asking
     /// again, so a hung keyring costs one timeout, not one per token.
     /// Secrets that differ from what the index remembers heal the index (see [`Store::get`]).
+    ///
+    /// Entries the index places in the other store are not read: they come back as
+    /// [`SecretState::InOtherStore`], so switching stores never hides a token.
     pub fn load_all(&self) -> Vec<StoredToken> {
         let read = self.read_secrets(self.entries());
         self.heal(&read);
@@ -174,6 +196,7 @@ impl Store {
     /// last time), which are read in one batch and healed into the index.
     pub fn load_index(&self) -> Vec<StoredToken> {
         let entries = self.entries();
+        let here = self.inner.kind;
         let read = self.read_unknown(&entries);
         self.heal(&read);
         let mut read = read.into_iter().peekable();
@@ -181,6 +204,10 @@ impl Store {
             .into_iter()
             .map(|meta| match read.peek() {
                 Some(r) if r.meta.name == meta.name => read.next().expect("peeked"),
+                _ if meta.store != here => StoredToken {
+                    secret: SecretState::InOtherStore(meta.store),
+                    meta,
+                },
                 _ => StoredToken {
                     meta,
                     secret: SecretState::Indexed,
@@ -193,6 +220,12 @@ impl Store {
     /// no facts for it. A keyring that cannot be reached at all is an error.
     pub fn load_entry(&self, name: &str) -> Result<StoredToken, StoreError> {
         let meta = self.meta(name)?;
+        if meta.store != self.inner.kind {
+            return Ok(StoredToken {
+                secret: SecretState::InOtherStore(meta.store),
+                meta,
+            });
+        }
         if meta.facts.is_some() {
             return Ok(StoredToken {
                 meta,
@@ -208,11 +241,11 @@ impl Store {
         Ok(StoredToken { meta, secret })
     }
 
-    /// Entries without facts, with their secrets read (in one batch).
+    /// Entries in the store in use without facts, with their secrets read (in one batch).
     fn read_unknown(&self, entries: &[EntryMeta]) -> Vec<StoredToken> {
         let unknown: Vec<EntryMeta> = entries
             .iter()
-            .filter(|e| e.facts.is_none())
+            .filter(|e| e.facts.is_none() && e.store == self.inner.kind)
             .cloned()
             .collect();
         if unknown.is_empty() {
@@ -221,28 +254,52 @@ impl Store {
         self.read_secrets(unknown)
     }
 
+    /// `entries` with their secrets, read in one batch from the store in use; entries the
+    /// index places in the other store are not read.
     fn read_secrets(&self, entries: Vec<EntryMeta>) -> Vec<StoredToken> {
-        let names: Vec<String> = entries.iter().map(|m| m.name.clone()).collect();
-        let secrets = self.inner.backend.get_many(&names);
-        debug_assert_eq!(secrets.len(), entries.len());
+        let here = self.inner.kind;
+        let names: Vec<String> = entries
+            .iter()
+            .filter(|m| m.store == here)
+            .map(|m| m.name.clone())
+            .collect();
+        let mut secrets = self.inner.backend.get_many(&names).into_iter();
+        debug_assert_eq!(secrets.len(), names.len());
         entries
             .into_iter()
-            .zip(secrets)
-            .map(|(meta, secret)| StoredToken {
-                meta,
-                secret: match secret {
-                    Ok(Some(token)) => SecretState::Present(token),
-                    Ok(None) => SecretState::Missing,
-                    Err(e) => SecretState::Unreadable(e.to_string()),
-                },
+            .map(|meta| {
+                let secret = if meta.store != here {
+                    SecretState::InOtherStore(meta.store)
+                } else {
+                    match secrets.next() {
+                        Some(Ok(Some(token))) => SecretState::Present(token),
+                        Some(Ok(None)) => SecretState::Missing,
+                        Some(Err(e)) => SecretState::Unreadable(e.to_string()),
+                        None => SecretState::Unreadable("the keyring gave no answer".into()),
+                    }
+                };
+                StoredToken { meta, secret }
             })
             .collect()
+    }
+
+    /// `Err(InOtherStore)` when the index places `meta` in the store not in use.
+    fn here(&self, meta: &EntryMeta) -> Result<(), StoreError> {
+        if meta.store == self.inner.kind {
+            Ok(())
+        } else {
+            Err(StoreError::InOtherStore {
+                name: meta.name.clone(),
+                kind: meta.store,
+            })
+        }
     }
 
     /// The entry and its secret. If the secret is not what the index remembers (changed or
     /// deleted outside actoken), the index is corrected and a notice says so.
     pub fn get(&self, name: &str) -> Result<(EntryMeta, Token), StoreError> {
         let meta = self.meta(name)?;
+        self.here(&meta)?;
         let secret = self.inner.backend.get(name)?;
         let read = StoredToken {
             meta,
@@ -300,7 +357,10 @@ impl Store {
     /// counts differ: entries whose secret is gone are marked missing (with a notice), and the
     /// names the keyring holds but the index does not list (orphans) are returned.
     pub fn reconcile(&self) -> Result<Vec<String>, StoreError> {
-        let entries = self.entries();
+        let here = self.inner.kind;
+        let entries: Vec<EntryMeta> = (self.entries().into_iter())
+            .filter(|e| e.store == here)
+            .collect();
         let believed = entries.iter().filter(|e| e.facts.is_some()).count();
         if self.inner.backend.count()? == believed {
             return Ok(Vec::new());
@@ -320,9 +380,13 @@ impl Store {
 
     /// Adds a token. Without `force`, an existing name (in the index, or a secret already in
     /// the keyring under that name) is `Exists`; with `force` it is replaced.
+    ///
+    /// The entry is recorded in the store in use. Replacing (with `force`) an entry the index
+    /// places in the other store leaves that store's secret in place (an orphan there).
     pub fn add(&self, mut meta: EntryMeta, token: &Token, force: bool) -> Result<(), StoreError> {
         validate_name(&meta.name)?;
         meta.facts = Some(TokenFacts::of(token));
+        meta.store = self.inner.kind;
         let name = meta.name.clone();
         let backend = self.inner.backend.as_ref();
         let mut written_over: Option<Option<Token>> = None;
@@ -356,7 +420,7 @@ impl Store {
         token: &Token,
         renewed_at: Timestamp,
     ) -> Result<(), StoreError> {
-        self.meta(name)?;
+        self.here(&self.meta(name)?)?;
         let old = self
             .inner
             .backend
@@ -374,9 +438,7 @@ impl Store {
     /// the daemon, and the next read compares fingerprints anyway (see [`Store::get`]).
     pub fn put_secret(&self, name: &str, token: &Token, old: &Token) -> Result<(), StoreError> {
         let backend = self.inner.backend.as_ref();
-        if self.cached().iter().all(|e| e.name != name) {
-            return Err(StoreError::NotFound(name.to_owned()));
-        }
+        self.here(&self.meta(name)?)?;
         backend
             .set(name, token)
             .inspect_err(|_| undo_failed_write(backend, name, token, Some(old)))
@@ -410,7 +472,11 @@ impl Store {
     pub fn remove(&self, name: &str) -> Result<(), StoreError> {
         let backend = &self.inner.backend;
         self.mutate(|entries| {
-            let listed = entries.iter().any(|e| e.name == name);
+            let listed = entries.iter().find(|e| e.name == name);
+            if let Some(entry) = listed {
+                self.here(entry)?;
+            }
+            let listed = listed.is_some();
             if !listed && backend.get(name)?.is_none() {
                 return Err(StoreError::NotFound(name.to_owned()));
             }
@@ -436,7 +502,7 @@ impl Store {
 
     /// Read-modify-write of the index under the index lock. `change` edits the fresh entries
     /// (and does its keyring work); they are written only if it succeeds.
-    fn mutate(
+    pub(super) fn mutate(
         &self,
         change: impl FnOnce(&mut Vec<EntryMeta>) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
@@ -467,7 +533,7 @@ impl Store {
 
 /// Writes `token` under `name` and reads it back. On failure the keyring is left holding
 /// `old` (put back if needed) or, if it cannot be told apart, the complete new token.
-fn write_secret(
+pub(super) fn write_secret(
     backend: &dyn SecretBackend,
     name: &str,
     token: &Token,
@@ -546,7 +612,7 @@ fn verify(backend: &dyn SecretBackend, name: &str, expected: &Token) -> Result<(
 }
 
 /// Best effort: puts `old` back under `name` (or deletes the entry if there was none).
-fn restore(backend: &dyn SecretBackend, name: &str, old: Option<&Token>) {
+pub(super) fn restore(backend: &dyn SecretBackend, name: &str, old: Option<&Token>) {
     let result = match old {
         Some(token) => backend.set(name, token),
         None => backend.delete(name),
@@ -591,6 +657,7 @@ mod tests {
             account: None,
             platform: false,
             facts: None,
+            store: Default::default(),
         }
     }
 

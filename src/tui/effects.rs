@@ -233,7 +233,7 @@ impl Executor {
                 // Queued behind `concurrency` others; the row spins meanwhile.
                 let _slot = slots.acquire_owned().await;
                 if stop.load(Ordering::SeqCst) {
-                    let why = "not started: the dashboard is quitting; the token is unchanged";
+                    let why = crate::tr!("quit.not_started");
                     let result = Err(TaskError::new(FailureKind::Other, why));
                     return Action::Renewed { name, result };
                 }
@@ -365,14 +365,14 @@ fn answer_blocking(
 /// The panic's message (panic messages never carry tokens: no type that holds one prints it).
 fn panic_text(error: JoinError) -> String {
     if !error.is_panic() {
-        return "the task was cancelled".to_owned();
+        return crate::tr!("task.cancelled");
     }
     let payload = error.into_panic();
     payload
         .downcast_ref::<&str>()
         .map(|s| (*s).to_owned())
         .or_else(|| payload.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "a task panicked".to_owned())
+        .unwrap_or_else(|| crate::tr!("task.panic_unknown"))
 }
 
 fn failed(why: String, asked_at: Timestamp) -> ServerInfo {
@@ -418,6 +418,7 @@ fn add(
         account: None,
         platform: false,
         facts: None,
+        store: Default::default(),
     };
     store.add(meta, token, false).map_err(TaskError::from_error)
 }
@@ -484,6 +485,7 @@ mod inspect_tests {
             account: account.map(str::to_owned),
             platform,
             facts: None,
+            store: Default::default(),
         }
     }
 

@@ -82,6 +82,7 @@ impl World {
             account: None,
             platform: false,
             facts: None,
+            store: Default::default(),
         };
         self.services.store.add(meta, &token, true).unwrap();
         token

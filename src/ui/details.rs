@@ -147,6 +147,10 @@ pub fn lines<'a>(row: &Row, app: &App, now: Timestamp, p: &Palette) -> Vec<Line<
             tr!("details.unreadable", why = clean(why)),
             p.broken,
         )),
+        RowKind::InOtherStore(kind) => out.push(Line::styled(
+            crate::app::other_store_long(row.name(), *kind),
+            p.broken,
+        )),
     }
     out
 }
@@ -213,14 +217,18 @@ fn server_lines(row: &Row, p: &Palette, out: &mut Vec<Line<'_>>) {
     match account {
         None => {}
         Some(Ok(info)) if info.needs_top_up() => out.push(Line::from(vec![
-            Span::styled(format!("{:<LABEL$}", "Account"), p.dim),
+            Span::styled(label_cell(&tr!("details.account")), p.dim),
             Span::styled(
-                format!("{}: top up to use its regions", clean(&info.summary())),
+                tr!("account.top_up_regions", summary = clean(&info.summary())),
                 p.warn,
             ),
         ])),
-        Some(Ok(info)) => out.push(field("Account", clean(&info.summary()), p)),
-        Some(Err(e)) => out.push(field("Account", format!("unknown: {}", clean(e)), p)),
+        Some(Ok(info)) => out.push(field(&tr!("details.account"), clean(&info.summary()), p)),
+        Some(Err(e)) => out.push(field(
+            &tr!("details.account"),
+            tr!("details.account_unknown", error = clean(e)),
+            p,
+        )),
     }
 }
 

@@ -461,6 +461,20 @@ fn chinese_names_show_whole_at_120_and_80_in_both_languages() {
     }
 }
 
+/// Quitting while a renewal runs: the dashboard says, in Chinese, what it is finishing.
+#[test]
+fn chinese_quit_while_renewing_says_what_it_finishes() {
+    use crate::i18n::{Lang, with_lang};
+    with_lang(Lang::ZhCn, || {
+        let mut app = app_with(chinese_set());
+        select(&mut app, "alice/华东一区【昆山】");
+        keys(&mut app, "rq");
+        let s = screen(&mut app, 120, 30);
+        assert!(s.contains("正在完成 1 个续约…（再按 q 放弃）"), "{s}");
+        assert_snapshot!("zh_quit_while_renewing_120x30", s);
+    });
+}
+
 #[test]
 fn chinese_interface_details_and_help() {
     use crate::i18n::{Lang, with_lang};

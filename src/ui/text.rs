@@ -45,6 +45,7 @@ pub fn badge(row: &Row, app: &App, now: Timestamp) -> String {
             RowKind::Malformed { .. } => tr!("state.malformed"),
             RowKind::Missing => tr!("state.missing"),
             RowKind::Unreadable(_) => tr!("state.unreadable"),
+            RowKind::InOtherStore(_) => tr!("state.other_store"),
             RowKind::Token { .. } => tr!("state.no_expiry"),
         },
     };
@@ -76,6 +77,7 @@ pub fn next_step_short(row: &Row, app: &App, now: Timestamp) -> String {
             RowKind::Malformed { .. } => tr!("step.malformed"),
             RowKind::Missing => tr!("step.missing"),
             RowKind::Unreadable(_) => tr!("step.unreadable"),
+            RowKind::InOtherStore(kind) => tr!("step.other_store", store = kind.as_str()),
             RowKind::Token { .. } => tr!("step.no_expiry"),
         },
     }
@@ -121,6 +123,7 @@ pub fn next_step_long(row: &Row, app: &App, now: Timestamp) -> String {
             RowKind::Malformed { error, .. } => tr!("long.malformed", name = name, error = error),
             RowKind::Missing => tr!("long.missing", name = name),
             RowKind::Unreadable(why) => tr!("long.unreadable", name = name, why = clean(why)),
+            RowKind::InOtherStore(kind) => crate::app::other_store_long(&name, *kind),
             RowKind::Token { .. } => tr!(
                 "long.no_expiry",
                 name = name,

@@ -45,6 +45,16 @@ pub fn keyring_available(test: &str) -> bool {
     ok
 }
 
+/// True if `program` can be run (found on PATH).
+pub fn have(program: &str) -> bool {
+    std::process::Command::new(program)
+        .arg("--version")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok()
+}
+
 static COUNTER: AtomicUsize = AtomicUsize::new(0);
 
 /// One user's world: private config/state dirs and a keyring namespace, removed on drop.
@@ -76,10 +86,36 @@ impl Env {
             .env("XDG_STATE_HOME", self.dir.path().join("state"))
             .env("ACTOKEN_KEYRING_SERVICE", &self.service)
             .env_remove("ACTOKEN_LOG")
+            .env_remove("ACTOKEN_STORE")
             // Messages checked by the tests are English, whatever the developer's locale.
             .env("ACTOKEN_LANG", "en")
             .timeout(Duration::from_secs(60));
         cmd
+    }
+
+    /// Like [`Env::cmd`] on a machine without a desktop: no D-Bus session bus to be found
+    /// (`DBUS_SESSION_BUS_ADDRESS` unset, a runtime dir without a bus socket), no store chosen.
+    pub fn headless_cmd(&self) -> Command {
+        let runtime = self.dir.path().join("run");
+        std::fs::create_dir_all(&runtime).unwrap();
+        let mut cmd = self.cmd();
+        cmd.env_remove("DBUS_SESSION_BUS_ADDRESS")
+            .env_remove("ACTOKEN_STORE")
+            .env("XDG_RUNTIME_DIR", runtime);
+        cmd
+    }
+
+    /// Writes `config.toml`: `text` after the patient keyring timeout of [`Env::new`]
+    /// (unless `text` sets its own).
+    pub fn write_config(&self, text: &str) {
+        let dir = self.dir.path().join("config/actoken");
+        std::fs::create_dir_all(&dir).unwrap();
+        let patient = if text.contains("keyring-timeout") {
+            ""
+        } else {
+            "keyring-timeout = \"10s\"\n"
+        };
+        std::fs::write(dir.join("config.toml"), format!("{patient}{text}")).unwrap();
     }
 
     pub fn index_file(&self) -> PathBuf {
@@ -116,12 +152,35 @@ impl Env {
 
 impl Drop for Env {
     fn drop(&mut self) {
-        // Leave no test secrets in the real keyring.
-        use actoken::store::SecretBackend;
+        // Leave no test secrets in the real keyrings. The kernel keyring is always there on
+        // Linux (and shared by every process of the user), so it is cleaned without a probe.
+        use actoken::store::{KeyutilsBackend, SecretBackend, accounts_service};
         if let Ok(backend) = KeyringBackend::with_service(&self.service, Duration::from_secs(2)) {
             for name in backend.names().unwrap_or_default() {
                 let _ = backend.delete(&name);
             }
+        }
+        for service in [self.service.clone(), accounts_service(&self.service)] {
+            if let Ok(backend) = KeyutilsBackend::with_service(&service) {
+                for name in backend.names().unwrap_or_default() {
+                    let _ = backend.delete(&name);
+                }
+            }
+        }
+    }
+}
+
+/// True when the kernel keyring can be used. When it cannot, kernel keyring tests skip with a
+/// message, unless ACTOKEN_REQUIRE_KEYRING=1 (as in CI), where that is a failure.
+pub fn kernel_keyring_available(test: &str) -> bool {
+    match actoken::store::KeyutilsBackend::with_service("actoken-probe") {
+        Ok(_) => true,
+        Err(e) if std::env::var("ACTOKEN_REQUIRE_KEYRING").as_deref() == Ok("1") => {
+            panic!("{test}: the kernel keyring cannot be used, but ACTOKEN_REQUIRE_KEYRING=1: {e}")
+        }
+        Err(e) => {
+            eprintln!("SKIPPED {test}: the kernel keyring cannot be used here: {e}");
+            false
         }
     }
 }
@@ -134,12 +193,13 @@ pub struct Mock {
 
 impl Mock {
     pub fn start() -> Mock {
+        Mock::start_with(MockOptions::default())
+    }
+
+    pub fn start_with(opts: MockOptions) -> Mock {
         let rt = tokio::runtime::Runtime::new().unwrap();
         let server = rt
-            .block_on(MockServer::start(
-                "127.0.0.1:0".parse().unwrap(),
-                MockOptions::default(),
-            ))
+            .block_on(MockServer::start("127.0.0.1:0".parse().unwrap(), opts))
             .unwrap();
         Mock { server, _rt: rt }
     }

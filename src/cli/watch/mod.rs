@@ -8,7 +8,7 @@
 mod backoff;
 mod log;
 mod pass;
-mod unit;
+pub(super) mod unit;
 
 use jiff::Timestamp;
 

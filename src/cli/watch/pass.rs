@@ -106,6 +106,19 @@ fn plan(
                 exit::KEYRING,
             );
         }
+        // Written while the other store was in use (e.g. from the desktop session, while this
+        // service has no D-Bus): not lost, but not reachable from here.
+        (None, SecretState::InOtherStore(kind)) => {
+            return Plan::Broken(
+                format!(
+                    "kept in {}, not in the store in use: run with `--store {kind}`, or move it \
+                     with `actoken move --all --to {}`",
+                    kind.label(),
+                    kind.other()
+                ),
+                exit::FAILURE,
+            );
+        }
         (None, _) => {
             return Plan::Broken("the keyring has no secret for it (`actoken rm` drops the entry, `actoken add --force` replaces it)".into(), exit::FAILURE);
         }

@@ -36,16 +36,14 @@ pub fn install(ctx: &Context, force: bool) -> anyhow::Result<u8> {
     };
     match std::fs::read_to_string(&path) {
         Ok(old) if old == text => {
-            println!("{} is already installed and up to date.", path.display());
+            let path = path.display();
+            println!("{}", crate::tr!("watch.up_to_date", path = path));
             print_next(&enable);
             return Ok(exit::OK);
         }
         Ok(_) if !force => {
-            eprintln!(
-                "error: {} exists and differs from what this actoken would write (edited by hand, or from another version); \
-                 keep it, or replace it with `actoken watch --install --force`",
-                path.display()
-            );
+            let path = path.display();
+            eprintln!("{}", crate::tr!("watch.differs", path = path));
             return Ok(exit::FAILURE);
         }
         _ => {}
@@ -54,18 +52,19 @@ pub fn install(ctx: &Context, force: bool) -> anyhow::Result<u8> {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
     std::fs::write(&path, &text).with_context(|| format!("cannot write {}", path.display()))?;
-    println!("Wrote {}", path.display());
+    println!("{}", crate::tr!("watch.wrote", path = path.display()));
     print_next(&enable);
     Ok(exit::OK)
 }
 
 fn print_next(enable: &str) {
-    println!("Start it now and at every login with:\n  {enable}");
-    if cfg!(target_os = "macos") {
-        println!("Its log: log stream --predicate 'process == \"actoken\"'");
+    println!("{}\n  {enable}", crate::tr!("watch.start_with"));
+    let log = if cfg!(target_os = "macos") {
+        "log stream --predicate 'process == \"actoken\"'".to_owned()
     } else {
-        println!("Its log: journalctl --user -u {SYSTEMD_UNIT} -f");
-    }
+        format!("journalctl --user -u {SYSTEMD_UNIT} -f")
+    };
+    println!("{}", crate::tr!("watch.its_log", command = log));
 }
 
 /// The unit. `Restart=on-failure` brings it back after a crash; a clean stop (exit 0 on

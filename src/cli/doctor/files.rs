@@ -1,0 +1,236 @@
+//! Doctor: the config file, the token index and the remembered logins (files beside the
+//! config), with their permissions.
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::config::{Config, Paths};
+use crate::store::{Account, Accounts, EntryMeta, StoreKind, open_accounts_backend};
+
+use super::super::context::{Context, refuse_if_others_can_write};
+use super::report::{Findings, Status};
+
+#[derive(Debug, Serialize)]
+pub struct ConfigFacts {
+    pub path: PathBuf,
+    pub exists: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub problem: Option<String>,
+}
+
+/// Loads the config the way every command does, but reports a problem instead of stopping:
+/// the rest of the checks then run on the defaults.
+pub fn config(path: &Path, f: &mut Findings) -> (Config, ConfigFacts) {
+    let exists = path.exists();
+    let loaded = refuse_if_others_can_write(path)
+        .and_then(|()| Config::load(path).map_err(anyhow::Error::from));
+    let (config, problem) = match loaded {
+        Ok(config) => (config, None),
+        Err(e) => (Config::default(), Some(format!("{e:#}"))),
+    };
+    match (&problem, exists) {
+        (Some(p), _) => f.push_fix(
+            "config",
+            Status::Fail,
+            p.clone(),
+            "fix the file (the checks below use the defaults meanwhile)",
+        ),
+        (None, true) => f.push("config", Status::Ok, format!("{} is valid", path.display())),
+        (None, false) => f.push(
+            "config",
+            Status::Info,
+            format!(
+                "no config file ({}): every setting has its default",
+                path.display()
+            ),
+        ),
+    }
+    let facts = ConfigFacts {
+        path: path.to_owned(),
+        exists,
+        problem,
+    };
+    (config, facts)
+}
+
+#[derive(Debug, Serialize)]
+pub struct IndexFacts {
+    pub path: PathBuf,
+    pub exists: bool,
+    pub entries: usize,
+    pub in_secret_service: usize,
+    pub in_keyutils: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file_mode: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dir_mode: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub problem: Option<String>,
+}
+
+pub fn index(paths: &Paths, f: &mut Findings) -> (Vec<EntryMeta>, IndexFacts) {
+    const AREA: &str = "token index";
+    let path = paths.index_file();
+    let exists = path.exists();
+    let (entries, problem) = match crate::store::read_index(&path) {
+        Ok(entries) => (entries, None),
+        Err(e) => (Vec::new(), Some(e.to_string())),
+    };
+    let file_mode = mode(&path);
+    let dir_mode = mode(&paths.config_dir);
+    let count = |kind| entries.iter().filter(|e| e.store == kind).count();
+    match &problem {
+        Some(p) => f.push(AREA, Status::Fail, p.clone()),
+        None if exists => f.push(
+            AREA,
+            Status::Ok,
+            format!(
+                "{}: {} token(s), mode {}",
+                path.display(),
+                entries.len(),
+                file_mode.as_deref().unwrap_or("?")
+            ),
+        ),
+        None => f.push(AREA, Status::Info, "no tokens stored yet"),
+    }
+    for (what, shown, wanted) in [
+        (&path, &file_mode, "600"),
+        (&paths.config_dir, &dir_mode, "700"),
+    ] {
+        if let Some(m) = shown
+            && readable_by_others(m)
+        {
+            f.push_fix(
+                AREA,
+                Status::Warn,
+                format!(
+                    "{} can be read by other users (mode {m}); it holds no secrets, but names \
+                     your tokens and servers",
+                    what.display()
+                ),
+                format!("chmod {wanted} {}", what.display()),
+            );
+        }
+    }
+    let facts = IndexFacts {
+        path,
+        exists,
+        entries: entries.len(),
+        in_secret_service: count(StoreKind::SecretService),
+        in_keyutils: count(StoreKind::Keyutils),
+        file_mode,
+        dir_mode,
+        problem,
+    };
+    (entries, facts)
+}
+
+/// The permission bits as octal text ("600"), where the platform has them.
+fn mode(path: &Path) -> Option<String> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::metadata(path)
+            .ok()
+            .map(|m| format!("{:03o}", m.permissions().mode() & 0o777))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        None
+    }
+}
+
+fn readable_by_others(mode: &str) -> bool {
+    u32::from_str_radix(mode, 8).is_ok_and(|m| m & 0o077 != 0)
+}
+
+#[derive(Debug, Serialize)]
+pub struct AccountFacts {
+    pub id: String,
+    pub user: String,
+    pub method: String,
+    pub base_url: String,
+    /// Whether the store in use holds its secret key (`None`: could not be asked).
+    pub key_remembered: Option<bool>,
+}
+
+pub fn accounts(
+    ctx: &Context,
+    in_use: Option<StoreKind>,
+    f: &mut Findings,
+) -> (Vec<Account>, Vec<AccountFacts>) {
+    const AREA: &str = "remembered logins";
+    let accounts = match Accounts::load(&ctx.paths) {
+        Ok(a) => a.list().to_vec(),
+        Err(e) => {
+            f.push(AREA, Status::Fail, e.to_string());
+            return (Vec::new(), Vec::new());
+        }
+    };
+    if accounts.is_empty() {
+        f.push(
+            AREA,
+            Status::Info,
+            "none: dead tokens need `actoken login` (or `actoken add`) by hand",
+        );
+        return (accounts, Vec::new());
+    }
+    let ids = in_use.and_then(|kind| {
+        open_accounts_backend(kind, &ctx.service, ctx.keyring_timeout())
+            .and_then(|b| b.names())
+            .ok()
+    });
+    let facts: Vec<AccountFacts> = accounts
+        .iter()
+        .map(|a| {
+            let id = a.id();
+            let method = serde_json::to_value(a.method)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default();
+            let password = a.method == crate::api::LoginMethod::Password;
+            let key_remembered = if password {
+                None
+            } else {
+                ids.as_ref().map(|ids| ids.contains(&id))
+            };
+            let (status, message) = match key_remembered {
+                _ if password => (
+                    Status::Info,
+                    format!(
+                        "{id} (password login; the password is never stored): a dead token \
+                         needs `actoken login --user {}`",
+                        a.user
+                    ),
+                ),
+                Some(true) => (
+                    Status::Ok,
+                    format!("{id} ({method}): secret key remembered"),
+                ),
+                Some(false) => (
+                    Status::Info,
+                    format!(
+                        "{id} ({method}): no remembered secret key, so a dead token needs \
+                         `actoken login --user {}`",
+                        a.user
+                    ),
+                ),
+                None => (
+                    Status::Info,
+                    format!("{id} ({method}): the store could not be asked for its key"),
+                ),
+            };
+            f.push(AREA, status, message);
+            AccountFacts {
+                id,
+                user: a.user.clone(),
+                method,
+                base_url: a.base_url.clone(),
+                key_remembered,
+            }
+        })
+        .collect();
+    (accounts, facts)
+}

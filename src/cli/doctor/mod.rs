@@ -1,0 +1,59 @@
+//! `actoken doctor [--json]`: one screen that says what works and what to do. Runs even when
+//! the config is broken or no store can be opened (that is when it is needed most); exits 0
+//! when everything actoken needs works.
+
+mod files;
+mod report;
+mod servers;
+mod setup;
+mod store;
+
+use serde::Serialize;
+
+use crate::config::Paths;
+
+use super::args::{DoctorArgs, GlobalArgs};
+use super::context::Context;
+use super::exit;
+use report::{Finding, Findings};
+
+#[derive(Serialize)]
+struct Report<'a> {
+    ok: bool,
+    store: store::StoreFacts,
+    index: files::IndexFacts,
+    config: files::ConfigFacts,
+    servers: Vec<servers::ServerFacts>,
+    accounts: Vec<files::AccountFacts>,
+    setup: setup::SetupFacts,
+    findings: &'a [Finding],
+}
+
+pub fn run(global: &GlobalArgs, args: DoctorArgs) -> anyhow::Result<u8> {
+    let paths = Paths::from_env()?;
+    let mut f = Findings::default();
+    let (config, config_facts) = files::config(&Context::config_file(global, &paths), &mut f);
+    let ctx = Context::new(global, paths, config);
+    let (entries, index_facts) = files::index(&ctx.paths, &mut f);
+    let store_facts = store::check(&ctx, &entries, &mut f);
+    let (accounts, account_facts) = files::accounts(&ctx, store_facts.in_use, &mut f);
+    let server_facts = servers::check(&ctx.config, &entries, &accounts, &mut f);
+    let setup_facts = setup::check(&mut f);
+    let ok = f.all_needed_work();
+    if args.json {
+        let report = Report {
+            ok,
+            store: store_facts,
+            index: index_facts,
+            config: config_facts,
+            servers: server_facts,
+            accounts: account_facts,
+            setup: setup_facts,
+            findings: &f.0,
+        };
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{}", f.render());
+    }
+    Ok(if ok { exit::OK } else { exit::FAILURE })
+}

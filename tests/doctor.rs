@@ -1,0 +1,304 @@
+//! `actoken doctor`: the real binary against the mock AC server (with its clock set off), a
+//! closed port, a plain python http.server (a server we did not write), and a Secret Service
+//! that answers but is locked.
+
+mod support;
+
+use std::process::{Command as Process, Stdio};
+
+use actoken::mock::MockOptions;
+use jiff::SignedDuration;
+use serde_json::Value;
+use support::{Env, Mock, have, kernel_keyring_available};
+
+macro_rules! need_kernel_keyring {
+    () => {
+        if !kernel_keyring_available(module_path!()) {
+            return;
+        }
+    };
+}
+
+/// `doctor --json` with the kernel keyring as the store; returns the exit code and report.
+fn doctor(env: &Env) -> (i32, Value) {
+    let out = env
+        .cmd()
+        .args(["--store", "keyutils", "doctor", "--json"])
+        .output()
+        .unwrap();
+    let report = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "not JSON ({e}): {}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (out.status.code().unwrap(), report)
+}
+
+fn findings<'a>(report: &'a Value, area: &str) -> Vec<&'a Value> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["area"] == area)
+        .collect()
+}
+
+fn skewed_mock(skew: SignedDuration) -> Mock {
+    Mock::start_with(MockOptions {
+        clock_skew: skew,
+        ..MockOptions::default()
+    })
+}
+
+#[test]
+fn a_server_in_step_passes_and_text_output_says_so() {
+    need_kernel_keyring!();
+    let (env, mock) = (Env::new(), skewed_mock(SignedDuration::ZERO));
+    env.write_config(&format!("base-url = \"{}\"\n", mock.url()));
+    let (code, report) = doctor(&env);
+    assert_eq!(code, 0, "{report:#}");
+    assert_eq!(report["ok"], true);
+    assert_eq!(report["store"]["in_use"], "keyutils");
+    assert_eq!(report["store"]["keyutils"]["usable"], true);
+    assert_eq!(report["config"]["exists"], true);
+    let server = &report["servers"][0];
+    assert_eq!(server["reachable"], true);
+    assert_eq!(server["used_by"][0], "config base-url");
+    assert!(
+        server["clock_offset_seconds"].as_i64().unwrap().abs() <= 2,
+        "{server}"
+    );
+    assert_eq!(report["setup"]["watch_unit"], "absent");
+
+    let out = env
+        .cmd()
+        .args(["--store", "keyutils", "doctor"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(
+        text.contains("secrets are kept in the kernel keyring"),
+        "{text}"
+    );
+    assert!(text.contains("cleared at reboot"), "{text}");
+    assert!(text.contains("Everything actoken needs works"), "{text}");
+}
+
+#[test]
+fn a_skewed_server_clock_fails_beyond_the_login_window_and_warns_within() {
+    need_kernel_keyring!();
+    let env = Env::new();
+    let far = skewed_mock(SignedDuration::from_mins(10));
+    env.write_config(&format!("base-url = \"{}\"\n", far.url()));
+    let (code, report) = doctor(&env);
+    assert_eq!(code, 1, "{report:#}");
+    assert_eq!(report["ok"], false);
+    let offset = report["servers"][0]["clock_offset_seconds"]
+        .as_i64()
+        .unwrap();
+    assert!((598..=602).contains(&offset), "{offset}");
+    let clock = findings(&report, "clock");
+    assert_eq!(clock[0]["status"], "fail", "{clock:?}");
+    let message = clock[0]["message"].as_str().unwrap();
+    assert!(message.contains("behind"), "{message}");
+    assert!(clock[0]["fix"].as_str().unwrap().contains("timedatectl"));
+
+    let near = skewed_mock(SignedDuration::from_secs(-90));
+    env.write_config(&format!("base-url = \"{}\"\n", near.url()));
+    let (code, report) = doctor(&env);
+    assert_eq!(code, 0, "a warning is not a failure: {report:#}");
+    let clock = findings(&report, "clock");
+    assert_eq!(clock[0]["status"], "warn", "{clock:?}");
+    assert!(clock[0]["message"].as_str().unwrap().contains("ahead of"));
+}
+
+#[test]
+fn an_unreachable_server_fails_and_names_who_uses_it() {
+    need_kernel_keyring!();
+    let env = Env::new();
+    // A port that was free a moment ago: nothing listens there.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("http://127.0.0.1:{port}");
+    env.cmd()
+        .args(["--store", "keyutils", "add", "test中心", "--base-url", &url])
+        .write_stdin(support::token("alice", SignedDuration::from_hours(2)).expose())
+        .assert()
+        .success();
+    let (code, report) = doctor(&env);
+    assert_eq!(code, 1, "{report:#}");
+    let server = &report["servers"][0];
+    assert_eq!(server["reachable"], false);
+    assert_eq!(server["used_by"][0], "token test中心");
+    assert!(
+        server["problem"]
+            .as_str()
+            .unwrap()
+            .contains("connection refused"),
+        "{server}"
+    );
+    let found = findings(&report, "servers");
+    assert_eq!(found[0]["status"], "fail");
+    assert!(found[0]["message"].as_str().unwrap().contains("test中心"));
+    assert_eq!(report["index"]["entries"], 1);
+    assert_eq!(report["index"]["in_keyutils"], 1);
+
+    // https to a server that speaks plain HTTP: a TLS failure, reported as such.
+    let mock = Mock::start();
+    let tls_url = mock.url().replace("http://", "https://");
+    env.write_config(&format!("base-url = \"{tls_url}\"\n"));
+    let (_, report) = doctor(&env);
+    let tls = report["servers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["base_url"] == tls_url.as_str())
+        .unwrap();
+    assert_eq!(tls["reachable"], false, "{tls}");
+    assert_eq!(tls["tls"], true, "{tls}");
+    assert!(
+        tls["problem"]
+            .as_str()
+            .unwrap()
+            .to_lowercase()
+            .contains("tls"),
+        "{tls}"
+    );
+}
+
+#[test]
+fn a_plain_http_server_we_did_not_write_is_reachable_with_its_date() {
+    need_kernel_keyring!();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let dir = tempfile::tempdir().unwrap();
+    let Ok(mut server) = Process::new("python3")
+        .args([
+            "-m",
+            "http.server",
+            "--bind",
+            "127.0.0.1",
+            &port.to_string(),
+        ])
+        .current_dir(dir.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+    else {
+        eprintln!("SKIPPED: no python3");
+        return;
+    };
+    let env = Env::new();
+    env.write_config(&format!("base-url = \"http://127.0.0.1:{port}\"\n"));
+    let mut report = Value::Null;
+    for _ in 0..50 {
+        report = doctor(&env).1;
+        if report["servers"][0]["reachable"] == true {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let _ = server.kill();
+    let _ = server.wait();
+    let s = &report["servers"][0];
+    assert_eq!(s["reachable"], true, "{report:#}");
+    assert_eq!(s["status"], 200);
+    assert!(
+        s["clock_offset_seconds"].as_i64().unwrap().abs() <= 2,
+        "{s}"
+    );
+}
+
+#[test]
+fn a_broken_config_is_reported_not_fatal() {
+    need_kernel_keyring!();
+    let env = Env::new();
+    env.write_config("renew-gracee = \"2h\"\n");
+    let (code, report) = doctor(&env);
+    assert_eq!(code, 1);
+    let problem = report["config"]["problem"].as_str().unwrap();
+    assert!(problem.contains("renew-gracee"), "{problem}");
+    // The other checks still ran.
+    assert_eq!(report["store"]["in_use"], "keyutils");
+}
+
+#[test]
+fn a_locked_secret_service_is_reported_and_auto_uses_the_kernel_keyring() {
+    need_kernel_keyring!();
+    if !["dbus-run-session", "gnome-keyring-daemon", "dbus-send"]
+        .iter()
+        .all(|p| have(p))
+    {
+        assert!(
+            std::env::var("ACTOKEN_REQUIRE_KEYRING").as_deref() != Ok("1"),
+            "ACTOKEN_REQUIRE_KEYRING=1 but dbus-run-session, gnome-keyring-daemon or dbus-send is missing"
+        );
+        eprintln!("SKIPPED: needs dbus-run-session, gnome-keyring-daemon and dbus-send");
+        return;
+    }
+    let env = Env::new();
+    let home = env.dir.path().join("home");
+    let runtime = home.join("run");
+    std::fs::create_dir_all(&runtime).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&runtime, std::fs::Permissions::from_mode(0o700)).unwrap();
+    }
+    let bin = assert_cmd::cargo::cargo_bin("actoken");
+    // A private session bus with gnome-keyring, its login keyring unlocked and then locked
+    // again over D-Bus (as a screen lock does); doctor runs twice: auto, then secret-service.
+    let script = format!(
+        "printf pw | gnome-keyring-daemon --unlock --components=secrets >/dev/null 2>&1
+        for _ in $(seq 50); do [ -S \"$XDG_RUNTIME_DIR/keyring/control\" ] && break; sleep 0.1; done
+        dbus-send --session --print-reply --dest=org.freedesktop.secrets /org/freedesktop/secrets \
+            org.freedesktop.Secret.Service.Lock array:objpath:/org/freedesktop/secrets/collection/login >/dev/null
+        '{bin}' doctor --json > \"$HOME/auto.json\"; echo $? > \"$HOME/auto.code\"
+        '{bin}' --store secret-service doctor --json > \"$HOME/ss.json\"; echo $? > \"$HOME/ss.code\"",
+        bin = bin.display()
+    );
+    let status = Process::new("dbus-run-session")
+        .args(["--", "sh", "-c", &script])
+        .env_remove("DBUS_SESSION_BUS_ADDRESS")
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .env_remove("ACTOKEN_STORE")
+        .env("HOME", &home)
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env("XDG_RUNTIME_DIR", &runtime)
+        .env("XDG_CONFIG_HOME", env.dir.path().join("config"))
+        .env("XDG_STATE_HOME", env.dir.path().join("state"))
+        .env("ACTOKEN_KEYRING_SERVICE", &env.service)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let read = |name: &str| std::fs::read_to_string(home.join(name)).unwrap();
+    let auto: Value = serde_json::from_str(&read("auto.json")).unwrap();
+    assert_eq!(read("auto.code").trim(), "0", "{auto:#}");
+    assert_eq!(auto["store"]["secret_service"]["usable"], false, "{auto:#}");
+    assert_eq!(auto["store"]["secret_service"]["locked"], true, "{auto:#}");
+    assert_eq!(auto["store"]["in_use"], "keyutils");
+    let warn = findings(&auto, "secret store")
+        .into_iter()
+        .find(|f| f["message"].as_str().unwrap().contains("locked"))
+        .cloned()
+        .unwrap_or_else(|| panic!("{auto:#}"));
+    assert_eq!(warn["status"], "warn");
+    assert!(warn["fix"].as_str().unwrap().contains("unlock"), "{warn}");
+
+    let ss: Value = serde_json::from_str(&read("ss.json")).unwrap();
+    assert_eq!(read("ss.code").trim(), "1", "{ss:#}");
+    assert_eq!(ss["ok"], false);
+    assert_eq!(ss["store"]["in_use"], Value::Null);
+}
