@@ -92,6 +92,24 @@ pub struct EntryMeta {
     pub store: StoreKind,
 }
 
+impl EntryMeta {
+    /// An entry with only what every entry has; the optional facts start empty and the store
+    /// is the default. One constructor, so a new optional field is one line, not one per caller.
+    pub fn new(name: impl Into<String>, base_url: impl Into<String>, added_at: Timestamp) -> Self {
+        EntryMeta {
+            name: name.into(),
+            base_url: base_url.into(),
+            note: None,
+            added_at,
+            renewed_at: None,
+            account: None,
+            platform: false,
+            facts: None,
+            store: Default::default(),
+        }
+    }
+}
+
 /// What the secret backend holds for an index entry.
 #[derive(Debug, Clone)]
 pub enum SecretState {

@@ -200,17 +200,11 @@ mod tests {
     }
 
     fn meta(name: &str) -> EntryMeta {
-        EntryMeta {
-            name: name.into(),
-            base_url: "https://api01.example.com:65102".into(),
-            note: None,
-            added_at: Timestamp::from_second(1_700_000_000).unwrap(),
-            renewed_at: None,
-            account: None,
-            platform: false,
-            facts: None,
-            store: StoreKind::SecretService,
-        }
+        EntryMeta::new(
+            name,
+            "https://api01.example.com:65102",
+            Timestamp::from_second(1_700_000_000).unwrap(),
+        )
     }
 
     fn token() -> Token {

@@ -648,17 +648,11 @@ mod tests {
     }
 
     fn meta(name: &str) -> EntryMeta {
-        EntryMeta {
-            name: name.into(),
-            base_url: "https://api01.example.com:65102".into(),
-            note: None,
-            added_at: Timestamp::from_second(1_700_000_000).unwrap(),
-            renewed_at: None,
-            account: None,
-            platform: false,
-            facts: None,
-            store: Default::default(),
-        }
+        EntryMeta::new(
+            name,
+            "https://api01.example.com:65102",
+            Timestamp::from_second(1_700_000_000).unwrap(),
+        )
     }
 
     /// `m` as the store keeps it once `token` is stored under it.
