@@ -1,8 +1,11 @@
 //! The add-a-token form: name, base URL, note and a masked token field. Submitting checks
 //! everything locally first, so a malformed token never reaches the store.
 
+use crossterm::event::KeyEvent;
 use zeroize::Zeroizing;
 
+use super::modal::{Outcome, typed_text};
+use crate::keymap::Command;
 use crate::token::Token;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -135,6 +138,38 @@ impl AddForm {
     pub fn clear_field(&mut self) {
         let field = self.focus;
         self.field_mut(field).clear();
+    }
+
+    /// Applies a key. While saving, only cancelling the dialog (not the save) is allowed.
+    /// `Submit` asks `update` to check and save the form.
+    pub fn on_key(&mut self, cmd: Option<Command>, key: &KeyEvent) -> Outcome {
+        if self.saving {
+            return match cmd {
+                Some(Command::FormCancel) => Outcome::Close,
+                _ => Outcome::Stay,
+            };
+        }
+        match cmd {
+            Some(Command::FormNext) => self.next(),
+            Some(Command::FormPrev) => self.prev(),
+            Some(Command::FormErase) => self.erase(),
+            Some(Command::FormClearField) => self.clear_field(),
+            Some(Command::FormCancel) => return Outcome::Close,
+            Some(Command::FormSubmit) => return Outcome::Submit,
+            _ => {
+                if let Some(text) = typed_text(key, &mut [0; 4]) {
+                    self.insert(text);
+                }
+            }
+        }
+        Outcome::Stay
+    }
+
+    /// Pasted text goes into the focused field, unless the form is being saved.
+    pub fn on_paste(&mut self, text: &str) {
+        if !self.saving {
+            self.insert(text);
+        }
     }
 
     /// Checks every field; on error, focuses the offending field and says what to fix.

@@ -3,11 +3,15 @@
 
 mod action;
 pub mod autorenew;
+mod confirm;
 pub mod failure;
+mod filter;
 #[cfg(test)]
 pub(crate) mod fixtures;
 pub mod form;
+mod help;
 pub mod layout;
+mod modal;
 pub mod quit;
 pub mod row;
 pub mod secret;
@@ -17,6 +21,7 @@ mod update;
 pub mod view;
 
 pub use action::{Action, Effect, RenewedInfo};
+pub use confirm::Confirm;
 pub use failure::{FailureKind, TaskError};
 pub use form::{AddForm, Field};
 pub use row::{Row, RowKind, RowStatus, ServerInfo, ServerView, Timing, Urgency};
@@ -59,19 +64,6 @@ pub enum Mode {
     Confirm(Confirm),
     /// "Log in again" asks for the account's secret key or password.
     Secret(SecretPrompt),
-}
-
-/// A question waiting for y/n.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Confirm {
-    Delete {
-        name: String,
-    },
-    /// Copying a token the server will refuse (dead or malformed).
-    CopyUnusable {
-        name: String,
-        why: String,
-    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,7 +1,11 @@
 //! The "log in again" prompt: one masked field for the account's secret key (or password),
 //! shown when `L` finds no remembered key. The text is wiped from memory when dropped.
 
+use crossterm::event::KeyEvent;
 use zeroize::Zeroizing;
+
+use super::modal::{Outcome, typed_text};
+use crate::keymap::Command;
 
 /// A typed secret on its way to the login: compared and cloned like data, never printed.
 #[derive(Clone, PartialEq, Eq)]
@@ -79,6 +83,42 @@ impl SecretPrompt {
 
     pub fn secret(&self) -> LoginSecret {
         LoginSecret::new(&self.input)
+    }
+
+    /// Applies a key. While logging in, only cancelling the prompt is allowed. `Submit`
+    /// (the prompt is then busy) asks `update` to log in with [`SecretPrompt::secret`].
+    pub fn on_key(&mut self, cmd: Option<Command>, key: &KeyEvent) -> Outcome {
+        if self.busy {
+            return match cmd {
+                Some(Command::SecretCancel) => Outcome::Close,
+                _ => Outcome::Stay,
+            };
+        }
+        match cmd {
+            Some(Command::SecretCancel) => return Outcome::Close,
+            Some(Command::SecretErase) => self.erase(),
+            Some(Command::SecretSubmit) if self.is_empty() => {
+                self.error = Some(crate::tr!("toast.secret_empty"));
+            }
+            Some(Command::SecretSubmit) => {
+                self.busy = true;
+                self.error = None;
+                return Outcome::Submit;
+            }
+            _ => {
+                if let Some(text) = typed_text(key, &mut [0; 4]) {
+                    self.insert(text);
+                }
+            }
+        }
+        Outcome::Stay
+    }
+
+    /// Pasted text goes into the input, unless a login is under way.
+    pub fn on_paste(&mut self, text: &str) {
+        if !self.busy {
+            self.insert(text);
+        }
     }
 }
 

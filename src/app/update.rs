@@ -8,11 +8,13 @@ use super::autorenew;
 use super::failure::{FailureKind, TaskError};
 use super::form::AddForm;
 use super::layout;
+use super::modal::Outcome;
 use super::quit;
 use super::row::{Row, RowKind, RowStatus, ServerView, Urgency};
 use super::secret::SecretPrompt;
 use super::view;
 use super::{App, Confirm, Level, Mode, Toast, new_token_hint};
+use super::{filter, help};
 use crate::clipboard::{ClearOutcome, ClipboardKind};
 use crate::keymap::{self, Command, Context};
 use crate::store::StoredToken;
@@ -143,122 +145,63 @@ fn context(mode: &Mode) -> Context {
     }
 }
 
+/// Dispatches a key on the mode: the dashboard's own commands here, each modal's in its module.
 fn on_key(app: &mut App, key: KeyEvent, now: Timestamp, fx: &mut Vec<Effect>) {
     let cmd = keymap::lookup(context(&app.mode), &key);
-    match &mut app.mode {
+    let outcome = match &mut app.mode {
         Mode::Normal => {
             if let Some(cmd) = cmd {
                 normal_command(app, cmd, now, fx);
             }
+            return;
         }
-        Mode::Help { scroll } => match cmd {
-            Some(Command::CloseHelp) => app.mode = Mode::Normal,
-            Some(Command::HelpDown) => *scroll = scroll.saturating_add(1),
-            Some(Command::HelpUp) => *scroll = scroll.saturating_sub(1),
-            _ => {}
+        Mode::Help { scroll } => help::on_key(scroll, cmd),
+        Mode::Filter => match filter::on_key(&mut app.filter, cmd, &key) {
+            Outcome::Submit => {
+                // The text changed: start at the top of the narrowed view.
+                app.selected = 0;
+                Outcome::Stay
+            }
+            other => other,
         },
-        Mode::Filter => match cmd {
-            Some(Command::FilterKeep) => app.mode = Mode::Normal,
-            Some(Command::FilterClear) => {
-                app.filter.clear();
-                app.mode = Mode::Normal;
-            }
-            Some(Command::FilterErase) => {
-                app.filter.pop();
-            }
-            _ => {
-                if let Some(c) = typed_char(&key) {
-                    app.filter.push(c);
-                    app.selected = 0;
-                }
-            }
-        },
-        Mode::Add(form) => {
-            if form.saving {
-                // Waiting for the store: only cancelling the dialog (not the save) is allowed.
-                if cmd == Some(Command::FormCancel) {
-                    app.mode = Mode::Normal;
-                }
-                return;
-            }
-            match cmd {
-                Some(Command::FormNext) => form.next(),
-                Some(Command::FormPrev) => form.prev(),
-                Some(Command::FormErase) => form.erase(),
-                Some(Command::FormClearField) => form.clear_field(),
-                Some(Command::FormCancel) => app.mode = Mode::Normal,
-                Some(Command::FormSubmit) => submit_form(app, now, fx),
-                _ => {
-                    if let Some(c) = typed_char(&key) {
-                        form.insert(c.encode_utf8(&mut [0; 4]));
-                    }
-                }
-            }
-        }
-        Mode::Secret(prompt) => {
-            if prompt.busy {
-                if cmd == Some(Command::SecretCancel) {
-                    app.mode = Mode::Normal;
-                }
-                return;
-            }
-            match cmd {
-                Some(Command::SecretCancel) => app.mode = Mode::Normal,
-                Some(Command::SecretErase) => prompt.erase(),
-                Some(Command::SecretSubmit) if prompt.is_empty() => {
-                    prompt.error = Some(tr!("toast.secret_empty"));
-                }
-                Some(Command::SecretSubmit) => {
-                    prompt.busy = true;
-                    prompt.error = None;
-                    let name = prompt.name.clone();
-                    fx.push(Effect::Login {
-                        name: name.clone(),
-                        secret: Some(prompt.secret()),
-                    });
-                    if let Some(row) = app.row_mut(&name) {
-                        row.status.renewing_since = Some(now);
-                        row.status.logging_in = true;
-                    }
-                }
-                _ => {
-                    if let Some(c) = typed_char(&key) {
-                        prompt.insert(c.encode_utf8(&mut [0; 4]));
-                    }
-                }
-            }
-        }
-        Mode::Confirm(confirm) => match cmd {
-            Some(Command::ConfirmYes) => {
-                let confirm = confirm.clone();
-                app.mode = Mode::Normal;
-                match confirm {
-                    Confirm::Delete { name } => {
-                        toast(app, Level::Info, tr!("toast.deleting", name = name), now);
-                        fx.push(Effect::Delete(name));
-                    }
-                    Confirm::CopyUnusable { name, .. } => fx.push(Effect::Copy { name }),
-                }
-            }
-            Some(Command::ConfirmNo) => app.mode = Mode::Normal,
-            _ => {}
-        },
+        Mode::Add(form) => form.on_key(cmd, &key),
+        Mode::Secret(prompt) => prompt.on_key(cmd, &key),
+        Mode::Confirm(confirm) => confirm.on_key(cmd),
+    };
+    match outcome {
+        Outcome::Stay => {}
+        Outcome::Close => app.mode = Mode::Normal,
+        Outcome::Submit => submit_modal(app, now, fx),
     }
 }
 
-/// A printable character typed without Ctrl/Alt.
-fn typed_char(key: &KeyEvent) -> Option<char> {
-    use crossterm::event::{KeyCode, KeyEventKind, KeyModifiers};
-    if key.kind == KeyEventKind::Release
-        || key
-            .modifiers
-            .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
-    {
-        return None;
-    }
-    match key.code {
-        KeyCode::Char(c) if !c.is_control() => Some(c),
-        _ => None,
+/// The open modal asked to act: save the form, log in, or do what was confirmed.
+fn submit_modal(app: &mut App, now: Timestamp, fx: &mut Vec<Effect>) {
+    match &app.mode {
+        Mode::Add(_) => submit_form(app, now, fx),
+        Mode::Secret(prompt) => {
+            let name = prompt.name.clone();
+            fx.push(Effect::Login {
+                name: name.clone(),
+                secret: Some(prompt.secret()),
+            });
+            if let Some(row) = app.row_mut(&name) {
+                row.status.renewing_since = Some(now);
+                row.status.logging_in = true;
+            }
+        }
+        Mode::Confirm(confirm) => {
+            let confirm = confirm.clone();
+            app.mode = Mode::Normal;
+            match confirm {
+                Confirm::Delete { name } => {
+                    toast(app, Level::Info, tr!("toast.deleting", name = name), now);
+                    fx.push(Effect::Delete(name));
+                }
+                Confirm::CopyUnusable { name, .. } => fx.push(Effect::Copy { name }),
+            }
+        }
+        Mode::Normal | Mode::Help { .. } | Mode::Filter => {}
     }
 }
 
@@ -563,12 +506,9 @@ fn on_mouse(app: &mut App, mouse: MouseEvent) {
 
 fn on_paste(app: &mut App, text: &str) {
     match &mut app.mode {
-        Mode::Add(form) if !form.saving => form.insert(text),
-        Mode::Secret(prompt) if !prompt.busy => prompt.insert(text),
-        Mode::Filter => {
-            let line = text.lines().next().unwrap_or_default();
-            app.filter.extend(line.chars().filter(|c| !c.is_control()));
-        }
+        Mode::Add(form) => form.on_paste(text),
+        Mode::Secret(prompt) => prompt.on_paste(text),
+        Mode::Filter => filter::on_paste(&mut app.filter, text),
         _ => {}
     }
 }
