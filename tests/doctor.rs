@@ -232,6 +232,20 @@ fn a_broken_config_is_reported_not_fatal() {
 }
 
 #[test]
+fn a_bad_keys_table_is_reported_with_its_line() {
+    need_kernel_keyring!();
+    let env = Env::new();
+    env.write_config("[keys]\nsort = \"o\"\nhelp = \"q\"\n");
+    let (code, report) = doctor(&env);
+    assert_eq!(code, 1);
+    let problem = report["config"]["problem"].as_str().unwrap();
+    assert!(
+        problem.contains("line 4: key \"q\" is bound to both help and quit"),
+        "{problem}"
+    );
+}
+
+#[test]
 fn a_locked_secret_service_is_reported_and_auto_uses_the_kernel_keyring() {
     need_kernel_keyring!();
     if !["dbus-run-session", "gnome-keyring-daemon", "dbus-send"]

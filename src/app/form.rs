@@ -172,9 +172,14 @@ impl AddForm {
         }
     }
 
-    /// Checks every field; on error, focuses the offending field and says what to fix.
-    pub fn validate(&mut self, existing: impl Fn(&str) -> bool) -> Result<Submission, String> {
-        let checked = self.check(existing);
+    /// Checks every field; on error, focuses the offending field and says what to fix
+    /// (`delete_key` names the key that deletes a token whose name is taken).
+    pub fn validate(
+        &mut self,
+        existing: impl Fn(&str) -> bool,
+        delete_key: &str,
+    ) -> Result<Submission, String> {
+        let checked = self.check(existing, delete_key);
         if let Err((field, msg)) = &checked {
             self.focus = *field;
             self.error = Some(msg.clone());
@@ -182,13 +187,21 @@ impl AddForm {
         checked.map_err(|(_, msg)| msg)
     }
 
-    fn check(&self, existing: impl Fn(&str) -> bool) -> Result<Submission, (Field, String)> {
+    fn check(
+        &self,
+        existing: impl Fn(&str) -> bool,
+        delete_key: &str,
+    ) -> Result<Submission, (Field, String)> {
         let name = self.name.trim();
         check_name(name).map_err(|m| (Field::Name, m))?;
         if existing(name) {
             return Err((
                 Field::Name,
-                crate::tr!("form.exists", name = format!("{name:?}")),
+                crate::tr!(
+                    "form.exists",
+                    name = format!("{name:?}"),
+                    delete = delete_key
+                ),
             ));
         }
         let base_url = self.base_url.trim().trim_end_matches('/');

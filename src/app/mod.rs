@@ -32,6 +32,7 @@ pub use view::SortMode;
 use jiff::{SignedDuration, Timestamp, tz::TimeZone};
 
 use crate::config::Config;
+use crate::keymap::Keymap;
 
 /// What to tell a user whose token is past the renew cutoff. One place, so the words match
 /// the CLI's.
@@ -139,6 +140,8 @@ pub struct App {
     /// "Log in again" prompts that arrived while another dialog was open: shown in turn, so
     /// nothing the user is typing is thrown away.
     pub pending_prompts: std::collections::VecDeque<SecretPrompt>,
+    /// The key table from the config: key dispatch, the help screen and every hint read it.
+    pub keymap: Keymap,
 }
 
 impl App {
@@ -164,6 +167,7 @@ impl App {
             quitting: false,
             abandoned: Vec::new(),
             pending_prompts: Default::default(),
+            keymap: config.keymap.clone(),
         }
     }
 

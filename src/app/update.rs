@@ -16,7 +16,7 @@ use super::view;
 use super::{App, Confirm, Level, Mode, Toast, new_token_hint};
 use super::{filter, help};
 use crate::clipboard::{ClearOutcome, ClipboardKind};
-use crate::keymap::{self, Command, Context};
+use crate::keymap::{Command, Context};
 use crate::store::StoredToken;
 use crate::timefmt;
 use crate::tr;
@@ -147,7 +147,7 @@ fn context(mode: &Mode) -> Context {
 
 /// Dispatches a key on the mode: the dashboard's own commands here, each modal's in its module.
 fn on_key(app: &mut App, key: KeyEvent, now: Timestamp, fx: &mut Vec<Effect>) {
-    let cmd = keymap::lookup(context(&app.mode), &key);
+    let cmd = app.keymap.lookup(context(&app.mode), &key);
     let outcome = match &mut app.mode {
         Mode::Normal => {
             if let Some(cmd) = cmd {
@@ -402,10 +402,11 @@ fn copy_selected(app: &mut App, now: Timestamp, fx: &mut Vec<Effect>) {
 
 fn submit_form(app: &mut App, now: Timestamp, fx: &mut Vec<Effect>) {
     let names: Vec<String> = app.rows.iter().map(|r| r.name().to_owned()).collect();
+    let delete_key = app.keymap.label(Context::Normal, Command::Delete);
     let Mode::Add(form) = &mut app.mode else {
         return;
     };
-    if let Ok(sub) = form.validate(|n| names.iter().any(|x| x == n)) {
+    if let Ok(sub) = form.validate(|n| names.iter().any(|x| x == n), &delete_key) {
         form.saving = true;
         toast(app, Level::Info, tr!("toast.saving", name = &sub.name), now);
         fx.push(Effect::Add {
@@ -550,6 +551,7 @@ fn on_loaded(app: &mut App, stored: &[StoredToken]) {
 fn on_renewed(app: &mut App, name: &str, result: Result<RenewedInfo, TaskError>, now: Timestamp) {
     let auto = app.auto_renew;
     let timing = app.settings.timing;
+    let login_key = app.keymap.label(Context::Normal, Command::Login);
     let Some(row) = app.row_mut(name) else {
         return; // deleted while renewing
     };
@@ -587,7 +589,7 @@ fn on_renewed(app: &mut App, name: &str, result: Result<RenewedInfo, TaskError>,
                 FailureKind::NeedsNewToken
                     if row.decoded().is_some_and(|d| d.claims.user.is_some()) =>
                 {
-                    tr!("toast.press_login")
+                    tr!("toast.press_login", login = login_key)
                 }
                 FailureKind::Retry | FailureKind::Keyring if auto => {
                     tr!("toast.auto_retry", wait = timefmt::compact(wait))

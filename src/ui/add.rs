@@ -9,17 +9,25 @@ use super::layout::popup;
 use super::palette::Palette;
 use super::text::clean;
 use crate::app::{AddForm, Field};
+use crate::keymap::{Command, Context, Keymap};
 use crate::tr;
 use crate::width::pad;
 
 /// The field labels' column ("Base URL" and "访问凭证" fit).
 const LABEL: usize = 9;
 
-pub fn render(frame: &mut Frame, area: Rect, form: &AddForm, p: &Palette) {
+pub fn render(frame: &mut Frame, area: Rect, form: &AddForm, keys: &Keymap, p: &Palette) {
+    let key = |cmd| keys.label(Context::AddForm, cmd);
+    let hint = tr!(
+        "add.keys",
+        next = key(Command::FormNext),
+        submit = key(Command::FormSubmit),
+        cancel = key(Command::FormCancel)
+    );
     let rect = popup(area, 76, 10);
     let block = Block::bordered()
         .title(Span::styled(format!(" {} ", tr!("add.title")), p.header))
-        .title_bottom(Span::styled(format!(" {} ", tr!("add.keys")), p.dim))
+        .title_bottom(Span::styled(format!(" {hint} "), p.dim))
         .border_style(p.key);
     let mut lines = Vec::new();
     for field in Field::ALL {

@@ -9,9 +9,10 @@ use super::layout::popup;
 use super::palette::Palette;
 use super::text::{clean, popup_name};
 use crate::app::Confirm;
+use crate::keymap::{Command, Context, Keymap};
 use crate::tr;
 
-pub fn render(frame: &mut Frame, area: Rect, confirm: &Confirm, p: &Palette) {
+pub fn render(frame: &mut Frame, area: Rect, confirm: &Confirm, keys: &Keymap, p: &Palette) {
     let (title, lines) = match confirm {
         Confirm::Delete { name } => (
             tr!("confirm.delete_title"),
@@ -41,11 +42,10 @@ pub fn render(frame: &mut Frame, area: Rect, confirm: &Confirm, p: &Palette) {
     let mut lines = lines;
     lines.push(Line::raw(""));
     lines.push(Line::from(vec![
-        Span::styled("y", p.key),
+        Span::styled(keys.label(Context::Confirm, Command::ConfirmYes), p.key),
         Span::raw(format!(" {}    ", tr!("confirm.yes"))),
-        Span::styled("n", p.key),
-        Span::raw("/"),
-        Span::styled("Esc", p.key),
+        // The second key of "no" is Esc by default: worth showing, everyone tries it.
+        Span::styled(keys.labels(Context::Confirm, Command::ConfirmNo, 2), p.key),
         Span::raw(format!(" {}", tr!("confirm.no"))),
     ]));
     let rect = popup(area, 72, 7);

@@ -114,7 +114,7 @@ pub fn lines<'a>(row: &Row, app: &App, now: Timestamp, p: &Palette) -> Vec<Line<
             Span::styled(clean(err), p.error),
         ]));
     }
-    server_lines(row, p, &mut out);
+    server_lines(row, app, p, &mut out);
     match &row.kind {
         RowKind::Token { decoded, masked } => {
             out.push(field(
@@ -156,7 +156,7 @@ pub fn lines<'a>(row: &Row, app: &App, now: Timestamp, p: &Palette) -> Vec<Line<
 }
 
 /// What the region's server said: its verdict on the token and the service addresses.
-fn server_lines(row: &Row, p: &Palette, out: &mut Vec<Line<'_>>) {
+fn server_lines(row: &Row, app: &App, p: &Palette, out: &mut Vec<Line<'_>>) {
     let info = match &row.status.server {
         ServerView::NotAsked => return,
         ServerView::Loading => {
@@ -177,7 +177,7 @@ fn server_lines(row: &Row, p: &Palette, out: &mut Vec<Line<'_>>) {
         }
         Ok(state) if !state.rejects(row.expired_at(*asked_at)) => out.push(Line::from(vec![
             Span::styled(label_cell(&tr!("details.server")), p.dim),
-            Span::styled(clean(&expired_refusal(state)), p.warn),
+            Span::styled(clean(&expired_refusal(state, app)), p.warn),
         ])),
         Ok(state) => out.push(Line::from(vec![
             Span::styled(label_cell(&tr!("details.server")), p.dim),
@@ -255,6 +255,14 @@ fn claim_text(key: &str, text: &str, app: &App) -> String {
 
 /// The server's refusal of a token that had already expired: expected, and not a verdict on
 /// renewal.
-fn expired_refusal(state: &crate::api::TokenState) -> String {
-    tr!("details.expired_refusal", answer = state.describe())
+fn expired_refusal(state: &crate::api::TokenState, app: &App) -> String {
+    let renew = app.keymap.label(
+        crate::keymap::Context::Normal,
+        crate::keymap::Command::Renew,
+    );
+    tr!(
+        "details.expired_refusal",
+        answer = state.describe(),
+        renew = renew
+    )
 }

@@ -10,13 +10,20 @@ use super::layout::popup;
 use super::palette::Palette;
 use super::text::{clean, popup_name};
 use crate::app::SecretPrompt;
+use crate::keymap::{Command, Context, Keymap};
 use crate::tr;
 
-pub fn render(frame: &mut Frame, area: Rect, prompt: &SecretPrompt, p: &Palette) {
+pub fn render(frame: &mut Frame, area: Rect, prompt: &SecretPrompt, keys: &Keymap, p: &Palette) {
+    let key = |cmd| keys.label(Context::Secret, cmd);
+    let hint = tr!(
+        "secret.keys",
+        submit = key(Command::SecretSubmit),
+        cancel = key(Command::SecretCancel)
+    );
     let rect = popup(area, 76, 9);
     let block = Block::bordered()
         .title(Span::styled(format!(" {} ", tr!("secret.title")), p.header))
-        .title_bottom(Span::styled(format!(" {} ", tr!("secret.keys")), p.dim))
+        .title_bottom(Span::styled(format!(" {hint} "), p.dim))
         .border_style(p.key);
     let masked = if prompt.is_empty() {
         tr!("secret.placeholder")
