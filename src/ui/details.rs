@@ -33,7 +33,19 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, now: Timestamp, p: &Pale
     let title = format!(" {name} ");
     let block = Block::bordered()
         .title(Span::styled(title, p.header))
-        .title_bottom(Span::styled(format!(" {} ", tr!("details.closes")), p.dim))
+        .title_bottom(Span::styled(
+            format!(
+                " {} ",
+                tr!(
+                    "details.closes",
+                    key = app.keymap.label(
+                        crate::keymap::Context::Normal,
+                        crate::keymap::Command::ToggleDetails
+                    )
+                )
+            ),
+            p.dim,
+        ))
         .border_style(p.dim);
     let para = Paragraph::new(lines(row, app, now, p))
         .block(block)

@@ -32,7 +32,8 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, now: Timestamp, p: &Pale
     if app.view.is_empty() {
         let msg = tr!(
             "table.no_match",
-            filter = format!("{:?}", clean(&app.filter))
+            filter = format!("{:?}", clean(&app.filter)),
+            clear = app.keymap.label(Context::Normal, Command::Back)
         );
         frame.render_widget(Paragraph::new(msg).style(p.warn), area);
         return;
