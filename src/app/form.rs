@@ -1,10 +1,9 @@
 //! The add-a-token form: name, base URL, note and a masked token field. Submitting checks
 //! everything locally first, so a malformed token never reaches the store.
 
-use crossterm::event::KeyEvent;
 use zeroize::Zeroizing;
 
-use super::modal::{Outcome, typed_text};
+use super::modal::{Outcome, TextDialog};
 use crate::keymap::Command;
 use crate::token::Token;
 
@@ -121,15 +120,6 @@ impl AddForm {
         self.focus = Field::ALL[(self.focus.index() + n - 1) % n];
     }
 
-    /// Typed or pasted text. Line breaks are dropped (a pasted token often ends in one);
-    /// other control characters are refused.
-    pub fn insert(&mut self, text: &str) {
-        let clean: String = text.chars().filter(|c| !c.is_control()).collect();
-        let field = self.focus;
-        self.field_mut(field).push_str(&clean);
-        self.error = None;
-    }
-
     pub fn erase(&mut self) {
         let field = self.focus;
         self.field_mut(field).pop();
@@ -138,38 +128,6 @@ impl AddForm {
     pub fn clear_field(&mut self) {
         let field = self.focus;
         self.field_mut(field).clear();
-    }
-
-    /// Applies a key. While saving, only cancelling the dialog (not the save) is allowed.
-    /// `Submit` asks `update` to check and save the form.
-    pub fn on_key(&mut self, cmd: Option<Command>, key: &KeyEvent) -> Outcome {
-        if self.saving {
-            return match cmd {
-                Some(Command::FormCancel) => Outcome::Close,
-                _ => Outcome::Stay,
-            };
-        }
-        match cmd {
-            Some(Command::FormNext) => self.next(),
-            Some(Command::FormPrev) => self.prev(),
-            Some(Command::FormErase) => self.erase(),
-            Some(Command::FormClearField) => self.clear_field(),
-            Some(Command::FormCancel) => return Outcome::Close,
-            Some(Command::FormSubmit) => return Outcome::Submit,
-            _ => {
-                if let Some(text) = typed_text(key, &mut [0; 4]) {
-                    self.insert(text);
-                }
-            }
-        }
-        Outcome::Stay
-    }
-
-    /// Pasted text goes into the focused field, unless the form is being saved.
-    pub fn on_paste(&mut self, text: &str) {
-        if !self.saving {
-            self.insert(text);
-        }
     }
 
     /// Checks every field; on error, focuses the offending field and says what to fix
@@ -215,6 +173,36 @@ impl AddForm {
             note: (!note.is_empty()).then(|| note.to_owned()),
             token,
         })
+    }
+}
+
+/// Enter checks and saves (`Submit`), Esc closes; while saving only closing works.
+impl TextDialog for AddForm {
+    const CANCEL: Command = Command::FormCancel;
+
+    fn busy(&self) -> bool {
+        self.saving
+    }
+
+    /// Typed or pasted text. Line breaks are dropped (a pasted token often ends in one);
+    /// other control characters are refused.
+    fn insert(&mut self, text: &str) {
+        let clean: String = text.chars().filter(|c| !c.is_control()).collect();
+        let field = self.focus;
+        self.field_mut(field).push_str(&clean);
+        self.error = None;
+    }
+
+    fn command(&mut self, cmd: Command) -> Outcome {
+        match cmd {
+            Command::FormNext => self.next(),
+            Command::FormPrev => self.prev(),
+            Command::FormErase => self.erase(),
+            Command::FormClearField => self.clear_field(),
+            Command::FormSubmit => return Outcome::Submit,
+            _ => {}
+        }
+        Outcome::Stay
     }
 }
 
@@ -267,6 +255,7 @@ fn check_base_url(url: &str) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::app::modal::TextDialog;
 
     #[test]
     fn base_url_rules() {

@@ -1,10 +1,9 @@
 //! The "log in again" prompt: one masked field for the account's secret key (or password),
 //! shown when `L` finds no remembered key. The text is wiped from memory when dropped.
 
-use crossterm::event::KeyEvent;
 use zeroize::Zeroizing;
 
-use super::modal::{Outcome, typed_text};
+use super::modal::{Outcome, TextDialog};
 use crate::keymap::Command;
 
 /// A typed secret on its way to the login: compared and cloned like data, never printed.
@@ -63,12 +62,6 @@ impl SecretPrompt {
         }
     }
 
-    /// Typed or pasted text; line breaks and control characters are dropped (a paste often
-    /// ends with a newline).
-    pub fn insert(&mut self, text: &str) {
-        self.input.extend(text.chars().filter(|c| !c.is_control()));
-    }
-
     pub fn erase(&mut self) {
         self.input.pop();
     }
@@ -84,47 +77,44 @@ impl SecretPrompt {
     pub fn secret(&self) -> LoginSecret {
         LoginSecret::new(&self.input)
     }
+}
 
-    /// Applies a key. While logging in, only cancelling the prompt is allowed. `Submit`
-    /// (the prompt is then busy) asks `update` to log in with [`SecretPrompt::secret`].
-    pub fn on_key(&mut self, cmd: Option<Command>, key: &KeyEvent) -> Outcome {
-        if self.busy {
-            return match cmd {
-                Some(Command::SecretCancel) => Outcome::Close,
-                _ => Outcome::Stay,
-            };
-        }
+/// Enter logs in (`Submit`, the prompt is then busy and `update` logs in with
+/// [`SecretPrompt::secret`]), Esc closes; while logging in only closing works.
+impl TextDialog for SecretPrompt {
+    const CANCEL: Command = Command::SecretCancel;
+
+    fn busy(&self) -> bool {
+        self.busy
+    }
+
+    /// Typed or pasted text; line breaks and control characters are dropped (a paste often
+    /// ends with a newline).
+    fn insert(&mut self, text: &str) {
+        self.input.extend(text.chars().filter(|c| !c.is_control()));
+    }
+
+    fn command(&mut self, cmd: Command) -> Outcome {
         match cmd {
-            Some(Command::SecretCancel) => return Outcome::Close,
-            Some(Command::SecretErase) => self.erase(),
-            Some(Command::SecretSubmit) if self.is_empty() => {
+            Command::SecretErase => self.erase(),
+            Command::SecretSubmit if self.is_empty() => {
                 self.error = Some(crate::tr!("toast.secret_empty"));
             }
-            Some(Command::SecretSubmit) => {
+            Command::SecretSubmit => {
                 self.busy = true;
                 self.error = None;
                 return Outcome::Submit;
             }
-            _ => {
-                if let Some(text) = typed_text(key, &mut [0; 4]) {
-                    self.insert(text);
-                }
-            }
+            _ => {}
         }
         Outcome::Stay
-    }
-
-    /// Pasted text goes into the input, unless a login is under way.
-    pub fn on_paste(&mut self, text: &str) {
-        if !self.busy {
-            self.insert(text);
-        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::app::modal::TextDialog;
 
     #[test]
     fn input_is_masked_in_debug_and_cleaned_of_controls() {

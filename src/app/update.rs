@@ -8,7 +8,7 @@ use super::autorenew;
 use super::failure::{FailureKind, TaskError};
 use super::form::AddForm;
 use super::layout;
-use super::modal::Outcome;
+use super::modal::{Outcome, text_dialog_key, text_dialog_paste};
 use super::quit;
 use super::row::{Row, RowKind, RowStatus, ServerView, Urgency};
 use super::secret::SecretPrompt;
@@ -164,8 +164,8 @@ fn on_key(app: &mut App, key: KeyEvent, now: Timestamp, fx: &mut Vec<Effect>) {
             }
             other => other,
         },
-        Mode::Add(form) => form.on_key(cmd, &key),
-        Mode::Secret(prompt) => prompt.on_key(cmd, &key),
+        Mode::Add(form) => text_dialog_key(form, cmd, &key),
+        Mode::Secret(prompt) => text_dialog_key(prompt, cmd, &key),
         Mode::Confirm(confirm) => confirm.on_key(cmd),
     };
     match outcome {
@@ -507,8 +507,8 @@ fn on_mouse(app: &mut App, mouse: MouseEvent) {
 
 fn on_paste(app: &mut App, text: &str) {
     match &mut app.mode {
-        Mode::Add(form) => form.on_paste(text),
-        Mode::Secret(prompt) => prompt.on_paste(text),
+        Mode::Add(form) => text_dialog_paste(form, text),
+        Mode::Secret(prompt) => text_dialog_paste(prompt, text),
         Mode::Filter => filter::on_paste(&mut app.filter, text),
         _ => {}
     }

@@ -3,9 +3,8 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
-use super::layout::popup;
+use super::dialog::{self, TextDialog};
 use super::palette::Palette;
 use super::text::clean;
 use crate::app::{AddForm, Field};
@@ -24,11 +23,6 @@ pub fn render(frame: &mut Frame, area: Rect, form: &AddForm, keys: &Keymap, p: &
         submit = key(Command::FormSubmit),
         cancel = key(Command::FormCancel)
     );
-    let rect = popup(area, 76, 10);
-    let block = Block::bordered()
-        .title(Span::styled(format!(" {} ", tr!("add.title")), p.header))
-        .title_bottom(Span::styled(format!(" {hint} "), p.dim))
-        .border_style(p.key);
     let mut lines = Vec::new();
     for field in Field::ALL {
         let focused = form.focus == field;
@@ -57,20 +51,16 @@ pub fn render(frame: &mut Frame, area: Rect, form: &AddForm, keys: &Keymap, p: &
         ]));
     }
     lines.push(Line::raw(""));
-    if form.saving {
-        lines.push(Line::styled(tr!("add.saving"), p.warn));
-    } else if let Some(err) = &form.error {
-        lines.push(Line::styled(format!("✗ {}", clean(err)), p.error));
-    } else {
-        lines.push(Line::styled(tr!("add.explain"), p.dim));
-    }
-    frame.render_widget(Clear, rect);
-    frame.render_widget(
-        Paragraph::new(lines)
-            .block(block)
-            .wrap(Wrap { trim: false }),
-        rect,
-    );
+    let dialog = TextDialog {
+        title: tr!("add.title"),
+        keys: hint,
+        height: 10,
+        lines,
+        busy: form.saving.then(|| tr!("add.saving")),
+        error: form.error.as_deref(),
+        explain: tr!("add.explain"),
+    };
+    dialog::render_text(frame, area, dialog, p);
 }
 
 fn placeholder(field: Field) -> String {

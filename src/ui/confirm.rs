@@ -3,9 +3,8 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
-use super::layout::popup;
+use super::dialog::{self, Dialog};
 use super::palette::Palette;
 use super::text::{clean, popup_name};
 use crate::app::Confirm;
@@ -48,15 +47,14 @@ pub fn render(frame: &mut Frame, area: Rect, confirm: &Confirm, keys: &Keymap, p
         Span::styled(keys.labels(Context::Confirm, Command::ConfirmNo, 2), p.key),
         Span::raw(format!(" {}", tr!("confirm.no"))),
     ]));
-    let rect = popup(area, 72, 7);
-    let block = Block::bordered()
-        .title(Span::styled(format!(" {title} "), p.warn))
-        .border_style(p.warn);
-    frame.render_widget(Clear, rect);
-    frame.render_widget(
-        Paragraph::new(lines)
-            .block(block)
-            .wrap(Wrap { trim: false }),
-        rect,
-    );
+    let dialog = Dialog {
+        title,
+        keys: None,
+        style: p.warn,
+        title_style: p.warn,
+        width: 72,
+        height: 7,
+        lines,
+    };
+    dialog::render(frame, area, dialog);
 }

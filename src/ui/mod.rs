@@ -5,6 +5,7 @@ mod add;
 pub(crate) mod columns;
 mod confirm;
 mod details;
+mod dialog;
 mod filter;
 mod header;
 mod help;

@@ -4,9 +4,8 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
-use super::layout::popup;
+use super::dialog::{self, TextDialog};
 use super::palette::Palette;
 use super::text::{clean, popup_name};
 use crate::app::SecretPrompt;
@@ -20,11 +19,6 @@ pub fn render(frame: &mut Frame, area: Rect, prompt: &SecretPrompt, keys: &Keyma
         submit = key(Command::SecretSubmit),
         cancel = key(Command::SecretCancel)
     );
-    let rect = popup(area, 76, 9);
-    let block = Block::bordered()
-        .title(Span::styled(format!(" {} ", tr!("secret.title")), p.header))
-        .title_bottom(Span::styled(format!(" {hint} "), p.dim))
-        .border_style(p.key);
     let masked = if prompt.is_empty() {
         tr!("secret.placeholder")
     } else {
@@ -34,7 +28,7 @@ pub fn render(frame: &mut Frame, area: Rect, prompt: &SecretPrompt, keys: &Keyma
             count = prompt.len()
         )
     };
-    let mut lines = vec![
+    let lines = vec![
         Line::from(vec![
             Span::raw(tr!("secret.none_before")),
             Span::styled(popup_name(&prompt.name), p.header),
@@ -46,18 +40,14 @@ pub fn render(frame: &mut Frame, area: Rect, prompt: &SecretPrompt, keys: &Keyma
         ]),
         Line::raw(""),
     ];
-    lines.push(if prompt.busy {
-        Line::styled(tr!("secret.busy"), p.warn)
-    } else if let Some(err) = &prompt.error {
-        Line::styled(format!("✗ {}", clean(err)), p.error)
-    } else {
-        Line::styled(tr!("secret.explain"), p.dim)
-    });
-    frame.render_widget(Clear, rect);
-    frame.render_widget(
-        Paragraph::new(lines)
-            .block(block)
-            .wrap(Wrap { trim: false }),
-        rect,
-    );
+    let dialog = TextDialog {
+        title: tr!("secret.title"),
+        keys: hint,
+        height: 9,
+        lines,
+        busy: prompt.busy.then(|| tr!("secret.busy")),
+        error: prompt.error.as_deref(),
+        explain: tr!("secret.explain"),
+    };
+    dialog::render_text(frame, area, dialog, p);
 }
