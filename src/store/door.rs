@@ -214,6 +214,9 @@ mod tests {
 
     const KUNSHAN: &str = "alice/华东一区【昆山】";
     const SHORT: Duration = Duration::from_millis(150);
+    /// For calls that must finish: a loaded CI machine (or a panic printing its backtrace)
+    /// may take far longer than SHORT.
+    const AMPLE: Duration = Duration::from_secs(10);
 
     fn token(hours: i64) -> Token {
         let expire = Timestamp::now() + jiff::SignedDuration::from_hours(hours);
@@ -234,7 +237,7 @@ mod tests {
     async fn a_call_that_returns_in_time_gives_its_value() {
         let first = token(5);
         let (_dir, store) = store_with(&first);
-        let door = Door::with_deadline(&store, SHORT);
+        let door = Door::with_deadline(&store, AMPLE);
         let (meta, got) = door.get(KUNSHAN).await.unwrap();
         assert_eq!((meta.name.as_str(), &got), (KUNSHAN, &first));
         let missing = door.get("alice/西北一区【西安】").await.unwrap_err();
@@ -263,7 +266,7 @@ mod tests {
     #[tokio::test]
     async fn a_panicking_call_is_an_error_with_its_message_not_a_panic() {
         let (_dir, store) = store_with(&token(5));
-        let door = Door::with_deadline(&store, SHORT);
+        let door = Door::with_deadline(&store, AMPLE);
         let err = door
             .run::<()>(|_| panic!("{}", String::from("keyring library blew up")))
             .await
@@ -294,7 +297,7 @@ mod tests {
         assert!(matches!(slow, Err(StoreError::Timeout)), "{slow:?}");
 
         // The late write still runs; the next one waits for it instead of being overwritten.
-        let patient = Door::with_deadline(&store, Duration::from_secs(10));
+        let patient = Door::with_deadline(&store, AMPLE);
         patient.put_secret(KUNSHAN, &newest, &late).await.unwrap();
         tokio::time::sleep(Duration::from_millis(700)).await;
         let (_, stored) = patient.get(KUNSHAN).await.unwrap();
@@ -304,21 +307,33 @@ mod tests {
     #[tokio::test]
     async fn writes_to_other_tokens_do_not_wait_for_a_hung_one() {
         let (_dir, store) = store_with(&token(5));
-        let door = Door::with_deadline(&store, SHORT);
-        let hung = door.write(KUNSHAN, |_| {
-            std::thread::sleep(Duration::from_millis(800));
+        let finished = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let done = Arc::clone(&finished);
+        let impatient = Door::with_deadline(&store, SHORT);
+        let hung = impatient.write(KUNSHAN, move |_| {
+            std::thread::sleep(Duration::from_secs(2));
+            done.store(true, Ordering::SeqCst);
             Ok(())
         });
-        let other = door.write("alice/西北一区【西安】", |_| Ok(7));
-        let (hung, other) = tokio::join!(hung, other);
+        let patient = Door::with_deadline(&store, AMPLE);
+        let other = async {
+            tokio::time::sleep(Duration::from_millis(50)).await; // the hung write goes first
+            let written = patient.write("alice/西北一区【西安】", |_| Ok(7)).await;
+            (written, finished.load(Ordering::SeqCst))
+        };
+        let (hung, (other, hung_had_finished)) = tokio::join!(hung, other);
         assert!(matches!(hung, Err(StoreError::Timeout)), "{hung:?}");
         assert_eq!(other.unwrap(), 7);
+        assert!(
+            !hung_had_finished,
+            "a write to another token waited for the hung one"
+        );
     }
 
     #[tokio::test]
     async fn the_lock_waits_for_its_holder_within_wait_plus_deadline() {
         let (_dir, store) = store_with(&token(5));
-        let door = Door::with_deadline(&store, SHORT);
+        let door = Door::with_deadline(&store, AMPLE);
         let held = door.lock(KUNSHAN, SHORT).await.unwrap();
         let busy = door.lock(KUNSHAN, SHORT).await.unwrap_err();
         assert!(matches!(busy, StoreError::LockTimeout { .. }), "{busy}");
