@@ -415,17 +415,9 @@ async fn account_of(
 fn new_entry(name: &str, base_url: &str, note: Option<String>) -> Result<EntryMeta, TaskError> {
     store::validate_name(name).map_err(TaskError::from_error)?;
     api::check_base_url(base_url).map_err(TaskError::from_error)?;
-    Ok(EntryMeta {
-        name: name.to_owned(),
-        base_url: base_url.trim_end_matches('/').to_owned(),
-        note,
-        added_at: Timestamp::now(),
-        renewed_at: None,
-        account: None,
-        platform: false,
-        facts: None,
-        store: Default::default(),
-    })
+    let mut meta = EntryMeta::new(name, base_url.trim_end_matches('/'), Timestamp::now());
+    meta.note = note;
+    Ok(meta)
 }
 
 #[cfg(test)]
