@@ -10,6 +10,9 @@ use super::Key;
 
 /// Reads one key, or says why it cannot.
 pub fn key(text: &str) -> Result<Key, String> {
+    if text.is_empty() {
+        return Err("an empty key".into());
+    }
     let mut mods = KeyModifiers::NONE;
     let mut rest = text;
     loop {

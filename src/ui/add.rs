@@ -4,7 +4,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
-use super::dialog::{self, TextDialog};
+use super::dialog;
 use super::palette::Palette;
 use super::text::clean;
 use crate::app::{AddForm, Field};
@@ -51,16 +51,10 @@ pub fn render(frame: &mut Frame, area: Rect, form: &AddForm, keys: &Keymap, p: &
         ]));
     }
     lines.push(Line::raw(""));
-    let dialog = TextDialog {
-        title: tr!("add.title"),
-        keys: hint,
-        height: 10,
-        lines,
-        busy: form.saving.then(|| tr!("add.saving")),
-        error: form.error.as_deref(),
-        explain: tr!("add.explain"),
-    };
-    dialog::render_text(frame, area, dialog, p);
+    let busy = form.saving.then(|| tr!("add.saving"));
+    let error = form.error.as_deref();
+    lines.push(dialog::status_line(busy, error, tr!("add.explain"), p));
+    dialog::render_text(frame, area, (tr!("add.title"), hint, 10), lines, p);
 }
 
 fn placeholder(field: Field) -> String {

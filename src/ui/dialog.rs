@@ -44,34 +44,37 @@ pub fn render(frame: &mut Frame, area: Rect, dialog: Dialog<'_>) {
     );
 }
 
-/// A dialog with a text input (the add form, the log-in prompt): its last line says it is
-/// busy, why the last attempt failed, or what to do, in that order.
-pub struct TextDialog<'a> {
-    pub title: String,
-    pub keys: String,
-    pub height: u16,
-    pub lines: Vec<Line<'a>>,
-    pub busy: Option<String>,
-    pub error: Option<&'a str>,
-    pub explain: String,
+/// The last line of a text dialog (the add form, the log-in prompt): it is busy, why the last
+/// attempt failed, or what to do, in that order.
+pub fn status_line<'a>(
+    busy: Option<String>,
+    error: Option<&str>,
+    explain: String,
+    p: &Palette,
+) -> Line<'a> {
+    match (busy, error) {
+        (Some(busy), _) => Line::styled(busy, p.warn),
+        (None, Some(err)) => Line::styled(format!("✗ {}", clean(err)), p.error),
+        (None, None) => Line::styled(explain, p.dim),
+    }
 }
 
-pub fn render_text(frame: &mut Frame, area: Rect, text: TextDialog<'_>, p: &Palette) {
-    let mut lines = text.lines;
-    lines.push(if let Some(busy) = text.busy {
-        Line::styled(busy, p.warn)
-    } else if let Some(err) = text.error {
-        Line::styled(format!("✗ {}", clean(err)), p.error)
-    } else {
-        Line::styled(text.explain, p.dim)
-    });
+/// A text dialog: key-coloured border, its keys on the bottom border.
+pub fn render_text(
+    frame: &mut Frame,
+    area: Rect,
+    head: (String, String, u16),
+    lines: Vec<Line<'_>>,
+    p: &Palette,
+) {
+    let (title, keys, height) = head;
     let dialog = Dialog {
-        title: text.title,
-        keys: Some((text.keys, p.dim)),
+        title,
+        keys: Some((keys, p.dim)),
         style: p.key,
         title_style: p.header,
         width: 76,
-        height: text.height,
+        height,
         lines,
     };
     render(frame, area, dialog);

@@ -5,7 +5,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
-use super::dialog::{self, TextDialog};
+use super::dialog;
 use super::palette::Palette;
 use super::text::{clean, popup_name};
 use crate::app::SecretPrompt;
@@ -28,7 +28,7 @@ pub fn render(frame: &mut Frame, area: Rect, prompt: &SecretPrompt, keys: &Keyma
             count = prompt.len()
         )
     };
-    let lines = vec![
+    let mut lines = vec![
         Line::from(vec![
             Span::raw(tr!("secret.none_before")),
             Span::styled(popup_name(&prompt.name), p.header),
@@ -40,14 +40,8 @@ pub fn render(frame: &mut Frame, area: Rect, prompt: &SecretPrompt, keys: &Keyma
         ]),
         Line::raw(""),
     ];
-    let dialog = TextDialog {
-        title: tr!("secret.title"),
-        keys: hint,
-        height: 9,
-        lines,
-        busy: prompt.busy.then(|| tr!("secret.busy")),
-        error: prompt.error.as_deref(),
-        explain: tr!("secret.explain"),
-    };
-    dialog::render_text(frame, area, dialog, p);
+    let busy = prompt.busy.then(|| tr!("secret.busy"));
+    let error = prompt.error.as_deref();
+    lines.push(dialog::status_line(busy, error, tr!("secret.explain"), p));
+    dialog::render_text(frame, area, (tr!("secret.title"), hint, 9), lines, p);
 }
