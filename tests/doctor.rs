@@ -9,7 +9,7 @@ use std::process::{Command as Process, Stdio};
 use actoken::mock::MockOptions;
 use jiff::SignedDuration;
 use serde_json::Value;
-use support::{Env, Mock, have, kernel_keyring_available};
+use support::{Env, Mock, closed_port_url, have, kernel_keyring_available};
 
 macro_rules! need_kernel_keyring {
     () => {
@@ -164,16 +164,6 @@ fn an_unreachable_server_fails_and_names_who_uses_it() {
             .contains("tls"),
         "{tls}"
     );
-}
-
-/// A port that was free a moment ago: nothing listens there.
-fn closed_port_url() -> String {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    format!("http://127.0.0.1:{port}")
 }
 
 #[test]
