@@ -2,6 +2,7 @@
 //! instant is passed in), so every behaviour is testable headlessly.
 
 mod action;
+mod advice;
 pub mod autorenew;
 pub mod failure;
 #[cfg(test)]
@@ -28,25 +29,6 @@ use jiff::{SignedDuration, Timestamp, tz::TimeZone};
 
 use crate::config::Config;
 
-/// What to tell a user whose token is past the renew cutoff. One place, so the words match
-/// the CLI's.
-/// "get a new token with `actoken login`, or paste a fresh one with `a`", in the interface
-/// language.
-pub fn new_token_hint() -> String {
-    crate::tr!("app.new_token_hint")
-}
-
-/// What to tell a user about a token kept in the store not in use (store `kind`), in the
-/// interface language.
-pub fn other_store_long(name: &str, kind: crate::store::StoreKind) -> String {
-    crate::tr!(
-        "long.other_store",
-        name = name,
-        store = kind.as_str(),
-        to = kind.other().as_str()
-    )
-}
-
 /// Which screen has the keyboard.
 #[derive(Debug)]
 pub enum Mode {
@@ -67,10 +49,12 @@ pub enum Confirm {
     Delete {
         name: String,
     },
-    /// Copying a token the server will refuse (dead or malformed).
+    /// Copying a token the server will refuse (dead or malformed): `why`, and what to do
+    /// `instead` (the row's advice).
     CopyUnusable {
         name: String,
         why: String,
+        instead: String,
     },
 }
 

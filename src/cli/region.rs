@@ -11,12 +11,15 @@ use crate::width::pad;
 use super::args::{CheckArgs, InfoArgs};
 use super::context::{Context, runtime};
 use super::exit;
+use super::view::{advice_sentence, condition_of, remembered_logins};
+use crate::advice::Condition;
 
 /// Exit 0 when accepted, 3 when rejected (or dead); network errors propagate (exit 4). The
 /// server refuses every expired token, so for one the phase decides: renewable exits 1 with
 /// `actoken renew`, never 3.
 pub fn check(ctx: &Context, args: CheckArgs) -> anyhow::Result<u8> {
-    let (meta, token) = ctx.store()?.get(&args.name)?;
+    let store = ctx.store()?;
+    let (meta, token) = store.get(&args.name)?;
     let client = ctx.client()?;
     let asked_at = Timestamp::now();
     let state = runtime().block_on(client.token_state(&meta.base_url, &token))?;
@@ -24,33 +27,57 @@ pub fn check(ctx: &Context, args: CheckArgs) -> anyhow::Result<u8> {
     if state.is_accepted() {
         return Ok(exit::OK);
     }
-    let name = &args.name;
-    let phase = token.decode().map_or(Phase::Invalid, |d| {
-        d.phase(asked_at, ctx.config.renew_grace)
-    });
-    if state.rejects(phase != Phase::Valid) {
-        eprintln!("{}", tr!("check.rejected", name = name));
-        return Ok(exit::NEEDS_NEW_TOKEN);
-    }
-    if phase == Phase::Renewable {
-        eprintln!("{}", tr!("check.expired_renewable", name = name));
+    let grace = ctx.config.renew_grace;
+    let decoded = token.decode().ok();
+    let phase = decoded
+        .as_ref()
+        .map_or(Phase::Invalid, |d| d.phase(asked_at, grace));
+    let condition = if state.rejects(phase != Phase::Valid) {
+        Condition::Rejected
+    } else {
+        condition_of(phase)
+    };
+    let advice = advice_sentence(
+        &meta,
+        decoded.as_ref(),
+        condition,
+        &remembered_logins(&store),
+        asked_at,
+        grace,
+    );
+    if condition == Condition::Renewable {
+        eprintln!("{}", tr!("check.expired_renewable", advice = advice));
         return Ok(exit::FAILURE);
     }
-    eprintln!("{}", tr!("check.expired_dead", name = name));
+    eprintln!("{advice}");
     Ok(exit::NEEDS_NEW_TOKEN)
 }
 
 pub fn info(ctx: &Context, args: InfoArgs) -> anyhow::Result<()> {
-    let (meta, token) = ctx.store()?.get(&args.name)?;
+    let store = ctx.store()?;
+    let (meta, token) = store.get(&args.name)?;
     let client = ctx.client()?;
     let asked_at = Timestamp::now();
     let center = match runtime().block_on(client.center(&meta.base_url, &token)) {
         Ok(center) => center,
         Err(e) if e.token_rejected() && expired(&token, asked_at) => {
             // Not "get a new token" (exit 3): every endpoint refuses an expired token.
+            let grace = ctx.config.renew_grace;
+            let decoded = token.decode().ok();
+            let phase = decoded
+                .as_ref()
+                .map_or(Phase::Invalid, |d| d.phase(asked_at, grace));
+            let advice = advice_sentence(
+                &meta,
+                decoded.as_ref(),
+                condition_of(phase),
+                &remembered_logins(&store),
+                asked_at,
+                grace,
+            );
             anyhow::bail!(tr!(
                 "info.expired_refused",
-                name = args.name,
+                advice = advice,
                 code = e.platform_code().unwrap_or("?")
             ));
         }

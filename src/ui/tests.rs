@@ -286,7 +286,7 @@ fn details_say_what_to_do_for_dead_and_malformed_tokens() {
     select(&mut app, "xian-legacy");
     let s = screen(&mut app, 80, 24);
     assert!(s.contains("expired beyond renewal"), "{s}");
-    assert!(s.contains("actoken login"), "{s}");
+    assert!(s.contains("press L to log in again as dave"), "{s}");
     select(&mut app, "broken-paste");
     let s = screen(&mut app, 80, 24);
     assert!(s.contains("Not a region token: not a JWT"), "{s}");
