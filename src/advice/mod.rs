@@ -211,7 +211,8 @@ mod tests {
         }
     }
 
-    const OWNERS: [Owner<'static>; 3] = [Owner::Unknown, Owner::User(USER), Owner::Remembered(USER)];
+    const OWNERS: [Owner<'static>; 3] =
+        [Owner::Unknown, Owner::User(USER), Owner::Remembered(USER)];
 
     #[test]
     fn every_state_and_owner_gets_its_step() {
@@ -261,7 +262,8 @@ mod tests {
 
     #[test]
     fn the_owner_is_remembered_only_with_an_access_key() {
-        use crate::store::{Account, LoginMethod};
+        use crate::api::LoginMethod;
+        use crate::store::Account;
         let dir = tempfile::tempdir().unwrap();
         let paths = crate::config::Paths::under(dir.path());
         let mut accounts = Accounts::empty(&paths);
@@ -282,7 +284,10 @@ mod tests {
             Owner::Remembered("alice")
         );
         assert_eq!(Owner::of(&accounts, Some("bob"), base), Owner::User("bob"));
-        assert_eq!(Owner::of(&accounts, Some("carol"), base), Owner::User("carol"));
+        assert_eq!(
+            Owner::of(&accounts, Some("carol"), base),
+            Owner::User("carol")
+        );
         assert_eq!(
             Owner::of(&accounts, Some("alice"), "https://other.example.com"),
             Owner::User("alice")

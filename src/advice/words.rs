@@ -270,7 +270,10 @@ mod tests {
                 "alice/华东一区【昆山】: expired beyond renewal: press L to log in again as alice"
             );
             let missing = say(Condition::Missing, Owner::Unknown, DASH);
-            assert!(missing.ends_with("delete it (d) and add it again (a)"), "{missing}");
+            assert!(
+                missing.ends_with("delete it (d) and add it again (a)"),
+                "{missing}"
+            );
             let unreadable = say(Condition::Unreadable, Owner::Unknown, DASH);
             assert!(unreadable.contains("(locked)"), "{unreadable}");
             assert!(unreadable.contains("restart"), "{unreadable}");
@@ -311,7 +314,11 @@ mod tests {
                 missing.ends_with("`actoken add 'alice/华东一区【昆山】' --force`"),
                 "{missing}"
             );
-            let moved = say(Condition::OtherStore(StoreKind::Keyutils), Owner::Unknown, CLI);
+            let moved = say(
+                Condition::OtherStore(StoreKind::Keyutils),
+                Owner::Unknown,
+                CLI,
+            );
             assert!(
                 moved.contains("`actoken move 'alice/华东一区【昆山】' --to secret-service`"),
                 "{moved}"
@@ -325,7 +332,10 @@ mod tests {
                 "{renew}"
             );
             let missing = say(Condition::Missing, Owner::Unknown, CLI);
-            assert!(missing.contains("`actoken add 'alice/华东一区【昆山】' --force`"), "{missing}");
+            assert!(
+                missing.contains("`actoken add 'alice/华东一区【昆山】' --force`"),
+                "{missing}"
+            );
         });
     }
 
@@ -336,8 +346,11 @@ mod tests {
         for lang in [Lang::En, Lang::ZhCn] {
             with_lang(lang, || {
                 for condition in Condition::ALL {
-                    for owner in [Owner::Unknown, Owner::User("alice"), Owner::Remembered("alice")]
-                    {
+                    for owner in [
+                        Owner::Unknown,
+                        Owner::User("alice"),
+                        Owner::Remembered("alice"),
+                    ] {
                         for surface in [DASH, CLI] {
                             let text = say(condition, owner, surface);
                             assert!(!text.contains("%{"), "{lang:?}: {text}");

@@ -249,7 +249,7 @@ fn r_on_a_dead_token_logs_in_again_and_on_broken_ones_explains() {
     assert!(toast_text(&app).contains("not a region token"));
     select(&mut app, "orphan");
     assert!(ch(&mut app, 'r').is_empty());
-    assert!(toast_text(&app).contains("no secret in the keyring"));
+    assert!(toast_text(&app).contains("the keyring has no secret for it"));
 }
 
 #[test]

@@ -419,7 +419,12 @@ fn copy_selected(app: &mut App, now: Timestamp, fx: &mut Vec<Effect>) {
     let condition = advice.condition;
     if !condition.has_secret() {
         let text = row.advice_text(now, timing);
-        toast(app, Level::Error, tr!("toast.nothing_to_copy", advice = text), now);
+        toast(
+            app,
+            Level::Error,
+            tr!("toast.nothing_to_copy", advice = text),
+            now,
+        );
         return;
     }
     // An expired but renewable token is copied as asked: the user may be about to renew it.

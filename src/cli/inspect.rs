@@ -121,7 +121,12 @@ pub fn show(ctx: &Context, args: ShowArgs) -> anyhow::Result<()> {
     let store = ctx.store()?;
     let now = Timestamp::now();
     let stored = store.load_entry(&args.name)?;
-    let view = TokenView::new(&stored, now, ctx.config.renew_grace, &remembered_logins(&store));
+    let view = TokenView::new(
+        &stored,
+        now,
+        ctx.config.renew_grace,
+        &remembered_logins(&store),
+    );
     if args.json {
         let mut json = serde_json::to_value(&view)?;
         json["claims"] = view.claims_json();
@@ -203,7 +208,9 @@ mod tests {
     use crate::width::width;
 
     fn no_logins() -> crate::store::Accounts {
-        crate::store::Accounts::empty(&crate::config::Paths::under(std::path::Path::new("/nowhere")))
+        crate::store::Accounts::empty(&crate::config::Paths::under(std::path::Path::new(
+            "/nowhere",
+        )))
     }
 
     fn views() -> Vec<TokenView> {

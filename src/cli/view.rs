@@ -56,7 +56,9 @@ impl TokenView {
             }
             (Some(Err(e)), _) => (None, Condition::Malformed, e),
             (None, SecretState::Unreadable(why)) => (None, Condition::Unreadable, why.clone()),
-            (None, SecretState::InOtherStore(kind)) => (None, Condition::OtherStore(*kind), String::new()),
+            (None, SecretState::InOtherStore(kind)) => {
+                (None, Condition::OtherStore(*kind), String::new())
+            }
             (None, _) => (None, Condition::Missing, String::new()),
         };
         let phase = match condition {
@@ -64,7 +66,9 @@ impl TokenView {
             Condition::Unreadable => "unreadable",
             Condition::OtherStore(_) => "other-store",
             Condition::Missing => "missing",
-            _ => decoded.as_ref().map_or("invalid", |d| d.phase(now, grace).label()),
+            _ => decoded
+                .as_ref()
+                .map_or("invalid", |d| d.phase(now, grace).label()),
         }
         .to_owned();
         let problem = (!condition.usable()).then(|| {
@@ -147,11 +151,20 @@ fn cli_surface(meta: &EntryMeta) -> Surface<'_> {
     }
 }
 
-fn cli_details(decoded: Option<&Decoded>, now: Timestamp, grace: SignedDuration, error: String) -> Details {
+fn cli_details(
+    decoded: Option<&Decoded>,
+    now: Timestamp,
+    grace: SignedDuration,
+    error: String,
+) -> Details {
     let life = decoded.and_then(|d| d.lifetime(grace));
     Details {
-        when: life.map(|l| timefmt::relative(l.to_expiry(now))).unwrap_or_default(),
-        left: life.map(|l| timefmt::compact(l.to_cutoff(now))).unwrap_or_default(),
+        when: life
+            .map(|l| timefmt::relative(l.to_expiry(now)))
+            .unwrap_or_default(),
+        left: life
+            .map(|l| timefmt::compact(l.to_cutoff(now)))
+            .unwrap_or_default(),
         window: String::new(),
         error,
     }
@@ -168,7 +181,11 @@ pub fn advice_sentence(
     grace: SignedDuration,
 ) -> String {
     let advice = cli_advice(meta, decoded, condition, accounts);
-    words::sentence(&advice, &cli_details(decoded, now, grace, String::new()), cli_surface(meta))
+    words::sentence(
+        &advice,
+        &cli_details(decoded, now, grace, String::new()),
+        cli_surface(meta),
+    )
 }
 
 fn cli_advice<'a>(
@@ -178,7 +195,10 @@ fn cli_advice<'a>(
     accounts: &Accounts,
 ) -> Advice<'a> {
     let user = decoded.and_then(|d| d.claims.user.as_deref());
-    advise(&Situation::at_rest(condition, Owner::of(accounts, user, &meta.base_url)))
+    advise(&Situation::at_rest(
+        condition,
+        Owner::of(accounts, user, &meta.base_url),
+    ))
 }
 
 /// Left-aligned columns sized to their widest cell, in terminal columns (a Han character
@@ -282,16 +302,20 @@ mod tests {
 #[cfg(test)]
 mod advice_tests {
     use super::*;
+    use crate::api::LoginMethod;
     use crate::app::fixtures::{at, now, stored, token};
     use crate::config::Paths;
     use crate::i18n::{Lang, with_lang};
-    use crate::store::{Account, LoginMethod};
+    use crate::store::Account;
 
     const BASE: &str = "https://ks.hpccube.com:65102";
     const NAME: &str = "alice/华东一区【昆山】";
 
     fn dead() -> StoredToken {
-        let mut s = stored(NAME, token("alice", "alice", "11250", "Normal", at(-30 * 3600)));
+        let mut s = stored(
+            NAME,
+            token("alice", "alice", "11250", "Normal", at(-30 * 3600)),
+        );
         s.meta.base_url = BASE.into();
         s
     }
