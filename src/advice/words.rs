@@ -203,7 +203,8 @@ pub fn join(name: &str, problem: String, step: String) -> String {
     named(name, &pair(problem, step))
 }
 
-fn named(name: &str, text: &str) -> String {
+/// "NAME: text".
+pub fn named(name: &str, text: &str) -> String {
     tr!("advice.sentence", name = name, advice = text)
 }
 

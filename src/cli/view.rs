@@ -49,33 +49,21 @@ impl TokenView {
         accounts: &Accounts,
     ) -> TokenView {
         let meta = &stored.meta;
-        let (decoded, condition, error) = match (stored.decoded(), &stored.secret) {
-            (Some(Ok(d)), _) => {
-                let condition = condition_of(d.phase(now, grace));
-                (Some(d), condition, String::new())
-            }
-            (Some(Err(e)), _) => (None, Condition::Malformed, e),
-            (None, SecretState::Unreadable(why)) => (None, Condition::Unreadable, why.clone()),
-            (None, SecretState::InOtherStore(kind)) => {
-                (None, Condition::OtherStore(*kind), String::new())
-            }
-            (None, _) => (None, Condition::Missing, String::new()),
-        };
-        let phase = match condition {
+        let reading = Reading::of(stored, now, grace);
+        let user = reading.user();
+        let problem = reading.problem(meta, Owner::of(accounts, user, &meta.base_url), now, grace);
+        let phase = match reading.condition {
             Condition::Malformed | Condition::NoExpiry => Phase::Invalid.label(),
             Condition::Unreadable => "unreadable",
             Condition::OtherStore(_) => "other-store",
             Condition::Missing => "missing",
-            _ => decoded
+            _ => reading
+                .decoded
                 .as_ref()
                 .map_or("invalid", |d| d.phase(now, grace).label()),
         }
         .to_owned();
-        let problem = (!condition.usable()).then(|| {
-            let advice = cli_advice(meta, decoded.as_ref(), condition, accounts);
-            let details = cli_details(decoded.as_ref(), now, grace, error);
-            words::clause(&advice, &details, cli_surface(meta))
-        });
+        let decoded = reading.decoded;
         let claims = decoded.as_ref().map(|d| &d.claims);
         let life = decoded.as_ref().and_then(|d| d.lifetime(grace));
         TokenView {
@@ -135,6 +123,56 @@ pub fn condition_of(phase: Phase) -> Condition {
     }
 }
 
+/// An entry as the advice sees it: the token decoded (when it is one), its condition, and
+/// the decoder's or the store's error.
+pub struct Reading {
+    pub decoded: Option<Decoded>,
+    pub condition: Condition,
+    error: String,
+}
+
+impl Reading {
+    pub fn of(stored: &StoredToken, now: Timestamp, grace: SignedDuration) -> Reading {
+        let (decoded, condition, error) = match (stored.decoded(), &stored.secret) {
+            (Some(Ok(d)), _) => {
+                let condition = condition_of(d.phase(now, grace));
+                (Some(d), condition, String::new())
+            }
+            (Some(Err(e)), _) => (None, Condition::Malformed, e),
+            (None, SecretState::Unreadable(why)) => (None, Condition::Unreadable, why.clone()),
+            (None, SecretState::InOtherStore(kind)) => {
+                (None, Condition::OtherStore(*kind), String::new())
+            }
+            (None, _) => (None, Condition::Missing, String::new()),
+        };
+        Reading {
+            decoded,
+            condition,
+            error,
+        }
+    }
+
+    /// The `user` claim: whose login can replace the token.
+    pub fn user(&self) -> Option<&str> {
+        self.decoded.as_ref().and_then(|d| d.claims.user.as_deref())
+    }
+
+    /// "what is wrong: what to do" when the token cannot be used as it is, naming commands.
+    pub fn problem(
+        &self,
+        meta: &EntryMeta,
+        owner: Owner,
+        now: Timestamp,
+        grace: SignedDuration,
+    ) -> Option<String> {
+        (!self.condition.usable()).then(|| {
+            let advice = advise(&Situation::at_rest(self.condition, owner));
+            let details = cli_details(self.decoded.as_ref(), now, grace, self.error.clone());
+            words::clause(&advice, &details, cli_surface(meta))
+        })
+    }
+}
+
 /// The remembered logins, to tell whether a dead token comes back by itself. A broken
 /// `accounts.toml` only costs that hint here (`actoken doctor` reports it).
 pub fn remembered_logins(store: &Store) -> Accounts {
@@ -180,12 +218,22 @@ pub fn advice_sentence(
     now: Timestamp,
     grace: SignedDuration,
 ) -> String {
+    let clause = advice_clause(meta, decoded, condition, accounts, now, grace);
+    words::named(&meta.name, &clause)
+}
+
+/// [`advice_sentence`] without the name in front.
+pub fn advice_clause(
+    meta: &EntryMeta,
+    decoded: Option<&Decoded>,
+    condition: Condition,
+    accounts: &Accounts,
+    now: Timestamp,
+    grace: SignedDuration,
+) -> String {
     let advice = cli_advice(meta, decoded, condition, accounts);
-    words::sentence(
-        &advice,
-        &cli_details(decoded, now, grace, String::new()),
-        cli_surface(meta),
-    )
+    let details = cli_details(decoded, now, grace, String::new());
+    words::clause(&advice, &details, cli_surface(meta))
 }
 
 fn cli_advice<'a>(
