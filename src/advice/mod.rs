@@ -214,50 +214,43 @@ mod tests {
     const OWNERS: [Owner<'static>; 3] =
         [Owner::Unknown, Owner::User(USER), Owner::Remembered(USER)];
 
-    #[test]
-    fn every_state_and_owner_gets_its_step() {
+    /// Checks `want` against the advice for every condition × owner, `renewing` and `failed`
+    /// as given.
+    fn check_all(
+        renewing: bool,
+        failed: bool,
+        want: impl Fn(Condition, Owner<'static>) -> Step<'static>,
+    ) {
         for condition in Condition::ALL {
             for owner in OWNERS {
-                let got = advise(&Situation::at_rest(condition, owner));
+                let s = Situation {
+                    renewing,
+                    failed,
+                    ..Situation::at_rest(condition, owner)
+                };
+                let got = advise(&s);
                 assert_eq!(got.condition, condition);
-                assert_eq!(
-                    got.step,
-                    expected(condition, owner),
-                    "{condition:?} {owner:?}"
-                );
+                assert_eq!(got.step, want(condition, owner), "{s:?}");
             }
         }
+    }
+
+    #[test]
+    fn every_state_and_owner_gets_its_step() {
+        check_all(false, false, expected);
     }
 
     #[test]
     fn a_running_renewal_means_wait_whatever_the_state() {
-        for condition in Condition::ALL {
-            for owner in OWNERS {
-                let s = Situation {
-                    renewing: true,
-                    failed: true,
-                    ..Situation::at_rest(condition, owner)
-                };
-                assert_eq!(advise(&s).step, Step::Wait, "{condition:?} {owner:?}");
-            }
-        }
+        check_all(true, true, |_, _| Step::Wait);
     }
 
     #[test]
     fn a_failed_renewal_is_retried_only_while_renewing_can_work() {
-        for condition in Condition::ALL {
-            for owner in OWNERS {
-                let s = Situation {
-                    failed: true,
-                    ..Situation::at_rest(condition, owner)
-                };
-                let want = match condition {
-                    Condition::Due | Condition::Renewable => Step::Retry,
-                    _ => expected(condition, owner),
-                };
-                assert_eq!(advise(&s).step, want, "{condition:?} {owner:?}");
-            }
-        }
+        check_all(false, true, |condition, owner| match condition {
+            Condition::Due | Condition::Renewable => Step::Retry,
+            _ => expected(condition, owner),
+        });
     }
 
     #[test]

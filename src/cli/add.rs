@@ -2,15 +2,15 @@
 
 use jiff::Timestamp;
 
+use crate::advice::Condition;
 use crate::store::{self, EntryMeta};
 use crate::timefmt;
-use crate::advice::Condition;
 use crate::token::Token;
 
 use super::args::AddArgs;
 use super::context::Context;
 use super::input;
-use super::view::{advice_clause, condition_of, remembered_logins};
+use super::view::{Advising, condition_of, remembered_logins};
 use crate::tr;
 
 pub fn run(ctx: &Context, args: AddArgs) -> anyhow::Result<()> {
@@ -29,15 +29,8 @@ pub fn run(ctx: &Context, args: AddArgs) -> anyhow::Result<()> {
         eprintln!("{}", tr!("add_cli.seconds_warning"));
     }
     let meta = EntryMeta {
-        name: args.name.clone(),
-        base_url,
         note: args.note,
-        added_at: now,
-        renewed_at: None,
-        account: None,
-        platform: false,
-        facts: None,
-        store: Default::default(),
+        ..EntryMeta::new(&args.name, base_url, now)
     };
     store.add(meta.clone(), &token, args.force)?;
 
@@ -50,10 +43,14 @@ pub fn run(ctx: &Context, args: AddArgs) -> anyhow::Result<()> {
             when = timefmt::relative(life.to_expiry(now))
         ),
         // Already expired: the same advice `show` gives.
-        condition => {
-            let accounts = remembered_logins(&store);
-            advice_clause(&meta, Some(&decoded), condition, &accounts, now, grace)
+        condition => Advising {
+            meta: &meta,
+            decoded: Some(&decoded),
+            accounts: &remembered_logins(&store),
+            now,
+            grace,
         }
+        .clause(condition),
     };
     eprintln!(
         "{}",

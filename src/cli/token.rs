@@ -9,7 +9,7 @@ use super::args::TokenArgs;
 use super::context::{Context, runtime};
 use super::exit::NeedsNewToken;
 use super::fresh::fresh_tokens;
-use super::view::{advice_sentence, condition_of, remembered_logins};
+use super::view::{Advising, condition_of, remembered_logins};
 
 pub fn run(ctx: &Context, args: TokenArgs) -> anyhow::Result<()> {
     let now = Timestamp::now();
@@ -29,9 +29,14 @@ pub fn run(ctx: &Context, args: TokenArgs) -> anyhow::Result<()> {
             if condition.usable() {
                 token
             } else {
-                let accounts = remembered_logins(&store);
-                let advice =
-                    advice_sentence(&meta, Some(&decoded), condition, &accounts, now, grace);
+                let advice = Advising {
+                    meta: &meta,
+                    decoded: Some(&decoded),
+                    accounts: &remembered_logins(&store),
+                    now,
+                    grace,
+                }
+                .sentence(condition);
                 return Err(match condition {
                     Condition::Renewable => anyhow::anyhow!(tr!("token.expired", advice = advice)),
                     Condition::Dead => NeedsNewToken(advice).into(),

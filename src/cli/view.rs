@@ -208,32 +208,28 @@ fn cli_details(
     }
 }
 
-/// "NAME: what is wrong: what to do" for a token of `meta` in `condition`, naming commands:
-/// the CLI's messages (`check`, `info`, `token`) say what `show` and `list --json` say.
-pub fn advice_sentence(
-    meta: &EntryMeta,
-    decoded: Option<&Decoded>,
-    condition: Condition,
-    accounts: &Accounts,
-    now: Timestamp,
-    grace: SignedDuration,
-) -> String {
-    let clause = advice_clause(meta, decoded, condition, accounts, now, grace);
-    words::named(&meta.name, &clause)
+/// A stored token the CLI advises about (`check`, `info`, `token`, `add`), so that their
+/// messages say what `show` and `list --json` say.
+pub struct Advising<'a> {
+    pub meta: &'a EntryMeta,
+    pub decoded: Option<&'a Decoded>,
+    pub accounts: &'a Accounts,
+    pub now: Timestamp,
+    pub grace: SignedDuration,
 }
 
-/// [`advice_sentence`] without the name in front.
-pub fn advice_clause(
-    meta: &EntryMeta,
-    decoded: Option<&Decoded>,
-    condition: Condition,
-    accounts: &Accounts,
-    now: Timestamp,
-    grace: SignedDuration,
-) -> String {
-    let advice = cli_advice(meta, decoded, condition, accounts);
-    let details = cli_details(decoded, now, grace, String::new());
-    words::clause(&advice, &details, cli_surface(meta))
+impl Advising<'_> {
+    /// "what is wrong: what to do" in `condition`, naming commands.
+    pub fn clause(&self, condition: Condition) -> String {
+        let advice = cli_advice(self.meta, self.decoded, condition, self.accounts);
+        let details = cli_details(self.decoded, self.now, self.grace, String::new());
+        words::clause(&advice, &details, cli_surface(self.meta))
+    }
+
+    /// "NAME: what is wrong: what to do".
+    pub fn sentence(&self, condition: Condition) -> String {
+        words::named(&self.meta.name, &self.clause(condition))
+    }
 }
 
 fn cli_advice<'a>(

@@ -4,9 +4,9 @@
 
 use jiff::{SignedDuration, Timestamp};
 
-use crate::renew::{Renewed, Renewer, When};
 use crate::advice::{Condition, Owner};
 use crate::cli::view::Reading;
+use crate::renew::{Renewed, Renewer, When};
 use crate::store::StoredToken;
 use crate::timefmt;
 use crate::token::Phase;
@@ -155,7 +155,10 @@ mod tests {
     const DAY: SignedDuration = SignedDuration::from_hours(24);
 
     fn broken(secret: SecretState) -> (String, u8) {
-        let mut s = stored("华东一区【昆山】", token("alice", "alice", "11250", "Normal", at(3600)));
+        let mut s = stored(
+            "华东一区【昆山】",
+            token("alice", "alice", "11250", "Normal", at(3600)),
+        );
         s.secret = secret;
         match with_lang(Lang::En, || plan(&s, DAY, DAY, now())) {
             Plan::Broken(why, code) => (why, code),
