@@ -159,8 +159,8 @@ pub fn show(ctx: &Context, args: ShowArgs) -> anyhow::Result<()> {
     if let Some(note) = &view.note {
         lines.push((tr!("show.note"), note.clone()));
     }
-    if let Some(problem) = &view.problem {
-        lines.push((tr!("show.problem"), problem.clone()));
+    if let Some(advice) = &view.advice {
+        lines.push((tr!("show.problem"), advice.clone()));
     }
     if let Some(hint) = stored.hint() {
         lines.push((

@@ -7,6 +7,7 @@ use crate::advice::words::{self, Details, Surface};
 use crate::advice::{Advice, Condition, Owner, Situation, advise};
 use serde_json::{Map, Value};
 
+use crate::i18n::{Lang, with_lang};
 use crate::store::{Accounts, EntryMeta, SecretState, Store, StoredToken};
 use crate::timefmt;
 use crate::token::{Decoded, Phase};
@@ -33,8 +34,12 @@ pub struct TokenView {
     pub renewed_at: Option<String>,
     /// Which store holds the secret: secret-service | keyutils.
     pub store: crate::store::StoreKind,
-    /// Why the token is not usable, when it is not.
+    /// Why the token is not usable, when it is not, and what to do. In English whatever the
+    /// interface language: `--json` does not change with it.
     pub problem: Option<String>,
+    /// `problem` in the interface language, for people (`show`).
+    #[serde(skip)]
+    pub advice: Option<String>,
     #[serde(skip)]
     pub decoded: Option<Decoded>,
 }
@@ -51,7 +56,12 @@ impl TokenView {
         let meta = &stored.meta;
         let reading = Reading::of(stored, now, grace);
         let user = reading.user();
-        let problem = reading.problem(meta, Owner::of(accounts, user, &meta.base_url), now, grace);
+        let owner = Owner::of(accounts, user, &meta.base_url);
+        let advice = reading.problem(meta, owner, now, grace);
+        let problem = match crate::i18n::lang() {
+            Lang::En => advice.clone(),
+            _ => with_lang(Lang::En, || reading.problem(meta, owner, now, grace)),
+        };
         let phase = match reading.condition {
             Condition::Malformed | Condition::NoExpiry => Phase::Invalid.label(),
             Condition::Unreadable => "unreadable",
@@ -83,6 +93,7 @@ impl TokenView {
             renewed_at: meta.renewed_at.map(timefmt::rfc3339),
             store: meta.store,
             problem,
+            advice,
             decoded,
         }
     }
@@ -349,7 +360,6 @@ mod advice_tests {
     use crate::api::LoginMethod;
     use crate::app::fixtures::{at, now, stored, token};
     use crate::config::Paths;
-    use crate::i18n::{Lang, with_lang};
     use crate::store::Account;
 
     const BASE: &str = "https://ks.hpccube.com:65102";
@@ -364,10 +374,18 @@ mod advice_tests {
         s
     }
 
+    /// The advice `show` prints (interface language); `--json`'s `problem` is the English one.
     fn problem(accounts: &Accounts) -> String {
         let view = TokenView::new(&dead(), now(), SignedDuration::from_hours(24), accounts);
         assert_eq!(view.phase, "dead");
-        view.problem.expect("a dead token has a problem")
+        let english = with_lang(Lang::En, || {
+            TokenView::new(&dead(), now(), SignedDuration::from_hours(24), accounts).advice
+        });
+        assert_eq!(
+            view.problem, english,
+            "--json does not change with the language"
+        );
+        view.advice.expect("a dead token has a problem")
     }
 
     #[test]

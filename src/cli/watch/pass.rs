@@ -6,6 +6,7 @@ use jiff::{SignedDuration, Timestamp};
 
 use crate::advice::{Condition, Owner};
 use crate::cli::view::Reading;
+use crate::i18n::{Lang, with_lang};
 use crate::renew::{Renewed, Renewer, When};
 use crate::store::StoredToken;
 use crate::timefmt;
@@ -107,7 +108,10 @@ fn plan(
     else {
         // Missing, unreadable, in the other store, malformed, no expiry: what to do does not
         // depend on the account, so none is looked up.
-        let why = reading.problem(&stored.meta, Owner::Unknown, now, grace);
+        // In English, as every other line of the watch log.
+        let why = with_lang(Lang::En, || {
+            reading.problem(&stored.meta, Owner::Unknown, now, grace)
+        });
         let code = match reading.condition {
             Condition::Unreadable => exit::KEYRING,
             _ => exit::FAILURE,
@@ -149,7 +153,6 @@ fn describe(r: &Renewed, now: Timestamp) -> Option<String> {
 mod tests {
     use super::*;
     use crate::app::fixtures::{at, now, stored, token};
-    use crate::i18n::{Lang, with_lang};
     use crate::store::SecretState;
 
     const DAY: SignedDuration = SignedDuration::from_hours(24);
@@ -160,7 +163,7 @@ mod tests {
             token("alice", "alice", "11250", "Normal", at(3600)),
         );
         s.secret = secret;
-        match with_lang(Lang::En, || plan(&s, DAY, DAY, now())) {
+        match with_lang(Lang::ZhCn, || plan(&s, DAY, DAY, now())) {
             Plan::Broken(why, code) => (why, code),
             _ => panic!("{:?} is not broken", s.secret),
         }
