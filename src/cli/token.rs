@@ -45,6 +45,6 @@ pub fn run(ctx: &Context, args: TokenArgs) -> anyhow::Result<()> {
             }
         }
     };
-    println!("{}", token.expose());
+    outln!("{}", token.expose());
     Ok(())
 }
