@@ -9,10 +9,12 @@ pub enum Confirm {
     Delete {
         name: String,
     },
-    /// Copying a token the server will refuse (dead or malformed).
+    /// Copying a token the server will refuse (dead or malformed): `why`, and what to do
+    /// `instead` (the row's advice).
     CopyUnusable {
         name: String,
         why: String,
+        instead: String,
     },
 }
 

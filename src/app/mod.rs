@@ -2,6 +2,7 @@
 //! instant is passed in), so every behaviour is testable headlessly.
 
 mod action;
+mod advice;
 pub mod autorenew;
 mod confirm;
 pub mod failure;
@@ -33,25 +34,6 @@ use jiff::{SignedDuration, Timestamp, tz::TimeZone};
 
 use crate::config::Config;
 use crate::keymap::Keymap;
-
-/// What to tell a user whose token is past the renew cutoff. One place, so the words match
-/// the CLI's.
-/// "get a new token with `actoken login`, or paste a fresh one with `a`", in the interface
-/// language.
-pub fn new_token_hint() -> String {
-    crate::tr!("app.new_token_hint")
-}
-
-/// What to tell a user about a token kept in the store not in use (store `kind`), in the
-/// interface language.
-pub fn other_store_long(name: &str, kind: crate::store::StoreKind) -> String {
-    crate::tr!(
-        "long.other_store",
-        name = name,
-        store = kind.as_str(),
-        to = kind.other().as_str()
-    )
-}
 
 /// Which screen has the keyboard.
 #[derive(Debug)]

@@ -10,11 +10,14 @@ use super::form::AddForm;
 use super::layout;
 use super::modal::{Outcome, text_dialog_key, text_dialog_paste};
 use super::quit;
-use super::row::{Row, RowKind, RowStatus, ServerView, Urgency};
+use super::row::{Row, RowKind, RowStatus, ServerView};
 use super::secret::SecretPrompt;
 use super::view;
-use super::{App, Confirm, Level, Mode, Toast, new_token_hint};
+use super::{App, Confirm, Level, Mode, Toast};
 use super::{filter, help};
+use crate::advice::Condition;
+use crate::advice::Step;
+use crate::advice::words::{self as advice_words, Surface};
 use crate::clipboard::{ClearOutcome, ClipboardKind};
 use crate::keymap::{Command, Context};
 use crate::store::StoredToken;
@@ -267,44 +270,24 @@ fn normal_command(app: &mut App, cmd: Command, now: Timestamp, fx: &mut Vec<Effe
     }
 }
 
-/// Why a row cannot be renewed, or None when it can.
+/// Why a row cannot be renewed, or None when it can: the row's advice, when its step is not
+/// a renewal.
 fn renew_refusal(app: &App, row: &Row, now: Timestamp) -> Option<(Level, String)> {
-    let name = row.name();
-    match &row.kind {
-        RowKind::Missing => {
-            return Some((Level::Error, tr!("toast.no_secret", name = name)));
-        }
-        RowKind::Unreadable(why) => {
+    let timing = app.settings.timing;
+    let advice = row.advice(now, timing);
+    let level = match (advice.step, advice.condition) {
+        (step, _) if step.is_renewal() => return None,
+        (Step::Wait, _) => {
             return Some((
-                Level::Error,
-                tr!("toast.unreadable", name = name, why = why),
+                Level::Info,
+                tr!("toast.already_renewing", name = row.name()),
             ));
         }
-        RowKind::InOtherStore(kind) => {
-            return Some((Level::Error, super::other_store_long(name, *kind)));
-        }
-        RowKind::Malformed { error, .. } => {
-            return Some((
-                Level::Error,
-                tr!("toast.malformed", name = name, error = error),
-            ));
-        }
-        RowKind::Token { .. } => {}
-    }
-    if row.is_renewing() {
-        return Some((Level::Info, tr!("toast.already_renewing", name = name)));
-    }
-    match row.urgency(now, app.settings.timing) {
-        Urgency::Dead => Some((
-            Level::Warn,
-            tr!("toast.dead", name = name, hint = new_token_hint()),
-        )),
-        Urgency::Broken => Some((
-            Level::Error,
-            tr!("toast.no_expiry", name = name, hint = new_token_hint()),
-        )),
-        _ => None,
-    }
+        // Expected in a token's life: a warning. Anything else is broken: an error.
+        (_, Condition::Dead | Condition::Rejected) => Level::Warn,
+        _ => Level::Error,
+    };
+    Some((level, row.advice_text(now, timing, &app.keymap)))
 }
 
 fn start_renewing(app: &mut App, names: &[String], now: Timestamp) {
@@ -320,7 +303,8 @@ fn renew_selected(app: &mut App, now: Timestamp, fx: &mut Vec<Effect>) {
         return;
     };
     let name = row.name().to_owned();
-    if row.urgency(now, app.settings.timing) == Urgency::Dead && row.user().is_some() {
+    let step = row.advice(now, app.settings.timing).step;
+    if matches!(step, Step::Login { .. } | Step::Relogin { .. }) {
         // Renewing cannot help a dead token; logging in again can.
         return login_selected(app, now, fx);
     }
@@ -367,37 +351,39 @@ fn auto_renew(app: &mut App, now: Timestamp, fx: &mut Vec<Effect>) {
     }
 }
 
+/// Copies the selected token; one the server will refuse is copied only after a yes, with the
+/// row's advice as the better way.
 fn copy_selected(app: &mut App, now: Timestamp, fx: &mut Vec<Effect>) {
     let Some(row) = app.selected_row() else {
         return;
     };
+    let timing = app.settings.timing;
     let name = row.name().to_owned();
-    let why = match &row.kind {
-        RowKind::InOtherStore(kind) => {
-            toast(
-                app,
-                Level::Error,
-                super::other_store_long(&name, *kind),
-                now,
-            );
-            return;
-        }
-        RowKind::Missing | RowKind::Unreadable(_) => {
-            let text = tr!("toast.nothing_to_copy", name = name);
-            toast(app, Level::Error, text, now);
-            return;
-        }
-        RowKind::Malformed { .. } => Some(tr!("copy.why_malformed")),
-        RowKind::Token { .. } => match row.urgency(now, app.settings.timing) {
-            Urgency::Dead => Some(tr!("copy.why_dead")),
-            Urgency::Broken => Some(tr!("copy.why_no_expiry")),
-            _ => None,
-        },
-    };
-    match why {
-        Some(why) => app.mode = Mode::Confirm(Confirm::CopyUnusable { name, why }),
-        None => fx.push(Effect::Copy { name }),
+    let advice = row.advice(now, timing);
+    let condition = advice.condition;
+    if !condition.has_secret() {
+        let text = row.advice_text(now, timing, &app.keymap);
+        toast(
+            app,
+            Level::Error,
+            tr!("toast.nothing_to_copy", advice = text),
+            now,
+        );
+        return;
     }
+    // An expired but renewable token is copied as asked: the user may be about to renew it.
+    if condition.usable() || condition == Condition::Renewable {
+        fx.push(Effect::Copy { name });
+        return;
+    }
+    let problem = advice_words::problem_long(condition, &row.advice_details(now, timing));
+    let why = tr!("copy.why", problem = problem);
+    let surface = Surface::Dashboard {
+        name: &name,
+        keys: &app.keymap,
+    };
+    let instead = advice_words::step_long(advice.step, surface);
+    app.mode = Mode::Confirm(Confirm::CopyUnusable { name, why, instead });
 }
 
 fn submit_form(app: &mut App, now: Timestamp, fx: &mut Vec<Effect>) {

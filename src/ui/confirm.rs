@@ -24,7 +24,7 @@ pub fn render(frame: &mut Frame, area: Rect, confirm: &Confirm, keys: &Keymap, p
                 Line::raw(tr!("confirm.delete_undo")),
             ],
         ),
-        Confirm::CopyUnusable { name, why } => (
+        Confirm::CopyUnusable { name, why, instead } => (
             tr!("confirm.copy_title"),
             vec![
                 Line::from(vec![
@@ -34,7 +34,7 @@ pub fn render(frame: &mut Frame, area: Rect, confirm: &Confirm, keys: &Keymap, p
                     Span::styled(clean(why), p.warn),
                     Span::raw(tr!("confirm.period")),
                 ]),
-                Line::raw(tr!("confirm.instead", hint = crate::app::new_token_hint())),
+                Line::raw(tr!("confirm.instead", hint = clean(instead))),
             ],
         ),
     };

@@ -160,7 +160,11 @@ pub fn lines<'a>(row: &Row, app: &App, now: Timestamp, p: &Palette) -> Vec<Line<
             p.broken,
         )),
         RowKind::InOtherStore(kind) => out.push(Line::styled(
-            crate::app::other_store_long(row.name(), *kind),
+            // The fact only: the advice heads the pane.
+            crate::advice::words::problem_long(
+                crate::advice::Condition::OtherStore(*kind),
+                &Default::default(),
+            ),
             p.broken,
         )),
     }

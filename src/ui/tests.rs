@@ -141,6 +141,11 @@ fn rebound_keys_act_and_show_everywhere() {
     let mut app = app_with(demo_set());
     app.keymap = config.keymap;
     let s = screen(&mut app, 200, 60);
+    // The advice in the NEXT STEP column names the rebound key too.
+    assert!(
+        s.contains("log in again (I)") && !s.contains("log in again (L)"),
+        "{s}"
+    );
     let bar = s.lines().last().unwrap();
     assert!(bar.contains(" h help  o sort:"), "{bar}");
     assert!(bar.contains("Ctrl-a auto-renew:"), "{bar}");
@@ -335,7 +340,7 @@ fn details_say_what_to_do_for_dead_and_malformed_tokens() {
     select(&mut app, "xian-legacy");
     let s = screen(&mut app, 80, 24);
     assert!(s.contains("expired beyond renewal"), "{s}");
-    assert!(s.contains("actoken login"), "{s}");
+    assert!(s.contains("press L to log in again as dave"), "{s}");
     select(&mut app, "broken-paste");
     let s = screen(&mut app, 80, 24);
     assert!(s.contains("Not a region token: not a JWT"), "{s}");
