@@ -46,17 +46,7 @@ fn renew_50_tokens_100ms_latency(bencher: divan::Bencher, concurrency: usize) {
                 "11250",
                 now + SignedDuration::from_hours(2),
             );
-            let meta = EntryMeta {
-                name: name.clone(),
-                base_url: server.base_url(),
-                note: None,
-                added_at: now,
-                renewed_at: None,
-                account: None,
-                platform: false,
-                facts: None,
-                store: Default::default(),
-            };
+            let meta = EntryMeta::new(name.clone(), server.base_url(), now);
             store.add(meta, &mint(&spec), false).unwrap();
             names.push(name);
         }

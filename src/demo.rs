@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use jiff::{SignedDuration, Timestamp};
 
-use crate::api::{LoginMethod, RegionToken};
+use crate::api::RegionToken;
 use crate::config::Paths;
 use crate::login::naming::entry_name;
 use crate::mock::{ALICE, BOB, DemoRegion, MintSpec, MockOptions, MockServer, mint};
@@ -110,15 +110,7 @@ fn region(demo: DemoRegion) -> RegionToken {
 fn remember_accounts(paths: &Paths, base_url: &str, keys: &AccountKeys) -> anyhow::Result<()> {
     let mut accounts = Accounts::load(paths)?;
     for (demo, keep_key) in [(&BOB, true), (&ALICE, false)] {
-        let account = Account {
-            user: demo.user.to_owned(),
-            method: LoginMethod::AccessKey,
-            access_key: Some(demo.access_key.to_owned()),
-            base_url: base_url.to_owned(),
-            auth_url: base_url.to_owned(),
-            org_id: None,
-            last_login: None,
-        };
+        let account = Account::with_access_key(demo.user, demo.access_key, base_url);
         if keep_key {
             keys.set(&account.id(), &demo.secret_key.to_owned().into())?;
         }
@@ -178,15 +170,8 @@ fn add(
     now: Timestamp,
 ) -> anyhow::Result<()> {
     let meta = EntryMeta {
-        name: name.to_owned(),
-        base_url: base_url.to_owned(),
         note: note.map(str::to_owned),
-        added_at: now - SignedDuration::from_hours(48),
-        renewed_at: None,
-        account: None,
-        platform: false,
-        facts: None,
-        store: Default::default(),
+        ..EntryMeta::new(name, base_url, now - SignedDuration::from_hours(48))
     };
     store.add(meta, token, true)?;
     Ok(())

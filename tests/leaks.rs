@@ -228,17 +228,7 @@ fn sample() -> Token {
 #[test]
 fn debug_of_every_type_holding_a_token_is_redacted() {
     let t = sample();
-    let meta = EntryMeta {
-        name: "east".into(),
-        base_url: "https://h:1".into(),
-        note: None,
-        added_at: Timestamp::UNIX_EPOCH,
-        renewed_at: None,
-        account: None,
-        platform: false,
-        facts: None,
-        store: Default::default(),
-    };
+    let meta = EntryMeta::new("east", "https://h:1", Timestamp::UNIX_EPOCH);
     let renewed = Renewed {
         name: "east".into(),
         old_expiry: None,

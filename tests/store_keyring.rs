@@ -105,16 +105,10 @@ fn keyring(test: &str) -> Option<TestKeyring> {
 }
 
 fn meta(name: &str) -> EntryMeta {
+    let added = Timestamp::from_second(1_700_000_000).unwrap();
     EntryMeta {
-        name: name.into(),
-        base_url: "https://api01.example.com:65102".into(),
         note: Some("integration test".into()),
-        added_at: Timestamp::from_second(1_700_000_000).unwrap(),
-        renewed_at: None,
-        account: None,
-        platform: false,
-        facts: None,
-        store: Default::default(),
+        ..EntryMeta::new(name, "https://api01.example.com:65102", added)
     }
 }
 

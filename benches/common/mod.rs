@@ -33,15 +33,12 @@ pub fn stored(n: usize, now: Timestamp) -> Vec<StoredToken> {
     (0..n)
         .map(|i| StoredToken {
             meta: EntryMeta {
-                name: format!("region{:02}/user{i:04}", i % 40),
-                base_url: "https://api01.example.com:65102".to_owned(),
-                note: None,
-                added_at: now - SignedDuration::from_hours(24 * 30),
                 renewed_at: (i % 3 == 0).then(|| now - SignedDuration::from_hours(5)),
-                account: None,
-                platform: false,
-                facts: None,
-                store: Default::default(),
+                ..EntryMeta::new(
+                    format!("region{:02}/user{i:04}", i % 40),
+                    "https://api01.example.com:65102",
+                    now - SignedDuration::from_hours(24 * 30),
+                )
             },
             secret: SecretState::Present(token(i, now)),
         })

@@ -45,17 +45,7 @@ pub fn token(user: &str, compute: &str, cluster: &str, status: &str, expires: Ti
 }
 
 pub fn meta(name: &str, base_url: &str) -> EntryMeta {
-    EntryMeta {
-        name: name.to_owned(),
-        base_url: base_url.to_owned(),
-        note: None,
-        added_at: at(-30 * 86_400),
-        renewed_at: None,
-        account: None,
-        platform: false,
-        facts: None,
-        store: Default::default(),
-    }
+    EntryMeta::new(name, base_url, at(-30 * 86_400))
 }
 
 pub fn stored(name: &str, token: Token) -> StoredToken {

@@ -357,7 +357,6 @@ mod tests {
 #[cfg(test)]
 mod advice_tests {
     use super::*;
-    use crate::api::LoginMethod;
     use crate::app::fixtures::{at, now, stored, token};
     use crate::config::Paths;
     use crate::store::Account;
@@ -411,15 +410,7 @@ mod advice_tests {
             );
         });
         accounts
-            .remember(Account {
-                user: "alice".into(),
-                method: LoginMethod::AccessKey,
-                access_key: Some("AK1".into()),
-                base_url: BASE.into(),
-                auth_url: BASE.into(),
-                org_id: None,
-                last_login: None,
-            })
+            .remember(Account::with_access_key("alice", "AK1", BASE))
             .unwrap();
         with_lang(Lang::En, || {
             assert_eq!(

@@ -260,7 +260,7 @@ fn renewed(name: &str, old: &Token, fresh: Token, called_server: bool) -> Renewe
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::{ClientOptions, LoginMethod};
+    use crate::api::ClientOptions;
     use crate::config::{Config, Paths};
     use crate::mock::{ALICE, MintSpec, MockOptions, MockServer, mint};
     use crate::renew::{Renewer, When};
@@ -286,15 +286,7 @@ mod tests {
         let mock = MockServer::start("127.0.0.1:0".parse().unwrap(), MockOptions::default())
             .await
             .unwrap();
-        let account = Account {
-            user: "alice".into(),
-            method: LoginMethod::AccessKey,
-            access_key: Some(ALICE.access_key.into()),
-            base_url: mock.base_url(),
-            auth_url: mock.base_url(),
-            org_id: None,
-            last_login: None,
-        };
+        let account = Account::with_access_key(ALICE.user, ALICE.access_key, &mock.base_url());
         Accounts::load(&paths)
             .unwrap()
             .remember(account.clone())
@@ -315,17 +307,7 @@ mod tests {
             cluster,
             Timestamp::now() - SignedDuration::from_hours(30),
         ));
-        let meta = EntryMeta {
-            name: name.into(),
-            base_url: f.mock.base_url(),
-            note: None,
-            added_at: Timestamp::now(),
-            renewed_at: None,
-            account: None,
-            platform: false,
-            facts: None,
-            store: Default::default(),
-        };
+        let meta = EntryMeta::new(name, f.mock.base_url(), Timestamp::now());
         f.store.add(meta, &token, true).unwrap();
         token
     }

@@ -70,17 +70,13 @@ pub fn store_regions(
         }
         used.push(name.clone());
         let previous = store.meta(&name).ok();
+        let base_url = account.base_url.trim().trim_end_matches('/');
         let meta = EntryMeta {
-            name: name.clone(),
-            base_url: account.base_url.trim().trim_end_matches('/').to_owned(),
             // A note the user wrote on the old entry is theirs: keep it.
             note: previous.as_ref().and_then(|p| p.note.clone()),
-            added_at: now,
-            renewed_at: None,
             account: Some(account.id()),
             platform: region.is_platform(),
-            facts: None,
-            store: Default::default(),
+            ..EntryMeta::new(name.clone(), base_url, now)
         };
         store.add(meta, &token, true)?;
         if previous.is_some() {

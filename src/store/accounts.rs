@@ -46,6 +46,20 @@ pub struct Account {
 }
 
 impl Account {
+    /// An access-key login of `user` whose logins and tokens share one `url` (the mock, the
+    /// demo, most tests); a real login names both from its flags.
+    pub fn with_access_key(user: &str, access_key: &str, url: &str) -> Account {
+        Account {
+            user: user.to_owned(),
+            method: LoginMethod::AccessKey,
+            access_key: Some(access_key.to_owned()),
+            base_url: url.to_owned(),
+            auth_url: url.to_owned(),
+            org_id: None,
+            last_login: None,
+        }
+    }
+
     /// `user@auth-host[:port]`: the key of its secret in the keyring and the `account` field
     /// of the tokens it stored.
     pub fn id(&self) -> String {

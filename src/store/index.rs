@@ -149,16 +149,10 @@ mod tests {
     use jiff::Timestamp;
 
     fn meta(name: &str) -> EntryMeta {
+        let added = Timestamp::from_second(1_700_000_000).unwrap();
         EntryMeta {
-            name: name.into(),
-            base_url: "https://api01.example.com:65102".into(),
             note: Some("note \"quoted\"".into()),
-            added_at: Timestamp::from_second(1_700_000_000).unwrap(),
-            renewed_at: None,
-            account: None,
-            platform: false,
-            facts: None,
-            store: Default::default(),
+            ..EntryMeta::new(name, "https://api01.example.com:65102", added)
         }
     }
 

@@ -474,15 +474,9 @@ mod inspect_tests {
 
     fn meta(name: &str, base_url: &str, account: Option<&str>, platform: bool) -> EntryMeta {
         EntryMeta {
-            name: name.into(),
-            base_url: base_url.into(),
-            note: None,
-            added_at: Timestamp::now(),
-            renewed_at: None,
             account: account.map(str::to_owned),
             platform,
-            facts: None,
-            store: Default::default(),
+            ..EntryMeta::new(name, base_url, Timestamp::now())
         }
     }
 

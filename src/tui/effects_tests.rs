@@ -10,7 +10,7 @@ use tokio::sync::mpsc;
 
 use super::Services;
 use super::effects::Executor;
-use crate::api::{AcClient, ClientOptions, LoginMethod};
+use crate::api::{AcClient, ClientOptions};
 use crate::app::{Action, Effect};
 use crate::clipboard::Clipboard;
 use crate::config::{Config, Paths};
@@ -43,15 +43,7 @@ async fn world(concurrency: usize) -> World {
     let relogin = Relogin::new(keys.clone());
     let renewer =
         Renewer::new(store.clone(), client.clone(), &config).with_relogin(relogin.clone());
-    let account = Account {
-        user: "alice".into(),
-        method: LoginMethod::AccessKey,
-        access_key: Some(ALICE.access_key.into()),
-        base_url: mock.base_url(),
-        auth_url: mock.base_url(),
-        org_id: None,
-        last_login: None,
-    };
+    let account = Account::with_access_key(ALICE.user, ALICE.access_key, &mock.base_url());
     World {
         _dir: dir,
         services: Services {
@@ -73,17 +65,7 @@ impl World {
             cluster,
             Timestamp::now() + expires_in,
         ));
-        let meta = EntryMeta {
-            name: name.into(),
-            base_url: self.mock.base_url(),
-            note: None,
-            added_at: Timestamp::now(),
-            renewed_at: None,
-            account: None,
-            platform: false,
-            facts: None,
-            store: Default::default(),
-        };
+        let meta = EntryMeta::new(name, self.mock.base_url(), Timestamp::now());
         self.services.store.add(meta, &token, true).unwrap();
         token
     }
