@@ -140,12 +140,9 @@ impl Executor {
             Effect::Reload => self.reload(),
             Effect::Inspect(name) => self.inspect(name),
             Effect::Login { name, secret } => {
-                let services = Arc::clone(&self.services);
-                let owned = name.clone();
-                answer(
-                    &self.actions,
-                    async move {
-                        let name = owned;
+                self.answer_row(
+                    name,
+                    |services, name| async move {
                         match super::login::log_in_again(&services, &name, secret).await {
                             Ok(Outcome::Done(summary)) => Action::LoggedIn {
                                 name,
@@ -160,14 +157,28 @@ impl Executor {
                             },
                         }
                     },
-                    move |why| Action::LoggedIn {
+                    |name, why| Action::LoggedIn {
                         name,
-                        result: Err(TaskError::panicked(&why)),
+                        result: Err(TaskError::panicked(why)),
                     },
                 );
             }
         }
         true
+    }
+
+    /// [`answer`] for work about row `name`: `work` gets the services and the name; a panic
+    /// answers `on_panic(name, why)`, so the row never keeps spinning.
+    fn answer_row<F>(
+        &self,
+        name: String,
+        work: impl FnOnce(Arc<Services>, String) -> F,
+        on_panic: impl FnOnce(String, &str) -> Action + Send + 'static,
+    ) where
+        F: Future<Output = Action> + Send + 'static,
+    {
+        let work = work(Arc::clone(&self.services), name.clone());
+        answer(&self.actions, work, move |why| on_panic(name, &why));
     }
 
     /// Lets clipboard work under way finish (bounded), so quitting never leaves a token there.
@@ -229,14 +240,11 @@ impl Executor {
     }
 
     fn renew(&self, name: String) {
-        let services = Arc::clone(&self.services);
         let slots = Arc::clone(&self.renew_slots);
         let stop = Arc::clone(&self.stop_queued);
-        let owned = name.clone();
-        answer(
-            &self.actions,
-            async move {
-                let name = owned;
+        self.answer_row(
+            name,
+            |services, name| async move {
                 // Queued behind `concurrency` others; the row spins meanwhile.
                 let _slot = slots.acquire_owned().await;
                 if stop.load(Ordering::SeqCst) {
@@ -256,21 +264,18 @@ impl Executor {
                     .map_err(TaskError::from_error);
                 Action::Renewed { name, result }
             },
-            move |why| Action::Renewed {
+            |name, why| Action::Renewed {
                 name,
-                result: Err(TaskError::panicked(&why)),
+                result: Err(TaskError::panicked(why)),
             },
         );
     }
 
     /// Asks the region's server about a token: `center` and `tokens/state` at once.
     fn inspect(&self, name: String) {
-        let services = Arc::clone(&self.services);
-        let owned = name.clone();
-        answer(
-            &self.actions,
-            async move {
-                let name = owned;
+        self.answer_row(
+            name,
+            |services, name| async move {
                 let asked_at = Timestamp::now();
                 let info = match services.door().get(&name).await {
                     Ok((meta, token)) => {
@@ -294,7 +299,7 @@ impl Executor {
                     info: Box::new(info),
                 }
             },
-            move |why| Action::Inspected {
+            |name, why| Action::Inspected {
                 name,
                 info: Box::new(failed(format!("internal error: {why}"), Timestamp::now())),
             },
