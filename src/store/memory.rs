@@ -30,6 +30,9 @@ struct State {
 pub struct Calls {
     pub reads: usize,
     pub writes: usize,
+    pub deletes: usize,
+    /// `names` and `count`: a keyring search each.
+    pub searches: usize,
 }
 
 impl MemoryBackend {
@@ -108,6 +111,7 @@ impl State {
 
     /// An armed `delete` failure, consumed.
     fn sabotaged_delete(&mut self) -> Result<(), StoreError> {
+        self.calls.deletes += 1;
         match self.sabotage.fail_next_delete.take() {
             Some(msg) => Err(StoreError::Backend(msg)),
             None => Ok(()),
@@ -173,6 +177,10 @@ impl SecretBackend for MemoryBackend {
     }
 
     fn names(&self) -> Result<Vec<String>, StoreError> {
+        #[cfg(feature = "testing")]
+        {
+            self.state().calls.searches += 1;
+        }
         Ok(self.state().secrets.keys().cloned().collect())
     }
 

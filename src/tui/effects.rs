@@ -210,7 +210,7 @@ impl Executor {
     /// Checks once, after the table is up, that the keyring holds what the index lists; a
     /// difference heals the index and comes back as `IndexHealed` (through the store's
     /// notices). Orphaned secrets are only logged here; `actoken list` names them.
-    pub fn reconcile(&self) {
+    pub fn reconcile(&self) -> tokio::task::JoinHandle<()> {
         let store = self.services.store.clone();
         tokio::task::spawn_blocking(move || match store.reconcile() {
             Ok(orphans) if !orphans.is_empty() => {
@@ -218,7 +218,7 @@ impl Executor {
             }
             Ok(_) => {}
             Err(e) => tracing::debug!(error = %e, "could not compare the keyring with the index"),
-        });
+        })
     }
 
     fn renew(&self, name: String) {

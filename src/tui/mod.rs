@@ -51,7 +51,7 @@ pub async fn run(mut app: App, services: Services, clipboard: Clipboard) -> anyh
         p.first_frame();
     }
     executor.first_load();
-    executor.reconcile();
+    let _ = executor.reconcile(); // in the background: the table does not wait for it
     if let Some(why) = fallback {
         tracing::info!("clipboard: {why}");
     }
