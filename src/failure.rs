@@ -65,6 +65,7 @@ fn store_kind(e: &StoreError) -> FailureKind {
     match e {
         StoreError::Unavailable { .. } | StoreError::Timeout => FailureKind::Keyring,
         StoreError::InvalidName { .. } | StoreError::Exists(_) => FailureKind::Usage,
+        StoreError::Panicked(_) => FailureKind::Bug,
         _ => FailureKind::Other,
     }
 }

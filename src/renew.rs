@@ -16,7 +16,7 @@ use jiff::{SignedDuration, Timestamp};
 use crate::api::{AcClient, ApiError};
 use crate::config::Config;
 use crate::rescue;
-use crate::store::{Saved, Store, StoreError, TokenLock};
+use crate::store::{Door, Saved, Store, StoreError, TokenLock};
 use crate::token::{Phase, Token};
 
 /// How long to wait for another process that is renewing the same token.
@@ -166,7 +166,8 @@ pub trait ReloginHook: Send + Sync {
 /// Renews tokens in a store through one shared HTTP client.
 #[derive(Clone)]
 pub struct Renewer {
-    store: Store,
+    /// The store, reached from async code through its door (deadline, typed errors).
+    door: Door,
     client: AcClient,
     grace: SignedDuration,
     concurrency: usize,
@@ -179,7 +180,7 @@ pub struct Renewer {
 impl Renewer {
     pub fn new(store: Store, client: AcClient, config: &Config) -> Renewer {
         Renewer {
-            store,
+            door: Door::new(&store),
             client,
             grace: config.renew_grace,
             concurrency: config.concurrency.max(1),
@@ -196,7 +197,12 @@ impl Renewer {
     }
 
     pub fn store(&self) -> &Store {
-        &self.store
+        self.door.store()
+    }
+
+    /// The store for async callers (the renewer's own door).
+    pub fn door(&self) -> &Door {
+        &self.door
     }
 
     /// How many renewals may run at once (`concurrency` in the config).
@@ -215,7 +221,7 @@ impl Renewer {
         let result = match (self.renew_locked(name, when, now).await, &self.relogin) {
             (Err(e), Some(relogin)) if e.needs_new_token() => {
                 relogin
-                    .recover(&self.store, &self.client, name, e, now)
+                    .recover(self.door.store(), &self.client, name, e, now)
                     .await
             }
             (result, _) => result,
@@ -263,11 +269,7 @@ impl Renewer {
         if saved.is_empty() {
             return;
         }
-        let store = self.store.clone();
-        let written = tokio::task::spawn_blocking(move || store.record(&saved))
-            .await
-            .expect("index task panicked");
-        if let Err(e) = written {
+        if let Err(e) = self.door.record(saved).await {
             tracing::warn!(
                 error = %e,
                 "renewed tokens are saved in the keyring, but the index could not be updated; \
@@ -277,13 +279,7 @@ impl Renewer {
     }
 
     async fn lock(&self, name: &str) -> Result<TokenLock, RenewError> {
-        let paths = self.store.paths().clone();
-        let owned = name.to_owned();
-        let acquired =
-            tokio::task::spawn_blocking(move || TokenLock::acquire(&paths, &owned, LOCK_WAIT))
-                .await
-                .expect("lock task panicked");
-        acquired.map_err(|e| match e {
+        self.door.lock(name, LOCK_WAIT).await.map_err(|e| match e {
             StoreError::LockTimeout { .. } => RenewError::LockTimeout {
                 name: name.to_owned(),
             },
@@ -298,7 +294,7 @@ impl Renewer {
         now: Timestamp,
     ) -> Result<Renewed, RenewError> {
         // Read under the lock: another process may have renewed it while we waited.
-        let (meta, current) = self.blocking_get(name).await?;
+        let (meta, current) = self.door.get(name).await?;
         let decoded = current.decode().map_err(|e| RenewError::Invalid {
             name: name.to_owned(),
             reason: e.to_string(),
@@ -354,7 +350,7 @@ impl Renewer {
             Some(t) if t > life.expires_at => t,
             other => {
                 let rescue_file =
-                    rescue::write(&self.store.paths().rescue_dir(), name, &fresh, now).ok();
+                    rescue::write(&self.store().paths().rescue_dir(), name, &fresh, now).ok();
                 return Err(RenewError::NotLater {
                     name: name.to_owned(),
                     old: life.expires_at,
@@ -388,14 +384,7 @@ impl Renewer {
             if attempt > 0 {
                 tokio::time::sleep(Duration::from_millis(200 * u64::from(attempt))).await;
             }
-            let store = self.store.clone();
-            let (owned_name, token, replaced) = (name.to_owned(), fresh.clone(), old.clone());
-            let saved = tokio::task::spawn_blocking(move || {
-                store.put_secret(&owned_name, &token, &replaced)
-            })
-            .await
-            .expect("save task panicked");
-            match saved {
+            match self.door.put_secret(name, fresh, old).await {
                 Ok(()) => {
                     let saved = Saved::new(name, old, fresh, now);
                     match &self.batch {
@@ -410,24 +399,13 @@ impl Renewer {
                 }
             }
         }
-        let rescue_file = rescue::write(&self.store.paths().rescue_dir(), name, fresh, now).ok();
+        let rescue_file = rescue::write(&self.store().paths().rescue_dir(), name, fresh, now).ok();
         Err(RenewError::SaveFailed {
             name: name.to_owned(),
             source: last_error.expect("at least one attempt"),
             token: fresh.clone(),
             rescue_file,
         })
-    }
-
-    async fn blocking_get(
-        &self,
-        name: &str,
-    ) -> Result<(crate::store::EntryMeta, Token), RenewError> {
-        let store = self.store.clone();
-        let owned = name.to_owned();
-        Ok(tokio::task::spawn_blocking(move || store.get(&owned))
-            .await
-            .expect("store task panicked")?)
     }
 }
 

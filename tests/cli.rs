@@ -177,6 +177,38 @@ fn renew_replaces_the_token_and_reports_both_expiries() {
     assert!(list[0]["renewed_at"].is_string());
 }
 
+/// Runs `args` with stdout a pipe whose reader is already gone, as in `actoken … | head -0`.
+fn run_with_closed_stdout(env: &Env, args: &[&str]) -> std::process::Output {
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    env.std_cmd()
+        .args(args)
+        .stdout(writer)
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn a_closed_pipe_silences_output_but_not_the_work() {
+    let env = Env::new();
+    let out = run_with_closed_stdout(&env, &["paths"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{:?}: {stderr}", out.status);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+
+    need_keyring!();
+    let mock = Mock::start();
+    let old = token("alice", hours(1));
+    env.add("华东一区【昆山】", &mock.url(), &old);
+    let out = run_with_closed_stdout(&env, &["renew", "华东一区【昆山】"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{:?}: {stderr}", out.status);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_ne!(env.stored("华东一区【昆山】"), old.expose());
+    assert_eq!(mock.server.renew_count(), 1);
+}
+
 #[test]
 fn failed_renewal_leaves_the_token_byte_for_byte() {
     need_keyring!();

@@ -78,16 +78,12 @@ impl AcClient {
         let secret = secret_key.expose_secret();
         let mut signature = sign(user, access_key, &timestamp, secret);
         let request = self
-            .http
-            .post(url.clone())
-            .header(CONTENT_TYPE, "application/json")
-            .header(CONTENT_LENGTH, "0")
+            .empty_post(&url)
             .header("user", header("user name", user, false)?)
             .header("accessKey", header("access key", access_key, false)?)
             .header("timestamp", header("timestamp", &timestamp, false)?)
             // Replayable until the timestamp goes stale: as sensitive as a token.
-            .header("signature", header("signature", &signature, true)?)
-            .body("");
+            .header("signature", header("signature", &signature, true)?);
         signature.zeroize();
         self.login(url, request, secret, LoginMethod::AccessKey)
             .await
@@ -104,16 +100,21 @@ impl AcClient {
         let url = endpoint(base_url, PASSWORD_LOGIN_PATH)?;
         let secret = password.expose_secret();
         let request = self
-            .http
+            .empty_post(&url)
+            .header("user", header("user name", user, false)?)
+            .header("password", header("password", secret, true)?)
+            .header("orgId", header("org id", org_id, false)?);
+        self.login(url, request, secret, LoginMethod::Password)
+            .await
+    }
+
+    /// Both logins send their credentials in headers and an empty JSON body.
+    fn empty_post(&self, url: &reqwest::Url) -> reqwest::RequestBuilder {
+        self.http
             .post(url.clone())
             .header(CONTENT_TYPE, "application/json")
             .header(CONTENT_LENGTH, "0")
-            .header("user", header("user name", user, false)?)
-            .header("password", header("password", secret, true)?)
-            .header("orgId", header("org id", org_id, false)?)
-            .body("");
-        self.login(url, request, secret, LoginMethod::Password)
-            .await
+            .body("")
     }
 
     async fn login(

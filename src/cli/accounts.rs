@@ -73,7 +73,7 @@ pub fn list(ctx: &Context, args: AccountsArgs) -> anyhow::Result<()> {
         })
         .collect();
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&views)?);
+        outln!("{}", serde_json::to_string_pretty(&views)?);
         return Ok(());
     }
     let rows: Vec<Vec<String>> = views
@@ -109,7 +109,7 @@ pub fn list(ctx: &Context, args: AccountsArgs) -> anyhow::Result<()> {
         tr!("accounts.balance"),
     ];
     let header: Vec<&str> = header.iter().map(String::as_str).collect();
-    print!("{}", render_table(&header, &rows));
+    out!("{}", render_table(&header, &rows));
     for v in &views {
         if let Some(e) = &v.account_info_error {
             eprintln!("{}", tr!("accounts.note_unknown", id = v.id, error = e));
@@ -225,16 +225,16 @@ pub fn logout(ctx: &Context, args: LogoutArgs) -> anyhow::Result<()> {
             }
         }
         accounts.forget(&account.user, Some(&account.base_url))?;
-        println!("{}", forgotten(account, remembered.contains(&id)));
+        outln!("{}", forgotten(account, remembered.contains(&id)));
         if args.tokens {
             if removed.is_empty() {
-                println!("  {}", tr!("logout.no_tokens"));
+                outln!("  {}", tr!("logout.no_tokens"));
             }
             for name in removed {
-                println!("  {}", tr!("logout.removed", name = name));
+                outln!("  {}", tr!("logout.removed", name = name));
             }
         } else {
-            println!("  {}", tr!("logout.tokens_stay", user = account.user));
+            outln!("  {}", tr!("logout.tokens_stay", user = account.user));
         }
     }
     Ok(())

@@ -23,14 +23,14 @@ pub fn list(ctx: &Context, args: ListArgs) -> anyhow::Result<()> {
         .map(|s| TokenView::new(s, now, ctx.config.renew_grace))
         .collect();
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&views)?);
+        outln!("{}", serde_json::to_string_pretty(&views)?);
         return Ok(());
     }
     if views.is_empty() {
         eprintln!("{}", tr!("list.empty"));
         return Ok(());
     }
-    print!("{}", list_text(&views, terminal_width()));
+    out!("{}", list_text(&views, terminal_width()));
     Ok(())
 }
 
@@ -125,7 +125,7 @@ pub fn show(ctx: &Context, args: ShowArgs) -> anyhow::Result<()> {
         let mut json = serde_json::to_value(&view)?;
         json["claims"] = view.claims_json();
         json["alg"] = view.decoded.as_ref().map(|d| d.alg.clone()).into();
-        println!("{}", serde_json::to_string_pretty(&json)?);
+        outln!("{}", serde_json::to_string_pretty(&json)?);
         return Ok(());
     }
 
@@ -182,13 +182,13 @@ pub fn show(ctx: &Context, args: ShowArgs) -> anyhow::Result<()> {
         .unwrap_or(0)
         .max(13);
     for (key, value) in lines {
-        println!("{} {value}", pad(&format!("{key}:"), label_width));
+        outln!("{} {value}", pad(&format!("{key}:"), label_width));
     }
     if let Some(d) = &view.decoded {
-        println!("{}:", tr!("show.claims"));
+        outln!("{}:", tr!("show.claims"));
         let width = d.claims.name_width() + 1;
         for (key, text) in d.claims.texts() {
-            println!("  {} {text}", pad(&format!("{key}:"), width));
+            outln!("  {} {text}", pad(&format!("{key}:"), width));
         }
     }
     Ok(())

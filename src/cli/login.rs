@@ -119,13 +119,13 @@ pub fn run(ctx: &Context, args: LoginArgs) -> anyhow::Result<()> {
     match (&credential, args.no_remember) {
         (Credential::SecretKey(_), true) => {
             keys.delete(&id)?;
-            println!("{}", crate::tr!("cli_login.not_remembered"));
+            outln!("{}", crate::tr!("cli_login.not_remembered"));
         }
         (Credential::SecretKey(key), false) => {
             if !from_keyring {
                 keys.set(&id, key)?;
             }
-            println!(
+            outln!(
                 "{}",
                 crate::tr!(
                     "cli_login.remembered",
@@ -137,7 +137,7 @@ pub fn run(ctx: &Context, args: LoginArgs) -> anyhow::Result<()> {
         (Credential::Password(_), _) => {
             // A password login never forgets the access key's remembered secret key: say so.
             let kept = account.access_key.is_some() && keys.get(&id)?.is_some();
-            println!("{}", password_note(&account, kept));
+            outln!("{}", password_note(&account, kept));
         }
     }
     Ok(())
@@ -306,7 +306,7 @@ fn print_report(account: &Account, report: &LoginReport, user: Option<&UserInfo>
         }
         _ => crate::tr!("cli_login.via_password", url = account.base_url),
     };
-    println!(
+    outln!(
         "{}",
         crate::tr!(
             "cli_login.logged_in",
@@ -330,7 +330,7 @@ fn print_report(account: &Account, report: &LoginReport, user: Option<&UserInfo>
                 id = stored.cluster_id.as_deref().unwrap_or("?")
             )
         };
-        println!("  {}  {}  ({what})", pad(&verb, VERB), stored.name);
+        outln!("  {}  {}  ({what})", pad(&verb, VERB), stored.name);
     }
     for skipped in &report.skipped {
         let verb = crate::tr!("cli_login.skipped");
@@ -338,7 +338,7 @@ fn print_report(account: &Account, report: &LoginReport, user: Option<&UserInfo>
             Some(info) if skipped.reason == NOT_AVAILABLE => info.explain_unavailable(),
             _ => skipped.reason.clone(),
         };
-        println!("  {}  {}: {reason}", pad(&verb, VERB), skipped.region);
+        outln!("  {}  {}: {reason}", pad(&verb, VERB), skipped.region);
     }
 }
 

@@ -37,7 +37,7 @@ pub fn paths(ctx: &Context) -> anyhow::Result<()> {
         ),
     ];
     for (label, value) in lines {
-        println!("{} {value}", pad(&format!("{label}:"), 13));
+        outln!("{} {value}", pad(&format!("{label}:"), 13));
     }
     Ok(())
 }
@@ -96,16 +96,16 @@ pub fn mock_server(args: MockServerArgs) -> anyhow::Result<()> {
             expire_at: Timestamp::now() + SignedDuration::from_hours(2),
         });
         // This token is signed with the mock's own key: it is worthless anywhere else.
-        println!("Mock AC server listening on {}", server.base_url());
-        println!(
+        outln!("Mock AC server listening on {}", server.base_url());
+        outln!(
             "A sample token it will renew (fake, valid 2h):\n{}",
             sample.expose()
         );
-        println!(
+        outln!(
             "Store it with `actoken add demo --base-url {}` (paste it at the hidden prompt).",
             server.base_url()
         );
-        println!("Press Ctrl-C to stop.");
+        outln!("Press Ctrl-C to stop.");
         tokio::signal::ctrl_c().await?;
         anyhow::Ok(())
     })

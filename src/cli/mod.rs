@@ -1,5 +1,8 @@
 //! The scriptable front end: parse, build the context, dispatch, map errors to exit codes.
 
+#[macro_use]
+mod out;
+
 mod accounts;
 mod add;
 mod args;

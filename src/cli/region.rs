@@ -20,7 +20,7 @@ pub fn check(ctx: &Context, args: CheckArgs) -> anyhow::Result<u8> {
     let client = ctx.client()?;
     let asked_at = Timestamp::now();
     let state = runtime().block_on(client.token_state(&meta.base_url, &token))?;
-    println!("{}: {}", args.name, state.describe());
+    outln!("{}: {}", args.name, state.describe());
     if state.is_accepted() {
         return Ok(exit::OK);
     }
@@ -57,11 +57,11 @@ pub fn info(ctx: &Context, args: InfoArgs) -> anyhow::Result<()> {
         Err(e) => return Err(e.into()),
     };
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&center)?);
+        outln!("{}", serde_json::to_string_pretty(&center)?);
         return Ok(());
     }
     let unknown = || tr!("info.unknown");
-    println!(
+    outln!(
         "{}",
         tr!(
             "info.title",
@@ -70,7 +70,7 @@ pub fn info(ctx: &Context, args: InfoArgs) -> anyhow::Result<()> {
             user = center.user_name.clone().unwrap_or_else(unknown)
         )
     );
-    println!(
+    outln!(
         "  {}  {}",
         pad(&tr!("info.home"), 9),
         center.home_path.clone().unwrap_or_else(unknown)
@@ -82,10 +82,10 @@ pub fn info(ctx: &Context, args: InfoArgs) -> anyhow::Result<()> {
         ("eshell", &center.eshell_urls),
     ] {
         if urls.is_empty() {
-            println!("  {}  {}", pad(label, 9), tr!("info.none_listed"));
+            outln!("  {}  {}", pad(label, 9), tr!("info.none_listed"));
         }
         for url in urls {
-            println!("  {}  {}", pad(label, 9), describe(url));
+            outln!("  {}  {}", pad(label, 9), describe(url));
         }
     }
     Ok(())

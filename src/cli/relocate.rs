@@ -42,7 +42,7 @@ pub fn run(ctx: &Context, args: MoveArgs) -> anyhow::Result<u8> {
             },
         };
         match result {
-            Ok(outcome) => println!("{}", describe(name, to, &outcome)),
+            Ok(outcome) => outln!("{}", describe(name, to, &outcome)),
             Err(e) => {
                 eprintln!("error: {name}: {e}");
                 codes.push(exit::code_for(&anyhow::Error::from(e)));
@@ -50,7 +50,7 @@ pub fn run(ctx: &Context, args: MoveArgs) -> anyhow::Result<u8> {
         }
     }
     if names.is_empty() {
-        println!(
+        outln!(
             "No tokens to move: every token is in {} already.",
             to.label()
         );
@@ -115,7 +115,7 @@ fn move_keys(ctx: &Context, to: StoreKind, other_reachable: bool) -> Vec<u8> {
             .into_iter()
             .map(|(id, result)| match result {
                 Ok(()) => {
-                    println!("secret key of {id}: moved to {}", to.label());
+                    outln!("secret key of {id}: moved to {}", to.label());
                     exit::OK
                 }
                 Err(e) => {

@@ -50,7 +50,7 @@ pub fn run(ctx: &Context, args: RenewArgs) -> anyhow::Result<u8> {
     let tz = TimeZone::system();
     for (_, result) in results {
         match result {
-            Ok(r) => println!("{}", describe(&r, now, &tz)),
+            Ok(r) => outln!("{}", describe(&r, now, &tz)),
             Err(e) => {
                 eprintln!("{} {e}", tr!("cli.error"));
                 codes.push(exit::code_for(&anyhow::Error::from(e)));

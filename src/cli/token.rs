@@ -43,6 +43,6 @@ pub fn run(ctx: &Context, args: TokenArgs) -> anyhow::Result<()> {
             token
         }
     };
-    println!("{}", token.expose());
+    outln!("{}", token.expose());
     Ok(())
 }

@@ -106,16 +106,18 @@ pub async fn login_and_store(
     };
     let regions = regions.map_err(api)?;
 
-    let (store, mut account) = (store.clone(), account.clone());
-    tokio::task::spawn_blocking(move || {
-        let report = store_regions(&store, &account, regions, now)?;
-        account.last_login = Some(now);
-        account.method = method;
-        Accounts::load(store.paths())?.remember(account)?;
-        Ok(report)
-    })
-    .await
-    .expect("login store task panicked")
+    let mut account = account.clone();
+    // The tokens are stored before the account is remembered, in one blocking call.
+    let report = crate::store::Door::new(store)
+        .run(move |store| {
+            let report = store_regions(store, &account, regions, now)?;
+            account.last_login = Some(now);
+            account.method = method;
+            Accounts::load(store.paths())?.remember(account)?;
+            Ok(report)
+        })
+        .await?;
+    Ok(report)
 }
 
 /// The exact command that gets new tokens for `user` at `base_url`, filled in from the

@@ -11,7 +11,7 @@ use jiff::Timestamp;
 use super::{Credential, LoginError, LoginReport, login_and_store, login_command};
 use crate::api::AcClient;
 use crate::renew::{ReloginHook, RenewError, Renewed};
-use crate::store::{Account, AccountKeys, Accounts, EntryMeta, Store, StoreError};
+use crate::store::{Account, AccountKeys, Accounts, Door, EntryMeta, Store, StoreError};
 use crate::token::Token;
 
 /// The account a stored token belongs to: the token's `user` claim and the entry's base URL
@@ -51,9 +51,9 @@ pub async fn relogin_account(
         return Err(no_key());
     }
     let (keys_c, id) = (keys.clone(), account.id());
-    let key = tokio::task::spawn_blocking(move || keys_c.get(&id))
-        .await
-        .expect("keyring task panicked")?
+    let key = Door::new(store)
+        .run(move |_| keys_c.get(&id))
+        .await?
         .ok_or_else(no_key)?;
     tracing::info!(account = %account.id(), "logging in again with the remembered secret key");
     login_and_store(store, client, account, &Credential::SecretKey(key), now).await
@@ -69,10 +69,9 @@ pub async fn relogin_user(
     base_url: Option<&str>,
     now: Timestamp,
 ) -> Result<LoginReport, LoginError> {
-    let paths = store.paths().clone();
-    let accounts = tokio::task::spawn_blocking(move || Accounts::load(&paths))
-        .await
-        .expect("accounts task panicked")?;
+    let accounts = Door::new(store)
+        .run(|store| Accounts::load(store.paths()))
+        .await?;
     let found = accounts.matching(user, base_url);
     let account = match found.as_slice() {
         [one] => (*one).clone(),
@@ -142,13 +141,12 @@ impl Relogin {
             }
             _ => return Err(failure),
         };
-        let (meta, old) = blocking_get(store, name).await?;
+        let door = Door::new(store);
+        let (meta, old) = door.get(name).await?;
         let claims = old.decode().ok().map(|d| d.claims);
         let user = claims.as_ref().and_then(|c| c.user.clone());
-        let (s, m, t) = (store.clone(), meta.clone(), old.clone());
-        let owner = tokio::task::spawn_blocking(move || owner_of(&s, &m, &t))
-            .await
-            .expect("accounts task panicked")?;
+        let (m, t) = (meta.clone(), old.clone());
+        let owner = door.run(move |store| owner_of(store, &m, &t)).await?;
         let needs_login = |why: String, account: Option<&Account>| RenewError::NeedsLogin {
             name: name.to_owned(),
             why,
@@ -163,7 +161,7 @@ impl Relogin {
 
         // One login per account at a time; whoever waited finds the token already replaced.
         let _turn = self.one_at_a_time(&account.id()).await;
-        let (_, current) = blocking_get(store, name).await?;
+        let (_, current) = door.get(name).await?;
         if current != old && usable(&current, now) {
             return Ok(renewed(name, &old, current, false));
         }
@@ -220,10 +218,7 @@ impl Relogin {
                 Some(&account),
             ));
         };
-        let (s, n, fresh) = (store.clone(), name.to_owned(), hit.token.clone());
-        tokio::task::spawn_blocking(move || s.replace_token(&n, &fresh, now))
-            .await
-            .expect("store task panicked")?;
+        door.replace_token(name, &hit.token, now).await?;
         Ok(renewed(name, &old, hit.token.clone(), true))
     }
 }
@@ -260,13 +255,6 @@ fn renewed(name: &str, old: &Token, fresh: Token, called_server: bool) -> Renewe
         called_server,
         via_login: true,
     }
-}
-
-async fn blocking_get(store: &Store, name: &str) -> Result<(EntryMeta, Token), RenewError> {
-    let (s, n) = (store.clone(), name.to_owned());
-    Ok(tokio::task::spawn_blocking(move || s.get(&n))
-        .await
-        .expect("store task panicked")?)
 }
 
 #[cfg(test)]

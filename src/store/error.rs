@@ -53,6 +53,10 @@ pub enum StoreError {
     #[error("keyring error: {0}")]
     Backend(String),
 
+    /// A store call panicked on its thread (a bug); the message is the panic's.
+    #[error("internal error: a store task panicked ({0}); please report this bug")]
+    Panicked(String),
+
     #[error("token index {path}: {message}")]
     Index { path: PathBuf, message: String },
 

@@ -3,6 +3,7 @@
 //!
 //! - [`Store`]: the index and a backend kept in step (add, get, replace, remove, orphans).
 //! - [`SecretBackend`]: [`KeyringBackend`] (OS keyring) and [`MemoryBackend`].
+//! - [`Door`]: the store for async code (blocking pool, deadline, typed errors).
 //! - [`TokenLock`]: a cross-process lock per token name, for renewals.
 //! - [`validate_name`]: which names are allowed.
 //! - [`Accounts`] (remembered logins, `accounts.toml`) and [`AccountKeys`] (their secret keys).
@@ -11,6 +12,7 @@ mod account_keys;
 mod accounts;
 mod backend;
 mod batch_read;
+mod door;
 mod error;
 mod facts;
 mod fsutil;
@@ -31,6 +33,7 @@ mod token_store;
 pub use account_keys::{AccountKeys, accounts_service};
 pub use accounts::{ACCOUNTS_VERSION, Account, Accounts, same_url};
 pub use backend::SecretBackend;
+pub use door::{Door, off_thread, panic_message, set_keyring_timeout, within};
 pub use error::StoreError;
 pub use facts::{TokenFacts, fingerprint};
 pub(crate) use fsutil::write_private_atomic;

@@ -7,7 +7,7 @@
 //! never a token that silently vanished.
 //!
 //! Methods block: keyring calls go over D-Bus (each bounded by the backend's timeout), so async
-//! code calls them through `tokio::task::spawn_blocking`.
+//! code calls them through [`Door`](super::Door), which also bounds the whole call.
 //!
 //! The store does not take [`TokenLock`](super::TokenLock): the renewal workflow holds that
 //! across its network call and then calls [`Store::put_secret`] and [`Store::record`].
@@ -30,7 +30,7 @@ use crate::config::Paths;
 use crate::token::Token;
 
 /// Longest wait for another process's index update (they take milliseconds plus keyring calls).
-const INDEX_LOCK_TIMEOUT: Duration = Duration::from_secs(15);
+pub(super) const INDEX_LOCK_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// Tokens: metadata from the index file, secrets from a [`SecretBackend`]. Cheap to clone;
 /// clones share one view of the index.

@@ -10,7 +10,7 @@ use std::time::Duration;
 use jiff::Timestamp;
 use tokio::sync::Semaphore;
 use tokio::sync::mpsc::UnboundedSender;
-use tokio::task::{JoinError, JoinHandle};
+use tokio::task::JoinHandle;
 
 use super::login::Outcome;
 use crate::api::{self, AcClient};
@@ -18,7 +18,7 @@ use crate::app::{Action, Effect, FailureKind, RenewedInfo, ServerInfo, TaskError
 use crate::clipboard::Clipboard;
 use crate::login::Relogin;
 use crate::renew::{Renewer, When};
-use crate::store::{self, AccountKeys, EntryMeta, Store};
+use crate::store::{self, AccountKeys, Door, EntryMeta, Store, StoreError};
 
 /// How long quitting waits for a clipboard clear that is under way.
 const CLIPBOARD_FINISH: Duration = Duration::from_secs(2);
@@ -35,6 +35,13 @@ pub struct Services {
     /// The renewer's re-login (a clone sharing its locks): `L` takes the same one-login-per-
     /// account turn as auto-renew's re-login of dead tokens.
     pub relogin: Relogin,
+}
+
+impl Services {
+    /// The store for tasks: blocking pool, deadline, typed errors.
+    pub fn door(&self) -> Door {
+        Door::new(&self.store)
+    }
 }
 
 /// Executes effects; `Quit` is returned to the caller as `false`.
@@ -110,36 +117,26 @@ impl Executor {
                 base_url,
                 note,
                 token,
-            } => {
-                let store = self.services.store.clone();
-                let owned = name.clone();
-                answer_blocking(
+            } => match new_entry(&name, &base_url, note) {
+                Ok(meta) => answer_store(
                     &self.actions,
-                    move || Action::Added {
-                        result: add(&store, &owned, &base_url, note, &token),
-                        name: owned,
-                    },
-                    move |why| Action::Added {
-                        name,
-                        result: Err(TaskError::panicked(&why)),
-                    },
-                );
-            }
-            Effect::Delete(name) => {
-                let store = self.services.store.clone();
-                let owned = name.clone();
-                answer_blocking(
-                    &self.actions,
-                    move || Action::Deleted {
-                        result: store.remove(&owned).map_err(TaskError::from_error),
-                        name: owned,
-                    },
-                    move |why| Action::Deleted {
-                        name,
-                        result: Err(TaskError::panicked(&why)),
-                    },
-                );
-            }
+                    self.services.door(),
+                    name,
+                    move |store, _| store.add(meta, &token, false),
+                    |name, result| Action::Added { name, result },
+                ),
+                Err(error) => drop(self.actions.send(Action::Added {
+                    name,
+                    result: Err(error),
+                })),
+            },
+            Effect::Delete(name) => answer_store(
+                &self.actions,
+                self.services.door(),
+                name,
+                |store, name| store.remove(name),
+                |name, result| Action::Deleted { name, result },
+            ),
             Effect::Reload => self.reload(),
             Effect::Inspect(name) => self.inspect(name),
             Effect::Login { name, secret } => {
@@ -181,28 +178,34 @@ impl Executor {
 
     /// The rows from the index (no secret is read for them).
     pub fn reload(&self) {
-        let (store, actions) = (self.services.store.clone(), self.actions.clone());
-        answer_blocking(
-            &self.actions,
-            move || {
-                // Another process (cron, the CLI) may have changed the index since we opened
-                // it. If it cannot be read, say so and show what we had.
-                if let Err(e) = store.reload() {
-                    let _ = actions.send(Action::StoreProblem(TaskError::from_error(e)));
-                }
-                Action::Loaded(store.load_index())
-            },
-            |why| Action::StoreProblem(TaskError::panicked(&why)),
-        );
+        let actions = self.actions.clone();
+        self.load(move |store| {
+            // Another process (cron, the CLI) may have changed the index since we opened
+            // it. If it cannot be read, say so and show what we had.
+            if let Err(e) = store.reload() {
+                let _ = actions.send(Action::StoreProblem(TaskError::from_error(e)));
+            }
+            store.load_index()
+        });
     }
 
     /// The first rows: the index was read when the store was opened a moment ago, so it is
     /// not parsed a second time (1000 entries take a few milliseconds).
     pub fn first_load(&self) {
-        let store = self.services.store.clone();
-        answer_blocking(
+        self.load(|store| store.load_index());
+    }
+
+    /// Answers with the rows `rows` reads, or with the problem that kept it from answering.
+    fn load(&self, rows: impl FnOnce(&Store) -> Vec<store::StoredToken> + Send + 'static) {
+        let door = self.services.door();
+        answer(
             &self.actions,
-            move || Action::Loaded(store.load_index()),
+            async move {
+                match door.run(move |store| Ok(rows(store))).await {
+                    Ok(rows) => Action::Loaded(rows),
+                    Err(e) => Action::StoreProblem(TaskError::from_error(e)),
+                }
+            },
             |why| Action::StoreProblem(TaskError::panicked(&why)),
         );
     }
@@ -211,13 +214,17 @@ impl Executor {
     /// difference heals the index and comes back as `IndexHealed` (through the store's
     /// notices). Orphaned secrets are only logged here; `actoken list` names them.
     pub fn reconcile(&self) -> tokio::task::JoinHandle<()> {
-        let store = self.services.store.clone();
-        tokio::task::spawn_blocking(move || match store.reconcile() {
-            Ok(orphans) if !orphans.is_empty() => {
-                tracing::info!(?orphans, "keyring items the index does not list");
+        let door = self.services.door();
+        tokio::spawn(async move {
+            match door.run(|store| store.reconcile()).await {
+                Ok(orphans) if !orphans.is_empty() => {
+                    tracing::info!(?orphans, "keyring items the index does not list");
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    tracing::debug!(error = %e, "could not compare the keyring with the index")
+                }
             }
-            Ok(_) => {}
-            Err(e) => tracing::debug!(error = %e, "could not compare the keyring with the index"),
         })
     }
 
@@ -264,12 +271,9 @@ impl Executor {
             &self.actions,
             async move {
                 let name = owned;
-                let store = services.store.clone();
-                let key = name.clone();
                 let asked_at = Timestamp::now();
-                let fetched = tokio::task::spawn_blocking(move || store.get(&key)).await;
-                let info = match fetched {
-                    Ok(Ok((meta, token))) => {
+                let info = match services.door().get(&name).await {
+                    Ok((meta, token)) => {
                         let client = &services.client;
                         let (center, state, account) = tokio::join!(
                             client.center(&meta.base_url, &token),
@@ -283,7 +287,6 @@ impl Executor {
                             account,
                         }
                     }
-                    Ok(Err(e)) => failed(e.to_string(), asked_at),
                     Err(e) => failed(e.to_string(), asked_at),
                 };
                 Action::Inspected {
@@ -298,16 +301,19 @@ impl Executor {
         );
     }
 
-    /// Reads the secret and copies it in a blocking task: both can wait (D-Bus, the display
-    /// server), and nothing may wait on the loop thread.
+    /// Reads the secret through the door, then copies it on the blocking pool: both can wait
+    /// (D-Bus, the display server), and nothing may wait on the loop thread.
     fn copy(&mut self, name: String) {
-        let (store, clipboard) = (self.services.store.clone(), Arc::clone(&self.clipboard));
+        let (door, clipboard) = (self.services.door(), Arc::clone(&self.clipboard));
         let owned = name.clone();
-        let handle = answer_blocking(
+        let handle = answer(
             &self.actions,
-            move || {
-                let result = match store.get(&owned) {
-                    Ok((_, token)) => lock(&clipboard).copy(&token).map_err(TaskError::from_error),
+            async move {
+                let result = match door.get(&owned).await {
+                    Ok((_, token)) => store::off_thread(move || lock(&clipboard).copy(&token))
+                        .await
+                        .map_err(|why| TaskError::panicked(&why))
+                        .and_then(|copied| copied.map_err(TaskError::from_error)),
                     Err(e) => Err(TaskError::from_error(e)),
                 };
                 Action::Copied {
@@ -343,36 +349,41 @@ where
     let actions = actions.clone();
     let task = tokio::spawn(work);
     tokio::spawn(async move {
-        let action = task.await.unwrap_or_else(|e| fallback(panic_text(e)));
+        let action = task
+            .await
+            .unwrap_or_else(|e| fallback(store::panic_message(e)));
         let _ = actions.send(action);
     })
 }
 
-/// [`answer`] for blocking work (keyring, clipboard, files).
+/// [`answer`] for blocking work that is not the store's (the clipboard).
 fn answer_blocking(
     actions: &UnboundedSender<Action>,
     work: impl FnOnce() -> Action + Send + 'static,
     fallback: impl FnOnce(String) -> Action + Send + 'static,
 ) -> JoinHandle<()> {
     let actions = actions.clone();
-    let task = tokio::task::spawn_blocking(work);
     tokio::spawn(async move {
-        let action = task.await.unwrap_or_else(|e| fallback(panic_text(e)));
+        let action = store::off_thread(work).await.unwrap_or_else(fallback);
         let _ = actions.send(action);
     })
 }
 
-/// The panic's message (panic messages never carry tokens: no type that holds one prints it).
-fn panic_text(error: JoinError) -> String {
-    if !error.is_panic() {
-        return crate::tr!("task.cancelled");
-    }
-    let payload = error.into_panic();
-    payload
-        .downcast_ref::<&str>()
-        .map(|s| (*s).to_owned())
-        .or_else(|| payload.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| crate::tr!("task.panic_unknown"))
+/// Runs a write to token `name` through the door and answers with `to_action` of its result
+/// (a panic or a hang of the call is an error result, not a silent row).
+fn answer_store<T: Send + 'static>(
+    actions: &UnboundedSender<Action>,
+    door: Door,
+    name: String,
+    call: impl FnOnce(&Store, &str) -> Result<T, StoreError> + Send + 'static,
+    to_action: impl FnOnce(String, Result<T, TaskError>) -> Action + Send + 'static,
+) {
+    let actions = actions.clone();
+    tokio::spawn(async move {
+        let owned = name.clone();
+        let written = door.write(&name, move |store| call(store, &owned)).await;
+        let _ = actions.send(to_action(name, written.map_err(TaskError::from_error)));
+    });
 }
 
 fn failed(why: String, asked_at: Timestamp) -> ServerInfo {
@@ -391,36 +402,22 @@ async fn account_of(
     meta: &EntryMeta,
 ) -> Option<Result<api::UserInfo, String>> {
     let id = meta.account.clone()?;
-    let store = services.store.clone();
-    let token =
-        tokio::task::spawn_blocking(move || crate::account_info::platform_token(&store, &id))
-            .await
-            .ok()
-            .flatten()?;
+    let token = services
+        .door()
+        .run(move |store| Ok(crate::account_info::platform_token(store, &id)))
+        .await
+        .ok()
+        .flatten()?;
     Some(crate::account_info::fetch(&services.client, &meta.base_url, &token).await)
 }
 
-fn add(
-    store: &Store,
-    name: &str,
-    base_url: &str,
-    note: Option<String>,
-    token: &crate::token::Token,
-) -> Result<(), TaskError> {
+/// The index entry for a token the user adds, once its name and URL pass the checks.
+fn new_entry(name: &str, base_url: &str, note: Option<String>) -> Result<EntryMeta, TaskError> {
     store::validate_name(name).map_err(TaskError::from_error)?;
     api::check_base_url(base_url).map_err(TaskError::from_error)?;
-    let meta = EntryMeta {
-        name: name.to_owned(),
-        base_url: base_url.trim_end_matches('/').to_owned(),
-        note,
-        added_at: Timestamp::now(),
-        renewed_at: None,
-        account: None,
-        platform: false,
-        facts: None,
-        store: Default::default(),
-    };
-    store.add(meta, token, false).map_err(TaskError::from_error)
+    let mut meta = EntryMeta::new(name, base_url.trim_end_matches('/'), Timestamp::now());
+    meta.note = note;
+    Ok(meta)
 }
 
 #[cfg(test)]

@@ -28,17 +28,17 @@ pub async fn log_in_again(
     name: &str,
     secret: Option<LoginSecret>,
 ) -> Result<Outcome, TaskError> {
-    let store = services.store.clone();
     let owned = name.to_owned();
-    let found = tokio::task::spawn_blocking(move || {
-        let (meta, token) = store.get(&owned)?;
-        let owner = owner_of(&store, &meta, &token)?;
-        let user = token.decode().ok().and_then(|d| d.claims.user);
-        Ok::<_, crate::store::StoreError>((meta, token, user, owner))
-    })
-    .await
-    .map_err(|e| TaskError::panicked(&e.to_string()))?
-    .map_err(TaskError::from_error)?;
+    let found = services
+        .door()
+        .run(move |store| {
+            let (meta, token) = store.get(&owned)?;
+            let owner = owner_of(store, &meta, &token)?;
+            let user = token.decode().ok().and_then(|d| d.claims.user);
+            Ok((meta, token, user, owner))
+        })
+        .await
+        .map_err(TaskError::from_error)?;
     let (meta, old, user, owner) = found;
     let Some(account) = owner else {
         let user = user.unwrap_or_else(|| "USER".to_owned());
@@ -90,18 +90,17 @@ pub async fn log_in_again(
 
 /// Whether another login (waited for above) already replaced the token with a usable one.
 async fn replaced_meanwhile(services: &Services, name: &str, old: &Token, now: Timestamp) -> bool {
-    let (store, owned) = (services.store.clone(), name.to_owned());
-    match tokio::task::spawn_blocking(move || store.get(&owned)).await {
-        Ok(Ok((_, current))) => &current != old && usable(&current, now),
-        _ => false,
+    match services.door().get(name).await {
+        Ok((_, current)) => &current != old && usable(&current, now),
+        Err(_) => false,
     }
 }
 
 /// Keeps the secret key for next time; a failure only costs a prompt later, so it is logged.
 async fn remember(services: &Services, account: &Account, secret: SecretString) {
     let (keys, id) = (services.keys.clone(), account.id());
-    let saved = tokio::task::spawn_blocking(move || keys.set(&id, &secret)).await;
-    if let Ok(Err(e)) = saved {
+    let saved = services.door().run(move |_| keys.set(&id, &secret)).await;
+    if let Err(e) = saved {
         tracing::warn!(account = %account.id(), error = %e, "could not remember the secret key");
     }
 }

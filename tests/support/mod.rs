@@ -81,15 +81,21 @@ impl Env {
     }
 
     pub fn cmd(&self) -> Command {
-        let mut cmd = Command::cargo_bin("actoken").unwrap();
+        let mut cmd = Command::from_std(self.std_cmd());
+        cmd.timeout(Duration::from_secs(60));
+        cmd
+    }
+
+    /// [`Env::cmd`] as a plain `std::process::Command`, for tests that wire stdio themselves.
+    pub fn std_cmd(&self) -> std::process::Command {
+        let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("actoken"));
         cmd.env("XDG_CONFIG_HOME", self.dir.path().join("config"))
             .env("XDG_STATE_HOME", self.dir.path().join("state"))
             .env("ACTOKEN_KEYRING_SERVICE", &self.service)
             .env_remove("ACTOKEN_LOG")
             .env_remove("ACTOKEN_STORE")
             // Messages checked by the tests are English, whatever the developer's locale.
-            .env("ACTOKEN_LANG", "en")
-            .timeout(Duration::from_secs(60));
+            .env("ACTOKEN_LANG", "en");
         cmd
     }
 

@@ -51,9 +51,9 @@ pub fn run(global: &GlobalArgs, args: DoctorArgs) -> anyhow::Result<u8> {
             setup: setup_facts,
             findings: &f.0,
         };
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        outln!("{}", serde_json::to_string_pretty(&report)?);
     } else {
-        print!("{}", f.render());
+        out!("{}", f.render());
     }
     Ok(if ok { exit::OK } else { exit::FAILURE })
 }

@@ -28,11 +28,7 @@ pub async fn run(
     backoff: &mut Backoff,
     now: Timestamp,
 ) -> Vec<u8> {
-    let store = renewer.store().clone();
-    let loaded = tokio::task::spawn_blocking(move || store.reload().map(|()| store.load_index()))
-        .await
-        .expect("index task panicked");
-    let stored = match loaded {
+    let stored = match renewer.door().reload_index().await {
         Ok(stored) => stored,
         Err(e) => {
             line(Level::Error, &format!("cannot read the token index: {e}"));

@@ -37,7 +37,7 @@ pub fn install(ctx: &Context, force: bool) -> anyhow::Result<u8> {
     match std::fs::read_to_string(&path) {
         Ok(old) if old == text => {
             let path = path.display();
-            println!("{}", crate::tr!("watch.up_to_date", path = path));
+            outln!("{}", crate::tr!("watch.up_to_date", path = path));
             print_next(&enable);
             return Ok(exit::OK);
         }
@@ -52,19 +52,19 @@ pub fn install(ctx: &Context, force: bool) -> anyhow::Result<u8> {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
     std::fs::write(&path, &text).with_context(|| format!("cannot write {}", path.display()))?;
-    println!("{}", crate::tr!("watch.wrote", path = path.display()));
+    outln!("{}", crate::tr!("watch.wrote", path = path.display()));
     print_next(&enable);
     Ok(exit::OK)
 }
 
 fn print_next(enable: &str) {
-    println!("{}\n  {enable}", crate::tr!("watch.start_with"));
+    outln!("{}\n  {enable}", crate::tr!("watch.start_with"));
     let log = if cfg!(target_os = "macos") {
         "log stream --predicate 'process == \"actoken\"'".to_owned()
     } else {
         format!("journalctl --user -u {SYSTEMD_UNIT} -f")
     };
-    println!("{}", crate::tr!("watch.its_log", command = log));
+    outln!("{}", crate::tr!("watch.its_log", command = log));
 }
 
 /// The unit. `Restart=on-failure` brings it back after a crash; a clean stop (exit 0 on
