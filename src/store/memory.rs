@@ -33,6 +33,8 @@ pub struct Calls {
     pub deletes: usize,
     /// `names` and `count`: a keyring search each.
     pub searches: usize,
+    /// `get_many` calls (their reads count in `reads` too).
+    pub batches: usize,
 }
 
 impl MemoryBackend {
@@ -186,6 +188,14 @@ impl SecretBackend for MemoryBackend {
 
     fn describe(&self) -> String {
         "memory (nothing is saved when actoken exits)".into()
+    }
+
+    fn get_many(&self, names: &[String]) -> Vec<Result<Option<Token>, StoreError>> {
+        #[cfg(feature = "testing")]
+        {
+            self.state().calls.batches += 1;
+        }
+        super::backend::get_each(self, names)
     }
 }
 
