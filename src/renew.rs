@@ -332,7 +332,10 @@ impl Renewer {
     ) -> Result<Renewed, RenewError> {
         // Read under the lock: another process may have renewed it while we waited (the
         // batch's read counts if the index shows no write since).
-        let prefetched = (self.batch.as_ref()).and_then(|b| b.current(self.door.store(), name));
+        let prefetched = self
+            .batch
+            .as_ref()
+            .and_then(|b| b.current(self.door.store(), name));
         let (meta, current) = match prefetched {
             Some(read) => read,
             None => self.door.get(name).await?,

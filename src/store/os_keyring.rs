@@ -280,15 +280,8 @@ fn run_bounded<T: Send + 'static>(
     timeout: Duration,
     f: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
 ) -> Result<T, StoreError> {
-    let (tx, rx) = sync_channel(1);
-    spawn_keyring_thread(move || {
-        let _ = tx.send(f());
-    })?;
-    match rx.recv_timeout(timeout) {
-        Ok(result) => result,
-        Err(RecvTimeoutError::Timeout) => Err(StoreError::Timeout),
-        Err(RecvTimeoutError::Disconnected) => Err(crashed()),
-    }
+    // A counter nobody moves: the first stall is the deadline.
+    run_while_moving(timeout, &AtomicUsize::new(0), f)
 }
 
 /// Like [`run_bounded`], but the deadline is a stall: the wait goes on as long as `progress`
@@ -299,9 +292,12 @@ fn run_while_moving<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
 ) -> Result<T, StoreError> {
     let (tx, rx) = sync_channel(1);
-    spawn_keyring_thread(move || {
-        let _ = tx.send(f());
-    })?;
+    std::thread::Builder::new()
+        .name("actoken-keyring".into())
+        .spawn(move || {
+            let _ = tx.send(f());
+        })
+        .map_err(|e| StoreError::Backend(format!("cannot start a keyring thread: {e}")))?;
     let mut seen = progress.load(Ordering::Relaxed);
     loop {
         match rx.recv_timeout(timeout) {
@@ -313,23 +309,14 @@ fn run_while_moving<T: Send + 'static>(
                 }
                 seen = now;
             }
-            Err(RecvTimeoutError::Disconnected) => return Err(crashed()),
+            Err(RecvTimeoutError::Disconnected) => {
+                return Err(StoreError::Backend(
+                    "the keyring library crashed; retry, and report a bug if it keeps happening"
+                        .into(),
+                ));
+            }
         }
     }
-}
-
-fn spawn_keyring_thread(f: impl FnOnce() + Send + 'static) -> Result<(), StoreError> {
-    std::thread::Builder::new()
-        .name("actoken-keyring".into())
-        .spawn(f)
-        .map(drop)
-        .map_err(|e| StoreError::Backend(format!("cannot start a keyring thread: {e}")))
-}
-
-fn crashed() -> StoreError {
-    StoreError::Backend(
-        "the keyring library crashed; retry, and report a bug if it keeps happening".into(),
-    )
 }
 
 /// The platform store could not be set up: say which part is missing.
