@@ -495,8 +495,12 @@ mod tests {
         backend.set("b", &b).unwrap();
 
         // The batch itself answers (so get_many did not just fall back to one by one).
-        let batch = super::super::batch_read::read_service(&service).expect("batch read");
+        let progress = AtomicUsize::new(0);
+        let batch =
+            super::super::batch_read::read_service(&service, 2, &progress).expect("batch read");
         assert_eq!(batch.len(), 2);
+        // An attribute reply and a secret reply per item: a moving batch is not a hung one.
+        assert_eq!(progress.load(Ordering::Relaxed), 4);
 
         let names: Vec<String> = ["b", "missing", "a/x"].map(String::from).into();
         let many: Vec<Option<Token>> = backend
