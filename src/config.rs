@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use jiff::SignedDuration;
 use serde::{Deserialize, Deserializer, Serialize};
 
+use crate::keymap::{Keymap, KeysTable};
 use crate::timefmt;
 
 /// Settings, with defaults for everything.
@@ -43,6 +44,11 @@ pub struct Config {
     pub store: StoreChoice,
     /// Interface language (en or zh-CN); below --lang and ACTOKEN_LANG, above the locale.
     pub language: Option<crate::i18n::Lang>,
+    /// `[keys]`: the dashboard's rebound keys, as written (command name → key or keys).
+    pub keys: KeysTable,
+    /// The dashboard's key table: the defaults with `[keys]` applied and checked.
+    #[serde(skip)]
+    pub keymap: Keymap,
 }
 
 /// Where secrets are kept, as the user asked (`store` in the config, `--store`,
@@ -84,6 +90,8 @@ impl Default for Config {
             keyring_timeout: SignedDuration::from_millis(1500),
             store: StoreChoice::Auto,
             language: None,
+            keys: KeysTable::new(),
+            keymap: Keymap::default(),
         }
     }
 }
@@ -120,13 +128,14 @@ impl Config {
     }
 
     pub fn parse(text: &str) -> Result<Config, String> {
-        let config: Config = toml::from_str(text).map_err(|e| e.to_string())?;
+        let mut config: Config = toml::from_str(text).map_err(|e| e.to_string())?;
         if config.concurrency == 0 {
             return Err("concurrency must be at least 1".into());
         }
         if config.renew_grace.is_negative() || config.renew_ahead.is_negative() {
             return Err("renew-grace and renew-ahead cannot be negative".into());
         }
+        config.keymap = Keymap::from_table(&config.keys, text)?;
         Ok(config)
     }
 }
@@ -235,6 +244,19 @@ mod tests {
         let err = Config::parse("renew-grace = \"1h\"\nrenew-gracee = \"2h\"\n").unwrap_err();
         assert!(err.contains("line 2"), "{err}");
         assert!(err.contains("renew-gracee"), "{err}");
+    }
+
+    #[test]
+    fn keys_table_is_applied_and_a_conflict_names_the_line() {
+        use crate::keymap::{Command, Context};
+        let c = Config::parse("auto-renew = true\n[keys]\nrenew = \"n\"\n").unwrap();
+        assert_eq!(c.keymap.label(Context::Normal, Command::Renew), "n");
+        let text = "concurrency = 4\n\n[keys]\nrenew = \"n\"\ncopy = [\"y\", \"n\"]\n";
+        let err = Config::parse(text).unwrap_err();
+        assert_eq!(
+            err,
+            "line 5: key \"n\" is bound to both renew and copy (rebind one of them too)"
+        );
     }
 
     #[test]

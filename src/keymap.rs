@@ -1,5 +1,13 @@
-//! Every key binding of the dashboard, as data. The key handler (`app::update`) and the help
-//! screen (`ui::help`) both read [`BINDINGS`], so the help can never drift from what the keys do.
+//! Every key binding of the dashboard, as data. [`BINDINGS`] are the defaults; a [`Keymap`]
+//! built from them and the `[keys]` table of `config.toml` is what the App holds. The key
+//! handler (`app::update`), the help screen, the status bar and every hint in a message read
+//! that one Keymap, so no word on screen can drift from what the keys do.
+
+mod names;
+mod parse;
+mod rebind;
+
+pub use rebind::{KeySpec, KeysTable};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
@@ -15,16 +23,14 @@ pub enum Context {
 }
 
 impl Context {
-    pub fn title(self) -> &'static str {
-        match self {
-            Context::Normal => "Dashboard",
-            Context::Filter => "Filter (/)",
-            Context::AddForm => "Add a token (a)",
-            Context::Confirm => "Confirmations",
-            Context::Secret => "Log in again (L)",
-            Context::Help => "This help",
-        }
-    }
+    pub const ALL: [Context; 6] = [
+        Context::Normal,
+        Context::Filter,
+        Context::AddForm,
+        Context::Confirm,
+        Context::Secret,
+        Context::Help,
+    ];
 }
 
 /// What a key asks for. Text typed into the filter or the add form is not a command: keys
@@ -131,249 +137,186 @@ impl Key {
             KeyCode::Tab => "Tab".to_owned(),
             KeyCode::BackTab => "Shift-Tab".to_owned(),
             KeyCode::Backspace => "Backspace".to_owned(),
+            KeyCode::F(n) => format!("F{n}"),
             other => format!("{other:?}"),
         };
-        if self.mods.contains(KeyModifiers::CONTROL) {
-            format!("Ctrl-{base}")
+        let alt = if self.mods.contains(KeyModifiers::ALT) {
+            "Alt-"
         } else {
-            base
-        }
+            ""
+        };
+        let ctrl = if self.mods.contains(KeyModifiers::CONTROL) {
+            "Ctrl-"
+        } else {
+            ""
+        };
+        format!("{ctrl}{alt}{base}")
     }
 }
 
-/// A binding: the keys that trigger a command in a context, and its line in the help screen.
+/// A default binding: the keys that trigger a command in a context.
 #[derive(Debug, Clone, Copy)]
 pub struct Binding {
     pub context: Context,
     pub keys: &'static [Key],
     pub command: Command,
-    /// Help text. `{renew_ahead}` is replaced by the configured renew-ahead window.
-    pub help: &'static str,
 }
 
-const fn bind(
-    context: Context,
-    keys: &'static [Key],
-    command: Command,
-    help: &'static str,
-) -> Binding {
+const fn bind(context: Context, keys: &'static [Key], command: Command) -> Binding {
     Binding {
         context,
         keys,
         command,
-        help,
     }
 }
 
 use Command as C;
 use Context::{AddForm, Confirm, Filter, Help, Normal, Secret};
 
-/// The whole key table, in the order the help screen shows it.
+/// The default key table, in the order the help screen shows it. The first key of each
+/// binding is the one hints name ("press r"), so it is the most memorable one.
 pub const BINDINGS: &[Binding] = &[
-    bind(Normal, &[ch('k'), plain(KeyCode::Up)], C::Up, "move up"),
-    bind(
-        Normal,
-        &[ch('j'), plain(KeyCode::Down)],
-        C::Down,
-        "move down",
-    ),
-    bind(
-        Normal,
-        &[ch('g'), plain(KeyCode::Home)],
-        C::Top,
-        "first token",
-    ),
-    bind(
-        Normal,
-        &[ch('G'), plain(KeyCode::End)],
-        C::Bottom,
-        "last token",
-    ),
-    bind(Normal, &[plain(KeyCode::PageUp)], C::PageUp, "page up"),
-    bind(
-        Normal,
-        &[plain(KeyCode::PageDown)],
-        C::PageDown,
-        "page down",
-    ),
-    bind(
-        Normal,
-        &[ch('r')],
-        C::Renew,
-        "renew the selected token (a dead one: log in again, as L)",
-    ),
-    bind(
-        Normal,
-        &[ch('R')],
-        C::RenewDue,
-        "renew all expired-but-renewable or expiring within {renew_ahead}",
-    ),
-    bind(
-        Normal,
-        &[ch('c'), ch('y')],
-        C::Copy,
-        "copy the selected token to the clipboard",
-    ),
-    bind(
-        Normal,
-        &[plain(KeyCode::Enter)],
-        C::ToggleDetails,
-        "show/hide details (all claims, times, base URL)",
-    ),
-    bind(
-        Normal,
-        &[ch('/')],
-        C::StartFilter,
-        "filter by name, user or cluster",
-    ),
-    bind(Normal, &[ch('a')], C::StartAdd, "add a token (paste it)"),
-    bind(
-        Normal,
-        &[ch('d')],
-        C::Delete,
-        "delete the selected token (asks first)",
-    ),
-    bind(
-        Normal,
-        &[ch('s')],
-        C::CycleSort,
-        "sort by urgency, name, cluster",
-    ),
-    bind(
-        Normal,
-        &[ch('A')],
-        C::ToggleAutoRenew,
-        "auto-renew on/off while the dashboard is open",
-    ),
-    bind(
-        Normal,
-        &[ch('L')],
-        C::Login,
-        "log in again for the selected token's account (dead or rejected tokens)",
-    ),
-    bind(Normal, &[ch('?')], C::Help, "this help"),
-    bind(
-        Normal,
-        &[plain(KeyCode::Esc)],
-        C::Back,
-        "clear filter / close details; quit when nothing is open",
-    ),
-    bind(Normal, &[ch('q'), ctrl('c')], C::Quit, "quit"),
-    bind(
-        Normal,
-        &[ctrl('z')],
-        C::Suspend,
-        "suspend to the shell (`fg` brings it back)",
-    ),
-    bind(
-        Filter,
-        &[plain(KeyCode::Enter)],
-        C::FilterKeep,
-        "keep the filter",
-    ),
-    bind(
-        Filter,
-        &[plain(KeyCode::Esc)],
-        C::FilterClear,
-        "clear the filter",
-    ),
-    bind(
-        Filter,
-        &[plain(KeyCode::Backspace)],
-        C::FilterErase,
-        "erase a character",
-    ),
+    bind(Normal, &[ch('k'), plain(KeyCode::Up)], C::Up),
+    bind(Normal, &[ch('j'), plain(KeyCode::Down)], C::Down),
+    bind(Normal, &[ch('g'), plain(KeyCode::Home)], C::Top),
+    bind(Normal, &[ch('G'), plain(KeyCode::End)], C::Bottom),
+    bind(Normal, &[plain(KeyCode::PageUp)], C::PageUp),
+    bind(Normal, &[plain(KeyCode::PageDown)], C::PageDown),
+    bind(Normal, &[ch('r')], C::Renew),
+    bind(Normal, &[ch('R')], C::RenewDue),
+    bind(Normal, &[ch('c'), ch('y')], C::Copy),
+    bind(Normal, &[plain(KeyCode::Enter)], C::ToggleDetails),
+    bind(Normal, &[ch('/')], C::StartFilter),
+    bind(Normal, &[ch('a')], C::StartAdd),
+    bind(Normal, &[ch('d')], C::Delete),
+    bind(Normal, &[ch('s')], C::CycleSort),
+    bind(Normal, &[ch('A')], C::ToggleAutoRenew),
+    bind(Normal, &[ch('L')], C::Login),
+    bind(Normal, &[ch('?')], C::Help),
+    bind(Normal, &[plain(KeyCode::Esc)], C::Back),
+    bind(Normal, &[ch('q'), ctrl('c')], C::Quit),
+    bind(Normal, &[ctrl('z')], C::Suspend),
+    bind(Filter, &[plain(KeyCode::Enter)], C::FilterKeep),
+    bind(Filter, &[plain(KeyCode::Esc)], C::FilterClear),
+    bind(Filter, &[plain(KeyCode::Backspace)], C::FilterErase),
     bind(
         AddForm,
         &[plain(KeyCode::Tab), plain(KeyCode::Down)],
         C::FormNext,
-        "next field",
     ),
     bind(
         AddForm,
         &[plain(KeyCode::BackTab), plain(KeyCode::Up)],
         C::FormPrev,
-        "previous field",
     ),
-    bind(
-        AddForm,
-        &[plain(KeyCode::Enter)],
-        C::FormSubmit,
-        "check and save the token",
-    ),
-    bind(
-        AddForm,
-        &[plain(KeyCode::Esc), ctrl('c')],
-        C::FormCancel,
-        "cancel",
-    ),
-    bind(
-        AddForm,
-        &[plain(KeyCode::Backspace)],
-        C::FormErase,
-        "erase a character",
-    ),
-    bind(AddForm, &[ctrl('u')], C::FormClearField, "clear the field"),
-    bind(
-        Secret,
-        &[plain(KeyCode::Enter)],
-        C::SecretSubmit,
-        "log in (the secret key is then remembered in the keyring)",
-    ),
-    bind(
-        Secret,
-        &[plain(KeyCode::Esc), ctrl('c')],
-        C::SecretCancel,
-        "cancel",
-    ),
-    bind(
-        Secret,
-        &[plain(KeyCode::Backspace)],
-        C::SecretErase,
-        "erase a character",
-    ),
-    bind(
-        Confirm,
-        &[ch('y'), plain(KeyCode::Enter)],
-        C::ConfirmYes,
-        "yes, go ahead",
-    ),
+    bind(AddForm, &[plain(KeyCode::Enter)], C::FormSubmit),
+    bind(AddForm, &[plain(KeyCode::Esc), ctrl('c')], C::FormCancel),
+    bind(AddForm, &[plain(KeyCode::Backspace)], C::FormErase),
+    bind(AddForm, &[ctrl('u')], C::FormClearField),
+    bind(Secret, &[plain(KeyCode::Enter)], C::SecretSubmit),
+    bind(Secret, &[plain(KeyCode::Esc), ctrl('c')], C::SecretCancel),
+    bind(Secret, &[plain(KeyCode::Backspace)], C::SecretErase),
+    bind(Confirm, &[ch('y'), plain(KeyCode::Enter)], C::ConfirmYes),
     bind(
         Confirm,
         &[ch('n'), plain(KeyCode::Esc), ctrl('c')],
         C::ConfirmNo,
-        "no, cancel",
     ),
+    bind(Help, &[ch('j'), plain(KeyCode::Down)], C::HelpDown),
+    bind(Help, &[ch('k'), plain(KeyCode::Up)], C::HelpUp),
     bind(
         Help,
-        &[ch('j'), plain(KeyCode::Down)],
-        C::HelpDown,
-        "scroll down",
-    ),
-    bind(Help, &[ch('k'), plain(KeyCode::Up)], C::HelpUp, "scroll up"),
-    bind(
-        Help,
-        &[ch('?'), ch('q'), plain(KeyCode::Esc), ctrl('c')],
+        &[plain(KeyCode::Esc), ch('?'), ch('q'), ctrl('c')],
         C::CloseHelp,
-        "close",
     ),
 ];
 
-/// The command a key press means in `context`, if any. Key releases are ignored.
-pub fn lookup(context: Context, ev: &KeyEvent) -> Option<Command> {
-    if ev.kind == KeyEventKind::Release {
-        return None;
-    }
-    BINDINGS
-        .iter()
-        .filter(|b| b.context == context)
-        .find(|b| b.keys.iter().any(|k| k.matches(ev)))
-        .map(|b| b.command)
+/// The key table in use: the defaults with the user's `[keys]` rebindings applied. The App
+/// holds one; key dispatch, the help screen and every hint read it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Keymap {
+    /// One entry per command, in the help screen's order.
+    bindings: Vec<(Command, Vec<Key>)>,
 }
 
-/// The bindings of one context, for the help screen.
-pub fn bindings_for(context: Context) -> impl Iterator<Item = &'static Binding> {
-    BINDINGS.iter().filter(move |b| b.context == context)
+impl Default for Keymap {
+    fn default() -> Keymap {
+        Keymap {
+            bindings: BINDINGS
+                .iter()
+                .map(|b| (b.command, b.keys.to_vec()))
+                .collect(),
+        }
+    }
+}
+
+impl Keymap {
+    /// The command a key press means in `context`, if any. Key releases are ignored.
+    pub fn lookup(&self, context: Context, ev: &KeyEvent) -> Option<Command> {
+        if ev.kind == KeyEventKind::Release {
+            return None;
+        }
+        self.bindings_for(context)
+            .find(|(_, keys)| keys.iter().any(|k| k.matches(ev)))
+            .map(|(cmd, _)| cmd)
+    }
+
+    /// The bindings of one context, in the help screen's order.
+    pub fn bindings_for(&self, context: Context) -> impl Iterator<Item = (Command, &[Key])> {
+        self.bindings
+            .iter()
+            .filter(move |(cmd, _)| cmd.context() == context)
+            .map(|(cmd, keys)| (*cmd, keys.as_slice()))
+    }
+
+    /// The keys bound to `command` (in `context`); first the one hints name.
+    pub fn keys(&self, context: Context, command: Command) -> &[Key] {
+        self.bindings
+            .iter()
+            .find(|(cmd, _)| *cmd == command && cmd.context() == context)
+            .map_or(&[], |(_, keys)| keys.as_slice())
+    }
+
+    /// How hints name `command`: the label of its first key, e.g. "r" or "Ctrl-c".
+    pub fn label(&self, context: Context, command: Command) -> String {
+        self.keys(context, command)
+            .first()
+            .map(Key::label)
+            .unwrap_or_default()
+    }
+
+    /// The labels of the first `n` keys of `command`, joined by "/", e.g. "n/Esc".
+    pub fn labels(&self, context: Context, command: Command, n: usize) -> String {
+        let labels: Vec<String> = self
+            .keys(context, command)
+            .iter()
+            .take(n)
+            .map(Key::label)
+            .collect();
+        labels.join("/")
+    }
+
+    /// Binds `command` to exactly `keys` (a rebinding from the config).
+    fn rebind(&mut self, command: Command, keys: Vec<Key>) {
+        if let Some(entry) = self.bindings.iter_mut().find(|(c, _)| *c == command) {
+            entry.1 = keys;
+        }
+    }
+
+    /// Two commands of one context that share a key: (key, first command, second command).
+    fn conflict(&self) -> Option<(Key, Command, Command)> {
+        for (i, (a, keys_a)) in self.bindings.iter().enumerate() {
+            for (b, keys_b) in &self.bindings[i + 1..] {
+                if a.context() != b.context() {
+                    continue;
+                }
+                if let Some(key) = keys_a.iter().find(|k| keys_b.contains(k)) {
+                    return Some((*key, *a, *b));
+                }
+            }
+        }
+        None
+    }
 }
 
 #[cfg(test)]
@@ -382,6 +325,10 @@ mod tests {
 
     fn key(code: KeyCode, mods: KeyModifiers) -> KeyEvent {
         KeyEvent::new(code, mods)
+    }
+
+    fn lookup(context: Context, ev: &KeyEvent) -> Option<Command> {
+        Keymap::default().lookup(context, ev)
     }
 
     #[test]
@@ -424,26 +371,6 @@ mod tests {
         let mut ev = key(KeyCode::Char('q'), KeyModifiers::NONE);
         ev.kind = KeyEventKind::Release;
         assert_eq!(lookup(Context::Normal, &ev), None);
-    }
-
-    #[test]
-    fn no_key_is_bound_twice_in_a_context() {
-        for (i, a) in BINDINGS.iter().enumerate() {
-            for b in &BINDINGS[i + 1..] {
-                if a.context != b.context {
-                    continue;
-                }
-                for ka in a.keys {
-                    assert!(
-                        !b.keys.contains(ka),
-                        "{} bound to both {:?} and {:?}",
-                        ka.label(),
-                        a.command,
-                        b.command
-                    );
-                }
-            }
-        }
     }
 
     #[test]

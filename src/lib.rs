@@ -7,6 +7,7 @@
 rust_i18n::i18n!("locales", fallback = "en");
 
 pub mod account_info;
+pub mod advice;
 pub mod api;
 pub mod app;
 pub mod cli;

@@ -269,6 +269,37 @@ fn config_from_a_newer_version_or_with_typos_is_refused_not_ignored() {
 }
 
 #[test]
+fn bad_keys_table_is_refused_naming_the_line() {
+    bad_config(
+        "auto-renew = true\n\n[keys]\nrenew = \"x\"\ncopy = [\"c\", \"x\"]\n",
+        &[
+            "line 5: key \"x\" is bound to both renew and copy",
+            "every setting has a default",
+        ],
+    );
+    bad_config(
+        "[keys]\nrefresh = \"f5\"\n",
+        &["line 2", "no command \"refresh\""],
+    );
+    bad_config("[keys]\ncopy = \"hyper-c\"\n", &["line 2", "\"hyper-c\""]);
+}
+
+/// The dashboard itself (`actoken` without a command) refuses to start on a bad `[keys]`
+/// table rather than starting with keys the user did not ask for.
+#[test]
+fn dashboard_refuses_a_bad_keys_table() {
+    let env = Env::new();
+    env.write_config("[keys]\nsort = \"r\"\n");
+    let out = env.cmd().output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("line 3: key \"r\" is bound to both renew and sort"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn non_utf8_config_is_refused() {
     let env = Env::new();
     let file = env.dir.path().join("config.toml");

@@ -9,7 +9,7 @@ use std::process::{Command as Process, Stdio};
 use actoken::mock::MockOptions;
 use jiff::SignedDuration;
 use serde_json::Value;
-use support::{Env, Mock, have, kernel_keyring_available};
+use support::{Env, Mock, closed_port_url, have, kernel_keyring_available};
 
 macro_rules! need_kernel_keyring {
     () => {
@@ -119,13 +119,7 @@ fn a_skewed_server_clock_fails_beyond_the_login_window_and_warns_within() {
 fn an_unreachable_server_fails_and_names_who_uses_it() {
     need_kernel_keyring!();
     let env = Env::new();
-    // A port that was free a moment ago: nothing listens there.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let url = format!("http://127.0.0.1:{port}");
+    let url = closed_port_url();
     env.cmd()
         .args(["--store", "keyutils", "add", "test中心", "--base-url", &url])
         .write_stdin(support::token("alice", SignedDuration::from_hours(2)).expose())
@@ -170,6 +164,99 @@ fn an_unreachable_server_fails_and_names_who_uses_it() {
             .contains("tls"),
         "{tls}"
     );
+}
+
+#[test]
+fn findings_speak_chinese_under_zh_cn_and_json_stays_english() {
+    need_kernel_keyring!();
+    let env = Env::new();
+    let url = closed_port_url();
+    let name = "alice/华东一区【昆山】";
+    env.cmd()
+        .args(["--store", "keyutils", "add", name, "--base-url", &url])
+        .write_stdin(support::token("alice", SignedDuration::from_hours(2)).expose())
+        .assert()
+        .success();
+
+    let out = env
+        .cmd()
+        .args(["--lang", "zh-CN", "--store", "keyutils", "doctor"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    for wanted in [
+        "密钥存储\n",
+        "服务器\n",
+        "密钥保存在内核密钥环中（--store 或 ACTOKEN_STORE 指定了 keyutils）",
+        "内核密钥环在重启时会被清空",
+        &format!("{url} 无法连接："),
+        &format!("— 访问凭证 {name}"),
+        "→ 请检查地址、网络",
+        "[FAIL]",
+        "上面有 1 个问题需要解决。",
+    ] {
+        assert!(text.contains(wanted), "{wanted:?} missing:\n{text}");
+    }
+    assert!(!text.contains("cannot be reached"), "{text}");
+    assert!(!text.contains("secrets are kept"), "{text}");
+
+    // --json is for scripts: English whatever the language (flag or ACTOKEN_LANG).
+    let out = env
+        .cmd()
+        .env("ACTOKEN_LANG", "zh-CN")
+        .args(["--store", "keyutils", "doctor", "--json"])
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        report["store"]["reason"],
+        "--store or ACTOKEN_STORE asks for keyutils"
+    );
+    let server = findings(&report, "servers");
+    let message = server[0]["message"].as_str().unwrap();
+    assert!(message.contains("cannot be reached"), "{message}");
+    assert!(message.ends_with(&format!("— token {name}")), "{message}");
+    assert!(
+        server[0]["fix"]
+            .as_str()
+            .unwrap()
+            .starts_with("check the URL")
+    );
+    assert_eq!(report["servers"][0]["used_by"][0], format!("token {name}"));
+    let store = findings(&report, "secret store");
+    assert!(
+        store[0]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("secrets are kept in the kernel keyring"),
+        "{store:?}"
+    );
+    let json = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        !json.contains("访问凭证") && !json.contains("密钥"),
+        "{json}"
+    );
+}
+
+#[test]
+fn the_config_language_applies_to_the_config_finding_too() {
+    need_kernel_keyring!();
+    let env = Env::new();
+    env.write_config(&format!(
+        "language = \"zh-CN\"\nbase-url = \"{}\"\n",
+        closed_port_url()
+    ));
+    let out = env
+        .cmd()
+        .env_remove("ACTOKEN_LANG")
+        .args(["--store", "keyutils", "doctor"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.starts_with("配置\n  [ok  ] "), "{text}");
+    assert!(text.contains("config.toml 有效"), "{text}");
+    assert!(text.contains("— 配置中的 base-url"), "{text}");
 }
 
 #[test]
@@ -229,6 +316,20 @@ fn a_broken_config_is_reported_not_fatal() {
     assert!(problem.contains("renew-gracee"), "{problem}");
     // The other checks still ran.
     assert_eq!(report["store"]["in_use"], "keyutils");
+}
+
+#[test]
+fn a_bad_keys_table_is_reported_with_its_line() {
+    need_kernel_keyring!();
+    let env = Env::new();
+    env.write_config("[keys]\nsort = \"o\"\nhelp = \"q\"\n");
+    let (code, report) = doctor(&env);
+    assert_eq!(code, 1);
+    let problem = report["config"]["problem"].as_str().unwrap();
+    assert!(
+        problem.contains("line 4: key \"q\" is bound to both help and quit"),
+        "{problem}"
+    );
 }
 
 #[test]

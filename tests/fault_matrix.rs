@@ -73,14 +73,7 @@ fn run(row: Row) {
             _backlog = Some((listener, fillers));
             format!("http://127.0.0.1:{port}")
         }
-        Setup::Refused => {
-            let port = std::net::TcpListener::bind("127.0.0.1:0")
-                .unwrap()
-                .local_addr()
-                .unwrap()
-                .port();
-            format!("http://127.0.0.1:{port}")
-        }
+        Setup::Refused => support::closed_port_url(),
         Setup::TlsToPlainHttp => mock.url().replace("http://", "https://"),
         _ => mock.url(),
     };

@@ -150,6 +150,27 @@ fn without_dbus_tokens_are_stored_listed_renewed_and_logged_in_through_the_kerne
 }
 
 #[test]
+fn the_fallback_notice_speaks_chinese_under_zh_cn() {
+    need_kernel_keyring!();
+    let env = Env::new();
+    let out = env
+        .headless_cmd()
+        .args(["--lang", "zh-CN", "list"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("备注：系统密钥环（Secret Service）不可用（"),
+        "{err}"
+    );
+    assert!(err.contains("Linux 内核密钥环"), "{err}");
+    assert!(err.contains("store = \"keyutils\""), "{err}");
+    assert!(err.contains("此提示只显示一次"), "{err}");
+    assert!(!err.contains(NOTICE), "{err}");
+}
+
+#[test]
 fn store_flag_env_and_config_choose_the_kernel_keyring_without_a_notice() {
     need_kernel_keyring!();
     let (env, mock) = (Env::new(), Mock::start());
@@ -241,11 +262,23 @@ fn switching_stores_lists_the_other_store_and_move_brings_everything_over() {
         KeyutilsBackend::with_service(&actoken::store::accounts_service(&env.service)).unwrap();
     assert_eq!(keys.names().unwrap().len(), 1, "secret key not moved");
 
-    // And back, by name.
+    // And back, by name, told in Chinese under zh-CN.
     env.cmd()
+        .args(["--lang", "zh-CN", "move", name, "--to", "secret-service"])
+        .assert()
+        .success()
+        .stdout(format!("{name}：已迁移到系统密钥环（secret-service）\n"));
+    env.cmd()
+        .env("ACTOKEN_LANG", "zh-CN")
         .args(["move", name, "--to", "secret-service"])
         .assert()
-        .success();
+        .success()
+        .stdout(format!("{name}：已在系统密钥环中\n"));
+    env.cmd()
+        .args(["--lang", "zh-CN", "move", "test中心", "--to", "keyutils"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::starts_with("错误： test中心："));
     assert_eq!(ss.get(name).unwrap(), Some(original));
     assert_eq!(kernel.get(name).unwrap(), None);
 }

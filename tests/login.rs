@@ -406,7 +406,8 @@ fn check_and_info_leave_an_expired_renewable_token_to_renewal() {
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(String::from_utf8_lossy(&out.stdout).contains("10008"));
     assert!(
-        stderr.contains("still renewable: `actoken renew carol/西北一区`"),
+        stderr.contains("still renewable for")
+            && stderr.contains("renew it with `actoken renew 'carol/西北一区'`"),
         "{stderr}"
     );
     assert!(!stderr.contains("actoken login"), "{stderr}");

@@ -412,6 +412,12 @@ fn ctrl_z_suspends_and_fg_resumes() {
     tmux.wait_for("the shell again", |s| !s.contains("DEMO"));
     tmux.type_text("echo STATUS $?");
     tmux.keys("Enter");
-    let screen = tmux.wait_for("the exit status", |s| s.contains("STATUS "));
-    assert!(screen.contains("STATUS 0"), "{screen}");
+    // The typed command holds "STATUS " too: wait for the line echo printed.
+    let screen = tmux.wait_for("the exit status", |s| {
+        s.lines().any(|l| l.starts_with("STATUS "))
+    });
+    assert!(
+        screen.lines().any(|l| l.trim_end() == "STATUS 0"),
+        "{screen}"
+    );
 }

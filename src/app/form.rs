@@ -3,6 +3,8 @@
 
 use zeroize::Zeroizing;
 
+use super::modal::{Outcome, TextDialog};
+use crate::keymap::Command;
 use crate::token::Token;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -118,15 +120,6 @@ impl AddForm {
         self.focus = Field::ALL[(self.focus.index() + n - 1) % n];
     }
 
-    /// Typed or pasted text. Line breaks are dropped (a pasted token often ends in one);
-    /// other control characters are refused.
-    pub fn insert(&mut self, text: &str) {
-        let clean: String = text.chars().filter(|c| !c.is_control()).collect();
-        let field = self.focus;
-        self.field_mut(field).push_str(&clean);
-        self.error = None;
-    }
-
     pub fn erase(&mut self) {
         let field = self.focus;
         self.field_mut(field).pop();
@@ -137,9 +130,14 @@ impl AddForm {
         self.field_mut(field).clear();
     }
 
-    /// Checks every field; on error, focuses the offending field and says what to fix.
-    pub fn validate(&mut self, existing: impl Fn(&str) -> bool) -> Result<Submission, String> {
-        let checked = self.check(existing);
+    /// Checks every field; on error, focuses the offending field and says what to fix
+    /// (`delete_key` names the key that deletes a token whose name is taken).
+    pub fn validate(
+        &mut self,
+        existing: impl Fn(&str) -> bool,
+        delete_key: &str,
+    ) -> Result<Submission, String> {
+        let checked = self.check(existing, delete_key);
         if let Err((field, msg)) = &checked {
             self.focus = *field;
             self.error = Some(msg.clone());
@@ -147,13 +145,21 @@ impl AddForm {
         checked.map_err(|(_, msg)| msg)
     }
 
-    fn check(&self, existing: impl Fn(&str) -> bool) -> Result<Submission, (Field, String)> {
+    fn check(
+        &self,
+        existing: impl Fn(&str) -> bool,
+        delete_key: &str,
+    ) -> Result<Submission, (Field, String)> {
         let name = self.name.trim();
         check_name(name).map_err(|m| (Field::Name, m))?;
         if existing(name) {
             return Err((
                 Field::Name,
-                crate::tr!("form.exists", name = format!("{name:?}")),
+                crate::tr!(
+                    "form.exists",
+                    name = format!("{name:?}"),
+                    delete = delete_key
+                ),
             ));
         }
         let base_url = self.base_url.trim().trim_end_matches('/');
@@ -167,6 +173,36 @@ impl AddForm {
             note: (!note.is_empty()).then(|| note.to_owned()),
             token,
         })
+    }
+}
+
+/// Enter checks and saves (`Submit`), Esc closes; while saving only closing works.
+impl TextDialog for AddForm {
+    const CANCEL: Command = Command::FormCancel;
+
+    fn busy(&self) -> bool {
+        self.saving
+    }
+
+    /// Typed or pasted text. Line breaks are dropped (a pasted token often ends in one);
+    /// other control characters are refused.
+    fn insert(&mut self, text: &str) {
+        let clean: String = text.chars().filter(|c| !c.is_control()).collect();
+        let field = self.focus;
+        self.field_mut(field).push_str(&clean);
+        self.error = None;
+    }
+
+    fn command(&mut self, cmd: Command) -> Outcome {
+        match cmd {
+            Command::FormNext => self.next(),
+            Command::FormPrev => self.prev(),
+            Command::FormErase => self.erase(),
+            Command::FormClearField => self.clear_field(),
+            Command::FormSubmit => return Outcome::Submit,
+            _ => {}
+        }
+        Outcome::Stay
     }
 }
 
@@ -219,6 +255,7 @@ fn check_base_url(url: &str) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::app::modal::TextDialog;
 
     #[test]
     fn base_url_rules() {

@@ -2,12 +2,17 @@
 //! instant is passed in), so every behaviour is testable headlessly.
 
 mod action;
+mod advice;
 pub mod autorenew;
+mod confirm;
 pub mod failure;
+mod filter;
 #[cfg(test)]
 pub(crate) mod fixtures;
 pub mod form;
+mod help;
 pub mod layout;
+mod modal;
 pub mod quit;
 pub mod row;
 pub mod secret;
@@ -17,6 +22,7 @@ mod update;
 pub mod view;
 
 pub use action::{Action, Effect, RenewedInfo};
+pub use confirm::Confirm;
 pub use failure::{FailureKind, TaskError};
 pub use form::{AddForm, Field};
 pub use row::{Row, RowKind, RowStatus, ServerInfo, ServerView, Timing, Urgency};
@@ -27,25 +33,7 @@ pub use view::SortMode;
 use jiff::{SignedDuration, Timestamp, tz::TimeZone};
 
 use crate::config::Config;
-
-/// What to tell a user whose token is past the renew cutoff. One place, so the words match
-/// the CLI's.
-/// "get a new token with `actoken login`, or paste a fresh one with `a`", in the interface
-/// language.
-pub fn new_token_hint() -> String {
-    crate::tr!("app.new_token_hint")
-}
-
-/// What to tell a user about a token kept in the store not in use (store `kind`), in the
-/// interface language.
-pub fn other_store_long(name: &str, kind: crate::store::StoreKind) -> String {
-    crate::tr!(
-        "long.other_store",
-        name = name,
-        store = kind.as_str(),
-        to = kind.other().as_str()
-    )
-}
+use crate::keymap::Keymap;
 
 /// Which screen has the keyboard.
 #[derive(Debug)]
@@ -59,19 +47,6 @@ pub enum Mode {
     Confirm(Confirm),
     /// "Log in again" asks for the account's secret key or password.
     Secret(SecretPrompt),
-}
-
-/// A question waiting for y/n.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Confirm {
-    Delete {
-        name: String,
-    },
-    /// Copying a token the server will refuse (dead or malformed).
-    CopyUnusable {
-        name: String,
-        why: String,
-    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -147,6 +122,8 @@ pub struct App {
     /// "Log in again" prompts that arrived while another dialog was open: shown in turn, so
     /// nothing the user is typing is thrown away.
     pub pending_prompts: std::collections::VecDeque<SecretPrompt>,
+    /// The key table from the config: key dispatch, the help screen and every hint read it.
+    pub keymap: Keymap,
 }
 
 impl App {
@@ -172,6 +149,7 @@ impl App {
             quitting: false,
             abandoned: Vec::new(),
             pending_prompts: Default::default(),
+            keymap: config.keymap.clone(),
         }
     }
 

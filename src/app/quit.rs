@@ -6,6 +6,7 @@ use jiff::{SignedDuration, Timestamp};
 
 use super::action::Effect;
 use super::{App, Level, Toast};
+use crate::keymap::{Command, Context};
 use crate::tr;
 
 /// The "finishing…" line stays up as long as the wait lasts.
@@ -20,8 +21,8 @@ fn in_flight(app: &App) -> Vec<(&str, bool)> {
         .collect()
 }
 
-/// "finishing 2 renewals and 1 login… (q again to abandon)".
-pub fn waiting_text(renewals: usize, logins: usize) -> String {
+/// "finishing 2 renewals and 1 login… (q again to abandon)"; `quit_key` names the key.
+pub fn waiting_text(renewals: usize, logins: usize, quit_key: &str) -> String {
     let renewals_text = || match renewals {
         1 => tr!("quit.renewals_one"),
         n => tr!("quit.renewals_many", n = n),
@@ -39,7 +40,7 @@ pub fn waiting_text(renewals: usize, logins: usize) -> String {
             logins = logins_text()
         ),
     };
-    tr!("quit.finishing", what = what)
+    tr!("quit.finishing", what = what, quit = quit_key)
 }
 
 /// q, Esc at the top, Ctrl-C, SIGTERM, SIGHUP.
@@ -77,7 +78,11 @@ fn show_waiting(app: &mut App, now: Timestamp) {
     let logins = flying.iter().filter(|(_, login)| *login).count();
     app.toast = Some(Toast {
         level: Level::Warn,
-        text: waiting_text(flying.len() - logins, logins),
+        text: waiting_text(
+            flying.len() - logins,
+            logins,
+            &app.keymap.label(Context::Normal, Command::Quit),
+        ),
         until: now.saturating_add(WAITING_TOAST).unwrap_or(now),
     });
 }
@@ -185,7 +190,7 @@ mod tests {
         let mut app = app_with(demo_set());
         assert_eq!(press(&mut app, 'q'), [Effect::Quit]);
         assert_eq!(
-            waiting_text(1, 1),
+            waiting_text(1, 1, "q"),
             "finishing 1 renewal and 1 login… (q again to abandon)"
         );
     }
@@ -195,15 +200,15 @@ mod tests {
         use crate::i18n::{Lang, with_lang};
         with_lang(Lang::ZhCn, || {
             assert_eq!(
-                waiting_text(2, 1),
+                waiting_text(2, 1, "q"),
                 "正在完成 2 个续约和 1 个登录…（再按 q 放弃）"
             );
-            assert_eq!(waiting_text(0, 1), "正在完成 1 个登录…（再按 q 放弃）");
+            assert_eq!(waiting_text(0, 1, "q"), "正在完成 1 个登录…（再按 q 放弃）");
             let note = abandoned_note(&["西北一区".to_owned()]).unwrap();
             assert!(note.starts_with("进行中时被放弃：西北一区。"), "{note}");
         });
         assert_eq!(
-            waiting_text(3, 0),
+            waiting_text(3, 0, "q"),
             "finishing 3 renewals… (q again to abandon)"
         );
     }

@@ -3,6 +3,9 @@
 
 use zeroize::Zeroizing;
 
+use super::modal::{Outcome, TextDialog};
+use crate::keymap::Command;
+
 /// A typed secret on its way to the login: compared and cloned like data, never printed.
 #[derive(Clone, PartialEq, Eq)]
 pub struct LoginSecret(Zeroizing<String>);
@@ -59,12 +62,6 @@ impl SecretPrompt {
         }
     }
 
-    /// Typed or pasted text; line breaks and control characters are dropped (a paste often
-    /// ends with a newline).
-    pub fn insert(&mut self, text: &str) {
-        self.input.extend(text.chars().filter(|c| !c.is_control()));
-    }
-
     pub fn erase(&mut self) {
         self.input.pop();
     }
@@ -82,9 +79,42 @@ impl SecretPrompt {
     }
 }
 
+/// Enter logs in (`Submit`, the prompt is then busy and `update` logs in with
+/// [`SecretPrompt::secret`]), Esc closes; while logging in only closing works.
+impl TextDialog for SecretPrompt {
+    const CANCEL: Command = Command::SecretCancel;
+
+    fn busy(&self) -> bool {
+        self.busy
+    }
+
+    /// Typed or pasted text; line breaks and control characters are dropped (a paste often
+    /// ends with a newline).
+    fn insert(&mut self, text: &str) {
+        self.input.extend(text.chars().filter(|c| !c.is_control()));
+    }
+
+    fn command(&mut self, cmd: Command) -> Outcome {
+        match cmd {
+            Command::SecretErase => self.erase(),
+            Command::SecretSubmit if self.is_empty() => {
+                self.error = Some(crate::tr!("toast.secret_empty"));
+            }
+            Command::SecretSubmit => {
+                self.busy = true;
+                self.error = None;
+                return Outcome::Submit;
+            }
+            _ => {}
+        }
+        Outcome::Stay
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::app::modal::TextDialog;
 
     #[test]
     fn input_is_masked_in_debug_and_cleaned_of_controls() {

@@ -249,7 +249,7 @@ fn r_on_a_dead_token_logs_in_again_and_on_broken_ones_explains() {
     assert!(toast_text(&app).contains("not a region token"));
     select(&mut app, "orphan");
     assert!(ch(&mut app, 'r').is_empty());
-    assert!(toast_text(&app).contains("no secret in the keyring"));
+    assert!(toast_text(&app).contains("the keyring has no secret for it"));
 }
 
 #[test]
@@ -508,11 +508,13 @@ fn copying_a_dead_token_asks_first() {
     let mut app = app_with(demo_set());
     select(&mut app, "xian-legacy");
     assert!(ch(&mut app, 'c').is_empty());
-    let Mode::Confirm(Confirm::CopyUnusable { name, why }) = &app.mode else {
+    let Mode::Confirm(Confirm::CopyUnusable { name, why, instead }) = &app.mode else {
         panic!("{:?}", app.mode);
     };
     assert_eq!(name, "xian-legacy");
-    assert!(why.contains("expired beyond renewal"));
+    assert!(why.contains("expired beyond renewal"), "{why}");
+    // The row's advice, not a generic one: dave is known, so logging in again is the way.
+    assert_eq!(instead, "press L to log in again as dave");
     assert!(ch(&mut app, 'n').is_empty());
     assert!(matches!(app.mode, Mode::Normal));
     ch(&mut app, 'c');
@@ -525,7 +527,8 @@ fn copying_a_dead_token_asks_first() {
     select(&mut app, "orphan");
     assert!(ch(&mut app, 'c').is_empty());
     assert!(matches!(app.mode, Mode::Normal));
-    assert!(toast_text(&app).contains("no readable secret"));
+    assert!(toast_text(&app).starts_with("nothing to copy: orphan: "));
+    assert!(toast_text(&app).ends_with("delete it (d) and add it again (a)"));
 }
 
 #[test]
@@ -933,7 +936,7 @@ fn a_row_kept_in_the_other_store_says_how_to_move_it() {
     select(&mut app, "华东一区【昆山】");
     assert!(ch(&mut app, 'r').is_empty(), "nothing to renew here");
     assert!(
-        toast_text(&app).contains("actoken move 华东一区【昆山】 --to keyutils"),
+        toast_text(&app).contains("actoken move '华东一区【昆山】' --to keyutils"),
         "{}",
         toast_text(&app)
     );

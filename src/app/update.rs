@@ -8,13 +8,18 @@ use super::autorenew;
 use super::failure::{FailureKind, TaskError};
 use super::form::AddForm;
 use super::layout;
+use super::modal::{Outcome, text_dialog_key, text_dialog_paste};
 use super::quit;
-use super::row::{Row, RowKind, RowStatus, ServerView, Urgency};
+use super::row::{Row, RowKind, RowStatus, ServerView};
 use super::secret::SecretPrompt;
 use super::view;
-use super::{App, Confirm, Level, Mode, Toast, new_token_hint};
+use super::{App, Confirm, Level, Mode, Toast};
+use super::{filter, help};
+use crate::advice::Condition;
+use crate::advice::Step;
+use crate::advice::words::{self as advice_words, Surface};
 use crate::clipboard::{ClearOutcome, ClipboardKind};
-use crate::keymap::{self, Command, Context};
+use crate::keymap::{Command, Context};
 use crate::store::StoredToken;
 use crate::timefmt;
 use crate::tr;
@@ -143,122 +148,63 @@ fn context(mode: &Mode) -> Context {
     }
 }
 
+/// Dispatches a key on the mode: the dashboard's own commands here, each modal's in its module.
 fn on_key(app: &mut App, key: KeyEvent, now: Timestamp, fx: &mut Vec<Effect>) {
-    let cmd = keymap::lookup(context(&app.mode), &key);
-    match &mut app.mode {
+    let cmd = app.keymap.lookup(context(&app.mode), &key);
+    let outcome = match &mut app.mode {
         Mode::Normal => {
             if let Some(cmd) = cmd {
                 normal_command(app, cmd, now, fx);
             }
+            return;
         }
-        Mode::Help { scroll } => match cmd {
-            Some(Command::CloseHelp) => app.mode = Mode::Normal,
-            Some(Command::HelpDown) => *scroll = scroll.saturating_add(1),
-            Some(Command::HelpUp) => *scroll = scroll.saturating_sub(1),
-            _ => {}
+        Mode::Help { scroll } => help::on_key(scroll, cmd),
+        Mode::Filter => match filter::on_key(&mut app.filter, cmd, &key) {
+            Outcome::Submit => {
+                // The text changed: start at the top of the narrowed view.
+                app.selected = 0;
+                Outcome::Stay
+            }
+            other => other,
         },
-        Mode::Filter => match cmd {
-            Some(Command::FilterKeep) => app.mode = Mode::Normal,
-            Some(Command::FilterClear) => {
-                app.filter.clear();
-                app.mode = Mode::Normal;
-            }
-            Some(Command::FilterErase) => {
-                app.filter.pop();
-            }
-            _ => {
-                if let Some(c) = typed_char(&key) {
-                    app.filter.push(c);
-                    app.selected = 0;
-                }
-            }
-        },
-        Mode::Add(form) => {
-            if form.saving {
-                // Waiting for the store: only cancelling the dialog (not the save) is allowed.
-                if cmd == Some(Command::FormCancel) {
-                    app.mode = Mode::Normal;
-                }
-                return;
-            }
-            match cmd {
-                Some(Command::FormNext) => form.next(),
-                Some(Command::FormPrev) => form.prev(),
-                Some(Command::FormErase) => form.erase(),
-                Some(Command::FormClearField) => form.clear_field(),
-                Some(Command::FormCancel) => app.mode = Mode::Normal,
-                Some(Command::FormSubmit) => submit_form(app, now, fx),
-                _ => {
-                    if let Some(c) = typed_char(&key) {
-                        form.insert(c.encode_utf8(&mut [0; 4]));
-                    }
-                }
-            }
-        }
-        Mode::Secret(prompt) => {
-            if prompt.busy {
-                if cmd == Some(Command::SecretCancel) {
-                    app.mode = Mode::Normal;
-                }
-                return;
-            }
-            match cmd {
-                Some(Command::SecretCancel) => app.mode = Mode::Normal,
-                Some(Command::SecretErase) => prompt.erase(),
-                Some(Command::SecretSubmit) if prompt.is_empty() => {
-                    prompt.error = Some(tr!("toast.secret_empty"));
-                }
-                Some(Command::SecretSubmit) => {
-                    prompt.busy = true;
-                    prompt.error = None;
-                    let name = prompt.name.clone();
-                    fx.push(Effect::Login {
-                        name: name.clone(),
-                        secret: Some(prompt.secret()),
-                    });
-                    if let Some(row) = app.row_mut(&name) {
-                        row.status.renewing_since = Some(now);
-                        row.status.logging_in = true;
-                    }
-                }
-                _ => {
-                    if let Some(c) = typed_char(&key) {
-                        prompt.insert(c.encode_utf8(&mut [0; 4]));
-                    }
-                }
-            }
-        }
-        Mode::Confirm(confirm) => match cmd {
-            Some(Command::ConfirmYes) => {
-                let confirm = confirm.clone();
-                app.mode = Mode::Normal;
-                match confirm {
-                    Confirm::Delete { name } => {
-                        toast(app, Level::Info, tr!("toast.deleting", name = name), now);
-                        fx.push(Effect::Delete(name));
-                    }
-                    Confirm::CopyUnusable { name, .. } => fx.push(Effect::Copy { name }),
-                }
-            }
-            Some(Command::ConfirmNo) => app.mode = Mode::Normal,
-            _ => {}
-        },
+        Mode::Add(form) => text_dialog_key(form, cmd, &key),
+        Mode::Secret(prompt) => text_dialog_key(prompt, cmd, &key),
+        Mode::Confirm(confirm) => confirm.on_key(cmd),
+    };
+    match outcome {
+        Outcome::Stay => {}
+        Outcome::Close => app.mode = Mode::Normal,
+        Outcome::Submit => submit_modal(app, now, fx),
     }
 }
 
-/// A printable character typed without Ctrl/Alt.
-fn typed_char(key: &KeyEvent) -> Option<char> {
-    use crossterm::event::{KeyCode, KeyEventKind, KeyModifiers};
-    if key.kind == KeyEventKind::Release
-        || key
-            .modifiers
-            .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
-    {
-        return None;
-    }
-    match key.code {
-        KeyCode::Char(c) if !c.is_control() => Some(c),
-        _ => None,
+/// The open modal asked to act: save the form, log in, or do what was confirmed.
+fn submit_modal(app: &mut App, now: Timestamp, fx: &mut Vec<Effect>) {
+    match &app.mode {
+        Mode::Add(_) => submit_form(app, now, fx),
+        Mode::Secret(prompt) => {
+            let name = prompt.name.clone();
+            fx.push(Effect::Login {
+                name: name.clone(),
+                secret: Some(prompt.secret()),
+            });
+            if let Some(row) = app.row_mut(&name) {
+                row.status.renewing_since = Some(now);
+                row.status.logging_in = true;
+            }
+        }
+        Mode::Confirm(confirm) => {
+            let confirm = confirm.clone();
+            app.mode = Mode::Normal;
+            match confirm {
+                Confirm::Delete { name } => {
+                    toast(app, Level::Info, tr!("toast.deleting", name = name), now);
+                    fx.push(Effect::Delete(name));
+                }
+                Confirm::CopyUnusable { name, .. } => fx.push(Effect::Copy { name }),
+            }
+        }
+        Mode::Normal | Mode::Help { .. } | Mode::Filter => {}
     }
 }
 
@@ -324,44 +270,24 @@ fn normal_command(app: &mut App, cmd: Command, now: Timestamp, fx: &mut Vec<Effe
     }
 }
 
-/// Why a row cannot be renewed, or None when it can.
+/// Why a row cannot be renewed, or None when it can: the row's advice, when its step is not
+/// a renewal.
 fn renew_refusal(app: &App, row: &Row, now: Timestamp) -> Option<(Level, String)> {
-    let name = row.name();
-    match &row.kind {
-        RowKind::Missing => {
-            return Some((Level::Error, tr!("toast.no_secret", name = name)));
-        }
-        RowKind::Unreadable(why) => {
+    let timing = app.settings.timing;
+    let advice = row.advice(now, timing);
+    let level = match (advice.step, advice.condition) {
+        (step, _) if step.is_renewal() => return None,
+        (Step::Wait, _) => {
             return Some((
-                Level::Error,
-                tr!("toast.unreadable", name = name, why = why),
+                Level::Info,
+                tr!("toast.already_renewing", name = row.name()),
             ));
         }
-        RowKind::InOtherStore(kind) => {
-            return Some((Level::Error, super::other_store_long(name, *kind)));
-        }
-        RowKind::Malformed { error, .. } => {
-            return Some((
-                Level::Error,
-                tr!("toast.malformed", name = name, error = error),
-            ));
-        }
-        RowKind::Token { .. } => {}
-    }
-    if row.is_renewing() {
-        return Some((Level::Info, tr!("toast.already_renewing", name = name)));
-    }
-    match row.urgency(now, app.settings.timing) {
-        Urgency::Dead => Some((
-            Level::Warn,
-            tr!("toast.dead", name = name, hint = new_token_hint()),
-        )),
-        Urgency::Broken => Some((
-            Level::Error,
-            tr!("toast.no_expiry", name = name, hint = new_token_hint()),
-        )),
-        _ => None,
-    }
+        // Expected in a token's life: a warning. Anything else is broken: an error.
+        (_, Condition::Dead | Condition::Rejected) => Level::Warn,
+        _ => Level::Error,
+    };
+    Some((level, row.advice_text(now, timing, &app.keymap)))
 }
 
 fn start_renewing(app: &mut App, names: &[String], now: Timestamp) {
@@ -377,7 +303,8 @@ fn renew_selected(app: &mut App, now: Timestamp, fx: &mut Vec<Effect>) {
         return;
     };
     let name = row.name().to_owned();
-    if row.urgency(now, app.settings.timing) == Urgency::Dead && row.user().is_some() {
+    let step = row.advice(now, app.settings.timing).step;
+    if matches!(step, Step::Login { .. } | Step::Relogin { .. }) {
         // Renewing cannot help a dead token; logging in again can.
         return login_selected(app, now, fx);
     }
@@ -424,45 +351,48 @@ fn auto_renew(app: &mut App, now: Timestamp, fx: &mut Vec<Effect>) {
     }
 }
 
+/// Copies the selected token; one the server will refuse is copied only after a yes, with the
+/// row's advice as the better way.
 fn copy_selected(app: &mut App, now: Timestamp, fx: &mut Vec<Effect>) {
     let Some(row) = app.selected_row() else {
         return;
     };
+    let timing = app.settings.timing;
     let name = row.name().to_owned();
-    let why = match &row.kind {
-        RowKind::InOtherStore(kind) => {
-            toast(
-                app,
-                Level::Error,
-                super::other_store_long(&name, *kind),
-                now,
-            );
-            return;
-        }
-        RowKind::Missing | RowKind::Unreadable(_) => {
-            let text = tr!("toast.nothing_to_copy", name = name);
-            toast(app, Level::Error, text, now);
-            return;
-        }
-        RowKind::Malformed { .. } => Some(tr!("copy.why_malformed")),
-        RowKind::Token { .. } => match row.urgency(now, app.settings.timing) {
-            Urgency::Dead => Some(tr!("copy.why_dead")),
-            Urgency::Broken => Some(tr!("copy.why_no_expiry")),
-            _ => None,
-        },
-    };
-    match why {
-        Some(why) => app.mode = Mode::Confirm(Confirm::CopyUnusable { name, why }),
-        None => fx.push(Effect::Copy { name }),
+    let advice = row.advice(now, timing);
+    let condition = advice.condition;
+    if !condition.has_secret() {
+        let text = row.advice_text(now, timing, &app.keymap);
+        toast(
+            app,
+            Level::Error,
+            tr!("toast.nothing_to_copy", advice = text),
+            now,
+        );
+        return;
     }
+    // An expired but renewable token is copied as asked: the user may be about to renew it.
+    if condition.usable() || condition == Condition::Renewable {
+        fx.push(Effect::Copy { name });
+        return;
+    }
+    let problem = advice_words::problem_long(condition, &row.advice_details(now, timing));
+    let why = tr!("copy.why", problem = problem);
+    let surface = Surface::Dashboard {
+        name: &name,
+        keys: &app.keymap,
+    };
+    let instead = advice_words::step_long(advice.step, surface);
+    app.mode = Mode::Confirm(Confirm::CopyUnusable { name, why, instead });
 }
 
 fn submit_form(app: &mut App, now: Timestamp, fx: &mut Vec<Effect>) {
     let names: Vec<String> = app.rows.iter().map(|r| r.name().to_owned()).collect();
+    let delete_key = app.keymap.label(Context::Normal, Command::Delete);
     let Mode::Add(form) = &mut app.mode else {
         return;
     };
-    if let Ok(sub) = form.validate(|n| names.iter().any(|x| x == n)) {
+    if let Ok(sub) = form.validate(|n| names.iter().any(|x| x == n), &delete_key) {
         form.saving = true;
         toast(app, Level::Info, tr!("toast.saving", name = &sub.name), now);
         fx.push(Effect::Add {
@@ -563,12 +493,9 @@ fn on_mouse(app: &mut App, mouse: MouseEvent) {
 
 fn on_paste(app: &mut App, text: &str) {
     match &mut app.mode {
-        Mode::Add(form) if !form.saving => form.insert(text),
-        Mode::Secret(prompt) if !prompt.busy => prompt.insert(text),
-        Mode::Filter => {
-            let line = text.lines().next().unwrap_or_default();
-            app.filter.extend(line.chars().filter(|c| !c.is_control()));
-        }
+        Mode::Add(form) => text_dialog_paste(form, text),
+        Mode::Secret(prompt) => text_dialog_paste(prompt, text),
+        Mode::Filter => filter::on_paste(&mut app.filter, text),
         _ => {}
     }
 }
@@ -610,6 +537,7 @@ fn on_loaded(app: &mut App, stored: &[StoredToken]) {
 fn on_renewed(app: &mut App, name: &str, result: Result<RenewedInfo, TaskError>, now: Timestamp) {
     let auto = app.auto_renew;
     let timing = app.settings.timing;
+    let login_key = app.keymap.label(Context::Normal, Command::Login);
     let Some(row) = app.row_mut(name) else {
         return; // deleted while renewing
     };
@@ -647,7 +575,7 @@ fn on_renewed(app: &mut App, name: &str, result: Result<RenewedInfo, TaskError>,
                 FailureKind::NeedsNewToken
                     if row.decoded().is_some_and(|d| d.claims.user.is_some()) =>
                 {
-                    tr!("toast.press_login")
+                    tr!("toast.press_login", login = login_key)
                 }
                 FailureKind::Retry | FailureKind::Keyring if auto => {
                     tr!("toast.auto_retry", wait = timefmt::compact(wait))

@@ -2,13 +2,15 @@
 
 use jiff::Timestamp;
 
+use crate::advice::Condition;
 use crate::store::{self, EntryMeta};
 use crate::timefmt;
-use crate::token::{Phase, Token};
+use crate::token::Token;
 
 use super::args::AddArgs;
 use super::context::Context;
 use super::input;
+use super::view::{Advising, condition_of, remembered_logins};
 use crate::tr;
 
 pub fn run(ctx: &Context, args: AddArgs) -> anyhow::Result<()> {
@@ -26,36 +28,29 @@ pub fn run(ctx: &Context, args: AddArgs) -> anyhow::Result<()> {
     if decoded.claims.expire_time_suspect_seconds {
         eprintln!("{}", tr!("add_cli.seconds_warning"));
     }
-    store.add(
-        EntryMeta {
-            name: args.name.clone(),
-            base_url,
-            note: args.note,
-            added_at: now,
-            renewed_at: None,
-            account: None,
-            platform: false,
-            facts: None,
-            store: Default::default(),
-        },
-        &token,
-        args.force,
-    )?;
+    let meta = EntryMeta {
+        note: args.note,
+        ..EntryMeta::new(&args.name, base_url, now)
+    };
+    store.add(meta.clone(), &token, args.force)?;
 
     let grace = ctx.config.renew_grace;
     let claims = &decoded.claims;
     let life = decoded.lifetime(grace).expect("parse guarantees an expiry");
-    let state = match decoded.phase(now, grace) {
-        Phase::Valid => tr!(
+    let state = match condition_of(decoded.phase(now, grace)) {
+        Condition::Calm => tr!(
             "add_cli.expires",
             when = timefmt::relative(life.to_expiry(now))
         ),
-        Phase::Renewable => tr!(
-            "add_cli.renewable",
-            when = timefmt::relative(life.to_cutoff(now)),
-            name = args.name
-        ),
-        _ => tr!("add_cli.dead"),
+        // Already expired: the same advice `show` gives.
+        condition => Advising {
+            meta: &meta,
+            decoded: Some(&decoded),
+            accounts: &remembered_logins(&store),
+            now,
+            grace,
+        }
+        .clause(condition),
     };
     eprintln!(
         "{}",

@@ -8,7 +8,7 @@ use crate::width::pad;
 
 use super::args::{ListArgs, ShowArgs};
 use super::context::Context;
-use super::view::{TokenView, render_table_within, terminal_width};
+use super::view::{TokenView, remembered_logins, render_table_within, terminal_width};
 use crate::tr;
 
 /// From the index alone (no secret is read); one keyring search checks that the keyring
@@ -17,10 +17,11 @@ pub fn list(ctx: &Context, args: ListArgs) -> anyhow::Result<()> {
     let store = ctx.store()?;
     let now = Timestamp::now();
     warn_about_orphans(store.reconcile(), store.kind(), &ctx.service);
+    let accounts = remembered_logins(&store);
     let views: Vec<TokenView> = store
         .load_index()
         .iter()
-        .map(|s| TokenView::new(s, now, ctx.config.renew_grace))
+        .map(|s| TokenView::new(s, now, ctx.config.renew_grace, &accounts))
         .collect();
     if args.json {
         outln!("{}", serde_json::to_string_pretty(&views)?);
@@ -120,7 +121,12 @@ pub fn show(ctx: &Context, args: ShowArgs) -> anyhow::Result<()> {
     let store = ctx.store()?;
     let now = Timestamp::now();
     let stored = store.load_entry(&args.name)?;
-    let view = TokenView::new(&stored, now, ctx.config.renew_grace);
+    let view = TokenView::new(
+        &stored,
+        now,
+        ctx.config.renew_grace,
+        &remembered_logins(&store),
+    );
     if args.json {
         let mut json = serde_json::to_value(&view)?;
         json["claims"] = view.claims_json();
@@ -153,8 +159,8 @@ pub fn show(ctx: &Context, args: ShowArgs) -> anyhow::Result<()> {
     if let Some(note) = &view.note {
         lines.push((tr!("show.note"), note.clone()));
     }
-    if let Some(problem) = &view.problem {
-        lines.push((tr!("show.problem"), problem.clone()));
+    if let Some(advice) = &view.advice {
+        lines.push((tr!("show.problem"), advice.clone()));
     }
     if let Some(hint) = stored.hint() {
         lines.push((
@@ -201,11 +207,17 @@ mod tests {
     use crate::i18n::{Lang, with_lang};
     use crate::width::width;
 
+    fn no_logins() -> crate::store::Accounts {
+        crate::store::Accounts::empty(&crate::config::Paths::under(std::path::Path::new(
+            "/nowhere",
+        )))
+    }
+
     fn views() -> Vec<TokenView> {
         let mut set = chinese_set();
         set[0].meta.name = "alice-research-group/华东一区【昆山】".into();
         set.iter()
-            .map(|s| TokenView::new(s, now(), jiff::SignedDuration::from_hours(24)))
+            .map(|s| TokenView::new(s, now(), jiff::SignedDuration::from_hours(24), &no_logins()))
             .collect()
     }
 

@@ -11,12 +11,17 @@ use crate::width::pad;
 use super::args::{CheckArgs, InfoArgs};
 use super::context::{Context, runtime};
 use super::exit;
+use super::view::{Advising, condition_of, remembered_logins};
+use crate::advice::Condition;
+use crate::store::{EntryMeta, Store};
+use crate::token::Token;
 
 /// Exit 0 when accepted, 3 when rejected (or dead); network errors propagate (exit 4). The
 /// server refuses every expired token, so for one the phase decides: renewable exits 1 with
 /// `actoken renew`, never 3.
 pub fn check(ctx: &Context, args: CheckArgs) -> anyhow::Result<u8> {
-    let (meta, token) = ctx.store()?.get(&args.name)?;
+    let store = ctx.store()?;
+    let (meta, token) = store.get(&args.name)?;
     let client = ctx.client()?;
     let asked_at = Timestamp::now();
     let state = runtime().block_on(client.token_state(&meta.base_url, &token))?;
@@ -24,33 +29,34 @@ pub fn check(ctx: &Context, args: CheckArgs) -> anyhow::Result<u8> {
     if state.is_accepted() {
         return Ok(exit::OK);
     }
-    let name = &args.name;
-    let phase = token.decode().map_or(Phase::Invalid, |d| {
-        d.phase(asked_at, ctx.config.renew_grace)
+    let (phase, advice) = refused_advice(ctx, &store, &meta, &token, asked_at, |phase| {
+        if state.rejects(phase != Phase::Valid) {
+            Condition::Rejected
+        } else {
+            condition_of(phase)
+        }
     });
-    if state.rejects(phase != Phase::Valid) {
-        eprintln!("{}", tr!("check.rejected", name = name));
-        return Ok(exit::NEEDS_NEW_TOKEN);
-    }
     if phase == Phase::Renewable {
-        eprintln!("{}", tr!("check.expired_renewable", name = name));
+        eprintln!("{}", tr!("check.expired_renewable", advice = advice));
         return Ok(exit::FAILURE);
     }
-    eprintln!("{}", tr!("check.expired_dead", name = name));
+    eprintln!("{advice}");
     Ok(exit::NEEDS_NEW_TOKEN)
 }
 
 pub fn info(ctx: &Context, args: InfoArgs) -> anyhow::Result<()> {
-    let (meta, token) = ctx.store()?.get(&args.name)?;
+    let store = ctx.store()?;
+    let (meta, token) = store.get(&args.name)?;
     let client = ctx.client()?;
     let asked_at = Timestamp::now();
     let center = match runtime().block_on(client.center(&meta.base_url, &token)) {
         Ok(center) => center,
         Err(e) if e.token_rejected() && expired(&token, asked_at) => {
             // Not "get a new token" (exit 3): every endpoint refuses an expired token.
+            let (_, advice) = refused_advice(ctx, &store, &meta, &token, asked_at, condition_of);
             anyhow::bail!(tr!(
                 "info.expired_refused",
-                name = args.name,
+                advice = advice,
                 code = e.platform_code().unwrap_or("?")
             ));
         }
@@ -91,7 +97,32 @@ pub fn info(ctx: &Context, args: InfoArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn expired(token: &crate::token::Token, at: Timestamp) -> bool {
+/// The token's phase at `at`, and the advice for the condition `condition` makes of it: what
+/// to say after the server refused the token.
+fn refused_advice(
+    ctx: &Context,
+    store: &Store,
+    meta: &EntryMeta,
+    token: &Token,
+    at: Timestamp,
+    condition: impl Fn(Phase) -> Condition,
+) -> (Phase, String) {
+    let grace = ctx.config.renew_grace;
+    let decoded = token.decode().ok();
+    let phase = decoded
+        .as_ref()
+        .map_or(Phase::Invalid, |d| d.phase(at, grace));
+    let advising = Advising {
+        meta,
+        decoded: decoded.as_ref(),
+        accounts: &remembered_logins(store),
+        now: at,
+        grace,
+    };
+    (phase, advising.sentence(condition(phase)))
+}
+
+fn expired(token: &Token, at: Timestamp) -> bool {
     token
         .decode()
         .ok()

@@ -11,6 +11,8 @@ use crate::store::{
 use super::args::MoveArgs;
 use super::context::Context;
 use super::exit;
+use super::store_select::store_label;
+use crate::tr;
 
 /// Returns the exit code: names may fail in different ways.
 pub fn run(ctx: &Context, args: MoveArgs) -> anyhow::Result<u8> {
@@ -44,16 +46,13 @@ pub fn run(ctx: &Context, args: MoveArgs) -> anyhow::Result<u8> {
         match result {
             Ok(outcome) => outln!("{}", describe(name, to, &outcome)),
             Err(e) => {
-                eprintln!("error: {name}: {e}");
+                failed(&tr!("move.failed", name = name, error = e));
                 codes.push(exit::code_for(&anyhow::Error::from(e)));
             }
         }
     }
     if names.is_empty() {
-        outln!(
-            "No tokens to move: every token is in {} already.",
-            to.label()
-        );
+        outln!("{}", tr!("move.nothing", store = store_label(to)));
     }
     if args.all {
         codes.extend(move_keys(ctx, to, source.is_ok()));
@@ -77,27 +76,37 @@ fn pair<'a>(
 }
 
 fn describe(name: &str, to: StoreKind, outcome: &MoveOutcome) -> String {
+    let (store, from) = (store_label(to), store_label(to.other()));
     match outcome {
         MoveOutcome::Moved { leftover: None } => {
-            format!("{name}: moved to {} ({})", to.label(), to)
+            tr!("move.moved", name = name, store = store, kind = to)
         }
         MoveOutcome::Moved {
             leftover: Some(why),
-        } => format!(
-            "{name}: moved to {}, but the old copy in {} could not be deleted ({why}); run the \
-             same move again to delete it",
-            to.label(),
-            to.other().label()
+        } => tr!(
+            "move.moved_leftover",
+            name = name,
+            store = store,
+            from = from,
+            why = why
         ),
-        MoveOutcome::AlreadyThere { cleaned: true } => format!(
-            "{name}: already in {}; deleted the copy an interrupted move left in {}",
-            to.label(),
-            to.other().label()
-        ),
+        MoveOutcome::AlreadyThere { cleaned: true } => {
+            tr!(
+                "move.already_cleaned",
+                name = name,
+                store = store,
+                from = from
+            )
+        }
         MoveOutcome::AlreadyThere { cleaned: false } => {
-            format!("{name}: already in {}", to.label())
+            tr!("move.already", name = name, store = store)
         }
     }
+}
+
+/// One failed name or key on stderr, after the usual "error:".
+fn failed(what: &str) {
+    eprintln!("{} {what}", tr!("cli.error"));
 }
 
 /// The remembered secret keys follow the tokens, so unattended re-logins keep working.
@@ -115,18 +124,60 @@ fn move_keys(ctx: &Context, to: StoreKind, other_reachable: bool) -> Vec<u8> {
             .into_iter()
             .map(|(id, result)| match result {
                 Ok(()) => {
-                    outln!("secret key of {id}: moved to {}", to.label());
+                    outln!(
+                        "{}",
+                        tr!("move.key_moved", id = id, store = store_label(to))
+                    );
                     exit::OK
                 }
                 Err(e) => {
-                    eprintln!("error: secret key of {id}: {e}");
+                    failed(&tr!("move.key_failed", id = id, error = e));
                     exit::code_for(&anyhow::Error::from(e))
                 }
             })
             .collect(),
         Err(e) => {
-            eprintln!("error: remembered secret keys: {e}");
+            failed(&tr!("move.keys_failed", error = e));
             vec![exit::code_for(&anyhow::Error::from(e))]
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::{Lang, with_lang};
+
+    #[test]
+    fn every_outcome_is_told_in_both_languages() {
+        let name = "alice/华东一区【昆山】";
+        let leftover = MoveOutcome::Moved {
+            leftover: Some("locked".into()),
+        };
+        let to = StoreKind::Keyutils;
+        assert_eq!(
+            with_lang(Lang::En, || describe(
+                name,
+                to,
+                &MoveOutcome::Moved { leftover: None }
+            )),
+            format!("{name}: moved to the kernel keyring (keyutils)")
+        );
+        assert_eq!(
+            with_lang(Lang::ZhCn, || describe(name, to, &leftover)),
+            format!(
+                "{name}：已迁移到内核密钥环，但系统密钥环中的旧副本无法删除（locked）；\
+                 再运行一次同样的 move 命令即可删除"
+            )
+        );
+        let cleaned = MoveOutcome::AlreadyThere { cleaned: true };
+        assert!(
+            with_lang(Lang::En, || describe(name, to, &cleaned))
+                .ends_with("left in the Secret Service")
+        );
+        assert_eq!(
+            with_lang(Lang::ZhCn, || describe(name, to, &cleaned)),
+            format!("{name}：已在内核密钥环中；已删除上次中断的迁移在系统密钥环中留下的副本")
+        );
     }
 }

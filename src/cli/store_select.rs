@@ -4,17 +4,23 @@
 use crate::store::{Selected, StoreKind, select};
 
 use super::context::Context;
+use crate::tr;
 
 /// Marker (in the state dir) that the notice was shown: it is printed once, not per command.
 const NOTICE_MARKER: &str = "auto-store-notice-shown";
 
-/// The one-line notice (English; kept here for translation).
+/// The one-line notice, in the interface language (`why` is the store's own English cause).
 pub fn fallback_notice(why: &str) -> String {
-    format!(
-        "note: no usable Secret Service ({why}); actoken keeps secrets in the Linux kernel keyring, \
-         which is cleared at reboot (set store = \"keyutils\" in config.toml to choose it \
-         explicitly; `actoken doctor` tells more). This note is shown once."
-    )
+    tr!("store.fallback_notice", why = why)
+}
+
+/// A store's name for people, in the interface language ("the kernel keyring"); `--store`
+/// and `--json` use `StoreKind::as_str` instead.
+pub fn store_label(kind: StoreKind) -> String {
+    match kind {
+        StoreKind::SecretService => tr!("store.secret_service"),
+        StoreKind::Keyutils => tr!("store.keyutils"),
+    }
 }
 
 pub fn choose(ctx: &Context) -> anyhow::Result<Selected> {
@@ -46,4 +52,32 @@ fn notice_once(ctx: &Context, why: &str) {
 /// A cause can be long (a D-Bus error chain): its first clause is enough for one line.
 fn first_sentence(why: &str) -> &str {
     why.split(" (").next().unwrap_or(why)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::{Lang, with_lang};
+
+    #[test]
+    fn the_notice_speaks_the_interface_language() {
+        let why = "cannot reach a D-Bus session bus";
+        let en = with_lang(Lang::En, || fallback_notice(why));
+        assert!(
+            en.starts_with("note: no usable Secret Service (cannot reach"),
+            "{en}"
+        );
+        assert!(en.contains("cleared at reboot"), "{en}");
+        let zh = with_lang(Lang::ZhCn, || fallback_notice(why));
+        assert!(zh.contains("内核密钥环"), "{zh}");
+        assert!(zh.contains("重启"), "{zh}");
+        // Config keys and commands stay as they are.
+        assert!(zh.contains("store = \"keyutils\""), "{zh}");
+        assert!(zh.contains("`actoken doctor`"), "{zh}");
+        assert!(zh.contains(why), "{zh}");
+        assert_eq!(
+            with_lang(Lang::ZhCn, || store_label(StoreKind::Keyutils)),
+            "内核密钥环"
+        );
+    }
 }

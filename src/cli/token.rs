@@ -2,13 +2,14 @@
 
 use jiff::Timestamp;
 
-use crate::timefmt;
-use crate::token::Phase;
+use crate::advice::Condition;
+use crate::tr;
 
 use super::args::TokenArgs;
 use super::context::{Context, runtime};
 use super::exit::NeedsNewToken;
 use super::fresh::fresh_tokens;
+use super::view::{Advising, condition_of, remembered_logins};
 
 pub fn run(ctx: &Context, args: TokenArgs) -> anyhow::Result<()> {
     let now = Timestamp::now();
@@ -20,27 +21,28 @@ pub fn run(ctx: &Context, args: TokenArgs) -> anyhow::Result<()> {
             fresh.remove(0).token
         }
         None => {
-            let (_, token) = ctx.store()?.get(&args.name)?;
+            let store = ctx.store()?;
+            let (meta, token) = store.get(&args.name)?;
             let decoded = token.decode()?;
             let grace = ctx.config.renew_grace;
-            match decoded.phase(now, grace) {
-                Phase::Valid => {}
-                Phase::Renewable => anyhow::bail!(
-                    "{} expired {}; renew it with `actoken renew {}` or ask for `--min-valid 30m`",
-                    args.name,
-                    timefmt::relative(decoded.lifetime(grace).expect("has expiry").to_expiry(now)),
-                    args.name
-                ),
-                Phase::Dead => {
-                    return Err(NeedsNewToken(format!(
-                        "{} is past its renew cutoff and cannot be renewed: get a new token (`actoken login`)",
-                        args.name
-                    ))
-                    .into());
+            let condition = condition_of(decoded.phase(now, grace));
+            if condition.usable() {
+                token
+            } else {
+                let advice = Advising {
+                    meta: &meta,
+                    decoded: Some(&decoded),
+                    accounts: &remembered_logins(&store),
+                    now,
+                    grace,
                 }
-                Phase::Invalid => anyhow::bail!("{} has no usable expiry", args.name),
+                .sentence(condition);
+                return Err(match condition {
+                    Condition::Renewable => anyhow::anyhow!(tr!("token.expired", advice = advice)),
+                    Condition::Dead => NeedsNewToken(advice).into(),
+                    _ => anyhow::anyhow!(advice),
+                });
             }
-            token
         }
     };
     outln!("{}", token.expose());

@@ -2,9 +2,13 @@
 
 use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
+
+use crate::advice::words::{self, Details, Surface};
+use crate::advice::{Advice, Condition, Owner, Situation, advise};
 use serde_json::{Map, Value};
 
-use crate::store::{SecretState, StoredToken};
+use crate::i18n::{Lang, with_lang};
+use crate::store::{Accounts, EntryMeta, SecretState, Store, StoredToken};
 use crate::timefmt;
 use crate::token::{Decoded, Phase};
 use crate::ui::columns::{self, NAME_FLOOR, Spec};
@@ -30,36 +34,46 @@ pub struct TokenView {
     pub renewed_at: Option<String>,
     /// Which store holds the secret: secret-service | keyutils.
     pub store: crate::store::StoreKind,
-    /// Why the token is not usable, when it is not.
+    /// Why the token is not usable, when it is not, and what to do. In English whatever the
+    /// interface language: `--json` does not change with it.
     pub problem: Option<String>,
+    /// `problem` in the interface language, for people (`show`).
+    #[serde(skip)]
+    pub advice: Option<String>,
     #[serde(skip)]
     pub decoded: Option<Decoded>,
 }
 
 impl TokenView {
-    pub fn new(stored: &StoredToken, now: Timestamp, grace: SignedDuration) -> TokenView {
+    /// `accounts` tells whether a dead token's account has a remembered access key (then
+    /// `actoken renew` brings it back by itself).
+    pub fn new(
+        stored: &StoredToken,
+        now: Timestamp,
+        grace: SignedDuration,
+        accounts: &Accounts,
+    ) -> TokenView {
         let meta = &stored.meta;
-        let (decoded, phase, problem) = match (stored.decoded(), &stored.secret) {
-            (Some(Ok(d)), _) => {
-                let phase = d.phase(now, grace);
-                let problem = (phase == Phase::Invalid).then(|| "no expireTime claim".to_owned());
-                (Some(d), phase.label().to_owned(), problem)
-            }
-            (Some(Err(e)), _) => (None, Phase::Invalid.label().to_owned(), Some(e)),
-            (None, SecretState::Unreadable(why)) => {
-                (None, "unreadable".to_owned(), Some(why.clone()))
-            }
-            (None, SecretState::InOtherStore(kind)) => (
-                None,
-                "other-store".to_owned(),
-                Some(SecretState::other_store_advice(&meta.name, *kind)),
-            ),
-            (None, _) => (
-                None,
-                "missing".to_owned(),
-                Some("the keyring has no secret for this entry; add it again with `actoken add NAME --force`".to_owned()),
-            ),
+        let reading = Reading::of(stored, now, grace);
+        let user = reading.user();
+        let owner = Owner::of(accounts, user, &meta.base_url);
+        let advice = reading.problem(meta, owner, now, grace);
+        let problem = match crate::i18n::lang() {
+            Lang::En => advice.clone(),
+            _ => with_lang(Lang::En, || reading.problem(meta, owner, now, grace)),
         };
+        let phase = match reading.condition {
+            Condition::Malformed | Condition::NoExpiry => Phase::Invalid.label(),
+            Condition::Unreadable => "unreadable",
+            Condition::OtherStore(_) => "other-store",
+            Condition::Missing => "missing",
+            _ => reading
+                .decoded
+                .as_ref()
+                .map_or("invalid", |d| d.phase(now, grace).label()),
+        }
+        .to_owned();
+        let decoded = reading.decoded;
         let claims = decoded.as_ref().map(|d| &d.claims);
         let life = decoded.as_ref().and_then(|d| d.lifetime(grace));
         TokenView {
@@ -79,6 +93,7 @@ impl TokenView {
             renewed_at: meta.renewed_at.map(timefmt::rfc3339),
             store: meta.store,
             problem,
+            advice,
             decoded,
         }
     }
@@ -106,6 +121,139 @@ impl TokenView {
                 Value::Object(d.claims.all.clone())
             })
     }
+}
+
+/// The advice's condition for a decoded token's phase (the CLI has no renew-ahead window:
+/// a valid token is fine).
+pub fn condition_of(phase: Phase) -> Condition {
+    match phase {
+        Phase::Valid => Condition::Calm,
+        Phase::Renewable => Condition::Renewable,
+        Phase::Dead => Condition::Dead,
+        Phase::Invalid => Condition::NoExpiry,
+    }
+}
+
+/// An entry as the advice sees it: the token decoded (when it is one), its condition, and
+/// the decoder's or the store's error.
+pub struct Reading {
+    pub decoded: Option<Decoded>,
+    pub condition: Condition,
+    error: String,
+}
+
+impl Reading {
+    pub fn of(stored: &StoredToken, now: Timestamp, grace: SignedDuration) -> Reading {
+        let (decoded, condition, error) = match (stored.decoded(), &stored.secret) {
+            (Some(Ok(d)), _) => {
+                let condition = condition_of(d.phase(now, grace));
+                (Some(d), condition, String::new())
+            }
+            (Some(Err(e)), _) => (None, Condition::Malformed, e),
+            (None, SecretState::Unreadable(why)) => (None, Condition::Unreadable, why.clone()),
+            (None, SecretState::InOtherStore(kind)) => {
+                (None, Condition::OtherStore(*kind), String::new())
+            }
+            (None, _) => (None, Condition::Missing, String::new()),
+        };
+        Reading {
+            decoded,
+            condition,
+            error,
+        }
+    }
+
+    /// The `user` claim: whose login can replace the token.
+    pub fn user(&self) -> Option<&str> {
+        self.decoded.as_ref().and_then(|d| d.claims.user.as_deref())
+    }
+
+    /// "what is wrong: what to do" when the token cannot be used as it is, naming commands.
+    pub fn problem(
+        &self,
+        meta: &EntryMeta,
+        owner: Owner,
+        now: Timestamp,
+        grace: SignedDuration,
+    ) -> Option<String> {
+        (!self.condition.usable()).then(|| {
+            let advice = advise(&Situation::at_rest(self.condition, owner));
+            let details = cli_details(self.decoded.as_ref(), now, grace, self.error.clone());
+            words::clause(&advice, &details, cli_surface(meta))
+        })
+    }
+}
+
+/// The remembered logins, to tell whether a dead token comes back by itself. A broken
+/// `accounts.toml` only costs that hint here (`actoken doctor` reports it).
+pub fn remembered_logins(store: &Store) -> Accounts {
+    Accounts::load(store.paths()).unwrap_or_else(|e| {
+        tracing::debug!(error = %e, "cannot read the remembered logins");
+        Accounts::empty(store.paths())
+    })
+}
+
+fn cli_surface(meta: &EntryMeta) -> Surface<'_> {
+    Surface::Cli {
+        name: &meta.name,
+        base_url: &meta.base_url,
+    }
+}
+
+fn cli_details(
+    decoded: Option<&Decoded>,
+    now: Timestamp,
+    grace: SignedDuration,
+    error: String,
+) -> Details {
+    let life = decoded.and_then(|d| d.lifetime(grace));
+    Details {
+        when: life
+            .map(|l| timefmt::relative(l.to_expiry(now)))
+            .unwrap_or_default(),
+        left: life
+            .map(|l| timefmt::compact(l.to_cutoff(now)))
+            .unwrap_or_default(),
+        window: String::new(),
+        error,
+    }
+}
+
+/// A stored token the CLI advises about (`check`, `info`, `token`, `add`), so that their
+/// messages say what `show` and `list --json` say.
+pub struct Advising<'a> {
+    pub meta: &'a EntryMeta,
+    pub decoded: Option<&'a Decoded>,
+    pub accounts: &'a Accounts,
+    pub now: Timestamp,
+    pub grace: SignedDuration,
+}
+
+impl Advising<'_> {
+    /// "what is wrong: what to do" in `condition`, naming commands.
+    pub fn clause(&self, condition: Condition) -> String {
+        let advice = cli_advice(self.meta, self.decoded, condition, self.accounts);
+        let details = cli_details(self.decoded, self.now, self.grace, String::new());
+        words::clause(&advice, &details, cli_surface(self.meta))
+    }
+
+    /// "NAME: what is wrong: what to do".
+    pub fn sentence(&self, condition: Condition) -> String {
+        words::named(&self.meta.name, &self.clause(condition))
+    }
+}
+
+fn cli_advice<'a>(
+    meta: &EntryMeta,
+    decoded: Option<&'a Decoded>,
+    condition: Condition,
+    accounts: &Accounts,
+) -> Advice<'a> {
+    let user = decoded.and_then(|d| d.claims.user.as_deref());
+    advise(&Situation::at_rest(
+        condition,
+        Owner::of(accounts, user, &meta.base_url),
+    ))
 }
 
 /// Left-aligned columns sized to their widest cell, in terminal columns (a Han character
@@ -203,5 +351,111 @@ mod tests {
             .collect();
         assert!(starts.iter().all(|&s| s == starts[0]), "{out}");
         assert_eq!(starts[0], width("alice/华东一区【昆山】") + 2, "{out}");
+    }
+}
+
+#[cfg(test)]
+mod advice_tests {
+    use super::*;
+    use crate::api::LoginMethod;
+    use crate::app::fixtures::{at, now, stored, token};
+    use crate::config::Paths;
+    use crate::store::Account;
+
+    const BASE: &str = "https://ks.hpccube.com:65102";
+    const NAME: &str = "alice/华东一区【昆山】";
+
+    fn dead() -> StoredToken {
+        let mut s = stored(
+            NAME,
+            token("alice", "alice", "11250", "Normal", at(-30 * 3600)),
+        );
+        s.meta.base_url = BASE.into();
+        s
+    }
+
+    /// The advice `show` prints (interface language); `--json`'s `problem` is the English one.
+    fn problem(accounts: &Accounts) -> String {
+        let view = TokenView::new(&dead(), now(), SignedDuration::from_hours(24), accounts);
+        assert_eq!(view.phase, "dead");
+        let english = with_lang(Lang::En, || {
+            TokenView::new(&dead(), now(), SignedDuration::from_hours(24), accounts).advice
+        });
+        assert_eq!(
+            view.problem, english,
+            "--json does not change with the language"
+        );
+        view.advice.expect("a dead token has a problem")
+    }
+
+    #[test]
+    fn a_dead_tokens_problem_names_the_command_that_brings_it_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let paths = Paths::under(dir.path());
+        let mut accounts = Accounts::empty(&paths);
+        with_lang(Lang::En, || {
+            assert_eq!(
+                problem(&accounts),
+                format!(
+                    "expired beyond renewal: log in again as alice with \
+                     `actoken login --user alice --base-url {BASE}`"
+                )
+            );
+        });
+        with_lang(Lang::ZhCn, || {
+            assert_eq!(
+                problem(&accounts),
+                format!(
+                    "已超过续约期限：用 `actoken login --user alice --base-url {BASE}` 以 alice 重新登录"
+                )
+            );
+        });
+        accounts
+            .remember(Account {
+                user: "alice".into(),
+                method: LoginMethod::AccessKey,
+                access_key: Some("AK1".into()),
+                base_url: BASE.into(),
+                auth_url: BASE.into(),
+                org_id: None,
+                last_login: None,
+            })
+            .unwrap();
+        with_lang(Lang::En, || {
+            assert_eq!(
+                problem(&accounts),
+                "expired beyond renewal: `actoken renew 'alice/华东一区【昆山】'` logs in again as \
+                 alice with the remembered secret key"
+            );
+        });
+        with_lang(Lang::ZhCn, || {
+            assert_eq!(
+                problem(&accounts),
+                "已超过续约期限：`actoken renew 'alice/华东一区【昆山】'` 会用已记住的 SecretKey 以 alice 重新登录"
+            );
+        });
+    }
+
+    #[test]
+    fn a_missing_secret_says_how_to_add_it_again_and_a_valid_token_has_no_problem() {
+        let accounts = Accounts::empty(&Paths::under(std::path::Path::new("/nowhere")));
+        let mut missing = dead();
+        missing.secret = SecretState::Missing;
+        let view = TokenView::new(&missing, now(), SignedDuration::from_hours(24), &accounts);
+        assert_eq!(view.phase, "missing");
+        with_lang(Lang::En, || {
+            let view = TokenView::new(&missing, now(), SignedDuration::from_hours(24), &accounts);
+            assert_eq!(
+                view.problem.as_deref(),
+                Some(
+                    "the keyring has no secret for it: add it again with \
+                     `actoken add 'alice/华东一区【昆山】' --force`"
+                )
+            );
+        });
+        let mut valid = dead();
+        valid.secret = SecretState::Present(token("alice", "alice", "11250", "Normal", at(3600)));
+        let view = TokenView::new(&valid, now(), SignedDuration::from_hours(24), &accounts);
+        assert_eq!((view.phase.as_str(), view.problem), ("valid", None));
     }
 }

@@ -129,18 +129,6 @@ pub enum SecretState {
     InOtherStore(StoreKind),
 }
 
-impl SecretState {
-    /// What to do about a token kept in `kind` while another store is in use.
-    pub fn other_store_advice(name: &str, kind: StoreKind) -> String {
-        format!(
-            "kept in {} (not the store in use): run with `--store {kind}`, or move it with \
-             `actoken move {name} --to {}`",
-            kind.label(),
-            kind.other()
-        )
-    }
-}
-
 /// An index entry together with its secret (or, when the secret was not read, with what the
 /// index remembers of it).
 #[derive(Debug, Clone)]

@@ -3,24 +3,26 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
-use super::layout::popup;
+use super::dialog;
 use super::palette::Palette;
 use super::text::clean;
 use crate::app::{AddForm, Field};
+use crate::keymap::{Command, Context, Keymap};
 use crate::tr;
 use crate::width::pad;
 
 /// The field labels' column ("Base URL" and "访问凭证" fit).
 const LABEL: usize = 9;
 
-pub fn render(frame: &mut Frame, area: Rect, form: &AddForm, p: &Palette) {
-    let rect = popup(area, 76, 10);
-    let block = Block::bordered()
-        .title(Span::styled(format!(" {} ", tr!("add.title")), p.header))
-        .title_bottom(Span::styled(format!(" {} ", tr!("add.keys")), p.dim))
-        .border_style(p.key);
+pub fn render(frame: &mut Frame, area: Rect, form: &AddForm, keys: &Keymap, p: &Palette) {
+    let key = |cmd| keys.label(Context::AddForm, cmd);
+    let hint = tr!(
+        "add.keys",
+        next = key(Command::FormNext),
+        submit = key(Command::FormSubmit),
+        cancel = key(Command::FormCancel)
+    );
     let mut lines = Vec::new();
     for field in Field::ALL {
         let focused = form.focus == field;
@@ -49,20 +51,10 @@ pub fn render(frame: &mut Frame, area: Rect, form: &AddForm, p: &Palette) {
         ]));
     }
     lines.push(Line::raw(""));
-    if form.saving {
-        lines.push(Line::styled(tr!("add.saving"), p.warn));
-    } else if let Some(err) = &form.error {
-        lines.push(Line::styled(format!("✗ {}", clean(err)), p.error));
-    } else {
-        lines.push(Line::styled(tr!("add.explain"), p.dim));
-    }
-    frame.render_widget(Clear, rect);
-    frame.render_widget(
-        Paragraph::new(lines)
-            .block(block)
-            .wrap(Wrap { trim: false }),
-        rect,
-    );
+    let busy = form.saving.then(|| tr!("add.saving"));
+    let error = form.error.as_deref();
+    lines.push(dialog::status_line(busy, error, tr!("add.explain"), p));
+    dialog::render_text(frame, area, (tr!("add.title"), hint, 10), lines, p);
 }
 
 fn placeholder(field: Field) -> String {

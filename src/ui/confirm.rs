@@ -3,15 +3,15 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
-use super::layout::popup;
+use super::dialog::{self, Dialog};
 use super::palette::Palette;
 use super::text::{clean, popup_name};
 use crate::app::Confirm;
+use crate::keymap::{Command, Context, Keymap};
 use crate::tr;
 
-pub fn render(frame: &mut Frame, area: Rect, confirm: &Confirm, p: &Palette) {
+pub fn render(frame: &mut Frame, area: Rect, confirm: &Confirm, keys: &Keymap, p: &Palette) {
     let (title, lines) = match confirm {
         Confirm::Delete { name } => (
             tr!("confirm.delete_title"),
@@ -24,7 +24,7 @@ pub fn render(frame: &mut Frame, area: Rect, confirm: &Confirm, p: &Palette) {
                 Line::raw(tr!("confirm.delete_undo")),
             ],
         ),
-        Confirm::CopyUnusable { name, why } => (
+        Confirm::CopyUnusable { name, why, instead } => (
             tr!("confirm.copy_title"),
             vec![
                 Line::from(vec![
@@ -34,29 +34,27 @@ pub fn render(frame: &mut Frame, area: Rect, confirm: &Confirm, p: &Palette) {
                     Span::styled(clean(why), p.warn),
                     Span::raw(tr!("confirm.period")),
                 ]),
-                Line::raw(tr!("confirm.instead", hint = crate::app::new_token_hint())),
+                Line::raw(tr!("confirm.instead", hint = clean(instead))),
             ],
         ),
     };
     let mut lines = lines;
     lines.push(Line::raw(""));
     lines.push(Line::from(vec![
-        Span::styled("y", p.key),
+        Span::styled(keys.label(Context::Confirm, Command::ConfirmYes), p.key),
         Span::raw(format!(" {}    ", tr!("confirm.yes"))),
-        Span::styled("n", p.key),
-        Span::raw("/"),
-        Span::styled("Esc", p.key),
+        // The second key of "no" is Esc by default: worth showing, everyone tries it.
+        Span::styled(keys.labels(Context::Confirm, Command::ConfirmNo, 2), p.key),
         Span::raw(format!(" {}", tr!("confirm.no"))),
     ]));
-    let rect = popup(area, 72, 7);
-    let block = Block::bordered()
-        .title(Span::styled(format!(" {title} "), p.warn))
-        .border_style(p.warn);
-    frame.render_widget(Clear, rect);
-    frame.render_widget(
-        Paragraph::new(lines)
-            .block(block)
-            .wrap(Wrap { trim: false }),
-        rect,
-    );
+    let dialog = Dialog {
+        title,
+        keys: None,
+        style: p.warn,
+        title_style: p.warn,
+        width: 72,
+        height: 7,
+        lines,
+    };
+    dialog::render(frame, area, dialog);
 }

@@ -33,7 +33,19 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, now: Timestamp, p: &Pale
     let title = format!(" {name} ");
     let block = Block::bordered()
         .title(Span::styled(title, p.header))
-        .title_bottom(Span::styled(format!(" {} ", tr!("details.closes")), p.dim))
+        .title_bottom(Span::styled(
+            format!(
+                " {} ",
+                tr!(
+                    "details.closes",
+                    key = app.keymap.label(
+                        crate::keymap::Context::Normal,
+                        crate::keymap::Command::ToggleDetails
+                    )
+                )
+            ),
+            p.dim,
+        ))
         .border_style(p.dim);
     let para = Paragraph::new(lines(row, app, now, p))
         .block(block)
@@ -114,7 +126,7 @@ pub fn lines<'a>(row: &Row, app: &App, now: Timestamp, p: &Palette) -> Vec<Line<
             Span::styled(clean(err), p.error),
         ]));
     }
-    server_lines(row, p, &mut out);
+    server_lines(row, app, p, &mut out);
     match &row.kind {
         RowKind::Token { decoded, masked } => {
             out.push(field(
@@ -148,7 +160,11 @@ pub fn lines<'a>(row: &Row, app: &App, now: Timestamp, p: &Palette) -> Vec<Line<
             p.broken,
         )),
         RowKind::InOtherStore(kind) => out.push(Line::styled(
-            crate::app::other_store_long(row.name(), *kind),
+            // The fact only: the advice heads the pane.
+            crate::advice::words::problem_long(
+                crate::advice::Condition::OtherStore(*kind),
+                &Default::default(),
+            ),
             p.broken,
         )),
     }
@@ -156,7 +172,7 @@ pub fn lines<'a>(row: &Row, app: &App, now: Timestamp, p: &Palette) -> Vec<Line<
 }
 
 /// What the region's server said: its verdict on the token and the service addresses.
-fn server_lines(row: &Row, p: &Palette, out: &mut Vec<Line<'_>>) {
+fn server_lines(row: &Row, app: &App, p: &Palette, out: &mut Vec<Line<'_>>) {
     let info = match &row.status.server {
         ServerView::NotAsked => return,
         ServerView::Loading => {
@@ -177,7 +193,7 @@ fn server_lines(row: &Row, p: &Palette, out: &mut Vec<Line<'_>>) {
         }
         Ok(state) if !state.rejects(row.expired_at(*asked_at)) => out.push(Line::from(vec![
             Span::styled(label_cell(&tr!("details.server")), p.dim),
-            Span::styled(clean(&expired_refusal(state)), p.warn),
+            Span::styled(clean(&expired_refusal(state, app)), p.warn),
         ])),
         Ok(state) => out.push(Line::from(vec![
             Span::styled(label_cell(&tr!("details.server")), p.dim),
@@ -255,6 +271,14 @@ fn claim_text(key: &str, text: &str, app: &App) -> String {
 
 /// The server's refusal of a token that had already expired: expected, and not a verdict on
 /// renewal.
-fn expired_refusal(state: &crate::api::TokenState) -> String {
-    tr!("details.expired_refusal", answer = state.describe())
+fn expired_refusal(state: &crate::api::TokenState, app: &App) -> String {
+    let renew = app.keymap.label(
+        crate::keymap::Context::Normal,
+        crate::keymap::Command::Renew,
+    );
+    tr!(
+        "details.expired_refusal",
+        answer = state.describe(),
+        renew = renew
+    )
 }

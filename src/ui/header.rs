@@ -7,6 +7,7 @@ use ratatui::text::{Line, Span};
 use super::palette::Palette;
 use super::text::clean;
 use crate::app::{App, Mode};
+use crate::keymap::{Command, Context};
 use crate::tr;
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App, p: &Palette) {
@@ -23,7 +24,8 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, p: &Palette) {
                 "header.filter",
                 filter = clean(&app.filter),
                 shown = app.view.len(),
-                total = app.rows.len()
+                total = app.rows.len(),
+                clear = app.keymap.label(Context::Normal, Command::Back)
             ),
             p.warn,
         ));

@@ -9,7 +9,7 @@ use super::help_text;
 use super::layout::popup;
 use super::palette::Palette;
 use crate::app::App;
-use crate::keymap::{Context, bindings_for};
+use crate::keymap::{Command, Context};
 use crate::timefmt;
 use crate::tr;
 use crate::width::pad;
@@ -19,29 +19,33 @@ const KEYS: usize = 16;
 pub fn lines<'a>(app: &App, p: &Palette) -> Vec<Line<'a>> {
     let ahead = timefmt::compact(app.settings.timing.renew_ahead);
     let mut out = Vec::new();
-    for ctx in [
-        Context::Normal,
-        Context::Filter,
-        Context::AddForm,
-        Context::Confirm,
-        Context::Secret,
-        Context::Help,
-    ] {
+    for ctx in Context::ALL {
         if !out.is_empty() {
             out.push(Line::raw(""));
         }
-        out.push(Line::styled(help_text::title(ctx), p.header));
-        for b in bindings_for(ctx) {
-            let keys: Vec<String> = b.keys.iter().map(|k| k.label()).collect();
+        out.push(Line::styled(help_text::title(ctx, &app.keymap), p.header));
+        for (command, keys) in app.keymap.bindings_for(ctx) {
+            let keys: Vec<String> = keys.iter().map(|k| k.label()).collect();
             out.push(Line::from(vec![
                 Span::styled(format!("  {}", pad(&keys.join(" "), KEYS)), p.key),
-                Span::raw(help_text::help(b.command, &ahead)),
+                Span::raw(help_text::help(command, &ahead, &app.keymap)),
             ]));
         }
     }
     out.push(Line::raw(""));
     out.push(Line::styled(tr!("keys.mouse"), p.dim));
     out
+}
+
+/// "j/k scroll · Esc closes", with the keys of the App's key table.
+fn footer(app: &App) -> String {
+    let key = |cmd| app.keymap.label(Context::Help, cmd);
+    tr!(
+        "keys.popup_keys",
+        down = key(Command::HelpDown),
+        up = key(Command::HelpUp),
+        close = key(Command::CloseHelp)
+    )
 }
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App, scroll: u16, p: &Palette) {
@@ -55,7 +59,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, scroll: u16, p: &Palette
             format!(" {} ", tr!("keys.popup_title")),
             p.header,
         ))
-        .title_bottom(Span::styled(format!(" {} ", tr!("keys.popup_keys")), p.dim))
+        .title_bottom(Span::styled(format!(" {} ", footer(app)), p.dim))
         .border_style(p.key);
     frame.render_widget(Clear, rect);
     let para = Paragraph::new(lines)

@@ -5,6 +5,7 @@ mod add;
 pub(crate) mod columns;
 mod confirm;
 mod details;
+mod dialog;
 mod filter;
 mod header;
 mod help;
@@ -42,9 +43,9 @@ pub fn draw(frame: &mut Frame, app: &App, now: Timestamp) {
     status::render_bar(frame, a.status, app, now, &p);
     match &app.mode {
         Mode::Help { scroll } => help::render(frame, area, app, *scroll, &p),
-        Mode::Add(form) => add::render(frame, area, form, &p),
-        Mode::Confirm(c) => confirm::render(frame, area, c, &p),
-        Mode::Secret(prompt) => secret::render(frame, area, prompt, &p),
+        Mode::Add(form) => add::render(frame, area, form, &app.keymap, &p),
+        Mode::Confirm(c) => confirm::render(frame, area, c, &app.keymap, &p),
+        Mode::Secret(prompt) => secret::render(frame, area, prompt, &app.keymap, &p),
         Mode::Normal | Mode::Filter => {}
     }
 }

@@ -4,20 +4,21 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
-use super::layout::popup;
+use super::dialog;
 use super::palette::Palette;
 use super::text::{clean, popup_name};
 use crate::app::SecretPrompt;
+use crate::keymap::{Command, Context, Keymap};
 use crate::tr;
 
-pub fn render(frame: &mut Frame, area: Rect, prompt: &SecretPrompt, p: &Palette) {
-    let rect = popup(area, 76, 9);
-    let block = Block::bordered()
-        .title(Span::styled(format!(" {} ", tr!("secret.title")), p.header))
-        .title_bottom(Span::styled(format!(" {} ", tr!("secret.keys")), p.dim))
-        .border_style(p.key);
+pub fn render(frame: &mut Frame, area: Rect, prompt: &SecretPrompt, keys: &Keymap, p: &Palette) {
+    let key = |cmd| keys.label(Context::Secret, cmd);
+    let hint = tr!(
+        "secret.keys",
+        submit = key(Command::SecretSubmit),
+        cancel = key(Command::SecretCancel)
+    );
     let masked = if prompt.is_empty() {
         tr!("secret.placeholder")
     } else {
@@ -39,18 +40,8 @@ pub fn render(frame: &mut Frame, area: Rect, prompt: &SecretPrompt, p: &Palette)
         ]),
         Line::raw(""),
     ];
-    lines.push(if prompt.busy {
-        Line::styled(tr!("secret.busy"), p.warn)
-    } else if let Some(err) = &prompt.error {
-        Line::styled(format!("✗ {}", clean(err)), p.error)
-    } else {
-        Line::styled(tr!("secret.explain"), p.dim)
-    });
-    frame.render_widget(Clear, rect);
-    frame.render_widget(
-        Paragraph::new(lines)
-            .block(block)
-            .wrap(Wrap { trim: false }),
-        rect,
-    );
+    let busy = prompt.busy.then(|| tr!("secret.busy"));
+    let error = prompt.error.as_deref();
+    lines.push(dialog::status_line(busy, error, tr!("secret.explain"), p));
+    dialog::render_text(frame, area, (tr!("secret.title"), hint, 9), lines, p);
 }

@@ -10,6 +10,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 use super::palette::Palette;
 use super::text::{clean, next_step_long};
 use crate::app::{App, Level};
+use crate::keymap::{Command, Context};
 use crate::timefmt;
 use crate::tr;
 use crate::width::truncate_middle;
@@ -38,13 +39,14 @@ pub fn render_message(frame: &mut Frame, area: Rect, app: &App, now: Timestamp, 
 }
 
 pub fn render_bar(frame: &mut Frame, area: Rect, app: &App, now: Timestamp, p: &Palette) {
+    let key = |cmd| app.keymap.label(Context::Normal, cmd);
     // Most important first: a narrow terminal cuts the end off.
     let mut spans = vec![
-        Span::styled(" ?", p.key),
+        Span::styled(format!(" {}", key(Command::Help)), p.key),
         Span::raw(format!(" {}  ", tr!("bar.help"))),
-        Span::styled("s", p.key),
+        Span::styled(key(Command::CycleSort), p.key),
         Span::raw(format!(" {}  ", tr!("bar.sort", sort = app.sort.label()))),
-        Span::styled("A", p.key),
+        Span::styled(key(Command::ToggleAutoRenew), p.key),
         Span::raw(format!(" {}", tr!("bar.auto_renew"))),
         if app.auto_renew {
             Span::styled(tr!("bar.on"), p.calm)

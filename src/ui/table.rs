@@ -14,6 +14,7 @@ use super::layout::body_of;
 use super::palette::Palette;
 use super::text::{badge, clean, next_step_short};
 use crate::app::{App, Row, Urgency, view};
+use crate::keymap::{Command, Context};
 use crate::timefmt;
 use crate::tr;
 use crate::width::{truncate, truncate_middle, width};
@@ -25,13 +26,14 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, now: Timestamp, p: &Pale
         return;
     }
     if app.rows.is_empty() {
-        render_empty(frame, area, p);
+        render_empty(frame, area, app, p);
         return;
     }
     if app.view.is_empty() {
         let msg = tr!(
             "table.no_match",
-            filter = format!("{:?}", clean(&app.filter))
+            filter = format!("{:?}", clean(&app.filter)),
+            clear = app.keymap.label(Context::Normal, Command::Back)
         );
         frame.render_widget(Paragraph::new(msg).style(p.warn), area);
         return;
@@ -211,15 +213,16 @@ fn row_cells(row: &Row, app: &App, now: Timestamp, p: &Palette) -> (Vec<(String,
     (cells, row_style)
 }
 
-fn render_empty(frame: &mut Frame, area: Rect, p: &Palette) {
+fn render_empty(frame: &mut Frame, area: Rect, app: &App, p: &Palette) {
+    let key = |cmd| app.keymap.label(Context::Normal, cmd);
     let text = Text::from(vec![
         tr!("table.empty_title").into(),
         "".into(),
-        tr!("table.empty_add").into(),
+        tr!("table.empty_add", add = key(Command::StartAdd)).into(),
         tr!("table.empty_shell").into(),
         tr!("table.empty_demo").into(),
         "".into(),
-        tr!("table.empty_keys").into(),
+        tr!("table.empty_keys", help = key(Command::Help)).into(),
     ]);
     let para = Paragraph::new(text)
         .style(p.calm)

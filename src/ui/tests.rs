@@ -123,10 +123,64 @@ fn help_200x60_lists_every_binding() {
     keys(&mut app, "?");
     let s = screen(&mut app, 200, 60);
     for b in crate::keymap::BINDINGS {
-        let text = b.help.replace("{renew_ahead}", "2h 00m");
+        let text = super::help_text::help(b.command, "2h 00m", &app.keymap);
         assert!(s.contains(&text), "help lacks {text:?}\n{s}");
     }
     assert_snapshot!(s);
+}
+
+/// A `[keys]` table rebinding keys: the new key does the work, the old one does nothing, and
+/// every word on screen (status bar, help, its titles and footer) names the new key.
+#[test]
+fn rebound_keys_act_and_show_everywhere() {
+    let config = crate::config::Config::parse(
+        "[keys]\nhelp = \"h\"\nsort = \"o\"\nauto-renew = \"ctrl-a\"\nlogin = \"I\"\n\
+         filter = \"f\"\nhelp-close = [\"x\", \"esc\"]\nhelp-down = \"J\"\n",
+    )
+    .unwrap();
+    let mut app = app_with(demo_set());
+    app.keymap = config.keymap;
+    let s = screen(&mut app, 200, 60);
+    // The advice in the NEXT STEP column names the rebound key too.
+    assert!(
+        s.contains("log in again (I)") && !s.contains("log in again (L)"),
+        "{s}"
+    );
+    let bar = s.lines().last().unwrap();
+    assert!(bar.contains(" h help  o sort:"), "{bar}");
+    assert!(bar.contains("Ctrl-a auto-renew:"), "{bar}");
+    assert!(
+        !bar.contains(" ? help") && !bar.contains(" s sort"),
+        "{bar}"
+    );
+    // The old key is gone, the new one opens the help.
+    keys(&mut app, "?");
+    assert!(matches!(app.mode, crate::app::Mode::Normal));
+    keys(&mut app, "h");
+    assert!(matches!(app.mode, crate::app::Mode::Help { .. }));
+    let s = screen(&mut app, 200, 60);
+    assert!(
+        s.contains("Filter (f)") && s.contains("Log in again (I)"),
+        "{s}"
+    );
+    assert!(s.contains("log in again, as I)"), "{s}");
+    assert!(s.contains("J/k scroll · x closes"), "{s}");
+    keys(&mut app, "x");
+    assert!(matches!(app.mode, crate::app::Mode::Normal));
+}
+
+#[test]
+fn rebound_keys_in_chinese() {
+    crate::i18n::with_lang(crate::i18n::Lang::ZhCn, || {
+        let config = crate::config::Config::parse("[keys]\nadd = \"n\"\nhelp = \"F1\"\n").unwrap();
+        let mut app = app_with(Vec::new());
+        app.keymap = config.keymap;
+        let s = screen(&mut app, 80, 24);
+        assert!(
+            s.contains("按 n 添加") && s.contains("按 F1 查看所有按键"),
+            "{s}"
+        );
+    });
 }
 
 #[test]
@@ -286,7 +340,7 @@ fn details_say_what_to_do_for_dead_and_malformed_tokens() {
     select(&mut app, "xian-legacy");
     let s = screen(&mut app, 80, 24);
     assert!(s.contains("expired beyond renewal"), "{s}");
-    assert!(s.contains("actoken login"), "{s}");
+    assert!(s.contains("press L to log in again as dave"), "{s}");
     select(&mut app, "broken-paste");
     let s = screen(&mut app, 80, 24);
     assert!(s.contains("Not a region token: not a JWT"), "{s}");

@@ -4,6 +4,7 @@
 
 use jiff::Timestamp;
 
+use crate::advice;
 use crate::app::{App, Row, RowKind, Urgency};
 use crate::timefmt;
 use crate::tr;
@@ -67,68 +68,16 @@ pub fn next_step_short(row: &Row, app: &App, now: Timestamp) -> String {
     if let Some(err) = &row.status.last_error {
         return tr!("step.renewal_failed", error = clean(err));
     }
-    match row.urgency(now, app.settings.timing) {
-        Urgency::Calm => tr!("step.ok"),
-        Urgency::Due => tr!("step.due"),
-        Urgency::Renewable => tr!("step.renewable"),
-        Urgency::Dead if row.rejected() => tr!("step.rejected"),
-        Urgency::Dead => tr!("step.dead"),
-        Urgency::Broken => match &row.kind {
-            RowKind::Malformed { .. } => tr!("step.malformed"),
-            RowKind::Missing => tr!("step.missing"),
-            RowKind::Unreadable(_) => tr!("step.unreadable"),
-            RowKind::InOtherStore(kind) => tr!("step.other_store", store = kind.as_str()),
-            RowKind::Token { .. } => tr!("step.no_expiry"),
-        },
-    }
+    clean(&advice::words::short(
+        &row.advice(now, app.settings.timing),
+        &app.keymap,
+    ))
 }
 
-/// The selected row's situation in a sentence, with the fix (message line).
+/// The selected row's situation in a sentence, with the fix (message line, details pane).
 pub fn next_step_long(row: &Row, app: &App, now: Timestamp) -> String {
-    let name = clean(row.name());
-    let timing = app.settings.timing;
-    if row.is_renewing() || row.status.last_error.is_some() {
-        return format!("{name}: {}", next_step_short(row, app, now));
+    if row.is_renewing() {
+        return format!("{}: {}", clean(row.name()), next_step_short(row, app, now));
     }
-    let life = row.lifetime(timing.renew_grace);
-    match (row.urgency(now, timing), life) {
-        (Urgency::Calm, Some(l)) => tr!(
-            "long.valid",
-            name = name,
-            when = timefmt::relative(l.to_expiry(now))
-        ),
-        (Urgency::Due, Some(l)) => tr!(
-            "long.due",
-            name = name,
-            when = timefmt::relative(l.to_expiry(now)),
-            window = timefmt::compact(timing.renew_ahead)
-        ),
-        (Urgency::Renewable, Some(l)) => tr!(
-            "long.renewable",
-            name = name,
-            when = timefmt::relative(l.to_expiry(now)),
-            left = timefmt::compact(l.to_cutoff(now))
-        ),
-        (Urgency::Dead, _) if row.rejected() => tr!(
-            "long.rejected",
-            name = name,
-            hint = crate::app::new_token_hint()
-        ),
-        (Urgency::Dead, _) => tr!(
-            "long.dead",
-            name = name,
-            hint = crate::app::new_token_hint()
-        ),
-        (_, _) => match &row.kind {
-            RowKind::Malformed { error, .. } => tr!("long.malformed", name = name, error = error),
-            RowKind::Missing => tr!("long.missing", name = name),
-            RowKind::Unreadable(why) => tr!("long.unreadable", name = name, why = clean(why)),
-            RowKind::InOtherStore(kind) => crate::app::other_store_long(&name, *kind),
-            RowKind::Token { .. } => tr!(
-                "long.no_expiry",
-                name = name,
-                hint = crate::app::new_token_hint()
-            ),
-        },
-    }
+    clean(&row.advice_text(now, app.settings.timing, &app.keymap))
 }

@@ -226,6 +226,16 @@ pub fn token(user: &str, in_: SignedDuration) -> Token {
     })
 }
 
+/// A URL on a port that was free a moment ago: nothing listens there (connection refused).
+pub fn closed_port_url() -> String {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    format!("http://127.0.0.1:{port}")
+}
+
 pub fn hours(h: i64) -> SignedDuration {
     SignedDuration::from_hours(h)
 }

@@ -9,7 +9,8 @@ use crate::config::{Config, Paths};
 use crate::store::{Account, Accounts, EntryMeta, StoreKind, open_accounts_backend};
 
 use super::super::context::{Context, refuse_if_others_can_write};
-use super::report::{Findings, Status};
+use super::report::{Area, Findings, Status};
+use crate::tr;
 
 #[derive(Debug, Serialize)]
 pub struct ConfigFacts {
@@ -19,9 +20,10 @@ pub struct ConfigFacts {
     pub problem: Option<String>,
 }
 
-/// Loads the config the way every command does, but reports a problem instead of stopping:
-/// the rest of the checks then run on the defaults.
-pub fn config(path: &Path, f: &mut Findings) -> (Config, ConfigFacts) {
+/// Loads the config the way every command does, but keeps a problem instead of stopping: the
+/// rest of the checks then run on the defaults. Reported by `report_config`, once the
+/// config's `language` is in force.
+pub fn load_config(path: &Path) -> (Config, ConfigFacts) {
     let exists = path.exists();
     let loaded = refuse_if_others_can_write(path)
         .and_then(|()| Config::load(path).map_err(anyhow::Error::from));
@@ -29,29 +31,34 @@ pub fn config(path: &Path, f: &mut Findings) -> (Config, ConfigFacts) {
         Ok(config) => (config, None),
         Err(e) => (Config::default(), Some(format!("{e:#}"))),
     };
-    match (&problem, exists) {
-        (Some(p), _) => f.push_fix(
-            "config",
-            Status::Fail,
-            p.clone(),
-            "fix the file (the checks below use the defaults meanwhile)",
-        ),
-        (None, true) => f.push("config", Status::Ok, format!("{} is valid", path.display())),
-        (None, false) => f.push(
-            "config",
-            Status::Info,
-            format!(
-                "no config file ({}): every setting has its default",
-                path.display()
-            ),
-        ),
-    }
     let facts = ConfigFacts {
         path: path.to_owned(),
         exists,
         problem,
     };
     (config, facts)
+}
+
+pub fn report_config(facts: &ConfigFacts, f: &mut Findings) {
+    let path = facts.path.display();
+    match (&facts.problem, facts.exists) {
+        (Some(p), _) => f.push_fix(
+            Area::Config,
+            Status::Fail,
+            p.clone(),
+            tr!("doctor.config_fix"),
+        ),
+        (None, true) => f.push(
+            Area::Config,
+            Status::Ok,
+            tr!("doctor.config_valid", path = path),
+        ),
+        (None, false) => f.push(
+            Area::Config,
+            Status::Info,
+            tr!("doctor.config_none", path = path),
+        ),
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -70,7 +77,7 @@ pub struct IndexFacts {
 }
 
 pub fn index(paths: &Paths, f: &mut Findings) -> (Vec<EntryMeta>, IndexFacts) {
-    const AREA: &str = "token index";
+    const AREA: Area = Area::Index;
     let path = paths.index_file();
     let exists = path.exists();
     let (entries, problem) = match crate::store::read_index(&path) {
@@ -85,14 +92,14 @@ pub fn index(paths: &Paths, f: &mut Findings) -> (Vec<EntryMeta>, IndexFacts) {
         None if exists => f.push(
             AREA,
             Status::Ok,
-            format!(
-                "{}: {} token(s), mode {}",
-                path.display(),
-                entries.len(),
-                file_mode.as_deref().unwrap_or("?")
+            tr!(
+                "doctor.index_ok",
+                path = path.display(),
+                count = entries.len(),
+                mode = file_mode.as_deref().unwrap_or("?")
             ),
         ),
-        None => f.push(AREA, Status::Info, "no tokens stored yet"),
+        None => f.push(AREA, Status::Info, tr!("doctor.index_empty")),
     }
     for (what, shown, wanted) in [
         (&path, &file_mode, "600"),
@@ -104,11 +111,7 @@ pub fn index(paths: &Paths, f: &mut Findings) -> (Vec<EntryMeta>, IndexFacts) {
             f.push_fix(
                 AREA,
                 Status::Warn,
-                format!(
-                    "{} can be read by other users (mode {m}); it holds no secrets, but names \
-                     your tokens and servers",
-                    what.display()
-                ),
+                tr!("doctor.index_readable", path = what.display(), mode = m),
                 format!("chmod {wanted} {}", what.display()),
             );
         }
@@ -161,7 +164,7 @@ pub fn accounts(
     in_use: Option<StoreKind>,
     f: &mut Findings,
 ) -> (Vec<Account>, Vec<AccountFacts>) {
-    const AREA: &str = "remembered logins";
+    const AREA: Area = Area::Logins;
     let accounts = match Accounts::load(&ctx.paths) {
         Ok(a) => a.list().to_vec(),
         Err(e) => {
@@ -170,11 +173,7 @@ pub fn accounts(
         }
     };
     if accounts.is_empty() {
-        f.push(
-            AREA,
-            Status::Info,
-            "none: dead tokens need `actoken login` (or `actoken add`) by hand",
-        );
+        f.push(AREA, Status::Info, tr!("doctor.logins_none"));
         return (accounts, Vec::new());
     }
     let ids = in_use.and_then(|kind| {
@@ -199,27 +198,24 @@ pub fn accounts(
             let (status, message) = match key_remembered {
                 _ if password => (
                     Status::Info,
-                    format!(
-                        "{id} (password login; the password is never stored): a dead token \
-                         needs `actoken login --user {}`",
-                        a.user
-                    ),
+                    tr!("doctor.login_password", id = id, user = a.user),
                 ),
                 Some(true) => (
                     Status::Ok,
-                    format!("{id} ({method}): secret key remembered"),
+                    tr!("doctor.login_key_remembered", id = id, method = method),
                 ),
                 Some(false) => (
                     Status::Info,
-                    format!(
-                        "{id} ({method}): no remembered secret key, so a dead token needs \
-                         `actoken login --user {}`",
-                        a.user
+                    tr!(
+                        "doctor.login_no_key",
+                        id = id,
+                        method = method,
+                        user = a.user
                     ),
                 ),
                 None => (
                     Status::Info,
-                    format!("{id} ({method}): the store could not be asked for its key"),
+                    tr!("doctor.login_key_unknown", id = id, method = method),
                 ),
             };
             f.push(AREA, status, message);

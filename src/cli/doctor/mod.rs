@@ -1,6 +1,9 @@
 //! `actoken doctor [--json]`: one screen that says what works and what to do. Runs even when
 //! the config is broken or no store can be opened (that is when it is needed most); exits 0
 //! when everything actoken needs works.
+//!
+//! People read the findings in the interface language; `--json` runs the whole check in
+//! English (findings, reasons, problems), as every JSON output of actoken is English.
 
 mod files;
 mod report;
@@ -11,6 +14,7 @@ mod store;
 use serde::Serialize;
 
 use crate::config::Paths;
+use crate::i18n::{self, Lang};
 
 use super::args::{DoctorArgs, GlobalArgs};
 use super::context::Context;
@@ -31,9 +35,14 @@ struct Report<'a> {
 
 pub fn run(global: &GlobalArgs, args: DoctorArgs) -> anyhow::Result<u8> {
     let paths = Paths::from_env()?;
-    let mut f = Findings::default();
-    let (config, config_facts) = files::config(&Context::config_file(global, &paths), &mut f);
+    let (config, config_facts) = files::load_config(&Context::config_file(global, &paths));
+    // Context::new puts the config's `language` in force; --json then overrides it.
     let ctx = Context::new(global, paths, config);
+    if args.json {
+        i18n::set(Lang::En);
+    }
+    let mut f = Findings::default();
+    files::report_config(&config_facts, &mut f);
     let (entries, index_facts) = files::index(&ctx.paths, &mut f);
     let store_facts = store::check(&ctx, &entries, &mut f);
     let (accounts, account_facts) = files::accounts(&ctx, store_facts.in_use, &mut f);

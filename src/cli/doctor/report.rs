@@ -1,7 +1,10 @@
 //! What `actoken doctor` found: facts per area (for `--json`) and findings with a status and
-//! a way forward (for people). English text lives in the checks that make the findings.
+//! a way forward (for people). The checks word their findings in the interface language
+//! (`doctor.*` in the catalogs); `--json` runs in English, so scripts see one language.
 
 use serde::Serialize;
+
+use crate::tr;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -26,9 +29,43 @@ impl Status {
     }
 }
 
+/// The part of the set-up a finding is about; `--json` names it in English.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Area {
+    #[serde(rename = "config")]
+    Config,
+    #[serde(rename = "token index")]
+    Index,
+    #[serde(rename = "secret store")]
+    Store,
+    #[serde(rename = "remembered logins")]
+    Logins,
+    #[serde(rename = "servers")]
+    Servers,
+    #[serde(rename = "clock")]
+    Clock,
+    #[serde(rename = "setup")]
+    Setup,
+}
+
+impl Area {
+    /// The heading above the area's findings, in the interface language.
+    fn heading(self) -> String {
+        match self {
+            Area::Config => tr!("doctor.area_config"),
+            Area::Index => tr!("doctor.area_index"),
+            Area::Store => tr!("doctor.area_store"),
+            Area::Logins => tr!("doctor.area_logins"),
+            Area::Servers => tr!("doctor.area_servers"),
+            Area::Clock => tr!("doctor.area_clock"),
+            Area::Setup => tr!("doctor.area_setup"),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Finding {
-    pub area: &'static str,
+    pub area: Area,
     pub status: Status,
     pub message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -40,7 +77,7 @@ pub struct Finding {
 pub struct Findings(pub Vec<Finding>);
 
 impl Findings {
-    pub fn push(&mut self, area: &'static str, status: Status, message: impl Into<String>) {
+    pub fn push(&mut self, area: Area, status: Status, message: impl Into<String>) {
         self.0.push(Finding {
             area,
             status,
@@ -51,7 +88,7 @@ impl Findings {
 
     pub fn push_fix(
         &mut self,
-        area: &'static str,
+        area: Area,
         status: Status,
         message: impl Into<String>,
         fix: impl Into<String>,
@@ -72,11 +109,11 @@ impl Findings {
     /// One line per finding, grouped by area in the order they were found, fixes indented.
     pub fn render(&self) -> String {
         let mut out = String::new();
-        let mut area = "";
+        let mut area = None;
         for f in &self.0 {
-            if f.area != area {
-                area = f.area;
-                out.push_str(&format!("{area}\n"));
+            if area != Some(f.area) {
+                area = Some(f.area);
+                out.push_str(&format!("{}\n", f.area.heading()));
             }
             out.push_str(&format!("  [{}] {}\n", f.status.mark(), f.message));
             if let Some(fix) = &f.fix {
@@ -88,11 +125,13 @@ impl Findings {
             Status::Warn => (f, w + 1),
             _ => (f, w),
         });
+        out.push('\n');
         out.push_str(&match (fails, warns) {
-            (0, 0) => "\nEverything actoken needs works.\n".to_owned(),
-            (0, w) => format!("\nEverything actoken needs works ({w} warning(s) above).\n"),
-            (f, _) => format!("\n{f} problem(s) above need fixing.\n"),
+            (0, 0) => tr!("doctor.all_work"),
+            (0, w) => tr!("doctor.all_work_warnings", count = w),
+            (f, _) => tr!("doctor.problems", count = f),
         });
+        out.push('\n');
         out
     }
 }
@@ -100,28 +139,48 @@ impl Findings {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::i18n::{Lang, with_lang};
 
     #[test]
     fn render_groups_by_area_and_sums_up() {
         let mut f = Findings::default();
-        f.push("store", Status::Ok, "kernel keyring in use");
+        f.push(Area::Store, Status::Ok, "kernel keyring in use");
         f.push_fix(
-            "store",
+            Area::Store,
             Status::Warn,
             "cleared at reboot",
             "log in again after a reboot",
         );
-        f.push("clock", Status::Ok, "in step");
+        f.push(Area::Clock, Status::Ok, "in step");
         assert!(f.all_needed_work());
-        let text = f.render();
-        assert_eq!(text.matches("store\n").count(), 1, "{text}");
+        let text = with_lang(Lang::En, || f.render());
+        assert_eq!(text.matches("secret store\n").count(), 1, "{text}");
         assert!(
             text.contains("  [warn] cleared at reboot\n         → log in again"),
             "{text}"
         );
         assert!(text.contains("1 warning(s)"), "{text}");
-        f.push("servers", Status::Fail, "unreachable");
+        f.push(Area::Servers, Status::Fail, "unreachable");
         assert!(!f.all_needed_work());
-        assert!(f.render().contains("1 problem(s)"));
+        assert!(with_lang(Lang::En, || f.render()).contains("1 problem(s)"));
+    }
+
+    #[test]
+    fn headings_and_summary_speak_chinese_but_marks_and_json_do_not() {
+        let mut f = Findings::default();
+        f.push(Area::Store, Status::Ok, "x");
+        f.push(Area::Servers, Status::Fail, "y");
+        f.push(Area::Clock, Status::Warn, "z");
+        let text = with_lang(Lang::ZhCn, || f.render());
+        assert!(
+            text.starts_with("密钥存储\n  [ok  ] x\n服务器\n  [FAIL] y\n"),
+            "{text}"
+        );
+        assert!(text.contains("上面有 1 个问题需要解决"), "{text}");
+        let json = with_lang(Lang::ZhCn, || serde_json::to_string(&f.0).unwrap());
+        assert!(
+            json.contains(r#""area":"secret store","status":"ok""#),
+            "{json}"
+        );
     }
 }

@@ -13,7 +13,8 @@ use crate::store::{Account, EntryMeta};
 use crate::timefmt;
 
 use super::super::context::runtime;
-use super::report::{Findings, Status};
+use super::report::{Area, Findings, Status};
+use crate::tr;
 
 /// Beyond this the platform refuses access-key logins (its window is a few minutes).
 const LOGIN_TOLERANCE: SignedDuration = SignedDuration::from_mins(5);
@@ -38,15 +39,46 @@ pub struct ServerFacts {
     pub problem: Option<String>,
 }
 
+/// Who talks to a URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum User {
+    ConfigBaseUrl,
+    Token(String),
+    Login(String),
+    LoginAuth(String),
+}
+
+impl User {
+    /// For `--json` (`used_by`): the same words in every language.
+    fn english(&self) -> String {
+        match self {
+            User::ConfigBaseUrl => "config base-url".into(),
+            User::Token(name) => format!("token {name}"),
+            User::Login(id) => format!("login {id}"),
+            User::LoginAuth(id) => format!("login {id} (auth)"),
+        }
+    }
+
+    /// For people, in the interface language.
+    fn label(&self) -> String {
+        match self {
+            User::ConfigBaseUrl => tr!("doctor.used_by_config"),
+            User::Token(name) => tr!("doctor.used_by_token", name = name),
+            User::Login(id) => tr!("doctor.used_by_login", id = id),
+            User::LoginAuth(id) => tr!("doctor.used_by_login_auth", id = id),
+        }
+    }
+}
+
 /// Every URL actoken talks to, with who uses it: tokens' base URLs, the config's, and the
 /// remembered logins' base and auth URLs.
 fn targets(
     config: &Config,
     entries: &[EntryMeta],
     accounts: &[Account],
-) -> BTreeMap<String, Vec<String>> {
-    let mut urls: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    let mut add = |url: &str, who: String| {
+) -> BTreeMap<String, Vec<User>> {
+    let mut urls: BTreeMap<String, Vec<User>> = BTreeMap::new();
+    let mut add = |url: &str, who: User| {
         let url = url.trim().trim_end_matches('/').to_owned();
         let users = urls.entry(url).or_default();
         if !users.contains(&who) {
@@ -54,14 +86,14 @@ fn targets(
         }
     };
     if let Some(url) = &config.base_url {
-        add(url, "config base-url".into());
+        add(url, User::ConfigBaseUrl);
     }
     for e in entries {
-        add(&e.base_url, format!("token {}", e.name));
+        add(&e.base_url, User::Token(e.name.clone()));
     }
     for a in accounts {
-        add(&a.base_url, format!("login {}", a.id()));
-        add(&a.auth_url, format!("login {} (auth)", a.id()));
+        add(&a.base_url, User::Login(a.id()));
+        add(&a.auth_url, User::LoginAuth(a.id()));
     }
     urls
 }
@@ -74,20 +106,16 @@ pub fn check(
 ) -> Vec<ServerFacts> {
     let urls = targets(config, entries, accounts);
     if urls.is_empty() {
-        f.push(
-            "servers",
-            Status::Info,
-            "no server to check yet (no tokens, no base-url in the config)",
-        );
+        f.push(Area::Servers, Status::Info, tr!("doctor.servers_none"));
         return Vec::new();
     }
     let client = match AcClient::new(&ClientOptions::from_config(config)) {
         Ok(c) => c,
         Err(e) => {
             f.push(
-                "servers",
+                Area::Servers,
                 Status::Fail,
-                format!("cannot set up the HTTP client: {e}"),
+                tr!("doctor.servers_client", error = e),
             );
             return Vec::new();
         }
@@ -102,16 +130,25 @@ pub fn check(
         .map(|((base_url, used_by), probe)| {
             let tls = base_url.starts_with("https://");
             let who = summary(&used_by);
+            let used_by: Vec<String> = used_by.iter().map(User::english).collect();
             match probe {
                 Ok(p) => {
                     let ms = u64::try_from(p.elapsed.as_millis()).unwrap_or(u64::MAX);
+                    let tls_ok = if tls {
+                        tr!("doctor.server_tls_ok")
+                    } else {
+                        String::new()
+                    };
                     f.push(
-                        "servers",
+                        Area::Servers,
                         Status::Ok,
-                        format!(
-                            "{base_url} answers (HTTP {}, {ms} ms{}) — {who}",
-                            p.status,
-                            if tls { ", TLS ok" } else { "" }
+                        tr!(
+                            "doctor.server_answers",
+                            url = base_url,
+                            status = p.status,
+                            ms = ms,
+                            tls = tls_ok,
+                            who = who
                         ),
                     );
                     if let Some(o) = p.clock_offset {
@@ -131,9 +168,14 @@ pub fn check(
                 Err(e) => {
                     let problem = e.to_string();
                     f.push_fix(
-                        "servers",
+                        Area::Servers,
                         Status::Fail,
-                        format!("{base_url} cannot be reached: {problem} — {who}"),
+                        tr!(
+                            "doctor.server_unreachable",
+                            url = base_url,
+                            problem = problem,
+                            who = who
+                        ),
                         fix_for(&e),
                     );
                     ServerFacts {
@@ -155,58 +197,49 @@ pub fn check(
 }
 
 /// "3 tokens, login alice@host": who uses a URL, short enough for one line.
-fn summary(used_by: &[String]) -> String {
-    let tokens = used_by.iter().filter(|u| u.starts_with("token ")).count();
+fn summary(used_by: &[User]) -> String {
+    let is_token = |u: &&User| matches!(u, User::Token(_));
     let mut parts: Vec<String> = Vec::new();
-    match tokens {
+    match used_by.iter().filter(is_token).count() {
         0 => {}
-        1 => parts.extend(used_by.iter().filter(|u| u.starts_with("token ")).cloned()),
-        n => parts.push(format!("{n} tokens")),
+        1 => parts.extend(used_by.iter().filter(is_token).map(User::label)),
+        n => parts.push(tr!("doctor.used_by_tokens", count = n)),
     }
-    parts.extend(used_by.iter().filter(|u| !u.starts_with("token ")).cloned());
-    parts.join(", ")
+    parts.extend(used_by.iter().filter(|u| !is_token(u)).map(User::label));
+    parts.join(&tr!("doctor.list_separator"))
 }
 
 fn fix_for(e: &ApiError) -> String {
     match e {
-        ApiError::Tls { .. } => "the server's certificate is not trusted: if it is signed by \
-            your site's own CA, set ca-file in the config (or --ca-file); TLS checks are never \
-            turned off"
-            .into(),
-        ApiError::Connect { .. } | ApiError::Timeout { .. } => "check the URL, your network and \
-            any proxy or VPN this server needs; if it moved, update the tokens' base URL \
-            (`actoken add NAME --force --base-url ...`)"
-            .into(),
-        _ => "check the URL".into(),
+        ApiError::Tls { .. } => tr!("doctor.fix_tls"),
+        ApiError::Connect { .. } | ApiError::Timeout { .. } => tr!("doctor.fix_connect"),
+        _ => tr!("doctor.fix_url"),
     }
 }
 
 /// One finding for the clock: the largest offset seen, judged against the login window.
 fn report_clock(offsets: &[(String, SignedDuration)], f: &mut Findings) {
-    const AREA: &str = "clock";
+    const AREA: Area = Area::Clock;
     let Some((url, worst)) = offsets.iter().max_by_key(|(_, o)| o.abs()) else {
-        f.push(
-            AREA,
-            Status::Info,
-            "no server sent a Date header: the clock could not be compared",
-        );
+        f.push(AREA, Status::Info, tr!("doctor.clock_no_date"));
         return;
     };
     let off = timefmt::compact(worst.abs());
     let direction = if worst.is_negative() {
-        "ahead of"
+        tr!("doctor.clock_ahead")
     } else {
-        "behind"
+        tr!("doctor.clock_behind")
     };
-    let fix = "synchronise the clock (e.g. `timedatectl set-ntp true`, or ask the \
-        administrator to run chrony/ntpd)";
+    let fix = tr!("doctor.clock_fix");
     if worst.abs() > LOGIN_TOLERANCE {
         f.push_fix(
             AREA,
             Status::Fail,
-            format!(
-                "this machine's clock is {off} {direction} {url}: access-key logins will be \
-                 refused (the platform allows a few minutes) and countdowns are off"
+            tr!(
+                "doctor.clock_fail",
+                off = off,
+                direction = direction,
+                url = url
             ),
             fix,
         );
@@ -214,8 +247,11 @@ fn report_clock(offsets: &[(String, SignedDuration)], f: &mut Findings) {
         f.push_fix(
             AREA,
             Status::Warn,
-            format!(
-                "this machine's clock is {off} {direction} {url}: countdowns are off by that much"
+            tr!(
+                "doctor.clock_warn",
+                off = off,
+                direction = direction,
+                url = url
             ),
             fix,
         );
@@ -223,10 +259,7 @@ fn report_clock(offsets: &[(String, SignedDuration)], f: &mut Findings) {
         f.push(
             AREA,
             Status::Ok,
-            format!(
-                "in step with the servers (largest offset {}s)",
-                worst.as_secs().abs()
-            ),
+            tr!("doctor.clock_ok", secs = worst.as_secs().abs()),
         );
     }
 }
@@ -234,13 +267,16 @@ fn report_clock(offsets: &[(String, SignedDuration)], f: &mut Findings) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::i18n::{Lang, with_lang};
 
     fn clock(offset: i64) -> Findings {
         let mut f = Findings::default();
-        report_clock(
-            &[("https://a".into(), SignedDuration::from_secs(offset))],
-            &mut f,
-        );
+        with_lang(Lang::En, || {
+            report_clock(
+                &[("https://a".into(), SignedDuration::from_secs(offset))],
+                &mut f,
+            )
+        });
         f
     }
 
@@ -257,5 +293,27 @@ mod tests {
             far.0[0].message
         );
         assert!(clock(600).0[0].message.contains("behind"));
+    }
+
+    #[test]
+    fn who_uses_a_url_is_summed_up_in_the_interface_language() {
+        let used_by = [
+            User::Token("alice/华东一区【昆山】".into()),
+            User::Token("alice/华中一区【A区】".into()),
+            User::Login("alice@test中心".into()),
+        ];
+        assert_eq!(
+            with_lang(Lang::En, || summary(&used_by)),
+            "2 tokens, login alice@test中心"
+        );
+        assert_eq!(
+            with_lang(Lang::ZhCn, || summary(&used_by)),
+            "2 个访问凭证、登录 alice@test中心"
+        );
+        assert_eq!(
+            with_lang(Lang::ZhCn, || summary(&used_by[..1])),
+            "访问凭证 alice/华东一区【昆山】"
+        );
+        assert_eq!(used_by[2].english(), "login alice@test中心");
     }
 }

@@ -5,9 +5,10 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use super::report::{Findings, Status};
+use super::report::{Area, Findings, Status};
+use crate::tr;
 
-const AREA: &str = "setup";
+const AREA: Area = Area::Setup;
 /// The unit `actoken watch --install` writes.
 use super::super::watch::unit::SYSTEMD_UNIT as WATCH_UNIT;
 
@@ -87,7 +88,7 @@ pub fn check(f: &mut Findings) -> SetupFacts {
         f.push_fix(
             AREA,
             Status::Info,
-            "no shell completions installed",
+            tr!("doctor.setup_no_completions"),
             format!(
                 "mkdir -p {0} && actoken completions bash > {0}/actoken",
                 dirs.data.join("bash-completion/completions").display()
@@ -97,32 +98,36 @@ pub fn check(f: &mut Findings) -> SetupFacts {
         f.push(
             AREA,
             Status::Ok,
-            format!("completions: {}", join(&completions)),
+            tr!("doctor.setup_completions", paths = join(&completions)),
         );
     }
     let man_page = dirs.man_pages().into_iter().find(|p| p.is_file());
     match &man_page {
-        Some(p) => f.push(AREA, Status::Ok, format!("man page: {}", p.display())),
-        None => f.push(AREA, Status::Info, "no man page installed (`man actoken`)"),
+        Some(p) => f.push(
+            AREA,
+            Status::Ok,
+            tr!("doctor.setup_man", path = p.display()),
+        ),
+        None => f.push(AREA, Status::Info, tr!("doctor.setup_no_man")),
     }
     let (watch_unit, watch_unit_path) = watch_unit(&dirs.config);
     match watch_unit {
         "enabled" => f.push(
             AREA,
             Status::Ok,
-            format!("{WATCH_UNIT} is installed and enabled"),
+            tr!("doctor.watch_enabled", unit = WATCH_UNIT),
         ),
         "present" => f.push_fix(
             AREA,
             Status::Info,
-            format!("{WATCH_UNIT} is installed but not enabled"),
+            tr!("doctor.watch_present", unit = WATCH_UNIT),
             format!("systemctl --user enable --now {WATCH_UNIT}"),
         ),
         _ => f.push_fix(
             AREA,
             Status::Info,
-            "no `actoken watch` service: tokens are renewed only when actoken runs",
-            "`actoken watch --install` sets one up",
+            tr!("doctor.watch_absent"),
+            tr!("doctor.watch_absent_fix"),
         ),
     }
     SetupFacts {

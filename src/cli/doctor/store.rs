@@ -9,9 +9,11 @@ use crate::store::{
 };
 
 use super::super::context::Context;
-use super::report::{Findings, Status};
+use super::super::store_select::store_label;
+use super::report::{Area, Findings, Status};
+use crate::tr;
 
-const AREA: &str = "secret store";
+const AREA: Area = Area::Store;
 
 #[derive(Debug, Serialize)]
 pub struct StoreFacts {
@@ -92,26 +94,30 @@ pub fn check(ctx: &Context, entries: &[EntryMeta], f: &mut Findings) -> StoreFac
     let choice = ctx.store_choice;
     let in_use = in_use(choice, ss.usable, ku.usable);
     let reason = match (choice.fixed(), in_use) {
-        (Some(kind), _) => format!("{} asks for {kind}", ctx.store_choice_source),
-        (None, Some(StoreKind::SecretService)) => {
-            "store = auto: the Secret Service answers and is unlocked".to_owned()
-        }
-        (None, Some(StoreKind::Keyutils)) => {
-            "store = auto: the Secret Service cannot be used, so the kernel keyring".to_owned()
-        }
-        (None, None) => "store = auto: neither store can be used".to_owned(),
+        (Some(kind), _) => tr!(
+            "doctor.reason_fixed",
+            source = source_label(ctx.store_choice_source),
+            kind = kind
+        ),
+        (None, Some(StoreKind::SecretService)) => tr!("doctor.reason_auto_ss"),
+        (None, Some(StoreKind::Keyutils)) => tr!("doctor.reason_auto_keyutils"),
+        (None, None) => tr!("doctor.reason_auto_none"),
     };
 
     match in_use {
         Some(kind) => f.push(
             AREA,
             Status::Ok,
-            format!("secrets are kept in {} ({reason})", kind.label()),
+            tr!(
+                "doctor.store_in_use",
+                store = store_label(kind),
+                reason = reason
+            ),
         ),
         None => f.push_fix(
             AREA,
             Status::Fail,
-            format!("no usable secret store ({reason})"),
+            tr!("doctor.store_none", reason = reason),
             match choice.fixed() {
                 Some(StoreKind::Keyutils) => ku.fix.clone().unwrap_or_default(),
                 _ => ss.fix.clone().unwrap_or_default(),
@@ -127,12 +133,8 @@ pub fn check(ctx: &Context, entries: &[EntryMeta], f: &mut Findings) -> StoreFac
         f.push_fix(
             AREA,
             Status::Info,
-            format!(
-                "the kernel keyring is cleared at reboot, and after {days} day(s) without any \
-                 actoken use: the tokens and remembered secret keys in it are then gone"
-            ),
-            "after a reboot, run `actoken login` once more (a running `actoken watch` keeps \
-             the keyring in use)",
+            tr!("doctor.keyutils_cleared", days = days),
+            tr!("doctor.keyutils_cleared_fix"),
         );
     }
     if let Some(q) = &quota {
@@ -151,21 +153,27 @@ pub fn check(ctx: &Context, entries: &[EntryMeta], f: &mut Findings) -> StoreFac
     }
 }
 
+/// Where the store choice came from (`Context::store_choice_source`), for people.
+fn source_label(source: &str) -> String {
+    match source {
+        "--store or ACTOKEN_STORE" => tr!("doctor.source_flag"),
+        "the config file" => tr!("doctor.source_config"),
+        "the default" => tr!("doctor.source_default"),
+        other => other.to_owned(),
+    }
+}
+
 fn report_secret_service(ss: &Reachability, in_use: Option<StoreKind>, f: &mut Findings) {
     let Some(problem) = &ss.problem else {
         if in_use != Some(StoreKind::SecretService) {
-            f.push(
-                AREA,
-                Status::Info,
-                "the Secret Service answers and is unlocked",
-            );
+            f.push(AREA, Status::Info, tr!("doctor.ss_usable"));
         }
         return;
     };
-    let (status, what) = if ss.locked {
-        (Status::Warn, "the Secret Service is locked")
+    let (status, message) = if ss.locked {
+        (Status::Warn, tr!("doctor.ss_locked", problem = problem))
     } else {
-        (Status::Info, "no usable Secret Service")
+        (Status::Info, tr!("doctor.ss_unusable", problem = problem))
     };
     // Only a failure when it was the store to use: the kernel keyring covers for it otherwise.
     let status = if in_use.is_none() {
@@ -173,7 +181,6 @@ fn report_secret_service(ss: &Reachability, in_use: Option<StoreKind>, f: &mut F
     } else {
         status
     };
-    let message = format!("{what}: {problem}");
     match (&ss.fix, status) {
         (Some(fix), Status::Warn | Status::Fail) => f.push_fix(AREA, status, message, fix),
         _ => f.push(AREA, status, message),
@@ -183,7 +190,7 @@ fn report_secret_service(ss: &Reachability, in_use: Option<StoreKind>, f: &mut F
 fn report_keyutils(ku: &Reachability, in_use: Option<StoreKind>, f: &mut Findings) {
     match &ku.problem {
         None if in_use != Some(StoreKind::Keyutils) => {
-            f.push(AREA, Status::Info, "the kernel keyring can be used too")
+            f.push(AREA, Status::Info, tr!("doctor.keyutils_usable"))
         }
         None => {}
         Some(problem) => {
@@ -195,7 +202,7 @@ fn report_keyutils(ku: &Reachability, in_use: Option<StoreKind>, f: &mut Finding
             f.push(
                 AREA,
                 status,
-                format!("the kernel keyring cannot be used: {problem}"),
+                tr!("doctor.keyutils_unusable", problem = problem),
             );
         }
     }
@@ -203,17 +210,19 @@ fn report_keyutils(ku: &Reachability, in_use: Option<StoreKind>, f: &mut Finding
 
 fn report_quota(q: &KeyQuota, f: &mut Findings) {
     let full = |used: u64, max: u64| max > 0 && used * 10 >= max * 8;
-    let message = format!(
-        "kernel key quota of this user: {}/{} keys, {}/{} bytes",
-        q.keys, q.max_keys, q.bytes, q.max_bytes
+    let message = tr!(
+        "doctor.quota",
+        keys = q.keys,
+        max_keys = q.max_keys,
+        bytes = q.bytes,
+        max_bytes = q.max_bytes
     );
     if full(q.keys, q.max_keys) || full(q.bytes, q.max_bytes) {
         f.push_fix(
             AREA,
             Status::Warn,
-            format!("{message}: nearly full"),
-            "remove unused tokens (`actoken rm`), or ask the administrator to raise \
-             /proc/sys/kernel/keys/maxkeys and maxbytes",
+            tr!("doctor.quota_full", quota = message),
+            tr!("doctor.quota_full_fix"),
         );
     } else {
         f.push(AREA, Status::Ok, message);
@@ -242,22 +251,22 @@ fn report_other_store(
         StoreKind::Keyutils => ku.usable,
     };
     let fix = if reachable {
-        format!("move them: `actoken move --all --to {here}`")
+        tr!("doctor.other_store_fix", to = here)
     } else {
-        format!(
-            "they are safe there; to use them, make {} usable, then `actoken move --all --to \
-             {here}`",
-            there.label()
+        tr!(
+            "doctor.other_store_fix_unusable",
+            store = store_label(there),
+            to = here
         )
     };
     f.push_fix(
         AREA,
         Status::Warn,
-        format!(
-            "{} token(s) are kept in {}, not the store in use: {}",
-            elsewhere.len(),
-            there.label(),
-            elsewhere.join(", ")
+        tr!(
+            "doctor.other_store",
+            count = elsewhere.len(),
+            store = store_label(there),
+            names = elsewhere.join(&tr!("doctor.list_separator"))
         ),
         fix,
     );

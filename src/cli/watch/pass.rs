@@ -4,8 +4,11 @@
 
 use jiff::{SignedDuration, Timestamp};
 
+use crate::advice::{Condition, Owner};
+use crate::cli::view::Reading;
+use crate::i18n::{Lang, with_lang};
 use crate::renew::{Renewed, Renewer, When};
-use crate::store::{SecretState, StoredToken};
+use crate::store::StoredToken;
 use crate::timefmt;
 use crate::token::Phase;
 
@@ -94,36 +97,22 @@ fn plan(
     ahead: SignedDuration,
     now: Timestamp,
 ) -> Plan {
-    let decoded = match (stored.decoded(), &stored.secret) {
-        (Some(decoded), _) => decoded,
-        (None, SecretState::Unreadable(why)) => {
-            return Plan::Broken(
-                format!("cannot read it from the keyring: {why}"),
-                exit::KEYRING,
-            );
-        }
-        // Written while the other store was in use (e.g. from the desktop session, while this
-        // service has no D-Bus): not lost, but not reachable from here.
-        (None, SecretState::InOtherStore(kind)) => {
-            return Plan::Broken(
-                format!(
-                    "kept in {}, not in the store in use: run with `--store {kind}`, or move it \
-                     with `actoken move --all --to {}`",
-                    kind.label(),
-                    kind.other()
-                ),
-                exit::FAILURE,
-            );
-        }
-        (None, _) => {
-            return Plan::Broken("the keyring has no secret for it (`actoken rm` drops the entry, `actoken add --force` replaces it)".into(), exit::FAILURE);
-        }
-    };
-    let Some(life) = decoded.ok().and_then(|d| d.lifetime(grace)) else {
-        return Plan::Broken(
-            "the stored token has no usable expiry".into(),
-            exit::FAILURE,
-        );
+    let reading = Reading::of(stored, now, grace);
+    let life = reading.decoded.as_ref().and_then(|d| d.lifetime(grace));
+    let (Condition::Calm | Condition::Renewable | Condition::Dead, Some(life)) =
+        (reading.condition, life)
+    else {
+        // Missing, unreadable, in the other store, malformed, no expiry: what to do does not
+        // depend on the account, so none is looked up.
+        // In English, as every other line of the watch log.
+        let why = with_lang(Lang::En, || {
+            reading.problem(&stored.meta, Owner::Unknown, now, grace)
+        });
+        let code = match reading.condition {
+            Condition::Unreadable => exit::KEYRING,
+            _ => exit::FAILURE,
+        };
+        return Plan::Broken(why.unwrap_or_default(), code);
     };
     // A dead token goes to the renewer too: it logs in again with a remembered key, or says
     // which `actoken login` to run.
@@ -153,5 +142,46 @@ fn describe(r: &Renewed, now: Timestamp) -> Option<String> {
     } else {
         // Renewed by another process since the index was read: nothing done, nothing said.
         None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::fixtures::{at, now, stored, token};
+    use crate::store::SecretState;
+
+    const DAY: SignedDuration = SignedDuration::from_hours(24);
+
+    fn broken(secret: SecretState) -> (String, u8) {
+        let mut s = stored(
+            "华东一区【昆山】",
+            token("alice", "alice", "11250", "Normal", at(3600)),
+        );
+        s.secret = secret;
+        match with_lang(Lang::ZhCn, || plan(&s, DAY, DAY, now())) {
+            Plan::Broken(why, code) => (why, code),
+            _ => panic!("{:?} is not broken", s.secret),
+        }
+    }
+
+    #[test]
+    fn a_broken_entry_gets_the_same_advice_as_show() {
+        let (why, code) = broken(SecretState::Missing);
+        assert_eq!(code, exit::FAILURE);
+        assert_eq!(
+            why,
+            "the keyring has no secret for it: add it again with \
+             `actoken add '华东一区【昆山】' --force`"
+        );
+        let (why, code) = broken(SecretState::Unreadable("the keyring is locked".into()));
+        assert_eq!(code, exit::KEYRING);
+        assert!(why.contains("(the keyring is locked)"), "{why}");
+        let kind = crate::store::StoreKind::Keyutils;
+        let (why, _) = broken(SecretState::InOtherStore(kind));
+        assert!(
+            why.contains("`actoken move '华东一区【昆山】' --to secret-service`"),
+            "{why}"
+        );
     }
 }
