@@ -5,8 +5,10 @@
 //! store still refuses, it is written to a 0600 rescue file and handed back to the caller inside
 //! the error, so no path through here drops it.
 
+mod batch;
+
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures::StreamExt;
@@ -16,8 +18,10 @@ use jiff::{SignedDuration, Timestamp};
 use crate::api::{AcClient, ApiError};
 use crate::config::Config;
 use crate::rescue;
-use crate::store::{Door, Saved, Store, StoreError, TokenLock};
+use crate::store::{Door, Prefetched, Saved, Store, StoreError, TokenLock};
+
 use crate::token::{Phase, Token};
+use batch::{Batch, Pending};
 
 /// How long to wait for another process that is renewing the same token.
 const LOCK_WAIT: Duration = Duration::from_secs(30);
@@ -173,8 +177,8 @@ pub struct Renewer {
     concurrency: usize,
     /// When set, dead or rejected tokens are brought back by logging in again.
     relogin: Option<Arc<dyn ReloginHook>>,
-    /// Inside [`Renewer::renew_many`]: saved tokens waiting for the batch's one index write.
-    batch: Option<Arc<Mutex<Vec<Saved>>>>,
+    /// Inside [`Renewer::renew_many`]: what the batch's renewals share (see `batch`).
+    batch: Option<Arc<Batch>>,
 }
 
 impl Renewer {
@@ -220,33 +224,52 @@ impl Renewer {
         let lock = self.lock(name).await?;
         let result = match (self.renew_locked(name, when, now).await, &self.relogin) {
             (Err(e), Some(relogin)) if e.needs_new_token() => {
+                let _slot = self.request_slot().await;
                 relogin
                     .recover(self.door.store(), &self.client, name, e, now)
                     .await
             }
             (result, _) => result,
         };
-        drop(lock);
+        match (&self.batch, &result) {
+            // Held until the batch's index write describes the new token.
+            (Some(batch), Ok(renewed)) if renewed.called_server => batch.hold(lock),
+            _ => drop(lock),
+        }
         result
     }
 
-    /// Renews several tokens, at most `concurrency` at once; results in completion order.
+    /// Renews several tokens, at most `concurrency` requests at once; results in completion
+    /// order.
     ///
-    /// Each renewed token is in the keyring before its renewal counts as done; the index
-    /// learns of them all in one atomic write at the end. If that write fails (or the process
-    /// dies first), the keyring still holds every new token and the index corrects itself on
-    /// the next read of each (fingerprints differ; see `Store::get`).
+    /// The secrets are read in one batch up front (see `Prefetched`: under each token's lock
+    /// a `stat` of the index tells whether that read is still current). Each renewed token is
+    /// in the keyring before its renewal counts as done; the index learns of them in one
+    /// atomic write at the end (one per `batch::RECORD_EVERY` for very large batches), and
+    /// each token's lock is held until then. If that write fails (or the process dies
+    /// first), the keyring still holds every new token and the index corrects itself on the
+    /// next read of each (fingerprints differ; see `Store::get`).
     pub async fn renew_many(
         &self,
         names: Vec<String>,
         when: When,
         now: Timestamp,
     ) -> Vec<(String, Result<Renewed, RenewError>)> {
-        let batch = Arc::new(Mutex::new(Vec::new()));
+        let wanted = names.clone();
+        let prefetched = match self.door.run(move |s| Ok(s.prefetch(&wanted))).await {
+            Ok(prefetched) => prefetched,
+            Err(e) => {
+                tracing::debug!(error = %e, "no batch read: each renewal reads its own token");
+                Prefetched::none()
+            }
+        };
+        let batch = Arc::new(Batch::new(prefetched, self.concurrency));
         let this = Arc::new(Renewer {
             batch: Some(Arc::clone(&batch)),
             ..self.clone()
         });
+        // Locks and keyring work run ahead of the request slots (bounded: one lock file
+        // each), so a slot never waits for them.
         let results = futures::stream::iter(names)
             .map(|name| {
                 let this = Arc::clone(&this);
@@ -255,17 +278,31 @@ impl Renewer {
                     (name, result)
                 }
             })
-            .buffer_unordered(self.concurrency)
+            .buffer_unordered(self.concurrency.saturating_mul(4).max(1))
             .collect()
             .await;
-        let saved = std::mem::take(&mut *batch.lock().unwrap_or_else(|e| e.into_inner()));
-        self.record(saved).await;
+        self.record(batch.take()).await;
         results
     }
 
-    /// Writes the index entries of tokens already saved in the keyring. A failure loses
-    /// nothing (the keyring has the tokens), so it is only reported.
-    async fn record(&self, saved: Vec<Saved>) {
+    /// A request slot when inside a batch (a single renewal needs none).
+    async fn request_slot(&self) -> Option<tokio::sync::SemaphorePermit<'_>> {
+        match &self.batch {
+            Some(batch) => batch.request_slot().await,
+            None => None,
+        }
+    }
+
+    /// Writes the index entries of tokens already saved in the keyring, then lets their
+    /// locks go. A failure loses nothing (the keyring has the tokens), so it is only
+    /// reported.
+    async fn record(&self, pending: Pending) {
+        let Pending { saved, locks } = pending;
+        self.record_saved(saved).await;
+        drop(locks);
+    }
+
+    async fn record_saved(&self, saved: Vec<Saved>) {
         if saved.is_empty() {
             return;
         }
@@ -293,8 +330,16 @@ impl Renewer {
         when: When,
         now: Timestamp,
     ) -> Result<Renewed, RenewError> {
-        // Read under the lock: another process may have renewed it while we waited.
-        let (meta, current) = self.door.get(name).await?;
+        // Read under the lock: another process may have renewed it while we waited (the
+        // batch's read counts if the index shows no write since).
+        let prefetched = self
+            .batch
+            .as_ref()
+            .and_then(|b| b.current(self.door.store(), name));
+        let (meta, current) = match prefetched {
+            Some(read) => read,
+            None => self.door.get(name).await?,
+        };
         let decoded = current.decode().map_err(|e| RenewError::Invalid {
             name: name.to_owned(),
             reason: e.to_string(),
@@ -326,23 +371,23 @@ impl Renewer {
             });
         }
 
-        let fresh = self
-            .client
-            .renew(&meta.base_url, &current)
-            .await
-            .map_err(|source| {
-                if source.token_rejected() {
-                    RenewError::Rejected {
-                        name: name.to_owned(),
-                        source,
-                    }
-                } else {
-                    RenewError::Api {
-                        name: name.to_owned(),
-                        source,
-                    }
+        let slot = self.request_slot().await;
+        let fresh = self.client.renew(&meta.base_url, &current).await;
+        // The keyring write below overlaps the next request.
+        drop(slot);
+        let fresh = fresh.map_err(|source| {
+            if source.token_rejected() {
+                RenewError::Rejected {
+                    name: name.to_owned(),
+                    source,
                 }
-            })?;
+            } else {
+                RenewError::Api {
+                    name: name.to_owned(),
+                    source,
+                }
+            }
+        })?;
 
         // From here on `fresh` may be the only valid credential: every exit path keeps it.
         let new_expiry = fresh.decode().ok().and_then(|d| d.claims.expire_time);
@@ -388,8 +433,12 @@ impl Renewer {
                 Ok(()) => {
                     let saved = Saved::new(name, old, fresh, now);
                     match &self.batch {
-                        Some(batch) => batch.lock().unwrap_or_else(|e| e.into_inner()).push(saved),
-                        None => self.record(vec![saved]).await,
+                        Some(batch) => {
+                            if let Some(due) = batch.saved(saved) {
+                                self.record(due).await;
+                            }
+                        }
+                        None => self.record_saved(vec![saved]).await,
                     }
                     return Ok(());
                 }
@@ -418,6 +467,8 @@ mod tests {
     use crate::api::ClientOptions;
     use crate::config::Paths;
     use crate::mock::{Fault, MintSpec, MockOptions, MockServer, mint};
+    use std::sync::Mutex;
+
     use crate::store::{EntryMeta, MemoryBackend, SecretBackend};
 
     struct World {
@@ -836,6 +887,149 @@ mod tests {
             let facts = other.meta(name).unwrap().facts.unwrap();
             assert!(facts.describes(&result.as_ref().unwrap().token));
         }
+    }
+
+    /// A batch reads its secrets in one call before the locks; under each lock the index is
+    /// unchanged, so no token is read again.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_batch_reads_its_secrets_in_one_batch_call() {
+        let w = world(2).await;
+        let names: Vec<String> = (0..5).map(|i| format!("华东一区【昆山】{i}")).collect();
+        for n in &names {
+            w.add(n, hours(1));
+        }
+        let before = w.backend.calls();
+        let results = w
+            .renewer
+            .renew_many(names.clone(), When::Always, Timestamp::now())
+            .await;
+        let after = w.backend.calls();
+        assert!(results.iter().all(|(_, r)| r.is_ok()), "{results:?}");
+        assert_eq!(after.batches - before.batches, 1, "{before:?} -> {after:?}");
+        assert_eq!(after.reads - before.reads, 5, "{before:?} -> {after:?}");
+        assert_eq!(after.writes - before.writes, 5, "{before:?} -> {after:?}");
+    }
+
+    /// With `concurrency` 2, the server never has more than 2 requests unanswered, although
+    /// locks and keyring writes run ahead of the request slots.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_batch_keeps_at_most_concurrency_requests_in_flight() {
+        let w = world(2).await;
+        let names: Vec<String> = (0..6).map(|i| format!("西北一区{i}")).collect();
+        for n in &names {
+            w.add(n, hours(1));
+        }
+        w.mock.faults().set_delay(Duration::from_millis(150));
+        let renewer = w.renewer.clone();
+        let batch = tokio::spawn({
+            let names = names.clone();
+            async move {
+                renewer
+                    .renew_many(names, When::Always, Timestamp::now())
+                    .await
+            }
+        });
+        let mut most = 0;
+        while !batch.is_finished() {
+            let arrived = w.mock.arrived_count();
+            let unanswered = arrived - w.mock.renew_count().min(arrived);
+            assert!(unanswered <= 2, "{unanswered} requests in flight at once");
+            most = most.max(unanswered);
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        let results = batch.await.unwrap();
+        assert!(results.iter().all(|(_, r)| r.is_ok()), "{results:?}");
+        assert_eq!(most, 2, "the two slots were used together");
+        assert_eq!(w.mock.renew_count(), 6);
+    }
+
+    /// Whoever takes a token's lock while a batch runs (another process would) finds the
+    /// index describing the secret the keyring holds: the batch keeps each renewed token's
+    /// lock until its index write.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn under_a_token_lock_the_index_always_describes_the_keyring() {
+        // One request at a time, so the batch's later tokens are still unlocked while its
+        // first ones are renewed.
+        let w = world(1).await;
+        let names: Vec<String> = (0..8).map(|i| format!("华中一区【A区】{i}")).collect();
+        for n in &names {
+            w.add(n, hours(1));
+        }
+        w.mock.faults().set_delay(Duration::from_millis(100));
+        let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let observer = {
+            let (done, paths, backend) = (Arc::clone(&done), w.paths.clone(), w.backend.clone());
+            let names = names.clone();
+            std::thread::spawn(move || {
+                let mut looks = 0;
+                loop {
+                    // One last pass after `done`: the batch's end state too.
+                    let last = done.load(std::sync::atomic::Ordering::SeqCst);
+                    for name in &names {
+                        let Ok(_lock) = TokenLock::acquire(&paths, name, Duration::ZERO) else {
+                            continue;
+                        };
+                        let held = backend.get(name).unwrap().unwrap();
+                        let index = crate::store::read_index(&paths.index_file()).unwrap();
+                        let entry = index.iter().find(|e| &e.name == name).unwrap();
+                        let facts = entry.facts.as_ref().unwrap();
+                        assert!(facts.describes(&held), "{name}: index behind the keyring");
+                        looks += 1;
+                    }
+                    if last {
+                        break looks;
+                    }
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+            })
+        };
+        let results = w
+            .renewer
+            .renew_many(names.clone(), When::Always, Timestamp::now())
+            .await;
+        done.store(true, std::sync::atomic::Ordering::SeqCst);
+        let looks = observer
+            .join()
+            .expect("the observer saw the index behind the keyring");
+        assert!(looks >= names.len(), "{looks}");
+        assert!(results.iter().all(|(_, r)| r.is_ok()), "{results:?}");
+        // Released at the end.
+        for name in &names {
+            TokenLock::acquire(&w.paths, name, Duration::ZERO).unwrap();
+        }
+    }
+
+    /// A batch read goes stale as soon as the index is rewritten (another process renewed
+    /// or healed something): then each token is read again under its lock.
+    #[tokio::test]
+    async fn a_stale_batch_read_is_not_used() {
+        let w = world(2).await;
+        let names: Vec<String> = (0..3).map(|i| format!("test中心{i}")).collect();
+        for n in &names {
+            w.add(n, hours(1));
+        }
+        let store = w.renewer.store();
+        let prefetched = store.prefetch(&names);
+        assert_eq!(prefetched.len(), 3);
+        assert!(prefetched.current(store, &names[0]).is_some());
+        // Another process renews test中心1: new secret, then a new index.
+        let other = Store::open(&w.paths, Arc::new(w.backend.clone())).unwrap();
+        let newer = mint(&MintSpec::new(
+            "alice",
+            "11112",
+            Timestamp::now() + hours(9),
+        ));
+        std::thread::sleep(Duration::from_millis(5)); // a distinct change time
+        other
+            .replace_token(&names[1], &newer, Timestamp::now())
+            .unwrap();
+        for name in &names {
+            assert!(prefetched.current(store, name).is_none(), "{name}");
+        }
+        // Read again (after the index, as a new process would): current again.
+        store.reload().unwrap();
+        let again = store.prefetch(&names);
+        assert_eq!(again.current(store, &names[1]).unwrap().1, newer);
     }
 
     #[tokio::test]

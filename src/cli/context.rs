@@ -90,9 +90,24 @@ impl Context {
             .context("cannot set up the HTTP client")
     }
 
+    /// The store and the HTTP client, set up side by side: loading the TLS roots takes tens
+    /// of milliseconds (every certificate in /etc/ssl/certs is read and parsed), as long as
+    /// opening the keyring and reading the index, and neither waits for the other.
+    pub fn store_and_client(&self) -> anyhow::Result<(Store, AcClient)> {
+        std::thread::scope(|s| {
+            let client = s.spawn(|| self.client());
+            let store = self.store();
+            let client = client
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            Ok((store?, client?))
+        })
+    }
+
     /// Renews, and brings dead or rejected tokens back through a remembered login.
     pub fn renewer(&self) -> anyhow::Result<Renewer> {
-        Ok(Renewer::new(self.store()?, self.client()?, &self.config).with_relogin(self.relogin()?))
+        let (store, client) = self.store_and_client()?;
+        Ok(Renewer::new(store, client, &self.config).with_relogin(self.relogin()?))
     }
 
     /// Secret keys of remembered logins (keyring service `<service>-accounts`), in the store

@@ -20,18 +20,24 @@ use super::exit::UsageError;
 
 pub fn open(ctx: &Context, global: &GlobalArgs) -> anyhow::Result<()> {
     need_terminal()?;
-    let store = ctx.store().map_err(|e| match e.downcast::<StoreError>() {
+    // Finding the system time zone (jiff may scan /usr/share/zoneinfo) overlaps the rest.
+    let (opened, tz) = std::thread::scope(|s| {
+        let tz = s.spawn(TimeZone::system);
+        let opened = ctx.store_and_client();
+        let tz = tz.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
+        (opened, tz)
+    });
+    let (store, client) = opened.map_err(|e| match e.downcast::<StoreError>() {
         Ok(store_error) if store_error.is_unavailable() => anyhow::Error::from(store_error)
             .context("cannot open the dashboard (try `actoken demo` to see it without a keyring)"),
         Ok(other) => other.into(),
         Err(e) => e,
     })?;
-    let client = ctx.client()?;
     let keys = ctx.account_keys()?;
     let relogin = Relogin::new(keys.clone());
     let renewer =
         Renewer::new(store.clone(), client.clone(), &ctx.config).with_relogin(relogin.clone());
-    let app = App::new(&ctx.config, TimeZone::system(), false, !global.no_color);
+    let app = App::new(&ctx.config, tz, false, !global.no_color);
     let services = Services {
         store,
         renewer,

@@ -30,6 +30,11 @@ struct State {
 pub struct Calls {
     pub reads: usize,
     pub writes: usize,
+    pub deletes: usize,
+    /// `names` and `count`: a keyring search each.
+    pub searches: usize,
+    /// `get_many` calls (their reads count in `reads` too).
+    pub batches: usize,
 }
 
 impl MemoryBackend {
@@ -108,6 +113,7 @@ impl State {
 
     /// An armed `delete` failure, consumed.
     fn sabotaged_delete(&mut self) -> Result<(), StoreError> {
+        self.calls.deletes += 1;
         match self.sabotage.fail_next_delete.take() {
             Some(msg) => Err(StoreError::Backend(msg)),
             None => Ok(()),
@@ -173,11 +179,23 @@ impl SecretBackend for MemoryBackend {
     }
 
     fn names(&self) -> Result<Vec<String>, StoreError> {
+        #[cfg(feature = "testing")]
+        {
+            self.state().calls.searches += 1;
+        }
         Ok(self.state().secrets.keys().cloned().collect())
     }
 
     fn describe(&self) -> String {
         "memory (nothing is saved when actoken exits)".into()
+    }
+
+    fn get_many(&self, names: &[String]) -> Vec<Result<Option<Token>, StoreError>> {
+        #[cfg(feature = "testing")]
+        {
+            self.state().calls.batches += 1;
+        }
+        super::backend::get_each(self, names)
     }
 }
 

@@ -8,6 +8,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{RecvTimeoutError, sync_channel};
 use std::time::Duration;
 
@@ -67,15 +68,22 @@ impl KeyringBackend {
     pub fn with_service(service: &str, timeout: Duration) -> Result<KeyringBackend, StoreError> {
         let svc = service.to_owned();
         let opened = run_bounded(timeout, move || {
-            if let Err(e) = keyring::Entry::store_status() {
-                return Err(unavailable_at_start(e));
-            }
+            // The probe's count goes over its own connection: it overlaps the platform
+            // store's set-up (a D-Bus connection and an encrypted session) instead of
+            // following it.
+            let count = std::thread::scope(|s| {
+                let count = s.spawn(|| super::light_search::count_items(&svc));
+                if let Err(e) = keyring::Entry::store_status() {
+                    return Err(unavailable_at_start(e));
+                }
+                Ok(count.join().ok().flatten())
+            })?;
             let store =
                 keyring_core::get_default_store().ok_or_else(|| StoreError::Unavailable {
                     cause: "no keyring is available on this platform".into(),
                     fix: FIX_NO_KEYRING.into(),
                 })?;
-            probe(&store, &svc)?;
+            probe(&store, &svc, count)?;
             Ok(store)
         });
         let store = match opened {
@@ -171,12 +179,17 @@ impl SecretBackend for KeyringBackend {
         )
     }
 
-    /// One batch read of the whole service (see `batch_read`), within the usual timeout;
-    /// item by item when the batch cannot answer for everything.
+    /// One batch read of the whole service (see `batch_read`); item by item when the batch
+    /// cannot answer for everything or the names are too few for it. The timeout bounds the
+    /// wait for the next item, not the whole batch: a thousand items take longer than one
+    /// timeout on a busy machine, and a batch cut short used to leave every entry unread.
     fn get_many(&self, names: &[String]) -> Vec<Result<Option<Token>, StoreError>> {
         let service = self.service.clone();
-        let batch = run_bounded(self.timeout, move || {
-            Ok(super::batch_read::read_service(&service))
+        let wanted = names.len();
+        let progress = Arc::new(AtomicUsize::new(0));
+        let counter = Arc::clone(&progress);
+        let batch = run_while_moving(self.timeout, &progress, move || {
+            Ok(super::batch_read::read_service(&service, wanted, &counter))
         });
         match batch {
             Ok(Some(secrets)) => names
@@ -210,9 +223,13 @@ pub(crate) fn describe(service: &str) -> String {
 /// our existing items (or fails if it cannot). With no items yet, a search proves nothing
 /// about writing (a fresh Secret Service may have no unlocked default collection), so a
 /// probe item is written and deleted.
-fn probe(store: &Arc<CredentialStore>, service: &str) -> Result<(), StoreError> {
-    // Unlocked items of ours answer the question in one call (see `light_search`).
-    if let Some((1.., 0)) = super::light_search::count_items(service) {
+fn probe(
+    store: &Arc<CredentialStore>,
+    service: &str,
+    count: Option<(usize, usize)>,
+) -> Result<(), StoreError> {
+    // Unlocked items of ours (`count`, from `light_search`) answer the question in one call.
+    if let Some((1.., 0)) = count {
         return Ok(());
     }
     let found = search(store, service, "(probe)")?;
@@ -263,6 +280,17 @@ fn run_bounded<T: Send + 'static>(
     timeout: Duration,
     f: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
 ) -> Result<T, StoreError> {
+    // A counter nobody moves: the first stall is the deadline.
+    run_while_moving(timeout, &AtomicUsize::new(0), f)
+}
+
+/// Like [`run_bounded`], but the deadline is a stall: the wait goes on as long as `progress`
+/// moved within the last `timeout`.
+fn run_while_moving<T: Send + 'static>(
+    timeout: Duration,
+    progress: &AtomicUsize,
+    f: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
+) -> Result<T, StoreError> {
     let (tx, rx) = sync_channel(1);
     std::thread::Builder::new()
         .name("actoken-keyring".into())
@@ -270,12 +298,24 @@ fn run_bounded<T: Send + 'static>(
             let _ = tx.send(f());
         })
         .map_err(|e| StoreError::Backend(format!("cannot start a keyring thread: {e}")))?;
-    match rx.recv_timeout(timeout) {
-        Ok(result) => result,
-        Err(RecvTimeoutError::Timeout) => Err(StoreError::Timeout),
-        Err(RecvTimeoutError::Disconnected) => Err(StoreError::Backend(
-            "the keyring library crashed; retry, and report a bug if it keeps happening".into(),
-        )),
+    let mut seen = progress.load(Ordering::Relaxed);
+    loop {
+        match rx.recv_timeout(timeout) {
+            Ok(result) => return result,
+            Err(RecvTimeoutError::Timeout) => {
+                let now = progress.load(Ordering::Relaxed);
+                if now == seen {
+                    return Err(StoreError::Timeout);
+                }
+                seen = now;
+            }
+            Err(RecvTimeoutError::Disconnected) => {
+                return Err(StoreError::Backend(
+                    "the keyring library crashed; retry, and report a bug if it keeps happening"
+                        .into(),
+                ));
+            }
+        }
     }
 }
 
@@ -455,8 +495,12 @@ mod tests {
         backend.set("b", &b).unwrap();
 
         // The batch itself answers (so get_many did not just fall back to one by one).
-        let batch = super::super::batch_read::read_service(&service).expect("batch read");
+        let progress = AtomicUsize::new(0);
+        let batch =
+            super::super::batch_read::read_service(&service, 2, &progress).expect("batch read");
         assert_eq!(batch.len(), 2);
+        // An attribute reply and a secret reply per item: a moving batch is not a hung one.
+        assert_eq!(progress.load(Ordering::Relaxed), 4);
 
         let names: Vec<String> = ["b", "missing", "a/x"].map(String::from).into();
         let many: Vec<Option<Token>> = backend
@@ -481,5 +525,34 @@ mod tests {
         let crashed: Result<(), _> = run_bounded(Duration::from_secs(5), || panic!("inside"));
         assert!(matches!(crashed, Err(StoreError::Backend(m)) if m.contains("crashed")));
         assert_eq!(run_bounded(Duration::from_secs(5), || Ok(7)).unwrap(), 7);
+    }
+
+    /// A batch that keeps reading items outlasts the timeout; one that stops does not.
+    #[test]
+    fn a_moving_batch_may_take_longer_than_the_timeout_a_stalled_one_may_not() {
+        let timeout = Duration::from_millis(100);
+        let progress = Arc::new(AtomicUsize::new(0));
+        let counter = Arc::clone(&progress);
+        let started = std::time::Instant::now();
+        let moving = run_while_moving(timeout, &progress, move || {
+            for _ in 0..10 {
+                std::thread::sleep(Duration::from_millis(40));
+                counter.fetch_add(1, Ordering::Relaxed);
+            }
+            Ok(10)
+        });
+        assert_eq!(moving.unwrap(), 10);
+        assert!(started.elapsed() >= Duration::from_millis(400));
+
+        let progress = Arc::new(AtomicUsize::new(0));
+        let counter = Arc::clone(&progress);
+        let started = std::time::Instant::now();
+        let stalled = run_while_moving(timeout, &progress, move || {
+            counter.fetch_add(1, Ordering::Relaxed);
+            std::thread::sleep(Duration::from_secs(5));
+            Ok(())
+        });
+        assert!(matches!(stalled, Err(StoreError::Timeout)));
+        assert!(started.elapsed() < Duration::from_secs(2));
     }
 }

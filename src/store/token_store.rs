@@ -256,7 +256,7 @@ impl Store {
 
     /// `entries` with their secrets, read in one batch from the store in use; entries the
     /// index places in the other store are not read.
-    fn read_secrets(&self, entries: Vec<EntryMeta>) -> Vec<StoredToken> {
+    pub(super) fn read_secrets(&self, entries: Vec<EntryMeta>) -> Vec<StoredToken> {
         let here = self.inner.kind;
         let names: Vec<String> = entries
             .iter()
@@ -318,7 +318,7 @@ impl Store {
     /// Corrects the index for secrets just read that it describes wrongly, with a notice for
     /// each change made behind our back. Best effort: a failed index write is logged (the
     /// next read tries again).
-    fn heal(&self, read: &[StoredToken]) {
+    pub(super) fn heal(&self, read: &[StoredToken]) {
         let mut fixes: Vec<(String, Option<TokenFacts>)> = Vec::new();
         for stored in read {
             let (name, known) = (&stored.meta.name, &stored.meta.facts);

@@ -224,7 +224,7 @@ impl Executor {
     /// Checks once, after the table is up, that the keyring holds what the index lists; a
     /// difference heals the index and comes back as `IndexHealed` (through the store's
     /// notices). Orphaned secrets are only logged here; `actoken list` names them.
-    pub fn reconcile(&self) {
+    pub fn reconcile(&self) -> tokio::task::JoinHandle<()> {
         let door = self.services.door();
         tokio::spawn(async move {
             match door.run(|store| store.reconcile()).await {
@@ -236,7 +236,7 @@ impl Executor {
                     tracing::debug!(error = %e, "could not compare the keyring with the index")
                 }
             }
-        });
+        })
     }
 
     fn renew(&self, name: String) {

@@ -17,12 +17,17 @@ use crate::config::{Config, Paths};
 use crate::login::Relogin;
 use crate::mock::{ALICE, MintSpec, MockOptions, MockServer, mint};
 use crate::renew::Renewer;
-use crate::store::{Account, AccountKeys, Accounts, EntryMeta, MemoryBackend, Store};
+use crate::store::{
+    Account, AccountKeys, Accounts, Calls, EntryMeta, MemoryBackend, SecretState, Store,
+};
 use crate::token::Token;
 
 struct World {
     _dir: tempfile::TempDir,
     mock: MockServer,
+    /// The tokens' keyring and the remembered keys' keyring, for counting calls.
+    backend: MemoryBackend,
+    key_backend: MemoryBackend,
     services: Services,
     account: Account,
 }
@@ -30,12 +35,14 @@ struct World {
 async fn world(concurrency: usize) -> World {
     let dir = tempfile::tempdir().unwrap();
     let paths = Paths::under(dir.path());
-    let store = Store::open(&paths, Arc::new(MemoryBackend::new())).unwrap();
+    let backend = MemoryBackend::new();
+    let store = Store::open(&paths, Arc::new(backend.clone())).unwrap();
     let mock = MockServer::start("127.0.0.1:0".parse().unwrap(), MockOptions::default())
         .await
         .unwrap();
     let client = AcClient::new(&ClientOptions::default()).unwrap();
-    let keys = AccountKeys::new(Arc::new(MemoryBackend::new()));
+    let key_backend = MemoryBackend::new();
+    let keys = AccountKeys::new(Arc::new(key_backend.clone()));
     let config = Config {
         concurrency,
         ..Config::default()
@@ -54,6 +61,8 @@ async fn world(concurrency: usize) -> World {
             relogin,
         },
         mock,
+        backend,
+        key_backend,
         account,
     }
 }
@@ -71,10 +80,59 @@ impl World {
     }
 
     fn executor(&self) -> (Executor, mpsc::UnboundedReceiver<Action>) {
-        let (tx, rx) = mpsc::unbounded_channel();
-        let clipboard = Clipboard::osc52(false, Box::new(std::io::sink()));
-        (Executor::new(self.services.clone(), tx, clipboard), rx)
+        executor_for(self.services.clone())
     }
+}
+
+fn executor_for(services: Services) -> (Executor, mpsc::UnboundedReceiver<Action>) {
+    let (tx, rx) = mpsc::unbounded_channel();
+    let clipboard = Clipboard::osc52(false, Box::new(std::io::sink()));
+    (Executor::new(services, tx, clipboard), rx)
+}
+
+/// Regression guard for the dashboard's start: the whole table comes from the index, so the
+/// first load and the keyring check read no secret, write nothing and search the keyring
+/// once, however many tokens there are (per-entry keyring calls made 1000 rows take 1.6 s).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_first_table_reads_no_secret_and_searches_the_keyring_once() {
+    let w = world(4).await;
+    let names: Vec<String> = (0..40)
+        .map(|n| format!("alice/华东一区【昆山】{n:02}"))
+        .collect();
+    for (n, name) in names.iter().enumerate() {
+        let hours = i64::try_from(n % 12).unwrap() - 2; // some expired, some due, most valid
+        w.add(name, "11112", SignedDuration::from_hours(hours));
+    }
+    // A new dashboard process: the store opened afresh on the same index and keyring.
+    let store = Store::open(w.services.store.paths(), Arc::new(w.backend.clone())).unwrap();
+    let services = Services {
+        store,
+        ..w.services.clone()
+    };
+    let before = (w.backend.calls(), w.key_backend.calls());
+    let (executor, mut rx) = executor_for(services);
+    executor.first_load();
+    let reconciled = executor.reconcile();
+    match rx.recv().await.unwrap() {
+        Action::Loaded(rows) => {
+            let got: Vec<&str> = rows.iter().map(|r| r.meta.name.as_str()).collect();
+            assert_eq!(got, names);
+            for row in &rows {
+                assert!(matches!(row.secret, SecretState::Indexed), "{row:?}");
+                assert!(row.decoded().is_some(), "{}: no claims", row.meta.name);
+            }
+        }
+        other => panic!("expected Loaded, got {other:?}"),
+    }
+    reconciled.await.unwrap();
+    let after = (w.backend.calls(), w.key_backend.calls());
+    let tokens = Calls {
+        searches: before.0.searches + 1,
+        ..before.0
+    };
+    assert_eq!(after.0, tokens, "token keyring calls at start");
+    assert_eq!(after.1, before.1, "remembered-key keyring calls at start");
+    assert!(rx.try_recv().is_err(), "nothing else to report");
 }
 
 /// Dashboard renewals honour `concurrency` as `renew --all` does: with 2 at once, the slow

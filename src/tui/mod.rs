@@ -51,7 +51,8 @@ pub async fn run(mut app: App, services: Services, clipboard: Clipboard) -> anyh
         p.first_frame();
     }
     executor.first_load();
-    executor.reconcile();
+    // In the background: the table does not wait for it (the handle is for tests).
+    drop(executor.reconcile());
     if let Some(why) = fallback {
         tracing::info!("clipboard: {why}");
     }

@@ -1,0 +1,113 @@
+//! A renewal batch's secrets read in one go, before each token's lock is taken.
+//!
+//! Reading each token under its lock costs one keyring round trip per token, serialized on
+//! the keyring's one connection, before its request can go out. A batch read is one pipelined
+//! call. It is taken *before* the locks, so under each lock it must still be current: every
+//! actoken writer changes a secret and then the index while holding the token's lock (and
+//! `renew --all` holds its locks until the batch's index write), so if the index file has not
+//! been rewritten since just before the batch read, no actoken process has changed a secret
+//! since. That check is a `stat` of the index; when it fails the renewal reads the keyring as
+//! before. (A change made outside actoken, e.g. with `secret-tool`, in the moment between the
+//! batch read and the lock is not seen; the next read heals the index as usual.)
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use super::{EntryMeta, SecretState, Store};
+use crate::token::Token;
+
+/// Secrets read for a batch, valid while the index file stays as it was.
+pub struct Prefetched {
+    stamp: Option<IndexStamp>,
+    tokens: HashMap<String, Token>,
+}
+
+/// What identifies one version of the index file: every write is an atomic rename of a new
+/// file, so any write changes the inode or the change time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct IndexStamp {
+    dev: u64,
+    ino: u64,
+    ctime: (i64, i64),
+    mtime: (i64, i64),
+    len: u64,
+}
+
+#[cfg(unix)]
+fn stamp(path: &Path) -> Option<IndexStamp> {
+    use std::os::unix::fs::MetadataExt;
+    let m = std::fs::metadata(path).ok()?;
+    Some(IndexStamp {
+        dev: m.dev(),
+        ino: m.ino(),
+        ctime: (m.ctime(), m.ctime_nsec()),
+        mtime: (m.mtime(), m.mtime_nsec()),
+        len: m.len(),
+    })
+}
+
+/// Elsewhere no stamp: every renewal reads under its lock.
+#[cfg(not(unix))]
+fn stamp(_path: &Path) -> Option<IndexStamp> {
+    None
+}
+
+impl Prefetched {
+    /// Nothing read: every renewal reads under its lock.
+    pub fn none() -> Prefetched {
+        Prefetched {
+            stamp: None,
+            tokens: HashMap::new(),
+        }
+    }
+
+    /// How many secrets were read and are usable while the index stays unchanged.
+    pub fn len(&self) -> usize {
+        self.tokens.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.tokens.is_empty()
+    }
+
+    /// `name`'s entry and secret as the batch read them, if the index file is unchanged since
+    /// (call it holding `name`'s lock); `None` means: read the keyring.
+    pub fn current(&self, store: &Store, name: &str) -> Option<(EntryMeta, Token)> {
+        let token = self.tokens.get(name)?;
+        if self.stamp.is_none() || stamp(&store.paths().index_file()) != self.stamp {
+            return None;
+        }
+        let meta = store.meta(name).ok()?;
+        Some((meta, token.clone()))
+    }
+}
+
+impl Store {
+    /// The secrets of `names` in one batch read ([`super::SecretBackend::get_many`]), for
+    /// [`Prefetched::current`]. A secret the index describes wrongly heals the index, as any
+    /// read does; that (or any other process's) index write makes the whole batch stale.
+    pub fn prefetch(&self, names: &[String]) -> Prefetched {
+        let path = self.paths().index_file();
+        let before = stamp(&path);
+        if before.is_none() {
+            return Prefetched::none();
+        }
+        let entries: Vec<EntryMeta> = names.iter().filter_map(|n| self.meta(n).ok()).collect();
+        let read = self.read_secrets(entries);
+        self.heal(&read);
+        if stamp(&path) != before {
+            return Prefetched::none();
+        }
+        let tokens = read
+            .into_iter()
+            .filter_map(|s| match s.secret {
+                SecretState::Present(token) => Some((s.meta.name, token)),
+                _ => None,
+            })
+            .collect();
+        Prefetched {
+            stamp: before,
+            tokens,
+        }
+    }
+}
