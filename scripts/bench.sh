@@ -273,7 +273,8 @@ renew_bench() {
     local cfg="$rdir/config"
     mkdir -p -m 700 "$cfg"
     for (( i = 0; i < 50; i++ )); do
-        printf '%s' "$sample" | XDG_CONFIG_HOME="$cfg" "$BIN" add "r/t$i" --base-url "$url" >/dev/null 2>&1
+        printf '%s' "$sample" | XDG_CONFIG_HOME="$cfg" "$BIN" add "r/t$i" --base-url "$url" >/dev/null 2>"$rdir/add.err" ||
+            { echo "add r/t$i failed (exit $?):" >&2; cat "$rdir/add.err" >&2; exit 1; }
     done
     for concurrency in 8 16 25; do # 16 is the default
         printf 'concurrency = %d\n' "$concurrency" > "$rdir/c$concurrency.toml"
@@ -281,7 +282,7 @@ renew_bench() {
         for r in 1 2 3; do
             t0=$(now_ns)
             XDG_CONFIG_HOME="$cfg" "$BIN" --config "$rdir/c$concurrency.toml" renew --all >/dev/null 2>"$rdir/renew.err" ||
-                { echo "renew --all failed:" >&2; cat "$rdir/renew.err" >&2; exit 1; }
+                { echo "renew --all failed (exit $?):" >&2; cat "$rdir/renew.err" >&2; exit 1; }
             ms=$(ms_since "$t0")
             runs+=" $ms"
         done
