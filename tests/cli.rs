@@ -226,6 +226,48 @@ fn failed_renewal_leaves_the_token_byte_for_byte() {
     assert_eq!(std::fs::read(env.index_file()).unwrap(), index_before);
 }
 
+/// `renew` tells a dead token's failure in the token's advice, as `show` does: the same
+/// words, in the user's language, with the login command the renewer would run.
+#[test]
+fn renewing_a_dead_token_gives_the_tokens_advice() {
+    need_keyring!();
+    let (env, mock) = (Env::new(), Mock::start());
+    let name = "alice/华东一区【昆山】";
+    env.add(name, &mock.url(), &token("alice", hours(-25)));
+    let login = format!(
+        "`actoken login --user alice --access-key YOUR_KEY --base-url {}`",
+        mock.url()
+    );
+    let out = env.cmd().args(["renew", name]).output().unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.starts_with(&format!("error: {name}: expired beyond renewal (")),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("no remembered login owns it): log in again as alice with"),
+        "{stderr}"
+    );
+    assert!(stderr.trim_end().ends_with(&login), "{stderr}");
+    env.cmd()
+        .args(["show", name])
+        .assert()
+        .stdout(predicate::str::contains(format!(
+            "expired beyond renewal: log in again as alice with {login}"
+        )));
+    env.cmd()
+        .env("ACTOKEN_LANG", "zh-CN")
+        .args(["renew", name])
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains(format!(
+            "{name}：已超过续约期限（"
+        )))
+        .stderr(predicate::str::contains(login.as_str()));
+    assert_eq!(mock.server.renew_count(), 0);
+}
+
 #[test]
 fn dead_token_exits_3_without_calling_the_server() {
     need_keyring!();

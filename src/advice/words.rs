@@ -12,8 +12,9 @@ use crate::tr;
 pub enum Surface<'a> {
     /// The dashboard, about the row `name`, naming the keys `keys` binds.
     Dashboard { name: &'a str, keys: &'a Keymap },
-    /// The CLI, about the token `name` stored for `base_url`.
-    Cli { name: &'a str, base_url: &'a str },
+    /// The CLI, about the token `name`; `login` is the `actoken login …` that gets its
+    /// account's tokens again (`login::login_command`, which the renewer's errors use too).
+    Cli { name: &'a str, login: &'a str },
 }
 
 impl Surface<'_> {
@@ -107,7 +108,7 @@ pub fn step_short(step: Step, keys: &Keymap) -> String {
 pub fn step_long(step: Step, surface: Surface) -> String {
     match surface {
         Surface::Dashboard { name, keys } => step_with_key(step, name, keys),
-        Surface::Cli { name, base_url } => step_with_command(step, name, base_url),
+        Surface::Cli { name, login } => step_with_command(step, name, login),
     }
 }
 
@@ -136,7 +137,7 @@ fn step_with_key(step: Step, name: &str, keys: &Keymap) -> String {
     }
 }
 
-fn step_with_command(step: Step, name: &str, base_url: &str) -> String {
+fn step_with_command(step: Step, name: &str, login: &str) -> String {
     let quoted = shell_word(name);
     let renew = || format!("actoken renew {quoted}");
     let add = || format!("actoken add {quoted} --force");
@@ -145,15 +146,7 @@ fn step_with_command(step: Step, name: &str, base_url: &str) -> String {
         Step::Renew { .. } => tr!("advice.cmd.renew", cmd = renew()),
         Step::Retry => tr!("advice.cmd.retry", cmd = renew()),
         Step::Relogin { account } => tr!("advice.cmd.relogin", cmd = renew(), user = account),
-        Step::Login { account } => tr!(
-            "advice.cmd.login",
-            cmd = format!(
-                "actoken login --user {} --base-url {}",
-                shell_word(account),
-                shell_word(base_url)
-            ),
-            user = account
-        ),
+        Step::Login { account } => tr!("advice.cmd.login", cmd = login, user = account),
         Step::GetNewToken => tr!("advice.cmd.new_token", cmd = add()),
         Step::AddAgain => tr!("advice.cmd.add_again", cmd = add()),
         Step::Unlock => tr!("advice.cmd.unlock"),
@@ -232,7 +225,7 @@ mod tests {
     }
     const CLI: Surface = Surface::Cli {
         name: NAME,
-        base_url: "https://ac.example.com:65102",
+        login: "actoken login --user alice --access-key YOUR_KEY --base-url https://ac.example.com:65102",
     };
 
     fn say(condition: Condition, owner: Owner, surface: Surface) -> String {
@@ -304,7 +297,7 @@ mod tests {
             let login = say(Condition::Rejected, Owner::User("alice"), CLI);
             assert!(
                 login.contains(
-                    "`actoken login --user alice --base-url https://ac.example.com:65102`"
+                    "`actoken login --user alice --access-key YOUR_KEY --base-url https://ac.example.com:65102`"
                 ),
                 "{login}"
             );

@@ -2,7 +2,11 @@
 
 use jiff::{Timestamp, tz::TimeZone};
 
-use crate::renew::{Renewed, When};
+use jiff::SignedDuration;
+
+use crate::advice::Condition;
+use crate::renew::{RenewError, Renewed, When};
+use crate::store::Store;
 use crate::timefmt;
 use crate::token::Phase;
 
@@ -10,6 +14,7 @@ use super::args::RenewArgs;
 use super::context::{Context, runtime};
 use super::exit;
 use super::finish::despite_signals;
+use super::view::{Advising, remembered_logins};
 use crate::tr;
 
 /// Returns the exit code: several tokens may fail in different ways.
@@ -52,12 +57,51 @@ pub fn run(ctx: &Context, args: RenewArgs) -> anyhow::Result<u8> {
         match result {
             Ok(r) => outln!("{}", describe(&r, now, &tz)),
             Err(e) => {
-                eprintln!("{} {e}", tr!("cli.error"));
+                let text = advised_failure(renewer.store(), &e, now, grace)
+                    .unwrap_or_else(|| e.to_string());
+                eprintln!("{} {text}", tr!("cli.error"));
                 codes.push(exit::code_for(&anyhow::Error::from(e)));
             }
         }
     }
     Ok(exit::worst(codes))
+}
+
+/// A failure that only a new token fixes (dead, rejected, undecodable, no login could help)
+/// is told as the token's advice, in the words `show` and `check` use; others as they are.
+fn advised_failure(
+    store: &Store,
+    error: &RenewError,
+    now: Timestamp,
+    grace: SignedDuration,
+) -> Option<String> {
+    let (name, condition, cause) = match error {
+        RenewError::Dead { name, .. } => (name, Some(Condition::Dead), String::new()),
+        RenewError::Rejected { name, source } => {
+            (name, Some(Condition::Rejected), source.to_string())
+        }
+        RenewError::Invalid { name, reason } => (name, Some(Condition::Malformed), reason.clone()),
+        // Dead or rejected: the token's expiry tells which.
+        RenewError::NeedsLogin { name, why, .. } => (name, None, why.clone()),
+        _ => return None,
+    };
+    let stored = store
+        .load_index()
+        .into_iter()
+        .find(|s| s.meta.name == *name)?;
+    let decoded = stored.decoded().and_then(Result::ok);
+    let condition = condition.unwrap_or_else(|| match &decoded {
+        Some(d) if d.phase(now, grace) != Phase::Dead => Condition::Rejected,
+        _ => Condition::Dead,
+    });
+    let advising = Advising {
+        meta: &stored.meta,
+        decoded: decoded.as_ref(),
+        accounts: &remembered_logins(store),
+        now,
+        grace,
+    };
+    Some(advising.failure(condition, &cause))
 }
 
 fn describe(r: &Renewed, now: Timestamp, tz: &TimeZone) -> String {

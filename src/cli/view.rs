@@ -57,10 +57,13 @@ impl TokenView {
         let reading = Reading::of(stored, now, grace);
         let user = reading.user();
         let owner = Owner::of(accounts, user, &meta.base_url);
-        let advice = reading.problem(meta, owner, now, grace);
+        let login = login_for(Some(accounts), user, &meta.base_url);
+        let advice = reading.problem(meta, owner, &login, now, grace);
         let problem = match crate::i18n::lang() {
             Lang::En => advice.clone(),
-            _ => with_lang(Lang::En, || reading.problem(meta, owner, now, grace)),
+            _ => with_lang(Lang::En, || {
+                reading.problem(meta, owner, &login, now, grace)
+            }),
         };
         let phase = match reading.condition {
             Condition::Malformed | Condition::NoExpiry => Phase::Invalid.label(),
@@ -169,17 +172,19 @@ impl Reading {
     }
 
     /// "what is wrong: what to do" when the token cannot be used as it is, naming commands.
+    /// `login`: the command that gets the account's tokens again ([`login_for`]).
     pub fn problem(
         &self,
         meta: &EntryMeta,
         owner: Owner,
+        login: &str,
         now: Timestamp,
         grace: SignedDuration,
     ) -> Option<String> {
         (!self.condition.usable()).then(|| {
             let advice = advise(&Situation::at_rest(self.condition, owner));
             let details = cli_details(self.decoded.as_ref(), now, grace, self.error.clone());
-            words::clause(&advice, &details, cli_surface(meta))
+            words::clause(&advice, &details, cli_surface(meta, login))
         })
     }
 }
@@ -193,11 +198,18 @@ pub fn remembered_logins(store: &Store) -> Accounts {
     })
 }
 
-fn cli_surface(meta: &EntryMeta) -> Surface<'_> {
+fn cli_surface<'a>(meta: &'a EntryMeta, login: &'a str) -> Surface<'a> {
     Surface::Cli {
         name: &meta.name,
-        base_url: &meta.base_url,
+        login,
     }
+}
+
+/// The `actoken login …` that gets the tokens of `user`'s account at `base_url` again: the
+/// remembered login's method and addresses when there is one (as the renewer's errors say).
+pub fn login_for(accounts: Option<&Accounts>, user: Option<&str>, base_url: &str) -> String {
+    let account = accounts.and_then(|a| a.owner(user, base_url));
+    crate::login::login_command(account, user.unwrap_or("YOUR_USER"), base_url)
 }
 
 fn cli_details(
@@ -234,7 +246,29 @@ impl Advising<'_> {
     pub fn clause(&self, condition: Condition) -> String {
         let advice = cli_advice(self.meta, self.decoded, condition, self.accounts);
         let details = cli_details(self.decoded, self.now, self.grace, String::new());
-        words::clause(&advice, &details, cli_surface(self.meta))
+        words::clause(&advice, &details, cli_surface(self.meta, &self.login()))
+    }
+
+    /// "NAME: what is wrong (cause): what to do", for a failure the advice explains that has
+    /// a cause of its own to quote (the server's answer, the decoder's error).
+    pub fn failure(&self, condition: Condition, cause: &str) -> String {
+        let advice = cli_advice(self.meta, self.decoded, condition, self.accounts);
+        let details = cli_details(self.decoded, self.now, self.grace, cause.to_owned());
+        let problem = words::problem_long(condition, &details);
+        // The malformed text quotes the error itself; the others get it in brackets.
+        let problem = if condition == Condition::Malformed || cause.is_empty() {
+            problem
+        } else {
+            crate::tr!("advice.with_cause", problem = problem, cause = cause)
+        };
+        let login = self.login();
+        let step = words::step_long(advice.step, cli_surface(self.meta, &login));
+        words::join(&self.meta.name, problem, step)
+    }
+
+    fn login(&self) -> String {
+        let user = self.decoded.and_then(|d| d.claims.user.as_deref());
+        login_for(Some(self.accounts), user, &self.meta.base_url)
     }
 
     /// "NAME: what is wrong: what to do".

@@ -103,10 +103,10 @@ fn plan(
         (reading.condition, life)
     else {
         // Missing, unreadable, in the other store, malformed, no expiry: what to do does not
-        // depend on the account, so none is looked up.
+        // depend on the account, so none is looked up (and no login command is needed).
         // In English, as every other line of the watch log.
         let why = with_lang(Lang::En, || {
-            reading.problem(&stored.meta, Owner::Unknown, now, grace)
+            reading.problem(&stored.meta, Owner::Unknown, "", now, grace)
         });
         let code = match reading.condition {
             Condition::Unreadable => exit::KEYRING,
