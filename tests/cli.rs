@@ -278,7 +278,7 @@ fn dead_token_exits_3_without_calling_the_server() {
         .args(["renew", "east"])
         .assert()
         .code(3)
-        .stderr(predicate::str::contains("get a new token"));
+        .stderr(predicate::str::contains("expired beyond renewal"));
     env.cmd().args(["token", "east"]).assert().code(3);
     env.cmd().args(["renew", "--all"]).assert().code(3);
     assert_eq!(mock.server.renew_count(), 0);

@@ -173,8 +173,8 @@ rows! {
     truncated_json: Setup::Fault(Fault::Truncated), NETWORK, &["cut off", "try again"];
     code_10001: Setup::Fault(Fault::Code("10001".into())), NETWORK, &["10001", "internal", "try again later"];
     code_10003: Setup::Fault(Fault::Code("10003".into())), NETWORK, &["10003", "missing parameters"];
-    code_10004: Setup::Fault(Fault::Code("10004".into())), NEEDS_NEW_TOKEN, &["10004", "get a new token"];
-    code_10008: Setup::Fault(Fault::Code("10008".into())), NEEDS_NEW_TOKEN, &["10008", "get a new token"];
+    code_10004: Setup::Fault(Fault::Code("10004".into())), NEEDS_NEW_TOKEN, &["10004", "log in again as alice with `actoken login"];
+    code_10008: Setup::Fault(Fault::Code("10008".into())), NEEDS_NEW_TOKEN, &["10008", "log in again as alice with `actoken login"];
     code_10009: Setup::Fault(Fault::Code("10009".into())), NETWORK, &["10009", "permission"];
     code_unknown: Setup::Fault(Fault::Code("42".into())), NETWORK, &["42", "unknown code", "not documented"];
     success_with_empty_data: Setup::Fault(Fault::EmptyData), NETWORK, &["`data` is empty", "old token is unchanged"];

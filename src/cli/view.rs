@@ -431,7 +431,7 @@ mod advice_tests {
                 problem(&accounts),
                 format!(
                     "expired beyond renewal: log in again as alice with \
-                     `actoken login --user alice --base-url {BASE}`"
+                     `actoken login --user alice --access-key YOUR_KEY --base-url {BASE}`"
                 )
             );
         });
@@ -439,7 +439,7 @@ mod advice_tests {
             assert_eq!(
                 problem(&accounts),
                 format!(
-                    "已超过续约期限：用 `actoken login --user alice --base-url {BASE}` 以 alice 重新登录"
+                    "已超过续约期限：用 `actoken login --user alice --access-key YOUR_KEY --base-url {BASE}` 以 alice 重新登录"
                 )
             );
         });
