@@ -1,8 +1,6 @@
 //! `actoken renew NAME… | --all [--within D]`: concurrent renewals with one line per token.
 
-use jiff::{Timestamp, tz::TimeZone};
-
-use jiff::SignedDuration;
+use jiff::{SignedDuration, Timestamp, tz::TimeZone};
 
 use crate::advice::Condition;
 use crate::renew::{RenewError, Renewed, When};
