@@ -11,7 +11,7 @@ use jiff::{SignedDuration, Timestamp};
 
 use actoken::api::{AcClient, ClientOptions};
 use actoken::config::{Config, Paths};
-use actoken::mock::{MintSpec, MockOptions, MockServer, mint};
+use actoken::mock::{MintSpec, MockServer, mint};
 use actoken::renew::{Renewer, When};
 use actoken::store::{EntryMeta, MemoryBackend, Store};
 
@@ -32,9 +32,7 @@ fn renew_50_tokens_100ms_latency(bencher: divan::Bencher, concurrency: usize) {
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let (server, renewer, names) = rt.block_on(async {
-        let server = MockServer::start("127.0.0.1:0".parse().unwrap(), MockOptions::default())
-            .await
-            .unwrap();
+        let server = MockServer::on_loopback().await.unwrap();
         server.faults().set_delay(DELAY);
         let store = Store::open(&Paths::under(dir.path()), Arc::new(MemoryBackend::new())).unwrap();
         let now = Timestamp::now();

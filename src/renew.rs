@@ -466,7 +466,7 @@ mod tests {
     use super::*;
     use crate::api::ClientOptions;
     use crate::config::Paths;
-    use crate::mock::{Fault, MintSpec, MockOptions, MockServer, mint};
+    use crate::mock::{Fault, MintSpec, MockServer, mint};
     use std::sync::Mutex;
 
     use crate::store::{EntryMeta, MemoryBackend, SecretBackend};
@@ -484,9 +484,7 @@ mod tests {
         let paths = Paths::under(dir.path());
         let backend = MemoryBackend::new();
         let store = Store::open(&paths, Arc::new(backend.clone())).unwrap();
-        let mock = MockServer::start("127.0.0.1:0".parse().unwrap(), MockOptions::default())
-            .await
-            .unwrap();
+        let mock = MockServer::on_loopback().await.unwrap();
         let client = AcClient::new(&ClientOptions::default()).unwrap();
         let config = Config {
             concurrency,

@@ -262,7 +262,7 @@ mod tests {
     use super::*;
     use crate::api::ClientOptions;
     use crate::config::{Config, Paths};
-    use crate::mock::{ALICE, MintSpec, MockOptions, MockServer, mint};
+    use crate::mock::{ALICE, MintSpec, MockServer, mint};
     use crate::renew::{Renewer, When};
     use crate::store::MemoryBackend;
     use jiff::SignedDuration;
@@ -283,9 +283,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let paths = Paths::under(dir.path());
         let store = Store::open(&paths, Arc::new(MemoryBackend::new())).unwrap();
-        let mock = MockServer::start("127.0.0.1:0".parse().unwrap(), MockOptions::default())
-            .await
-            .unwrap();
+        let mock = MockServer::on_loopback().await.unwrap();
         let account = Account::with_access_key(ALICE.user, ALICE.access_key, &mock.base_url());
         Accounts::load(&paths)
             .unwrap()

@@ -54,6 +54,15 @@ pub struct MockServer {
 }
 
 impl MockServer {
+    /// A server with the default options on a free loopback port (tests, benches).
+    pub async fn on_loopback() -> std::io::Result<MockServer> {
+        MockServer::start(
+            SocketAddr::from(([127, 0, 0, 1], 0)),
+            MockOptions::default(),
+        )
+        .await
+    }
+
     /// Binds `addr` (use `127.0.0.1:0` for a free port) and serves in a background task.
     pub async fn start(addr: SocketAddr, opts: MockOptions) -> std::io::Result<MockServer> {
         let listener = TcpListener::bind(addr).await?;

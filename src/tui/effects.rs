@@ -474,7 +474,7 @@ mod inspect_tests {
     use super::*;
     use crate::api::ClientOptions;
     use crate::config::{Config, Paths};
-    use crate::mock::{MintSpec, MockOptions, MockServer, mint};
+    use crate::mock::{MintSpec, MockServer, mint};
     use crate::store::MemoryBackend;
 
     fn meta(name: &str, base_url: &str, account: Option<&str>, platform: bool) -> EntryMeta {
@@ -490,9 +490,7 @@ mod inspect_tests {
         let dir = tempfile::tempdir().unwrap();
         let backend = Arc::new(MemoryBackend::new());
         let store = Store::open(&Paths::under(dir.path()), backend.clone()).unwrap();
-        let mock = MockServer::start("127.0.0.1:0".parse().unwrap(), MockOptions::default())
-            .await
-            .unwrap();
+        let mock = MockServer::on_loopback().await.unwrap();
         let url = mock.base_url();
         let token = |cluster: &str| {
             let expire = Timestamp::now() + jiff::SignedDuration::from_hours(3);

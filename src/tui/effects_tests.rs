@@ -15,7 +15,7 @@ use crate::app::{Action, Effect};
 use crate::clipboard::Clipboard;
 use crate::config::{Config, Paths};
 use crate::login::Relogin;
-use crate::mock::{ALICE, MintSpec, MockOptions, MockServer, mint};
+use crate::mock::{ALICE, MintSpec, MockServer, mint};
 use crate::renew::Renewer;
 use crate::store::{
     Account, AccountKeys, Accounts, Calls, EntryMeta, MemoryBackend, SecretState, Store,
@@ -37,9 +37,7 @@ async fn world(concurrency: usize) -> World {
     let paths = Paths::under(dir.path());
     let backend = MemoryBackend::new();
     let store = Store::open(&paths, Arc::new(backend.clone())).unwrap();
-    let mock = MockServer::start("127.0.0.1:0".parse().unwrap(), MockOptions::default())
-        .await
-        .unwrap();
+    let mock = MockServer::on_loopback().await.unwrap();
     let client = AcClient::new(&ClientOptions::default()).unwrap();
     let key_backend = MemoryBackend::new();
     let keys = AccountKeys::new(Arc::new(key_backend.clone()));
