@@ -83,17 +83,15 @@ fn advised_failure(
         RenewError::NeedsLogin { name, why, .. } => (name, None, why.clone()),
         _ => return None,
     };
-    let stored = store
-        .load_index()
-        .into_iter()
-        .find(|s| s.meta.name == *name)?;
-    let decoded = stored.decoded().and_then(Result::ok);
+    // The index's claims of this one token: no secret read, no whole-index copy per failure.
+    let meta = store.meta(name).ok()?;
+    let decoded = meta.facts.as_ref().and_then(|f| f.decoded().ok());
     let condition = condition.unwrap_or_else(|| match &decoded {
         Some(d) if d.phase(now, grace) != Phase::Dead => Condition::Rejected,
         _ => Condition::Dead,
     });
     let advising = Advising {
-        meta: &stored.meta,
+        meta: &meta,
         decoded: decoded.as_ref(),
         accounts: &remembered_logins(store),
         now,
