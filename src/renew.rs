@@ -18,7 +18,7 @@ use jiff::{SignedDuration, Timestamp};
 use crate::api::{AcClient, ApiError};
 use crate::config::Config;
 use crate::rescue;
-use crate::store::{Door, Prefetched, Saved, Store, StoreError, TokenLock};
+use crate::store::{Door, Saved, Store, StoreError, TokenLock};
 
 use crate::token::{Phase, Token};
 use batch::{Batch, Pending};
@@ -255,15 +255,10 @@ impl Renewer {
         when: When,
         now: Timestamp,
     ) -> Vec<(String, Result<Renewed, RenewError>)> {
-        let wanted = names.clone();
-        let prefetched = match self.door.run(move |s| Ok(s.prefetch(&wanted))).await {
-            Ok(prefetched) => prefetched,
-            Err(e) => {
-                tracing::debug!(error = %e, "no batch read: each renewal reads its own token");
-                Prefetched::none()
-            }
-        };
-        let batch = Arc::new(Batch::new(prefetched, self.concurrency));
+        // The first requests go out as soon as their own secrets are read.
+        let (first, later) = names.split_at(self.concurrency.clamp(1, names.len().max(1)));
+        let first = batch::prefetch(&self.door, first.to_vec()).await;
+        let batch = Arc::new(Batch::new(first, later.to_vec(), self.concurrency));
         let this = Arc::new(Renewer {
             batch: Some(Arc::clone(&batch)),
             ..self.clone()
@@ -332,10 +327,10 @@ impl Renewer {
     ) -> Result<Renewed, RenewError> {
         // Read under the lock: another process may have renewed it while we waited (the
         // batch's read counts if the index shows no write since).
-        let prefetched = self
-            .batch
-            .as_ref()
-            .and_then(|b| b.current(self.door.store(), name));
+        let prefetched = match &self.batch {
+            Some(batch) => batch.current(&self.door, name).await,
+            None => None,
+        };
         let (meta, current) = match prefetched {
             Some(read) => read,
             None => self.door.get(name).await?,
@@ -887,10 +882,11 @@ mod tests {
         }
     }
 
-    /// A batch reads its secrets in one call before the locks; under each lock the index is
-    /// unchanged, so no token is read again.
+    /// A batch reads its secrets before the locks, in two calls: the first `concurrency`
+    /// tokens' (their requests need not wait for the rest), then the others'. Under each lock
+    /// the index is unchanged, so no token is read again.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn a_batch_reads_its_secrets_in_one_batch_call() {
+    async fn a_batch_reads_its_secrets_in_two_batch_calls() {
         let w = world(2).await;
         let names: Vec<String> = (0..5).map(|i| format!("华东一区【昆山】{i}")).collect();
         for n in &names {
@@ -903,9 +899,20 @@ mod tests {
             .await;
         let after = w.backend.calls();
         assert!(results.iter().all(|(_, r)| r.is_ok()), "{results:?}");
-        assert_eq!(after.batches - before.batches, 1, "{before:?} -> {after:?}");
+        assert_eq!(after.batches - before.batches, 2, "{before:?} -> {after:?}");
         assert_eq!(after.reads - before.reads, 5, "{before:?} -> {after:?}");
         assert_eq!(after.writes - before.writes, 5, "{before:?} -> {after:?}");
+
+        // No more tokens than request slots: one call.
+        let before = w.backend.calls();
+        let results = w
+            .renewer
+            .renew_many(names[..2].to_vec(), When::Always, Timestamp::now())
+            .await;
+        let after = w.backend.calls();
+        assert!(results.iter().all(|(_, r)| r.is_ok()), "{results:?}");
+        assert_eq!(after.batches - before.batches, 1, "{before:?} -> {after:?}");
+        assert_eq!(after.reads - before.reads, 2, "{before:?} -> {after:?}");
     }
 
     /// With `concurrency` 2, the server never has more than 2 requests unanswered, although

@@ -11,7 +11,6 @@
 mod account_keys;
 mod accounts;
 mod backend;
-mod batch_read;
 mod door;
 mod error;
 mod facts;
@@ -25,8 +24,10 @@ mod lock;
 mod memory;
 mod names;
 mod os_keyring;
+mod platform_store;
 mod prefetch;
 mod relocate;
+mod secret_session;
 mod select;
 mod token_store;
 

@@ -27,7 +27,7 @@ pub const SERVICE: &str = "actoken";
 const PROBE_NAME: &str = ".actoken-probe";
 
 /// What to do when there is no usable keyring: shown with every `Unavailable` error.
-const FIX_NO_KEYRING: &str = "install and start a Secret Service such as gnome-keyring or \
+pub(super) const FIX_NO_KEYRING: &str = "install and start a Secret Service such as gnome-keyring or \
     keepassxc (on a headless box: run `dbus-run-session -- $SHELL`, then \
     `gnome-keyring-daemon --unlock --components=secrets`, type a keyring password and press \
     Ctrl-D), or run `actoken demo` to try actoken without a keyring";
@@ -38,7 +38,6 @@ const FIX_LOCKED: &str = "unlock the keyring (log in to the desktop session, use
 
 /// Tokens in the OS keyring.
 pub struct KeyringBackend {
-    store: Arc<CredentialStore>,
     service: String,
     timeout: Duration,
 }
@@ -68,42 +67,30 @@ impl KeyringBackend {
     pub fn with_service(service: &str, timeout: Duration) -> Result<KeyringBackend, StoreError> {
         let svc = service.to_owned();
         let opened = run_bounded(timeout, move || {
-            // The probe's count goes over its own connection: it overlaps the platform
-            // store's set-up (a D-Bus connection and an encrypted session) instead of
-            // following it.
-            let count = std::thread::scope(|s| {
-                let count = s.spawn(|| super::light_search::count_items(&svc));
-                if let Err(e) = keyring::Entry::store_status() {
-                    return Err(unavailable_at_start(e));
-                }
-                Ok(count.join().ok().flatten())
-            })?;
-            let store =
-                keyring_core::get_default_store().ok_or_else(|| StoreError::Unavailable {
-                    cause: "no keyring is available on this platform".into(),
-                    fix: FIX_NO_KEYRING.into(),
-                })?;
-            probe(&store, &svc, count)?;
-            Ok(store)
-        });
-        let store = match opened {
-            Ok(store) => store,
-            Err(StoreError::Timeout) => {
-                return Err(StoreError::Unavailable {
-                    cause: format!(
-                        "the keyring did not answer within {} (D-Bus is hung, or the keyring \
-                         is locked and waiting for an unlock prompt)",
-                        seconds(timeout)
-                    ),
-                    fix: format!("{FIX_LOCKED}; or {FIX_NO_KEYRING}"),
-                });
+            // A plain search over a connection of its own (no encrypted session) answers
+            // whether our items are there and unlocked.
+            match super::light_search::count_items(&svc) {
+                // Usable: the platform store is set up by the first call that needs it (a
+                // batch read and the writes after it need none, see `secret_session`).
+                Some((1.., 0)) => Ok(()),
+                count => probe(&super::platform_store::get(timeout)?, &svc, count),
             }
-            Err(e) => return Err(e),
-        };
-        Ok(KeyringBackend {
-            store,
-            service: service.to_owned(),
-            timeout,
+        });
+        match opened {
+            Ok(()) => Ok(KeyringBackend {
+                service: service.to_owned(),
+                timeout,
+            }),
+            Err(StoreError::Timeout) => Err(not_answering(timeout)),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The platform store, once set up (see [`super::platform_store`]).
+    fn store(&self) -> Result<Arc<CredentialStore>, StoreError> {
+        super::platform_store::get(self.timeout).map_err(|e| match e {
+            StoreError::Timeout => not_answering(self.timeout),
+            other => other,
         })
     }
 
@@ -113,7 +100,7 @@ impl KeyringBackend {
         name: &str,
         op: impl FnOnce(&keyring_core::Entry) -> Result<T, keyring_core::Error> + Send + 'static,
     ) -> Result<T, StoreError> {
-        let store = self.store.clone();
+        let store = self.store()?;
         let service = self.service.clone();
         let name = name.to_owned();
         run_bounded(self.timeout, move || {
@@ -137,11 +124,24 @@ impl SecretBackend for KeyringBackend {
     }
 
     fn set(&self, name: &str, token: &Token) -> Result<(), StoreError> {
+        // An item this process read in a batch is replaced in one call.
+        let (service, owned, secret) = (self.service.clone(), name.to_owned(), token.clone());
+        let replaced = run_bounded(self.timeout, move || {
+            Ok(super::secret_session::replace(
+                &service,
+                &owned,
+                secret.expose(),
+            ))
+        })?;
+        if replaced == Some(true) {
+            return Ok(());
+        }
         let token = token.clone();
         self.with_entry(name, move |entry| entry.set_password(token.expose()))
     }
 
     fn delete(&self, name: &str) -> Result<(), StoreError> {
+        super::secret_session::forget(&self.service, name);
         self.with_entry(name, |entry| match entry.delete_credential() {
             Ok(()) | Err(keyring_core::Error::NoEntry) => Ok(()),
             Err(e) => Err(e),
@@ -149,7 +149,7 @@ impl SecretBackend for KeyringBackend {
     }
 
     fn names(&self) -> Result<Vec<String>, StoreError> {
-        let store = self.store.clone();
+        let store = self.store()?;
         let service = self.service.clone();
         run_bounded(self.timeout, move || {
             let found = search(&store, &service, "(search)")?;
@@ -168,28 +168,34 @@ impl SecretBackend for KeyringBackend {
     /// One search: the item paths come back in one reply, without an attribute read per item
     /// (which `names` needs).
     fn count(&self) -> Result<usize, StoreError> {
-        let store = self.store.clone();
         let service = self.service.clone();
-        run_bounded(
-            self.timeout,
-            move || match super::light_search::count_items(&service) {
-                Some((unlocked, 0)) => Ok(unlocked),
-                _ => Ok(search(&store, &service, "(search)")?.len()),
-            },
-        )
+        match run_bounded(self.timeout, move || {
+            Ok(super::light_search::count_items(&service))
+        })? {
+            Some((unlocked, 0)) => Ok(unlocked),
+            _ => {
+                let store = self.store()?;
+                let service = self.service.clone();
+                run_bounded(self.timeout, move || {
+                    Ok(search(&store, &service, "(search)")?.len())
+                })
+            }
+        }
     }
 
-    /// One batch read of the whole service (see `batch_read`); item by item when the batch
+    /// One batch read of the whole service (see `secret_session`); item by item when the batch
     /// cannot answer for everything or the names are too few for it. The timeout bounds the
     /// wait for the next item, not the whole batch: a thousand items take longer than one
     /// timeout on a busy machine, and a batch cut short used to leave every entry unread.
     fn get_many(&self, names: &[String]) -> Vec<Result<Option<Token>, StoreError>> {
         let service = self.service.clone();
-        let wanted = names.len();
+        let wanted = names.to_vec();
         let progress = Arc::new(AtomicUsize::new(0));
         let counter = Arc::clone(&progress);
         let batch = run_while_moving(self.timeout, &progress, move || {
-            Ok(super::batch_read::read_service(&service, wanted, &counter))
+            Ok(super::secret_session::read_service(
+                &service, &wanted, &counter,
+            ))
         });
         match batch {
             Ok(Some(secrets)) => names
@@ -319,8 +325,20 @@ fn run_while_moving<T: Send + 'static>(
     }
 }
 
+/// The keyring took longer than `timeout` to answer.
+fn not_answering(timeout: Duration) -> StoreError {
+    StoreError::Unavailable {
+        cause: format!(
+            "the keyring did not answer within {} (D-Bus is hung, or the keyring is locked and \
+             waiting for an unlock prompt)",
+            seconds(timeout)
+        ),
+        fix: format!("{FIX_LOCKED}; or {FIX_NO_KEYRING}"),
+    }
+}
+
 /// The platform store could not be set up: say which part is missing.
-fn unavailable_at_start(e: &keyring_core::Error) -> StoreError {
+pub(super) fn unavailable_at_start(e: &keyring_core::Error) -> StoreError {
     let detail = e.to_string();
     let lower = detail.to_lowercase();
     let cause = if lower.contains("serviceunknown")
@@ -496,8 +514,9 @@ mod tests {
 
         // The batch itself answers (so get_many did not just fall back to one by one).
         let progress = AtomicUsize::new(0);
-        let batch =
-            super::super::batch_read::read_service(&service, 2, &progress).expect("batch read");
+        let stored: Vec<String> = ["a/x", "b"].map(String::from).into();
+        let batch = super::super::secret_session::read_service(&service, &stored, &progress)
+            .expect("batch read");
         assert_eq!(batch.len(), 2);
         // An attribute reply and a secret reply per item: a moving batch is not a hung one.
         assert_eq!(progress.load(Ordering::Relaxed), 4);
@@ -511,6 +530,77 @@ mod tests {
         let one: Vec<Option<Token>> = names.iter().map(|n| backend.get(n).unwrap()).collect();
         assert_eq!(many, one);
         assert_eq!(many, [Some(b), None, Some(a)]);
+    }
+
+    /// `secret-tool lookup`: what another Secret Service client sees.
+    fn secret_tool_lookup(service: &str, name: &str) -> Option<String> {
+        let out = std::process::Command::new("secret-tool")
+            .args(["lookup", "service", service, "username", name])
+            .output()
+            .ok()?;
+        out.status
+            .success()
+            .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+    }
+
+    /// After a batch read, `set` replaces the item the read found in one call: the same item
+    /// (no second one), holding the new secret for every client. An item deleted behind our
+    /// back since is created again through the keyring crate.
+    #[test]
+    fn a_write_after_a_batch_read_replaces_the_item_in_place() {
+        let service = format!("actoken-test-replace-{}", std::process::id());
+        let backend = match KeyringBackend::with_service(&service, Duration::from_secs(10)) {
+            Ok(b) => b,
+            Err(e) if std::env::var_os("ACTOKEN_REQUIRE_KEYRING").is_none() => {
+                eprintln!("SKIPPED (no keyring; ACTOKEN_REQUIRE_KEYRING=1 makes this fail): {e}");
+                return;
+            }
+            Err(e) => panic!("{e}"),
+        };
+        let kunshan = "华东一区【昆山】";
+        let _cleanup = Cleanup(&backend, &[kunshan, "西北一区"]);
+        let (old, new) = (
+            Token::from_raw(crate::samples::SAMPLE_REQUEST),
+            Token::from_raw(crate::samples::SAMPLE_RESPONSE),
+        );
+        backend.set(kunshan, &old).unwrap();
+        backend.set("西北一区", &old).unwrap();
+        let names: Vec<String> = [kunshan, "西北一区"].map(String::from).into();
+        assert!(backend.get_many(&names).iter().all(|r| r.is_ok()));
+
+        // The batch read found both items: replaced in place, not through a search.
+        assert_eq!(
+            super::super::secret_session::replace(&service, kunshan, new.expose()),
+            Some(true)
+        );
+        let count = || super::super::light_search::count_items(&service);
+        assert_eq!(count(), Some((2, 0)), "a second item was created");
+        let seen = secret_tool_lookup(&service, kunshan);
+        if seen.is_some() || std::env::var_os("ACTOKEN_REQUIRE_KEYRING").is_some() {
+            assert_eq!(seen.as_deref(), Some(new.expose()));
+        }
+        assert_eq!(backend.get(kunshan).unwrap(), Some(new.clone()));
+
+        // Deleted by someone else: the remembered item is gone, the write creates a new one.
+        let cleared = std::process::Command::new("secret-tool")
+            .args(["clear", "service", &service, "username", "西北一区"])
+            .status();
+        if cleared.is_ok_and(|s| s.success()) {
+            backend.set("西北一区", &new).unwrap();
+            assert_eq!(backend.get("西北一区").unwrap(), Some(new.clone()));
+            assert_eq!(count(), Some((2, 0)));
+            assert_eq!(
+                super::super::secret_session::replace(&service, "西北一区", new.expose()),
+                None,
+                "the gone item is forgotten"
+            );
+        }
+        // Deleted through actoken: forgotten too.
+        backend.delete(kunshan).unwrap();
+        assert_eq!(
+            super::super::secret_session::replace(&service, kunshan, new.expose()),
+            None
+        );
     }
 
     #[test]
