@@ -17,6 +17,9 @@ use crate::tr;
 
 /// Returns the exit code: several tokens may fail in different ways.
 pub fn run(ctx: &Context, args: RenewArgs) -> anyhow::Result<u8> {
+    if args.all && ctx.store_choice != crate::store::StoreChoice::Keyutils {
+        crate::store::prepare_batch_read();
+    }
     let renewer = ctx.renewer()?;
     let now = Timestamp::now();
     let grace = ctx.config.renew_grace;

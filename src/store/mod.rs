@@ -55,6 +55,12 @@ pub use token_store::{Saved, Store};
 
 use jiff::Timestamp;
 
+/// A batch read of the Secret Service is coming (`renew --all`): its connection starts
+/// opening now, beside the rest of the start-up.
+pub fn prepare_batch_read() {
+    secret_session::open_ahead();
+}
+
 /// Reads the index at `path` the way the store does (refusing a foreign-writable or corrupt
 /// one), without creating anything: for `actoken doctor`.
 pub fn read_index(path: &std::path::Path) -> Result<Vec<EntryMeta>, StoreError> {
