@@ -177,6 +177,27 @@ fn renew_replaces_the_token_and_reports_both_expiries() {
     assert!(list[0]["renewed_at"].is_string());
 }
 
+/// `--log` takes a level or `target=level` pairs: the client's debug line shows for
+/// `actoken=debug`, not for another target's; a filter that does not parse falls back to -v.
+#[test]
+fn log_filters_pick_targets_and_levels() {
+    need_keyring!();
+    let (env, mock) = (Env::new(), Mock::start());
+    env.add("华东一区【昆山】", &mock.url(), &token("alice", hours(1)));
+    let stderr_of = |args: &[&str]| {
+        let out = env.cmd().args(args).output().unwrap();
+        assert!(out.status.success(), "{args:?}");
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let renew = ["renew", "华东一区【昆山】"];
+    let shown = stderr_of(&[&["--log", "actoken=debug,hyper=info"][..], &renew].concat());
+    assert!(shown.contains("response headers"), "{shown}");
+    let other = stderr_of(&[&["--log", "hyper=debug"][..], &renew].concat());
+    assert!(!other.contains("response headers"), "{other}");
+    let fallback = stderr_of(&[&["-vv", "--log", "actoken=loud"][..], &renew].concat());
+    assert!(fallback.contains("response headers"), "{fallback}");
+}
+
 /// Runs `args` with stdout a pipe whose reader is already gone, as in `actoken … | head -0`.
 fn run_with_closed_stdout(env: &Env, args: &[&str]) -> std::process::Output {
     let (reader, writer) = std::io::pipe().unwrap();

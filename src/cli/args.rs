@@ -57,7 +57,7 @@ pub struct GlobalArgs {
     /// More log output on stderr (-v info, -vv debug, -vvv trace). Tokens are never logged.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
-    /// Log filter instead of -v, e.g. `actoken=debug` (tracing-subscriber's EnvFilter syntax)
+    /// Log filter instead of -v: a level, or target=level pairs, e.g. `actoken=debug,reqwest=info`
     #[arg(
         long,
         global = true,

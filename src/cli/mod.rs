@@ -132,8 +132,11 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
     Ok(exit::OK)
 }
 
-/// `--log FILTER` (or ACTOKEN_LOG) when given and valid, else the level `-v` asks for.
+/// `--log FILTER` (or ACTOKEN_LOG) when given and valid, else the level `-v` asks for. A
+/// `target=level` list (tracing-subscriber's `Targets`), not its `EnvFilter`: that one's
+/// span and field matching brings in a regex engine and Unicode tables, ~0.5 MB of binary.
 fn init_logging(verbose: u8, filter: Option<&str>) {
+    use tracing_subscriber::prelude::*;
     let level = match verbose {
         0 => "warn",
         1 => "info",
@@ -142,11 +145,18 @@ fn init_logging(verbose: u8, filter: Option<&str>) {
     };
     let filter = filter
         .filter(|f| !f.is_empty())
-        .and_then(|f| tracing_subscriber::EnvFilter::try_new(f).ok())
-        .unwrap_or_else(|| tracing_subscriber::EnvFilter::new(format!("actoken={level}")));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_target(false)
+        .and_then(|f| f.parse::<tracing_subscriber::filter::Targets>().ok())
+        .unwrap_or_else(|| {
+            format!("actoken={level}")
+                .parse()
+                .expect("a valid target=level")
+        });
+    tracing_subscriber::registry()
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_writer(std::io::stderr)
+                .with_target(false)
+                .with_filter(filter),
+        )
         .init();
 }
