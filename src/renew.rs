@@ -200,6 +200,11 @@ impl Renewer {
         self
     }
 
+    /// How long after expiry a token can still be renewed.
+    pub fn grace(&self) -> SignedDuration {
+        self.grace
+    }
+
     pub fn store(&self) -> &Store {
         self.door.store()
     }

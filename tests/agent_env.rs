@@ -317,7 +317,32 @@ fn dead_tokens_come_back_through_the_remembered_key_or_exit_3_naming_the_login()
         .args(["env", "carol-east"])
         .assert()
         .code(3)
-        .stdout(predicate::str::is_empty());
+        .stdout(predicate::str::is_empty())
+        .stderr(predicate::str::contains(
+            "error: carol-east: expired beyond renewal (",
+        ));
+    // The token's advice, as `renew` and `show` tell it: in the user's language.
+    let kunshan = "carol/华东一区【昆山】";
+    env.add(kunshan, &url, &dead("carol"));
+    for args in [
+        &["token", kunshan, "--min-valid", "1h"][..],
+        &["exec", kunshan, "--", "true"][..],
+        &["env", kunshan][..],
+    ] {
+        env.cmd()
+            .env("ACTOKEN_LANG", "zh-CN")
+            .args(args)
+            .assert()
+            .code(3)
+            .stdout(predicate::str::is_empty())
+            .stderr(predicate::str::contains(format!(
+                "{kunshan}：已超过续约期限（"
+            )))
+            .stderr(predicate::str::contains("the token expired").not())
+            .stderr(predicate::str::contains(format!(
+                "actoken login --user carol --access-key YOUR_KEY --base-url {url}"
+            )));
+    }
 
     // A remembered secret key: a new login, then the command runs with the new token.
     env.cmd()

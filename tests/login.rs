@@ -544,16 +544,24 @@ fn without_a_remembered_key_the_error_names_the_login_command() {
         .write_stdin(dead("alice", "11250").expose())
         .assert()
         .success();
-    w.env
-        .cmd()
-        .args(["token", KUNSHAN, "--min-valid", "10m"])
-        .assert()
-        .code(3)
-        .stdout(predicate::str::is_empty())
-        .stderr(predicate::str::contains(format!(
-            "actoken login --user alice --access-key {} --base-url {url}",
-            ALICE.access_key
-        )));
+    // `token --min-valid` and `renew` say the same: the key is not remembered, so the advice
+    // is the login command, not a renewal that would log in again by itself.
+    for args in [
+        &["token", KUNSHAN, "--min-valid", "10m"][..],
+        &["renew", KUNSHAN],
+    ] {
+        w.env
+            .cmd()
+            .args(args)
+            .assert()
+            .code(3)
+            .stdout(predicate::str::is_empty())
+            .stderr(predicate::str::contains(format!(
+                "actoken login --user alice --access-key {} --base-url {url}",
+                ALICE.access_key
+            )))
+            .stderr(predicate::str::contains("with the remembered secret key").not());
+    }
     // No remembered login at all: the access key is a placeholder.
     w.env.add("carol-east", &url, &dead("carol", "11250"));
     w.env

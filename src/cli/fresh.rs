@@ -9,7 +9,8 @@ use jiff::{SignedDuration, Timestamp};
 use tokio::runtime::Runtime;
 
 use crate::api::AcClient;
-use crate::renew::{Renewed, Renewer, When};
+use crate::failure::FailureKind;
+use crate::renew::{RenewError, Renewed, Renewer, When};
 use crate::store::EntryMeta;
 use crate::timefmt;
 use crate::token_env::{
@@ -18,7 +19,7 @@ use crate::token_env::{
 use crate::tr;
 
 use super::context::{Context, runtime};
-use super::exit::UsageError;
+use super::exit::{NeedsNewToken, UsageError};
 use super::finish::despite_signals;
 
 /// `center` is asked at most this long: `exec` must not hang on a slow region (the variables
@@ -43,11 +44,28 @@ pub fn fresh_tokens(
             .iter()
             .position(|(n, _)| n == name)
             .expect("one result per name");
-        let renewed = results.swap_remove(at).1?;
+        let renewed = results
+            .swap_remove(at)
+            .1
+            .map_err(|e| told(renewer, e, now))?;
         report(&renewed, now, window);
         out.push(renewed);
     }
     Ok(out)
+}
+
+/// A failure only a new token fixes, as the token's advice (the words `renew` and `show`
+/// use, in the interface language; exit code 3); others as they are.
+fn told(renewer: &Renewer, error: RenewError, now: Timestamp) -> anyhow::Error {
+    let advised = super::renew::advised_failure(renewer.store(), &error, now, renewer.grace());
+    let Some(text) = advised else {
+        return error.into();
+    };
+    match crate::failure::kind_of(&error) {
+        Some(FailureKind::NeedsNewToken) => NeedsNewToken(text).into(),
+        // Undecodable: exit 1, as before.
+        _ => anyhow::anyhow!(text),
+    }
 }
 
 /// One line on stderr for a renewal or a login, and a warning when the token still does not

@@ -70,20 +70,24 @@ pub fn run(ctx: &Context, args: RenewArgs) -> anyhow::Result<u8> {
 
 /// A failure that only a new token fixes (dead, rejected, undecodable, no login could help)
 /// is told as the token's advice, in the words `show` and `check` use; others as they are.
-fn advised_failure(
+pub(super) fn advised_failure(
     store: &Store,
     error: &RenewError,
     now: Timestamp,
     grace: SignedDuration,
 ) -> Option<String> {
-    let (name, condition, cause) = match error {
-        RenewError::Dead { name, .. } => (name, Some(Condition::Dead), String::new()),
+    let (name, condition, cause, needs_login) = match error {
+        RenewError::Dead { name, .. } => (name, Some(Condition::Dead), String::new(), None),
         RenewError::Rejected { name, source } => {
-            (name, Some(Condition::Rejected), source.to_string())
+            (name, Some(Condition::Rejected), source.to_string(), None)
         }
-        RenewError::Invalid { name, reason } => (name, Some(Condition::Malformed), reason.clone()),
-        // Dead or rejected: the token's expiry tells which.
-        RenewError::NeedsLogin { name, why, .. } => (name, None, why.clone()),
+        RenewError::Invalid { name, reason } => {
+            (name, Some(Condition::Malformed), reason.clone(), None)
+        }
+        // Dead or rejected (the token's expiry tells which), and no remembered key helped.
+        RenewError::NeedsLogin { name, why, command } => {
+            (name, None, why.clone(), Some(command.as_str()))
+        }
         _ => return None,
     };
     // The index's claims of this one token: no secret read, no whole-index copy per failure.
@@ -100,7 +104,7 @@ fn advised_failure(
         now,
         grace,
     };
-    Some(advising.failure(condition, &cause))
+    Some(advising.failure(condition, &cause, needs_login))
 }
 
 fn describe(r: &Renewed, now: Timestamp, tz: &TimeZone) -> String {

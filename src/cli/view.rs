@@ -244,15 +244,25 @@ pub struct Advising<'a> {
 impl Advising<'_> {
     /// "what is wrong: what to do" in `condition`, naming commands.
     pub fn clause(&self, condition: Condition) -> String {
-        let advice = cli_advice(self.meta, self.decoded, condition, self.accounts);
+        let advice = cli_advice(self.meta, self.decoded, condition, self.accounts, true);
         let details = cli_details(self.decoded, self.now, self.grace, String::new());
         words::clause(&advice, &details, cli_surface(self.meta, &self.login()))
     }
 
     /// "NAME: what is wrong (cause): what to do", for a failure the advice explains that has
     /// a cause of its own to quote (the server's answer, the decoder's error).
-    pub fn failure(&self, condition: Condition, cause: &str) -> String {
-        let advice = cli_advice(self.meta, self.decoded, condition, self.accounts);
+    /// A renewal that failed with `condition` (and `cause`). `needs_login`: the renewer's own
+    /// `actoken login` command when it found no remembered secret key that could help, so the
+    /// step names that command, never a renewal that "logs in again by itself".
+    pub fn failure(&self, condition: Condition, cause: &str, needs_login: Option<&str>) -> String {
+        let key_usable = needs_login.is_none();
+        let advice = cli_advice(
+            self.meta,
+            self.decoded,
+            condition,
+            self.accounts,
+            key_usable,
+        );
         let details = cli_details(self.decoded, self.now, self.grace, cause.to_owned());
         let problem = words::problem_long(condition, &details);
         // The malformed text quotes the error itself; the others get it in brackets.
@@ -261,7 +271,7 @@ impl Advising<'_> {
         } else {
             crate::tr!("advice.with_cause", problem = problem, cause = cause)
         };
-        let login = self.login();
+        let login = needs_login.map_or_else(|| self.login(), str::to_owned);
         let step = words::step_long(advice.step, cli_surface(self.meta, &login));
         words::join(&self.meta.name, problem, step)
     }
@@ -277,17 +287,21 @@ impl Advising<'_> {
     }
 }
 
+/// `key_usable`: false when the renewer found the remembered login's secret key missing or
+/// refused, so the account is advised as one without a remembered key.
 fn cli_advice<'a>(
     meta: &EntryMeta,
     decoded: Option<&'a Decoded>,
     condition: Condition,
     accounts: &Accounts,
+    key_usable: bool,
 ) -> Advice<'a> {
     let user = decoded.and_then(|d| d.claims.user.as_deref());
-    advise(&Situation::at_rest(
-        condition,
-        Owner::of(accounts, user, &meta.base_url),
-    ))
+    let owner = match Owner::of(accounts, user, &meta.base_url) {
+        Owner::Remembered(user) if !key_usable => Owner::User(user),
+        owner => owner,
+    };
+    advise(&Situation::at_rest(condition, owner))
 }
 
 /// Left-aligned columns sized to their widest cell, in terminal columns (a Han character

@@ -13,6 +13,7 @@ use crate::api::AcClient;
 use crate::renew::{ReloginHook, RenewError, Renewed};
 use crate::store::{Account, AccountKeys, Accounts, Door, EntryMeta, Store, StoreError};
 use crate::token::Token;
+use crate::tr;
 
 /// The account a stored token belongs to: the token's `user` claim and the entry's base URL
 /// match the account's (so a token added by hand counts too); failing a readable claim, the
@@ -134,10 +135,11 @@ impl Relogin {
     ) -> Result<Renewed, RenewError> {
         let why = match &failure {
             RenewError::Dead { expired, .. } => {
-                format!("the token expired {expired}, past its renew cutoff")
+                tr!("relogin.why_expired", expired = expired)
             }
             RenewError::Rejected { source, .. } => {
-                format!("the server rejected the token ({source})")
+                let source = source.to_string();
+                tr!("relogin.why_rejected", source = source)
             }
             _ => return Err(failure),
         };
@@ -153,10 +155,7 @@ impl Relogin {
             command: login_command(account, user.as_deref().unwrap_or("USER"), &meta.base_url),
         };
         let Some(account) = owner else {
-            return Err(needs_login(
-                format!("{why}, and no remembered login owns it"),
-                None,
-            ));
+            return Err(needs_login(tr!("relogin.no_owner", why = why), None));
         };
 
         // One login per account at a time; whoever waited finds the token already replaced.
@@ -169,19 +168,16 @@ impl Relogin {
         let report = match relogin_account(store, client, &self.keys, &account, now).await {
             Ok(report) => report,
             Err(LoginError::NoRememberedKey { .. }) => {
+                let id = account.id();
                 return Err(needs_login(
-                    format!(
-                        "{why}, and no secret key is remembered for {}",
-                        account.id()
-                    ),
+                    tr!("relogin.no_key", why = why, account = id),
                     Some(&account),
                 ));
             }
             Err(e) if e.is_refusal() => {
+                let error = e.to_string();
                 return Err(needs_login(
-                    format!(
-                        "{why}, and logging in again with the remembered secret key was refused ({e})"
-                    ),
+                    tr!("relogin.refused", why = why, error = error),
                     Some(&account),
                 ));
             }
@@ -203,17 +199,16 @@ impl Relogin {
             .iter()
             .find(|s| cluster.is_some() && s.cluster_id == cluster)
         else {
+            let (user, cluster) = (&account.user, cluster.as_deref().unwrap_or("?"));
+            let stored: Vec<&str> = report.stored.iter().map(|s| s.name.as_str()).collect();
+            let stored = stored.join(", ");
             return Err(needs_login(
-                format!(
-                    "{why}; logging in again as {} worked, but the platform returned no token for cluster {} (stored: {})",
-                    account.user,
-                    cluster.as_deref().unwrap_or("?"),
-                    report
-                        .stored
-                        .iter()
-                        .map(|s| s.name.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                tr!(
+                    "relogin.no_cluster",
+                    why = why,
+                    user = user,
+                    cluster = cluster,
+                    stored = stored
                 ),
                 Some(&account),
             ));
