@@ -478,6 +478,19 @@ mod tests {
         assert!(err.to_string().contains("broken pipe"));
     }
 
+    /// The keyring under `service`; `None` (the test is skipped, saying so) where no Secret
+    /// Service runs, unless ACTOKEN_REQUIRE_KEYRING makes that a failure.
+    fn test_backend(service: &str) -> Option<KeyringBackend> {
+        match KeyringBackend::with_service(service, Duration::from_secs(10)) {
+            Ok(b) => Some(b),
+            Err(e) if std::env::var_os("ACTOKEN_REQUIRE_KEYRING").is_none() => {
+                eprintln!("SKIPPED (no keyring; ACTOKEN_REQUIRE_KEYRING=1 makes this fail): {e}");
+                None
+            }
+            Err(e) => panic!("{e}"),
+        }
+    }
+
     /// Deletes what a keyring test wrote, even when it fails.
     struct Cleanup<'a>(&'a KeyringBackend, &'a [&'a str]);
 
@@ -496,13 +509,8 @@ mod tests {
             .unwrap()
             .as_nanos();
         let service = format!("actoken-test-batch-{}-{stamp}", std::process::id());
-        let backend = match KeyringBackend::with_service(&service, Duration::from_secs(10)) {
-            Ok(b) => b,
-            Err(e) if std::env::var_os("ACTOKEN_REQUIRE_KEYRING").is_none() => {
-                eprintln!("SKIPPED (no keyring; ACTOKEN_REQUIRE_KEYRING=1 makes this fail): {e}");
-                return;
-            }
-            Err(e) => panic!("{e}"),
+        let Some(backend) = test_backend(&service) else {
+            return;
         };
         let _cleanup = Cleanup(&backend, &["a/x", "b"]);
         let (a, b) = (
@@ -549,13 +557,8 @@ mod tests {
     #[test]
     fn a_write_after_a_batch_read_replaces_the_item_in_place() {
         let service = format!("actoken-test-replace-{}", std::process::id());
-        let backend = match KeyringBackend::with_service(&service, Duration::from_secs(10)) {
-            Ok(b) => b,
-            Err(e) if std::env::var_os("ACTOKEN_REQUIRE_KEYRING").is_none() => {
-                eprintln!("SKIPPED (no keyring; ACTOKEN_REQUIRE_KEYRING=1 makes this fail): {e}");
-                return;
-            }
-            Err(e) => panic!("{e}"),
+        let Some(backend) = test_backend(&service) else {
+            return;
         };
         let kunshan = "华东一区【昆山】";
         let _cleanup = Cleanup(&backend, &[kunshan, "西北一区"]);
