@@ -261,7 +261,7 @@ impl Renewer {
         now: Timestamp,
     ) -> Vec<(String, Result<Renewed, RenewError>)> {
         // The first requests go out as soon as their own secrets are read.
-        let (first, later) = names.split_at(self.concurrency.clamp(1, names.len().max(1)));
+        let (first, later) = names.split_at(self.concurrency.max(1).min(names.len()));
         let first = batch::prefetch(&self.door, first.to_vec()).await;
         let batch = Arc::new(Batch::new(first, later.to_vec(), self.concurrency));
         let this = Arc::new(Renewer {
@@ -918,6 +918,15 @@ mod tests {
         assert!(results.iter().all(|(_, r)| r.is_ok()), "{results:?}");
         assert_eq!(after.batches - before.batches, 1, "{before:?} -> {after:?}");
         assert_eq!(after.reads - before.reads, 2, "{before:?} -> {after:?}");
+
+        // Nothing to renew (`renew --all` with no tokens): nothing read, nothing done.
+        let before = w.backend.calls();
+        let results = w
+            .renewer
+            .renew_many(Vec::new(), When::Always, Timestamp::now())
+            .await;
+        assert!(results.is_empty());
+        assert_eq!(w.backend.calls().batches, before.batches);
     }
 
     /// With `concurrency` 2, the server never has more than 2 requests unanswered, although

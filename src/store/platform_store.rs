@@ -63,8 +63,8 @@ fn set_up() -> SetUp {
     })
 }
 
-/// The platform store, set up by the first call, waiting at most `timeout` for its set-up ([`StoreError::Timeout`]). A
-/// set-up that failed gives its error to every caller.
+/// The platform store, set up by the first call; waits at most `timeout` for the set-up
+/// ([`StoreError::Timeout`]). A set-up that failed gives its error to every caller.
 pub(super) fn get(timeout: Duration) -> SetUp {
     let slot = slot();
     let guard = slot.result.lock().unwrap_or_else(PoisonError::into_inner);
