@@ -6,6 +6,7 @@
 //! the error, so no path through here drops it.
 
 mod batch;
+mod words;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -53,28 +54,26 @@ pub struct Renewed {
     pub via_login: bool,
 }
 
-#[derive(Debug, thiserror::Error)]
+/// Why a renewal failed; shown in the interface language (see `words`).
+#[derive(Debug)]
 pub enum RenewError {
-    #[error(transparent)]
-    Store(#[from] StoreError),
-    #[error("{name}: {source}")]
-    Api { name: String, source: ApiError },
-    #[error(
-        "{name}: the token expired {expired}, more than the renew grace ago, so it can no longer be renewed; get a new token (e.g. `actoken login`, then it is stored again)"
-    )]
-    Dead { name: String, expired: String },
-    #[error(
-        "{name}: the server rejected the token ({source}); it cannot be renewed, get a new token (e.g. `actoken login`)"
-    )]
-    Rejected { name: String, source: ApiError },
-    #[error(
-        "{name}: the stored token cannot be decoded ({reason}); replace it with `actoken add {name} --force`"
-    )]
-    Invalid { name: String, reason: String },
-    #[error(
-        "{name}: the server returned a token that does not expire later than the old one ({new} ≤ {old}); the stored token was kept. {}",
-        not_later_hint(.rescue_file)
-    )]
+    Store(StoreError),
+    Api {
+        name: String,
+        source: ApiError,
+    },
+    Dead {
+        name: String,
+        expired: String,
+    },
+    Rejected {
+        name: String,
+        source: ApiError,
+    },
+    Invalid {
+        name: String,
+        reason: String,
+    },
     NotLater {
         name: String,
         old: Timestamp,
@@ -84,10 +83,10 @@ pub enum RenewError {
         token: Token,
         rescue_file: Option<PathBuf>,
     },
-    #[error("{name}: timed out waiting for another actoken process that is renewing this token")]
-    LockTimeout { name: String },
+    LockTimeout {
+        name: String,
+    },
     /// Dead or rejected, and no remembered secret key could get a new token.
-    #[error("{name}: {why}; get a new token (and the account's other regions) with `{command}`")]
     NeedsLogin {
         name: String,
         why: String,
@@ -96,7 +95,6 @@ pub enum RenewError {
     },
     /// Dead or rejected; logging in again with the remembered key failed for another reason
     /// than a refusal (network, keyring), so retrying later may help.
-    #[error("{name}: the token is dead or rejected, and logging in again failed: {error}")]
     Relogin {
         name: String,
         /// The hook's own error (`login::LoginError` for actoken's), kept whole so that exit
@@ -104,41 +102,12 @@ pub enum RenewError {
         error: Box<dyn std::error::Error + Send + Sync>,
     },
     /// The new token exists only in memory (and the rescue file, if it could be written).
-    #[error("{name}: renewed, but the new token could not be saved to the keyring ({source}). {}", rescue_hint(.rescue_file))]
     SaveFailed {
         name: String,
         source: StoreError,
         token: Token,
         rescue_file: Option<PathBuf>,
     },
-}
-
-fn not_later_hint(file: &Option<PathBuf>) -> String {
-    match file {
-        Some(path) => format!(
-            "The returned token was saved in case the old one stops working: {}",
-            restore_hint(path)
-        ),
-        None => "The returned token could not be saved to a rescue file".to_owned(),
-    }
-}
-
-fn rescue_hint(file: &Option<PathBuf>) -> String {
-    match file {
-        Some(path) => format!("{} and then delete the file", restore_hint(path)),
-        None => {
-            "The rescue file could not be written either: copy the token now before closing actoken"
-                .to_owned()
-        }
-    }
-}
-
-fn restore_hint(path: &std::path::Path) -> String {
-    format!(
-        "it is in {} (mode 0600); restore it with `actoken add NAME --force < {}`",
-        path.display(),
-        path.display()
-    )
 }
 
 impl RenewError {
