@@ -120,6 +120,16 @@ fn once_renews_what_is_due_leaves_fresh_tokens_alone_and_exits_with_the_worst_co
         .assert()
         .code(3)
         .stderr(predicate::str::contains("actoken login --user carol"));
+    // The watch log is English whatever the language (journald and cron mail are searched).
+    env.cmd()
+        .env("ACTOKEN_LANG", "zh-CN")
+        .args(["watch", "--once"])
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains(
+            "carol-dead: the token expired 1d 6h ago, past its renew cutoff",
+        ))
+        .stderr(predicate::str::contains("next try in "));
     env.cmd().args(["rm", "carol-dead"]).assert().success();
     env.add(
         "hpc-due2",

@@ -22,6 +22,9 @@ pub fn run(ctx: &Context, args: WatchArgs) -> anyhow::Result<u8> {
     if args.install {
         return unit::install(ctx, args.force);
     }
+    // The watch log is English in every language: journald and cron mail are searched, and
+    // a renewal's failure, its reasons and its times all go into it.
+    crate::i18n::set(crate::i18n::Lang::En);
     let renewer = ctx.renewer()?;
     let (grace, ahead) = (ctx.config.renew_grace, ctx.config.renew_ahead);
     let mut backoff = Backoff::default();
