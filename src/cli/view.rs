@@ -250,10 +250,10 @@ impl Advising<'_> {
     }
 
     /// "NAME: what is wrong (cause): what to do", for a failure the advice explains that has
-    /// a cause of its own to quote (the server's answer, the decoder's error).
-    /// A renewal that failed with `condition` (and `cause`). `needs_login`: the renewer's own
-    /// `actoken login` command when it found no remembered secret key that could help, so the
-    /// step names that command, never a renewal that "logs in again by itself".
+    /// a cause of its own to quote (the server's answer, the decoder's error). `needs_login`:
+    /// the renewer's own `actoken login` command when it found no remembered secret key that
+    /// could help, so the step names that command, never a renewal that "logs in again by
+    /// itself".
     pub fn failure(&self, condition: Condition, cause: &str, needs_login: Option<&str>) -> String {
         let key_usable = needs_login.is_none();
         let advice = cli_advice(
