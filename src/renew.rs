@@ -469,6 +469,15 @@ mod tests {
     }
 
     impl World {
+        /// `count` tokens named `prefix0`, `prefix1`, …, each expiring in an hour; their names.
+        fn add_each(&self, prefix: &str, count: usize) -> Vec<String> {
+            let names: Vec<String> = (0..count).map(|i| format!("{prefix}{i}")).collect();
+            for name in &names {
+                self.add(name, hours(1));
+            }
+            names
+        }
+
         /// Stores a mock-signed token expiring `expires_in` from now; returns it.
         fn add(&self, name: &str, expires_in: SignedDuration) -> Token {
             let token = mint(&MintSpec::new(
@@ -800,10 +809,7 @@ mod tests {
     async fn renew_many_writes_the_index_once_after_every_token_is_in_the_keyring() {
         use std::os::unix::fs::MetadataExt;
         let w = world(2).await;
-        let names: Vec<String> = (0..4).map(|i| format!("华中一区【A区】{i}")).collect();
-        for n in &names {
-            w.add(n, hours(1));
-        }
+        let names = w.add_each("华中一区【A区】", 4);
         w.mock.faults().set_delay(Duration::from_millis(300));
         let index = w.paths.index_file();
         // The inode and the change time: a rename may reuse a just-freed inode number.
@@ -862,10 +868,7 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_batch_reads_its_secrets_in_two_batch_calls() {
         let w = world(2).await;
-        let names: Vec<String> = (0..5).map(|i| format!("华东一区【昆山】{i}")).collect();
-        for n in &names {
-            w.add(n, hours(1));
-        }
+        let names = w.add_each("华东一区【昆山】", 5);
         let before = w.backend.calls();
         let results = w
             .renewer
@@ -903,10 +906,7 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_batch_keeps_at_most_concurrency_requests_in_flight() {
         let w = world(2).await;
-        let names: Vec<String> = (0..6).map(|i| format!("西北一区{i}")).collect();
-        for n in &names {
-            w.add(n, hours(1));
-        }
+        let names = w.add_each("西北一区", 6);
         w.mock.faults().set_delay(Duration::from_millis(150));
         let renewer = w.renewer.clone();
         let batch = tokio::spawn({
@@ -939,10 +939,7 @@ mod tests {
         // One request at a time, so the batch's later tokens are still unlocked while its
         // first ones are renewed.
         let w = world(1).await;
-        let names: Vec<String> = (0..8).map(|i| format!("华中一区【A区】{i}")).collect();
-        for n in &names {
-            w.add(n, hours(1));
-        }
+        let names = w.add_each("华中一区【A区】", 8);
         w.mock.faults().set_delay(Duration::from_millis(100));
         let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let observer = {
@@ -992,10 +989,7 @@ mod tests {
     #[tokio::test]
     async fn a_stale_batch_read_is_not_used() {
         let w = world(2).await;
-        let names: Vec<String> = (0..3).map(|i| format!("test中心{i}")).collect();
-        for n in &names {
-            w.add(n, hours(1));
-        }
+        let names = w.add_each("test中心", 3);
         let store = w.renewer.store();
         let prefetched = store.prefetch(&names);
         assert_eq!(prefetched.len(), 3);
@@ -1023,10 +1017,7 @@ mod tests {
     #[tokio::test]
     async fn a_batch_whose_index_write_fails_keeps_the_tokens_and_heals_on_read() {
         let w = world(2).await;
-        let names = vec!["a".to_owned(), "b".to_owned()];
-        for n in &names {
-            w.add(n, hours(1));
-        }
+        let names = w.add_each("华东一区【昆山】", 2);
         // A directory where the index's temp file goes makes the index write fail.
         let blocker = w
             .paths

@@ -125,16 +125,18 @@ impl SecretBackend for KeyringBackend {
 
     fn set(&self, name: &str, token: &Token) -> Result<(), StoreError> {
         // An item this process read in a batch is replaced in one call.
-        let (service, owned, secret) = (self.service.clone(), name.to_owned(), token.clone());
-        let replaced = run_bounded(self.timeout, move || {
-            Ok(super::secret_session::replace(
-                &service,
-                &owned,
-                secret.expose(),
-            ))
-        })?;
-        if replaced == Some(true) {
-            return Ok(());
+        if super::secret_session::knows(&self.service, name) {
+            let (service, owned, secret) = (self.service.clone(), name.to_owned(), token.clone());
+            let replaced = run_bounded(self.timeout, move || {
+                Ok(super::secret_session::replace(
+                    &service,
+                    &owned,
+                    secret.expose(),
+                ))
+            })?;
+            if replaced == Some(true) {
+                return Ok(());
+            }
         }
         let token = token.clone();
         self.with_entry(name, move |entry| entry.set_password(token.expose()))

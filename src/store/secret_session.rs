@@ -99,6 +99,13 @@ pub(crate) fn replace(service: &str, name: &str, secret: &str) -> Option<bool> {
     Some(written.is_ok())
 }
 
+/// Whether a batch read of this process found `name`'s item in `service` (no D-Bus call), so
+/// that a write not worth [`replace`] costs no thread.
+#[cfg(all(unix, not(target_os = "macos")))]
+pub(crate) fn knows(service: &str, name: &str) -> bool {
+    linux::opened().is_some_and(|session| session.path(service, name).is_some())
+}
+
 /// Opens the session on a thread of its own, for a batch read to come: its encrypted
 /// session's set-up (~10 ms of CPU) then overlaps the rest of the start-up (config, index,
 /// the keyring probe) instead of following it.
@@ -201,6 +208,11 @@ pub(crate) fn read_service(
     _progress: &AtomicUsize,
 ) -> Option<HashMap<String, Zeroizing<String>>> {
     None
+}
+
+#[cfg(not(all(unix, not(target_os = "macos"))))]
+pub(crate) fn knows(_service: &str, _name: &str) -> bool {
+    false
 }
 
 /// Other platforms: always through the `keyring` crate.
