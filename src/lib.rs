@@ -12,6 +12,7 @@ pub mod api;
 pub mod app;
 pub mod cli;
 pub mod clipboard;
+pub mod clock;
 pub mod config;
 pub mod demo;
 pub mod failure;

@@ -1,7 +1,5 @@
 //! `actoken add NAME`: validate a token from stdin/prompt, then store it.
 
-use jiff::Timestamp;
-
 use crate::advice::Condition;
 use crate::store::{self, EntryMeta};
 use crate::timefmt;
@@ -24,7 +22,7 @@ pub fn run(ctx: &Context, args: AddArgs) -> anyhow::Result<()> {
 
     let raw = input::read_secret(&format!("Token for {}", args.name))?;
     let (token, decoded) = Token::parse(&raw)?;
-    let now = Timestamp::now();
+    let now = ctx.clock.now();
     if decoded.claims.expire_time_suspect_seconds {
         eprintln!("{}", tr!("add_cli.seconds_warning"));
     }

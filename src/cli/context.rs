@@ -4,6 +4,7 @@
 use anyhow::Context as _;
 
 use crate::api::{AcClient, ClientOptions};
+use crate::clock::Clock;
 use crate::config::{Config, Paths};
 use crate::login::Relogin;
 use crate::renew::Renewer;
@@ -21,6 +22,8 @@ pub struct Context {
     /// The store in use, chosen once per process (an `auto` probe of the Secret Service can
     /// take up to keyring-timeout).
     selected: std::sync::OnceLock<Selected>,
+    /// What "now" is for every decision a command makes (the system clock in the product).
+    pub clock: Clock,
 }
 
 impl Context {
@@ -62,6 +65,7 @@ impl Context {
             store_choice,
             store_choice_source,
             selected: std::sync::OnceLock::new(),
+            clock: Clock::system(),
         }
     }
 

@@ -3,11 +3,12 @@
 
 use std::io::IsTerminal;
 
-use jiff::{Timestamp, tz::TimeZone};
+use jiff::tz::TimeZone;
 
 use crate::api::{AcClient, ClientOptions};
 use crate::app::App;
 use crate::clipboard::Clipboard;
+use crate::clock::Clock;
 use crate::config::Config;
 use crate::login::Relogin;
 use crate::renew::Renewer;
@@ -44,6 +45,7 @@ pub fn open(ctx: &Context, global: &GlobalArgs) -> anyhow::Result<()> {
         client,
         keys,
         relogin,
+        clock: ctx.clock,
     };
     let clipboard = Clipboard::for_terminal(global.no_system_clipboard);
     runtime().block_on(tui::run(app, services, clipboard))
@@ -54,7 +56,7 @@ pub fn demo(global: &GlobalArgs) -> anyhow::Result<()> {
     need_terminal()?;
     let config = Config::default();
     runtime().block_on(async {
-        let demo = demo::start(Timestamp::now()).await?;
+        let demo = demo::start(Clock::system().now()).await?;
         let client = AcClient::new(&ClientOptions::from_config(&config))?;
         let relogin = Relogin::new(demo.keys.clone());
         let renewer =
@@ -66,6 +68,7 @@ pub fn demo(global: &GlobalArgs) -> anyhow::Result<()> {
             client,
             keys: demo.keys.clone(),
             relogin,
+            clock: Clock::system(),
         };
         let clipboard = Clipboard::for_terminal(global.no_system_clipboard);
         tui::run(app, services, clipboard).await

@@ -98,7 +98,7 @@ pub fn token_vars(
 ) -> anyhow::Result<Vars> {
     let also = parse_also(name, also)?;
     let renewer = ctx.renewer()?;
-    let now = Timestamp::now();
+    let now = ctx.clock.now();
     let mut names = vec![name.to_owned()];
     names.extend(also.iter().map(|a| a.name.clone()));
     let window = min_valid.unwrap_or(ctx.config.renew_ahead);

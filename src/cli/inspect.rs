@@ -15,7 +15,7 @@ use crate::tr;
 /// still holds as many tokens as the index lists.
 pub fn list(ctx: &Context, args: ListArgs) -> anyhow::Result<()> {
     let store = ctx.store()?;
-    let now = Timestamp::now();
+    let now = ctx.clock.now();
     warn_about_orphans(store.reconcile(), store.kind(), &ctx.service);
     let accounts = remembered_logins(&store);
     let views: Vec<TokenView> = store
@@ -119,7 +119,7 @@ fn read_secret_command(kind: crate::store::StoreKind, service: &str, name: &str)
 
 pub fn show(ctx: &Context, args: ShowArgs) -> anyhow::Result<()> {
     let store = ctx.store()?;
-    let now = Timestamp::now();
+    let now = ctx.clock.now();
     let stored = store.load_entry(&args.name)?;
     let view = TokenView::new(
         &stored,

@@ -3,7 +3,6 @@
 
 use std::io::IsTerminal;
 
-use jiff::Timestamp;
 use secrecy::SecretString;
 
 use crate::api::{self, LoginMethod, UserInfo};
@@ -99,7 +98,7 @@ pub fn run(ctx: &Context, args: LoginArgs) -> anyhow::Result<()> {
         eprintln!("{}", crate::tr!("cli_login.using_remembered", id = id));
     }
 
-    let now = Timestamp::now();
+    let now = ctx.clock.now();
     let what = crate::tr!("finish.logging_in", user = account.user);
     let report = runtime().block_on(despite_signals(
         &what,

@@ -23,7 +23,7 @@ pub fn check(ctx: &Context, args: CheckArgs) -> anyhow::Result<u8> {
     let store = ctx.store()?;
     let (meta, token) = store.get(&args.name)?;
     let client = ctx.client()?;
-    let asked_at = Timestamp::now();
+    let asked_at = ctx.clock.now();
     let state = runtime().block_on(client.token_state(&meta.base_url, &token))?;
     outln!("{}: {}", args.name, state.describe());
     if state.is_accepted() {
@@ -48,7 +48,7 @@ pub fn info(ctx: &Context, args: InfoArgs) -> anyhow::Result<()> {
     let store = ctx.store()?;
     let (meta, token) = store.get(&args.name)?;
     let client = ctx.client()?;
-    let asked_at = Timestamp::now();
+    let asked_at = ctx.clock.now();
     let center = match runtime().block_on(client.center(&meta.base_url, &token)) {
         Ok(center) => center,
         Err(e) if e.token_rejected() && expired(&token, asked_at) => {

@@ -21,7 +21,7 @@ pub fn run(ctx: &Context, args: RenewArgs) -> anyhow::Result<u8> {
         crate::store::prepare_batch_read();
     }
     let renewer = ctx.renewer()?;
-    let now = Timestamp::now();
+    let now = ctx.clock.now();
     let grace = ctx.config.renew_grace;
     let when = args.within.map_or(When::Always, When::ExpiringWithin);
 

@@ -1,7 +1,5 @@
 //! `actoken token NAME [--min-valid D]`: the raw token on stdout and nothing else, for scripts.
 
-use jiff::Timestamp;
-
 use crate::advice::Condition;
 use crate::tr;
 
@@ -12,7 +10,7 @@ use super::fresh::fresh_tokens;
 use super::view::{Advising, condition_of, remembered_logins};
 
 pub fn run(ctx: &Context, args: TokenArgs) -> anyhow::Result<()> {
-    let now = Timestamp::now();
+    let now = ctx.clock.now();
     let token = match args.min_valid {
         Some(min_valid) => {
             let renewer = ctx.renewer()?;

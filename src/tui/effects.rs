@@ -16,6 +16,7 @@ use super::login::Outcome;
 use crate::api::{self, AcClient};
 use crate::app::{Action, Effect, FailureKind, RenewedInfo, ServerInfo, TaskError};
 use crate::clipboard::Clipboard;
+use crate::clock::Clock;
 use crate::login::Relogin;
 use crate::renew::{Renewer, When};
 use crate::store::{self, AccountKeys, Door, EntryMeta, Store, StoreError};
@@ -35,6 +36,8 @@ pub struct Services {
     /// The renewer's re-login (a clone sharing its locks): `L` takes the same one-login-per-
     /// account turn as auto-renew's re-login of dead tokens.
     pub relogin: Relogin,
+    /// What "now" is for renewals, logins and new entries.
+    pub clock: Clock,
 }
 
 impl Services {
@@ -117,7 +120,7 @@ impl Executor {
                 base_url,
                 note,
                 token,
-            } => match new_entry(&name, &base_url, note) {
+            } => match new_entry(&name, &base_url, note, self.services.clock.now()) {
                 Ok(meta) => answer_store(
                     &self.actions,
                     self.services.door(),
@@ -252,7 +255,7 @@ impl Executor {
                     let result = Err(TaskError::new(FailureKind::Other, why));
                     return Action::Renewed { name, result };
                 }
-                let now = Timestamp::now();
+                let now = services.clock.now();
                 let result = services
                     .renewer
                     .renew(&name, When::Always, now)
@@ -273,10 +276,11 @@ impl Executor {
 
     /// Asks the region's server about a token: `center` and `tokens/state` at once.
     fn inspect(&self, name: String) {
+        let clock = self.services.clock;
         self.answer_row(
             name,
             |services, name| async move {
-                let asked_at = Timestamp::now();
+                let asked_at = services.clock.now();
                 let info = match services.door().get(&name).await {
                     Ok((meta, token)) => {
                         let client = &services.client;
@@ -299,9 +303,9 @@ impl Executor {
                     info: Box::new(info),
                 }
             },
-            |name, why| Action::Inspected {
+            move |name, why| Action::Inspected {
                 name,
-                info: Box::new(failed(format!("internal error: {why}"), Timestamp::now())),
+                info: Box::new(failed(format!("internal error: {why}"), clock.now())),
             },
         );
     }
@@ -417,10 +421,15 @@ async fn account_of(
 }
 
 /// The index entry for a token the user adds, once its name and URL pass the checks.
-fn new_entry(name: &str, base_url: &str, note: Option<String>) -> Result<EntryMeta, TaskError> {
+fn new_entry(
+    name: &str,
+    base_url: &str,
+    note: Option<String>,
+    now: Timestamp,
+) -> Result<EntryMeta, TaskError> {
     store::validate_name(name).map_err(TaskError::from_error)?;
     api::check_base_url(base_url).map_err(TaskError::from_error)?;
-    let mut meta = EntryMeta::new(name, base_url.trim_end_matches('/'), Timestamp::now());
+    let mut meta = EntryMeta::new(name, base_url.trim_end_matches('/'), now);
     meta.note = note;
     Ok(meta)
 }
@@ -517,6 +526,7 @@ mod inspect_tests {
             client,
             keys: AccountKeys::new(backend.clone()),
             relogin: Relogin::new(AccountKeys::new(backend)),
+            clock: Clock::system(),
         };
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
         let mut executor = Executor::new(

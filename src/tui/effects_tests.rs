@@ -57,6 +57,7 @@ async fn world(concurrency: usize) -> World {
             client,
             keys,
             relogin,
+            clock: crate::clock::Clock::system(),
         },
         mock,
         backend,

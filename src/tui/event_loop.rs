@@ -11,6 +11,7 @@ use tokio::sync::mpsc::UnboundedReceiver;
 use tokio::time::MissedTickBehavior;
 
 use crate::app::{self, Action, App, Effect};
+use crate::clock::Clock;
 
 /// Countdowns move once a second; the spinner needs a faster beat while renewals run.
 pub const TICK: Duration = Duration::from_secs(1);
@@ -44,6 +45,8 @@ pub struct Inputs<'a, E, S> {
     pub actions: &'a mut UnboundedReceiver<Action>,
     /// SIGTERM / SIGHUP.
     pub signals: S,
+    /// The instant every update and frame is for.
+    pub clock: Clock,
 }
 
 /// A timer that never bursts: after the loop was busy (or the spinner was not polled for an
@@ -70,6 +73,7 @@ where
         mut events,
         actions,
         mut signals,
+        clock,
     } = inputs;
     let mut tick = interval(TICK);
     let mut spin = interval(SPIN);
@@ -78,7 +82,7 @@ where
             match effect {
                 Effect::Suspend => {
                     screen.suspend()?;
-                    screen.draw(app, Timestamp::now())?;
+                    screen.draw(app, clock.now())?;
                 }
                 effect => {
                     if !runner.run(effect) {
@@ -99,12 +103,12 @@ where
             Some(action) = actions.recv() => action,
             _ = tick.tick() => Action::Tick,
             _ = spin.tick(), if app.renewing_count() > 0 => {
-                screen.draw(app, Timestamp::now())?;
+                screen.draw(app, clock.now())?;
                 continue;
             }
             Some(()) = signals.next() => Action::QuitRequested,
         };
-        let now = Timestamp::now();
+        let now = clock.now();
         let loaded = matches!(action, Action::Loaded(_));
         effects = app::update(app, action, now);
         screen.draw(app, now)?;
@@ -135,7 +139,7 @@ mod tests {
 
     use super::*;
     use crate::app::RenewedInfo;
-    use crate::app::fixtures::{app_with, at, demo_set, select, token};
+    use crate::app::fixtures::{app_with, at, demo_set, now, select, token};
 
     #[derive(Default)]
     struct CountingScreen {
@@ -156,6 +160,7 @@ mod tests {
     struct SlowRunner {
         actions: mpsc::UnboundedSender<Action>,
         latency: Duration,
+        clock: Clock,
     }
 
     impl Runner for SlowRunner {
@@ -164,13 +169,13 @@ mod tests {
                 Effect::Quit => return false,
                 Effect::Renew(names) => {
                     for name in names {
-                        let (tx, latency) = (self.actions.clone(), self.latency);
+                        let (tx, latency, clock) = (self.actions.clone(), self.latency, self.clock);
                         tokio::spawn(async move {
                             tokio::time::sleep(latency).await;
                             let token = token("alice", "sc_alice01", "11126", "Normal", at(86_400));
                             let result = Ok(RenewedInfo {
                                 token,
-                                renewed_at: Timestamp::now(),
+                                renewed_at: clock.now(),
                             });
                             let _ = tx.send(Action::Renewed { name, result });
                         });
@@ -190,20 +195,24 @@ mod tests {
     }
 
     /// Runs the loop on `app` against a server that answers renewals after `latency`, while
-    /// `steps` are played; returns how the loop ended and how many frames it drew.
+    /// `steps` are played; returns how the loop ended and how many frames it drew. The loop's
+    /// clock starts at the fixtures' instant and follows tokio's paused time.
     async fn play(app: &mut App, latency: Duration, steps: &[Step]) -> (Ended, usize) {
+        let clock = Clock::starting_at(now());
         let (tx, mut rx) = mpsc::unbounded_channel();
         let (keys_tx, keys_rx) = futures::channel::mpsc::unbounded();
         let (sig_tx, sig_rx) = futures::channel::mpsc::unbounded();
         let mut runner = SlowRunner {
             actions: tx,
             latency,
+            clock,
         };
         let mut screen = CountingScreen::default();
         let inputs = Inputs {
             events: keys_rx,
             actions: &mut rx,
             signals: sig_rx,
+            clock,
         };
         // The senders outlive the script: closed input would end the loop by itself.
         let script = async {

@@ -55,7 +55,7 @@ pub async fn log_in_again(
 
     // One login per account at a time, shared with auto-renew's re-login of dead tokens.
     let _turn = services.relogin.one_at_a_time(&account.id()).await;
-    let now = Timestamp::now();
+    let now = services.clock.now();
     if secret.is_none() && replaced_meanwhile(services, name, &old, now).await {
         return Ok(Outcome::Done(crate::tr!(
             "login.already_fresh",

@@ -11,7 +11,6 @@ mod login;
 mod terminal;
 
 use crossterm::event::EventStream;
-use jiff::Timestamp;
 use tokio::sync::mpsc;
 
 use crate::app::{self, Action, App};
@@ -26,6 +25,7 @@ use terminal::TerminalGuard;
 
 /// Runs the dashboard until the user quits or a terminating signal arrives.
 pub async fn run(mut app: App, services: Services, clipboard: Clipboard) -> anyhow::Result<()> {
+    let clock = services.clock;
     let fallback = clipboard.fallback_reason().map(str::to_owned);
     let (tx, mut rx) = mpsc::unbounded_channel();
     let mut executor = Executor::new(services, tx, clipboard);
@@ -40,12 +40,10 @@ pub async fn run(mut app: App, services: Services, clipboard: Clipboard) -> anyh
             width: size.width,
             height: size.height,
         },
-        Timestamp::now(),
+        clock.now(),
     );
     // First frame before the index is read: the table fills in when `Loaded` arrives.
-    guard
-        .terminal
-        .draw(|f| ui::draw(f, &app, Timestamp::now()))?;
+    guard.terminal.draw(|f| ui::draw(f, &app, clock.now()))?;
     #[cfg(feature = "testing")]
     if let Some(p) = probe.as_mut() {
         p.first_frame();
@@ -66,6 +64,7 @@ pub async fn run(mut app: App, services: Services, clipboard: Clipboard) -> anyh
         actions: &mut rx,
         // SIGTERM, SIGHUP (and a SIGINT from `kill`) quit as `q` does.
         signals: Terminating::new()?.into_stream(),
+        clock,
     };
     let ended = event_loop::drive(
         &mut app,

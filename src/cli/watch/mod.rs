@@ -10,8 +10,6 @@ mod log;
 mod pass;
 pub(super) mod unit;
 
-use jiff::Timestamp;
-
 use super::args::WatchArgs;
 use super::context::{Context, runtime};
 use super::exit;
@@ -35,7 +33,7 @@ pub fn run(ctx: &Context, args: WatchArgs) -> anyhow::Result<u8> {
             grace,
             ahead,
             &mut backoff,
-            Timestamp::now(),
+            ctx.clock.now(),
         ));
         return Ok(exit::worst(codes));
     }
@@ -61,7 +59,7 @@ pub fn run(ctx: &Context, args: WatchArgs) -> anyhow::Result<u8> {
                     return Ok(exit::OK);
                 }
             }
-            let one = pass::run(&renewer, grace, ahead, &mut backoff, Timestamp::now());
+            let one = pass::run(&renewer, grace, ahead, &mut backoff, ctx.clock.now());
             tokio::pin!(one);
             let mut stopping = None;
             loop {
