@@ -62,6 +62,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_following_clock_moves_with_tokios_paused_time_from_its_start() {
+        let _watchdog = crate::watchdog::arm();
         let start: Timestamp = "2026-11-25T12:00:00Z".parse().unwrap();
         let clock = Clock::starting_at(start);
         assert_eq!(clock.now(), start);

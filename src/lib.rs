@@ -31,4 +31,6 @@ pub mod token;
 pub mod token_env;
 pub mod tui;
 pub mod ui;
+#[cfg(feature = "testing")]
+pub mod watchdog;
 pub mod width;

@@ -518,6 +518,7 @@ mod tests {
 
     #[tokio::test]
     async fn renewal_saves_a_later_token_and_records_renewed_at() {
+        let _watchdog = crate::watchdog::arm();
         let w = world(2).await;
         let old = w.add("east", hours(1));
         let now = Timestamp::now();
@@ -536,6 +537,7 @@ mod tests {
 
     #[tokio::test]
     async fn save_failing_once_is_retried_and_leaves_no_rescue_file() {
+        let _watchdog = crate::watchdog::arm();
         let w = world(2).await;
         let old = w.add("east", hours(1));
         w.backend.fail_next_set("keyring hiccup");
@@ -552,6 +554,7 @@ mod tests {
 
     #[tokio::test]
     async fn save_always_failing_hands_back_the_token_and_a_private_rescue_file() {
+        let _watchdog = crate::watchdog::arm();
         let w = world(2).await;
         let old = w.add("east", hours(1));
         w.backend.fail_all_sets(true);
@@ -599,6 +602,7 @@ mod tests {
 
     #[tokio::test]
     async fn half_done_or_garbled_writes_are_undone_and_retried() {
+        let _watchdog = crate::watchdog::arm();
         let w = world(2).await;
         w.add("east", hours(1));
         // A write that stores a damaged value and fails: the store puts the old one back, the
@@ -619,6 +623,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_renewal_costs_one_keyring_read_and_one_write() {
+        let _watchdog = crate::watchdog::arm();
         let w = world(2).await;
         w.add("east", hours(1));
         let before = w.backend.calls();
@@ -638,6 +643,7 @@ mod tests {
 
     #[tokio::test]
     async fn same_expiry_reply_is_refused_and_the_store_is_unchanged() {
+        let _watchdog = crate::watchdog::arm();
         let w = world(2).await;
         let old = w.add("east", hours(1));
         let index_before = std::fs::read(w.paths.index_file()).unwrap();
@@ -665,6 +671,7 @@ mod tests {
 
     #[tokio::test]
     async fn dead_token_never_reaches_the_server() {
+        let _watchdog = crate::watchdog::arm();
         let w = world(2).await;
         let dead = w.add("east", hours(-25));
         for when in [When::Always, When::ExpiringWithin(hours(2))] {
@@ -682,6 +689,7 @@ mod tests {
 
     #[tokio::test]
     async fn expiring_within_skips_a_fresh_token_without_a_call() {
+        let _watchdog = crate::watchdog::arm();
         let w = world(2).await;
         let fresh = w.add("east", hours(10));
         let r = w
@@ -709,6 +717,7 @@ mod tests {
 
     #[tokio::test]
     async fn rejected_and_failing_calls_change_nothing() {
+        let _watchdog = crate::watchdog::arm();
         let w = world(2).await;
         let old = w.add("east", hours(1));
         w.mock.faults().set(Fault::Code("10004".into()));
@@ -732,6 +741,7 @@ mod tests {
 
     #[tokio::test]
     async fn unknown_and_undecodable_tokens_are_reported_by_name() {
+        let _watchdog = crate::watchdog::arm();
         let w = world(2).await;
         let err = w
             .renewer
@@ -756,6 +766,7 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn renew_many_respects_the_concurrency_limit_and_renews_all() {
+        let _watchdog = crate::watchdog::arm();
         let w = world(2).await;
         let names: Vec<String> = (0..4).map(|i| format!("t{i}")).collect();
         let old: Vec<Token> = names.iter().map(|n| w.add(n, hours(1))).collect();
@@ -785,6 +796,7 @@ mod tests {
 
     #[tokio::test]
     async fn renew_many_reports_each_failure_separately() {
+        let _watchdog = crate::watchdog::arm();
         let w = world(3).await;
         w.add("ok", hours(1));
         w.add("dead", hours(-30));
@@ -807,6 +819,7 @@ mod tests {
     #[cfg(unix)]
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn renew_many_writes_the_index_once_after_every_token_is_in_the_keyring() {
+        let _watchdog = crate::watchdog::arm();
         use std::os::unix::fs::MetadataExt;
         let w = world(2).await;
         let names = w.add_each("华中一区【A区】", 4);
@@ -867,6 +880,7 @@ mod tests {
     /// the index is unchanged, so no token is read again.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_batch_reads_its_secrets_in_two_batch_calls() {
+        let _watchdog = crate::watchdog::arm();
         let w = world(2).await;
         let names = w.add_each("华东一区【昆山】", 5);
         let before = w.backend.calls();
@@ -905,6 +919,7 @@ mod tests {
     /// locks and keyring writes run ahead of the request slots.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_batch_keeps_at_most_concurrency_requests_in_flight() {
+        let _watchdog = crate::watchdog::arm();
         let w = world(2).await;
         let names = w.add_each("西北一区", 6);
         w.mock.faults().set_delay(Duration::from_millis(150));
@@ -936,6 +951,7 @@ mod tests {
     /// lock until its index write.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn under_a_token_lock_the_index_always_describes_the_keyring() {
+        let _watchdog = crate::watchdog::arm();
         // One request at a time, so the batch's later tokens are still unlocked while its
         // first ones are renewed.
         let w = world(1).await;
@@ -988,6 +1004,7 @@ mod tests {
     /// or healed something): then each token is read again under its lock.
     #[tokio::test]
     async fn a_stale_batch_read_is_not_used() {
+        let _watchdog = crate::watchdog::arm();
         let w = world(2).await;
         let names = w.add_each("test中心", 3);
         let store = w.renewer.store();
@@ -1016,6 +1033,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_batch_whose_index_write_fails_keeps_the_tokens_and_heals_on_read() {
+        let _watchdog = crate::watchdog::arm();
         let w = world(2).await;
         let names = w.add_each("华东一区【昆山】", 2);
         // A directory where the index's temp file goes makes the index write fail.

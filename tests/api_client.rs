@@ -71,6 +71,7 @@ fn assert_secret_free(err: &ApiError, token: &Token) {
 
 #[tokio::test]
 async fn renew_returns_a_later_token_with_the_same_claims() {
+    let _watchdog = actoken::watchdog::arm();
     let mock = server().await;
     let old = valid_token();
     let new = client().renew(&mock.base_url(), &old).await.unwrap();
@@ -99,6 +100,7 @@ async fn renew_returns_a_later_token_with_the_same_claims() {
 
 #[tokio::test]
 async fn expired_but_renewable_token_is_renewed() {
+    let _watchdog = actoken::watchdog::arm();
     let mock = server().await;
     let old = mint(&spec(SignedDuration::from_hours(-23)));
     let new = client().renew(&mock.base_url(), &old).await.unwrap();
@@ -107,6 +109,7 @@ async fn expired_but_renewable_token_is_renewed() {
 
 #[tokio::test]
 async fn platform_codes_are_named_in_both_languages() {
+    let _watchdog = actoken::watchdog::arm();
     let mock = server().await;
     let token = valid_token();
     for code in ["10001", "10003", "10004", "10008", "10009"] {
@@ -140,6 +143,7 @@ async fn platform_codes_are_named_in_both_languages() {
 
 #[tokio::test]
 async fn numeric_codes_are_accepted_for_errors_and_success() {
+    let _watchdog = actoken::watchdog::arm();
     let mock = server().await;
     mock.faults().set_shape(Shape::NumericCode);
     let token = valid_token();
@@ -151,6 +155,7 @@ async fn numeric_codes_are_accepted_for_errors_and_success() {
 
 #[tokio::test]
 async fn data_as_object_or_array_is_accepted() {
+    let _watchdog = actoken::watchdog::arm();
     let mock = server().await;
     let token = valid_token();
     for shape in [Shape::DataObject, Shape::DataArray, Shape::Example] {
@@ -163,6 +168,7 @@ async fn data_as_object_or_array_is_accepted() {
 
 #[tokio::test]
 async fn missing_token_header_gets_10003() {
+    let _watchdog = actoken::watchdog::arm();
     let mock = server().await;
     // A raw request without the header, as the platform would see from a broken client.
     let raw = reqwest::Client::new()
@@ -183,6 +189,7 @@ async fn missing_token_header_gets_10003() {
 
 #[tokio::test]
 async fn foreign_signed_token_is_rejected() {
+    let _watchdog = actoken::watchdog::arm();
     let mock = server().await;
     let foreign = mint_foreign(&spec(SignedDuration::from_hours(1)));
     let err = renew_err(&client(), &mock.base_url(), &foreign).await;
@@ -193,6 +200,7 @@ async fn foreign_signed_token_is_rejected() {
 
 #[tokio::test]
 async fn dead_token_is_rejected_as_beyond_renewal() {
+    let _watchdog = actoken::watchdog::arm();
     let mock = server().await;
     let dead = mint(&spec(SignedDuration::from_hours(-25)));
     let err = renew_err(&client(), &mock.base_url(), &dead).await;
@@ -205,6 +213,7 @@ async fn dead_token_is_rejected_as_beyond_renewal() {
 
 #[tokio::test]
 async fn http_error_statuses_are_reported_with_the_status() {
+    let _watchdog = actoken::watchdog::arm();
     let mock = server().await;
     let token = valid_token();
     for status in [500u16, 502, 503] {
@@ -222,6 +231,7 @@ async fn http_error_statuses_are_reported_with_the_status() {
 
 #[tokio::test]
 async fn html_body_is_not_json() {
+    let _watchdog = actoken::watchdog::arm();
     let mock = server().await;
     mock.faults().set(Fault::HtmlBody);
     let err = renew_err(&client(), &mock.base_url(), &valid_token()).await;
@@ -237,6 +247,7 @@ async fn html_body_is_not_json() {
 
 #[tokio::test]
 async fn truncated_body_is_reported() {
+    let _watchdog = actoken::watchdog::arm();
     let mock = server().await;
     mock.faults().set(Fault::Truncated);
     let err = renew_err(&client(), &mock.base_url(), &valid_token()).await;
@@ -245,6 +256,7 @@ async fn truncated_body_is_reported() {
 
 #[tokio::test]
 async fn success_without_a_usable_token_is_malformed() {
+    let _watchdog = actoken::watchdog::arm();
     let mock = server().await;
     let token = valid_token();
     for (fault, words) in [
@@ -264,6 +276,7 @@ async fn success_without_a_usable_token_is_malformed() {
 
 #[tokio::test]
 async fn same_expiry_token_is_returned_for_the_caller_to_judge() {
+    let _watchdog = actoken::watchdog::arm();
     let mock = server().await;
     mock.faults().set(Fault::SameExpiry);
     let old = valid_token();
@@ -273,6 +286,7 @@ async fn same_expiry_token_is_returned_for_the_caller_to_judge() {
 
 #[tokio::test]
 async fn huge_body_is_cut_at_the_limit() {
+    let _watchdog = actoken::watchdog::arm();
     let mock = server().await;
     mock.faults().set(Fault::HugeBody);
     let err = renew_err(&client(), &mock.base_url(), &valid_token()).await;
@@ -290,6 +304,7 @@ async fn huge_body_is_cut_at_the_limit() {
 
 #[tokio::test]
 async fn connection_refused_is_named() {
+    let _watchdog = actoken::watchdog::arm();
     let dead_port = {
         let l = std::net::TcpListener::bind(LOOPBACK).unwrap();
         l.local_addr().unwrap().port()
@@ -308,6 +323,7 @@ async fn connection_refused_is_named() {
 
 #[tokio::test]
 async fn stalled_body_hits_the_request_timeout() {
+    let _watchdog = actoken::watchdog::arm();
     let mock = server().await;
     mock.faults().set(Fault::StallMidBody);
     let fast = client_with(|o| {
@@ -351,6 +367,7 @@ fn http_reply(body: &str) -> String {
 
 #[tokio::test]
 async fn request_has_the_documented_shape() {
+    let _watchdog = actoken::watchdog::arm();
     let next = mint(&spec(SignedDuration::from_hours(24)));
     let rec = recorder(http_reply(&format!(
         r#"{{"msg":"success","code":"0","data":"{}"}}"#,
@@ -377,6 +394,7 @@ async fn request_has_the_documented_shape() {
 
 #[tokio::test]
 async fn redirect_is_refused_and_the_target_never_sees_the_token() {
+    let _watchdog = actoken::watchdog::arm();
     let target = recorder(http_reply(r#"{"code":"0","data":"x"}"#)).await;
     let mock = server().await;
     mock.faults().set(Fault::RedirectTo(format!(
@@ -407,6 +425,7 @@ async fn redirect_is_refused_and_the_target_never_sees_the_token() {
 
 #[tokio::test]
 async fn plain_http_to_another_host_is_refused_before_connecting() {
+    let _watchdog = actoken::watchdog::arm();
     // A listener that would notice any connection, reachable only as 127.0.0.1.
     let rec = recorder(http_reply("{}")).await;
     for base in [
@@ -428,6 +447,7 @@ async fn plain_http_to_another_host_is_refused_before_connecting() {
 
 #[tokio::test]
 async fn https_to_a_server_without_trusted_tls_is_a_tls_error() {
+    let _watchdog = actoken::watchdog::arm();
     let mock = server().await;
     let base = format!("https://127.0.0.1:{}", mock.addr().port());
     let err = renew_err(&client(), &base, &valid_token()).await;
@@ -438,6 +458,7 @@ async fn https_to_a_server_without_trusted_tls_is_a_tls_error() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn many_concurrent_renewals_with_delay_all_succeed() {
+    let _watchdog = actoken::watchdog::arm();
     let mock = server().await;
     mock.faults().set_delay(Duration::from_millis(300));
     let client = client();
@@ -463,6 +484,7 @@ async fn many_concurrent_renewals_with_delay_all_succeed() {
 
 #[tokio::test]
 async fn shutdown_stops_the_server() {
+    let _watchdog = actoken::watchdog::arm();
     let mock = server().await;
     let base = mock.base_url();
     mock.shutdown().await;
@@ -472,6 +494,7 @@ async fn shutdown_stops_the_server() {
 
 #[tokio::test]
 async fn logs_never_contain_tokens() {
+    let _watchdog = actoken::watchdog::arm();
     let logs = capture_trace_globally();
     let mock = server().await;
     let old = valid_token();
@@ -489,6 +512,7 @@ async fn logs_never_contain_tokens() {
 
 #[tokio::test]
 async fn error_status_with_a_platform_envelope_reports_the_code() {
+    let _watchdog = actoken::watchdog::arm();
     let body = r#"{"code":"10008","msg":"token expired"}"#;
     let reply = format!(
         "HTTP/1.1 401 Unauthorized\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",

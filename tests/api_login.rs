@@ -124,6 +124,7 @@ fn assert_regions(account: &DemoAccount, got: &[RegionToken]) {
 
 #[tokio::test]
 async fn access_key_login_returns_every_region_the_platform_token_and_a_null_one() {
+    let _watchdog = actoken::watchdog::arm();
     let mock = server().await;
     let got = ak_login(&mock, ALICE.user, ALICE.access_key, ALICE.secret_key)
         .await
@@ -150,6 +151,7 @@ async fn access_key_login_returns_every_region_the_platform_token_and_a_null_one
 
 #[tokio::test]
 async fn password_login_returns_the_same_regions() {
+    let _watchdog = actoken::watchdog::arm();
     let mock = server().await;
     let got = pw_login(&mock, ALICE.user, ALICE.password, ALICE.org_id)
         .await
@@ -165,6 +167,7 @@ async fn password_login_returns_the_same_regions() {
 
 #[tokio::test]
 async fn numeric_success_code_is_accepted_for_logins() {
+    let _watchdog = actoken::watchdog::arm();
     let mock = server().await;
     mock.faults().set_shape(Shape::NumericCode);
     let got = ak_login(&mock, BOB.user, BOB.access_key, BOB.secret_key)
@@ -177,6 +180,7 @@ async fn numeric_success_code_is_accepted_for_logins() {
 
 #[tokio::test]
 async fn wrong_secret_key_is_a_signature_refusal() {
+    let _watchdog = actoken::watchdog::arm();
     let mock = server().await;
     let err = refusal(ak_login(&mock, ALICE.user, ALICE.access_key, "SKWRONG").await);
     assert_eq!(err.login_refusal(), Some(LoginRefusal::WrongSecretKey));
@@ -194,6 +198,7 @@ async fn wrong_secret_key_is_a_signature_refusal() {
 
 #[tokio::test]
 async fn unknown_access_key_says_not_found() {
+    let _watchdog = actoken::watchdog::arm();
     let mock = server().await;
     let err = refusal(ak_login(&mock, ALICE.user, "AKDOESNOTEXIST", ALICE.secret_key).await);
     assert_eq!(err.login_refusal(), Some(LoginRefusal::UnknownAccessKey));
@@ -204,6 +209,7 @@ async fn unknown_access_key_says_not_found() {
 
 #[tokio::test]
 async fn another_users_access_key_is_refused() {
+    let _watchdog = actoken::watchdog::arm();
     let mock = server().await;
     let err = refusal(ak_login(&mock, ALICE.user, BOB.access_key, BOB.secret_key).await);
     assert_eq!(err.login_refusal(), Some(LoginRefusal::KeyOfAnotherUser));
@@ -215,6 +221,7 @@ async fn another_users_access_key_is_refused() {
 
 #[tokio::test]
 async fn timestamps_more_than_five_minutes_off_are_refused() {
+    let _watchdog = actoken::watchdog::arm();
     let mock = server().await;
     let login_at = |skew: SignedDuration| {
         let base = mock.base_url();
@@ -247,6 +254,7 @@ async fn timestamps_more_than_five_minutes_off_are_refused() {
 
 #[tokio::test]
 async fn wrong_password_unknown_user_and_wrong_org_are_refused() {
+    let _watchdog = actoken::watchdog::arm();
     let mock = server().await;
     let err = refusal(pw_login(&mock, ALICE.user, "not-the-password", ALICE.org_id).await);
     assert_eq!(err.login_refusal(), Some(LoginRefusal::WrongPassword));
@@ -264,6 +272,7 @@ async fn wrong_password_unknown_user_and_wrong_org_are_refused() {
 
 #[tokio::test]
 async fn missing_org_id_is_10003() {
+    let _watchdog = actoken::watchdog::arm();
     let mock = server().await;
     let err = refusal(pw_login(&mock, ALICE.user, ALICE.password, "").await);
     assert_eq!(err.platform_code(), Some("10003"));
@@ -273,6 +282,7 @@ async fn missing_org_id_is_10003() {
 
 #[tokio::test]
 async fn credentials_that_cannot_be_headers_are_refused_before_sending() {
+    let _watchdog = actoken::watchdog::arm();
     let mock = server().await;
     let err = refusal(pw_login(&mock, ALICE.user, "pass\nword", ALICE.org_id).await);
     assert_eq!(
@@ -288,6 +298,7 @@ async fn credentials_that_cannot_be_headers_are_refused_before_sending() {
 
 #[tokio::test]
 async fn malformed_login_replies_are_errors_or_reasoned_skips() {
+    let _watchdog = actoken::watchdog::arm();
     let mock = server().await;
     let cases: Vec<(Fault, &str)> = vec![
         (Fault::EmptyData, "a string"),
@@ -335,6 +346,7 @@ async fn malformed_login_replies_are_errors_or_reasoned_skips() {
 
 #[tokio::test]
 async fn an_empty_list_is_no_regions() {
+    let _watchdog = actoken::watchdog::arm();
     let mock = server().await;
     mock.faults().set(Fault::SuccessData(json!([])));
     let err = refusal(pw_login(&mock, ALICE.user, ALICE.password, ALICE.org_id).await);
@@ -354,6 +366,7 @@ fn region_token(cluster: &str, expire_in: SignedDuration) -> Token {
 
 #[tokio::test]
 async fn center_lists_enabled_disabled_and_placeholder_urls() {
+    let _watchdog = actoken::watchdog::arm();
     let mock = server().await;
     let token = region_token("11250", SignedDuration::from_hours(1));
     let info: CenterInfo = client().center(&mock.base_url(), &token).await.unwrap();
@@ -382,6 +395,7 @@ async fn center_lists_enabled_disabled_and_placeholder_urls() {
 
 #[tokio::test]
 async fn center_refuses_bad_tokens_with_platform_codes() {
+    let _watchdog = actoken::watchdog::arm();
     let mock = server().await;
     let cases = [
         (
@@ -409,6 +423,7 @@ async fn center_refuses_bad_tokens_with_platform_codes() {
 
 #[tokio::test]
 async fn token_state_accepts_rejects_and_sees_revocation() {
+    let _watchdog = actoken::watchdog::arm();
     let mock = server().await;
     let base = mock.base_url();
     let good = region_token("11250", SignedDuration::from_hours(1));
@@ -460,6 +475,7 @@ async fn token_state_accepts_rejects_and_sees_revocation() {
 
 #[tokio::test]
 async fn token_state_network_failures_are_errors() {
+    let _watchdog = actoken::watchdog::arm();
     let dead_port = {
         let l = std::net::TcpListener::bind(LOOPBACK).unwrap();
         l.local_addr().unwrap().port()
@@ -508,6 +524,7 @@ fn header_of<'a>(head: &'a str, name: &str) -> Option<&'a str> {
 
 #[tokio::test]
 async fn access_key_request_carries_a_signature_never_the_secret() {
+    let _watchdog = actoken::watchdog::arm();
     let rec = recorder(http_reply("200 OK", r#"{"code":"0","data":[]}"#)).await;
     // The public test vector's inputs: the signature must be the vector's.
     let now = Timestamp::from_second(1_764_597_591).unwrap();
@@ -546,6 +563,7 @@ async fn access_key_request_carries_a_signature_never_the_secret() {
 
 #[tokio::test]
 async fn password_request_shape_and_echoed_password_is_scrubbed() {
+    let _watchdog = actoken::watchdog::arm();
     let body = r#"{"code":"10004","msg":"wrong password: hunter2-pw"}"#;
     let rec = recorder(http_reply("401 Unauthorized", body)).await;
     let err = client()
@@ -574,6 +592,7 @@ async fn password_request_shape_and_echoed_password_is_scrubbed() {
 
 #[tokio::test]
 async fn login_to_plain_http_elsewhere_is_refused_before_connecting() {
+    let _watchdog = actoken::watchdog::arm();
     let err = client()
         .login_password(
             "http://192.0.2.1",
@@ -589,6 +608,7 @@ async fn login_to_plain_http_elsewhere_is_refused_before_connecting() {
 
 #[tokio::test]
 async fn logs_at_trace_never_contain_secrets_or_tokens() {
+    let _watchdog = actoken::watchdog::arm();
     let logs = capture_trace_globally();
     let mock = server().await;
     let mut tokens = Vec::new();

@@ -313,6 +313,7 @@ mod tests {
 
     #[tokio::test]
     async fn several_dead_tokens_of_one_account_cost_one_login() {
+        let _watchdog = crate::watchdog::arm();
         let f = fixture().await;
         f.keys
             .set(
@@ -345,6 +346,7 @@ mod tests {
 
     #[tokio::test]
     async fn without_a_key_the_error_names_the_command_and_nothing_changes() {
+        let _watchdog = crate::watchdog::arm();
         let f = fixture().await;
         let old = add_dead(&f, KUNSHAN, "11250");
         let err = renewer(&f)

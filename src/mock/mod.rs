@@ -165,6 +165,7 @@ mod tests {
     /// `testing` feature (no fault switches needed).
     #[tokio::test]
     async fn the_delay_option_holds_every_reply() {
+        let _watchdog = crate::watchdog::arm();
         let delay = Duration::from_millis(300);
         let opts = MockOptions {
             delay,

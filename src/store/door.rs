@@ -235,6 +235,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_call_that_returns_in_time_gives_its_value() {
+        let _watchdog = crate::watchdog::arm();
         let first = token(5);
         let (_dir, store) = store_with(&first);
         let door = Door::with_deadline(&store, AMPLE);
@@ -246,6 +247,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_call_that_hangs_past_the_deadline_is_a_timeout_in_deadline_time() {
+        let _watchdog = crate::watchdog::arm();
         let (_dir, store) = store_with(&token(5));
         let door = Door::with_deadline(&store, SHORT);
         let started = Instant::now();
@@ -265,6 +267,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_panicking_call_is_an_error_with_its_message_not_a_panic() {
+        let _watchdog = crate::watchdog::arm();
         let (_dir, store) = store_with(&token(5));
         let door = Door::with_deadline(&store, AMPLE);
         let err = door
@@ -284,6 +287,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_late_write_lands_before_the_next_write_to_that_token_not_after_it() {
+        let _watchdog = crate::watchdog::arm();
         let (old, late, newest) = (token(1), token(5), token(9));
         let (_dir, store) = store_with(&old);
         let impatient = Door::with_deadline(&store, SHORT);
@@ -306,6 +310,7 @@ mod tests {
 
     #[tokio::test]
     async fn writes_to_other_tokens_do_not_wait_for_a_hung_one() {
+        let _watchdog = crate::watchdog::arm();
         let (_dir, store) = store_with(&token(5));
         let finished = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let done = Arc::clone(&finished);
@@ -332,6 +337,7 @@ mod tests {
 
     #[tokio::test]
     async fn the_lock_waits_for_its_holder_within_wait_plus_deadline() {
+        let _watchdog = crate::watchdog::arm();
         let (_dir, store) = store_with(&token(5));
         let door = Door::with_deadline(&store, AMPLE);
         let held = door.lock(KUNSHAN, SHORT).await.unwrap();
@@ -343,6 +349,7 @@ mod tests {
 
     #[tokio::test]
     async fn clipboard_work_off_the_thread_reports_a_panic_as_its_message() {
+        let _watchdog = crate::watchdog::arm();
         assert_eq!(off_thread(|| 41 + 1).await, Ok(42));
         let err = off_thread(|| -> u8 { panic!("display server gone") }).await;
         assert_eq!(err, Err("display server gone".to_owned()));

@@ -444,6 +444,7 @@ mod tests {
     /// arrives, carrying the panic's message.
     #[tokio::test]
     async fn a_panicking_task_still_answers_with_its_message() {
+        let _watchdog = crate::watchdog::arm();
         let (tx, mut rx) = mpsc::unbounded_channel();
         answer(&tx, async { panic!("renewer blew up") }, |why| {
             Action::Renewed {
@@ -496,6 +497,7 @@ mod inspect_tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn inspect_reports_the_accounts_status_and_balance() {
+        let _watchdog = crate::watchdog::arm();
         let dir = tempfile::tempdir().unwrap();
         let backend = Arc::new(MemoryBackend::new());
         let store = Store::open(&Paths::under(dir.path()), backend.clone()).unwrap();

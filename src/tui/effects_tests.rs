@@ -94,6 +94,7 @@ fn executor_for(services: Services) -> (Executor, mpsc::UnboundedReceiver<Action
 /// once, however many tokens there are (per-entry keyring calls made 1000 rows take 1.6 s).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_first_table_reads_no_secret_and_searches_the_keyring_once() {
+    let _watchdog = crate::watchdog::arm();
     let w = world(4).await;
     let names: Vec<String> = (0..40)
         .map(|n| format!("alice/华东一区【昆山】{n:02}"))
@@ -138,6 +139,7 @@ async fn the_first_table_reads_no_secret_and_searches_the_keyring_once() {
 /// server never has more than 2 requests it has not answered yet.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn renewals_run_at_most_concurrency_at_once() {
+    let _watchdog = crate::watchdog::arm();
     let w = world(2).await;
     let names: Vec<String> = (1..=5)
         .map(|n| format!("alice/华中一区【{n}区】"))
@@ -171,6 +173,7 @@ async fn renewals_run_at_most_concurrency_at_once() {
 /// A corrupt index reaches the status line instead of being dropped.
 #[tokio::test]
 async fn a_store_that_cannot_be_read_again_says_why() {
+    let _watchdog = crate::watchdog::arm();
     let w = world(4).await;
     w.add("alice/test中心", "11112", SignedDuration::from_hours(5));
     std::fs::write(w.services.store.paths().index_file(), "version = [oops").unwrap();
@@ -186,6 +189,7 @@ async fn a_store_that_cannot_be_read_again_says_why() {
 /// `L` and auto-renew's re-login of dead tokens of one account: one login, not two.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn l_and_auto_renew_log_in_once_per_account() {
+    let _watchdog = crate::watchdog::arm();
     let w = world(4).await;
     Accounts::load(w.services.store.paths())
         .unwrap()
@@ -252,6 +256,7 @@ impl crate::store::SecretBackend for SlowKeyring {
 /// the screen. Now `run` returns at once and the answer comes later.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn copy_never_waits_on_the_loop_thread() {
+    let _watchdog = crate::watchdog::arm();
     let mut w = world(4).await;
     let token = w.add("alice/test中心", "11112", SignedDuration::from_hours(5));
     let backend = MemoryBackend::new();
@@ -281,6 +286,7 @@ async fn copy_never_waits_on_the_loop_thread() {
 /// behind a 500 ms server, only the one already talking to the server runs.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn quitting_starts_no_queued_renewal() {
+    let _watchdog = crate::watchdog::arm();
     let w = world(1).await;
     let names: Vec<String> = (1..=4).map(|n| format!("alice/西北一区{n}")).collect();
     for name in &names {

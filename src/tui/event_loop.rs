@@ -236,6 +236,7 @@ mod tests {
     /// beats back to back. Now it costs a handful of draws.
     #[tokio::test(start_paused = true)]
     async fn an_hour_idle_then_one_renewal_costs_a_handful_of_draws() {
+        let _watchdog = crate::watchdog::arm();
         let mut app = app_with(demo_set());
         select(&mut app, "wuxi-gpu");
         let steps = [
@@ -259,6 +260,7 @@ mod tests {
     /// SIGTERM while a renewal runs: the loop ends only after its answer arrived.
     #[tokio::test(start_paused = true)]
     async fn a_signal_waits_for_the_renewal_in_flight() {
+        let _watchdog = crate::watchdog::arm();
         let mut app = app_with(demo_set());
         select(&mut app, "wuxi-gpu");
         let started = tokio::time::Instant::now();
