@@ -9,8 +9,8 @@ use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 
-use actoken::app::{self, Action};
-use actoken::ui;
+use actoken::dashboard::app::{self, Action};
+use actoken::dashboard::ui;
 
 fn main() {
     divan::main();
@@ -50,7 +50,7 @@ fn tick_changed_cells(rows: usize) -> usize {
     let mut app = common::app(rows, 200, 60);
     let now = common::now();
     let area = Rect::new(0, 0, 200, 60);
-    let render = |app: &actoken::app::App, now| {
+    let render = |app: &actoken::dashboard::app::App, now| {
         let mut terminal = Terminal::new(TestBackend::new(200, 60)).unwrap();
         terminal.draw(|f| ui::draw(f, app, now)).unwrap();
         terminal.backend().buffer().clone()

@@ -1,5 +1,5 @@
 fn main() -> std::process::ExitCode {
     #[cfg(feature = "testing")]
-    actoken::tui::bench::mark_main_start();
+    actoken::dashboard::tui::bench::mark_main_start();
     actoken::cli::main()
 }

@@ -5,8 +5,8 @@
 
 use jiff::{SignedDuration, Timestamp, tz::TimeZone};
 
-use actoken::app::{self, Action, App};
 use actoken::config::Config;
+use actoken::dashboard::app::{self, Action, App};
 use actoken::mock::{MintSpec, mint};
 use actoken::store::{EntryMeta, SecretState, StoredToken};
 use actoken::token::Token;

@@ -6,13 +6,13 @@ use std::io::IsTerminal;
 use jiff::tz::TimeZone;
 
 use crate::api::{AcClient, ClientOptions};
-use crate::app::App;
 use crate::clipboard::Clipboard;
 use crate::clock::Clock;
 use crate::config::Config;
+use crate::dashboard::app::App;
+use crate::dashboard::tui::{self, Services};
 use crate::login::Relogin;
 use crate::renew::Renewer;
-use crate::tui::{self, Services};
 use crate::{demo, store::StoreError};
 
 use super::args::GlobalArgs;

@@ -203,7 +203,7 @@ pub fn show(ctx: &Context, args: ShowArgs) -> anyhow::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::app::fixtures::{chinese_set, now};
+    use crate::dashboard::app::fixtures::{chinese_set, now};
     use crate::i18n::{Lang, with_lang};
     use crate::width::width;
 

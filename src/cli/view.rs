@@ -7,11 +7,11 @@ use crate::advice::words::{self, Details, Surface};
 use crate::advice::{Advice, Condition, Owner, Situation, advise};
 use serde_json::{Map, Value};
 
+use crate::dashboard::ui::columns::{self, NAME_FLOOR, Spec};
 use crate::i18n::{Lang, with_lang};
 use crate::store::{Accounts, EntryMeta, SecretState, Store, StoredToken};
 use crate::timefmt;
 use crate::token::{Decoded, Phase};
-use crate::ui::columns::{self, NAME_FLOOR, Spec};
 use crate::width::{pad, truncate, truncate_middle, width};
 
 /// Field names here are a stable, documented interface for scripts (`list --json`).
@@ -405,8 +405,8 @@ mod tests {
 #[cfg(test)]
 mod advice_tests {
     use super::*;
-    use crate::app::fixtures::{at, now, stored, token};
     use crate::config::Paths;
+    use crate::dashboard::app::fixtures::{at, now, stored, token};
     use crate::store::Account;
 
     const BASE: &str = "https://ks.hpccube.com:65102";

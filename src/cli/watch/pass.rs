@@ -148,7 +148,7 @@ fn describe(r: &Renewed, now: Timestamp) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::app::fixtures::{at, now, stored, token};
+    use crate::dashboard::app::fixtures::{at, now, stored, token};
     use crate::store::SecretState;
 
     const DAY: SignedDuration = SignedDuration::from_hours(24);

@@ -1,0 +1,92 @@
+//! The dashboard's runtime: terminal in, Actions through `app::update`, Effects out to tasks,
+//! `ui::draw` after every batch. The only place that reads the clock for the dashboard.
+
+#[cfg(feature = "testing")]
+pub mod bench;
+mod effects;
+#[cfg(test)]
+mod effects_tests;
+pub mod event_loop;
+mod login;
+mod terminal;
+
+use crossterm::event::EventStream;
+use tokio::sync::mpsc;
+
+use crate::clipboard::Clipboard;
+use crate::dashboard::app::{self, Action, App};
+use crate::dashboard::ui;
+use crate::signals::Terminating;
+
+use effects::Executor;
+pub use effects::Services;
+use event_loop::Inputs;
+use terminal::TerminalGuard;
+
+/// Runs the dashboard until the user quits or a terminating signal arrives.
+pub async fn run(mut app: App, services: Services, clipboard: Clipboard) -> anyhow::Result<()> {
+    let clock = services.clock;
+    let fallback = clipboard.fallback_reason().map(str::to_owned);
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let mut executor = Executor::new(services, tx, clipboard);
+    #[cfg(feature = "testing")]
+    let mut probe = bench::Probe::from_env();
+
+    let mut guard = TerminalGuard::enter()?;
+    let size = guard.terminal.size()?;
+    let effects = app::update(
+        &mut app,
+        Action::Resize {
+            width: size.width,
+            height: size.height,
+        },
+        clock.now(),
+    );
+    // First frame before the index is read: the table fills in when `Loaded` arrives.
+    guard.terminal.draw(|f| ui::draw(f, &app, clock.now()))?;
+    #[cfg(feature = "testing")]
+    if let Some(p) = probe.as_mut() {
+        p.first_frame();
+    }
+    executor.first_load();
+    // In the background: the table does not wait for it (the handle is for tests).
+    drop(executor.reconcile());
+    if let Some(why) = fallback {
+        tracing::info!("clipboard: {why}");
+    }
+
+    #[cfg(feature = "testing")]
+    let stop_after_load = probe.is_some();
+    #[cfg(not(feature = "testing"))]
+    let stop_after_load = false;
+    let inputs = Inputs {
+        events: EventStream::new(),
+        actions: &mut rx,
+        // SIGTERM, SIGHUP (and a SIGINT from `kill`) quit as `q` does.
+        signals: Terminating::new()?.into_stream(),
+        clock,
+    };
+    let ended = event_loop::drive(
+        &mut app,
+        effects,
+        inputs,
+        &mut guard,
+        &mut executor,
+        stop_after_load,
+    )
+    .await?;
+    // A clipboard clear asked for by quitting is still running: let it finish.
+    executor.finish().await;
+    // Leave the alternate screen first, so what follows stays readable.
+    drop(guard);
+    #[cfg(not(feature = "testing"))]
+    let _ = ended;
+    #[cfg(feature = "testing")]
+    if let (event_loop::Ended::Loaded, Some(p)) = (&ended, &probe) {
+        eprintln!("{}", p.report(app.rows.len()));
+    }
+    if let Some(note) = app::quit::abandoned_note(&app.abandoned) {
+        eprintln!("actoken: {note}");
+    }
+    Ok(())
+}
