@@ -1,16 +1,22 @@
-//! `actoken accounts` (remembered logins, no secrets) and `actoken logout USER`.
+//! `actoken accounts`: the remembered logins (user, method, access key id, URLs; never a
+//! secret), with each account's status when its platform token is at hand.
 
-use serde::Serialize;
-
+use super::context::{Context, runtime};
+use super::table::render_table;
+use crate::account_info;
 use crate::api::{LoginMethod, UserInfo};
 use crate::store::{Account, Accounts, Store};
 use crate::timefmt;
-
-use super::args::{AccountsArgs, LogoutArgs};
-use super::context::{Context, runtime};
-use super::view::render_table;
-use crate::account_info;
 use crate::tr;
+use clap::Args;
+use serde::Serialize;
+
+#[derive(Debug, Args)]
+pub struct AccountsArgs {
+    /// Machine-readable output
+    #[arg(long)]
+    pub json: bool,
+}
 
 /// Field names are a stable interface for scripts (`accounts --json`).
 #[derive(Debug, Serialize)]
@@ -35,7 +41,7 @@ struct AccountView<'a> {
     info: Option<UserInfo>,
 }
 
-pub fn list(ctx: &Context, args: AccountsArgs) -> anyhow::Result<()> {
+pub fn run(ctx: &Context, args: AccountsArgs) -> anyhow::Result<()> {
     let accounts = Accounts::load(&ctx.paths)?;
     if accounts.list().is_empty() && !args.json {
         eprintln!("{}", tr!("accounts.empty"));
@@ -125,7 +131,7 @@ pub fn list(ctx: &Context, args: AccountsArgs) -> anyhow::Result<()> {
 }
 
 /// "access key AK1 + password, org 4af1…": every method the account holds.
-fn describe_methods(a: &Account) -> String {
+pub(super) fn describe_methods(a: &Account) -> String {
     a.methods()
         .into_iter()
         .map(|m| match m {
@@ -140,17 +146,6 @@ fn describe_methods(a: &Account) -> String {
         })
         .collect::<Vec<_>>()
         .join(" + ")
-}
-
-/// What `logout` forgot for one account, in one line.
-fn forgotten(a: &Account, had_key: bool) -> String {
-    let (id, methods) = (a.id(), describe_methods(a));
-    if had_key {
-        let ak = a.access_key.as_deref().unwrap_or("?");
-        tr!("logout.forgot_key", id = id, ak = ak, methods = methods)
-    } else {
-        tr!("logout.forgot_no_key", id = id, methods = methods)
-    }
 }
 
 /// Each account's information, asked at once for all of them.
@@ -177,65 +172,4 @@ fn user_infos(
         }
     });
     Ok(runtime().block_on(futures::future::join_all(asks)))
-}
-
-/// Forgets the login(s) of a user: the secret key and the remembered details; with
-/// `--tokens`, also every stored token the account owns.
-pub fn logout(ctx: &Context, args: LogoutArgs) -> anyhow::Result<()> {
-    let mut accounts = Accounts::load(&ctx.paths)?;
-    let found: Vec<Account> = accounts
-        .matching(&args.user, args.base_url.as_deref())
-        .into_iter()
-        .cloned()
-        .collect();
-    if found.is_empty() {
-        anyhow::bail!(
-            "no remembered login for {}{}; `actoken accounts` lists them",
-            args.user,
-            args.base_url
-                .as_deref()
-                .map(|b| format!(" at {b}"))
-                .unwrap_or_default()
-        );
-    }
-    let keys = ctx.account_keys()?;
-    let remembered = keys.ids()?;
-    let store = if args.tokens {
-        Some(ctx.store()?)
-    } else {
-        None
-    };
-    for account in &found {
-        let id = account.id();
-        // The key first: if anything fails later, no secret is left behind.
-        keys.delete(&id)?;
-        let mut removed = Vec::new();
-        if let Some(store) = &store {
-            for stored in store.load_index() {
-                let owned = match stored.decoded() {
-                    Some(Ok(decoded)) => {
-                        account.owns(decoded.claims.user.as_deref(), &stored.meta.base_url)
-                    }
-                    _ => false,
-                } || stored.meta.account.as_deref() == Some(id.as_str());
-                if owned {
-                    store.remove(&stored.meta.name)?;
-                    removed.push(stored.meta.name);
-                }
-            }
-        }
-        accounts.forget(&account.user, Some(&account.base_url))?;
-        outln!("{}", forgotten(account, remembered.contains(&id)));
-        if args.tokens {
-            if removed.is_empty() {
-                outln!("  {}", tr!("logout.no_tokens"));
-            }
-            for name in removed {
-                outln!("  {}", tr!("logout.removed", name = name));
-            }
-        } else {
-            outln!("  {}", tr!("logout.tokens_stay", user = account.user));
-        }
-    }
-    Ok(())
 }

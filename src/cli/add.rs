@@ -1,15 +1,29 @@
 //! `actoken add NAME`: validate a token from stdin/prompt, then store it.
 
+use super::advising::{Advising, condition_of, remembered_logins};
+use super::context::Context;
+use super::input;
 use crate::advice::Condition;
 use crate::store::{self, EntryMeta};
 use crate::timefmt;
 use crate::token::Token;
-
-use super::args::AddArgs;
-use super::context::Context;
-use super::input;
-use super::view::{Advising, condition_of, remembered_logins};
 use crate::tr;
+use clap::Args;
+
+#[derive(Debug, Args)]
+pub struct AddArgs {
+    /// Name for the token (letters, digits, '.', '_', '-', '/')
+    pub name: String,
+    /// The region's API base URL, e.g. https://api01.example.com:65102 (default: config base-url)
+    #[arg(long)]
+    pub base_url: Option<String>,
+    /// A free-text note shown in the dashboard
+    #[arg(long)]
+    pub note: Option<String>,
+    /// Replace an existing token of the same name
+    #[arg(long)]
+    pub force: bool,
+}
 
 pub fn run(ctx: &Context, args: AddArgs) -> anyhow::Result<()> {
     // Everything that can be checked without the secret is checked before asking for it.

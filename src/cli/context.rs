@@ -10,7 +10,7 @@ use crate::login::Relogin;
 use crate::renew::Renewer;
 use crate::store::{AccountKeys, Selected, Store, StoreChoice};
 
-use super::args::{DEFAULT_SERVICE, GlobalArgs};
+use super::global::{DEFAULT_SERVICE, GlobalArgs};
 
 pub struct Context {
     pub config: Config,

@@ -1,23 +1,16 @@
-//! `actoken` (no command) and `actoken demo`: the dashboard on the real keyring, or on the
-//! built-in mock server with an in-memory store.
+//! `actoken` with no command: the dashboard on the store in use.
 
-use std::io::IsTerminal;
-
-use jiff::tz::TimeZone;
-
-use crate::api::{AcClient, ClientOptions};
+use super::context::{Context, runtime};
+use super::exit::UsageError;
+use super::global::GlobalArgs;
 use crate::clipboard::Clipboard;
-use crate::clock::Clock;
-use crate::config::Config;
 use crate::dashboard::app::App;
 use crate::dashboard::tui::{self, Services};
 use crate::login::Relogin;
 use crate::renew::Renewer;
-use crate::{demo, store::StoreError};
-
-use super::args::GlobalArgs;
-use super::context::{Context, runtime};
-use super::exit::UsageError;
+use crate::store::StoreError;
+use jiff::tz::TimeZone;
+use std::io::IsTerminal;
 
 pub fn open(ctx: &Context, global: &GlobalArgs) -> anyhow::Result<()> {
     need_terminal()?;
@@ -51,31 +44,7 @@ pub fn open(ctx: &Context, global: &GlobalArgs) -> anyhow::Result<()> {
     runtime().block_on(tui::run(app, services, clipboard))
 }
 
-/// Demo mode ignores the user's config file and keyring on purpose: it must work on any machine.
-pub fn demo(global: &GlobalArgs) -> anyhow::Result<()> {
-    need_terminal()?;
-    let config = Config::default();
-    runtime().block_on(async {
-        let demo = demo::start(Clock::system().now()).await?;
-        let client = AcClient::new(&ClientOptions::from_config(&config))?;
-        let relogin = Relogin::new(demo.keys.clone());
-        let renewer =
-            Renewer::new(demo.store.clone(), client.clone(), &config).with_relogin(relogin.clone());
-        let app = App::new(&config, TimeZone::system(), true, !global.no_color);
-        let services = Services {
-            store: demo.store.clone(),
-            renewer,
-            client,
-            keys: demo.keys.clone(),
-            relogin,
-            clock: Clock::system(),
-        };
-        let clipboard = Clipboard::for_terminal(global.no_system_clipboard);
-        tui::run(app, services, clipboard).await
-    })
-}
-
-fn need_terminal() -> anyhow::Result<()> {
+pub(super) fn need_terminal() -> anyhow::Result<()> {
     if std::io::stdout().is_terminal() && std::io::stdin().is_terminal() {
         return Ok(());
     }

@@ -1,12 +1,20 @@
 //! `actoken env NAME [--format F]`: the token's variables, quoted for `eval` (or as JSON).
 
+use super::context::Context;
+use super::fresh::{FreshArgs, token_vars};
+use crate::token_env::shell;
+use clap::Args;
 use std::io::Write;
 
-use crate::token_env::shell;
-
-use super::args::EnvArgs;
-use super::context::Context;
-use super::fresh::token_vars;
+#[derive(Debug, Args)]
+pub struct EnvArgs {
+    pub name: String,
+    #[command(flatten)]
+    pub fresh: FreshArgs,
+    /// How to print the variables
+    #[arg(long, value_enum, default_value = "sh")]
+    pub format: crate::token_env::EnvFormat,
+}
 
 pub fn run(ctx: &Context, args: EnvArgs) -> anyhow::Result<()> {
     let vars = token_vars(ctx, &args.name, &args.fresh.also, args.fresh.min_valid)?;

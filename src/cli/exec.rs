@@ -15,9 +15,20 @@
 use std::ffi::OsString;
 use std::process::Command;
 
-use super::args::ExecArgs;
+use clap::Args;
+
 use super::context::Context;
-use super::fresh::token_vars;
+use super::fresh::{FreshArgs, token_vars};
+
+#[derive(Debug, Args)]
+pub struct ExecArgs {
+    pub name: String,
+    #[command(flatten)]
+    pub fresh: FreshArgs,
+    /// The command and its arguments, after `--`
+    #[arg(last = true, required = true, value_name = "CMD")]
+    pub command: Vec<std::ffi::OsString>,
+}
 
 /// Exit codes of a command that could not be started, as shells use them.
 const CANNOT_EXECUTE: u8 = 126;

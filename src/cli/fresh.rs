@@ -3,11 +3,10 @@
 //! key (else exit 3 naming the `actoken login` command), and, for `env`/`exec`, its region's
 //! service addresses from `center` (cached briefly, see [`crate::token_env::center_cache`]).
 
-use std::time::Duration;
-
-use jiff::{SignedDuration, Timestamp};
-use tokio::runtime::Runtime;
-
+use super::context::{Context, runtime};
+use super::durations::parse_duration;
+use super::exit::{NeedsNewToken, UsageError};
+use super::finish::despite_signals;
 use crate::api::AcClient;
 use crate::failure::FailureKind;
 use crate::renew::{RenewError, Renewed, Renewer, When};
@@ -17,10 +16,46 @@ use crate::token_env::{
     Also, CenterCache, ServiceAddrs, Subject, Vars, also_vars, center_cache, primary_vars,
 };
 use crate::tr;
+use clap::Args;
+use jiff::{SignedDuration, Timestamp};
+use std::time::Duration;
+use tokio::runtime::Runtime;
 
-use super::context::{Context, runtime};
-use super::exit::{NeedsNewToken, UsageError};
-use super::finish::despite_signals;
+pub const ENV_HELP: &str = "\
+Variables (each set only when known):
+  AC_TOKEN, SCNET_TOKEN, SCNET_OPENAPI_TOKEN   the token
+  AC_CLUSTER_ID, SCNET_CLUSTER_ID              its clusterId claim
+  AC_USER                                      its user claim
+  AC_TOKEN_NAME, AC_BASE_URL                   the stored entry's name and base URL
+  AC_HPC_URL, AC_EFILE_URL, AC_AI_URL          the region's first enabled address of each
+  SCNET_AI_URL                                 kind (from `center`, cached for 10 minutes)
+
+The token is renewed first when it expires within --min-valid (default: the config's
+renew-ahead window, 2h); a dead one comes back through the account's remembered secret key, or
+the command exits 3 naming the `actoken login` to run.
+
+Several tokens: --also NAME adds the AC_* variables of another token with a suffix made from its
+name (upper-cased, other characters than A-Z and 0-9 turned into '_'): --also hpc-west sets
+AC_TOKEN_HPC_WEST, AC_USER_HPC_WEST, AC_HPC_URL_HPC_WEST, ... Choose the suffix with
+--also NAME=SUFFIX (needed for names without ASCII letters, e.g. --also '西北一区=XIAN').
+
+Examples:
+  eval \"$(actoken env hpc-east)\"
+  actoken env hpc-east --format fish | source
+  actoken env hpc-east --format powershell | Invoke-Expression
+  actoken exec hpc-east --min-valid 1h -- python submit.py
+  actoken exec hpc-east --also hpc-west -- ./sync.sh";
+
+/// What `env` and `exec` share.
+#[derive(Debug, Args)]
+pub struct FreshArgs {
+    /// Renew first if a token expires within this time (default: the renew-ahead window)
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub min_valid: Option<SignedDuration>,
+    /// Another token's variables too, suffixed: AC_TOKEN_<SUFFIX>... (NAME or NAME=SUFFIX)
+    #[arg(long, value_name = "NAME[=SUFFIX]")]
+    pub also: Vec<String>,
+}
 
 /// `center` is asked at most this long: `exec` must not hang on a slow region (the variables
 /// for its addresses are then left out, and the command still runs).

@@ -1,27 +1,84 @@
 //! `actoken login`: get a token for every region at once, with an access key (secret key from
 //! a hidden prompt or stdin) or the older user + password + org id.
 
-use std::io::IsTerminal;
-
-use secrecy::SecretString;
-
-use crate::api::{self, LoginMethod, UserInfo};
-use crate::login::{Credential, LoginReport, NOT_AVAILABLE, login_and_store, login_command};
-use crate::store::{Account, Accounts};
-
-use super::args::LoginArgs;
 use super::context::{Context, runtime};
 use super::exit::UsageError;
 use super::finish::despite_signals;
 use super::input;
 use crate::account_info;
+use crate::api::{self, LoginMethod, UserInfo};
+use crate::login::{Credential, LoginReport, NOT_AVAILABLE, login_and_store, login_command};
+use crate::store::{Account, Accounts};
 use crate::width::pad;
+use clap::Args;
+use secrecy::SecretString;
+use std::io::IsTerminal;
+
+pub const LOGIN_HELP: &str = "\
+Every usable token the platform returns is stored, one entry per region, named USER/REGION:
+REGION is the region's name (clusterName), or its id (clusterId) when it has no name; the
+account-level platform token is USER/ac. Characters a name may not hold become '-', and names
+are cut to 64 characters. Entries of an earlier login of the same user and region are replaced;
+other entries are left alone. Regions without a token are listed as \"not available\".
+
+The secret key and the password are never taken as arguments: they are read from a hidden
+prompt, or from stdin with --secret-key-stdin / --password-stdin, or (the secret key only) from
+an environment variable named with --secret-key-env VAR. Without --user and --access-key, the
+names the public SDKs use are read: SCNET_USER and SCNET_ACCESS_KEY (the latter not for the
+password login). No secret is ever read from the environment unless --secret-key-env names it. The secret key is kept in the
+OS keyring (service <service>-accounts) unless --no-remember, so dead tokens can come back by
+themselves; the password is never stored. User, method, access key id, URLs and org id are
+remembered (no secrets), so the next login only needs the secret.
+
+Examples:
+  actoken login --user alice --access-key AK1 --base-url https://www.example.com --auth-url https://api.example.com
+  printf '%s' \"$SK\" | actoken login --user alice --access-key AK1 --secret-key-stdin --base-url https://www.example.com
+  printf '%s' \"$PW\" | actoken login --user alice --org-id 4af1... --password-stdin --base-url https://www.example.com
+  SCNET_USER=alice SCNET_ACCESS_KEY=AK1 actoken login --secret-key-env SCNET_SECRET_KEY --base-url https://www.example.com";
+
+#[derive(Debug, Args)]
+pub struct LoginArgs {
+    /// The platform account name [env: SCNET_USER]
+    #[arg(long = "user", value_name = "USER")]
+    pub user_flag: Option<String>,
+    /// The account name: --user, else $SCNET_USER (filled in by `login`).
+    #[arg(skip)]
+    pub user: String,
+    /// Access key id (access-key login; remembered after the first login) [env: SCNET_ACCESS_KEY,
+    /// not for the password login]
+    // Both variables are read by `cli::login`, not by clap: a value clap takes from the
+    // environment counts as given, and would clash with --org-id / --password-stdin.
+    #[arg(long, value_name = "AK", conflicts_with_all = ["org_id", "password_stdin"])]
+    pub access_key: Option<String>,
+    /// Read the secret key from stdin instead of a hidden prompt
+    #[arg(long, conflicts_with_all = ["org_id", "password_stdin", "secret_key_env"])]
+    pub secret_key_stdin: bool,
+    /// Read the secret key from this environment variable (only when asked, never by default)
+    #[arg(long, value_name = "VAR", conflicts_with_all = ["org_id", "password_stdin"])]
+    pub secret_key_env: Option<String>,
+    /// Organisation id (password login)
+    #[arg(long, value_name = "ORG")]
+    pub org_id: Option<String>,
+    /// Read the password from stdin instead of a hidden prompt (password login)
+    #[arg(long)]
+    pub password_stdin: bool,
+    /// Where the tokens are renewed and used, e.g. https://www.example.com (default: remembered, then config base-url)
+    #[arg(long, value_name = "URL")]
+    pub base_url: Option<String>,
+    /// Where the access-key login is sent, e.g. https://api.example.com (default: the base URL)
+    #[arg(long, value_name = "URL")]
+    pub auth_url: Option<String>,
+    /// Do not keep the secret key in the keyring (and forget one kept before)
+    #[arg(long)]
+    pub no_remember: bool,
+}
 
 /// A secret key or password is short; anything longer is a mistaken pipe.
 const MAX_SECRET_BYTES: usize = 4096;
 
 /// The names the public SDKs read the account from.
 pub const USER_ENV: &str = "SCNET_USER";
+
 pub const ACCESS_KEY_ENV: &str = "SCNET_ACCESS_KEY";
 
 pub fn run(ctx: &Context, args: LoginArgs) -> anyhow::Result<()> {

@@ -5,30 +5,42 @@ mod out;
 
 mod accounts;
 mod add;
+mod advising;
 mod args;
+mod check;
+mod completions;
 mod context;
 mod dashboard;
+mod demo;
 mod doctor;
+mod durations;
 mod env;
 mod exec;
 pub mod exit;
 mod finish;
 mod fresh;
+mod global;
+mod info;
 mod input;
-mod inspect;
+mod list;
 mod login;
-mod misc;
-mod region;
-mod relocate;
+mod logout;
+mod manpage;
+mod mock_server;
+mod r#move;
+mod paths;
 mod renew;
+mod rm;
+mod show;
 mod store_select;
+mod table;
 mod token;
-mod view;
+mod token_view;
 mod watch;
 
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 
 pub use args::Cli;
 use args::Command;
@@ -91,10 +103,14 @@ fn looks_like_token(arg: &str) -> bool {
 fn run(cli: Cli) -> anyhow::Result<u8> {
     // Commands that need no config, paths or keyring come first.
     match cli.command {
-        Some(Command::Completions(args)) => return misc::completions(args).map(|()| exit::OK),
-        Some(Command::Manpage(args)) => return misc::manpage(args).map(|()| exit::OK),
-        Some(Command::MockServer(args)) => return misc::mock_server(args).map(|()| exit::OK),
-        Some(Command::Demo) => return dashboard::demo(&cli.global).map(|()| exit::OK),
+        Some(Command::Completions(args)) => {
+            return completions::run(args, Cli::command()).map(|()| exit::OK);
+        }
+        Some(Command::Manpage(args)) => {
+            return manpage::run(args, Cli::command()).map(|()| exit::OK);
+        }
+        Some(Command::MockServer(args)) => return mock_server::run(args).map(|()| exit::OK),
+        Some(Command::Demo) => return demo::run(&cli.global).map(|()| exit::OK),
         // Before the config is loaded: a broken config is one of the things it reports.
         Some(Command::Doctor(args)) => return doctor::run(&cli.global, args),
         _ => {}
@@ -106,21 +122,21 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
     };
     match command {
         Command::Add(args) => add::run(&ctx, args)?,
-        Command::List(args) => inspect::list(&ctx, args)?,
-        Command::Show(args) => inspect::show(&ctx, args)?,
+        Command::List(args) => list::run(&ctx, args)?,
+        Command::Show(args) => show::run(&ctx, args)?,
         Command::Token(args) => token::run(&ctx, args)?,
         Command::Renew(args) => return renew::run(&ctx, args),
-        Command::Rm(args) => misc::rm(&ctx, args)?,
-        Command::Move(args) => return relocate::run(&ctx, args),
+        Command::Rm(args) => rm::run(&ctx, args)?,
+        Command::Move(args) => return r#move::run(&ctx, args),
         Command::Env(args) => env::run(&ctx, args)?,
         Command::Exec(args) => return exec::run(&ctx, args),
         Command::Watch(args) => return watch::run(&ctx, args),
-        Command::Paths => misc::paths(&ctx)?,
+        Command::Paths => paths::run(&ctx)?,
         Command::Login(args) => login::run(&ctx, args)?,
-        Command::Accounts(args) => accounts::list(&ctx, args)?,
-        Command::Logout(args) => accounts::logout(&ctx, args)?,
-        Command::Check(args) => return region::check(&ctx, args),
-        Command::Info(args) => region::info(&ctx, args)?,
+        Command::Accounts(args) => accounts::run(&ctx, args)?,
+        Command::Logout(args) => logout::run(&ctx, args)?,
+        Command::Check(args) => return check::run(&ctx, args),
+        Command::Info(args) => info::run(&ctx, args)?,
         Command::Completions(_)
         | Command::Manpage(_)
         | Command::MockServer(_)

@@ -1,19 +1,31 @@
 //! `actoken renew NAME… | --all [--within D]`: concurrent renewals with one line per token.
 
-use jiff::{SignedDuration, Timestamp, tz::TimeZone};
-
+use super::advising::{Advising, remembered_logins};
+use super::context::{Context, runtime};
+use super::durations::parse_duration;
+use super::exit;
+use super::finish::despite_signals;
 use crate::advice::Condition;
 use crate::renew::{RenewError, Renewed, When};
 use crate::store::Store;
 use crate::timefmt;
 use crate::token::Phase;
-
-use super::args::RenewArgs;
-use super::context::{Context, runtime};
-use super::exit;
-use super::finish::despite_signals;
-use super::view::{Advising, remembered_logins};
 use crate::tr;
+use clap::Args;
+use jiff::{SignedDuration, Timestamp, tz::TimeZone};
+
+#[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("which").required(true).args(["names", "all"]))]
+pub struct RenewArgs {
+    /// Tokens to renew
+    pub names: Vec<String>,
+    /// Renew every stored token (a dead one through its remembered login, if any)
+    #[arg(long)]
+    pub all: bool,
+    /// Only renew tokens that expire within this time (e.g. 2h)
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub within: Option<SignedDuration>,
+}
 
 /// Returns the exit code: several tokens may fail in different ways.
 pub fn run(ctx: &Context, args: RenewArgs) -> anyhow::Result<u8> {

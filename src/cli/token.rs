@@ -1,13 +1,22 @@
 //! `actoken token NAME [--min-valid D]`: the raw token on stdout and nothing else, for scripts.
 
-use crate::advice::Condition;
-use crate::tr;
-
-use super::args::TokenArgs;
+use super::advising::{Advising, condition_of, remembered_logins};
 use super::context::{Context, runtime};
+use super::durations::parse_duration;
 use super::exit::NeedsNewToken;
 use super::fresh::fresh_tokens;
-use super::view::{Advising, condition_of, remembered_logins};
+use crate::advice::Condition;
+use crate::tr;
+use clap::Args;
+use jiff::SignedDuration;
+
+#[derive(Debug, Args)]
+pub struct TokenArgs {
+    pub name: String,
+    /// Renew first if the token expires within this time (e.g. 30m, 2h)
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub min_valid: Option<SignedDuration>,
+}
 
 pub fn run(ctx: &Context, args: TokenArgs) -> anyhow::Result<()> {
     let now = ctx.clock.now();

@@ -16,10 +16,18 @@ use serde::Serialize;
 use crate::config::Paths;
 use crate::i18n::{self, Lang};
 
-use super::args::{DoctorArgs, GlobalArgs};
 use super::context::Context;
 use super::exit;
+use super::global::GlobalArgs;
+use clap::Args;
 use report::{Finding, Findings};
+
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// Machine-readable output
+    #[arg(long)]
+    pub json: bool,
+}
 
 #[derive(Serialize)]
 struct Report<'a> {

@@ -10,11 +10,42 @@ mod log;
 mod pass;
 pub(super) mod unit;
 
-use super::args::WatchArgs;
 use super::context::{Context, runtime};
+use super::durations::parse_positive_duration;
 use super::exit;
 use backoff::Backoff;
+use clap::Args;
+use jiff::SignedDuration;
 use log::{Level, line};
+
+pub const WATCH_HELP: &str = "\
+Every --interval, watch re-reads the token index (so tokens added or removed by other actoken
+processes are noticed), renews every token that expires within the renew-ahead window (config
+renew-ahead, default 2h) and brings dead ones back through remembered secret keys. A token that
+fails is left alone for 1 minute, then 2, 4, ... up to an hour. One line per action on stderr
+(with syslog priorities under systemd, so journald records levels).
+
+SIGTERM or SIGINT lets renewals in flight finish and be saved, then exits 0.
+
+Examples:
+  actoken watch                      # in a terminal, tmux, or a service manager
+  actoken watch --install            # systemd user unit (launchd agent on macOS)
+  */10 * * * * actoken watch --once  # cron: one pass, exit code of the worst problem";
+#[derive(Debug, Args)]
+pub struct WatchArgs {
+    /// One pass, then exit with the most serious code (for cron)
+    #[arg(long, conflicts_with = "install")]
+    pub once: bool,
+    /// Time between passes
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_positive_duration)]
+    pub interval: SignedDuration,
+    /// Write a systemd user unit (a launchd agent on macOS) that runs `actoken watch`
+    #[arg(long)]
+    pub install: bool,
+    /// With --install: replace a unit that differs from the one actoken writes
+    #[arg(long, requires = "install")]
+    pub force: bool,
+}
 
 pub fn run(ctx: &Context, args: WatchArgs) -> anyhow::Result<u8> {
     if args.install {

@@ -5,7 +5,7 @@
 use jiff::{SignedDuration, Timestamp};
 
 use crate::advice::{Condition, Owner};
-use crate::cli::view::Reading;
+use crate::cli::advising::Reading;
 use crate::i18n::{Lang, with_lang};
 use crate::renew::{Renewed, Renewer, When};
 use crate::store::StoredToken;

@@ -7,9 +7,9 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 
-use super::super::args::DEFAULT_SERVICE;
 use super::super::context::Context;
 use super::super::exit;
+use super::super::global::DEFAULT_SERVICE;
 
 pub const SYSTEMD_UNIT: &str = "actoken-watch.service";
 pub const LAUNCHD_LABEL: &str = "actoken.watch";

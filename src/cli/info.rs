@@ -1,50 +1,24 @@
-//! `actoken check NAME` (does the server still accept the token? tokens/state) and
-//! `actoken info NAME` (the region's service addresses and home path, center).
+//! `actoken info NAME`: the region's service addresses and home path (center).
 
-use jiff::Timestamp;
-
+use super::advising::condition_of;
+use super::advising::refused_advice;
+use super::context::{Context, runtime};
 use crate::api::ServiceUrl;
-use crate::token::Phase;
+use crate::token::Token;
 use crate::tr;
 use crate::width::pad;
+use clap::Args;
+use jiff::Timestamp;
 
-use super::args::{CheckArgs, InfoArgs};
-use super::context::{Context, runtime};
-use super::exit;
-use super::view::{Advising, condition_of, remembered_logins};
-use crate::advice::Condition;
-use crate::store::{EntryMeta, Store};
-use crate::token::Token;
-
-/// Exit 0 when accepted, 3 when rejected (or dead); network errors propagate (exit 4). The
-/// server refuses every expired token, so for one the phase decides: renewable exits 1 with
-/// `actoken renew`, never 3.
-pub fn check(ctx: &Context, args: CheckArgs) -> anyhow::Result<u8> {
-    let store = ctx.store()?;
-    let (meta, token) = store.get(&args.name)?;
-    let client = ctx.client()?;
-    let asked_at = ctx.clock.now();
-    let state = runtime().block_on(client.token_state(&meta.base_url, &token))?;
-    outln!("{}: {}", args.name, state.describe());
-    if state.is_accepted() {
-        return Ok(exit::OK);
-    }
-    let (phase, advice) = refused_advice(ctx, &store, &meta, &token, asked_at, |phase| {
-        if state.rejects(phase != Phase::Valid) {
-            Condition::Rejected
-        } else {
-            condition_of(phase)
-        }
-    });
-    if phase == Phase::Renewable {
-        eprintln!("{}", tr!("check.expired_renewable", advice = advice));
-        return Ok(exit::FAILURE);
-    }
-    eprintln!("{advice}");
-    Ok(exit::NEEDS_NEW_TOKEN)
+#[derive(Debug, Args)]
+pub struct InfoArgs {
+    pub name: String,
+    /// Machine-readable output
+    #[arg(long)]
+    pub json: bool,
 }
 
-pub fn info(ctx: &Context, args: InfoArgs) -> anyhow::Result<()> {
+pub fn run(ctx: &Context, args: InfoArgs) -> anyhow::Result<()> {
     let store = ctx.store()?;
     let (meta, token) = store.get(&args.name)?;
     let client = ctx.client()?;
@@ -95,31 +69,6 @@ pub fn info(ctx: &Context, args: InfoArgs) -> anyhow::Result<()> {
         }
     }
     Ok(())
-}
-
-/// The token's phase at `at`, and the advice for the condition `condition` makes of it: what
-/// to say after the server refused the token.
-fn refused_advice(
-    ctx: &Context,
-    store: &Store,
-    meta: &EntryMeta,
-    token: &Token,
-    at: Timestamp,
-    condition: impl Fn(Phase) -> Condition,
-) -> (Phase, String) {
-    let grace = ctx.config.renew_grace;
-    let decoded = token.decode().ok();
-    let phase = decoded
-        .as_ref()
-        .map_or(Phase::Invalid, |d| d.phase(at, grace));
-    let advising = Advising {
-        meta,
-        decoded: decoded.as_ref(),
-        accounts: &remembered_logins(store),
-        now: at,
-        grace,
-    };
-    (phase, advising.sentence(condition(phase)))
 }
 
 fn expired(token: &Token, at: Timestamp) -> bool {

@@ -1,19 +1,23 @@
-//! `actoken list` and `actoken show`: read-only views of the store.
+//! `actoken list`: every stored token with its phase and time left, as a table or `--json`.
 
-use jiff::{Timestamp, tz::TimeZone};
-
-use crate::store::StoreError;
-use crate::timefmt;
-use crate::width::pad;
-
-use super::args::{ListArgs, ShowArgs};
+use super::advising::remembered_logins;
 use super::context::Context;
-use super::view::{TokenView, remembered_logins, render_table_within, terminal_width};
+use super::table::{render_table_within, terminal_width};
+use super::token_view::TokenView;
+use crate::store::StoreError;
 use crate::tr;
+use clap::Args;
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Machine-readable output (stable field names, RFC 3339 times)
+    #[arg(long)]
+    pub json: bool,
+}
 
 /// From the index alone (no secret is read); one keyring search checks that the keyring
 /// still holds as many tokens as the index lists.
-pub fn list(ctx: &Context, args: ListArgs) -> anyhow::Result<()> {
+pub fn run(ctx: &Context, args: ListArgs) -> anyhow::Result<()> {
     let store = ctx.store()?;
     let now = ctx.clock.now();
     warn_about_orphans(store.reconcile(), store.kind(), &ctx.service);
@@ -64,7 +68,7 @@ pub fn list_text(views: &[TokenView], max_width: Option<usize>) -> String {
 }
 
 /// A phase (the `--json` value) in words for people.
-fn phase_text(phase: &str) -> String {
+pub(super) fn phase_text(phase: &str) -> String {
     match phase {
         "valid" => tr!("phase.valid"),
         "renewable" => tr!("phase.renewable"),
@@ -115,89 +119,6 @@ fn read_secret_command(kind: crate::store::StoreKind, service: &str, name: &str)
              user {service}:{name})'"
         ),
     }
-}
-
-pub fn show(ctx: &Context, args: ShowArgs) -> anyhow::Result<()> {
-    let store = ctx.store()?;
-    let now = ctx.clock.now();
-    let stored = store.load_entry(&args.name)?;
-    let view = TokenView::new(
-        &stored,
-        now,
-        ctx.config.renew_grace,
-        &remembered_logins(&store),
-    );
-    if args.json {
-        let mut json = serde_json::to_value(&view)?;
-        json["claims"] = view.claims_json();
-        json["alg"] = view.decoded.as_ref().map(|d| d.alg.clone()).into();
-        outln!("{}", serde_json::to_string_pretty(&json)?);
-        return Ok(());
-    }
-
-    let tz = TimeZone::system();
-    let when = |at: &Option<String>, rel: String| match at {
-        Some(rfc) => {
-            let ts: Timestamp = rfc.parse().expect("we formatted it");
-            format!("{} ({rel})", timefmt::absolute(ts, &tz))
-        }
-        None => "-".to_owned(),
-    };
-    let mut lines = vec![
-        (tr!("show.name"), view.name.clone()),
-        (tr!("show.base_url"), view.base_url.clone()),
-        (tr!("list.phase"), phase_text(&view.phase)),
-        (
-            tr!("show.expires"),
-            when(&view.expires_at, view.expires_relative()),
-        ),
-        (
-            tr!("show.cutoff"),
-            when(&view.renew_cutoff_at, view.cutoff_relative()),
-        ),
-    ];
-    if let Some(note) = &view.note {
-        lines.push((tr!("show.note"), note.clone()));
-    }
-    if let Some(advice) = &view.advice {
-        lines.push((tr!("show.problem"), advice.clone()));
-    }
-    if let Some(hint) = stored.hint() {
-        lines.push((
-            tr!("show.token"),
-            tr!("show.token_value", masked = hint, name = view.name),
-        ));
-    }
-    if let Some(d) = &view.decoded {
-        lines.push((
-            tr!("show.algorithm"),
-            tr!("show.algorithm_value", alg = d.alg),
-        ));
-    }
-    lines.push((
-        tr!("show.added"),
-        timefmt::absolute(stored.meta.added_at, &tz),
-    ));
-    if let Some(at) = stored.meta.renewed_at {
-        lines.push((tr!("show.renewed"), timefmt::absolute(at, &tz)));
-    }
-    let label_width = lines
-        .iter()
-        .map(|(k, _)| crate::width::width(k) + 1)
-        .max()
-        .unwrap_or(0)
-        .max(13);
-    for (key, value) in lines {
-        outln!("{} {value}", pad(&format!("{key}:"), label_width));
-    }
-    if let Some(d) = &view.decoded {
-        outln!("{}:", tr!("show.claims"));
-        let width = d.claims.name_width() + 1;
-        for (key, text) in d.claims.texts() {
-            outln!("  {} {text}", pad(&format!("{key}:"), width));
-        }
-    }
-    Ok(())
 }
 
 #[cfg(test)]

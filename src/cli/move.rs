@@ -1,18 +1,38 @@
 //! `actoken move NAME… | --all --to STORE`: tokens (and with --all, remembered secret keys)
 //! into the other store, one line per name.
 
-use std::sync::Arc;
-
+use super::context::Context;
+use super::exit;
+use super::store_select::store_label;
 use crate::store::{
     MoveOutcome, SecretBackend, Store, StoreKind, StorePair, move_account_keys,
     open_accounts_backend, open_backend,
 };
-
-use super::args::MoveArgs;
-use super::context::Context;
-use super::exit;
-use super::store_select::store_label;
 use crate::tr;
+use clap::Args;
+use std::sync::Arc;
+
+pub const MOVE_HELP: &str = "\
+With --all, the remembered secret keys of logins move too. A token is deleted from the old store
+only after its copy was read back intact and the index records the new place; if anything fails
+on the way, it stays usable where it was. Moving again finishes an interrupted move.
+
+Examples:
+  actoken move --all --to keyutils          # a headless box: no desktop keyring
+  actoken move hpc-east --to secret-service";
+
+#[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("which").required(true).args(["names", "all"]))]
+pub struct MoveArgs {
+    /// Tokens to move
+    pub names: Vec<String>,
+    /// Every token kept in the other store, and the remembered secret keys
+    #[arg(long)]
+    pub all: bool,
+    /// The store to move them to
+    #[arg(long, value_enum, value_name = "STORE")]
+    pub to: crate::store::StoreKind,
+}
 
 /// Returns the exit code: names may fail in different ways.
 pub fn run(ctx: &Context, args: MoveArgs) -> anyhow::Result<u8> {

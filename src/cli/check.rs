@@ -1,0 +1,43 @@
+//! `actoken check NAME`: does the server still accept the token? (tokens/state)
+
+use super::advising::condition_of;
+use super::advising::refused_advice;
+use super::context::{Context, runtime};
+use super::exit;
+use crate::advice::Condition;
+use crate::token::Phase;
+use crate::tr;
+use clap::Args;
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    pub name: String,
+}
+
+/// Exit 0 when accepted, 3 when rejected (or dead); network errors propagate (exit 4). The
+/// server refuses every expired token, so for one the phase decides: renewable exits 1 with
+/// `actoken renew`, never 3.
+pub fn run(ctx: &Context, args: CheckArgs) -> anyhow::Result<u8> {
+    let store = ctx.store()?;
+    let (meta, token) = store.get(&args.name)?;
+    let client = ctx.client()?;
+    let asked_at = ctx.clock.now();
+    let state = runtime().block_on(client.token_state(&meta.base_url, &token))?;
+    outln!("{}: {}", args.name, state.describe());
+    if state.is_accepted() {
+        return Ok(exit::OK);
+    }
+    let (phase, advice) = refused_advice(ctx, &store, &meta, &token, asked_at, |phase| {
+        if state.rejects(phase != Phase::Valid) {
+            Condition::Rejected
+        } else {
+            condition_of(phase)
+        }
+    });
+    if phase == Phase::Renewable {
+        eprintln!("{}", tr!("check.expired_renewable", advice = advice));
+        return Ok(exit::FAILURE);
+    }
+    eprintln!("{advice}");
+    Ok(exit::NEEDS_NEW_TOKEN)
+}

@@ -1,0 +1,31 @@
+//! `actoken manpage [--dir DIR]`: the man pages, from the same definitions as `--help`.
+
+use clap::Args;
+use std::path::PathBuf;
+
+#[derive(Debug, Args)]
+pub struct ManpageArgs {
+    /// Write actoken.1 and a page per command (actoken-exec.1, ...) into DIR instead
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+}
+
+/// The man page from the same definitions as `--help` (clap_mangen).
+pub fn run(args: ManpageArgs, cli: clap::Command) -> anyhow::Result<()> {
+    use anyhow::Context as _;
+    match args.dir {
+        None => match clap_mangen::Man::new(cli.clone()).render(&mut std::io::stdout().lock()) {
+            // `actoken manpage | head` is not an error.
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+            other => other?,
+        },
+        Some(dir) => {
+            std::fs::create_dir_all(&dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?;
+            clap_mangen::generate_to(cli.clone(), &dir)
+                .with_context(|| format!("cannot write the man pages into {}", dir.display()))?;
+            eprintln!("Wrote the man pages into {}", dir.display());
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,16 @@
+//! `actoken rm NAME`: remove a token from the keyring and the index.
+
+use super::context::Context;
+use crate::tr;
+use clap::Args;
+
+#[derive(Debug, Args)]
+pub struct RmArgs {
+    pub name: String,
+}
+
+pub fn run(ctx: &Context, args: RmArgs) -> anyhow::Result<()> {
+    ctx.store()?.remove(&args.name)?;
+    eprintln!("{}", tr!("misc.removed", name = args.name));
+    Ok(())
+}

@@ -1,0 +1,102 @@
+//! `actoken show NAME`: every claim of a token, its expiry and its renew cutoff.
+
+use super::advising::remembered_logins;
+use super::context::Context;
+use super::list::phase_text;
+use super::token_view::TokenView;
+use crate::timefmt;
+use crate::tr;
+use crate::width::pad;
+use clap::Args;
+use jiff::{Timestamp, tz::TimeZone};
+
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    pub name: String,
+    /// Machine-readable output
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn run(ctx: &Context, args: ShowArgs) -> anyhow::Result<()> {
+    let store = ctx.store()?;
+    let now = ctx.clock.now();
+    let stored = store.load_entry(&args.name)?;
+    let view = TokenView::new(
+        &stored,
+        now,
+        ctx.config.renew_grace,
+        &remembered_logins(&store),
+    );
+    if args.json {
+        let mut json = serde_json::to_value(&view)?;
+        json["claims"] = view.claims_json();
+        json["alg"] = view.decoded.as_ref().map(|d| d.alg.clone()).into();
+        outln!("{}", serde_json::to_string_pretty(&json)?);
+        return Ok(());
+    }
+
+    let tz = TimeZone::system();
+    let when = |at: &Option<String>, rel: String| match at {
+        Some(rfc) => {
+            let ts: Timestamp = rfc.parse().expect("we formatted it");
+            format!("{} ({rel})", timefmt::absolute(ts, &tz))
+        }
+        None => "-".to_owned(),
+    };
+    let mut lines = vec![
+        (tr!("show.name"), view.name.clone()),
+        (tr!("show.base_url"), view.base_url.clone()),
+        (tr!("list.phase"), phase_text(&view.phase)),
+        (
+            tr!("show.expires"),
+            when(&view.expires_at, view.expires_relative()),
+        ),
+        (
+            tr!("show.cutoff"),
+            when(&view.renew_cutoff_at, view.cutoff_relative()),
+        ),
+    ];
+    if let Some(note) = &view.note {
+        lines.push((tr!("show.note"), note.clone()));
+    }
+    if let Some(advice) = &view.advice {
+        lines.push((tr!("show.problem"), advice.clone()));
+    }
+    if let Some(hint) = stored.hint() {
+        lines.push((
+            tr!("show.token"),
+            tr!("show.token_value", masked = hint, name = view.name),
+        ));
+    }
+    if let Some(d) = &view.decoded {
+        lines.push((
+            tr!("show.algorithm"),
+            tr!("show.algorithm_value", alg = d.alg),
+        ));
+    }
+    lines.push((
+        tr!("show.added"),
+        timefmt::absolute(stored.meta.added_at, &tz),
+    ));
+    if let Some(at) = stored.meta.renewed_at {
+        lines.push((tr!("show.renewed"), timefmt::absolute(at, &tz)));
+    }
+    let label_width = lines
+        .iter()
+        .map(|(k, _)| crate::width::width(k) + 1)
+        .max()
+        .unwrap_or(0)
+        .max(13);
+    for (key, value) in lines {
+        outln!("{} {value}", pad(&format!("{key}:"), label_width));
+    }
+    if let Some(d) = &view.decoded {
+        outln!("{}:", tr!("show.claims"));
+        let width = d.claims.name_width() + 1;
+        for (key, text) in d.claims.texts() {
+            outln!("  {} {text}", pad(&format!("{key}:"), width));
+        }
+    }
+    Ok(())
+}

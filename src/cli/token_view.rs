@@ -1,0 +1,123 @@
+//! One stored token as the CLI reports it: the facts `list`, `show` and `--json` share.
+
+use super::advising::{Reading, login_for};
+use crate::advice::{Condition, Owner};
+use crate::i18n::{Lang, with_lang};
+use crate::store::{Accounts, StoredToken};
+use crate::timefmt;
+use crate::token::{Decoded, Phase};
+use jiff::{SignedDuration, Timestamp};
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+/// Field names here are a stable, documented interface for scripts (`list --json`).
+#[derive(Debug, Serialize)]
+pub struct TokenView {
+    pub name: String,
+    pub base_url: String,
+    pub note: Option<String>,
+    /// valid | renewable | dead | invalid | missing | unreadable | other-store
+    pub phase: String,
+    pub user: Option<String>,
+    pub compute_user: Option<String>,
+    pub cluster_id: Option<String>,
+    pub account_status: Option<String>,
+    pub expires_at: Option<String>,
+    pub renew_cutoff_at: Option<String>,
+    pub expires_in_seconds: Option<i64>,
+    pub renew_cutoff_in_seconds: Option<i64>,
+    pub added_at: String,
+    pub renewed_at: Option<String>,
+    /// Which store holds the secret: secret-service | keyutils.
+    pub store: crate::store::StoreKind,
+    /// Why the token is not usable, when it is not, and what to do. In English whatever the
+    /// interface language: `--json` does not change with it.
+    pub problem: Option<String>,
+    /// `problem` in the interface language, for people (`show`).
+    #[serde(skip)]
+    pub advice: Option<String>,
+    #[serde(skip)]
+    pub decoded: Option<Decoded>,
+}
+
+impl TokenView {
+    /// `accounts` tells whether a dead token's account has a remembered access key (then
+    /// `actoken renew` brings it back by itself).
+    pub fn new(
+        stored: &StoredToken,
+        now: Timestamp,
+        grace: SignedDuration,
+        accounts: &Accounts,
+    ) -> TokenView {
+        let meta = &stored.meta;
+        let reading = Reading::of(stored, now, grace);
+        let user = reading.user();
+        let owner = Owner::of(accounts, user, &meta.base_url);
+        let login = login_for(Some(accounts), user, &meta.base_url);
+        let advice = reading.problem(meta, owner, &login, now, grace);
+        let problem = match crate::i18n::lang() {
+            Lang::En => advice.clone(),
+            _ => with_lang(Lang::En, || {
+                reading.problem(meta, owner, &login, now, grace)
+            }),
+        };
+        let phase = match reading.condition {
+            Condition::Malformed | Condition::NoExpiry => Phase::Invalid.label(),
+            Condition::Unreadable => "unreadable",
+            Condition::OtherStore(_) => "other-store",
+            Condition::Missing => "missing",
+            _ => reading
+                .decoded
+                .as_ref()
+                .map_or("invalid", |d| d.phase(now, grace).label()),
+        }
+        .to_owned();
+        let decoded = reading.decoded;
+        let claims = decoded.as_ref().map(|d| &d.claims);
+        let life = decoded.as_ref().and_then(|d| d.lifetime(grace));
+        TokenView {
+            name: meta.name.clone(),
+            base_url: meta.base_url.clone(),
+            note: meta.note.clone(),
+            phase,
+            user: claims.and_then(|c| c.user.clone()),
+            compute_user: claims.and_then(|c| c.compute_user.clone()),
+            cluster_id: claims.and_then(|c| c.cluster_id.clone()),
+            account_status: claims.and_then(|c| c.account_status.clone()),
+            expires_at: life.map(|l| timefmt::rfc3339(l.expires_at)),
+            renew_cutoff_at: life.map(|l| timefmt::rfc3339(l.cutoff_at)),
+            expires_in_seconds: life.map(|l| l.to_expiry(now).as_secs()),
+            renew_cutoff_in_seconds: life.map(|l| l.to_cutoff(now).as_secs()),
+            added_at: timefmt::rfc3339(meta.added_at),
+            renewed_at: meta.renewed_at.map(timefmt::rfc3339),
+            store: meta.store,
+            problem,
+            advice,
+            decoded,
+        }
+    }
+
+    /// "in 3h 12m" / "2h 00m ago" / "-".
+    pub fn expires_relative(&self) -> String {
+        self.expires_in_seconds.map_or("-".to_owned(), |s| {
+            timefmt::relative(SignedDuration::from_secs(s))
+        })
+    }
+
+    pub fn cutoff_relative(&self) -> String {
+        match self.renew_cutoff_in_seconds {
+            Some(s) if s <= 0 => crate::tr!("list.passed"),
+            Some(s) => timefmt::relative(SignedDuration::from_secs(s)),
+            None => "-".to_owned(),
+        }
+    }
+
+    /// Every claim, for `show --json`.
+    pub fn claims_json(&self) -> Value {
+        self.decoded
+            .as_ref()
+            .map_or(Value::Object(Map::new()), |d| {
+                Value::Object(d.claims.all.clone())
+            })
+    }
+}
