@@ -78,7 +78,13 @@ impl Context {
         if let Some(selected) = self.selected.get() {
             return Ok(selected);
         }
-        let selected = super::store_select::choose(self)?;
+        let selected = super::store_select::choose(
+            self.store_choice,
+            self.store_choice_source,
+            &self.service,
+            self.keyring_timeout(),
+            &self.paths.state_dir,
+        )?;
         Ok(self.selected.get_or_init(|| selected))
     }
 

@@ -1,9 +1,10 @@
 //! The store in use for this command, and the one-time notice when `auto` chose the kernel
 //! keyring because the Secret Service could not be used.
 
-use crate::store::{Selected, StoreKind, select};
+use std::path::Path;
+use std::time::Duration;
 
-use super::context::Context;
+use crate::store::{Selected, StoreChoice, StoreKind, select};
 use crate::tr;
 
 /// Marker (in the state dir) that the notice was shown: it is printed once, not per command.
@@ -23,27 +24,30 @@ pub fn store_label(kind: StoreKind) -> String {
     }
 }
 
-pub fn choose(ctx: &Context) -> anyhow::Result<Selected> {
-    let selected = select(
-        ctx.store_choice,
-        ctx.store_choice_source,
-        &ctx.service,
-        ctx.keyring_timeout(),
-    )?;
+/// The store `choice` (asked for by `source`) comes to for keyring service `service`; the
+/// fallback notice is shown once per state dir.
+pub fn choose(
+    choice: StoreChoice,
+    source: &'static str,
+    service: &str,
+    timeout: Duration,
+    state_dir: &Path,
+) -> anyhow::Result<Selected> {
+    let selected = select(choice, source, service, timeout)?;
     if let (StoreKind::Keyutils, Some(why)) = (selected.kind, &selected.passed_over) {
-        notice_once(ctx, why);
+        notice_once(state_dir, why);
     }
     Ok(selected)
 }
 
-fn notice_once(ctx: &Context, why: &str) {
-    let marker = ctx.paths.state_dir.join(NOTICE_MARKER);
+fn notice_once(state_dir: &Path, why: &str) {
+    let marker = state_dir.join(NOTICE_MARKER);
     if marker.exists() {
         return;
     }
     eprintln!("{}", fallback_notice(first_sentence(why)));
-    let written = std::fs::create_dir_all(&ctx.paths.state_dir)
-        .and_then(|()| std::fs::write(&marker, "shown\n"));
+    let written =
+        std::fs::create_dir_all(state_dir).and_then(|()| std::fs::write(&marker, "shown\n"));
     if let Err(e) = written {
         tracing::debug!(error = %e, path = %marker.display(), "cannot remember that the store notice was shown");
     }

@@ -18,16 +18,12 @@ mod fsutil;
 mod index;
 mod keyutils;
 mod kind;
-mod lazy_keyring;
-mod light_search;
 mod lock;
 mod memory;
 mod names;
-mod os_keyring;
-mod platform_store;
 mod prefetch;
 mod relocate;
-mod secret_session;
+mod secret_service;
 mod select;
 mod token_store;
 
@@ -41,15 +37,14 @@ pub(crate) use fsutil::write_private_atomic;
 pub use index::INDEX_VERSION;
 pub use keyutils::{KeyQuota, KeyutilsBackend, persistent_expiry};
 pub use kind::{StoreChoice, StoreKind};
-pub use lazy_keyring::LazyKeyring;
 pub use lock::TokenLock;
 #[cfg(feature = "testing")]
 pub use memory::Calls;
 pub use memory::MemoryBackend;
 pub use names::{MAX_NAME_CHARS, validate_name};
-pub use os_keyring::{KeyringBackend, SERVICE};
 pub use prefetch::Prefetched;
 pub use relocate::{MoveOutcome, StorePair, move_account_keys};
+pub use secret_service::{KeyringBackend, LazyKeyring, SERVICE};
 pub use select::{Selected, open_accounts_backend, open_backend, select, short_cause};
 pub use token_store::{Saved, Store};
 
@@ -58,7 +53,7 @@ use jiff::Timestamp;
 /// A batch read of the Secret Service is coming (`renew --all`): its connection starts
 /// opening now, beside the rest of the start-up.
 pub fn prepare_batch_read() {
-    secret_session::open_ahead();
+    secret_service::open_ahead();
 }
 
 /// Reads the index at `path` the way the store does (refusing a foreign-writable or corrupt

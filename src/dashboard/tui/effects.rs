@@ -13,39 +13,15 @@ use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::JoinHandle;
 
 use super::login::Outcome;
-use crate::api::{self, AcClient};
+use super::services::Services;
+use crate::api::{self};
 use crate::clipboard::Clipboard;
-use crate::clock::Clock;
 use crate::dashboard::app::{Action, Effect, FailureKind, RenewedInfo, ServerInfo, TaskError};
-use crate::login::Relogin;
-use crate::renew::{Renewer, When};
-use crate::store::{self, AccountKeys, Door, EntryMeta, Store, StoreError};
+use crate::renew::When;
+use crate::store::{self, Door, EntryMeta, Store, StoreError};
 
 /// How long quitting waits for a clipboard clear that is under way.
 const CLIPBOARD_FINISH: Duration = Duration::from_secs(2);
-
-/// What the dashboard runs against: the store, the renewer and the HTTP client (real keyring
-/// or demo).
-#[derive(Clone)]
-pub struct Services {
-    pub store: Store,
-    pub renewer: Renewer,
-    pub client: AcClient,
-    /// Remembered secret keys, for "log in again".
-    pub keys: AccountKeys,
-    /// The renewer's re-login (a clone sharing its locks): `L` takes the same one-login-per-
-    /// account turn as auto-renew's re-login of dead tokens.
-    pub relogin: Relogin,
-    /// What "now" is for renewals, logins and new entries.
-    pub clock: Clock,
-}
-
-impl Services {
-    /// The store for tasks: blocking pool, deadline, typed errors.
-    pub fn door(&self) -> Door {
-        Door::new(&self.store)
-    }
-}
 
 /// Executes effects; `Quit` is returned to the caller as `false`.
 pub struct Executor {
@@ -482,9 +458,14 @@ mod inspect_tests {
     //! owning account's status and balance through its login's platform token.
 
     use super::*;
+    use crate::api::AcClient;
     use crate::api::ClientOptions;
+    use crate::clock::Clock;
     use crate::config::{Config, Paths};
+    use crate::login::Relogin;
     use crate::mock::{MintSpec, MockServer, mint};
+    use crate::renew::Renewer;
+    use crate::store::AccountKeys;
     use crate::store::MemoryBackend;
 
     fn meta(name: &str, base_url: &str, account: Option<&str>, platform: bool) -> EntryMeta {

@@ -5,7 +5,7 @@
 use jiff::Timestamp;
 use secrecy::SecretString;
 
-use super::effects::Services;
+use super::services::Services;
 use crate::api::LoginMethod;
 use crate::dashboard::app::LoginSecret;
 use crate::dashboard::app::{FailureKind, TaskError};

@@ -8,6 +8,7 @@ mod effects;
 mod effects_tests;
 pub mod event_loop;
 mod login;
+mod services;
 mod terminal;
 
 use crossterm::event::EventStream;
@@ -19,8 +20,8 @@ use crate::dashboard::ui;
 use crate::signals::Terminating;
 
 use effects::Executor;
-pub use effects::Services;
 use event_loop::Inputs;
+pub use services::Services;
 use terminal::TerminalGuard;
 
 /// Runs the dashboard until the user quits or a terminating signal arrives.

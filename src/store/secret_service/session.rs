@@ -14,7 +14,7 @@
 //! Anything unusual (a locked item, a name held twice, a non-text secret, any D-Bus error)
 //! makes the caller fall back to the `keyring` crate, which reports it the usual way.
 //!
-//! [`Store::load_all`]: super::Store::load_all
+//! [`Store::load_all`]: crate::store::Store::load_all
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -8,7 +8,8 @@
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use super::{KeyringBackend, SecretBackend, StoreError};
+use super::KeyringBackend;
+use crate::store::{SecretBackend, StoreError};
 use crate::token::Token;
 
 /// A [`KeyringBackend`] for `service`, opened (and probed) by the first call that needs it.
@@ -65,6 +66,6 @@ impl SecretBackend for LazyKeyring {
     }
 
     fn describe(&self) -> String {
-        super::os_keyring::describe(&self.service)
+        super::describe(&self.service)
     }
 }

@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use keyring_core::api::CredentialStore;
 
-use super::StoreError;
+use crate::store::StoreError;
 
 type SetUp = Result<Arc<CredentialStore>, StoreError>;
 
@@ -55,11 +55,11 @@ impl Slot {
 
 fn set_up() -> SetUp {
     if let Err(e) = keyring::Entry::store_status() {
-        return Err(super::os_keyring::unavailable_at_start(e));
+        return Err(super::errors::unavailable_at_start(e));
     }
     keyring_core::get_default_store().ok_or_else(|| StoreError::Unavailable {
         cause: "no keyring is available on this platform".into(),
-        fix: super::os_keyring::FIX_NO_KEYRING.into(),
+        fix: super::errors::FIX_NO_KEYRING.into(),
     })
 }
 

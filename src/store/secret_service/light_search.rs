@@ -1,5 +1,5 @@
 //! Counting the items of one keyring service with a single `SearchItems` call, for the probe
-//! at open and for [`Store::reconcile`](super::Store::reconcile).
+//! at open and for [`Store::reconcile`](crate::store::Store::reconcile).
 //!
 //! keyring-core's search turns every matching path into an item object (about 55 µs apiece:
 //! 55 ms for 1000 tokens, paid twice by `list`); only the number is needed here, and the

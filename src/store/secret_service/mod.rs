@@ -16,7 +16,17 @@ use keyring_core::api::CredentialStore;
 use zeroize::Zeroizing;
 
 use super::{SecretBackend, StoreError};
+use errors::{map_error, not_answering};
+
+mod errors;
+mod lazy;
+mod light_search;
+mod platform;
+mod session;
+
 use crate::token::Token;
+pub use lazy::LazyKeyring;
+pub(crate) use session::open_ahead;
 
 /// The keyring service name under which actoken keeps its tokens.
 pub const SERVICE: &str = "actoken";
@@ -25,16 +35,6 @@ pub const SERVICE: &str = "actoken";
 /// a valid token name (leading '.'), so it never collides with a token. The process id is
 /// appended: two processes probing at once must not update and delete each other's item.
 const PROBE_NAME: &str = ".actoken-probe";
-
-/// What to do when there is no usable keyring: shown with every `Unavailable` error.
-pub(super) const FIX_NO_KEYRING: &str = "install and start a Secret Service such as gnome-keyring or \
-    keepassxc (on a headless box: run `dbus-run-session -- $SHELL`, then \
-    `gnome-keyring-daemon --unlock --components=secrets`, type a keyring password and press \
-    Ctrl-D), or run `actoken demo` to try actoken without a keyring";
-
-const FIX_LOCKED: &str = "unlock the keyring (log in to the desktop session, use your keyring \
-    app, or on a headless box run `gnome-keyring-daemon --replace --unlock --components=secrets` \
-    and type its password, which also creates a default collection if there is none), then retry";
 
 /// Tokens in the OS keyring.
 pub struct KeyringBackend {
@@ -69,11 +69,11 @@ impl KeyringBackend {
         let opened = run_bounded(timeout, move || {
             // A plain search over a connection of its own (no encrypted session) answers
             // whether our items are there and unlocked.
-            match super::light_search::count_items(&svc) {
+            match light_search::count_items(&svc) {
                 // Usable: the platform store is set up by the first call that needs it (a
                 // batch read and the writes after it need none, see `secret_session`).
                 Some((1.., 0)) => Ok(()),
-                count => probe(&super::platform_store::get(timeout)?, &svc, count),
+                count => probe(&platform::get(timeout)?, &svc, count),
             }
         });
         match opened {
@@ -88,7 +88,7 @@ impl KeyringBackend {
 
     /// The platform store, once set up (see [`super::platform_store`]).
     fn store(&self) -> Result<Arc<CredentialStore>, StoreError> {
-        super::platform_store::get(self.timeout).map_err(|e| match e {
+        platform::get(self.timeout).map_err(|e| match e {
             StoreError::Timeout => not_answering(self.timeout),
             other => other,
         })
@@ -125,14 +125,10 @@ impl SecretBackend for KeyringBackend {
 
     fn set(&self, name: &str, token: &Token) -> Result<(), StoreError> {
         // An item this process read in a batch is replaced in one call.
-        if super::secret_session::knows(&self.service, name) {
+        if session::knows(&self.service, name) {
             let (service, owned, secret) = (self.service.clone(), name.to_owned(), token.clone());
             let replaced = run_bounded(self.timeout, move || {
-                Ok(super::secret_session::replace(
-                    &service,
-                    &owned,
-                    secret.expose(),
-                ))
+                Ok(session::replace(&service, &owned, secret.expose()))
             })?;
             if replaced == Some(true) {
                 return Ok(());
@@ -143,7 +139,7 @@ impl SecretBackend for KeyringBackend {
     }
 
     fn delete(&self, name: &str) -> Result<(), StoreError> {
-        super::secret_session::forget(&self.service, name);
+        session::forget(&self.service, name);
         self.with_entry(name, |entry| match entry.delete_credential() {
             Ok(()) | Err(keyring_core::Error::NoEntry) => Ok(()),
             Err(e) => Err(e),
@@ -172,7 +168,7 @@ impl SecretBackend for KeyringBackend {
     fn count(&self) -> Result<usize, StoreError> {
         let service = self.service.clone();
         match run_bounded(self.timeout, move || {
-            Ok(super::light_search::count_items(&service))
+            Ok(light_search::count_items(&service))
         })? {
             Some((unlocked, 0)) => Ok(unlocked),
             _ => {
@@ -195,9 +191,7 @@ impl SecretBackend for KeyringBackend {
         let progress = Arc::new(AtomicUsize::new(0));
         let counter = Arc::clone(&progress);
         let batch = run_while_moving(self.timeout, &progress, move || {
-            Ok(super::secret_session::read_service(
-                &service, &wanted, &counter,
-            ))
+            Ok(session::read_service(&service, &wanted, &counter))
         });
         match batch {
             Ok(Some(secrets)) => names
@@ -327,96 +321,10 @@ fn run_while_moving<T: Send + 'static>(
     }
 }
 
-/// The keyring took longer than `timeout` to answer.
-fn not_answering(timeout: Duration) -> StoreError {
-    StoreError::Unavailable {
-        cause: format!(
-            "the keyring did not answer within {} (D-Bus is hung, or the keyring is locked and \
-             waiting for an unlock prompt)",
-            seconds(timeout)
-        ),
-        fix: format!("{FIX_LOCKED}; or {FIX_NO_KEYRING}"),
-    }
-}
-
-/// The platform store could not be set up: say which part is missing.
-pub(super) fn unavailable_at_start(e: &keyring_core::Error) -> StoreError {
-    let detail = e.to_string();
-    let lower = detail.to_lowercase();
-    let cause = if lower.contains("serviceunknown")
-        || lower.contains("org.freedesktop.secrets")
-        || lower.contains("not provided by any")
-    {
-        format!("no Secret Service on the D-Bus session bus ({detail})")
-    } else if lower.contains("dbus session found")
-        || lower.contains("address")
-        || lower.contains("no such file")
-        || lower.contains("connection refused")
-    {
-        format!("cannot reach a D-Bus session bus with a Secret Service ({detail})")
-    } else {
-        format!("the keyring could not be opened ({detail})")
-    };
-    StoreError::Unavailable {
-        cause,
-        fix: FIX_NO_KEYRING.into(),
-    }
-}
-
-/// Translates a keyring error. Variants that carry secret bytes (`BadEncoding`,
-/// `BadDataFormat`) are reported without them.
-fn map_error(e: keyring_core::Error, name: &str) -> StoreError {
-    use keyring_core::Error as K;
-    match e {
-        K::NoStorageAccess(detail) => StoreError::Unavailable {
-            cause: format!(
-                "the keyring is locked, has no default collection, or refused access ({detail})"
-            ),
-            fix: FIX_LOCKED.into(),
-        },
-        K::NoDefaultStore => StoreError::Unavailable {
-            cause: "no keyring has been set up in this process".into(),
-            fix: FIX_NO_KEYRING.into(),
-        },
-        K::PlatformFailure(detail) => StoreError::Backend(format!(
-            "the keyring failed for {name:?}: {detail}; check that the keyring daemon is \
-             running, then retry"
-        )),
-        K::BadEncoding(_) | K::BadDataFormat(..) => StoreError::Backend(format!(
-            "the keyring item for {name:?} does not hold a token (not text); remove the item \
-             and add the token again"
-        )),
-        K::Ambiguous(items) => StoreError::Backend(format!(
-            "the keyring holds {} items for {name:?}; delete the extra ones (e.g. with seahorse \
-             or `secret-tool clear service {SERVICE} username NAME`) and retry",
-            items.len()
-        )),
-        K::TooLong(attr, limit) => StoreError::Backend(format!(
-            "the keyring refused {name:?}: {attr} is longer than its limit of {limit}"
-        )),
-        K::Invalid(attr, reason) => {
-            StoreError::Backend(format!("the keyring refused {name:?}: {attr} {reason}"))
-        }
-        K::NotSupportedByStore(what) => {
-            StoreError::Backend(format!("the keyring does not support this: {what}"))
-        }
-        K::BadStoreFormat(what) => StoreError::Backend(format!(
-            "the keyring's storage is damaged: {what}; repair it with the keyring's own tool"
-        )),
-        // Non-exhaustive: a future variant might carry data, so only its kind is shown.
-        _ => StoreError::Backend(format!(
-            "the keyring failed for {name:?} with an unexpected error; retry"
-        )),
-    }
-}
-
-fn seconds(d: Duration) -> String {
-    format!("{:.1} s", d.as_secs_f64())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use errors::unavailable_at_start;
 
     fn platform(msg: &str) -> keyring_core::Error {
         keyring_core::Error::PlatformFailure(msg.to_owned().into())
@@ -525,8 +433,7 @@ mod tests {
         // The batch itself answers (so get_many did not just fall back to one by one).
         let progress = AtomicUsize::new(0);
         let stored: Vec<String> = ["a/x", "b"].map(String::from).into();
-        let batch = super::super::secret_session::read_service(&service, &stored, &progress)
-            .expect("batch read");
+        let batch = super::session::read_service(&service, &stored, &progress).expect("batch read");
         assert_eq!(batch.len(), 2);
         // An attribute reply and a secret reply per item: a moving batch is not a hung one.
         assert_eq!(progress.load(Ordering::Relaxed), 4);
@@ -575,10 +482,10 @@ mod tests {
 
         // The batch read found both items: replaced in place, not through a search.
         assert_eq!(
-            super::super::secret_session::replace(&service, kunshan, new.expose()),
+            super::session::replace(&service, kunshan, new.expose()),
             Some(true)
         );
-        let count = || super::super::light_search::count_items(&service);
+        let count = || super::light_search::count_items(&service);
         assert_eq!(count(), Some((2, 0)), "a second item was created");
         let seen = secret_tool_lookup(&service, kunshan);
         if seen.is_some() || std::env::var_os("ACTOKEN_REQUIRE_KEYRING").is_some() {
@@ -595,7 +502,7 @@ mod tests {
             assert_eq!(backend.get("西北一区").unwrap(), Some(new.clone()));
             assert_eq!(count(), Some((2, 0)));
             assert_eq!(
-                super::super::secret_session::replace(&service, "西北一区", new.expose()),
+                super::session::replace(&service, "西北一区", new.expose()),
                 None,
                 "the gone item is forgotten"
             );
@@ -603,7 +510,7 @@ mod tests {
         // Deleted through actoken: forgotten too.
         backend.delete(kunshan).unwrap();
         assert_eq!(
-            super::super::secret_session::replace(&service, kunshan, new.expose()),
+            super::session::replace(&service, kunshan, new.expose()),
             None
         );
     }
