@@ -24,8 +24,8 @@
 # never go on a command line.
 #
 # Usage: scripts/bench.sh [--bin PATH] [--runs N] [--sizes "10 100 1000"] [--only STAGE]
-#   --bin    the actoken binary (default: target/release/actoken; build it with
-#            `cargo build --release --features testing`: the start-up probe is test code)
+#   --bin    the actoken binary (default: target/release/actoken-bench: actoken with the start-up
+#            probe, which is test code; build it with `cargo build --release --features testing`)
 #   --runs   dashboard start-ups per size; the median is reported (default 5)
 #   --sizes  token counts for the start-up benchmark, ascending (default "10 100 1000")
 #   --only   one stage: renew, startup (with idle) or list (list seeds the largest size)
@@ -33,7 +33,7 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-BIN="$here/../target/release/actoken"
+BIN="$here/../target/release/actoken-bench"
 RUNS=5
 SIZES="10 100 1000"
 INNER=0

@@ -9,6 +9,8 @@ rust_i18n::i18n!("locales", fallback = "en");
 pub mod account_info;
 pub mod advice;
 pub mod api;
+#[cfg(feature = "testing")]
+pub mod bench_probe;
 pub mod cli;
 pub mod clipboard;
 pub mod clock;

@@ -1,5 +1,3 @@
 fn main() -> std::process::ExitCode {
-    #[cfg(feature = "testing")]
-    actoken::dashboard::tui::bench::mark_main_start();
-    actoken::cli::main()
+    actoken::cli::main(&mut actoken::dashboard::tui::Unobserved)
 }

@@ -5,14 +5,14 @@ use super::exit::UsageError;
 use super::global::GlobalArgs;
 use crate::clipboard::Clipboard;
 use crate::dashboard::app::App;
-use crate::dashboard::tui::{self, Services};
+use crate::dashboard::tui::{self, Observer, Services};
 use crate::login::Relogin;
 use crate::renew::Renewer;
 use crate::store::StoreError;
 use jiff::tz::TimeZone;
 use std::io::IsTerminal;
 
-pub fn open(ctx: &Context, global: &GlobalArgs) -> anyhow::Result<()> {
+pub fn open(ctx: &Context, global: &GlobalArgs, observer: &mut dyn Observer) -> anyhow::Result<()> {
     need_terminal()?;
     // Finding the system time zone (jiff may scan /usr/share/zoneinfo) overlaps the rest.
     let (opened, tz) = std::thread::scope(|s| {
@@ -41,7 +41,7 @@ pub fn open(ctx: &Context, global: &GlobalArgs) -> anyhow::Result<()> {
         clock: ctx.clock,
     };
     let clipboard = Clipboard::for_terminal(global.no_system_clipboard);
-    runtime().block_on(tui::run(app, services, clipboard))
+    runtime().block_on(tui::run(app, services, clipboard, observer))
 }
 
 pub(super) fn need_terminal() -> anyhow::Result<()> {

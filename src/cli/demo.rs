@@ -9,14 +9,14 @@ use crate::clipboard::Clipboard;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::dashboard::app::App;
-use crate::dashboard::tui::{self, Services};
+use crate::dashboard::tui::{self, Observer, Services};
 use crate::demo;
 use crate::login::Relogin;
 use crate::renew::Renewer;
 use jiff::tz::TimeZone;
 
 /// Demo mode ignores the user's config file and keyring on purpose: it must work on any machine.
-pub fn run(global: &GlobalArgs) -> anyhow::Result<()> {
+pub fn run(global: &GlobalArgs, observer: &mut dyn Observer) -> anyhow::Result<()> {
     need_terminal()?;
     let config = Config::default();
     runtime().block_on(async {
@@ -35,6 +35,6 @@ pub fn run(global: &GlobalArgs) -> anyhow::Result<()> {
             clock: Clock::system(),
         };
         let clipboard = Clipboard::for_terminal(global.no_system_clipboard);
-        tui::run(app, services, clipboard).await
+        tui::run(app, services, clipboard, observer).await
     })
 }

@@ -42,11 +42,15 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
 
+use crate::dashboard::tui::Observer;
+
 pub use args::Cli;
 use args::Command;
 use context::Context;
 
-pub fn main() -> ExitCode {
+/// The whole command line; `observer` watches the dashboard, if one opens (see
+/// [`crate::dashboard::tui::Observer`]).
+pub fn main(observer: &mut dyn Observer) -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -61,7 +65,7 @@ pub fn main() -> ExitCode {
     };
     init_logging(cli.global.verbose, cli.global.log.as_deref());
     crate::i18n::init(cli.global.lang, None);
-    match run(cli) {
+    match run(cli, observer) {
         Ok(code) => ExitCode::from(code),
         Err(err) => {
             eprintln!("{} {err:#}", crate::tr!("cli.error"));
@@ -100,7 +104,7 @@ fn looks_like_token(arg: &str) -> bool {
         || (arg.len() >= 20 && arg.split('.').filter(|p| !p.is_empty()).count() >= 3)
 }
 
-fn run(cli: Cli) -> anyhow::Result<u8> {
+fn run(cli: Cli, observer: &mut dyn Observer) -> anyhow::Result<u8> {
     // Commands that need no config, paths or keyring come first.
     match cli.command {
         Some(Command::Completions(args)) => {
@@ -110,14 +114,14 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             return manpage::run(args, Cli::command()).map(|()| exit::OK);
         }
         Some(Command::MockServer(args)) => return mock_server::run(args).map(|()| exit::OK),
-        Some(Command::Demo) => return demo::run(&cli.global).map(|()| exit::OK),
+        Some(Command::Demo) => return demo::run(&cli.global, observer).map(|()| exit::OK),
         // Before the config is loaded: a broken config is one of the things it reports.
         Some(Command::Doctor(args)) => return doctor::run(&cli.global, args),
         _ => {}
     }
     let ctx = Context::load(&cli.global)?;
     let Some(command) = cli.command else {
-        dashboard::open(&ctx, &cli.global)?;
+        dashboard::open(&ctx, &cli.global, observer)?;
         return Ok(exit::OK);
     };
     match command {

@@ -11,6 +11,8 @@ use tokio::sync::mpsc::UnboundedReceiver;
 use tokio::time::MissedTickBehavior;
 
 use crate::clock::Clock;
+
+use super::Observer;
 use crate::dashboard::app::{self, Action, App, Effect};
 
 /// Countdowns move once a second; the spinner needs a faster beat while renewals run.
@@ -36,7 +38,7 @@ pub enum Ended {
     Quit,
     /// The terminal's input ended.
     InputClosed,
-    /// `stop_after_load` and the store answered (the benchmark knob).
+    /// The observer ended it once the store's rows were on screen (the benchmark's probe).
     Loaded,
 }
 
@@ -63,7 +65,7 @@ pub async fn drive<E, S>(
     inputs: Inputs<'_, E, S>,
     screen: &mut impl Screen,
     runner: &mut impl Runner,
-    stop_after_load: bool,
+    observer: &mut dyn Observer,
 ) -> anyhow::Result<Ended>
 where
     E: Stream<Item = std::io::Result<Event>> + Unpin,
@@ -112,7 +114,7 @@ where
         let loaded = matches!(action, Action::Loaded(_));
         effects = app::update(app, action, now);
         screen.draw(app, now)?;
-        if loaded && stop_after_load {
+        if loaded && observer.loaded(app.rows.len()) {
             return Ok(Ended::Loaded);
         }
     }
@@ -227,7 +229,15 @@ mod tests {
                 }
             }
         };
-        let looped = drive(app, Vec::new(), inputs, &mut screen, &mut runner, false);
+        let mut observer = super::super::Unobserved;
+        let looped = drive(
+            app,
+            Vec::new(),
+            inputs,
+            &mut screen,
+            &mut runner,
+            &mut observer,
+        );
         let (ended, ()) = tokio::join!(looped, script);
         (ended.unwrap(), screen.draws)
     }

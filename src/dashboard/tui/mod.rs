@@ -1,13 +1,12 @@
 //! The dashboard's runtime: terminal in, Actions through `app::update`, Effects out to tasks,
 //! `ui::draw` after every batch. The only place that reads the clock for the dashboard.
 
-#[cfg(feature = "testing")]
-pub mod bench;
 mod effects;
 #[cfg(test)]
 mod effects_tests;
 pub mod event_loop;
 mod login;
+mod observer;
 mod services;
 mod terminal;
 
@@ -21,17 +20,22 @@ use crate::signals::Terminating;
 
 use effects::Executor;
 use event_loop::Inputs;
+pub use observer::{Observer, Unobserved};
 pub use services::Services;
 use terminal::TerminalGuard;
 
-/// Runs the dashboard until the user quits or a terminating signal arrives.
-pub async fn run(mut app: App, services: Services, clipboard: Clipboard) -> anyhow::Result<()> {
+/// Runs the dashboard until the user quits or a terminating signal arrives (or `observer`
+/// ends it).
+pub async fn run(
+    mut app: App,
+    services: Services,
+    clipboard: Clipboard,
+    observer: &mut dyn Observer,
+) -> anyhow::Result<()> {
     let clock = services.clock;
     let fallback = clipboard.fallback_reason().map(str::to_owned);
     let (tx, mut rx) = mpsc::unbounded_channel();
     let mut executor = Executor::new(services, tx, clipboard);
-    #[cfg(feature = "testing")]
-    let mut probe = bench::Probe::from_env();
 
     let mut guard = TerminalGuard::enter()?;
     let size = guard.terminal.size()?;
@@ -45,10 +49,7 @@ pub async fn run(mut app: App, services: Services, clipboard: Clipboard) -> anyh
     );
     // First frame before the index is read: the table fills in when `Loaded` arrives.
     guard.terminal.draw(|f| ui::draw(f, &app, clock.now()))?;
-    #[cfg(feature = "testing")]
-    if let Some(p) = probe.as_mut() {
-        p.first_frame();
-    }
+    observer.first_frame();
     executor.first_load();
     // In the background: the table does not wait for it (the handle is for tests).
     drop(executor.reconcile());
@@ -56,10 +57,6 @@ pub async fn run(mut app: App, services: Services, clipboard: Clipboard) -> anyh
         tracing::info!("clipboard: {why}");
     }
 
-    #[cfg(feature = "testing")]
-    let stop_after_load = probe.is_some();
-    #[cfg(not(feature = "testing"))]
-    let stop_after_load = false;
     let inputs = Inputs {
         events: EventStream::new(),
         actions: &mut rx,
@@ -67,25 +64,20 @@ pub async fn run(mut app: App, services: Services, clipboard: Clipboard) -> anyh
         signals: Terminating::new()?.into_stream(),
         clock,
     };
-    let ended = event_loop::drive(
+    event_loop::drive(
         &mut app,
         effects,
         inputs,
         &mut guard,
         &mut executor,
-        stop_after_load,
+        observer,
     )
     .await?;
     // A clipboard clear asked for by quitting is still running: let it finish.
     executor.finish().await;
     // Leave the alternate screen first, so what follows stays readable.
     drop(guard);
-    #[cfg(not(feature = "testing"))]
-    let _ = ended;
-    #[cfg(feature = "testing")]
-    if let (event_loop::Ended::Loaded, Some(p)) = (&ended, &probe) {
-        eprintln!("{}", p.report(app.rows.len()));
-    }
+    observer.ended();
     if let Some(note) = app::quit::abandoned_note(&app.abandoned) {
         eprintln!("actoken: {note}");
     }

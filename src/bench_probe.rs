@@ -1,5 +1,5 @@
 //! A probe for the whole-process benchmark (`scripts/bench.sh`), only in builds with the
-//! `testing` feature (the script builds one):
+//! `testing` feature: the `actoken-bench` binary hands it to the dashboard as its observer.
 //! with `ACTOKEN_BENCH_EXIT_AFTER_LOAD=1` the dashboard quits right after drawing the first
 //! frame that holds every loaded row, and prints one line to stderr:
 //!
@@ -11,6 +11,8 @@
 
 use std::sync::OnceLock;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use crate::dashboard::tui::{Observer, Unobserved};
 
 pub const ENV: &str = "ACTOKEN_BENCH_EXIT_AFTER_LOAD";
 
@@ -48,6 +50,17 @@ impl Probe {
         self.first_frame.get_or_insert_with(|| self.start.elapsed());
     }
 
+    /// The dashboard's observer for this run: the probe when the knob is set, else none.
+    pub fn observer_from_env() -> Box<dyn Observer> {
+        match Probe::from_env() {
+            Some(probe) => Box::new(Observing {
+                probe,
+                report: None,
+            }),
+            None => Box::new(Unobserved),
+        }
+    }
+
     /// The full table is on screen: the line the bench script parses.
     pub fn report(&self, rows: usize) -> String {
         let full = self.start.elapsed();
@@ -62,6 +75,28 @@ impl Probe {
             ms(first),
             ms(full)
         )
+    }
+}
+
+/// The probe at work: it ends the dashboard at the full table, and prints its line once the
+/// terminal is restored.
+struct Observing {
+    probe: Probe,
+    report: Option<String>,
+}
+
+impl Observer for Observing {
+    fn first_frame(&mut self) {
+        self.probe.first_frame();
+    }
+    fn loaded(&mut self, rows: usize) -> bool {
+        self.report = Some(self.probe.report(rows));
+        true
+    }
+    fn ended(&mut self) {
+        if let Some(line) = self.report.take() {
+            eprintln!("{line}");
+        }
     }
 }
 
