@@ -11,6 +11,7 @@ pub mod advice;
 pub mod api;
 #[cfg(feature = "testing")]
 pub mod bench_probe;
+pub mod blocking;
 pub mod cli;
 pub mod clipboard;
 pub mod clock;

@@ -153,7 +153,7 @@ pub struct Renewer {
 impl Renewer {
     pub fn new(store: Store, client: AcClient, config: &Config) -> Renewer {
         Renewer {
-            door: Door::new(&store),
+            door: store.door(),
             client,
             grace: config.renew_grace,
             concurrency: config.concurrency.max(1),

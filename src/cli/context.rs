@@ -42,7 +42,6 @@ impl Context {
 
     /// A context from an already loaded config (`doctor` loads it itself, to report errors).
     pub fn new(global: &GlobalArgs, paths: Paths, mut config: Config) -> Context {
-        crate::store::set_keyring_timeout(config.keyring_timeout.unsigned_abs());
         if config.language.is_some() {
             crate::i18n::init(global.lang, config.language);
         }

@@ -108,7 +108,8 @@ pub async fn login_and_store(
 
     let mut account = account.clone();
     // The tokens are stored before the account is remembered, in one blocking call.
-    let report = crate::store::Door::new(store)
+    let report = store
+        .door()
         .run(move |store| {
             let report = store_regions(store, &account, regions, now)?;
             account.last_login = Some(now);

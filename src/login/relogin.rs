@@ -11,7 +11,7 @@ use jiff::Timestamp;
 use super::{Credential, LoginError, LoginReport, login_and_store, login_command};
 use crate::api::AcClient;
 use crate::renew::{ReloginHook, RenewError, Renewed};
-use crate::store::{Account, AccountKeys, Accounts, Door, EntryMeta, Store, StoreError};
+use crate::store::{Account, AccountKeys, Accounts, EntryMeta, Store, StoreError};
 use crate::token::Token;
 use crate::tr;
 
@@ -52,7 +52,8 @@ pub async fn relogin_account(
         return Err(no_key());
     }
     let (keys_c, id) = (keys.clone(), account.id());
-    let key = Door::new(store)
+    let key = store
+        .door()
         .run(move |_| keys_c.get(&id))
         .await?
         .ok_or_else(no_key)?;
@@ -70,7 +71,8 @@ pub async fn relogin_user(
     base_url: Option<&str>,
     now: Timestamp,
 ) -> Result<LoginReport, LoginError> {
-    let accounts = Door::new(store)
+    let accounts = store
+        .door()
         .run(|store| Accounts::load(store.paths()))
         .await?;
     let found = accounts.matching(user, base_url);
@@ -143,7 +145,7 @@ impl Relogin {
             }
             _ => return Err(failure),
         };
-        let door = Door::new(store);
+        let door = store.door();
         let (meta, old) = door.get(name).await?;
         let claims = old.decode().ok().map(|d| d.claims);
         let user = claims.as_ref().and_then(|c| c.user.clone());

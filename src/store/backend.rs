@@ -1,5 +1,7 @@
 //! Where secrets are kept: the contract every secret backend (OS keyring, memory) fulfils.
 
+use std::time::Duration;
+
 use super::StoreError;
 use crate::token::Token;
 
@@ -22,6 +24,12 @@ pub trait SecretBackend: Send + Sync {
     }
     /// Where the secrets are, for people: "Secret Service (service actoken)", "memory", ...
     fn describe(&self) -> String;
+
+    /// How long one call may wait, when the backend bounds its own calls (the config's
+    /// `keyring-timeout`); async callers' deadlines are made of it (see [`super::Door`]).
+    fn call_timeout(&self) -> Option<Duration> {
+        None
+    }
 
     /// The secrets of `names`, in the same order. Backends that can read many at once
     /// override this; the default asks one by one and, once the backend as a whole fails

@@ -16,34 +16,35 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::Duration;
 
+use crate::blocking::off_thread;
 use jiff::Timestamp;
-use tokio::task::JoinError;
 
 use super::{EntryMeta, Saved, Store, StoreError, StoredToken, TokenLock};
 use crate::token::Token;
 
-/// The config's default `keyring-timeout`, until [`set_keyring_timeout`] says otherwise.
-static KEYRING_TIMEOUT_MS: AtomicU64 = AtomicU64::new(1500);
+/// The config's default `keyring-timeout`, for a backend that does not bound its calls.
+const DEFAULT_KEYRING_TIMEOUT: Duration = Duration::from_millis(1500);
 
 /// A store call makes at most this many keyring calls (read, write, undo of a failed write),
 /// each bounded by `keyring-timeout` in the backend.
 const KEYRING_CALLS_PER_STORE_CALL: u32 = 3;
 
-/// Sets the `keyring-timeout` the doors' deadlines are made of (from the config, once at start).
-pub fn set_keyring_timeout(timeout: Duration) {
-    let ms = u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX);
-    KEYRING_TIMEOUT_MS.store(ms, Ordering::Relaxed);
+/// How long one store call may take before the door gives up: its keyring calls (each bounded
+/// by the backend's own `keyring-timeout`) plus a wait for the index lock.
+fn call_deadline(store: &Store) -> Duration {
+    let keyring = store.call_timeout().unwrap_or(DEFAULT_KEYRING_TIMEOUT);
+    super::token_store::INDEX_LOCK_TIMEOUT + keyring * KEYRING_CALLS_PER_STORE_CALL
 }
 
-/// How long one store call may take before the door gives up: its keyring calls plus a wait
-/// for the index lock.
-fn call_deadline() -> Duration {
-    let keyring = Duration::from_millis(KEYRING_TIMEOUT_MS.load(Ordering::Relaxed));
-    super::token_store::INDEX_LOCK_TIMEOUT + keyring * KEYRING_CALLS_PER_STORE_CALL
+impl Store {
+    /// The store for async code: the one way to make a [`Door`] (its deadline comes from this
+    /// store's backend).
+    pub fn door(&self) -> Door {
+        Door::new(self)
+    }
 }
 
 /// Async access to a [`Store`]. Cheap to make and to clone (the store is shared).
@@ -54,9 +55,10 @@ pub struct Door {
 }
 
 impl Door {
-    /// A door whose deadline comes from the config's `keyring-timeout`.
-    pub fn new(store: &Store) -> Door {
-        Door::with_deadline(store, call_deadline())
+    /// A door whose deadline comes from the store's `keyring-timeout`; see [`Store::door`],
+    /// the way in for everyone else.
+    fn new(store: &Store) -> Door {
+        Door::with_deadline(store, call_deadline(store))
     }
 
     pub fn with_deadline(store: &Store, deadline: Duration) -> Door {
@@ -178,31 +180,6 @@ pub async fn within<T: Send + 'static>(
     }
 }
 
-/// Runs blocking work that is not the store's (the clipboard, which may wait on the display
-/// server) on the blocking pool, with no deadline. `Err` carries the panic's message.
-pub async fn off_thread<T: Send + 'static>(
-    work: impl FnOnce() -> T + Send + 'static,
-) -> Result<T, String> {
-    #[allow(clippy::disallowed_methods)] // the one place that starts blocking tasks
-    tokio::task::spawn_blocking(work)
-        .await
-        .map_err(panic_message)
-}
-
-/// What a task that did not finish says: its panic's message (panic messages never carry
-/// tokens: no type that holds one prints it).
-pub fn panic_message(error: JoinError) -> String {
-    if !error.is_panic() {
-        return crate::tr!("task.cancelled");
-    }
-    let payload = error.into_panic();
-    payload
-        .downcast_ref::<&str>()
-        .map(|s| (*s).to_owned())
-        .or_else(|| payload.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| crate::tr!("task.panic_unknown"))
-}
-
 #[cfg(test)]
 mod tests {
     use std::time::Instant;
@@ -211,6 +188,7 @@ mod tests {
     use crate::config::Paths;
     use crate::mock::{MintSpec, mint};
     use crate::store::MemoryBackend;
+    use std::sync::atomic::Ordering;
 
     const KUNSHAN: &str = "alice/华东一区【昆山】";
     const SHORT: Duration = Duration::from_millis(150);
@@ -345,13 +323,5 @@ mod tests {
         assert!(matches!(busy, StoreError::LockTimeout { .. }), "{busy}");
         drop(held);
         assert!(door.lock(KUNSHAN, SHORT).await.is_ok());
-    }
-
-    #[tokio::test]
-    async fn clipboard_work_off_the_thread_reports_a_panic_as_its_message() {
-        let _watchdog = crate::watchdog::arm();
-        assert_eq!(off_thread(|| 41 + 1).await, Ok(42));
-        let err = off_thread(|| -> u8 { panic!("display server gone") }).await;
-        assert_eq!(err, Err("display server gone".to_owned()));
     }
 }

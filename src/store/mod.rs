@@ -30,7 +30,7 @@ mod token_store;
 pub use account_keys::{AccountKeys, accounts_service};
 pub use accounts::{ACCOUNTS_VERSION, Account, Accounts, same_url};
 pub use backend::SecretBackend;
-pub use door::{Door, off_thread, panic_message, set_keyring_timeout, within};
+pub use door::{Door, within};
 pub use error::StoreError;
 pub use facts::{TokenFacts, fingerprint};
 pub(crate) use fsutil::write_private_atomic;

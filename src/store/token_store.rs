@@ -152,6 +152,11 @@ impl Store {
         &self.inner.paths
     }
 
+    /// How long one backend call may wait (see [`SecretBackend::call_timeout`]).
+    pub(super) fn call_timeout(&self) -> Option<std::time::Duration> {
+        self.inner.backend.call_timeout()
+    }
+
     /// The store in use (new entries go there).
     pub fn kind(&self) -> StoreKind {
         self.inner.kind

@@ -295,10 +295,12 @@ impl Executor {
             &self.actions,
             async move {
                 let result = match door.get(&owned).await {
-                    Ok((_, token)) => store::off_thread(move || lock(&clipboard).copy(&token))
-                        .await
-                        .map_err(|why| TaskError::panicked(&why))
-                        .and_then(|copied| copied.map_err(TaskError::from_error)),
+                    Ok((_, token)) => {
+                        crate::blocking::off_thread(move || lock(&clipboard).copy(&token))
+                            .await
+                            .map_err(|why| TaskError::panicked(&why))
+                            .and_then(|copied| copied.map_err(TaskError::from_error))
+                    }
                     Err(e) => Err(TaskError::from_error(e)),
                 };
                 Action::Copied {
@@ -336,7 +338,7 @@ where
     tokio::spawn(async move {
         let action = task
             .await
-            .unwrap_or_else(|e| fallback(store::panic_message(e)));
+            .unwrap_or_else(|e| fallback(crate::blocking::panic_message(e)));
         let _ = actions.send(action);
     })
 }
@@ -349,7 +351,9 @@ fn answer_blocking(
 ) -> JoinHandle<()> {
     let actions = actions.clone();
     tokio::spawn(async move {
-        let action = store::off_thread(work).await.unwrap_or_else(fallback);
+        let action = crate::blocking::off_thread(work)
+            .await
+            .unwrap_or_else(fallback);
         let _ = actions.send(action);
     })
 }

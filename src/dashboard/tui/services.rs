@@ -26,6 +26,6 @@ pub struct Services {
 impl Services {
     /// The store for tasks: blocking pool, deadline, typed errors.
     pub fn door(&self) -> Door {
-        Door::new(&self.store)
+        self.store.door()
     }
 }

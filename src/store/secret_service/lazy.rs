@@ -65,6 +65,10 @@ impl SecretBackend for LazyKeyring {
         }
     }
 
+    fn call_timeout(&self) -> Option<Duration> {
+        Some(self.timeout)
+    }
+
     fn describe(&self) -> String {
         super::describe(&self.service)
     }

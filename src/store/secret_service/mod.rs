@@ -204,6 +204,10 @@ impl SecretBackend for KeyringBackend {
         }
     }
 
+    fn call_timeout(&self) -> Option<Duration> {
+        Some(self.timeout)
+    }
+
     fn describe(&self) -> String {
         describe(&self.service)
     }
