@@ -8,8 +8,6 @@
 //! - [`validate_name`]: which names are allowed.
 //! - [`Accounts`] (remembered logins, `accounts.toml`) and [`AccountKeys`] (their secret keys).
 
-mod account_keys;
-mod accounts;
 mod backend;
 mod door;
 mod error;
@@ -19,6 +17,7 @@ mod index;
 mod keyutils;
 mod kind;
 mod lock;
+mod logins;
 mod memory;
 mod names;
 mod prefetch;
@@ -27,8 +26,6 @@ mod secret_service;
 mod select;
 mod token_store;
 
-pub use account_keys::{AccountKeys, accounts_service};
-pub use accounts::{ACCOUNTS_VERSION, Account, Accounts, same_url};
 pub use backend::SecretBackend;
 pub use door::{Door, within};
 pub use error::StoreError;
@@ -38,6 +35,7 @@ pub use index::INDEX_VERSION;
 pub use keyutils::{KeyQuota, KeyutilsBackend, persistent_expiry};
 pub use kind::{StoreChoice, StoreKind};
 pub use lock::TokenLock;
+pub use logins::{ACCOUNTS_VERSION, Account, AccountKeys, Accounts, accounts_service, same_url};
 #[cfg(feature = "testing")]
 pub use memory::Calls;
 pub use memory::MemoryBackend;

@@ -59,11 +59,7 @@ impl KeyringBackend {
     ///
     /// The platform store is set up once per process (by the `keyring` crate), so if it could
     /// not be reached, later calls fail the same way until actoken is restarted.
-    pub fn open(timeout: Duration) -> Result<KeyringBackend, StoreError> {
-        Self::with_service(SERVICE, timeout)
-    }
-
-    /// Like [`KeyringBackend::open`] with another service name (tests use a unique one).
+    /// `service` is the keyring service name ([`SERVICE`] by default; tests use a unique one).
     pub fn with_service(service: &str, timeout: Duration) -> Result<KeyringBackend, StoreError> {
         let svc = service.to_owned();
         let opened = run_bounded(timeout, move || {

@@ -12,9 +12,9 @@ use std::time::Duration;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use super::{StoreError, fsutil, lock};
 use crate::api::LoginMethod;
 use crate::config::Paths;
+use crate::store::{StoreError, fsutil, lock};
 
 /// The accounts format this build reads and writes.
 pub const ACCOUNTS_VERSION: u32 = 1;

@@ -6,11 +6,10 @@
 //! keys are converted at this boundary so that everything else sees them as `SecretString`.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use secrecy::{ExposeSecret, SecretString};
 
-use super::{LazyKeyring, SecretBackend, StoreError};
+use crate::store::{SecretBackend, StoreError};
 use crate::token::Token;
 
 /// The keyring service for secret keys, derived from the tokens' service.
@@ -35,13 +34,6 @@ impl std::fmt::Debug for AccountKeys {
 impl AccountKeys {
     pub fn new(backend: Arc<dyn SecretBackend>) -> AccountKeys {
         AccountKeys { backend }
-    }
-
-    /// The OS keyring, service [`accounts_service`]`(token_service)`, opened on first use
-    /// (see [`LazyKeyring`]): most runs never need a remembered key.
-    pub fn open_keyring(token_service: &str, timeout: Duration) -> Result<AccountKeys, StoreError> {
-        let backend = LazyKeyring::new(&accounts_service(token_service), timeout);
-        Ok(AccountKeys::new(Arc::new(backend)))
     }
 
     /// The remembered secret key of account `id`, if any. Calls may block (keyring).
