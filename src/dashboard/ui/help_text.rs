@@ -1,6 +1,6 @@
 //! The help screen's words in the interface language. One arm per context and per command:
 //! the matches are exhaustive, so a new binding does not compile until it has its text (in
-//! both catalogs: `tests/catalogs.rs` checks that). Keys named in the words come from the
+//! both catalogs: `tests/it/catalogs.rs` checks that). Keys named in the words come from the
 //! App's key table.
 
 use crate::keymap::{Command, Context, Keymap};

@@ -3,11 +3,11 @@
 #![allow(dead_code)]
 
 /// Returns from the test (saying why) when no Secret Service runs; see [`keyring_available`].
-/// Test files that use it declare `#[macro_use] mod support;`.
+/// Declared `#[macro_use]` in `main.rs`, so every module can use it.
 #[allow(unused_macros)]
 macro_rules! need_keyring {
     () => {
-        if !support::keyring_available(module_path!()) {
+        if !crate::support::keyring_available(module_path!()) {
             return;
         }
     };

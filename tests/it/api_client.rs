@@ -1,7 +1,5 @@
 //! The HTTP client against the mock AC server (and a few raw listeners), all on 127.0.0.1.
 
-mod support;
-
 use std::time::{Duration, Instant};
 
 use actoken::api::{
@@ -10,8 +8,9 @@ use actoken::api::{
 use actoken::mock::{Fault, MintSpec, MockOptions, MockServer, Shape, mint, mint_foreign};
 use actoken::token::Token;
 use jiff::{SignedDuration, Timestamp};
-use support::logbuf::capture_trace_globally;
-use support::recorder::recorder;
+
+use crate::support::logbuf::capture_trace_globally;
+use crate::support::recorder::recorder;
 
 const LOOPBACK: &str = "127.0.0.1:0";
 

@@ -2,16 +2,14 @@
 //! without a token, `accounts` shows status and balance. Real binary, real Secret Service
 //! (skipped with a message where none runs), the mock AC server's demo accounts.
 
-#[macro_use]
-mod support;
-
 use std::time::Duration;
 
 use actoken::api::{AcClient, ClientOptions};
 use actoken::mock::{ALICE, BOB, Fault};
 use actoken::store::{KeyringBackend, SecretBackend, accounts_service};
 use predicates::prelude::*;
-use support::{Env, Mock};
+
+use crate::support::{self, Env, Mock};
 
 fn login(env: &Env, mock: &Mock, who: &actoken::mock::DemoAccount) -> assert_cmd::assert::Assert {
     env.cmd()

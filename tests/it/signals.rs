@@ -2,14 +2,13 @@
 //! losing the token the server was about to issue. Now the first signal is answered with
 //! "finishing…", the renewal completes and the new token is stored; a second one abandons.
 
-mod support;
-
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use actoken::token::Token;
 use jiff::SignedDuration;
-use support::{Env, Mock, keyring_available};
+
+use crate::support::{self, Env, Mock, keyring_available};
 
 const NAME: &str = "alice/华中一区【A区】";
 

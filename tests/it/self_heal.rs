@@ -3,14 +3,13 @@
 //! write) and check that actoken notices, says so, and corrects the row; and that a version-1
 //! index is upgraded in place without losing anything.
 
-mod support;
-
 use std::io::Write;
 use std::process::{Command, Stdio};
 
 use jiff::SignedDuration;
 use serde_json::Value;
-use support::{Env, keyring_available, token};
+
+use crate::support::{Env, keyring_available, token};
 
 macro_rules! need_keyring {
     () => {

@@ -1,8 +1,6 @@
 //! Logins (access key and password), `center` and `tokens/state` against the mock AC server,
 //! all on 127.0.0.1.
 
-mod support;
-
 use std::time::Duration;
 
 use actoken::api::{
@@ -16,8 +14,9 @@ use actoken::token::Token;
 use jiff::{SignedDuration, Timestamp};
 use secrecy::SecretString;
 use serde_json::json;
-use support::logbuf::capture_trace_globally;
-use support::recorder::recorder;
+
+use crate::support::logbuf::capture_trace_globally;
+use crate::support::recorder::recorder;
 
 const LOOPBACK: &str = "127.0.0.1:0";
 const LIFETIME: SignedDuration = SignedDuration::from_hours(2);

@@ -2,14 +2,13 @@
 //! closed port, a plain python http.server (a server we did not write), and a Secret Service
 //! that answers but is locked.
 
-mod support;
-
 use std::process::{Command as Process, Stdio};
 
 use actoken::mock::MockOptions;
 use jiff::SignedDuration;
 use serde_json::Value;
-use support::{Env, Mock, closed_port_url, have, kernel_keyring_available};
+
+use crate::support::{self, Env, Mock, closed_port_url, have, kernel_keyring_available};
 
 macro_rules! need_kernel_keyring {
     () => {

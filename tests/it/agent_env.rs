@@ -1,9 +1,6 @@
 //! `actoken env` and `actoken exec` as scripts use them: the real binary, a real Secret Service
 //! (skipped with a message where none runs) and the mock AC server on loopback.
 
-#[macro_use]
-mod support;
-
 use std::io::{BufRead, BufReader};
 use std::process::Stdio;
 
@@ -12,7 +9,8 @@ use actoken::token::Token;
 use actoken::token_env::shell;
 use jiff::{SignedDuration, Timestamp};
 use predicates::prelude::*;
-use support::{Env, Mock, hours, token};
+
+use crate::support::{Env, Mock, hours, token};
 
 /// A service address with everything a careless quoting trips over (servers choose addresses).
 const NASTY: &str =

@@ -1,14 +1,13 @@
 //! Two real actoken processes renewing the same token at once: the per-token lock and the
 //! re-read under it must make them take turns, never both spend the old token.
 
-mod support;
-
 use std::process::{Child, Command, Output, Stdio};
 use std::time::Duration;
 
 use actoken::token::Token;
 use jiff::{SignedDuration, tz::TimeZone};
-use support::{Env, Mock, keyring_available, token};
+
+use crate::support::{Env, Mock, keyring_available, token};
 
 macro_rules! need_keyring {
     () => {

@@ -2,8 +2,6 @@
 //! remembered secret key: the real binary, a real Secret Service (skipped with a message where
 //! none runs) and the mock AC server's demo accounts.
 
-mod support;
-
 use std::time::Duration;
 
 use actoken::mock::{ALICE, BOB, MintSpec, mint};
@@ -11,7 +9,8 @@ use actoken::store::{KeyringBackend, SecretBackend, accounts_service};
 use actoken::token::Token;
 use jiff::{SignedDuration, Timestamp};
 use predicates::prelude::*;
-use support::{Env, Mock, keyring_available};
+
+use crate::support::{self, Env, Mock, keyring_available};
 
 macro_rules! need_keyring {
     () => {

@@ -5,15 +5,14 @@
 //! Each test has its own keyring service (a description prefix in the user's persistent
 //! keyring, which all of the user's processes share) and deletes what it created.
 
-mod support;
-
 use std::process::Command as Process;
 
 use actoken::mock::ALICE;
 use actoken::store::{KeyringBackend, KeyutilsBackend, SecretBackend};
 use jiff::SignedDuration;
 use predicates::prelude::*;
-use support::{Env, Mock, kernel_keyring_available, keyring_available, token};
+
+use crate::support::{Env, Mock, kernel_keyring_available, keyring_available, token};
 
 macro_rules! need_kernel_keyring {
     () => {

@@ -7,8 +7,6 @@
 //! keyring the tests print SKIPPED and pass, unless `ACTOKEN_REQUIRE_KEYRING=1` (set by
 //! `.ci/run`), when they fail.
 
-mod support;
-
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::sync::Arc;
@@ -22,7 +20,8 @@ use actoken::store::{
 };
 use actoken::token::Token;
 use jiff::Timestamp;
-use support::have;
+
+use crate::support::have;
 
 const TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -380,7 +379,7 @@ fn open_with_bus(address: &str) -> String {
     let child = Command::new(std::env::current_exe().unwrap())
         .args([
             "--exact",
-            "open_in_child",
+            "store_keyring::open_in_child",
             "--nocapture",
             "--test-threads=1",
         ])
@@ -392,7 +391,7 @@ fn open_with_bus(address: &str) -> String {
     let output = child.wait_with_output().unwrap();
     assert!(output.status.success(), "child failed: {output:?}");
     let stdout = String::from_utf8_lossy(&output.stdout);
-    // The harness prints "test open_in_child ... " on the same line.
+    // The harness prints "test store_keyring::open_in_child ... " on the same line.
     stdout
         .split_once("CHILD-RESULT")
         .and_then(|(_, rest)| rest.lines().next())
@@ -468,7 +467,7 @@ fn keyring_without_usable_collection_fails_fast_at_open() {
         .arg(std::env::current_exe().unwrap())
         .args([
             "--exact",
-            "open_in_child",
+            "store_keyring::open_in_child",
             "--nocapture",
             "--test-threads=1",
         ])

@@ -2,15 +2,14 @@
 //! broken config and index files. Each must end in a clear message and a non-zero exit, never
 //! a panic, never a partial store, and never a rewrite of the user's file.
 
-mod support;
-
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 use base64::Engine;
 use jiff::SignedDuration;
 use predicates::prelude::*;
-use support::{Env, keyring_available, token};
+
+use crate::support::{Env, keyring_available, token};
 
 macro_rules! need_keyring {
     () => {

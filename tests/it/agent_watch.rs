@@ -1,9 +1,6 @@
 //! `actoken watch` as a service manager and cron run it: the real binary, a real Secret
 //! Service (skipped with a message where none runs) and the mock AC server on loopback.
 
-#[macro_use]
-mod support;
-
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Stdio};
 use std::sync::{Arc, Mutex};
@@ -12,7 +9,8 @@ use std::time::{Duration, Instant};
 use actoken::mock::{MintSpec, mint};
 use jiff::{SignedDuration, Timestamp};
 use predicates::prelude::*;
-use support::{Env, Mock, hours, token};
+
+use crate::support::{Env, Mock, hours, token};
 
 /// A running `actoken watch` whose stderr lines are collected as they come.
 struct Watch {

@@ -2,10 +2,11 @@
 //! or help output, in any file but the keyring, in the `Debug` of a type that holds one, in a
 //! panic message, or in a process's argv.
 
-mod support;
-
+use std::cell::Cell;
+use std::panic::PanicHookInfo;
 use std::path::Path;
 use std::process::{Command, Stdio};
+use std::sync::Arc;
 use std::time::Duration;
 
 use actoken::api::ApiError;
@@ -15,7 +16,8 @@ use actoken::store::{EntryMeta, SecretState, StoreError, StoredToken};
 use actoken::token::Token;
 use jiff::{SignedDuration, Timestamp};
 use predicates::prelude::*;
-use support::{Env, Mock, keyring_available, token};
+
+use crate::support::{Env, Mock, keyring_available, token};
 
 macro_rules! need_keyring {
     () => {
@@ -310,10 +312,22 @@ fn panics_carrying_token_holders_never_print_the_token() {
             })
         },
     ];
-    let previous = std::panic::take_hook();
-    std::panic::set_hook(Box::new(|_| {})); // keep the test output quiet
+    // Keep the test output quiet: no message for the panics caught here. The hook is
+    // process-wide and, in the one test binary, other modules' tests run beside this one under
+    // plain `cargo test`, so it is silent only on this thread and only while a panic is caught.
+    thread_local!(static QUIET: Cell<bool> = const { Cell::new(false) });
+    let previous: Arc<dyn Fn(&PanicHookInfo<'_>) + Send + Sync> = std::panic::take_hook().into();
+    let delegate = previous.clone();
+    std::panic::set_hook(Box::new(move |info| {
+        if !QUIET.get() {
+            delegate(info);
+        }
+    }));
     for f in failures {
-        let payload = std::panic::catch_unwind(f).unwrap_err();
+        QUIET.set(true);
+        let caught = std::panic::catch_unwind(f);
+        QUIET.set(false);
+        let payload = caught.unwrap_err();
         let msg = payload
             .downcast_ref::<String>()
             .cloned()
@@ -322,5 +336,6 @@ fn panics_carrying_token_holders_never_print_the_token() {
         assert!(msg.contains("redacted") || msg.contains("Token("), "{msg}");
         assert_no_secret("panic message", &msg, &[t.expose()]);
     }
-    std::panic::set_hook(previous);
+    drop(std::panic::take_hook());
+    std::panic::set_hook(Box::new(move |info| previous(info)));
 }

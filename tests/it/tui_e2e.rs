@@ -2,13 +2,13 @@
 //! with keys, read back from the screen. `script` records the raw bytes the program wrote so
 //! the OSC 52 clipboard sequence can be checked.
 
-mod support;
-
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 use base64::Engine;
+
+use crate::support;
 
 /// Run after the program: its exit status, then the terminal modes it left behind.
 const AFTER_EXIT: &str = "; echo EXITED $?; stty -a | tr ' ' '\\n' | grep -x -e icanon -e -icanon -e echo -e -echo | tr '\\n' ' '; sleep 60";

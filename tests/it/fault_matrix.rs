@@ -2,13 +2,12 @@
 //! can fail, `actoken renew NAME` must exit non-zero with the documented code and a clear
 //! message, never panic, and leave the stored token and the index byte-for-byte unchanged.
 
-mod support;
-
 use std::path::PathBuf;
 
 use actoken::mock::Fault;
 use jiff::SignedDuration;
-use support::{Env, Mock, keyring_available, token};
+
+use crate::support::{self, Env, Mock, keyring_available, token};
 
 /// Exit codes from `actoken --help`.
 const NETWORK: i32 = 4;

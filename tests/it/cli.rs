@@ -1,11 +1,10 @@
 //! The CLI as a user and a script drive it: the real binary, a real Secret Service (skipped
 //! with a message where none runs), and the mock AC server on loopback.
 
-mod support;
-
 use jiff::SignedDuration;
 use predicates::prelude::*;
-use support::{Env, Mock, keyring_available, token};
+
+use crate::support::{Env, Mock, keyring_available, token};
 
 macro_rules! need_keyring {
     () => {

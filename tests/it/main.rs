@@ -1,0 +1,28 @@
+//! The integration tests, as one test binary (one link of the crate instead of one per file,
+//! as ripgrep and fd do). Each module was a file of its own under tests/; `support` is shared.
+//! Under plain `cargo test` every module's tests are threads of one process, so process-wide
+//! state (the tracing subscriber, the panic hook) is set up in ways that let them share it;
+//! under `cargo nextest run` each test still runs in a process of its own.
+
+#[macro_use]
+mod support;
+
+mod agent_account;
+mod agent_env;
+mod agent_watch;
+mod api_client;
+mod api_login;
+mod bad_input;
+mod catalogs;
+mod cli;
+mod concurrency;
+mod decoder_props;
+mod doctor;
+mod fault_matrix;
+mod headless;
+mod leaks;
+mod login;
+mod self_heal;
+mod signals;
+mod store_keyring;
+mod tui_e2e;
