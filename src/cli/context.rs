@@ -174,8 +174,9 @@ pub(super) fn refuse_if_others_can_write(path: &std::path::Path) -> anyhow::Resu
 }
 
 /// The runtime for the commands that talk to the network and for the dashboard: multi-thread,
-/// because the dashboard's copy reads the keyring with `block_in_place`, which a current-thread
-/// runtime refuses; two workers are plenty for a handful of requests at a time.
+/// so the dashboard's loop and its tasks (renewals, logins, their TLS work) run side by side
+/// (blocking store and clipboard calls go to the blocking pool, see `crate::blocking`); two
+/// workers are plenty for a handful of requests at a time.
 pub fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

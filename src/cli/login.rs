@@ -9,6 +9,7 @@ use crate::account_info;
 use crate::api::{self, LoginMethod, UserInfo};
 use crate::login::{Credential, LoginReport, NOT_AVAILABLE, login_and_store, login_command};
 use crate::store::{Account, Accounts};
+use crate::tr;
 use crate::width::pad;
 use clap::Args;
 use secrecy::SecretString;
@@ -40,10 +41,7 @@ Examples:
 pub struct LoginArgs {
     /// The platform account name [env: SCNET_USER]
     #[arg(long = "user", value_name = "USER")]
-    pub user_flag: Option<String>,
-    /// The account name: --user, else $SCNET_USER (filled in by `login`).
-    #[arg(skip)]
-    pub user: String,
+    pub user: Option<String>,
     /// Access key id (access-key login; remembered after the first login) [env: SCNET_ACCESS_KEY,
     /// not for the password login]
     // Both variables are read by `cli::login`, not by clap: a value clap takes from the
@@ -82,7 +80,8 @@ pub const USER_ENV: &str = "SCNET_USER";
 pub const ACCESS_KEY_ENV: &str = "SCNET_ACCESS_KEY";
 
 pub fn run(ctx: &Context, args: LoginArgs) -> anyhow::Result<()> {
-    let (args, mut env_secret) = from_environment(args, |name| std::env::var_os(name))?;
+    let mut args = from_environment(args, |name| std::env::var_os(name))?;
+    let mut env_secret = args.env_secret.take();
     // Everything that can be checked without the secret is checked before asking for it.
     let accounts = Accounts::load(&ctx.paths)?;
     let remembered = pick(&accounts, &args)?;
@@ -108,10 +107,7 @@ pub fn run(ctx: &Context, args: LoginArgs) -> anyhow::Result<()> {
             match remembered_key()? {
                 Some(key) => (Credential::SecretKey(key), true),
                 None => {
-                    return Err(UsageError(format!(
-                        "no secret key is remembered for {id} and stdin is not a terminal: pipe the secret key and add --secret-key-stdin"
-                    ))
-                    .into());
+                    return Err(UsageError(tr!("cli_login.no_key_not_terminal", id = id)).into());
                 }
             }
         }
@@ -120,10 +116,10 @@ pub fn run(ctx: &Context, args: LoginArgs) -> anyhow::Result<()> {
                 Some(key) => (Credential::SecretKey(key), true),
                 None => (
                     Credential::SecretKey(secret(
-                        &format!(
-                            "Secret key for {} ({})",
-                            account.user,
-                            account.access_key.as_deref().unwrap_or("")
+                        &tr!(
+                            "cli_login.prompt_secret_key_for",
+                            user = account.user,
+                            ak = account.access_key.as_deref().unwrap_or("")
                         ),
                         true,
                     )?),
@@ -132,19 +128,19 @@ pub fn run(ctx: &Context, args: LoginArgs) -> anyhow::Result<()> {
             }
         }
         LoginMethod::AccessKey => (
-            Credential::SecretKey(secret("Secret key", !args.secret_key_stdin)?),
+            Credential::SecretKey(secret(
+                &tr!("cli_login.prompt_secret_key"),
+                !args.secret_key_stdin,
+            )?),
             false,
         ),
         LoginMethod::Password => {
             if !args.password_stdin && !std::io::stdin().is_terminal() {
-                return Err(UsageError(
-                    "stdin is not a terminal: pipe the password and add --password-stdin".into(),
-                )
-                .into());
+                return Err(UsageError(tr!("cli_login.password_not_terminal")).into());
             }
             (
                 Credential::Password(secret(
-                    &format!("Password for {}", account.user),
+                    &tr!("cli_login.prompt_password_for", user = account.user),
                     !args.password_stdin,
                 )?),
                 false,
@@ -199,54 +195,82 @@ pub fn run(ctx: &Context, args: LoginArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Fills in what the flags left out from the environment: the user from `SCNET_USER`, the
-/// access key from `SCNET_ACCESS_KEY` (not for a password login), and the secret key from the
-/// variable `--secret-key-env` names (no other variable is ever read for a secret).
+/// A login as asked for: the flags, with what they left out taken from the environment
+/// (`Debug` is safe: `SecretString` prints as redacted).
+#[derive(Debug)]
+struct LoginRequest {
+    /// `--user`, else `$SCNET_USER`.
+    user: String,
+    /// `--access-key`, else `$SCNET_ACCESS_KEY` (not for a password login).
+    access_key: Option<String>,
+    /// The secret key from the variable `--secret-key-env` names.
+    env_secret: Option<SecretString>,
+    secret_key_stdin: bool,
+    secret_key_env: Option<String>,
+    org_id: Option<String>,
+    password_stdin: bool,
+    base_url: Option<String>,
+    auth_url: Option<String>,
+    no_remember: bool,
+}
+
+/// Resolves the flags into a [`LoginRequest`]: the user from `SCNET_USER`, the access key from
+/// `SCNET_ACCESS_KEY` (not for a password login), and the secret key from the variable
+/// `--secret-key-env` names (no other variable is ever read for a secret).
 fn from_environment(
-    mut args: LoginArgs,
+    args: LoginArgs,
     var: impl Fn(&str) -> Option<std::ffi::OsString>,
-) -> anyhow::Result<(LoginArgs, Option<SecretString>)> {
+) -> anyhow::Result<LoginRequest> {
     let text = |name: &str| -> anyhow::Result<Option<String>> {
         match var(name) {
             None => Ok(None),
             Some(v) => match v.into_string() {
                 Ok(s) if s.trim().is_empty() => Ok(None),
                 Ok(s) => Ok(Some(s.trim().to_owned())),
-                Err(_) => Err(UsageError(format!("${name} is not valid UTF-8")).into()),
+                Err(_) => Err(UsageError(tr!("cli_login.not_utf8", name = name)).into()),
             },
         }
     };
-    args.user = match args.user_flag.clone() {
+    let user = match args.user {
         Some(user) => user,
-        None => text(USER_ENV)?.ok_or_else(|| {
-            UsageError(format!("say who logs in: --user USER (or set {USER_ENV})"))
-        })?,
+        None => text(USER_ENV)?.ok_or_else(|| UsageError(tr!("cli_login.who", var = USER_ENV)))?,
     };
     let password_login = args.org_id.is_some() || args.password_stdin;
-    if args.access_key.is_none() && !password_login {
-        args.access_key = text(ACCESS_KEY_ENV)?;
-    }
-    let secret = match &args.secret_key_env {
+    let access_key = match args.access_key {
+        None if !password_login => text(ACCESS_KEY_ENV)?,
+        given => given,
+    };
+    let env_secret = match &args.secret_key_env {
         None => None,
         Some(name) => Some(SecretString::from(text(name)?.ok_or_else(|| {
-            UsageError(format!(
-                "--secret-key-env {name}: ${name} is not set or empty"
-            ))
+            UsageError(tr!("cli_login.secret_var_empty", name = name))
         })?)),
     };
-    Ok((args, secret))
+    Ok(LoginRequest {
+        user,
+        access_key,
+        env_secret,
+        secret_key_stdin: args.secret_key_stdin,
+        secret_key_env: args.secret_key_env,
+        org_id: args.org_id,
+        password_stdin: args.password_stdin,
+        base_url: args.base_url,
+        auth_url: args.auth_url,
+        no_remember: args.no_remember,
+    })
 }
 
 /// The remembered login this command continues, if any.
-fn pick(accounts: &Accounts, args: &LoginArgs) -> anyhow::Result<Option<Account>> {
+fn pick(accounts: &Accounts, args: &LoginRequest) -> anyhow::Result<Option<Account>> {
     let found = accounts.matching(&args.user, args.base_url.as_deref());
     match found.as_slice() {
         [] => Ok(None),
         [one] => Ok(Some((*one).clone())),
-        many => Err(UsageError(format!(
-            "{} has remembered logins at several base URLs ({}); say which with --base-url",
-            args.user,
-            many.iter()
+        many => Err(UsageError(tr!(
+            "cli_login.several_urls",
+            user = args.user,
+            urls = many
+                .iter()
                 .map(|a| a.base_url.as_str())
                 .collect::<Vec<_>>()
                 .join(", ")
@@ -258,7 +282,7 @@ fn pick(accounts: &Accounts, args: &LoginArgs) -> anyhow::Result<Option<Account>
 /// Flags first, then the remembered login, then the config file.
 fn account_for(
     ctx: &Context,
-    args: &LoginArgs,
+    args: &LoginRequest,
     remembered: Option<&Account>,
 ) -> anyhow::Result<Account> {
     let method =
@@ -269,15 +293,12 @@ fn account_for(
         } else if let Some(r) = remembered {
             r.method
         } else {
-            return Err(UsageError(format!(
-                "say how to log in: `{}` (or --org-id ORG --password-stdin for the password login)",
-                login_command(
-                    None,
-                    &args.user,
-                    args.base_url.as_deref().unwrap_or("https://HOST:PORT")
-                )
-            ))
-            .into());
+            let command = login_command(
+                None,
+                &args.user,
+                args.base_url.as_deref().unwrap_or("https://HOST:PORT"),
+            );
+            return Err(UsageError(tr!("cli_login.how", command = command)).into());
         };
     let base_url = ctx.base_url(
         args.base_url
@@ -303,12 +324,10 @@ fn account_for(
         .or_else(|| remembered.and_then(|r| r.org_id.clone()));
     match method {
         LoginMethod::AccessKey if access_key.is_none() => {
-            return Err(UsageError("the access-key login needs --access-key AK".into()).into());
+            return Err(UsageError(tr!("cli_login.needs_access_key")).into());
         }
         LoginMethod::Password if org_id.is_none() => {
-            return Err(
-                UsageError("the password login needs --org-id ORG (32 hex digits)".into()).into(),
-            );
+            return Err(UsageError(tr!("cli_login.needs_org_id")).into());
         }
         _ => {}
     }
@@ -346,7 +365,7 @@ fn secret(what: &str, prompt_ok: bool) -> anyhow::Result<SecretString> {
     };
     let trimmed = raw.trim();
     if trimmed.is_empty() {
-        return Err(UsageError(format!("{what}: nothing was given")).into());
+        return Err(UsageError(tr!("cli_login.nothing_given", what = what)).into());
     }
     Ok(SecretString::from(trimmed.to_owned()))
 }
@@ -407,7 +426,7 @@ mod tests {
     fn parse(
         args: &[&str],
         env: &[(&str, &str)],
-    ) -> anyhow::Result<(LoginArgs, Option<SecretString>)> {
+    ) -> anyhow::Result<(LoginRequest, Option<SecretString>)> {
         let cli =
             super::super::Cli::try_parse_from(["actoken", "login"].iter().chain(args)).unwrap();
         let Some(super::super::args::Command::Login(login)) = cli.command else {
@@ -417,9 +436,11 @@ mod tests {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
-        from_environment(login, |name| {
+        let mut request = from_environment(login, |name| {
             env.iter().find(|(k, _)| k == name).map(|(_, v)| v.into())
-        })
+        })?;
+        let secret = request.env_secret.take();
+        Ok((request, secret))
     }
 
     #[test]
@@ -461,5 +482,28 @@ mod tests {
             "{err}"
         );
         assert!(err.is::<UsageError>());
+    }
+
+    /// The prompts and usage errors come from the catalogs, in the interface language.
+    #[test]
+    fn usage_errors_and_prompts_speak_the_interface_language() {
+        use crate::i18n::{Lang, with_lang};
+        let zh = with_lang(Lang::ZhCn, || parse(&[], &[]).unwrap_err().to_string());
+        assert!(
+            zh.contains("请说明谁登录") && zh.contains("SCNET_USER"),
+            "{zh}"
+        );
+        let prompt = with_lang(Lang::ZhCn, || {
+            tr!(
+                "cli_login.prompt_secret_key_for",
+                user = "alice",
+                ak = "AK1"
+            )
+        });
+        assert_eq!(prompt, "alice 的 SecretKey（AK1）");
+        let en = with_lang(Lang::En, || {
+            tr!("cli_login.prompt_password_for", user = "alice")
+        });
+        assert_eq!(en, "Password for alice");
     }
 }

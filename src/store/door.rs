@@ -3,7 +3,7 @@
 //! [`StoreError`] (`Panicked`, `Timeout`) instead of a panic or a hang of the caller.
 //!
 //! The store's methods block (D-Bus, file locks, fsync). Each keyring call is already bounded
-//! by the backend (`keyring-timeout`, see `os_keyring`), which the synchronous CLI commands
+//! by the backend (`keyring-timeout`, see `secret_service`), which the synchronous CLI commands
 //! rely on; the door bounds the whole call for async callers, so whatever is not bounded below
 //! (a wait for the index lock, a backend without its own bound, a hung file system) still
 //! ends in [`StoreError::Timeout`].

@@ -67,7 +67,7 @@ impl KeyringBackend {
             // whether our items are there and unlocked.
             match light_search::count_items(&svc) {
                 // Usable: the platform store is set up by the first call that needs it (a
-                // batch read and the writes after it need none, see `secret_session`).
+                // batch read and the writes after it need none, see `session`).
                 Some((1.., 0)) => Ok(()),
                 count => probe(&platform::get(timeout)?, &svc, count),
             }
@@ -82,7 +82,7 @@ impl KeyringBackend {
         }
     }
 
-    /// The platform store, once set up (see [`super::platform_store`]).
+    /// The platform store, once set up (see [`platform`]).
     fn store(&self) -> Result<Arc<CredentialStore>, StoreError> {
         platform::get(self.timeout).map_err(|e| match e {
             StoreError::Timeout => not_answering(self.timeout),
@@ -177,7 +177,7 @@ impl SecretBackend for KeyringBackend {
         }
     }
 
-    /// One batch read of the whole service (see `secret_session`); item by item when the batch
+    /// One batch read of the whole service (see `session`); item by item when the batch
     /// cannot answer for everything or the names are too few for it. The timeout bounds the
     /// wait for the next item, not the whole batch: a thousand items take longer than one
     /// timeout on a busy machine, and a batch cut short used to leave every entry unread.

@@ -5,7 +5,7 @@
 //! already found unlocked is known to work, so [`KeyringBackend`](super::KeyringBackend) does
 //! not set the store up to open; the first call that needs it does. `renew --all` never
 //! does: its batch read and the writes after it go over actoken's own connection
-//! ([`super::secret_session`]), and on a two-core machine the set-up's CPU slowed its first
+//! ([`super::session`]), and on a two-core machine the set-up's CPU slowed its first
 //! requests by ~6 ms.
 //!
 //! The set-up runs on a thread of its own so that a hung D-Bus costs each caller its timeout,
