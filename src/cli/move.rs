@@ -3,7 +3,7 @@
 
 use super::context::Context;
 use super::exit;
-use super::store_select::store_label;
+use crate::store::store_label;
 use crate::store::{
     MoveOutcome, SecretBackend, Store, StoreKind, StorePair, move_account_keys,
     open_accounts_backend, open_backend,

@@ -15,15 +15,6 @@ pub fn fallback_notice(why: &str) -> String {
     tr!("store.fallback_notice", why = why)
 }
 
-/// A store's name for people, in the interface language ("the kernel keyring"); `--store`
-/// and `--json` use `StoreKind::as_str` instead.
-pub fn store_label(kind: StoreKind) -> String {
-    match kind {
-        StoreKind::SecretService => tr!("store.secret_service"),
-        StoreKind::Keyutils => tr!("store.keyutils"),
-    }
-}
-
 /// The store `choice` (asked for by `source`) comes to for keyring service `service`; the
 /// fallback notice is shown once per state dir.
 pub fn choose(
@@ -62,6 +53,7 @@ fn first_sentence(why: &str) -> &str {
 mod tests {
     use super::*;
     use crate::i18n::{Lang, with_lang};
+    use crate::store::store_label;
 
     #[test]
     fn the_notice_speaks_the_interface_language() {

@@ -11,6 +11,7 @@
 pub mod naming;
 mod relogin;
 pub mod save;
+mod words;
 
 use jiff::Timestamp;
 use secrecy::SecretString;
@@ -44,28 +45,34 @@ pub struct LoginReport {
     pub stored: Vec<StoredRegion>,
 }
 
-#[derive(Debug, thiserror::Error)]
+/// Why a login failed; its words (in the interface language) are in [`words`].
+#[derive(Debug)]
 pub enum LoginError {
-    /// Not a `#[source]`: the message already includes it (no repetition in `{:#}`).
-    #[error("logging in as {user} failed: {error}")]
-    Api { user: String, error: ApiError },
-    #[error(transparent)]
-    Store(#[from] StoreError),
-    #[error(
-        "no secret key is remembered for {user} at {base_url} (the password is never stored); log in with `{command}`"
-    )]
+    /// Not a source: the message already includes it (no repetition in `{:#}`).
+    Api {
+        user: String,
+        error: ApiError,
+    },
+    Store(StoreError),
     NoRememberedKey {
         user: String,
         base_url: String,
         command: String,
     },
-    #[error("no remembered login for {user}; log in first with `{command}`")]
-    NoAccount { user: String, command: String },
-    #[error(
-        "{user} has remembered logins at several base URLs ({}); say which with --base-url",
-        .urls.join(", ")
-    )]
-    Ambiguous { user: String, urls: Vec<String> },
+    NoAccount {
+        user: String,
+        command: String,
+    },
+    Ambiguous {
+        user: String,
+        urls: Vec<String>,
+    },
+}
+
+impl From<StoreError> for LoginError {
+    fn from(e: StoreError) -> LoginError {
+        LoginError::Store(e)
+    }
 }
 
 impl LoginError {

@@ -1,72 +1,47 @@
-//! Everything that can go wrong in the store. Messages say what happened and what to do next,
-//! and never contain a secret (keyring errors are translated here, not passed through).
+//! Everything that can go wrong in the store. The words (what happened and what to do next, in
+//! the interface language) are in [`super::words`]; none contains a secret (keyring errors are
+//! translated where they arise, not passed through).
 
 use std::path::PathBuf;
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug)]
 pub enum StoreError {
-    #[error("no token named {0:?}; `actoken list` shows the stored names")]
     NotFound(String),
-
-    #[error(
-        "a token named {0:?} already exists; choose another name, or replace it with `actoken add {0} --force`"
-    )]
     Exists(String),
-
-    #[error("token name {name:?} is not allowed: {reason}")]
-    InvalidName { name: String, reason: String },
-
-    #[error(
-        "token {0:?} is listed in the index but the keyring holds no secret for it (deleted \
-         outside actoken?); add it again with `actoken add {0} --force`, or remove the entry with \
-         `actoken rm {0}`"
-    )]
+    InvalidName {
+        name: String,
+        reason: String,
+    },
+    /// Listed in the index, but the keyring holds no secret for it.
     SecretMissing(String),
-
-    #[error(
-        "token {name:?} is kept in {} and another store is in use; run with `--store {kind}`, or \
-         move it with `actoken move {name} --to {}`",
-        kind.label(),
-        kind.other()
-    )]
     InOtherStore {
         name: String,
         kind: super::StoreKind,
     },
-
-    #[error("the OS keyring is not usable: {cause}\n{fix}")]
-    Unavailable { cause: String, fix: String },
-
-    #[error(
-        "the OS keyring did not answer in time (it may be locked and waiting for an unlock \
-         prompt, or D-Bus may be hung); unlock the keyring and retry, or raise keyring-timeout \
-         in the config file"
-    )]
+    /// The keyring as a whole cannot be used: `cause` says why, `fix` what to do (both already
+    /// in the interface language, see [`super::words`]).
+    Unavailable {
+        cause: String,
+        fix: String,
+    },
     Timeout,
-
-    #[error(
-        "another actoken process is busy with {name:?} (lock file {path}); wait for it to finish \
-         and retry"
-    )]
-    LockTimeout { name: String, path: PathBuf },
-
-    #[error("keyring error: {0}")]
+    LockTimeout {
+        name: String,
+        path: PathBuf,
+    },
     Backend(String),
-
     /// A store call panicked on its thread (a bug); the message is the panic's.
-    #[error("internal error: a store task panicked ({0}); please report this bug")]
     Panicked(String),
-
-    #[error("token index {path}: {message}")]
-    Index { path: PathBuf, message: String },
-
-    #[error("accounts file {path}: {message}")]
-    Accounts { path: PathBuf, message: String },
-
-    #[error("cannot access {path}: {source}; check that the directory exists and is yours")]
+    Index {
+        path: PathBuf,
+        message: String,
+    },
+    Accounts {
+        path: PathBuf,
+        message: String,
+    },
     Io {
         path: PathBuf,
-        #[source]
         source: std::io::Error,
     },
 }

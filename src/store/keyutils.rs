@@ -22,10 +22,6 @@ use super::{SecretBackend, StoreError};
 use crate::token::Token;
 
 /// Where to look when the kernel keyring refuses: shown with `Unavailable`.
-const FIX_KEYUTILS: &str = "check that the kernel keyring works with `keyctl show @u` (package \
-    keyutils); in a container the seccomp profile may block the keyctl system calls; or use the \
-    Secret Service instead (`--store secret-service`)";
-
 /// Tokens in the kernel's persistent keyring of the current user.
 #[derive(Debug, Clone)]
 pub struct KeyutilsBackend {
@@ -149,7 +145,8 @@ mod sys {
     use linux_keyutils::{KeyError, KeyRing, KeyRingIdentifier};
     use zeroize::Zeroizing;
 
-    use super::{FIX_KEYUTILS, StoreError};
+    use super::StoreError;
+    use crate::store::words::fix_keyutils;
 
     /// The user's persistent keyring, linked into this process's keyring so that this process
     /// possesses it (and may read the keys in it). Also resets the keyring's expiry timer.
@@ -167,7 +164,7 @@ mod sys {
             };
             StoreError::Unavailable {
                 cause,
-                fix: FIX_KEYUTILS.into(),
+                fix: fix_keyutils(),
             }
         })
     }
@@ -262,7 +259,7 @@ mod sys {
             )),
             KeyError::AccessDenied | KeyError::PermissionDenied => StoreError::Unavailable {
                 cause: format!("the kernel keyring refused to {what} {description:?} ({e:?})"),
-                fix: FIX_KEYUTILS.into(),
+                fix: fix_keyutils(),
             },
             other => StoreError::Backend(format!(
                 "the kernel keyring failed to {what} {description:?} ({other:?}); retry"
@@ -279,7 +276,7 @@ mod sys {
     fn unsupported() -> StoreError {
         StoreError::Unavailable {
             cause: "the kernel keyring (keyutils) exists only on Linux".into(),
-            fix: "use the OS keyring (`--store secret-service`)".into(),
+            fix: crate::store::words::fix_use_secret_service(),
         }
     }
 

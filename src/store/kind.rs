@@ -29,14 +29,6 @@ impl StoreKind {
         }
     }
 
-    /// For people: "the Secret Service", "the kernel keyring".
-    pub fn label(self) -> &'static str {
-        match self {
-            StoreKind::SecretService => "the Secret Service",
-            StoreKind::Keyutils => "the kernel keyring",
-        }
-    }
-
     /// The other one (there are two).
     pub fn other(self) -> StoreKind {
         match self {

@@ -25,6 +25,7 @@ mod relocate;
 mod secret_service;
 mod select;
 mod token_store;
+mod words;
 
 pub use backend::SecretBackend;
 pub use door::{Door, within};
@@ -45,6 +46,7 @@ pub use relocate::{MoveOutcome, StorePair, move_account_keys};
 pub use secret_service::{KeyringBackend, LazyKeyring, SERVICE};
 pub use select::{Selected, open_accounts_backend, open_backend, select, short_cause};
 pub use token_store::{Saved, Store};
+pub use words::store_label;
 
 use jiff::Timestamp;
 

@@ -9,8 +9,8 @@ use crate::store::{
 };
 
 use super::super::context::Context;
-use super::super::store_select::store_label;
 use super::report::{Area, Findings, Status};
+use crate::store::store_label;
 use crate::tr;
 
 const AREA: Area = Area::Store;

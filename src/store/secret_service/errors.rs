@@ -4,18 +4,9 @@
 use std::time::Duration;
 
 use crate::store::StoreError;
+use crate::store::words::{fix_locked, fix_locked_or_no_keyring, fix_no_keyring};
 
 use super::SERVICE;
-
-/// What to do when there is no usable keyring: shown with every `Unavailable` error.
-pub const FIX_NO_KEYRING: &str = "install and start a Secret Service such as gnome-keyring or \
-    keepassxc (on a headless box: run `dbus-run-session -- $SHELL`, then \
-    `gnome-keyring-daemon --unlock --components=secrets`, type a keyring password and press \
-    Ctrl-D), or run `actoken demo` to try actoken without a keyring";
-
-pub const FIX_LOCKED: &str = "unlock the keyring (log in to the desktop session, use your keyring \
-    app, or on a headless box run `gnome-keyring-daemon --replace --unlock --components=secrets` \
-    and type its password, which also creates a default collection if there is none), then retry";
 
 /// The keyring took longer than `timeout` to answer.
 pub fn not_answering(timeout: Duration) -> StoreError {
@@ -25,7 +16,7 @@ pub fn not_answering(timeout: Duration) -> StoreError {
              waiting for an unlock prompt)",
             seconds(timeout)
         ),
-        fix: format!("{FIX_LOCKED}; or {FIX_NO_KEYRING}"),
+        fix: fix_locked_or_no_keyring(),
     }
 }
 
@@ -49,7 +40,7 @@ pub fn unavailable_at_start(e: &keyring_core::Error) -> StoreError {
     };
     StoreError::Unavailable {
         cause,
-        fix: FIX_NO_KEYRING.into(),
+        fix: fix_no_keyring(),
     }
 }
 
@@ -62,11 +53,11 @@ pub fn map_error(e: keyring_core::Error, name: &str) -> StoreError {
             cause: format!(
                 "the keyring is locked, has no default collection, or refused access ({detail})"
             ),
-            fix: FIX_LOCKED.into(),
+            fix: fix_locked(),
         },
         K::NoDefaultStore => StoreError::Unavailable {
             cause: "no keyring has been set up in this process".into(),
-            fix: FIX_NO_KEYRING.into(),
+            fix: fix_no_keyring(),
         },
         K::PlatformFailure(detail) => StoreError::Backend(format!(
             "the keyring failed for {name:?}: {detail}; check that the keyring daemon is \

@@ -59,7 +59,7 @@ fn set_up() -> SetUp {
     }
     keyring_core::get_default_store().ok_or_else(|| StoreError::Unavailable {
         cause: "no keyring is available on this platform".into(),
-        fix: super::errors::FIX_NO_KEYRING.into(),
+        fix: crate::store::words::fix_no_keyring(),
     })
 }
 
