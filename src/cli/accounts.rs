@@ -44,7 +44,7 @@ struct AccountView<'a> {
 pub fn run(ctx: &Context, args: AccountsArgs) -> anyhow::Result<()> {
     let accounts = Accounts::load(&ctx.paths)?;
     if accounts.list().is_empty() && !args.json {
-        eprintln!("{}", tr!("accounts.empty"));
+        errln!(ctx.io, "{}", tr!("accounts.empty"));
         return Ok(());
     }
     let remembered = ctx.account_keys()?.ids()?;
@@ -79,7 +79,7 @@ pub fn run(ctx: &Context, args: AccountsArgs) -> anyhow::Result<()> {
         })
         .collect();
     if args.json {
-        outln!("{}", serde_json::to_string_pretty(&views)?);
+        outln!(ctx.io, "{}", serde_json::to_string_pretty(&views)?);
         return Ok(());
     }
     let rows: Vec<Vec<String>> = views
@@ -115,13 +115,18 @@ pub fn run(ctx: &Context, args: AccountsArgs) -> anyhow::Result<()> {
         tr!("accounts.balance"),
     ];
     let header: Vec<&str> = header.iter().map(String::as_str).collect();
-    out!("{}", render_table(&header, &rows));
+    out!(ctx.io, "{}", render_table(&header, &rows));
     for v in &views {
         if let Some(e) = &v.account_info_error {
-            eprintln!("{}", tr!("accounts.note_unknown", id = v.id, error = e));
+            errln!(
+                ctx.io,
+                "{}",
+                tr!("accounts.note_unknown", id = v.id, error = e)
+            );
         } else if let Some(info) = v.info.as_ref().filter(|i| i.needs_top_up()) {
             let summary = tr!("account.top_up_regions", summary = info.summary());
-            eprintln!(
+            errln!(
+                ctx.io,
                 "{}",
                 tr!("accounts.note_top_up", id = v.id, summary = summary)
             );

@@ -34,11 +34,11 @@ pub fn run(ctx: &Context, args: AddArgs) -> anyhow::Result<()> {
         return Err(store::StoreError::Exists(args.name).into());
     }
 
-    let raw = input::read_secret(&format!("Token for {}", args.name))?;
+    let raw = input::read_secret(&ctx.io, &format!("Token for {}", args.name))?;
     let (token, decoded) = Token::parse(&raw)?;
     let now = ctx.clock.now();
     if decoded.claims.expire_time_suspect_seconds {
-        eprintln!("{}", tr!("add_cli.seconds_warning"));
+        errln!(ctx.io, "{}", tr!("add_cli.seconds_warning"));
     }
     let meta = EntryMeta {
         note: args.note,
@@ -64,7 +64,8 @@ pub fn run(ctx: &Context, args: AddArgs) -> anyhow::Result<()> {
         }
         .clause(condition),
     };
-    eprintln!(
+    errln!(
+        ctx.io,
         "{}",
         tr!(
             "add_cli.stored",

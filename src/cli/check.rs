@@ -23,7 +23,7 @@ pub fn run(ctx: &Context, args: CheckArgs) -> anyhow::Result<u8> {
     let client = ctx.client()?;
     let asked_at = ctx.clock.now();
     let state = runtime().block_on(client.token_state(&meta.base_url, &token))?;
-    outln!("{}: {}", args.name, state.describe());
+    outln!(ctx.io, "{}: {}", args.name, state.describe());
     if state.is_accepted() {
         return Ok(exit::OK);
     }
@@ -35,9 +35,13 @@ pub fn run(ctx: &Context, args: CheckArgs) -> anyhow::Result<u8> {
         }
     });
     if phase == Phase::Renewable {
-        eprintln!("{}", tr!("check.expired_renewable", advice = advice));
+        errln!(
+            ctx.io,
+            "{}",
+            tr!("check.expired_renewable", advice = advice)
+        );
         return Ok(exit::FAILURE);
     }
-    eprintln!("{advice}");
+    errln!(ctx.io, "{advice}");
     Ok(exit::NEEDS_NEW_TOKEN)
 }

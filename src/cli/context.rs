@@ -5,6 +5,9 @@ use anyhow::Context as _;
 
 use crate::api::{AcClient, ClientOptions};
 use crate::clock::Clock;
+use std::sync::Arc;
+
+use super::streams::Io;
 use crate::config::{Config, Paths};
 use crate::login::Relogin;
 use crate::renew::Renewer;
@@ -24,15 +27,17 @@ pub struct Context {
     selected: std::sync::OnceLock<Selected>,
     /// What "now" is for every decision a command makes (the system clock in the product).
     pub clock: Clock,
+    /// Where output goes and input comes from (the process's streams in the product).
+    pub io: Arc<Io>,
 }
 
 impl Context {
-    pub fn load(global: &GlobalArgs) -> anyhow::Result<Context> {
+    pub fn load(global: &GlobalArgs, io: Arc<Io>) -> anyhow::Result<Context> {
         let paths = Paths::from_env()?;
         let config_file = Context::config_file(global, &paths);
         refuse_if_others_can_write(&config_file)?;
         let config = Config::load(&config_file)?;
-        Ok(Context::new(global, paths, config))
+        Ok(Context::new(global, paths, config, io))
     }
 
     /// `--config`, else the default config file.
@@ -41,7 +46,7 @@ impl Context {
     }
 
     /// A context from an already loaded config (`doctor` loads it itself, to report errors).
-    pub fn new(global: &GlobalArgs, paths: Paths, mut config: Config) -> Context {
+    pub fn new(global: &GlobalArgs, paths: Paths, mut config: Config, io: Arc<Io>) -> Context {
         if config.language.is_some() {
             crate::i18n::init(global.lang, config.language);
         }
@@ -65,6 +70,7 @@ impl Context {
             store_choice_source,
             selected: std::sync::OnceLock::new(),
             clock: Clock::system(),
+            io,
         }
     }
 
@@ -78,6 +84,7 @@ impl Context {
             return Ok(selected);
         }
         let selected = super::store_select::choose(
+            &self.io,
             self.store_choice,
             self.store_choice_source,
             &self.service,
@@ -90,7 +97,8 @@ impl Context {
     pub fn store(&self) -> anyhow::Result<Store> {
         let selected = self.selected()?;
         let store = Store::open_in(&self.paths, selected.backend.clone(), selected.kind)?;
-        store.on_notice(|msg| eprintln!("note: {msg}"));
+        let io = Arc::clone(&self.io);
+        store.on_notice(move |msg| errln!(io, "note: {msg}"));
         Ok(store)
     }
 

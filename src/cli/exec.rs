@@ -12,6 +12,7 @@
 //! The token goes only into the environment (`Command::env`), never into an argument: other
 //! users can read a process's arguments, not its environment.
 
+use super::streams::Io;
 use std::ffi::OsString;
 use std::process::Command;
 
@@ -42,37 +43,38 @@ pub fn run(ctx: &Context, args: ExecArgs) -> anyhow::Result<u8> {
     for (name, value) in vars.iter() {
         command.env(name, value);
     }
-    Ok(run_command(command, program))
+    Ok(run_command(&ctx.io, command, program))
 }
 
 /// Becomes the command; returns only when it could not be started.
 #[cfg(unix)]
-fn run_command(mut command: Command, program: &OsString) -> u8 {
+fn run_command(io: &Io, mut command: Command, program: &OsString) -> u8 {
     use std::os::unix::process::CommandExt;
     let error = command.exec();
-    cannot_start(program, &error)
+    cannot_start(io, program, &error)
 }
 
 /// Without `exec`, a child: its exit code is passed through (Windows has no signals; Ctrl-C
 /// reaches every process of the console, the child included).
 #[cfg(not(unix))]
-fn run_command(mut command: Command, program: &OsString) -> u8 {
+fn run_command(io: &Io, mut command: Command, program: &OsString) -> u8 {
     match command.status() {
         Ok(status) => status
             .code()
             .and_then(|c| u8::try_from(c).ok())
             .unwrap_or(1),
-        Err(error) => cannot_start(program, &error),
+        Err(error) => cannot_start(io, program, &error),
     }
 }
 
-fn cannot_start(program: &OsString, error: &std::io::Error) -> u8 {
+fn cannot_start(io: &Io, program: &OsString, error: &std::io::Error) -> u8 {
     let program = program.to_string_lossy();
     if error.kind() == std::io::ErrorKind::NotFound {
-        eprintln!("{}", crate::tr!("exec.not_found", program = program));
+        errln!(io, "{}", crate::tr!("exec.not_found", program = program));
         NOT_FOUND
     } else {
-        eprintln!(
+        errln!(
+            io,
             "{}",
             crate::tr!("exec.cannot_run", program = program, error = error)
         );

@@ -7,6 +7,7 @@ use super::context::{Context, runtime};
 use super::durations::parse_duration;
 use super::exit::{NeedsNewToken, UsageError};
 use super::finish::despite_signals;
+use super::streams::Io;
 use crate::api::AcClient;
 use crate::failure::FailureKind;
 use crate::renew::{RenewError, Renewed, Renewer, When};
@@ -64,6 +65,7 @@ const CENTER_WAIT: Duration = Duration::from_secs(3);
 /// Renews `names` that expire within `window` (all at once) and returns them in the same
 /// order; the first failure, in that order, is the error. Says on stderr what was done.
 pub fn fresh_tokens(
+    io: &Io,
     rt: &Runtime,
     renewer: &Renewer,
     names: &[String],
@@ -83,7 +85,7 @@ pub fn fresh_tokens(
             .swap_remove(at)
             .1
             .map_err(|e| told(renewer, e, now))?;
-        report(&renewed, now, window);
+        report(io, &renewed, now, window);
         out.push(renewed);
     }
     Ok(out)
@@ -105,18 +107,27 @@ fn told(renewer: &Renewer, error: RenewError, now: Timestamp) -> anyhow::Error {
 
 /// One line on stderr for a renewal or a login, and a warning when the token still does not
 /// last as long as asked (the server issues shorter tokens).
-pub fn report(renewed: &Renewed, now: Timestamp, min_valid: SignedDuration) {
+pub fn report(io: &Io, renewed: &Renewed, now: Timestamp, min_valid: SignedDuration) {
     let name = &renewed.name;
     let expires = timefmt::relative(renewed.new_expiry.duration_since(now));
     if renewed.via_login {
-        eprintln!("{}", tr!("fresh.via_login", name = name, expires = expires));
+        errln!(
+            io,
+            "{}",
+            tr!("fresh.via_login", name = name, expires = expires)
+        );
     } else if renewed.called_server {
-        eprintln!("{}", tr!("fresh.renewed", name = name, expires = expires));
+        errln!(
+            io,
+            "{}",
+            tr!("fresh.renewed", name = name, expires = expires)
+        );
     }
     let left = now.duration_until(renewed.new_expiry);
     if left < min_valid {
         let (left, asked) = (timefmt::compact(left), timefmt::compact(min_valid));
-        eprintln!(
+        errln!(
+            io,
             "{}",
             tr!("fresh.shorter", name = name, left = left, asked = asked)
         );
@@ -138,14 +149,14 @@ pub fn token_vars(
     names.extend(also.iter().map(|a| a.name.clone()));
     let window = min_valid.unwrap_or(ctx.config.renew_ahead);
     let rt = runtime();
-    let tokens = fresh_tokens(&rt, &renewer, &names, window, now)?;
+    let tokens = fresh_tokens(&ctx.io, &rt, &renewer, &names, window, now)?;
 
     let client = ctx.client()?;
     let cache = CenterCache::new(&ctx.paths);
     let mut vars = Vars::default();
     for (i, renewed) in tokens.iter().enumerate() {
         let meta = renewer.store().meta(&renewed.name)?;
-        let addrs = service_addrs(&rt, &client, &cache, &meta, renewed, now);
+        let addrs = service_addrs(&ctx.io, &rt, &client, &cache, &meta, renewed, now);
         let subject = Subject {
             name: &renewed.name,
             token: &renewed.token,
@@ -184,6 +195,7 @@ fn parse_also(name: &str, also: &[String]) -> anyhow::Result<Vec<Also>> {
 /// The region's addresses: from the cache, else from `center` (then cached). When neither
 /// answers, none (the address variables are left out) and a note on stderr.
 fn service_addrs(
+    io: &Io,
     rt: &Runtime,
     client: &AcClient,
     cache: &CenterCache,
@@ -211,12 +223,16 @@ fn service_addrs(
         }
         Ok(Err(e)) => {
             let (name, error) = (&renewed.name, e.to_string());
-            eprintln!("{}", tr!("fresh.addrs_unknown", name = name, error = error));
+            errln!(
+                io,
+                "{}",
+                tr!("fresh.addrs_unknown", name = name, error = error)
+            );
             ServiceAddrs::default()
         }
         Err(_) => {
             let (name, secs) = (&renewed.name, CENTER_WAIT.as_secs());
-            eprintln!("{}", tr!("fresh.addrs_late", name = name, secs = secs));
+            errln!(io, "{}", tr!("fresh.addrs_late", name = name, secs = secs));
             ServiceAddrs::default()
         }
     }

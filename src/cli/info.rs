@@ -37,11 +37,12 @@ pub fn run(ctx: &Context, args: InfoArgs) -> anyhow::Result<()> {
         Err(e) => return Err(e.into()),
     };
     if args.json {
-        outln!("{}", serde_json::to_string_pretty(&center)?);
+        outln!(ctx.io, "{}", serde_json::to_string_pretty(&center)?);
         return Ok(());
     }
     let unknown = || tr!("info.unknown");
     outln!(
+        ctx.io,
         "{}",
         tr!(
             "info.title",
@@ -51,6 +52,7 @@ pub fn run(ctx: &Context, args: InfoArgs) -> anyhow::Result<()> {
         )
     );
     outln!(
+        ctx.io,
         "  {}  {}",
         pad(&tr!("info.home"), 9),
         center.home_path.clone().unwrap_or_else(unknown)
@@ -62,10 +64,10 @@ pub fn run(ctx: &Context, args: InfoArgs) -> anyhow::Result<()> {
         ("eshell", &center.eshell_urls),
     ] {
         if urls.is_empty() {
-            outln!("  {}  {}", pad(label, 9), tr!("info.none_listed"));
+            outln!(ctx.io, "  {}  {}", pad(label, 9), tr!("info.none_listed"));
         }
         for url in urls {
-            outln!("  {}  {}", pad(label, 9), describe(url));
+            outln!(ctx.io, "  {}  {}", pad(label, 9), describe(url));
         }
     }
     Ok(())

@@ -1,23 +1,30 @@
 //! Reading a secret: from stdin when it is piped, else from a prompt that does not echo.
 //! Never from argv.
 
-use std::io::{IsTerminal, Read};
+use std::io::Read;
 
 use zeroize::Zeroizing;
 
 use crate::token::MAX_TOKEN_LEN;
 
 use super::exit::UsageError;
+use super::streams::Io;
 
 /// Reads one secret. Piped input is bounded (a runaway `cat` fails fast instead of filling
 /// memory) and must be UTF-8.
-pub fn read_secret(prompt: &str) -> anyhow::Result<Zeroizing<String>> {
-    let stdin = std::io::stdin();
-    if stdin.is_terminal() {
+pub fn read_secret(io: &Io, prompt: &str) -> anyhow::Result<Zeroizing<String>> {
+    if io.stdin_is_terminal() {
         let typed = rpassword::prompt_password(format!("{prompt} (input hidden): "))?;
         return Ok(Zeroizing::new(typed));
     }
-    read_bounded(stdin.lock(), MAX_TOKEN_LEN + 1024)
+    read_piped(io, MAX_TOKEN_LEN + 1024)
+}
+
+/// [`read_bounded`] of the command's stdin.
+pub fn read_piped(io: &Io, limit: usize) -> anyhow::Result<Zeroizing<String>> {
+    let mut bytes = Zeroizing::new(Vec::new());
+    io.read_stdin(limit, &mut bytes)?;
+    read_bounded(&bytes[..], limit)
 }
 
 pub fn read_bounded(input: impl Read, limit: usize) -> anyhow::Result<Zeroizing<String>> {

@@ -2,6 +2,7 @@
 
 use super::advising::remembered_logins;
 use super::context::Context;
+use super::streams::Io;
 use super::table::{render_table_within, terminal_width};
 use super::token_view::TokenView;
 use crate::store::StoreError;
@@ -20,7 +21,7 @@ pub struct ListArgs {
 pub fn run(ctx: &Context, args: ListArgs) -> anyhow::Result<()> {
     let store = ctx.store()?;
     let now = ctx.clock.now();
-    warn_about_orphans(store.reconcile(), store.kind(), &ctx.service);
+    warn_about_orphans(&ctx.io, store.reconcile(), store.kind(), &ctx.service);
     let accounts = remembered_logins(&store);
     let views: Vec<TokenView> = store
         .load_index()
@@ -28,14 +29,14 @@ pub fn run(ctx: &Context, args: ListArgs) -> anyhow::Result<()> {
         .map(|s| TokenView::new(s, now, ctx.config.renew_grace, &accounts))
         .collect();
     if args.json {
-        outln!("{}", serde_json::to_string_pretty(&views)?);
+        outln!(ctx.io, "{}", serde_json::to_string_pretty(&views)?);
         return Ok(());
     }
     if views.is_empty() {
-        eprintln!("{}", tr!("list.empty"));
+        errln!(ctx.io, "{}", tr!("list.empty"));
         return Ok(());
     }
-    out!("{}", list_text(&views, terminal_width()));
+    out!(ctx.io, "{}", list_text(&views, terminal_width()));
     Ok(())
 }
 
@@ -84,6 +85,7 @@ pub(super) fn phase_text(phase: &str) -> String {
 /// Secrets the keyring holds but the index does not list (a lost or hand-edited index): say
 /// so on stderr with a way back, since they are otherwise invisible.
 fn warn_about_orphans(
+    io: &Io,
     orphans: Result<Vec<String>, StoreError>,
     kind: crate::store::StoreKind,
     service: &str,
@@ -92,7 +94,8 @@ fn warn_about_orphans(
         Ok(names) => {
             for name in names {
                 let read = read_secret_command(kind, service, &name);
-                eprintln!(
+                errln!(
+                    io,
                     "{}",
                     tr!(
                         "list.orphan",

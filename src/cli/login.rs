@@ -5,6 +5,7 @@ use super::context::{Context, runtime};
 use super::exit::UsageError;
 use super::finish::despite_signals;
 use super::input;
+use super::streams::Io;
 use crate::account_info;
 use crate::api::{self, LoginMethod, UserInfo};
 use crate::login::{Credential, LoginReport, NOT_AVAILABLE, login_and_store, login_command};
@@ -13,7 +14,6 @@ use crate::tr;
 use crate::width::pad;
 use clap::Args;
 use secrecy::SecretString;
-use std::io::IsTerminal;
 
 pub const LOGIN_HELP: &str = "\
 Every usable token the platform returns is stored, one entry per region, named USER/REGION:
@@ -102,7 +102,7 @@ pub fn run(ctx: &Context, args: LoginArgs) -> anyhow::Result<()> {
             Credential::SecretKey(env_secret.take().expect("checked")),
             false,
         ),
-        LoginMethod::AccessKey if !args.secret_key_stdin && !std::io::stdin().is_terminal() => {
+        LoginMethod::AccessKey if !args.secret_key_stdin && !ctx.io.stdin_is_terminal() => {
             // A script without the flag: only a remembered key can do.
             match remembered_key()? {
                 Some(key) => (Credential::SecretKey(key), true),
@@ -116,6 +116,7 @@ pub fn run(ctx: &Context, args: LoginArgs) -> anyhow::Result<()> {
                 Some(key) => (Credential::SecretKey(key), true),
                 None => (
                     Credential::SecretKey(secret(
+                        &ctx.io,
                         &tr!(
                             "cli_login.prompt_secret_key_for",
                             user = account.user,
@@ -129,17 +130,19 @@ pub fn run(ctx: &Context, args: LoginArgs) -> anyhow::Result<()> {
         }
         LoginMethod::AccessKey => (
             Credential::SecretKey(secret(
+                &ctx.io,
                 &tr!("cli_login.prompt_secret_key"),
                 !args.secret_key_stdin,
             )?),
             false,
         ),
         LoginMethod::Password => {
-            if !args.password_stdin && !std::io::stdin().is_terminal() {
+            if !args.password_stdin && !ctx.io.stdin_is_terminal() {
                 return Err(UsageError(tr!("cli_login.password_not_terminal")).into());
             }
             (
                 Credential::Password(secret(
+                    &ctx.io,
                     &tr!("cli_login.prompt_password_for", user = account.user),
                     !args.password_stdin,
                 )?),
@@ -148,7 +151,11 @@ pub fn run(ctx: &Context, args: LoginArgs) -> anyhow::Result<()> {
         }
     };
     if from_keyring {
-        eprintln!("{}", crate::tr!("cli_login.using_remembered", id = id));
+        errln!(
+            ctx.io,
+            "{}",
+            crate::tr!("cli_login.using_remembered", id = id)
+        );
     }
 
     let now = ctx.clock.now();
@@ -166,18 +173,19 @@ pub fn run(ctx: &Context, args: LoginArgs) -> anyhow::Result<()> {
         )),
         _ => Err(String::new()),
     };
-    print_report(&account, &report, why.ok().as_ref());
+    print_report(&ctx.io, &account, &report, why.ok().as_ref());
 
     match (&credential, args.no_remember) {
         (Credential::SecretKey(_), true) => {
             keys.delete(&id)?;
-            outln!("{}", crate::tr!("cli_login.not_remembered"));
+            outln!(ctx.io, "{}", crate::tr!("cli_login.not_remembered"));
         }
         (Credential::SecretKey(key), false) => {
             if !from_keyring {
                 keys.set(&id, key)?;
             }
             outln!(
+                ctx.io,
                 "{}",
                 crate::tr!(
                     "cli_login.remembered",
@@ -189,7 +197,7 @@ pub fn run(ctx: &Context, args: LoginArgs) -> anyhow::Result<()> {
         (Credential::Password(_), _) => {
             // A password login never forgets the access key's remembered secret key: say so.
             let kept = account.access_key.is_some() && keys.get(&id)?.is_some();
-            outln!("{}", password_note(&account, kept));
+            outln!(ctx.io, "{}", password_note(&account, kept));
         }
     }
     Ok(())
@@ -357,11 +365,11 @@ fn password_note(account: &Account, key_kept: bool) -> String {
 }
 
 /// A secret from a hidden prompt (`prompt_ok` and a terminal) or from stdin, trimmed.
-fn secret(what: &str, prompt_ok: bool) -> anyhow::Result<SecretString> {
-    let raw = if prompt_ok && std::io::stdin().is_terminal() {
-        input::read_secret(what)?
+fn secret(io: &Io, what: &str, prompt_ok: bool) -> anyhow::Result<SecretString> {
+    let raw = if prompt_ok && io.stdin_is_terminal() {
+        input::read_secret(io, what)?
     } else {
-        input::read_bounded(std::io::stdin().lock(), MAX_SECRET_BYTES)?
+        input::read_piped(io, MAX_SECRET_BYTES)?
     };
     let trimmed = raw.trim();
     if trimmed.is_empty() {
@@ -374,7 +382,7 @@ fn secret(what: &str, prompt_ok: bool) -> anyhow::Result<SecretString> {
 const VERB: usize = 8;
 
 /// `user`: the account's status and balance, which explain regions listed without a token.
-fn print_report(account: &Account, report: &LoginReport, user: Option<&UserInfo>) {
+fn print_report(io: &Io, account: &Account, report: &LoginReport, user: Option<&UserInfo>) {
     let how = match (&account.method, &account.access_key) {
         (LoginMethod::AccessKey, Some(ak)) => {
             crate::tr!("cli_login.via_access_key", ak = ak, url = account.auth_url)
@@ -382,6 +390,7 @@ fn print_report(account: &Account, report: &LoginReport, user: Option<&UserInfo>
         _ => crate::tr!("cli_login.via_password", url = account.base_url),
     };
     outln!(
+        io,
         "{}",
         crate::tr!(
             "cli_login.logged_in",
@@ -405,7 +414,7 @@ fn print_report(account: &Account, report: &LoginReport, user: Option<&UserInfo>
                 id = stored.cluster_id.as_deref().unwrap_or("?")
             )
         };
-        outln!("  {}  {}  ({what})", pad(&verb, VERB), stored.name);
+        outln!(io, "  {}  {}  ({what})", pad(&verb, VERB), stored.name);
     }
     for skipped in &report.skipped {
         let verb = crate::tr!("cli_login.skipped");
@@ -413,7 +422,7 @@ fn print_report(account: &Account, report: &LoginReport, user: Option<&UserInfo>
             Some(info) if skipped.reason == NOT_AVAILABLE => info.explain_unavailable(),
             _ => skipped.reason.clone(),
         };
-        outln!("  {}  {}: {reason}", pad(&verb, VERB), skipped.region);
+        outln!(io, "  {}  {}: {reason}", pad(&verb, VERB), skipped.region);
     }
 }
 

@@ -64,16 +64,20 @@ pub fn run(ctx: &Context, args: LogoutArgs) -> anyhow::Result<()> {
             }
         }
         accounts.forget(&account.user, Some(&account.base_url))?;
-        outln!("{}", forgotten(account, remembered.contains(&id)));
+        outln!(ctx.io, "{}", forgotten(account, remembered.contains(&id)));
         if args.tokens {
             if removed.is_empty() {
-                outln!("  {}", tr!("logout.no_tokens"));
+                outln!(ctx.io, "  {}", tr!("logout.no_tokens"));
             }
             for name in removed {
-                outln!("  {}", tr!("logout.removed", name = name));
+                outln!(ctx.io, "  {}", tr!("logout.removed", name = name));
             }
         } else {
-            outln!("  {}", tr!("logout.tokens_stay", user = account.user));
+            outln!(
+                ctx.io,
+                "  {}",
+                tr!("logout.tokens_stay", user = account.user)
+            );
         }
     }
     Ok(())

@@ -1,5 +1,6 @@
 //! `actoken manpage [--dir DIR]`: the man pages, from the same definitions as `--help`.
 
+use super::streams::Io;
 use clap::Args;
 use std::path::PathBuf;
 
@@ -11,7 +12,7 @@ pub struct ManpageArgs {
 }
 
 /// The man page from the same definitions as `--help` (clap_mangen).
-pub fn run(args: ManpageArgs, cli: clap::Command) -> anyhow::Result<()> {
+pub fn run(io: &Io, args: ManpageArgs, cli: clap::Command) -> anyhow::Result<()> {
     use anyhow::Context as _;
     match args.dir {
         None => match clap_mangen::Man::new(cli.clone()).render(&mut std::io::stdout().lock()) {
@@ -24,7 +25,7 @@ pub fn run(args: ManpageArgs, cli: clap::Command) -> anyhow::Result<()> {
                 .with_context(|| format!("cannot create {}", dir.display()))?;
             clap_mangen::generate_to(cli.clone(), &dir)
                 .with_context(|| format!("cannot write the man pages into {}", dir.display()))?;
-            eprintln!("Wrote the man pages into {}", dir.display());
+            errln!(io, "Wrote the man pages into {}", dir.display());
         }
     }
     Ok(())

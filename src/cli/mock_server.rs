@@ -3,6 +3,7 @@
 use super::context::runtime;
 use super::durations::parse_duration;
 use super::exit::UsageError;
+use super::streams::Io;
 use crate::mock::{MintSpec, MockOptions, MockServer, mint};
 use crate::timefmt;
 use clap::Args;
@@ -27,6 +28,8 @@ pub struct MockServerArgs {
 }
 
 pub fn run(args: MockServerArgs) -> anyhow::Result<()> {
+    // A server in the foreground: its banner goes to the process's own streams.
+    let io = Io::system();
     if !args.addr.ip().is_loopback() {
         return Err(UsageError(format!(
             "the mock server only listens on loopback (e.g. 127.0.0.1:8080), not {}",
@@ -50,16 +53,18 @@ pub fn run(args: MockServerArgs) -> anyhow::Result<()> {
             expire_at: Timestamp::now() + SignedDuration::from_hours(2),
         });
         // This token is signed with the mock's own key: it is worthless anywhere else.
-        outln!("Mock AC server listening on {}", server.base_url());
+        outln!(io, "Mock AC server listening on {}", server.base_url());
         outln!(
+            io,
             "A sample token it will renew (fake, valid 2h):\n{}",
             sample.expose()
         );
         outln!(
+            io,
             "Store it with `actoken add demo --base-url {}` (paste it at the hidden prompt).",
             server.base_url()
         );
-        outln!("Press Ctrl-C to stop.");
+        outln!(io, "Press Ctrl-C to stop.");
         tokio::signal::ctrl_c().await?;
         anyhow::Ok(())
     })

@@ -1,7 +1,7 @@
 //! The scriptable front end: parse, build the context, dispatch, map errors to exit codes.
 
 #[macro_use]
-mod out;
+mod streams;
 
 mod accounts;
 mod add;
@@ -38,7 +38,9 @@ mod token;
 mod token_view;
 mod watch;
 
+use std::ffi::OsString;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use clap::{CommandFactory, Parser};
 
@@ -46,43 +48,70 @@ use crate::dashboard::tui::Observer;
 
 pub use args::Cli;
 use args::Command;
-use context::Context;
+pub use context::Context;
+use global::GlobalArgs;
+pub use streams::{Captured, Io};
 
 /// The whole command line; `observer` watches the dashboard, if one opens (see
 /// [`crate::dashboard::tui::Observer`]).
 pub fn main(observer: &mut dyn Observer) -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let io = Arc::new(Io::system());
+    let args: Vec<OsString> = std::env::args_os().collect();
+    let from_process = |global: &GlobalArgs| Context::load(global, Arc::clone(&io));
+    ExitCode::from(run_with(&args, &io, from_process, observer, true))
+}
+
+/// Runs the command line `args` (program name first) with output to `io`, the context made by
+/// `context` (the process's own in the product; a memory store and a temporary home in
+/// in-process tests, see `support`). `process` says whether this is the whole process: only
+/// then are logging and the interface language set up (both are process-wide).
+pub fn run_with(
+    args: &[OsString],
+    io: &Arc<Io>,
+    context: impl FnOnce(&GlobalArgs) -> anyhow::Result<Context>,
+    observer: &mut dyn Observer,
+    process: bool,
+) -> u8 {
+    let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(e) => {
             // clap prints help/version to stdout with success, usage errors to stderr with 2.
             if !e.use_stderr() {
-                let _ = e.print();
-                return ExitCode::from(exit::OK);
+                // The process's own terminal gets clap's colours; an in-process run, text.
+                if process {
+                    let _ = e.print();
+                } else {
+                    out!(io, "{}", e.render());
+                }
+                return exit::OK;
             }
-            print_usage_error(&e);
-            return ExitCode::from(exit::USAGE);
+            print_usage_error(io, args, &e, process);
+            return exit::USAGE;
         }
     };
-    init_logging(cli.global.verbose, cli.global.log.as_deref());
-    crate::i18n::init(cli.global.lang, None);
-    match run(cli, observer) {
-        Ok(code) => ExitCode::from(code),
+    if process {
+        init_logging(cli.global.verbose, cli.global.log.as_deref());
+        crate::i18n::init(cli.global.lang, None);
+    }
+    match run(cli, io, context, observer) {
+        Ok(code) => code,
         Err(err) => {
-            eprintln!("{} {err:#}", crate::tr!("cli.error"));
-            ExitCode::from(exit::code_for(&err))
+            errln!(io, "{} {err:#}", crate::tr!("cli.error"));
+            exit::code_for(&err)
         }
     }
 }
 
 /// Prints a usage error without echoing a token the user put on the command line by mistake
 /// (clap quotes unexpected arguments verbatim, which would put it in scrollback and logs).
-fn print_usage_error(e: &clap::Error) {
-    let tokens: Vec<String> = std::env::args_os()
+fn print_usage_error(io: &Io, args: &[OsString], e: &clap::Error, process: bool) {
+    let tokens: Vec<String> = args
+        .iter()
         .skip(1)
         .map(|a| a.to_string_lossy().into_owned())
         .filter(|a| looks_like_token(a))
         .collect();
-    if tokens.is_empty() {
+    if tokens.is_empty() && process {
         let _ = e.print();
         return;
     }
@@ -90,8 +119,9 @@ fn print_usage_error(e: &clap::Error) {
     for t in &tokens {
         text = text.replace(t.as_str(), "<token hidden>");
     }
-    eprint!("{text}");
-    eprintln!(
+    io.err(format_args!("{text}"));
+    errln!(
+        io,
         "note: tokens are never taken as arguments: pipe the token on stdin or type it at the \
          hidden prompt (the one typed here may now be in your shell history)."
     );
@@ -104,22 +134,27 @@ fn looks_like_token(arg: &str) -> bool {
         || (arg.len() >= 20 && arg.split('.').filter(|p| !p.is_empty()).count() >= 3)
 }
 
-fn run(cli: Cli, observer: &mut dyn Observer) -> anyhow::Result<u8> {
+fn run(
+    cli: Cli,
+    io: &Arc<Io>,
+    context: impl FnOnce(&GlobalArgs) -> anyhow::Result<Context>,
+    observer: &mut dyn Observer,
+) -> anyhow::Result<u8> {
     // Commands that need no config, paths or keyring come first.
     match cli.command {
         Some(Command::Completions(args)) => {
             return completions::run(args, Cli::command()).map(|()| exit::OK);
         }
         Some(Command::Manpage(args)) => {
-            return manpage::run(args, Cli::command()).map(|()| exit::OK);
+            return manpage::run(io, args, Cli::command()).map(|()| exit::OK);
         }
         Some(Command::MockServer(args)) => return mock_server::run(args).map(|()| exit::OK),
         Some(Command::Demo) => return demo::run(&cli.global, observer).map(|()| exit::OK),
         // Before the config is loaded: a broken config is one of the things it reports.
-        Some(Command::Doctor(args)) => return doctor::run(&cli.global, args),
+        Some(Command::Doctor(args)) => return doctor::run(&cli.global, args, Arc::clone(io)),
         _ => {}
     }
-    let ctx = Context::load(&cli.global)?;
+    let ctx = context(&cli.global)?;
     let Some(command) = cli.command else {
         dashboard::open(&ctx, &cli.global, observer)?;
         return Ok(exit::OK);

@@ -3,6 +3,7 @@
 
 use super::context::Context;
 use super::exit;
+use super::streams::Io;
 use crate::store::store_label;
 use crate::store::{
     MoveOutcome, SecretBackend, Store, StoreKind, StorePair, move_account_keys,
@@ -64,15 +65,15 @@ pub fn run(ctx: &Context, args: MoveArgs) -> anyhow::Result<u8> {
             },
         };
         match result {
-            Ok(outcome) => outln!("{}", describe(name, to, &outcome)),
+            Ok(outcome) => outln!(ctx.io, "{}", describe(name, to, &outcome)),
             Err(e) => {
-                failed(&tr!("move.failed", name = name, error = e));
+                failed(&ctx.io, &tr!("move.failed", name = name, error = e));
                 codes.push(exit::code_for(&anyhow::Error::from(e)));
             }
         }
     }
     if names.is_empty() {
-        outln!("{}", tr!("move.nothing", store = store_label(to)));
+        outln!(ctx.io, "{}", tr!("move.nothing", store = store_label(to)));
     }
     if args.all {
         codes.extend(move_keys(ctx, to, source.is_ok()));
@@ -125,8 +126,8 @@ fn describe(name: &str, to: StoreKind, outcome: &MoveOutcome) -> String {
 }
 
 /// One failed name or key on stderr, after the usual "error:".
-fn failed(what: &str) {
-    eprintln!("{} {what}", tr!("cli.error"));
+fn failed(io: &Io, what: &str) {
+    errln!(io, "{} {what}", tr!("cli.error"));
 }
 
 /// The remembered secret keys follow the tokens, so unattended re-logins keep working.
@@ -145,19 +146,20 @@ fn move_keys(ctx: &Context, to: StoreKind, other_reachable: bool) -> Vec<u8> {
             .map(|(id, result)| match result {
                 Ok(()) => {
                     outln!(
+                        ctx.io,
                         "{}",
                         tr!("move.key_moved", id = id, store = store_label(to))
                     );
                     exit::OK
                 }
                 Err(e) => {
-                    failed(&tr!("move.key_failed", id = id, error = e));
+                    failed(&ctx.io, &tr!("move.key_failed", id = id, error = e));
                     exit::code_for(&anyhow::Error::from(e))
                 }
             })
             .collect(),
         Err(e) => {
-            failed(&tr!("move.keys_failed", error = e));
+            failed(&ctx.io, &tr!("move.keys_failed", error = e));
             vec![exit::code_for(&anyhow::Error::from(e))]
         }
     }

@@ -24,7 +24,7 @@ pub fn run(ctx: &Context) -> anyhow::Result<()> {
         ),
     ];
     for (label, value) in lines {
-        outln!("{} {value}", pad(&format!("{label}:"), 13));
+        outln!(ctx.io, "{} {value}", pad(&format!("{label}:"), 13));
     }
     Ok(())
 }

@@ -51,7 +51,7 @@ pub fn run(ctx: &Context, args: RenewArgs) -> anyhow::Result<u8> {
                 // secret key, and otherwise says which `actoken login` to run.
                 p if p.can_renew() || p == Phase::Dead => names.push(stored.meta.name),
                 _ => {
-                    eprintln!("{}", tr!("renew.skipped", name = stored.meta.name));
+                    errln!(ctx.io, "{}", tr!("renew.skipped", name = stored.meta.name));
                     codes.push(exit::FAILURE);
                 }
             }
@@ -68,11 +68,11 @@ pub fn run(ctx: &Context, args: RenewArgs) -> anyhow::Result<u8> {
     let tz = TimeZone::system();
     for (_, result) in results {
         match result {
-            Ok(r) => outln!("{}", describe(&r, now, &tz)),
+            Ok(r) => outln!(ctx.io, "{}", describe(&r, now, &tz)),
             Err(e) => {
                 let text = advised_failure(renewer.store(), &e, now, grace)
                     .unwrap_or_else(|| e.to_string());
-                eprintln!("{} {text}", tr!("cli.error"));
+                errln!(ctx.io, "{} {text}", tr!("cli.error"));
                 codes.push(exit::code_for(&anyhow::Error::from(e)));
             }
         }

@@ -11,6 +11,6 @@ pub struct RmArgs {
 
 pub fn run(ctx: &Context, args: RmArgs) -> anyhow::Result<()> {
     ctx.store()?.remove(&args.name)?;
-    eprintln!("{}", tr!("misc.removed", name = args.name));
+    errln!(ctx.io, "{}", tr!("misc.removed", name = args.name));
     Ok(())
 }

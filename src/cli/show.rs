@@ -32,7 +32,7 @@ pub fn run(ctx: &Context, args: ShowArgs) -> anyhow::Result<()> {
         let mut json = serde_json::to_value(&view)?;
         json["claims"] = view.claims_json();
         json["alg"] = view.decoded.as_ref().map(|d| d.alg.clone()).into();
-        outln!("{}", serde_json::to_string_pretty(&json)?);
+        outln!(ctx.io, "{}", serde_json::to_string_pretty(&json)?);
         return Ok(());
     }
 
@@ -89,13 +89,13 @@ pub fn run(ctx: &Context, args: ShowArgs) -> anyhow::Result<()> {
         .unwrap_or(0)
         .max(13);
     for (key, value) in lines {
-        outln!("{} {value}", pad(&format!("{key}:"), label_width));
+        outln!(ctx.io, "{} {value}", pad(&format!("{key}:"), label_width));
     }
     if let Some(d) = &view.decoded {
-        outln!("{}:", tr!("show.claims"));
+        outln!(ctx.io, "{}:", tr!("show.claims"));
         let width = d.claims.name_width() + 1;
         for (key, text) in d.claims.texts() {
-            outln!("  {} {text}", pad(&format!("{key}:"), width));
+            outln!(ctx.io, "  {} {text}", pad(&format!("{key}:"), width));
         }
     }
     Ok(())

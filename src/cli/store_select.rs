@@ -1,6 +1,7 @@
 //! The store in use for this command, and the one-time notice when `auto` chose the kernel
 //! keyring because the Secret Service could not be used.
 
+use super::streams::Io;
 use std::path::Path;
 use std::time::Duration;
 
@@ -18,6 +19,7 @@ pub fn fallback_notice(why: &str) -> String {
 /// The store `choice` (asked for by `source`) comes to for keyring service `service`; the
 /// fallback notice is shown once per state dir.
 pub fn choose(
+    io: &Io,
     choice: StoreChoice,
     source: &'static str,
     service: &str,
@@ -26,17 +28,17 @@ pub fn choose(
 ) -> anyhow::Result<Selected> {
     let selected = select(choice, source, service, timeout)?;
     if let (StoreKind::Keyutils, Some(why)) = (selected.kind, &selected.passed_over) {
-        notice_once(state_dir, why);
+        notice_once(io, state_dir, why);
     }
     Ok(selected)
 }
 
-fn notice_once(state_dir: &Path, why: &str) {
+fn notice_once(io: &Io, state_dir: &Path, why: &str) {
     let marker = state_dir.join(NOTICE_MARKER);
     if marker.exists() {
         return;
     }
-    eprintln!("{}", fallback_notice(first_sentence(why)));
+    errln!(io, "{}", fallback_notice(first_sentence(why)));
     let written =
         std::fs::create_dir_all(state_dir).and_then(|()| std::fs::write(&marker, "shown\n"));
     if let Err(e) = written {

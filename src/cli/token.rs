@@ -24,7 +24,7 @@ pub fn run(ctx: &Context, args: TokenArgs) -> anyhow::Result<()> {
         Some(min_valid) => {
             let renewer = ctx.renewer()?;
             let names = [args.name.clone()];
-            let mut fresh = fresh_tokens(&runtime(), &renewer, &names, min_valid, now)?;
+            let mut fresh = fresh_tokens(&ctx.io, &runtime(), &renewer, &names, min_valid, now)?;
             fresh.remove(0).token
         }
         None => {
@@ -52,6 +52,6 @@ pub fn run(ctx: &Context, args: TokenArgs) -> anyhow::Result<()> {
             }
         }
     };
-    outln!("{}", token.expose());
+    outln!(ctx.io, "{}", token.expose());
     Ok(())
 }

@@ -11,6 +11,9 @@ mod servers;
 mod setup;
 mod store;
 
+use std::sync::Arc;
+
+use super::streams::Io;
 use serde::Serialize;
 
 use crate::config::Paths;
@@ -41,11 +44,11 @@ struct Report<'a> {
     findings: &'a [Finding],
 }
 
-pub fn run(global: &GlobalArgs, args: DoctorArgs) -> anyhow::Result<u8> {
+pub fn run(global: &GlobalArgs, args: DoctorArgs, io: Arc<Io>) -> anyhow::Result<u8> {
     let paths = Paths::from_env()?;
     let (config, config_facts) = files::load_config(&Context::config_file(global, &paths));
     // Context::new puts the config's `language` in force; --json then overrides it.
-    let ctx = Context::new(global, paths, config);
+    let ctx = Context::new(global, paths, config, io);
     if args.json {
         i18n::set(Lang::En);
     }
@@ -68,9 +71,9 @@ pub fn run(global: &GlobalArgs, args: DoctorArgs) -> anyhow::Result<u8> {
             setup: setup_facts,
             findings: &f.0,
         };
-        outln!("{}", serde_json::to_string_pretty(&report)?);
+        outln!(ctx.io, "{}", serde_json::to_string_pretty(&report)?);
     } else {
-        out!("{}", f.render());
+        out!(ctx.io, "{}", f.render());
     }
     Ok(if ok { exit::OK } else { exit::FAILURE })
 }

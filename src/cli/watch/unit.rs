@@ -3,6 +3,7 @@
 //! An existing file that differs (edited by hand, or from another version) is only replaced
 //! with `--force`.
 
+use super::super::streams::Io;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
@@ -37,13 +38,13 @@ pub fn install(ctx: &Context, force: bool) -> anyhow::Result<u8> {
     match std::fs::read_to_string(&path) {
         Ok(old) if old == text => {
             let path = path.display();
-            outln!("{}", crate::tr!("watch.up_to_date", path = path));
-            print_next(&enable);
+            outln!(ctx.io, "{}", crate::tr!("watch.up_to_date", path = path));
+            print_next(&ctx.io, &enable);
             return Ok(exit::OK);
         }
         Ok(_) if !force => {
             let path = path.display();
-            eprintln!("{}", crate::tr!("watch.differs", path = path));
+            errln!(ctx.io, "{}", crate::tr!("watch.differs", path = path));
             return Ok(exit::FAILURE);
         }
         _ => {}
@@ -52,19 +53,23 @@ pub fn install(ctx: &Context, force: bool) -> anyhow::Result<u8> {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
     std::fs::write(&path, &text).with_context(|| format!("cannot write {}", path.display()))?;
-    outln!("{}", crate::tr!("watch.wrote", path = path.display()));
-    print_next(&enable);
+    outln!(
+        ctx.io,
+        "{}",
+        crate::tr!("watch.wrote", path = path.display())
+    );
+    print_next(&ctx.io, &enable);
     Ok(exit::OK)
 }
 
-fn print_next(enable: &str) {
-    outln!("{}\n  {enable}", crate::tr!("watch.start_with"));
+fn print_next(io: &Io, enable: &str) {
+    outln!(io, "{}\n  {enable}", crate::tr!("watch.start_with"));
     let log = if cfg!(target_os = "macos") {
         "log stream --predicate 'process == \"actoken\"'".to_owned()
     } else {
         format!("journalctl --user -u {SYSTEMD_UNIT} -f")
     };
-    outln!("{}", crate::tr!("watch.its_log", command = log));
+    outln!(io, "{}", crate::tr!("watch.its_log", command = log));
 }
 
 /// The unit. `Restart=on-failure` brings it back after a crash; a clean stop (exit 0 on
