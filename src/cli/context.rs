@@ -11,7 +11,7 @@ use super::streams::Io;
 use crate::config::{Config, Paths};
 use crate::login::Relogin;
 use crate::renew::Renewer;
-use crate::store::{AccountKeys, Selected, Store, StoreChoice};
+use crate::store::{AccountKeys, SecretBackend, Selected, Store, StoreChoice, StoreKind};
 
 use super::global::{DEFAULT_SERVICE, GlobalArgs};
 
@@ -25,6 +25,9 @@ pub struct Context {
     /// The store in use, chosen once per process (an `auto` probe of the Secret Service can
     /// take up to keyring-timeout).
     selected: std::sync::OnceLock<Selected>,
+    /// The remembered secret keys' store, when the caller gave the stores (see
+    /// [`Context::with_stores`]); else opened beside the token store in use.
+    given_keys: Option<Arc<dyn SecretBackend>>,
     /// What "now" is for every decision a command makes (the system clock in the product).
     pub clock: Clock,
     /// Where output goes and input comes from (the process's streams in the product).
@@ -69,9 +72,46 @@ impl Context {
             store_choice,
             store_choice_source,
             selected: std::sync::OnceLock::new(),
+            given_keys: None,
             clock: Clock::system(),
             io,
         }
+    }
+
+    /// A context on stores the caller gives (memory backends in in-process tests): the tokens
+    /// in `tokens`, remembered secret keys in `keys`, files under `paths`, the config file
+    /// there if any. Nothing is chosen or probed, and nothing process-wide (the interface
+    /// language) is set.
+    pub fn with_stores(
+        global: &GlobalArgs,
+        paths: Paths,
+        io: Arc<Io>,
+        tokens: Arc<dyn SecretBackend>,
+        keys: Arc<dyn SecretBackend>,
+    ) -> anyhow::Result<Context> {
+        let config_file = Context::config_file(global, &paths);
+        let config = Config {
+            language: None,
+            ..Config::load(&config_file)?
+        };
+        let ctx = Context {
+            given_keys: Some(keys),
+            ..Context::new(global, paths, config, io)
+        };
+        let selected = Selected {
+            kind: StoreKind::SecretService,
+            backend: tokens,
+            reason: "given by the caller".into(),
+            passed_over: None,
+        };
+        let _ = ctx.selected.set(selected);
+        Ok(ctx)
+    }
+
+    /// Whether the tokens are in the Secret Service this process opens itself (a batch read can
+    /// then be prepared ahead); not for a store the caller gave.
+    pub fn opens_the_secret_service(&self) -> bool {
+        self.given_keys.is_none() && self.store_choice != StoreChoice::Keyutils
     }
 
     pub fn keyring_timeout(&self) -> std::time::Duration {
@@ -130,6 +170,9 @@ impl Context {
     /// Secret keys of remembered logins (keyring service `<service>-accounts`), in the store
     /// in use.
     pub fn account_keys(&self) -> anyhow::Result<AccountKeys> {
+        if let Some(keys) = &self.given_keys {
+            return Ok(AccountKeys::new(Arc::clone(keys)));
+        }
         let kind = self.selected()?.kind;
         let backend =
             crate::store::open_accounts_backend(kind, &self.service, self.keyring_timeout())?;

@@ -49,7 +49,7 @@ use crate::dashboard::tui::Observer;
 pub use args::Cli;
 use args::Command;
 pub use context::Context;
-use global::GlobalArgs;
+pub use global::GlobalArgs;
 pub use streams::{Captured, Io};
 
 /// The whole command line; `observer` watches the dashboard, if one opens (see

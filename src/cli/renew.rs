@@ -29,7 +29,7 @@ pub struct RenewArgs {
 
 /// Returns the exit code: several tokens may fail in different ways.
 pub fn run(ctx: &Context, args: RenewArgs) -> anyhow::Result<u8> {
-    if args.all && ctx.store_choice != crate::store::StoreChoice::Keyutils {
+    if args.all && ctx.opens_the_secret_service() {
         crate::store::prepare_batch_read();
     }
     let renewer = ctx.renewer()?;

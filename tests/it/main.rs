@@ -15,6 +15,7 @@ mod api_login;
 mod bad_input;
 mod catalogs;
 mod cli;
+mod cli_in_process;
 mod concurrency;
 mod decoder_props;
 mod doctor;

@@ -1,0 +1,227 @@
+//! What the commands do, run in-process on memory stores (see `support::in_process`): the same
+//! command lines and assertions as against the binary, with no Secret Service needed. These
+//! moved here from `cli` (which keeps the tests of the binary itself: exit on a closed pipe,
+//! logging, help, language from the locale, the keyring).
+
+use jiff::SignedDuration;
+use predicates::prelude::*;
+
+use crate::support::in_process::InProcess;
+use crate::support::{Mock, token};
+
+fn hours(h: i64) -> SignedDuration {
+    SignedDuration::from_hours(h)
+}
+
+#[test]
+fn add_list_show_token_rm_round_trip() {
+    let (env, mock) = (InProcess::new(), Mock::start());
+    let t = token("alice", hours(3));
+    env.add("hpc-east", &mock.url(), &t);
+
+    env.cmd()
+        .arg("list")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("hpc-east"))
+        .stdout(predicate::str::contains("alice"))
+        .stdout(predicate::str::contains("valid"))
+        .stdout(predicate::str::contains("in 2h 59m").or(predicate::str::contains("in 3h 00m")));
+
+    let out = env.cmd().args(["list", "--json"]).output().unwrap();
+    let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let entry = &list[0];
+    assert_eq!(entry["name"], "hpc-east");
+    assert_eq!(entry["phase"], "valid");
+    assert_eq!(entry["user"], "alice");
+    assert_eq!(entry["compute_user"], "alice_c");
+    assert_eq!(entry["cluster_id"], "11112");
+    assert!(entry["expires_at"].as_str().unwrap().ends_with('Z'));
+    let left = entry["expires_in_seconds"].as_i64().unwrap();
+    assert!((3 * 3600 - 60..=3 * 3600).contains(&left), "{left}");
+    assert_eq!(
+        entry["renew_cutoff_in_seconds"].as_i64().unwrap() - left,
+        24 * 3600
+    );
+
+    env.cmd()
+        .args(["show", "hpc-east"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("computeUser:"))
+        .stdout(predicate::str::contains("signature not verified"))
+        .stdout(predicate::str::contains(t.expose()).not());
+
+    assert_eq!(env.stored("hpc-east"), t.expose());
+
+    env.cmd().args(["rm", "hpc-east"]).assert().success();
+    env.cmd()
+        .args(["token", "hpc-east"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("hpc-east"));
+}
+
+#[test]
+fn add_refuses_bad_input_and_stores_nothing() {
+    let env = InProcess::new();
+    let url = "https://api01.example.com:65102";
+    for (input, why) in [
+        ("", "empty"),
+        ("not-a-jwt", "not a JWT"),
+        (
+            "eyJhbGciOiJIUzI1NiJ9.eyJ1c2VyIjoiYSJ9.c2ln",
+            "no expireTime",
+        ),
+    ] {
+        env.cmd()
+            .args(["add", "x", "--base-url", url])
+            .write_stdin(input)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(why));
+    }
+    env.cmd()
+        .args(["add", "bad name", "--base-url", url])
+        .write_stdin(token("a", hours(1)).expose())
+        .assert()
+        .code(2);
+    env.cmd()
+        .args(["add", "x", "--base-url", "http://api01.example.com"])
+        .write_stdin(token("a", hours(1)).expose())
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("http"));
+    env.cmd()
+        .args(["list", "--json"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("[]"));
+}
+
+#[test]
+fn add_refuses_to_overwrite_without_force() {
+    let env = InProcess::new();
+    let url = "https://api01.example.com:65102";
+    let first = token("a", hours(1));
+    let second = token("b", hours(2));
+    env.add("east", url, &first);
+    env.cmd()
+        .args(["add", "east", "--base-url", url])
+        .write_stdin(second.expose())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--force"));
+    assert_eq!(env.stored("east"), first.expose());
+    env.cmd()
+        .args(["add", "east", "--base-url", url, "--force"])
+        .write_stdin(second.expose())
+        .assert()
+        .success();
+    assert_eq!(env.stored("east"), second.expose());
+}
+
+#[test]
+fn renew_replaces_the_token_and_reports_both_expiries() {
+    let (env, mock) = (InProcess::new(), Mock::start());
+    let old = token("alice", hours(1));
+    env.add("east", &mock.url(), &old);
+    env.cmd()
+        .args(["renew", "east"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("east: renewed, expiry"))
+        .stdout(predicate::str::contains("->"));
+    let new = env.stored("east");
+    assert_ne!(new, old.expose());
+    assert_eq!(mock.server.renew_count(), 1);
+    let out = env.cmd().args(["list", "--json"]).output().unwrap();
+    let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(list[0]["expires_in_seconds"].as_i64().unwrap() > 23 * 3600);
+    assert!(list[0]["renewed_at"].is_string());
+}
+
+#[test]
+fn failed_renewal_leaves_the_token_byte_for_byte() {
+    let (env, mock) = (InProcess::new(), Mock::start());
+    let old = token("alice", hours(1));
+    env.add("east", &mock.url(), &old);
+    let index_before = std::fs::read(env.index_file()).unwrap();
+    mock.server.faults().set(actoken::mock::Fault::Http(503));
+    env.cmd()
+        .args(["renew", "east"])
+        .assert()
+        .code(4)
+        .stderr(predicate::str::contains("503"));
+    assert_eq!(env.stored("east"), old.expose());
+    assert_eq!(std::fs::read(env.index_file()).unwrap(), index_before);
+}
+
+#[test]
+fn dead_token_exits_3_without_calling_the_server() {
+    let (env, mock) = (InProcess::new(), Mock::start());
+    let dead = token("alice", hours(-25));
+    env.add("east", &mock.url(), &dead);
+    env.cmd()
+        .args(["renew", "east"])
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("expired beyond renewal"));
+    env.cmd().args(["token", "east"]).assert().code(3);
+    env.cmd().args(["renew", "--all"]).assert().code(3);
+    assert_eq!(mock.server.renew_count(), 0);
+    assert_eq!(env.stored_raw("east"), dead.expose());
+}
+
+#[test]
+fn min_valid_renews_only_when_needed() {
+    let (env, mock) = (InProcess::new(), Mock::start());
+    let t = token("alice", SignedDuration::from_mins(20));
+    env.add("east", &mock.url(), &t);
+    let printed = env
+        .cmd()
+        .args(["token", "east", "--min-valid", "10m"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8(printed.stdout).unwrap().trim(),
+        t.expose()
+    );
+    assert_eq!(mock.server.renew_count(), 0);
+
+    let printed = env
+        .cmd()
+        .args(["token", "east", "--min-valid", "30m"])
+        .output()
+        .unwrap();
+    assert!(printed.status.success());
+    let fresh = String::from_utf8(printed.stdout).unwrap();
+    assert_ne!(fresh.trim(), t.expose());
+    assert_eq!(
+        fresh.lines().count(),
+        1,
+        "stdout holds the token and nothing else"
+    );
+    assert_eq!(mock.server.renew_count(), 1);
+    assert_eq!(env.stored("east"), fresh.trim());
+}
+
+#[test]
+fn renew_all_within_a_window_renews_only_those_expiring() {
+    let (env, mock) = (InProcess::new(), Mock::start());
+    env.add(
+        "soon",
+        &mock.url(),
+        &token("a", SignedDuration::from_mins(30)),
+    );
+    env.add("later", &mock.url(), &token("b", hours(10)));
+    env.add("expired", &mock.url(), &token("c", hours(-2)));
+    env.cmd()
+        .args(["renew", "--all", "--within", "2h"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("soon: renewed"))
+        .stdout(predicate::str::contains("expired: renewed"))
+        .stdout(predicate::str::contains("later: not due"));
+    assert_eq!(mock.server.renew_count(), 2);
+}

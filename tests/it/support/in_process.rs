@@ -1,0 +1,130 @@
+//! The CLI in-process, on memory stores: the same command line, parsed and run by
+//! `actoken::cli::run_with` with its output captured (as gh's `iostreams.Test()`), so that the
+//! tests of what commands do need no Secret Service. The Secret Service itself is tested
+//! against the real one (`store_keyring`, `self_heal`, …); the binary end to end by `cli`.
+//!
+//! `InProcess::cmd()` reads like `Env::cmd()`: `.args([…])`, `.write_stdin(…)`, then
+//! `.assert()` (assert_cmd's assertions) or `.output()`.
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use actoken::cli::{Context, Io};
+use actoken::config::Paths;
+use actoken::dashboard::tui::Unobserved;
+use actoken::i18n::{Lang, with_lang};
+use actoken::store::{MemoryBackend, SecretBackend};
+use actoken::token::Token;
+use assert_cmd::assert::Assert;
+
+/// One user's world: a private home for files, and memory stores for tokens and keys.
+pub struct InProcess {
+    dir: tempfile::TempDir,
+    tokens: MemoryBackend,
+    keys: MemoryBackend,
+}
+
+/// One command line to run.
+pub struct Run<'a> {
+    world: &'a InProcess,
+    args: Vec<OsString>,
+    stdin: Vec<u8>,
+}
+
+impl InProcess {
+    pub fn new() -> InProcess {
+        InProcess {
+            dir: tempfile::tempdir().unwrap(),
+            tokens: MemoryBackend::new(),
+            keys: MemoryBackend::new(),
+        }
+    }
+
+    pub fn cmd(&self) -> Run<'_> {
+        Run {
+            world: self,
+            args: vec!["actoken".into()],
+            stdin: Vec::new(),
+        }
+    }
+
+    pub fn index_file(&self) -> PathBuf {
+        self.paths().index_file()
+    }
+
+    fn paths(&self) -> Paths {
+        Paths::under(self.dir.path())
+    }
+
+    /// `actoken add NAME --base-url URL` with the token on stdin; panics unless it succeeds.
+    pub fn add(&self, name: &str, base_url: &str, token: &Token) {
+        self.cmd()
+            .args(["add", name, "--base-url", base_url])
+            .write_stdin(token.expose())
+            .assert()
+            .success();
+    }
+
+    /// The secret exactly as the store holds it (bypassing every check of the CLI).
+    pub fn stored_raw(&self, name: &str) -> String {
+        self.tokens
+            .get(name)
+            .unwrap()
+            .expect("a stored secret")
+            .expose()
+            .to_owned()
+    }
+
+    /// The token as `actoken token NAME` prints it.
+    pub fn stored(&self, name: &str) -> String {
+        let out = self.cmd().args(["token", name]).output().unwrap();
+        String::from_utf8(out.stdout).unwrap().trim().to_owned()
+    }
+}
+
+impl Run<'_> {
+    pub fn args<I, S>(mut self, args: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<OsString>,
+    {
+        self.args.extend(args.into_iter().map(Into::into));
+        self
+    }
+
+    pub fn arg(mut self, arg: impl Into<OsString>) -> Self {
+        self.args.push(arg.into());
+        self
+    }
+
+    pub fn write_stdin(mut self, input: impl AsRef<[u8]>) -> Self {
+        self.stdin = input.as_ref().to_vec();
+        self
+    }
+
+    /// Runs it in this process, in English (the messages checked are the English ones).
+    pub fn output(self) -> std::io::Result<std::process::Output> {
+        use std::os::unix::process::ExitStatusExt;
+        let (io, captured) = Io::captured(&self.stdin);
+        let io = Arc::new(io);
+        let world = self.world;
+        let context = |global: &actoken::cli::GlobalArgs| {
+            let tokens: Arc<dyn SecretBackend> = Arc::new(world.tokens.clone());
+            let keys: Arc<dyn SecretBackend> = Arc::new(world.keys.clone());
+            Context::with_stores(global, world.paths(), Arc::clone(&io), tokens, keys)
+        };
+        let code = with_lang(Lang::En, || {
+            actoken::cli::run_with(&self.args, &io, context, &mut Unobserved, false)
+        });
+        Ok(std::process::Output {
+            status: std::process::ExitStatus::from_raw(i32::from(code) << 8),
+            stdout: captured.stdout().into_bytes(),
+            stderr: captured.stderr().into_bytes(),
+        })
+    }
+
+    pub fn assert(self) -> Assert {
+        Assert::new(self.output().unwrap())
+    }
+}
