@@ -1,13 +1,16 @@
-//! The fault matrix of issue 5, through the real CLI: for every way the server or the network
-//! can fail, `actoken renew NAME` must exit non-zero with the documented code and a clear
-//! message, never panic, and leave the stored token and the index byte-for-byte unchanged.
+//! The fault matrix of issue 5, through the CLI: for every way the server or the network can
+//! fail, `actoken renew NAME` must exit non-zero with the documented code and a clear message,
+//! never panic, and leave the stored token and the index byte-for-byte unchanged. Run
+//! in-process on memory stores (see `support::in_process`): the network is real (loopback
+//! mocks, a refused port, a full backlog, DNS), the keyring is not what is tested here.
 
 use std::path::PathBuf;
 
 use actoken::mock::Fault;
 use jiff::SignedDuration;
 
-use crate::support::{self, Env, Mock, keyring_available, token};
+use crate::support::in_process::InProcess;
+use crate::support::{self, Mock, token};
 
 /// Exit codes from `actoken --help`.
 const NETWORK: i32 = 4;
@@ -58,10 +61,7 @@ struct Row {
 }
 
 fn run(row: Row) {
-    if !keyring_available(module_path!()) {
-        return;
-    }
-    let (env, mock) = (Env::new(), Mock::start());
+    let (env, mock) = (InProcess::new(), Mock::start());
     let second = Mock::start();
     let old = token("alice", SignedDuration::from_hours(1));
     let mut _backlog = None;
@@ -78,7 +78,7 @@ fn run(row: Row) {
     };
     env.add("east", &base_url, &old);
 
-    let config = env.dir.path().join("faults.toml");
+    let config = env.dir().join("faults.toml");
     // The connect-timeout row gives the whole request longer, so the connect limit is the one
     // that runs out.
     let request_timeout = match row.setup {
@@ -149,8 +149,8 @@ fn run(row: Row) {
     }
 }
 
-fn rescue_files(env: &Env) -> Vec<PathBuf> {
-    std::fs::read_dir(env.dir.path().join("state/actoken/rescue"))
+fn rescue_files(env: &InProcess) -> Vec<PathBuf> {
+    std::fs::read_dir(env.state_dir().join("rescue"))
         .map(|d| d.map(|e| e.unwrap().path()).collect())
         .unwrap_or_default()
 }

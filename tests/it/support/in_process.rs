@@ -53,6 +53,16 @@ impl InProcess {
         self.paths().index_file()
     }
 
+    /// The world's private home (for files a test writes, e.g. a `--config` file).
+    pub fn dir(&self) -> &std::path::Path {
+        self.dir.path()
+    }
+
+    /// Where actoken keeps its state (the rescue files, ...).
+    pub fn state_dir(&self) -> PathBuf {
+        self.paths().state_dir
+    }
+
     fn paths(&self) -> Paths {
         Paths::under(self.dir.path())
     }
