@@ -1,6 +1,8 @@
-//! Hostile and mistaken input to the real CLI: malformed tokens on stdin, odd names, and
-//! broken config and index files. Each must end in a clear message and a non-zero exit, never
-//! a panic, never a partial store, and never a rewrite of the user's file.
+//! Hostile and mistaken input to the CLI: malformed tokens on stdin, odd names, and broken
+//! config and index files. Each must end in a clear message and a non-zero exit, never a
+//! panic, never a partial store, and never a rewrite of the user's file. What commands do with
+//! tokens and the index runs in-process on memory stores (`support::in_process`); config files
+//! and the restore from a lost index run against the binary (and the real keyring).
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -9,6 +11,7 @@ use base64::Engine;
 use jiff::SignedDuration;
 use predicates::prelude::*;
 
+use crate::support::in_process::InProcess;
 use crate::support::{Env, keyring_available, token};
 
 macro_rules! need_keyring {
@@ -36,7 +39,7 @@ fn expire_in_ms(d: SignedDuration) -> i64 {
 }
 
 /// `add x` with `stdin`: asserts exit 2, the message, no panic, and that nothing was stored.
-fn refused(env: &Env, stdin: impl Into<Vec<u8>>, says: &str) {
+fn refused(env: &InProcess, stdin: impl Into<Vec<u8>>, says: &str) {
     let out = env
         .cmd()
         .args(["add", "x", "--base-url", URL])
@@ -52,8 +55,7 @@ fn refused(env: &Env, stdin: impl Into<Vec<u8>>, says: &str) {
 
 #[test]
 fn token_is_trimmed_of_surrounding_whitespace_and_newlines() {
-    need_keyring!();
-    let env = Env::new();
+    let env = InProcess::new();
     let t = token("alice", SignedDuration::from_hours(2));
     env.cmd()
         .args(["add", "east", "--base-url", URL])
@@ -65,8 +67,7 @@ fn token_is_trimmed_of_surrounding_whitespace_and_newlines() {
 
 #[test]
 fn malformed_tokens_are_refused_with_the_reason() {
-    need_keyring!();
-    let env = Env::new();
+    let env = InProcess::new();
     let ms = expire_in_ms(SignedDuration::from_hours(1));
     refused(&env, "", "empty");
     refused(&env, " \n\t\n", "empty");
@@ -103,8 +104,7 @@ fn malformed_tokens_are_refused_with_the_reason() {
 
 #[test]
 fn expire_time_in_seconds_warns_but_is_stored() {
-    need_keyring!();
-    let env = Env::new();
+    let env = InProcess::new();
     let seconds = jiff::Timestamp::now().as_second() + 3600;
     let raw = jwt(&format!(r#"{{"user":"a","expireTime":"{seconds}"}}"#));
     env.cmd()
@@ -118,8 +118,7 @@ fn expire_time_in_seconds_warns_but_is_stored() {
 
 #[test]
 fn ten_megabytes_on_stdin_is_refused_quickly() {
-    need_keyring!();
-    let env = Env::new();
+    let env = InProcess::new();
     let started = Instant::now();
     let out = env
         .cmd()
@@ -140,8 +139,7 @@ fn ten_megabytes_on_stdin_is_refused_quickly() {
 
 #[test]
 fn non_utf8_stdin_is_refused() {
-    need_keyring!();
-    let env = Env::new();
+    let env = InProcess::new();
     let mut bytes = token("a", SignedDuration::from_hours(1))
         .expose()
         .as_bytes()
@@ -155,8 +153,7 @@ fn non_utf8_stdin_is_refused() {
 /// inside the name (no `//`), CJK brackets; at most 64 characters.
 #[test]
 fn names_are_checked_against_the_allowed_set() {
-    need_keyring!();
-    let env = Env::new();
+    let env = InProcess::new();
     let t = token("a", SignedDuration::from_hours(1));
     for good in ["team/east", "hpc-01.prod_a", "华东一区【昆山】", "Zürich"] {
         env.cmd()
@@ -351,7 +348,7 @@ fn config_that_others_can_write_is_refused() {
 
 // ---- index file ----
 
-fn write_index(env: &Env, bytes: &[u8]) {
+fn write_index(env: &InProcess, bytes: &[u8]) {
     let path = env.index_file();
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     std::fs::write(&path, bytes).unwrap();
@@ -367,7 +364,7 @@ fn write_index(env: &Env, bytes: &[u8]) {
 /// `list` and `add` against an index holding `bytes`: both fail naming the index file and
 /// `says`, and the file is left byte-for-byte as it was.
 fn bad_index(bytes: &[u8], says: &[&str]) {
-    let env = Env::new();
+    let env = InProcess::new();
     write_index(&env, bytes);
     let t = token("a", SignedDuration::from_hours(1));
     let index = env.index_file();
@@ -397,12 +394,8 @@ fn bad_index(bytes: &[u8], says: &[&str]) {
     assert!(!stored_anything(&env), "a failed add left a secret behind");
 }
 
-fn stored_anything(env: &Env) -> bool {
-    use actoken::store::{KeyringBackend, SecretBackend};
-    KeyringBackend::with_service(&env.service, Duration::from_secs(2))
-        .and_then(|b| b.names())
-        .map(|n| !n.is_empty())
-        .unwrap_or(false)
+fn stored_anything(env: &InProcess) -> bool {
+    !env.stored_names().is_empty()
 }
 
 const ENTRY: &str =
@@ -410,7 +403,6 @@ const ENTRY: &str =
 
 #[test]
 fn malformed_index_names_the_file_and_line() {
-    need_keyring!();
     bad_index(
         b"version = 1\n[[token]\nname = \"x\"\n",
         &["line 2", "move it aside"],
@@ -432,7 +424,6 @@ fn malformed_index_names_the_file_and_line() {
 
 #[test]
 fn index_from_a_newer_version_is_refused() {
-    need_keyring!();
     bad_index(
         format!("version = 3\n{ENTRY}").as_bytes(),
         &["newer actoken", "upgrade"],
@@ -442,14 +433,12 @@ fn index_from_a_newer_version_is_refused() {
 
 #[test]
 fn non_utf8_index_is_refused() {
-    need_keyring!();
     bad_index(b"version = 1\n\xff\xfe\n", &["UTF-8"]);
 }
 
 #[test]
 fn unreadable_index_is_named() {
-    need_keyring!();
-    let env = Env::new();
+    let env = InProcess::new();
     std::fs::create_dir_all(env.index_file()).unwrap();
     env.cmd()
         .arg("list")
@@ -465,8 +454,7 @@ fn unreadable_index_is_named() {
 #[test]
 fn index_that_others_can_write_is_refused() {
     use std::os::unix::fs::PermissionsExt;
-    need_keyring!();
-    let env = Env::new();
+    let env = InProcess::new();
     let text = format!("version = 1\n{ENTRY}");
     write_index(&env, text.as_bytes());
     let index = env.index_file();

@@ -86,6 +86,11 @@ impl InProcess {
             .to_owned()
     }
 
+    /// Every name the token store holds a secret for.
+    pub fn stored_names(&self) -> Vec<String> {
+        self.tokens.names().unwrap()
+    }
+
     /// The token as `actoken token NAME` prints it.
     pub fn stored(&self, name: &str) -> String {
         let out = self.cmd().args(["token", name]).output().unwrap();
