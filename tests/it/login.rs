@@ -1,15 +1,14 @@
 //! `actoken login / accounts / logout / check / info` and dead tokens brought back by a
-//! remembered secret key: the real binary, a real Secret Service (skipped with a message where
-//! none runs) and the mock AC server's demo accounts.
-
-use std::time::Duration;
+//! remembered secret key, against the mock AC server's demo accounts: in-process on memory
+//! stores (`support::in_process`), and on the binary with a real Secret Service for what only a
+//! real run shows (argv, trace logs, files).
 
 use actoken::mock::{ALICE, BOB, MintSpec, mint};
-use actoken::store::{KeyringBackend, SecretBackend, accounts_service};
 use actoken::token::Token;
 use jiff::{SignedDuration, Timestamp};
 use predicates::prelude::*;
 
+use crate::support::in_process::InProcess;
 use crate::support::{self, Env, Mock, keyring_available};
 
 macro_rules! need_keyring {
@@ -22,16 +21,16 @@ macro_rules! need_keyring {
 
 const KUNSHAN: &str = "alice/华东一区【昆山】";
 
-/// An [`Env`] that also cleans the secret keys it remembered (service `<service>-accounts`).
+/// A user in-process on memory stores (tokens and remembered secret keys), and the mock.
 struct World {
-    env: Env,
+    env: InProcess,
     mock: Mock,
 }
 
 impl World {
     fn new() -> World {
         World {
-            env: Env::new(),
+            env: InProcess::new(),
             mock: Mock::start(),
         }
     }
@@ -72,40 +71,24 @@ impl World {
     }
 
     fn remembered_keys(&self) -> Vec<String> {
-        let svc = accounts_service(&self.env.service);
-        KeyringBackend::with_service(&svc, Duration::from_secs(2))
-            .unwrap()
-            .names()
-            .unwrap()
-    }
-
-    /// Every file under the XDG dirs, as bytes.
-    fn files(&self) -> Vec<(std::path::PathBuf, Vec<u8>)> {
-        fn walk(dir: &std::path::Path, out: &mut Vec<(std::path::PathBuf, Vec<u8>)>) {
-            for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-                let path = entry.path();
-                if path.is_dir() {
-                    walk(&path, out);
-                } else {
-                    out.push((path.clone(), std::fs::read(&path).unwrap_or_default()));
-                }
-            }
-        }
-        let mut out = Vec::new();
-        walk(self.env.dir.path(), &mut out);
-        out
+        self.env.remembered_keys()
     }
 }
 
-impl Drop for World {
-    fn drop(&mut self) {
-        let svc = accounts_service(&self.env.service);
-        if let Ok(backend) = KeyringBackend::with_service(&svc, Duration::from_secs(2)) {
-            for name in backend.names().unwrap_or_default() {
-                let _ = backend.delete(&name);
+fn files_under(dir: &std::path::Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
+    fn walk(dir: &std::path::Path, out: &mut Vec<(std::path::PathBuf, Vec<u8>)>) {
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                walk(&path, out);
+            } else {
+                out.push((path.clone(), std::fs::read(&path).unwrap_or_default()));
             }
         }
     }
+    let mut out = Vec::new();
+    walk(dir, &mut out);
+    out
 }
 
 fn dead(user: &str, cluster: &str) -> Token {
@@ -118,7 +101,6 @@ fn dead(user: &str, cluster: &str) -> Token {
 
 #[test]
 fn access_key_login_stores_every_region_and_the_platform_token() {
-    need_keyring!();
     let w = World::new();
     w.login_alice(&[])
         .success()
@@ -179,7 +161,6 @@ fn access_key_login_stores_every_region_and_the_platform_token() {
 /// key was orphaned and dead tokens no longer came back. One account now holds both methods.
 #[test]
 fn a_password_login_keeps_the_remembered_access_key() {
-    need_keyring!();
     let w = World::new();
     // The access key logs in at another host than the base URL (as on the platform).
     let auth = w.mock.url().replace("127.0.0.1", "localhost");
@@ -258,7 +239,6 @@ fn a_password_login_keeps_the_remembered_access_key() {
 
 #[test]
 fn second_login_replaces_the_same_regions_and_leaves_other_entries() {
-    need_keyring!();
     let w = World::new();
     let mine = support::token("carol", SignedDuration::from_hours(5));
     w.env.add("mine", &w.mock.url(), &mine);
@@ -281,7 +261,6 @@ fn second_login_replaces_the_same_regions_and_leaves_other_entries() {
 
 #[test]
 fn password_login_from_stdin_never_stores_the_password() {
-    need_keyring!();
     let w = World::new();
     w.env
         .cmd()
@@ -319,7 +298,6 @@ fn password_login_from_stdin_never_stores_the_password() {
 
 #[test]
 fn logout_forgets_the_key_and_with_tokens_removes_them() {
-    need_keyring!();
     let w = World::new();
     w.login_alice(&[]).success();
     w.env
@@ -359,7 +337,6 @@ fn logout_forgets_the_key_and_with_tokens_removes_them() {
 
 #[test]
 fn check_says_accepted_then_rejected_after_revocation() {
-    need_keyring!();
     let w = World::new();
     w.login_alice(&[]).success();
     w.env
@@ -387,7 +364,6 @@ fn check_says_accepted_then_rejected_after_revocation() {
 /// whether it can still be renewed. `check` and `info` must not call it "get a new token".
 #[test]
 fn check_and_info_leave_an_expired_renewable_token_to_renewal() {
-    need_keyring!();
     let w = World::new();
     let expired = mint(&MintSpec::new(
         "carol",
@@ -443,7 +419,6 @@ fn check_and_info_leave_an_expired_renewable_token_to_renewal() {
 
 #[test]
 fn info_shows_service_addresses_and_placeholders_as_unknown() {
-    need_keyring!();
     let w = World::new();
     w.login_alice(&[]).success();
     w.env
@@ -467,7 +442,6 @@ fn info_shows_service_addresses_and_placeholders_as_unknown() {
 
 #[test]
 fn dead_token_comes_back_through_the_remembered_key() {
-    need_keyring!();
     let w = World::new();
     w.login_alice(&[]).success();
     let url = w.mock.url();
@@ -530,7 +504,6 @@ fn dead_token_comes_back_through_the_remembered_key() {
 
 #[test]
 fn without_a_remembered_key_the_error_names_the_login_command() {
-    need_keyring!();
     let w = World::new();
     let url = w.mock.url();
     w.login_alice(&["--no-remember"])
@@ -577,13 +550,14 @@ fn without_a_remembered_key_the_error_names_the_login_command() {
 #[test]
 fn secrets_never_appear_in_output_logs_files_or_argv() {
     need_keyring!();
-    let w = World::new();
-    let url = w.mock.url();
+    // On the binary: what reaches argv, the logs at trace level and the files of a real run.
+    let (env, mock) = (Env::new(), Mock::start());
+    let url = mock.url();
     let mut outputs = Vec::new();
     let verbose = |cmd: &mut assert_cmd::Command| {
         cmd.arg("-vvv").env("ACTOKEN_LOG", "trace");
     };
-    let mut cmd = w.env.cmd();
+    let mut cmd = env.cmd();
     verbose(&mut cmd);
     outputs.push(
         cmd.args([
@@ -600,7 +574,7 @@ fn secrets_never_appear_in_output_logs_files_or_argv() {
         .output()
         .unwrap(),
     );
-    let mut cmd = w.env.cmd();
+    let mut cmd = env.cmd();
     verbose(&mut cmd);
     outputs.push(
         cmd.args([
@@ -618,7 +592,7 @@ fn secrets_never_appear_in_output_logs_files_or_argv() {
         .unwrap(),
     );
     // Refused logins echo nothing secret either.
-    let mut cmd = w.env.cmd();
+    let mut cmd = env.cmd();
     verbose(&mut cmd);
     outputs.push(
         cmd.args([
@@ -633,13 +607,12 @@ fn secrets_never_appear_in_output_logs_files_or_argv() {
         .unwrap(),
     );
     // The re-login path, at trace level.
-    w.env
-        .cmd()
+    env.cmd()
         .args(["add", KUNSHAN, "--base-url", &url, "--force"])
         .write_stdin(dead("alice", "11250").expose())
         .assert()
         .success();
-    let mut cmd = w.env.cmd();
+    let mut cmd = env.cmd();
     verbose(&mut cmd);
     outputs.push(cmd.args(["renew", KUNSHAN]).output().unwrap());
     assert!(outputs[0].status.success() && outputs[1].status.success());
@@ -653,15 +626,14 @@ fn secrets_never_appear_in_output_logs_files_or_argv() {
                 assert!(!text.contains(secret), "{secret} leaked: {text}");
             }
         }
-        for (path, bytes) in w.files() {
+        for (path, bytes) in files_under(env.dir.path()) {
             let text = String::from_utf8_lossy(&bytes);
             assert!(!text.contains(secret), "{secret} in {}", path.display());
         }
     }
     // There is no flag that takes a secret on the command line.
     for flag in ["--secret-key", "--password", "--secret"] {
-        w.env
-            .cmd()
+        env.cmd()
             .args(["login", "--user", "alice", flag, "x"])
             .assert()
             .code(2);

@@ -86,6 +86,11 @@ impl InProcess {
             .to_owned()
     }
 
+    /// The accounts whose secret key is remembered.
+    pub fn remembered_keys(&self) -> Vec<String> {
+        self.keys.names().unwrap()
+    }
+
     /// Every name the token store holds a secret for.
     pub fn stored_names(&self) -> Vec<String> {
         self.tokens.names().unwrap()
