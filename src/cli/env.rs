@@ -4,7 +4,6 @@ use super::context::Context;
 use super::fresh::{FreshArgs, token_vars};
 use crate::token_env::shell;
 use clap::Args;
-use std::io::Write;
 
 #[derive(Debug, Args)]
 pub struct EnvArgs {
@@ -19,6 +18,6 @@ pub struct EnvArgs {
 pub fn run(ctx: &Context, args: EnvArgs) -> anyhow::Result<()> {
     let vars = token_vars(ctx, &args.name, &args.fresh.also, args.fresh.min_valid)?;
     let text = zeroize::Zeroizing::new(shell::render(&vars, args.format));
-    std::io::stdout().lock().write_all(text.as_bytes())?;
+    ctx.io.write_out(text.as_bytes())?;
     Ok(())
 }

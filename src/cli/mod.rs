@@ -89,11 +89,19 @@ pub fn run_with(
             return exit::USAGE;
         }
     };
-    if process {
+    let lang = cli.global.lang;
+    let ran = if process {
         init_logging(cli.global.verbose, cli.global.log.as_deref());
-        crate::i18n::init(cli.global.lang, None);
-    }
-    match run(cli, io, context, observer) {
+        crate::i18n::init(lang, None);
+        run(cli, io, context, observer)
+    } else {
+        // In-process: `--lang` holds for this thread only, never for the whole process.
+        match lang {
+            Some(lang) => crate::i18n::with_lang(lang, || run(cli, io, context, observer)),
+            None => run(cli, io, context, observer),
+        }
+    };
+    match ran {
         Ok(code) => code,
         Err(err) => {
             errln!(io, "{} {err:#}", crate::tr!("cli.error"));

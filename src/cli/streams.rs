@@ -106,6 +106,13 @@ impl Io {
         }
     }
 
+    /// Writes `bytes` to stdout and flushes, reporting any failure (a closed pipe included) to
+    /// the caller: for output that is the command's whole point (`env`'s variables).
+    pub fn write_out(&self, bytes: &[u8]) -> io::Result<()> {
+        let mut out = lock(&self.out);
+        out.write_all(bytes).and_then(|()| out.flush())
+    }
+
     /// Writes to stderr; called by [`errln!`]. A failed write to stderr has nowhere to go.
     pub fn err(&self, args: fmt::Arguments<'_>) {
         let mut err = lock(&self.err);

@@ -7,7 +7,7 @@ use std::process::Stdio;
 use actoken::mock::{ALICE, Fault, MintSpec, mint};
 use actoken::token::Token;
 use actoken::token_env::shell;
-use jiff::{SignedDuration, Timestamp};
+use jiff::Timestamp;
 use predicates::prelude::*;
 
 use crate::support::{Env, Mock, hours, token};
@@ -50,49 +50,6 @@ fn stdout(env: &Env, args: &[&str]) -> String {
     let out = env.cmd().args(args).output().unwrap();
     assert!(out.status.success(), "{args:?}: {out:?}");
     String::from_utf8(out.stdout).unwrap()
-}
-
-#[test]
-fn env_renews_a_token_inside_the_window_and_leaves_a_fresh_one_alone() {
-    need_keyring!();
-    let (env, mock) = (Env::new(), Mock::start());
-    let due = token("alice", SignedDuration::from_mins(90));
-    env.add("hpc-east", &mock.url(), &due);
-    env.add("hpc-west", &mock.url(), &token("bob", hours(5)));
-
-    // Default window: the renew-ahead setting (2h), so the 90-minute token is renewed first.
-    let out = env.cmd().args(["env", "hpc-east"]).output().unwrap();
-    assert!(out.status.success(), "{out:?}");
-    let text = String::from_utf8(out.stdout).unwrap();
-    assert!(String::from_utf8_lossy(&out.stderr).contains("renewed hpc-east"));
-    let stored = env.stored_raw("hpc-east");
-    assert_ne!(stored, due.expose());
-    assert!(
-        text.contains(&format!("export AC_TOKEN='{stored}'\n")),
-        "{text}"
-    );
-    assert!(text.contains(&format!("export SCNET_TOKEN='{stored}'\n")));
-    assert!(text.contains(&format!("export SCNET_OPENAPI_TOKEN='{stored}'\n")));
-    assert!(text.contains("export AC_CLUSTER_ID='11112'\n"));
-    assert!(text.contains("export SCNET_CLUSTER_ID='11112'\n"));
-    assert!(text.contains("export AC_USER='alice'\n"));
-    assert!(text.contains("export AC_TOKEN_NAME='hpc-east'\n"));
-    // From the mock's `center`: the first enabled address; its AI address is a placeholder.
-    assert!(text.contains("export AC_HPC_URL='https://c11112.hpc.example.com:65101/hpc'\n"));
-    assert!(text.contains("export AC_EFILE_URL='https://c11112.hpc.example.com:65103/efile'\n"));
-    assert!(!text.contains("AC_AI_URL"), "{text}");
-    assert_eq!(mock.server.renew_count(), 1);
-
-    // --min-valid below what is left: nothing renewed; above it: renewed.
-    let json: serde_json::Value = serde_json::from_str(&stdout(
-        &env,
-        &["env", "hpc-west", "--min-valid", "4h", "--format", "json"],
-    ))
-    .unwrap();
-    assert_eq!(json["AC_USER"], "bob");
-    assert_eq!(mock.server.renew_count(), 1);
-    stdout(&env, &["env", "hpc-west", "--min-valid", "6h"]);
-    assert_eq!(mock.server.renew_count(), 2);
 }
 
 #[test]

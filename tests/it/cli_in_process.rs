@@ -7,10 +7,38 @@ use jiff::SignedDuration;
 use predicates::prelude::*;
 
 use crate::support::in_process::InProcess;
+use actoken::mock::{ALICE, BOB, Fault};
+
 use crate::support::{Mock, token};
 
 fn hours(h: i64) -> SignedDuration {
     SignedDuration::from_hours(h)
+}
+
+fn stdout(env: &InProcess, args: &[&str]) -> String {
+    let out = env.cmd().args(args).output().unwrap();
+    assert!(out.status.success(), "{args:?}: {out:?}");
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn login(
+    env: &InProcess,
+    mock: &Mock,
+    who: &actoken::mock::DemoAccount,
+) -> assert_cmd::assert::Assert {
+    env.cmd()
+        .args([
+            "login",
+            "--user",
+            who.user,
+            "--access-key",
+            who.access_key,
+            "--secret-key-stdin",
+            "--base-url",
+            &mock.url(),
+        ])
+        .write_stdin(who.secret_key)
+        .assert()
 }
 
 #[test]
@@ -223,5 +251,129 @@ fn renew_all_within_a_window_renews_only_those_expiring() {
         .stdout(predicate::str::contains("soon: renewed"))
         .stdout(predicate::str::contains("expired: renewed"))
         .stdout(predicate::str::contains("later: not due"));
+    assert_eq!(mock.server.renew_count(), 2);
+}
+
+#[test]
+fn login_explains_a_region_without_a_token_and_accounts_show_status_and_balance() {
+    let (env, mock) = (InProcess::new(), Mock::start());
+    login(&env, &mock, &ALICE).success().stdout(predicate::str::contains(
+        "skipped   东北一区【哈尔滨】 (11301): account on trial, balance 0.00: top up to use this region",
+    ));
+    login(&env, &mock, &BOB).success();
+
+    let out = env.cmd().args(["accounts", "--json"]).output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let by_user = |u: &str| {
+        json.as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["user"] == u)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(by_user("alice")["account_status"], "Trial");
+    assert_eq!(by_user("alice")["account_balance"], "0.00");
+    assert_eq!(by_user("bob")["account_status"], "Normal");
+    assert_eq!(by_user("bob")["account_balance"], "1280.50");
+    assert!(by_user("bob").get("account_info_error").is_none());
+
+    env.cmd()
+        .arg("accounts")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("STATUS").and(predicate::str::contains("1280.50")))
+        .stderr(
+            predicate::str::contains("alice@127.0.0.1").and(predicate::str::contains("top up")),
+        );
+
+    // The same table and notes in Chinese; the status the server sends stays as it is.
+    env.cmd()
+        .args(["--lang", "zh-CN", "accounts"])
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("账户状态")
+                .and(predicate::str::contains("余额"))
+                .and(predicate::str::contains("Trial"))
+                .and(predicate::str::contains("1280.50")),
+        )
+        .stderr(
+            predicate::str::contains("备注：alice@127.0.0.1").and(predicate::str::contains(
+                "：账户试用中，余额 0.00：充值后才能使用其区域",
+            )),
+        );
+
+    // Without its platform token, or with the platform silent, the rest still shows.
+    env.cmd().args(["rm", "alice/ac"]).assert().success();
+    let json: serde_json::Value = serde_json::from_slice(
+        &env.cmd()
+            .args(["accounts", "--json"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    let alice = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["user"] == "alice")
+        .unwrap();
+    assert!(alice["account_status"].is_null());
+    assert!(
+        alice["account_info_error"]
+            .as_str()
+            .unwrap()
+            .contains("alice/ac"),
+        "{alice}"
+    );
+    mock.server.faults().set(Fault::Http(502));
+    env.cmd().arg("accounts").assert().success().stderr(
+        predicate::str::contains("bob@127.0.0.1")
+            .and(predicate::str::contains("status and balance unknown")),
+    );
+}
+
+#[test]
+fn env_renews_a_token_inside_the_window_and_leaves_a_fresh_one_alone() {
+    let (env, mock) = (InProcess::new(), Mock::start());
+    let due = token("alice", SignedDuration::from_mins(90));
+    env.add("hpc-east", &mock.url(), &due);
+    env.add("hpc-west", &mock.url(), &token("bob", hours(5)));
+
+    // Default window: the renew-ahead setting (2h), so the 90-minute token is renewed first.
+    let out = env.cmd().args(["env", "hpc-east"]).output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("renewed hpc-east"));
+    let stored = env.stored_raw("hpc-east");
+    assert_ne!(stored, due.expose());
+    assert!(
+        text.contains(&format!("export AC_TOKEN='{stored}'\n")),
+        "{text}"
+    );
+    assert!(text.contains(&format!("export SCNET_TOKEN='{stored}'\n")));
+    assert!(text.contains(&format!("export SCNET_OPENAPI_TOKEN='{stored}'\n")));
+    assert!(text.contains("export AC_CLUSTER_ID='11112'\n"));
+    assert!(text.contains("export SCNET_CLUSTER_ID='11112'\n"));
+    assert!(text.contains("export AC_USER='alice'\n"));
+    assert!(text.contains("export AC_TOKEN_NAME='hpc-east'\n"));
+    // From the mock's `center`: the first enabled address; its AI address is a placeholder.
+    assert!(text.contains("export AC_HPC_URL='https://c11112.hpc.example.com:65101/hpc'\n"));
+    assert!(text.contains("export AC_EFILE_URL='https://c11112.hpc.example.com:65103/efile'\n"));
+    assert!(!text.contains("AC_AI_URL"), "{text}");
+    assert_eq!(mock.server.renew_count(), 1);
+
+    // --min-valid below what is left: nothing renewed; above it: renewed.
+    let json: serde_json::Value = serde_json::from_str(&stdout(
+        &env,
+        &["env", "hpc-west", "--min-valid", "4h", "--format", "json"],
+    ))
+    .unwrap();
+    assert_eq!(json["AC_USER"], "bob");
+    assert_eq!(mock.server.renew_count(), 1);
+    stdout(&env, &["env", "hpc-west", "--min-valid", "6h"]);
     assert_eq!(mock.server.renew_count(), 2);
 }
