@@ -15,6 +15,7 @@ pub mod blocking;
 pub mod cli;
 pub mod clipboard;
 pub mod clock;
+pub(crate) mod columns;
 pub mod config;
 pub mod dashboard;
 pub mod demo;

@@ -1,6 +1,6 @@
 //! Plain-text tables for the CLI, in terminal columns (a Han character takes two).
 
-use crate::dashboard::ui::columns::{self, NAME_FLOOR, Spec};
+use crate::columns::{self, NAME_FLOOR, Spec};
 use crate::width::{pad, truncate, truncate_middle, width};
 
 /// Left-aligned columns sized to their widest cell, in terminal columns (a Han character

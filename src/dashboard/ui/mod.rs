@@ -2,7 +2,6 @@
 //! file and read the App only.
 
 mod add;
-pub(crate) mod columns;
 mod confirm;
 mod details;
 mod dialog;

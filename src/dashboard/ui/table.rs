@@ -9,10 +9,10 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::Text;
 use ratatui::widgets::{Cell, Paragraph, Row as TableRow, Table, TableState, Wrap};
 
-use super::columns::{self, Spec};
 use super::layout::body_of;
 use super::palette::Palette;
 use super::text::{badge, clean, next_step_short};
+use crate::columns::{self, Spec};
 use crate::dashboard::app::{App, Row, Urgency, view};
 use crate::keymap::{Command, Context};
 use crate::timefmt;

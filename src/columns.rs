@@ -1,7 +1,8 @@
-//! Column widths for the token table, sized to what the visible rows hold: NAME grows to the
-//! longest name (up to a share of the width), and when room runs short the other columns
-//! give way first: optional ones drop, then the rest shrink towards their floor, and NAME
-//! shrinks last. A name is the one thing that tells two rows apart.
+//! Column widths for the token tables (the dashboard's and the CLI's), sized to what the
+//! visible rows hold: NAME grows to the longest name (up to a share of the width), and when
+//! room runs short the other columns give way first: optional ones drop, then the rest shrink
+//! towards their floor, and NAME shrinks last. A name is the one thing that tells two rows
+//! apart.
 
 /// NAME never takes more than this share of the width (percent), nor less than NAME_FLOOR.
 const NAME_SHARE: usize = 45;
