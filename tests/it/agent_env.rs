@@ -54,7 +54,7 @@ fn stdout(env: &Env, args: &[&str]) -> String {
 
 #[test]
 fn every_format_carries_a_hostile_value_exactly() {
-    need_keyring!();
+    need_store!();
     let (env, mock) = (Env::new(), Mock::start());
     env.add("hpc-east", &mock.url(), &token("alice", hours(5)));
     mock.server
@@ -102,7 +102,7 @@ fn every_format_carries_a_hostile_value_exactly() {
 
 #[test]
 fn exec_passes_exit_codes_and_signals_through_and_keeps_the_token_out_of_argv() {
-    need_keyring!();
+    need_store!();
     let (env, mock) = (Env::new(), Mock::start());
     let t = token("alice", hours(5));
     env.add("hpc-east", &mock.url(), &t);
@@ -177,7 +177,7 @@ fn exec_passes_exit_codes_and_signals_through_and_keeps_the_token_out_of_argv() 
 
 #[test]
 fn exec_with_also_names_the_second_token_by_a_suffix() {
-    need_keyring!();
+    need_store!();
     let (env, mock) = (Env::new(), Mock::start());
     env.add("hpc-east", &mock.url(), &token("alice", hours(5)));
     env.add("hpc-west", &mock.url(), &token("bob", hours(5)));
@@ -219,7 +219,7 @@ fn exec_with_also_names_the_second_token_by_a_suffix() {
 
 #[test]
 fn a_silent_region_leaves_the_addresses_out_and_the_command_still_runs() {
-    need_keyring!();
+    need_store!();
     let (env, mock) = (Env::new(), Mock::start());
     env.add("hpc-east", &mock.url(), &token("alice", hours(5)));
     mock.server.faults().set(Fault::Http(503));
@@ -246,7 +246,7 @@ fn a_silent_region_leaves_the_addresses_out_and_the_command_still_runs() {
 
 #[test]
 fn dead_tokens_come_back_through_the_remembered_key_or_exit_3_naming_the_login() {
-    need_keyring!();
+    need_store!();
     let (env, mock) = (Env::new(), Mock::start());
     let url = mock.url();
     let dead = |user: &str| mint(&MintSpec::new(user, "11250", Timestamp::now() - hours(30)));
@@ -360,7 +360,7 @@ fn manpage_comes_from_the_same_definitions_as_help() {
 
 #[test]
 fn login_takes_user_and_access_key_from_the_sdk_variables_and_a_secret_only_by_name() {
-    need_keyring!();
+    need_store!();
     let (env, mock) = (Env::new(), Mock::start());
     let url = mock.url();
     // The secret in the SDKs' variable is not read unless named: a script without a terminal

@@ -82,7 +82,7 @@ impl Drop for Watch {
 
 #[test]
 fn once_renews_what_is_due_leaves_fresh_tokens_alone_and_exits_with_the_worst_code() {
-    need_keyring!();
+    need_store!();
     let (env, mock) = (Env::new(), Mock::start());
     let (due, fresh) = (
         token("alice", SignedDuration::from_mins(30)),
@@ -141,7 +141,7 @@ fn once_renews_what_is_due_leaves_fresh_tokens_alone_and_exits_with_the_worst_co
 
 #[test]
 fn foreground_watch_picks_up_new_tokens_backs_off_and_stops_cleanly_mid_renewal() {
-    need_keyring!();
+    need_store!();
     let (env, mock) = (Env::new(), Mock::start());
     let fresh = token("bob", hours(5));
     env.add("hpc-fresh", &mock.url(), &fresh);
@@ -212,7 +212,7 @@ fn foreground_watch_picks_up_new_tokens_backs_off_and_stops_cleanly_mid_renewal(
 
 #[test]
 fn idle_watch_stops_at_once_on_sigint() {
-    need_keyring!();
+    need_store!();
     let env = Env::new();
     let mut watch = Watch::start(&env, &["--interval", "1h"]);
     watch.wait_for("watching the tokens in");

@@ -4,15 +4,7 @@
 use jiff::SignedDuration;
 use predicates::prelude::*;
 
-use crate::support::{Env, Mock, keyring_available, token};
-
-macro_rules! need_keyring {
-    () => {
-        if !keyring_available(module_path!()) {
-            return;
-        }
-    };
-}
+use crate::support::{Env, Mock, token};
 
 fn hours(h: i64) -> SignedDuration {
     SignedDuration::from_hours(h)
@@ -48,7 +40,7 @@ fn completions_are_generated() {
 /// `actoken=debug`, not for another target's; a filter that does not parse falls back to -v.
 #[test]
 fn log_filters_pick_targets_and_levels() {
-    need_keyring!();
+    need_store!();
     let (env, mock) = (Env::new(), Mock::start());
     env.add("华东一区【昆山】", &mock.url(), &token("alice", hours(1)));
     let stderr_of = |args: &[&str]| {
@@ -85,7 +77,7 @@ fn a_closed_pipe_silences_output_but_not_the_work() {
     assert!(out.status.success(), "{:?}: {stderr}", out.status);
     assert!(!stderr.contains("panicked"), "{stderr}");
 
-    need_keyring!();
+    need_store!();
     let mock = Mock::start();
     let old = token("alice", hours(1));
     env.add("华东一区【昆山】", &mock.url(), &old);
@@ -101,7 +93,7 @@ fn a_closed_pipe_silences_output_but_not_the_work() {
 /// words, in the user's language, with the login command the renewer would run.
 #[test]
 fn renewing_a_dead_token_gives_the_tokens_advice() {
-    need_keyring!();
+    need_store!();
     let (env, mock) = (Env::new(), Mock::start());
     let name = "alice/华东一区【昆山】";
     env.add(name, &mock.url(), &token("alice", hours(-25)));
@@ -284,7 +276,7 @@ fn language_follows_the_locale_and_lang_overrides_it() {
 
 #[test]
 fn json_and_exit_codes_do_not_change_with_the_language() {
-    need_keyring!();
+    need_store!();
     let (env, mock) = (Env::new(), Mock::start());
     env.add(
         "alice/华东一区【昆山】",

@@ -7,15 +7,7 @@ use std::time::Duration;
 use actoken::token::Token;
 use jiff::{SignedDuration, tz::TimeZone};
 
-use crate::support::{Env, Mock, keyring_available, token};
-
-macro_rules! need_keyring {
-    () => {
-        if !keyring_available(module_path!()) {
-            return;
-        }
-    };
-}
+use crate::support::{Env, Mock, token};
 
 /// The mock holds every request this long, so the two processes overlap.
 const DELAY: Duration = Duration::from_millis(500);
@@ -67,7 +59,7 @@ fn old_and_new(line: &str) -> (String, String) {
 
 #[test]
 fn conditional_renewals_at_once_call_the_server_exactly_once() {
-    need_keyring!();
+    need_store!();
     let (env, mock) = (Env::new(), Mock::start());
     let old = token("alice", SignedDuration::from_mins(30));
     env.add("east", &mock.url(), &old);
@@ -92,7 +84,7 @@ fn conditional_renewals_at_once_call_the_server_exactly_once() {
 
 #[test]
 fn plain_renewals_at_once_take_turns_and_keep_the_newest() {
-    need_keyring!();
+    need_store!();
     let (env, mock) = (Env::new(), Mock::start());
     let old = token("alice", SignedDuration::from_mins(30));
     env.add("east", &mock.url(), &old);
@@ -137,7 +129,7 @@ fn plain_renewals_at_once_take_turns_and_keep_the_newest() {
 
 #[test]
 fn processes_starting_at_once_on_an_empty_keyring_do_not_trip_over_each_others_probe() {
-    need_keyring!();
+    need_store!();
     // With nothing stored yet, each process probes the keyring by writing and deleting an
     // item; several at once (cron plus a dashboard) must not fail on each other's item.
     for round in 0..3 {

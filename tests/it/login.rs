@@ -9,15 +9,7 @@ use jiff::{SignedDuration, Timestamp};
 use predicates::prelude::*;
 
 use crate::support::in_process::InProcess;
-use crate::support::{self, Env, Mock, keyring_available};
-
-macro_rules! need_keyring {
-    () => {
-        if !keyring_available(module_path!()) {
-            return;
-        }
-    };
-}
+use crate::support::{self, Env, Mock};
 
 const KUNSHAN: &str = "alice/华东一区【昆山】";
 
@@ -549,7 +541,7 @@ fn without_a_remembered_key_the_error_names_the_login_command() {
 
 #[test]
 fn secrets_never_appear_in_output_logs_files_or_argv() {
-    need_keyring!();
+    need_store!();
     // On the binary: what reaches argv, the logs at trace level and the files of a real run.
     let (env, mock) = (Env::new(), Mock::start());
     let url = mock.url();

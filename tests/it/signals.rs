@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use actoken::token::Token;
 use jiff::SignedDuration;
 
-use crate::support::{self, Env, Mock, keyring_available};
+use crate::support::{self, Env, Mock};
 
 const NAME: &str = "alice/华中一区【A区】";
 
@@ -47,7 +47,7 @@ fn signal(child: &std::process::Child, sig: &str) {
 
 #[test]
 fn sigterm_during_renew_finishes_and_stores_the_new_token() {
-    if !keyring_available(module_path!()) {
+    if !support::store_available(module_path!()) {
         return;
     }
     let (env, mock) = (Env::new(), Mock::start());
@@ -73,7 +73,7 @@ fn sigterm_during_renew_finishes_and_stores_the_new_token() {
 
 #[test]
 fn a_second_signal_abandons_and_says_what() {
-    if !keyring_available(module_path!()) {
+    if !support::store_available(module_path!()) {
         return;
     }
     let (env, mock) = (Env::new(), Mock::start());

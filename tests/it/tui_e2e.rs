@@ -327,7 +327,7 @@ fn dashboard_command(env: &support::Env) -> String {
 /// server was issuing. Now the dashboard says it is finishing, waits, stores it, then exits.
 #[test]
 fn quit_during_a_slow_renewal_waits_and_stores_the_new_token() {
-    if !support::keyring_available(module_path!()) {
+    if !support::store_available(module_path!()) {
         return;
     }
     let (env, mock) = (support::Env::new(), support::Mock::start());
@@ -360,7 +360,7 @@ fn quit_during_a_slow_renewal_waits_and_stores_the_new_token() {
 /// A second `q` abandons the renewal, and says which, after the terminal is restored.
 #[test]
 fn a_second_quit_abandons_and_says_which() {
-    if !support::keyring_available(module_path!()) {
+    if !support::store_available(module_path!()) {
         return;
     }
     let (env, mock) = (support::Env::new(), support::Mock::start());

@@ -46,6 +46,49 @@ pub fn keyring_available(test: &str) -> bool {
     ok
 }
 
+/// Returns from the test (saying why) when it has no real store to run on; see
+/// [`store_available`]. For tests of what the binary does with a store, not of the Secret
+/// Service itself (those use `need_keyring!`).
+#[allow(unused_macros)]
+macro_rules! need_store {
+    () => {
+        if !crate::support::store_available(module_path!()) {
+            return;
+        }
+    };
+}
+
+thread_local! {
+    /// Set by [`store_available`] for the test running on this thread (under plain `cargo
+    /// test` the tests of every module share one process: the choice must not leak).
+    static ON_KERNEL_KEYRING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// True when the binary has a real store to run on: the Secret Service when one answers (always
+/// in CI), else the kernel keyring, as on a headless machine (every [`Env`] this test makes
+/// after the call then writes `store = "keyutils"` into its config). When neither works, the test skips
+/// with a message.
+pub fn store_available(test: &str) -> bool {
+    static SECRET_SERVICE: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    let secret_service = *SECRET_SERVICE.get_or_init(|| {
+        KeyringBackend::with_service("actoken-probe", Duration::from_secs(5)).is_ok()
+    });
+    if secret_service || std::env::var("ACTOKEN_REQUIRE_KEYRING").as_deref() == Ok("1") {
+        return keyring_available(test);
+    }
+    if actoken::store::KeyutilsBackend::with_service("actoken-probe").is_ok() {
+        ON_KERNEL_KEYRING.with(|on| on.set(true));
+        eprintln!("NOTE {test}: no Secret Service: the binary runs on the kernel keyring");
+        return true;
+    }
+    eprintln!("SKIPPED {test}: neither a Secret Service nor the kernel keyring can be used here");
+    false
+}
+
+fn on_kernel_keyring() -> bool {
+    ON_KERNEL_KEYRING.with(std::cell::Cell::get)
+}
+
 /// True if `program` can be run (found on PATH).
 pub fn have(program: &str) -> bool {
     std::process::Command::new(program)
@@ -57,6 +100,15 @@ pub fn have(program: &str) -> bool {
 }
 
 static COUNTER: AtomicUsize = AtomicUsize::new(0);
+
+/// The config line that puts the binary on the kernel keyring, when [`store_available`] chose it.
+fn store_line() -> &'static str {
+    if on_kernel_keyring() {
+        "store = \"keyutils\"\n"
+    } else {
+        ""
+    }
+}
 
 /// One user's world: private config/state dirs and a keyring namespace, removed on drop.
 pub struct Env {
@@ -74,7 +126,11 @@ impl Env {
         // default write their own config.
         let config = dir.path().join("config/actoken/config.toml");
         std::fs::create_dir_all(config.parent().unwrap()).unwrap();
-        std::fs::write(&config, "keyring-timeout = \"10s\"\n").unwrap();
+        std::fs::write(
+            &config,
+            format!("keyring-timeout = \"10s\"\n{}", store_line()),
+        )
+        .unwrap();
         Env {
             dir,
             service: format!("actoken-test-{}-{n}", std::process::id()),
@@ -122,7 +178,12 @@ impl Env {
         } else {
             "keyring-timeout = \"10s\"\n"
         };
-        std::fs::write(dir.join("config.toml"), format!("{patient}{text}")).unwrap();
+        let store = if text.contains("store =") {
+            ""
+        } else {
+            store_line()
+        };
+        std::fs::write(dir.join("config.toml"), format!("{patient}{store}{text}")).unwrap();
     }
 
     pub fn index_file(&self) -> PathBuf {
@@ -140,8 +201,12 @@ impl Env {
 
     /// The secret exactly as the keyring holds it (bypassing every check of the CLI).
     pub fn stored_raw(&self, name: &str) -> String {
-        use actoken::store::SecretBackend;
-        let backend = KeyringBackend::with_service(&self.service, Duration::from_secs(2)).unwrap();
+        use actoken::store::{KeyutilsBackend, SecretBackend};
+        let backend: Box<dyn SecretBackend> = if on_kernel_keyring() {
+            Box::new(KeyutilsBackend::with_service(&self.service).unwrap())
+        } else {
+            Box::new(KeyringBackend::with_service(&self.service, Duration::from_secs(2)).unwrap())
+        };
         backend
             .get(name)
             .unwrap()
