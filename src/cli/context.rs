@@ -184,12 +184,7 @@ impl Context {
     pub fn base_url(&self, given: Option<String>) -> anyhow::Result<String> {
         let url = given
             .or_else(|| self.config.base_url.clone())
-            .ok_or_else(|| {
-                super::exit::UsageError(
-                "no base URL: pass --base-url https://HOST:PORT or set base-url in the config file"
-                    .into(),
-            )
-            })?;
+            .ok_or_else(|| super::exit::UsageError(crate::tr!("usage.no_base_url")))?;
         crate::api::check_base_url(&url)?;
         Ok(url.trim().trim_end_matches('/').to_owned())
     }

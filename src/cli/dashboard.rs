@@ -48,8 +48,5 @@ pub(super) fn need_terminal() -> anyhow::Result<()> {
     if std::io::stdout().is_terminal() && std::io::stdin().is_terminal() {
         return Ok(());
     }
-    Err(UsageError(
-        "the dashboard needs a terminal; in scripts use a command such as `actoken list` (see `actoken --help`)".into(),
-    )
-    .into())
+    Err(UsageError(crate::tr!("usage.needs_terminal")).into())
 }

@@ -179,12 +179,14 @@ fn parse_also(name: &str, also: &[String]) -> anyhow::Result<Vec<Also>> {
         .collect::<Result<_, _>>()?;
     for (i, a) in parsed.iter().enumerate() {
         if a.name == name || parsed[..i].iter().any(|b| b.name == a.name) {
-            return Err(UsageError(format!("{} is given twice", a.name)).into());
+            return Err(UsageError(crate::tr!("usage.also_twice", name = a.name)).into());
         }
         if let Some(b) = parsed[..i].iter().find(|b| b.suffix == a.suffix) {
-            return Err(UsageError(format!(
-                "--also {} and --also {} would both set AC_TOKEN_{}; choose suffixes: --also '{}=ONE' --also '{}=TWO'",
-                b.name, a.name, a.suffix, b.name, a.name
+            return Err(UsageError(crate::tr!(
+                "usage.also_same_suffix",
+                first = b.name,
+                second = a.name,
+                suffix = a.suffix
             ))
             .into());
         }

@@ -31,16 +31,11 @@ pub fn read_bounded(input: impl Read, limit: usize) -> anyhow::Result<Zeroizing<
     let mut bytes = Zeroizing::new(Vec::new());
     input.take(limit as u64 + 1).read_to_end(&mut bytes)?;
     if bytes.len() > limit {
-        return Err(UsageError(format!(
-            "input on stdin is larger than {limit} bytes; a token is a few hundred bytes: pipe only the token"
-        ))
-        .into());
+        return Err(UsageError(crate::tr!("usage.stdin_too_large", limit = limit)).into());
     }
     match std::str::from_utf8(&bytes) {
         Ok(text) => Ok(Zeroizing::new(text.to_owned())),
-        Err(_) => {
-            Err(UsageError("input on stdin is not UTF-8 text; pipe only the token".into()).into())
-        }
+        Err(_) => Err(UsageError(crate::tr!("usage.stdin_not_utf8")).into()),
     }
 }
 
@@ -56,5 +51,19 @@ mod tests {
         assert!(err.contains("larger than 10 bytes"), "{err}");
         let err = read_bounded(&[0xff, 0xfe][..], 10).unwrap_err().to_string();
         assert!(err.contains("not UTF-8"), "{err}");
+    }
+
+    #[test]
+    fn the_refusals_speak_the_interface_language() {
+        use crate::i18n::{Lang, with_lang};
+        let big = [b'a'; 11];
+        let zh = with_lang(Lang::ZhCn, || {
+            read_bounded(&big[..], 10).unwrap_err().to_string()
+        });
+        assert!(zh.contains("标准输入超过 10 字节"), "{zh}");
+        let zh = with_lang(Lang::ZhCn, || {
+            read_bounded(&[0xff][..], 10).unwrap_err().to_string()
+        });
+        assert!(zh.contains("UTF-8") && zh.contains("访问凭证"), "{zh}");
     }
 }

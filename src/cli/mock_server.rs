@@ -31,11 +31,8 @@ pub fn run(args: MockServerArgs) -> anyhow::Result<()> {
     // A server in the foreground: its banner goes to the process's own streams.
     let io = Io::system();
     if !args.addr.ip().is_loopback() {
-        return Err(UsageError(format!(
-            "the mock server only listens on loopback (e.g. 127.0.0.1:8080), not {}",
-            args.addr
-        ))
-        .into());
+        let addr = args.addr.to_string();
+        return Err(UsageError(crate::tr!("usage.mock_loopback_only", addr = addr)).into());
     }
     runtime().block_on(async {
         let options = MockOptions {
