@@ -12,7 +12,7 @@ use crate::token::Token;
 const WAIT: Duration = Duration::from_secs(5);
 
 /// The account's information, or why it could not be had (one line, no secret).
-pub async fn fetch(
+pub(crate) async fn fetch(
     client: &AcClient,
     base_url: &str,
     platform_token: &Token,
@@ -29,7 +29,7 @@ pub async fn fetch(
 
 /// The stored platform token (`USER/ac`) that the login with this [`crate::store::Account::id`]
 /// stored. Blocks (keyring).
-pub fn platform_token(store: &Store, account_id: &str) -> Option<Token> {
+pub(crate) fn platform_token(store: &Store, account_id: &str) -> Option<Token> {
     let entry = store
         .entries()
         .into_iter()

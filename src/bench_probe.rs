@@ -14,7 +14,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use crate::dashboard::tui::{Observer, Unobserved};
 
-pub const ENV: &str = "ACTOKEN_BENCH_EXIT_AFTER_LOAD";
+pub(crate) const ENV: &str = "ACTOKEN_BENCH_EXIT_AFTER_LOAD";
 
 static MAIN_START: OnceLock<(Instant, SystemTime)> = OnceLock::new();
 
@@ -33,7 +33,7 @@ pub struct Probe {
 
 impl Probe {
     /// A probe when the knob is set to `1`, else `None` (the dashboard runs normally).
-    pub fn from_env() -> Option<Probe> {
+    pub(crate) fn from_env() -> Option<Probe> {
         if std::env::var_os(ENV).is_none_or(|v| v != "1") {
             return None;
         }
@@ -46,7 +46,7 @@ impl Probe {
     }
 
     /// The first frame (drawn before the keyring is read) is on screen.
-    pub fn first_frame(&mut self) {
+    pub(crate) fn first_frame(&mut self) {
         self.first_frame.get_or_insert_with(|| self.start.elapsed());
     }
 
@@ -62,7 +62,7 @@ impl Probe {
     }
 
     /// The full table is on screen: the line the bench script parses.
-    pub fn report(&self, rows: usize) -> String {
+    pub(crate) fn report(&self, rows: usize) -> String {
         let full = self.start.elapsed();
         let first = self.first_frame.unwrap_or(full);
         let unix_us = self

@@ -5,7 +5,7 @@
 use tokio::task::JoinError;
 
 /// Runs blocking `work` on the blocking pool, with no deadline. `Err` carries the panic's message.
-pub async fn off_thread<T: Send + 'static>(
+pub(crate) async fn off_thread<T: Send + 'static>(
     work: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T, String> {
     #[allow(clippy::disallowed_methods)] // the one place that starts blocking tasks
@@ -16,7 +16,7 @@ pub async fn off_thread<T: Send + 'static>(
 
 /// What a task that did not finish says: its panic's message (panic messages never carry
 /// tokens: no type that holds one prints it).
-pub fn panic_message(error: JoinError) -> String {
+pub(crate) fn panic_message(error: JoinError) -> String {
     if !error.is_panic() {
         return crate::tr!("task.cancelled");
     }

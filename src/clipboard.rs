@@ -39,7 +39,7 @@ impl ClipboardKind {
 /// Over SSH (`SSH_CONNECTION` or `SSH_TTY`) the system clipboard would be the *remote*
 /// machine's (or a slow forwarded X11 one), so OSC 52 is used. Without `DISPLAY` or
 /// `WAYLAND_DISPLAY` there is no system clipboard at all.
-pub fn choose_kind(var: impl Fn(&str) -> Option<String>) -> ClipboardKind {
+pub(crate) fn choose_kind(var: impl Fn(&str) -> Option<String>) -> ClipboardKind {
     let set = |name: &str| var(name).is_some_and(|v| !v.is_empty());
     let tmux = set("TMUX");
     let over_ssh = set("SSH_CONNECTION") || set("SSH_TTY");
@@ -55,7 +55,7 @@ pub fn choose_kind(var: impl Fn(&str) -> Option<String>) -> ClipboardKind {
 /// twice: plain, which tmux itself takes with `set-clipboard on` (and passes on to the outer
 /// terminal), then wrapped in tmux's DCS passthrough (`ESC P tmux; <ESCs doubled> ESC \\`),
 /// which reaches the outer terminal with `allow-passthrough on`. Either setting then works.
-pub fn osc52_sequence(text: &str, in_tmux: bool) -> String {
+pub(crate) fn osc52_sequence(text: &str, in_tmux: bool) -> String {
     let b64 = base64::engine::general_purpose::STANDARD.encode(text.as_bytes());
     let osc = format!("\x1b]52;c;{b64}\x07");
     if in_tmux {
@@ -67,7 +67,7 @@ pub fn osc52_sequence(text: &str, in_tmux: bool) -> String {
 
 /// Why a copy or clear failed. Never contains the token.
 #[derive(Debug, thiserror::Error)]
-pub enum ClipboardError {
+pub(crate) enum ClipboardError {
     #[error(
         "the system clipboard failed: {0}; set NO_SYSTEM_CLIPBOARD=1 to use your terminal's clipboard (OSC 52) instead"
     )]
@@ -99,7 +99,7 @@ enum Backend {
 
 /// The clipboard chosen for this session. Remembers the last copied token so that a clear
 /// can check it is still there.
-pub struct Clipboard {
+pub(crate) struct Clipboard {
     backend: Backend,
     last: Option<SecretString>,
     /// Why the system clipboard was not used, when it was wanted but failed to open.
@@ -118,7 +118,7 @@ impl std::fmt::Debug for Clipboard {
 impl Clipboard {
     /// Chooses from where the process runs (tmux, SSH, a display); OSC 52 sequences go to
     /// stdout (the terminal). `osc52_only` (`--no-system-clipboard`) forces OSC 52.
-    pub fn for_terminal(osc52_only: bool) -> Clipboard {
+    pub(crate) fn for_terminal(osc52_only: bool) -> Clipboard {
         let var = |k: &str| std::env::var(k).ok();
         let kind = if osc52_only {
             ClipboardKind::Osc52 {
@@ -152,7 +152,7 @@ impl Clipboard {
     }
 
     /// OSC 52 to the given writer (tests pass a buffer).
-    pub fn osc52(tmux: bool, out: Box<dyn Write + Send>) -> Clipboard {
+    pub(crate) fn osc52(tmux: bool, out: Box<dyn Write + Send>) -> Clipboard {
         Clipboard {
             backend: Backend::Osc52 { tmux, out },
             last: None,
@@ -160,7 +160,7 @@ impl Clipboard {
         }
     }
 
-    pub fn kind(&self) -> ClipboardKind {
+    pub(crate) fn kind(&self) -> ClipboardKind {
         match &self.backend {
             Backend::System(_) => ClipboardKind::System,
             Backend::Osc52 { tmux, .. } => ClipboardKind::Osc52 { tmux: *tmux },
@@ -168,12 +168,12 @@ impl Clipboard {
     }
 
     /// Set when the system clipboard was chosen but could not be opened.
-    pub fn fallback_reason(&self) -> Option<&str> {
+    pub(crate) fn fallback_reason(&self) -> Option<&str> {
         self.fallback_reason.as_deref()
     }
 
     /// Puts the token on the clipboard and remembers it for [`Clipboard::clear_if_unchanged`].
-    pub fn copy(&mut self, token: &Token) -> Result<ClipboardKind, ClipboardError> {
+    pub(crate) fn copy(&mut self, token: &Token) -> Result<ClipboardKind, ClipboardError> {
         let text = token.expose();
         match &mut self.backend {
             Backend::System(cb) => cb
@@ -189,7 +189,7 @@ impl Clipboard {
     }
 
     /// Clears the clipboard if it still holds the last copied token.
-    pub fn clear_if_unchanged(&mut self) -> Result<ClearOutcome, ClipboardError> {
+    pub(crate) fn clear_if_unchanged(&mut self) -> Result<ClearOutcome, ClipboardError> {
         let Some(last) = self.last.take() else {
             return Ok(ClearOutcome::NothingCopied);
         };

@@ -24,7 +24,7 @@ enum Source {
 
 impl Clock {
     /// The wall clock: the product's clock.
-    pub fn system() -> Clock {
+    pub(crate) fn system() -> Clock {
         Clock(Source::System)
     }
 
@@ -36,7 +36,7 @@ impl Clock {
         })
     }
 
-    pub fn now(&self) -> Timestamp {
+    pub(crate) fn now(&self) -> Timestamp {
         match self.0 {
             Source::System => Timestamp::now(),
             Source::Following { start, origin } => {

@@ -6,12 +6,12 @@
 
 /// NAME never takes more than this share of the width (percent), nor less than NAME_FLOOR.
 const NAME_SHARE: usize = 45;
-pub const NAME_FLOOR: usize = 10;
+pub(crate) const NAME_FLOOR: usize = 10;
 /// Columns are separated by one space.
 const SPACING: usize = 1;
 
 #[derive(Debug, Clone, Copy)]
-pub struct Spec {
+pub(crate) struct Spec {
     /// Widest cell or header, in terminal columns.
     pub wanted: usize,
     /// Narrowest it may become before the name is cut.
@@ -32,14 +32,14 @@ impl Spec {
         }
     }
 
-    pub fn optional(self, rank: u8) -> Spec {
+    pub(crate) fn optional(self, rank: u8) -> Spec {
         Spec {
             drop_rank: Some(rank),
             ..self
         }
     }
 
-    pub fn fill(self) -> Spec {
+    pub(crate) fn fill(self) -> Spec {
         Spec { fill: true, ..self }
     }
 }
@@ -50,7 +50,7 @@ fn used(widths: &[Option<usize>]) -> usize {
 }
 
 /// Widths for `specs` (the first is NAME) in `total` columns; `None` marks a dropped column.
-pub fn plan(total: usize, specs: &[Spec]) -> Vec<Option<usize>> {
+pub(crate) fn plan(total: usize, specs: &[Spec]) -> Vec<Option<usize>> {
     let name_cap = (total * NAME_SHARE / 100).max(NAME_FLOOR);
     let mut widths: Vec<Option<usize>> = specs.iter().map(|s| Some(s.wanted)).collect();
     if let Some(Some(name)) = widths.first_mut() {

@@ -65,16 +65,6 @@ pub enum StoreChoice {
     Keyutils,
 }
 
-impl StoreChoice {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            StoreChoice::Auto => "auto",
-            StoreChoice::SecretService => "secret-service",
-            StoreChoice::Keyutils => "keyutils",
-        }
-    }
-}
-
 impl Default for Config {
     fn default() -> Self {
         Config {
@@ -97,7 +87,7 @@ impl Default for Config {
 }
 
 #[derive(Debug, thiserror::Error)]
-pub enum ConfigError {
+pub(crate) enum ConfigError {
     #[error("cannot read config file {path}: {source}")]
     Read {
         path: PathBuf,
@@ -113,7 +103,7 @@ pub enum ConfigError {
 
 impl Config {
     /// Loads `path`; a missing file means all defaults.
-    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+    pub(crate) fn load(path: &Path) -> Result<Config, ConfigError> {
         match std::fs::read_to_string(path) {
             Ok(text) => Config::parse(&text).map_err(|message| ConfigError::Parse {
                 path: path.to_owned(),
@@ -157,7 +147,7 @@ pub struct Paths {
 impl Paths {
     /// The platform's directories (XDG on Linux: `$XDG_CONFIG_HOME/actoken`,
     /// `$XDG_STATE_HOME/actoken`).
-    pub fn from_env() -> Result<Paths, ConfigError> {
+    pub(crate) fn from_env() -> Result<Paths, ConfigError> {
         let dirs = directories::ProjectDirs::from("", "", "actoken").ok_or(ConfigError::NoHome)?;
         let state_dir = dirs
             .state_dir()
@@ -177,7 +167,7 @@ impl Paths {
         }
     }
 
-    pub fn config_file(&self) -> PathBuf {
+    pub(crate) fn config_file(&self) -> PathBuf {
         self.config_dir.join("config.toml")
     }
 
@@ -185,11 +175,11 @@ impl Paths {
         self.config_dir.join("index.toml")
     }
 
-    pub fn lock_dir(&self) -> PathBuf {
+    pub(crate) fn lock_dir(&self) -> PathBuf {
         self.state_dir.join("locks")
     }
 
-    pub fn rescue_dir(&self) -> PathBuf {
+    pub(crate) fn rescue_dir(&self) -> PathBuf {
         self.state_dir.join("rescue")
     }
 }

@@ -26,12 +26,12 @@ pub enum FailureKind {
 }
 
 /// The kind of the first error in `err`'s chain that says one.
-pub fn kind_of_chain(err: &anyhow::Error) -> Option<FailureKind> {
+pub(crate) fn kind_of_chain(err: &anyhow::Error) -> Option<FailureKind> {
     err.chain().find_map(kind_of)
 }
 
 /// The kind of one error, if its type tells.
-pub fn kind_of(cause: &(dyn std::error::Error + 'static)) -> Option<FailureKind> {
+pub(crate) fn kind_of(cause: &(dyn std::error::Error + 'static)) -> Option<FailureKind> {
     use FailureKind::*;
     if let Some(e) = cause.downcast_ref::<RenewError>() {
         return Some(match e {

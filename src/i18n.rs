@@ -19,7 +19,7 @@ pub enum Lang {
 
 impl Lang {
     /// The catalog's name (and what `--lang` / `ACTOKEN_LANG` / `language` accept).
-    pub fn code(self) -> &'static str {
+    pub(crate) fn code(self) -> &'static str {
         match self {
             Lang::En => "en",
             Lang::ZhCn => "zh-CN",
@@ -62,7 +62,7 @@ impl<'de> serde::Deserialize<'de> for Lang {
 
 /// Where a choice can come from, strongest first.
 #[derive(Debug, Default, Clone, Copy)]
-pub struct Choice<'a> {
+pub(crate) struct Choice<'a> {
     /// `--lang`, or `ACTOKEN_LANG` (clap's `env`).
     pub flag: Option<Lang>,
     pub config: Option<Lang>,
@@ -71,7 +71,7 @@ pub struct Choice<'a> {
 }
 
 impl Choice<'_> {
-    pub fn resolve(&self) -> Lang {
+    pub(crate) fn resolve(&self) -> Lang {
         self.flag.or(self.config).unwrap_or_else(|| {
             self.locale
                 .iter()
@@ -83,13 +83,13 @@ impl Choice<'_> {
 }
 
 /// LC_ALL, LC_MESSAGES, LANG from the process environment.
-pub fn locale_vars() -> [Option<String>; 3] {
+pub(crate) fn locale_vars() -> [Option<String>; 3] {
     ["LC_ALL", "LC_MESSAGES", "LANG"].map(|k| std::env::var(k).ok())
 }
 
 /// Resolves the language from `--lang` (clap also reads `ACTOKEN_LANG` into it, refusing an
 /// unknown value), the config and the locale variables, and sets it for the process.
-pub fn init(flag: Option<Lang>, config: Option<Lang>) -> Lang {
+pub(crate) fn init(flag: Option<Lang>, config: Option<Lang>) -> Lang {
     let vars = locale_vars();
     let lang = Choice {
         flag,
@@ -114,7 +114,7 @@ pub fn set(lang: Lang) {
 }
 
 /// The language in force on this thread.
-pub fn lang() -> Lang {
+pub(crate) fn lang() -> Lang {
     OVERRIDE.with(Cell::get).unwrap_or_else(|| {
         if CURRENT.load(Ordering::Relaxed) == Lang::ZhCn as u8 {
             Lang::ZhCn

@@ -23,7 +23,7 @@ pub enum Context {
 }
 
 impl Context {
-    pub const ALL: [Context; 6] = [
+    pub(crate) const ALL: [Context; 6] = [
         Context::Normal,
         Context::Filter,
         Context::AddForm,
@@ -109,7 +109,7 @@ const fn ctrl(c: char) -> Key {
 }
 
 impl Key {
-    pub fn matches(&self, ev: &KeyEvent) -> bool {
+    pub(crate) fn matches(&self, ev: &KeyEvent) -> bool {
         let mods = match ev.code {
             KeyCode::Char(_) => ev.modifiers - KeyModifiers::SHIFT,
             // Shift-Tab arrives as BackTab, with or without SHIFT.
@@ -175,7 +175,7 @@ use Context::{AddForm, Confirm, Filter, Help, Normal, Secret};
 
 /// The default key table, in the order the help screen shows it. The first key of each
 /// binding is the one hints name ("press r"), so it is the most memorable one.
-pub const BINDINGS: &[Binding] = &[
+pub(crate) const BINDINGS: &[Binding] = &[
     bind(Normal, &[ch('k'), plain(KeyCode::Up)], C::Up),
     bind(Normal, &[ch('j'), plain(KeyCode::Down)], C::Down),
     bind(Normal, &[ch('g'), plain(KeyCode::Home)], C::Top),
@@ -252,7 +252,7 @@ impl Default for Keymap {
 
 impl Keymap {
     /// The command a key press means in `context`, if any. Key releases are ignored.
-    pub fn lookup(&self, context: Context, ev: &KeyEvent) -> Option<Command> {
+    pub(crate) fn lookup(&self, context: Context, ev: &KeyEvent) -> Option<Command> {
         if ev.kind == KeyEventKind::Release {
             return None;
         }
@@ -262,7 +262,7 @@ impl Keymap {
     }
 
     /// The bindings of one context, in the help screen's order.
-    pub fn bindings_for(&self, context: Context) -> impl Iterator<Item = (Command, &[Key])> {
+    pub(crate) fn bindings_for(&self, context: Context) -> impl Iterator<Item = (Command, &[Key])> {
         self.bindings
             .iter()
             .filter(move |(cmd, _)| cmd.context() == context)
@@ -270,7 +270,7 @@ impl Keymap {
     }
 
     /// The keys bound to `command` (in `context`); first the one hints name.
-    pub fn keys(&self, context: Context, command: Command) -> &[Key] {
+    pub(crate) fn keys(&self, context: Context, command: Command) -> &[Key] {
         self.bindings
             .iter()
             .find(|(cmd, _)| *cmd == command && cmd.context() == context)
@@ -286,7 +286,7 @@ impl Keymap {
     }
 
     /// The labels of the first `n` keys of `command`, joined by "/", e.g. "n/Esc".
-    pub fn labels(&self, context: Context, command: Command, n: usize) -> String {
+    pub(crate) fn labels(&self, context: Context, command: Command, n: usize) -> String {
         let labels: Vec<String> = self
             .keys(context, command)
             .iter()

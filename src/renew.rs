@@ -112,7 +112,7 @@ pub enum RenewError {
 
 impl RenewError {
     /// True when only a fresh token (login) can help: retrying a renewal is pointless.
-    pub fn needs_new_token(&self) -> bool {
+    pub(crate) fn needs_new_token(&self) -> bool {
         matches!(
             self,
             RenewError::Dead { .. } | RenewError::Rejected { .. } | RenewError::NeedsLogin { .. }
@@ -122,7 +122,7 @@ impl RenewError {
 
 /// How a renewer brings back a token that only a new login can fix. Owned here so that the
 /// workflow does not depend on how logins work; `login::Relogin` is actoken's implementation.
-pub trait ReloginHook: Send + Sync {
+pub(crate) trait ReloginHook: Send + Sync {
     /// Called with the token's lock held, when renewing `name` failed with a `failure` that
     /// only a new token can fix ([`RenewError::needs_new_token`]). Returns the fresh token
     /// (stored), or an error that says what to do.
@@ -164,27 +164,27 @@ impl Renewer {
 
     /// Lets this renewer log in again (with the owning account's remembered secret key) when
     /// a token is dead or rejected, instead of failing.
-    pub fn with_relogin(mut self, relogin: impl ReloginHook + 'static) -> Renewer {
+    pub(crate) fn with_relogin(mut self, relogin: impl ReloginHook + 'static) -> Renewer {
         self.relogin = Some(Arc::new(relogin));
         self
     }
 
     /// How long after expiry a token can still be renewed.
-    pub fn grace(&self) -> SignedDuration {
+    pub(crate) fn grace(&self) -> SignedDuration {
         self.grace
     }
 
-    pub fn store(&self) -> &Store {
+    pub(crate) fn store(&self) -> &Store {
         self.door.store()
     }
 
     /// The store for async callers (the renewer's own door).
-    pub fn door(&self) -> &Door {
+    pub(crate) fn door(&self) -> &Door {
         &self.door
     }
 
     /// How many renewals may run at once (`concurrency` in the config).
-    pub fn concurrency(&self) -> usize {
+    pub(crate) fn concurrency(&self) -> usize {
         self.concurrency
     }
 

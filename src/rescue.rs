@@ -10,7 +10,12 @@ use jiff::Timestamp;
 use crate::token::Token;
 
 /// Writes `token` to a new file in `dir` (created 0700), readable by the owner only.
-pub fn write(dir: &Path, name: &str, token: &Token, now: Timestamp) -> std::io::Result<PathBuf> {
+pub(crate) fn write(
+    dir: &Path,
+    name: &str,
+    token: &Token,
+    now: Timestamp,
+) -> std::io::Result<PathBuf> {
     create_private_dir(dir)?;
     let safe: String = name
         .chars()

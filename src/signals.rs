@@ -2,7 +2,7 @@
 //! the process, so that the dashboard and the CLI can first store a token the server issued.
 
 /// Once created, these signals no longer end the process by themselves.
-pub struct Terminating {
+pub(crate) struct Terminating {
     #[cfg(unix)]
     term: tokio::signal::unix::Signal,
     #[cfg(unix)]
@@ -27,7 +27,7 @@ impl Terminating {
     }
 
     /// Waits for the next one.
-    pub async fn next(&mut self) {
+    pub(crate) async fn next(&mut self) {
         #[cfg(unix)]
         tokio::select! {
             _ = self.term.recv() => {}
@@ -41,7 +41,7 @@ impl Terminating {
     }
 
     /// One item per signal, for a `select!` loop.
-    pub fn into_stream(self) -> impl futures::Stream<Item = ()> + Unpin {
+    pub(crate) fn into_stream(self) -> impl futures::Stream<Item = ()> + Unpin {
         Box::pin(futures::stream::unfold(self, |mut signals| async move {
             signals.next().await;
             Some(((), signals))

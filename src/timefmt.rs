@@ -6,7 +6,7 @@ use jiff::{SignedDuration, Timestamp, tz::TimeZone};
 use crate::tr;
 
 /// A compact duration with its two most significant units: "2d 3h", "3h 12m", "4m 05s", "12s".
-pub fn compact(d: SignedDuration) -> String {
+pub(crate) fn compact(d: SignedDuration) -> String {
     let secs = d.as_secs().unsigned_abs();
     let (days, hours, mins, s) = (secs / 86_400, secs / 3600 % 24, secs / 60 % 60, secs % 60);
     if days > 0 {
@@ -21,7 +21,7 @@ pub fn compact(d: SignedDuration) -> String {
 }
 
 /// "in 3h 12m" for the future, "3h 12m ago" for the past, "now" within a second.
-pub fn relative(d: SignedDuration) -> String {
+pub(crate) fn relative(d: SignedDuration) -> String {
     if d.as_secs() == 0 {
         tr!("time.now")
     } else if d.is_negative() {
@@ -39,13 +39,13 @@ pub fn absolute(ts: Timestamp, tz: &TimeZone) -> String {
 }
 
 /// RFC 3339 in UTC with millisecond precision, for machine-readable output.
-pub fn rfc3339(ts: Timestamp) -> String {
+pub(crate) fn rfc3339(ts: Timestamp) -> String {
     format!("{ts:.3}")
 }
 
 /// Parses a user-written duration: "30m", "2h", "1h30m", "90s", "1d", or jiff's friendly
 /// forms ("2 hours"). A bare number is seconds.
-pub fn parse_duration(input: &str) -> Result<SignedDuration, String> {
+pub(crate) fn parse_duration(input: &str) -> Result<SignedDuration, String> {
     let s = input.trim();
     if let Ok(secs) = s.parse::<i64>() {
         return Ok(SignedDuration::from_secs(secs));

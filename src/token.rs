@@ -11,7 +11,7 @@ use serde_json::{Map, Value};
 
 /// Largest token accepted from any input. Real region tokens are ~500 bytes; the cap keeps a
 /// mistaken `cat big-file |` from being decoded or stored.
-pub const MAX_TOKEN_LEN: usize = 16 * 1024;
+pub(crate) const MAX_TOKEN_LEN: usize = 16 * 1024;
 
 /// Below this an `expireTime` is almost certainly in seconds, not milliseconds
 /// (1e11 ms is 1973-03-03; 1e11 s is the year 5138).
@@ -130,7 +130,7 @@ pub struct Claims {
 impl Claims {
     /// Builds claims from a payload object. `Err` only for an `expireTime` that is present but
     /// not a number of milliseconds.
-    pub fn from_payload(all: Map<String, Value>) -> Result<Claims, TokenError> {
+    pub(crate) fn from_payload(all: Map<String, Value>) -> Result<Claims, TokenError> {
         let text = |key: &str| all.get(key).and_then(value_as_text);
         let (expire_time, suspect) = match all.get("expireTime") {
             None | Some(Value::Null) => (None, false),
@@ -163,7 +163,7 @@ impl Claims {
 
 impl Claims {
     /// Every claim as (name, text) in payload order: strings as written, other values as JSON.
-    pub fn texts(&self) -> impl Iterator<Item = (&str, String)> {
+    pub(crate) fn texts(&self) -> impl Iterator<Item = (&str, String)> {
         self.all.iter().map(|(key, value)| {
             let text = match value {
                 Value::String(s) => s.clone(),
@@ -174,7 +174,7 @@ impl Claims {
     }
 
     /// Terminal columns of the longest claim name, for aligned listings.
-    pub fn name_width(&self) -> usize {
+    pub(crate) fn name_width(&self) -> usize {
         self.all
             .keys()
             .map(|k| crate::width::width(k))
@@ -227,7 +227,7 @@ fn map_jwt_error(e: jsonwebtoken::errors::Error) -> TokenError {
 /// Where a token is in its life at some instant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Phase {
+pub(crate) enum Phase {
     /// Not yet expired: usable, and renewable at any time.
     Valid,
     /// Expired, but before the renew cutoff: `tokens/next` still accepts it.
@@ -249,7 +249,7 @@ impl Phase {
     }
 
     /// Whether `tokens/next` can still be asked for a successor.
-    pub fn can_renew(self) -> bool {
+    pub(crate) fn can_renew(self) -> bool {
         matches!(self, Phase::Valid | Phase::Renewable)
     }
 }
@@ -271,7 +271,7 @@ impl Lifetime {
     }
 
     /// Valid strictly before expiry; renewable from expiry up to (not including) the cutoff.
-    pub fn phase(&self, now: Timestamp) -> Phase {
+    pub(crate) fn phase(&self, now: Timestamp) -> Phase {
         if now < self.expires_at {
             Phase::Valid
         } else if now < self.cutoff_at {
@@ -293,13 +293,13 @@ impl Lifetime {
 }
 
 impl Decoded {
-    pub fn lifetime(&self, grace: SignedDuration) -> Option<Lifetime> {
+    pub(crate) fn lifetime(&self, grace: SignedDuration) -> Option<Lifetime> {
         self.claims
             .expire_time
             .map(|expires_at| Lifetime::new(expires_at, grace))
     }
 
-    pub fn phase(&self, now: Timestamp, grace: SignedDuration) -> Phase {
+    pub(crate) fn phase(&self, now: Timestamp, grace: SignedDuration) -> Phase {
         self.lifetime(grace)
             .map_or(Phase::Invalid, |life| life.phase(now))
     }

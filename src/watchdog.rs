@@ -17,7 +17,7 @@ use std::time::Duration;
 
 /// Longer than any test here takes on a loaded 2-core machine (the slowest take ~10 s), far
 /// shorter than the runner's own per-test kill (`.config/nextest.toml`).
-pub const LIMIT: Duration = Duration::from_secs(90);
+pub(crate) const LIMIT: Duration = Duration::from_secs(90);
 
 /// Disarmed when dropped, at the end of the test.
 #[must_use = "the watchdog is disarmed when dropped: bind it with `let _watchdog = …`"]
@@ -30,7 +30,7 @@ pub fn arm() -> Watchdog {
     arm_for(LIMIT)
 }
 
-pub fn arm_for(limit: Duration) -> Watchdog {
+pub(crate) fn arm_for(limit: Duration) -> Watchdog {
     // libtest names each test's thread after the test.
     let test = std::thread::current().name().unwrap_or("a test").to_owned();
     let (disarm, disarmed) = mpsc::channel::<()>();

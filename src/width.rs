@@ -7,7 +7,7 @@ use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 const ELLIPSIS: char = '…';
 
 /// Columns `s` takes in a terminal.
-pub fn width(s: &str) -> usize {
+pub(crate) fn width(s: &str) -> usize {
     UnicodeWidthStr::width(s)
 }
 
@@ -16,7 +16,7 @@ fn char_width(c: char) -> usize {
 }
 
 /// `s` followed by spaces up to `columns` (unchanged when already as wide).
-pub fn pad(s: &str, columns: usize) -> String {
+pub(crate) fn pad(s: &str, columns: usize) -> String {
     let w = width(s);
     let mut out = String::with_capacity(s.len() + columns.saturating_sub(w));
     out.push_str(s);
@@ -51,7 +51,7 @@ fn tail(s: &str, columns: usize) -> (&str, usize) {
 }
 
 /// `s` cut to at most `columns`, ending in '…' when cut (free text: messages, values).
-pub fn truncate(s: &str, columns: usize) -> String {
+pub(crate) fn truncate(s: &str, columns: usize) -> String {
     if width(s) <= columns {
         return s.to_owned();
     }
@@ -65,7 +65,7 @@ pub fn truncate(s: &str, columns: usize) -> String {
 /// `s` cut to at most `columns` with '…' in the middle (names): the tail is where region
 /// names differ (`alice/华东一区【昆山】` vs `alice/华东一区`), so it is kept whole when it
 /// fits in half the room: `alice/华东…【昆山】`.
-pub fn truncate_middle(s: &str, columns: usize) -> String {
+pub(crate) fn truncate_middle(s: &str, columns: usize) -> String {
     if width(s) <= columns {
         return s.to_owned();
     }
@@ -79,8 +79,9 @@ pub fn truncate_middle(s: &str, columns: usize) -> String {
     format!("{start}{ELLIPSIS}{end}")
 }
 
-/// `s` cut to `columns` (middle ellipsis) and padded to exactly `columns`.
-pub fn fit_middle(s: &str, columns: usize) -> String {
+/// `s` cut to `columns` (middle ellipsis) and padded to exactly `columns` (tests).
+#[cfg(test)]
+pub(crate) fn fit_middle(s: &str, columns: usize) -> String {
     pad(&truncate_middle(s, columns), columns)
 }
 

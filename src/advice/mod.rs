@@ -9,7 +9,7 @@ use crate::store::{Accounts, StoreKind};
 
 /// What the store, the clock and the server say about a token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Condition {
+pub(crate) enum Condition {
     /// Valid and outside the renew-ahead window.
     Calm,
     /// Valid, inside the renew-ahead window.
@@ -34,7 +34,8 @@ pub enum Condition {
 
 impl Condition {
     /// Every condition, for tests that go over all of them.
-    pub const ALL: [Condition; 11] = [
+    #[cfg(test)]
+    pub(crate) const ALL: [Condition; 11] = [
         Condition::Calm,
         Condition::Due,
         Condition::Renewable,
@@ -54,7 +55,7 @@ impl Condition {
     }
 
     /// Whether there is a secret at all (something to copy or renew).
-    pub fn has_secret(self) -> bool {
+    pub(crate) fn has_secret(self) -> bool {
         !matches!(
             self,
             Condition::Missing | Condition::Unreadable | Condition::OtherStore(_)
@@ -64,7 +65,7 @@ impl Condition {
 
 /// Who can get a new token for it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Owner<'a> {
+pub(crate) enum Owner<'a> {
     /// The token names no account (no `user` claim).
     Unknown,
     /// The account (the `user` claim); no access key is remembered for it, so getting a new
@@ -90,7 +91,7 @@ impl<'a> Owner<'a> {
 
 /// A token's state, as far as the advice depends on it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Situation<'a> {
+pub(crate) struct Situation<'a> {
     pub condition: Condition,
     pub owner: Owner<'a>,
     /// A renewal or login runs for it now.
@@ -101,7 +102,7 @@ pub struct Situation<'a> {
 
 impl<'a> Situation<'a> {
     /// A token nothing runs for and nothing failed on.
-    pub fn at_rest(condition: Condition, owner: Owner<'a>) -> Situation<'a> {
+    pub(crate) fn at_rest(condition: Condition, owner: Owner<'a>) -> Situation<'a> {
         Situation {
             condition,
             owner,
@@ -113,7 +114,7 @@ impl<'a> Situation<'a> {
 
 /// The one next step for the user.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Step<'a> {
+pub(crate) enum Step<'a> {
     /// All is well.
     Nothing,
     /// A renewal or login is under way: wait for it.
@@ -138,20 +139,20 @@ pub enum Step<'a> {
 
 impl Step<'_> {
     /// Whether renewing is the step (`r` goes ahead instead of explaining itself).
-    pub fn is_renewal(self) -> bool {
+    pub(crate) fn is_renewal(self) -> bool {
         matches!(self, Step::Nothing | Step::Renew { .. } | Step::Retry)
     }
 }
 
 /// What is wrong and what to do about it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Advice<'a> {
+pub(crate) struct Advice<'a> {
     pub condition: Condition,
     pub step: Step<'a>,
 }
 
 /// The advice for a token in `situation`: the only place that decides a next step.
-pub fn advise<'a>(situation: &Situation<'a>) -> Advice<'a> {
+pub(crate) fn advise<'a>(situation: &Situation<'a>) -> Advice<'a> {
     let condition = situation.condition;
     let step = if situation.renewing {
         Step::Wait

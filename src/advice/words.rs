@@ -9,7 +9,7 @@ use crate::tr;
 
 /// Where the advice is read: it decides whether a step names a key or a command.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Surface<'a> {
+pub(crate) enum Surface<'a> {
     /// The dashboard, about the row `name`, naming the keys `keys` binds.
     Dashboard { name: &'a str, keys: &'a Keymap },
     /// The CLI, about the token `name`; `login` is the `actoken login …` that gets its
@@ -28,7 +28,7 @@ impl Surface<'_> {
 /// The facts a long problem text quotes, already in words ("in 3h 12m", the keyring's error).
 /// A text uses the ones it needs; the others may stay empty.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Details {
+pub(crate) struct Details {
     /// When it expires or expired ("in 3h 12m", "3h 05m ago").
     pub when: String,
     /// How long it stays renewable.
@@ -40,7 +40,7 @@ pub struct Details {
 }
 
 /// `s` as one shell word: as it is when that is safe, else in single quotes.
-pub fn shell_word(s: &str) -> String {
+pub(crate) fn shell_word(s: &str) -> String {
     let plain = !s.is_empty()
         && s.chars()
             .all(|c| c.is_ascii_alphanumeric() || "_-./:@%+=,".contains(c));
@@ -52,7 +52,7 @@ pub fn shell_word(s: &str) -> String {
 }
 
 /// What is wrong, in a few words (the dashboard's table column); "ok" when nothing is.
-pub fn problem_short(condition: Condition) -> String {
+pub(crate) fn problem_short(condition: Condition) -> String {
     match condition {
         Condition::Calm => tr!("advice.ok"),
         Condition::Due => tr!("advice.problem.due"),
@@ -68,7 +68,7 @@ pub fn problem_short(condition: Condition) -> String {
 }
 
 /// What is wrong, in a clause with its facts (status line, toasts, the CLI).
-pub fn problem_long(condition: Condition, d: &Details) -> String {
+pub(crate) fn problem_long(condition: Condition, d: &Details) -> String {
     match condition {
         Condition::Calm => tr!("advice.long.valid", when = d.when),
         Condition::Due => tr!("advice.long.due", when = d.when, window = d.window),
@@ -84,7 +84,7 @@ pub fn problem_long(condition: Condition, d: &Details) -> String {
 }
 
 /// The step in a few words with its key (the dashboard's table column); empty for none.
-pub fn step_short(step: Step, keys: &Keymap) -> String {
+pub(crate) fn step_short(step: Step, keys: &Keymap) -> String {
     let key = |command| keys.label(Context::Normal, command);
     match step {
         Step::Nothing | Step::Wait => String::new(),
@@ -105,7 +105,7 @@ pub fn step_short(step: Step, keys: &Keymap) -> String {
 }
 
 /// The step in a sentence, naming the key (dashboard) or the command (CLI); empty for none.
-pub fn step_long(step: Step, surface: Surface) -> String {
+pub(crate) fn step_long(step: Step, surface: Surface) -> String {
     match surface {
         Surface::Dashboard { name, keys } => step_with_key(step, name, keys),
         Surface::Cli { name, login } => step_with_command(step, name, login),
@@ -167,7 +167,7 @@ fn move_step(step: Step, name: &str) -> String {
 }
 
 /// "what is wrong: what to do" with its facts (JSON `problem`, `show`).
-pub fn clause(advice: &Advice, details: &Details, surface: Surface) -> String {
+pub(crate) fn clause(advice: &Advice, details: &Details, surface: Surface) -> String {
     pair(
         problem_long(advice.condition, details),
         step_long(advice.step, surface),
@@ -176,17 +176,17 @@ pub fn clause(advice: &Advice, details: &Details, surface: Surface) -> String {
 
 /// "NAME: what is wrong: what to do" (the status line, toasts, CLI messages). The dashboard
 /// draws it through `ui::text::clean` (names and errors come from files).
-pub fn sentence(advice: &Advice, details: &Details, surface: Surface) -> String {
+pub(crate) fn sentence(advice: &Advice, details: &Details, surface: Surface) -> String {
     named(surface.name(), &clause(advice, details, surface))
 }
 
 /// "NAME: problem: step" for a problem the advice does not know (a renewal's error).
-pub fn join(name: &str, problem: String, step: String) -> String {
+pub(crate) fn join(name: &str, problem: String, step: String) -> String {
     named(name, &pair(problem, step))
 }
 
 /// "NAME: text".
-pub fn named(name: &str, text: &str) -> String {
+pub(crate) fn named(name: &str, text: &str) -> String {
     tr!("advice.sentence", name = name, advice = text)
 }
 
@@ -199,7 +199,7 @@ fn pair(problem: String, step: String) -> String {
 }
 
 /// "what is wrong: what to do" in a few words (the dashboard's table column).
-pub fn short(advice: &Advice, keys: &Keymap) -> String {
+pub(crate) fn short(advice: &Advice, keys: &Keymap) -> String {
     pair(
         problem_short(advice.condition),
         step_short(advice.step, keys),

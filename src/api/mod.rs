@@ -41,10 +41,10 @@ use crate::config::Config;
 use crate::token::Token;
 
 /// Path of the renewal endpoint, relative to the base URL.
-pub const RENEW_PATH: &str = "ac/openapi/v2/tokens/next";
+pub(crate) const RENEW_PATH: &str = "ac/openapi/v2/tokens/next";
 
 /// Default cap on a reply body. A renewal reply is well under 1 KiB.
-pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
+pub(crate) const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClientOptions {

@@ -21,7 +21,7 @@ pub struct Probe {
 
 impl AcClient {
     /// GET `{base_url}/` and read the status and `Date` header (the body is not read).
-    pub async fn probe(&self, base_url: &str) -> Result<Probe, ApiError> {
+    pub(crate) async fn probe(&self, base_url: &str) -> Result<Probe, ApiError> {
         let target = url::check_base_url(base_url)?;
         let host = url::host_port(&target);
         let sent_at = Timestamp::now();

@@ -13,7 +13,7 @@ use super::error::sanitize_msg;
 use crate::token::Token;
 
 /// The code meaning success.
-pub const SUCCESS: &str = "0";
+pub(crate) const SUCCESS: &str = "0";
 
 /// A parsed reply. `data` may hold secrets, so `Debug` leaves it out.
 pub struct Envelope {
@@ -35,7 +35,7 @@ impl fmt::Debug for Envelope {
 }
 
 impl Envelope {
-    pub fn is_success(&self) -> bool {
+    pub(crate) fn is_success(&self) -> bool {
         self.code == SUCCESS
     }
 
@@ -92,7 +92,7 @@ pub fn parse_envelope(body: &[u8], content_type: Option<&str>) -> Result<Envelop
 
 /// Parses a `tokens/next` reply into the new token. `sent` is the token we sent (scrubbed from
 /// any message). The token must decode and carry an expiry; comparing expiries is the caller's.
-pub fn parse_renew(
+pub(crate) fn parse_renew(
     body: &[u8],
     content_type: Option<&str>,
     sent: Option<&str>,
@@ -108,7 +108,7 @@ pub fn parse_renew(
 }
 
 /// Finds the token text in a success's `data`.
-pub fn token_in_data(data: Option<&Value>) -> Result<&str, ApiError> {
+pub(crate) fn token_in_data(data: Option<&Value>) -> Result<&str, ApiError> {
     match data {
         None | Some(Value::Null) => Err(malformed("`data` is missing".to_owned())),
         Some(Value::String(s)) if s.trim().is_empty() => {

@@ -11,7 +11,7 @@ use sha2::Sha256;
 /// The signed message: `{"accessKey":"..","timestamp":"..","user":".."}`, keys in that order,
 /// no spaces, values escaped as JSON strings (`"` → `\"`, `\` → `\\`, controls → `\uXXXX`/`\n`;
 /// non-ASCII kept as UTF-8, as the public clients send it).
-pub fn signing_message(user: &str, access_key: &str, timestamp: &str) -> String {
+pub(crate) fn signing_message(user: &str, access_key: &str, timestamp: &str) -> String {
     format!(
         r#"{{"accessKey":{},"timestamp":{},"user":{}}}"#,
         json_string(access_key),
@@ -30,7 +30,7 @@ pub fn sign(user: &str, access_key: &str, timestamp: &str, secret_key: &str) -> 
 }
 
 /// Checks `signature` (hex, any case) against the expected one in constant time.
-pub fn verify(
+pub(crate) fn verify(
     user: &str,
     access_key: &str,
     timestamp: &str,

@@ -24,7 +24,7 @@ impl TokenState {
     /// Whether this answer means the token itself is rejected. Phase decides renewability:
     /// every endpoint refuses a token that has expired, so a refusal of one that had expired
     /// when it was asked about says nothing (only `tokens/next` can tell, by renewing it).
-    pub fn rejects(&self, expired_when_asked: bool) -> bool {
+    pub(crate) fn rejects(&self, expired_when_asked: bool) -> bool {
         !self.is_accepted() && !expired_when_asked
     }
 

@@ -30,7 +30,7 @@ pub struct UserInfo {
 impl UserInfo {
     /// True when the account cannot use regions until it is topped up: a status other than
     /// `Normal`, or a balance of zero or less.
-    pub fn needs_top_up(&self) -> bool {
+    pub(crate) fn needs_top_up(&self) -> bool {
         let abnormal = self
             .account_status
             .as_deref()
@@ -44,7 +44,7 @@ impl UserInfo {
     }
 
     /// "account suspended, balance 0.00": the status in words.
-    pub fn summary(&self) -> String {
+    pub(crate) fn summary(&self) -> String {
         let status = self
             .account_status
             .as_deref()
@@ -57,7 +57,7 @@ impl UserInfo {
     }
 
     /// Why the login listed a region without a token.
-    pub fn explain_unavailable(&self) -> String {
+    pub(crate) fn explain_unavailable(&self) -> String {
         if self.needs_top_up() {
             crate::tr!("account.top_up_region", summary = self.summary())
         } else {

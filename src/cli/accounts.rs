@@ -41,7 +41,7 @@ struct AccountView<'a> {
     info: Option<UserInfo>,
 }
 
-pub fn run(ctx: &Context, args: AccountsArgs) -> anyhow::Result<()> {
+pub(crate) fn run(ctx: &Context, args: AccountsArgs) -> anyhow::Result<()> {
     let accounts = Accounts::load(&ctx.paths)?;
     if accounts.list().is_empty() && !args.json {
         errln!(ctx.io, "{}", tr!("accounts.empty"));

@@ -25,7 +25,7 @@ pub struct AddArgs {
     pub force: bool,
 }
 
-pub fn run(ctx: &Context, args: AddArgs) -> anyhow::Result<()> {
+pub(crate) fn run(ctx: &Context, args: AddArgs) -> anyhow::Result<()> {
     // Everything that can be checked without the secret is checked before asking for it.
     store::validate_name(&args.name)?;
     let base_url = ctx.base_url(args.base_url)?;

@@ -12,7 +12,7 @@ use jiff::{SignedDuration, Timestamp};
 
 /// The advice's condition for a decoded token's phase (the CLI has no renew-ahead window:
 /// a valid token is fine).
-pub fn condition_of(phase: Phase) -> Condition {
+pub(crate) fn condition_of(phase: Phase) -> Condition {
     match phase {
         Phase::Valid => Condition::Calm,
         Phase::Renewable => Condition::Renewable,
@@ -23,7 +23,7 @@ pub fn condition_of(phase: Phase) -> Condition {
 
 /// An entry as the advice sees it: the token decoded (when it is one), its condition, and
 /// the decoder's or the store's error.
-pub struct Reading {
+pub(crate) struct Reading {
     pub decoded: Option<Decoded>,
     pub condition: Condition,
     error: String,
@@ -51,13 +51,13 @@ impl Reading {
     }
 
     /// The `user` claim: whose login can replace the token.
-    pub fn user(&self) -> Option<&str> {
+    pub(crate) fn user(&self) -> Option<&str> {
         self.decoded.as_ref().and_then(|d| d.claims.user.as_deref())
     }
 
     /// "what is wrong: what to do" when the token cannot be used as it is, naming commands.
     /// `login`: the command that gets the account's tokens again ([`login_for`]).
-    pub fn problem(
+    pub(crate) fn problem(
         &self,
         meta: &EntryMeta,
         owner: Owner,
@@ -75,7 +75,7 @@ impl Reading {
 
 /// The remembered logins, to tell whether a dead token comes back by itself. A broken
 /// `accounts.toml` only costs that hint here (`actoken doctor` reports it).
-pub fn remembered_logins(store: &Store) -> Accounts {
+pub(crate) fn remembered_logins(store: &Store) -> Accounts {
     Accounts::load(store.paths()).unwrap_or_else(|e| {
         tracing::debug!(error = %e, "cannot read the remembered logins");
         Accounts::empty(store.paths())
@@ -91,7 +91,7 @@ fn cli_surface<'a>(meta: &'a EntryMeta, login: &'a str) -> Surface<'a> {
 
 /// The `actoken login …` that gets the tokens of `user`'s account at `base_url` again: the
 /// remembered login's method and addresses when there is one (as the renewer's errors say).
-pub fn login_for(accounts: Option<&Accounts>, user: Option<&str>, base_url: &str) -> String {
+pub(crate) fn login_for(accounts: Option<&Accounts>, user: Option<&str>, base_url: &str) -> String {
     let account = accounts.and_then(|a| a.owner(user, base_url));
     crate::login::login_command(account, user.unwrap_or("YOUR_USER"), base_url)
 }
@@ -117,7 +117,7 @@ fn cli_details(
 
 /// A stored token the CLI advises about (`check`, `info`, `token`, `add`), so that their
 /// messages say what `show` and `list --json` say.
-pub struct Advising<'a> {
+pub(crate) struct Advising<'a> {
     pub meta: &'a EntryMeta,
     pub decoded: Option<&'a Decoded>,
     pub accounts: &'a Accounts,
@@ -127,7 +127,7 @@ pub struct Advising<'a> {
 
 impl Advising<'_> {
     /// "what is wrong: what to do" in `condition`, naming commands.
-    pub fn clause(&self, condition: Condition) -> String {
+    pub(crate) fn clause(&self, condition: Condition) -> String {
         let advice = cli_advice(self.meta, self.decoded, condition, self.accounts, true);
         let details = cli_details(self.decoded, self.now, self.grace, String::new());
         words::clause(&advice, &details, cli_surface(self.meta, &self.login()))
@@ -138,7 +138,12 @@ impl Advising<'_> {
     /// the renewer's own `actoken login` command when it found no remembered secret key that
     /// could help, so the step names that command, never a renewal that "logs in again by
     /// itself".
-    pub fn failure(&self, condition: Condition, cause: &str, needs_login: Option<&str>) -> String {
+    pub(crate) fn failure(
+        &self,
+        condition: Condition,
+        cause: &str,
+        needs_login: Option<&str>,
+    ) -> String {
         let key_usable = needs_login.is_none();
         let advice = cli_advice(
             self.meta,
@@ -166,7 +171,7 @@ impl Advising<'_> {
     }
 
     /// "NAME: what is wrong: what to do".
-    pub fn sentence(&self, condition: Condition) -> String {
+    pub(crate) fn sentence(&self, condition: Condition) -> String {
         words::named(&self.meta.name, &self.clause(condition))
     }
 }
@@ -190,7 +195,7 @@ fn cli_advice<'a>(
 
 /// The token's phase at `at`, and the advice for the condition `condition` makes of it: what
 /// to say after the server refused the token.
-pub fn refused_advice(
+pub(crate) fn refused_advice(
     ctx: &Context,
     store: &Store,
     meta: &EntryMeta,

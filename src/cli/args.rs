@@ -26,7 +26,7 @@ use super::{
 };
 use clap::{Parser, Subcommand};
 
-pub const EXIT_CODES_HELP: &str = "\
+pub(crate) const EXIT_CODES_HELP: &str = "\
 Exit codes:
   0  success
   1  error (see the message)

@@ -17,7 +17,7 @@ pub struct CheckArgs {
 /// Exit 0 when accepted, 3 when rejected (or dead); network errors propagate (exit 4). The
 /// server refuses every expired token, so for one the phase decides: renewable exits 1 with
 /// `actoken renew`, never 3.
-pub fn run(ctx: &Context, args: CheckArgs) -> anyhow::Result<u8> {
+pub(crate) fn run(ctx: &Context, args: CheckArgs) -> anyhow::Result<u8> {
     let store = ctx.store()?;
     let (meta, token) = store.get(&args.name)?;
     let client = ctx.client()?;

@@ -7,7 +7,7 @@ pub struct CompletionsArgs {
     pub shell: clap_complete::Shell,
 }
 
-pub fn run(args: CompletionsArgs, cli: clap::Command) -> anyhow::Result<()> {
+pub(crate) fn run(args: CompletionsArgs, cli: clap::Command) -> anyhow::Result<()> {
     clap_complete::generate(
         args.shell,
         &mut cli.clone(),

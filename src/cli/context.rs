@@ -35,7 +35,7 @@ pub struct Context {
 }
 
 impl Context {
-    pub fn load(global: &GlobalArgs, io: Arc<Io>) -> anyhow::Result<Context> {
+    pub(crate) fn load(global: &GlobalArgs, io: Arc<Io>) -> anyhow::Result<Context> {
         let paths = Paths::from_env()?;
         let config_file = Context::config_file(global, &paths);
         refuse_if_others_can_write(&config_file)?;
@@ -44,7 +44,7 @@ impl Context {
     }
 
     /// `--config`, else the default config file.
-    pub fn config_file(global: &GlobalArgs, paths: &Paths) -> std::path::PathBuf {
+    pub(crate) fn config_file(global: &GlobalArgs, paths: &Paths) -> std::path::PathBuf {
         global.config.clone().unwrap_or_else(|| paths.config_file())
     }
 
@@ -110,16 +110,16 @@ impl Context {
 
     /// Whether the tokens are in the Secret Service this process opens itself (a batch read can
     /// then be prepared ahead); not for a store the caller gave.
-    pub fn opens_the_secret_service(&self) -> bool {
+    pub(crate) fn opens_the_secret_service(&self) -> bool {
         self.given_keys.is_none() && self.store_choice != StoreChoice::Keyutils
     }
 
-    pub fn keyring_timeout(&self) -> std::time::Duration {
+    pub(crate) fn keyring_timeout(&self) -> std::time::Duration {
         self.config.keyring_timeout.unsigned_abs()
     }
 
     /// The store in use: chosen on first use (see [`super::store_select`]).
-    pub fn selected(&self) -> anyhow::Result<&Selected> {
+    pub(crate) fn selected(&self) -> anyhow::Result<&Selected> {
         if let Some(selected) = self.selected.get() {
             return Ok(selected);
         }
@@ -134,7 +134,7 @@ impl Context {
         Ok(self.selected.get_or_init(|| selected))
     }
 
-    pub fn store(&self) -> anyhow::Result<Store> {
+    pub(crate) fn store(&self) -> anyhow::Result<Store> {
         let selected = self.selected()?;
         let store = Store::open_in(&self.paths, selected.backend.clone(), selected.kind)?;
         let io = Arc::clone(&self.io);
@@ -142,7 +142,7 @@ impl Context {
         Ok(store)
     }
 
-    pub fn client(&self) -> anyhow::Result<AcClient> {
+    pub(crate) fn client(&self) -> anyhow::Result<AcClient> {
         AcClient::new(&ClientOptions::from_config(&self.config))
             .context("cannot set up the HTTP client")
     }
@@ -150,7 +150,7 @@ impl Context {
     /// The store and the HTTP client, set up side by side: loading the TLS roots takes tens
     /// of milliseconds (every certificate in /etc/ssl/certs is read and parsed), as long as
     /// opening the keyring and reading the index, and neither waits for the other.
-    pub fn store_and_client(&self) -> anyhow::Result<(Store, AcClient)> {
+    pub(crate) fn store_and_client(&self) -> anyhow::Result<(Store, AcClient)> {
         std::thread::scope(|s| {
             let client = s.spawn(|| self.client());
             let store = self.store();
@@ -162,14 +162,14 @@ impl Context {
     }
 
     /// Renews, and brings dead or rejected tokens back through a remembered login.
-    pub fn renewer(&self) -> anyhow::Result<Renewer> {
+    pub(crate) fn renewer(&self) -> anyhow::Result<Renewer> {
         let (store, client) = self.store_and_client()?;
         Ok(Renewer::new(store, client, &self.config).with_relogin(self.relogin()?))
     }
 
     /// Secret keys of remembered logins (keyring service `<service>-accounts`), in the store
     /// in use.
-    pub fn account_keys(&self) -> anyhow::Result<AccountKeys> {
+    pub(crate) fn account_keys(&self) -> anyhow::Result<AccountKeys> {
         if let Some(keys) = &self.given_keys {
             return Ok(AccountKeys::new(Arc::clone(keys)));
         }
@@ -189,7 +189,7 @@ impl Context {
         Ok(url.trim().trim_end_matches('/').to_owned())
     }
 
-    pub fn relogin(&self) -> anyhow::Result<Relogin> {
+    pub(crate) fn relogin(&self) -> anyhow::Result<Relogin> {
         Ok(Relogin::new(self.account_keys()?))
     }
 }
@@ -223,7 +223,7 @@ pub(super) fn refuse_if_others_can_write(path: &std::path::Path) -> anyhow::Resu
 /// so the dashboard's loop and its tasks (renewals, logins, their TLS work) run side by side
 /// (blocking store and clipboard calls go to the blocking pool, see `crate::blocking`); two
 /// workers are plenty for a handful of requests at a time.
-pub fn runtime() -> tokio::runtime::Runtime {
+pub(crate) fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

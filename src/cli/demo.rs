@@ -16,7 +16,7 @@ use crate::renew::Renewer;
 use jiff::tz::TimeZone;
 
 /// Demo mode ignores the user's config file and keyring on purpose: it must work on any machine.
-pub fn run(global: &GlobalArgs, observer: &mut dyn Observer) -> anyhow::Result<()> {
+pub(crate) fn run(global: &GlobalArgs, observer: &mut dyn Observer) -> anyhow::Result<()> {
     need_terminal()?;
     let config = Config::default();
     runtime().block_on(async {

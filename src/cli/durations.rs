@@ -3,7 +3,7 @@
 use crate::timefmt;
 use jiff::SignedDuration;
 
-pub fn parse_positive_duration(s: &str) -> Result<SignedDuration, String> {
+pub(crate) fn parse_positive_duration(s: &str) -> Result<SignedDuration, String> {
     let d = parse_duration(s)?;
     if d.is_zero() {
         return Err("the interval must be longer than 0s".to_owned());
@@ -11,7 +11,7 @@ pub fn parse_positive_duration(s: &str) -> Result<SignedDuration, String> {
     Ok(d)
 }
 
-pub fn parse_duration(s: &str) -> Result<SignedDuration, String> {
+pub(crate) fn parse_duration(s: &str) -> Result<SignedDuration, String> {
     let d = timefmt::parse_duration(s)?;
     if d.is_negative() {
         return Err("a duration cannot be negative".to_owned());

@@ -15,7 +15,7 @@ pub struct EnvArgs {
     pub format: crate::token_env::EnvFormat,
 }
 
-pub fn run(ctx: &Context, args: EnvArgs) -> anyhow::Result<()> {
+pub(crate) fn run(ctx: &Context, args: EnvArgs) -> anyhow::Result<()> {
     let vars = token_vars(ctx, &args.name, &args.fresh.also, args.fresh.min_valid)?;
     let text = zeroize::Zeroizing::new(shell::render(&vars, args.format));
     ctx.io.write_out(text.as_bytes())?;

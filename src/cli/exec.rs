@@ -35,7 +35,7 @@ pub struct ExecArgs {
 const CANNOT_EXECUTE: u8 = 126;
 const NOT_FOUND: u8 = 127;
 
-pub fn run(ctx: &Context, args: ExecArgs) -> anyhow::Result<u8> {
+pub(crate) fn run(ctx: &Context, args: ExecArgs) -> anyhow::Result<u8> {
     let (program, rest) = args.command.split_first().expect("clap requires a command");
     let vars = token_vars(ctx, &args.name, &args.fresh.also, args.fresh.min_valid)?;
     let mut command = Command::new(program);

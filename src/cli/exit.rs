@@ -2,25 +2,25 @@
 
 use crate::failure::{self, FailureKind};
 
-pub const OK: u8 = 0;
-pub const FAILURE: u8 = 1;
-pub const USAGE: u8 = 2;
-pub const NEEDS_NEW_TOKEN: u8 = 3;
-pub const NETWORK: u8 = 4;
-pub const KEYRING: u8 = 5;
-pub const NOT_SAVED: u8 = 6;
+pub(crate) const OK: u8 = 0;
+pub(crate) const FAILURE: u8 = 1;
+pub(crate) const USAGE: u8 = 2;
+pub(crate) const NEEDS_NEW_TOKEN: u8 = 3;
+pub(crate) const NETWORK: u8 = 4;
+pub(crate) const KEYRING: u8 = 5;
+pub(crate) const NOT_SAVED: u8 = 6;
 
 /// A mistake in what the user typed or piped in.
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
-pub struct UsageError(pub String);
+pub(crate) struct UsageError(pub String);
 
 /// A token that only a new login can fix.
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
-pub struct NeedsNewToken(pub String);
+pub(crate) struct NeedsNewToken(pub String);
 
-pub fn code_for(err: &anyhow::Error) -> u8 {
+pub(crate) fn code_for(err: &anyhow::Error) -> u8 {
     err.chain().find_map(classify).unwrap_or(FAILURE)
 }
 
@@ -35,7 +35,7 @@ fn classify(cause: &(dyn std::error::Error + 'static)) -> Option<u8> {
 }
 
 /// The exit code of each kind of failure (see the README's table).
-pub fn code_of(kind: FailureKind) -> u8 {
+pub(crate) fn code_of(kind: FailureKind) -> u8 {
     match kind {
         FailureKind::NeedsNewToken => NEEDS_NEW_TOKEN,
         FailureKind::Retry => NETWORK,
@@ -48,7 +48,7 @@ pub fn code_of(kind: FailureKind) -> u8 {
 
 /// The most serious of several codes, for commands that act on many tokens: a lost-token risk
 /// first, then a broken keyring, then tokens needing a login, then passing failures.
-pub fn worst(codes: impl IntoIterator<Item = u8>) -> u8 {
+pub(crate) fn worst(codes: impl IntoIterator<Item = u8>) -> u8 {
     let rank = |c: u8| match c {
         NOT_SAVED => 6,
         KEYRING => 5,

@@ -8,11 +8,11 @@ use std::future::Future;
 use crate::signals::Terminating;
 
 /// Exit code after a second signal abandoned the work (128 + SIGINT, as shells report it).
-pub const ABANDONED: i32 = 130;
+pub(crate) const ABANDONED: i32 = 130;
 
 /// Runs `work` to its end despite the first terminating signal. `what` names it for the user
 /// ("renewing alice/华东一区【昆山】").
-pub async fn despite_signals<T>(what: &str, work: impl Future<Output = T>) -> T {
+pub(crate) async fn despite_signals<T>(what: &str, work: impl Future<Output = T>) -> T {
     let mut work = std::pin::pin!(work);
     let Ok(mut signals) = Terminating::new() else {
         // Without signal handling the default applies; the work still runs.
@@ -35,7 +35,7 @@ pub async fn despite_signals<T>(what: &str, work: impl Future<Output = T>) -> T 
 }
 
 /// What `renew` and `token --min-valid` name while they finish ("renewing alice/西北一区").
-pub fn renewing(names: &[String]) -> String {
+pub(crate) fn renewing(names: &[String]) -> String {
     match names {
         [one] => crate::tr!("finish.renewing_one", name = one),
         many => crate::tr!("finish.renewing_many", n = many.len()),

@@ -22,7 +22,7 @@ use jiff::{SignedDuration, Timestamp};
 use std::time::Duration;
 use tokio::runtime::Runtime;
 
-pub const ENV_HELP: &str = "\
+pub(crate) const ENV_HELP: &str = "\
 Variables (each set only when known):
   AC_TOKEN, SCNET_TOKEN, SCNET_OPENAPI_TOKEN   the token
   AC_CLUSTER_ID, SCNET_CLUSTER_ID              its clusterId claim
@@ -64,7 +64,7 @@ const CENTER_WAIT: Duration = Duration::from_secs(3);
 
 /// Renews `names` that expire within `window` (all at once) and returns them in the same
 /// order; the first failure, in that order, is the error. Says on stderr what was done.
-pub fn fresh_tokens(
+pub(crate) fn fresh_tokens(
     io: &Io,
     rt: &Runtime,
     renewer: &Renewer,
@@ -107,7 +107,7 @@ fn told(renewer: &Renewer, error: RenewError, now: Timestamp) -> anyhow::Error {
 
 /// One line on stderr for a renewal or a login, and a warning when the token still does not
 /// last as long as asked (the server issues shorter tokens).
-pub fn report(io: &Io, renewed: &Renewed, now: Timestamp, min_valid: SignedDuration) {
+pub(crate) fn report(io: &Io, renewed: &Renewed, now: Timestamp, min_valid: SignedDuration) {
     let name = &renewed.name;
     let expires = timefmt::relative(renewed.new_expiry.duration_since(now));
     if renewed.via_login {
@@ -136,7 +136,7 @@ pub fn report(io: &Io, renewed: &Renewed, now: Timestamp, min_valid: SignedDurat
 
 /// The variables for `name` and the `--also` tokens, every token fresh for `min_valid`
 /// (default: the config's renew-ahead window).
-pub fn token_vars(
+pub(crate) fn token_vars(
     ctx: &Context,
     name: &str,
     also: &[String],

@@ -49,7 +49,7 @@ pub struct GlobalArgs {
 }
 
 /// The keyring service when none is given.
-pub const DEFAULT_SERVICE: &str = "actoken";
+pub(crate) const DEFAULT_SERVICE: &str = "actoken";
 
 /// NO_COLOR's rule: any non-empty value turns colour off, even "0". clap hands a flag's parser
 /// "true" for the bare flag and "false" when neither the flag nor the variable is there.

@@ -18,7 +18,7 @@ pub struct InfoArgs {
     pub json: bool,
 }
 
-pub fn run(ctx: &Context, args: InfoArgs) -> anyhow::Result<()> {
+pub(crate) fn run(ctx: &Context, args: InfoArgs) -> anyhow::Result<()> {
     let store = ctx.store()?;
     let (meta, token) = store.get(&args.name)?;
     let client = ctx.client()?;

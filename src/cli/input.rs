@@ -12,7 +12,7 @@ use super::streams::Io;
 
 /// Reads one secret. Piped input is bounded (a runaway `cat` fails fast instead of filling
 /// memory) and must be UTF-8.
-pub fn read_secret(io: &Io, prompt: &str) -> anyhow::Result<Zeroizing<String>> {
+pub(crate) fn read_secret(io: &Io, prompt: &str) -> anyhow::Result<Zeroizing<String>> {
     if io.stdin_is_terminal() {
         let typed = rpassword::prompt_password(format!("{prompt} (input hidden): "))?;
         return Ok(Zeroizing::new(typed));
@@ -21,13 +21,13 @@ pub fn read_secret(io: &Io, prompt: &str) -> anyhow::Result<Zeroizing<String>> {
 }
 
 /// [`read_bounded`] of the command's stdin.
-pub fn read_piped(io: &Io, limit: usize) -> anyhow::Result<Zeroizing<String>> {
+pub(crate) fn read_piped(io: &Io, limit: usize) -> anyhow::Result<Zeroizing<String>> {
     let mut bytes = Zeroizing::new(Vec::new());
     io.read_stdin(limit, &mut bytes)?;
     read_bounded(&bytes[..], limit)
 }
 
-pub fn read_bounded(input: impl Read, limit: usize) -> anyhow::Result<Zeroizing<String>> {
+pub(crate) fn read_bounded(input: impl Read, limit: usize) -> anyhow::Result<Zeroizing<String>> {
     let mut bytes = Zeroizing::new(Vec::new());
     input.take(limit as u64 + 1).read_to_end(&mut bytes)?;
     if bytes.len() > limit {

@@ -18,7 +18,7 @@ pub struct ListArgs {
 
 /// From the index alone (no secret is read); one keyring search checks that the keyring
 /// still holds as many tokens as the index lists.
-pub fn run(ctx: &Context, args: ListArgs) -> anyhow::Result<()> {
+pub(crate) fn run(ctx: &Context, args: ListArgs) -> anyhow::Result<()> {
     let store = ctx.store()?;
     let now = ctx.clock.now();
     warn_about_orphans(&ctx.io, store.reconcile(), store.kind(), &ctx.service);
@@ -42,7 +42,7 @@ pub fn run(ctx: &Context, args: ListArgs) -> anyhow::Result<()> {
 
 /// The `list` table; cut to `max_width` columns when given (a terminal), whole otherwise
 /// (a pipe: scripts get every name in full).
-pub fn list_text(views: &[TokenView], max_width: Option<usize>) -> String {
+pub(crate) fn list_text(views: &[TokenView], max_width: Option<usize>) -> String {
     let rows: Vec<Vec<String>> = views
         .iter()
         .map(|v| {

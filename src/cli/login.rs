@@ -15,7 +15,7 @@ use crate::width::pad;
 use clap::Args;
 use secrecy::SecretString;
 
-pub const LOGIN_HELP: &str = "\
+pub(crate) const LOGIN_HELP: &str = "\
 Every usable token the platform returns is stored, one entry per region, named USER/REGION:
 REGION is the region's name (clusterName), or its id (clusterId) when it has no name; the
 account-level platform token is USER/ac. Characters a name may not hold become '-', and names
@@ -75,11 +75,11 @@ pub struct LoginArgs {
 const MAX_SECRET_BYTES: usize = 4096;
 
 /// The names the public SDKs read the account from.
-pub const USER_ENV: &str = "SCNET_USER";
+pub(crate) const USER_ENV: &str = "SCNET_USER";
 
-pub const ACCESS_KEY_ENV: &str = "SCNET_ACCESS_KEY";
+pub(crate) const ACCESS_KEY_ENV: &str = "SCNET_ACCESS_KEY";
 
-pub fn run(ctx: &Context, args: LoginArgs) -> anyhow::Result<()> {
+pub(crate) fn run(ctx: &Context, args: LoginArgs) -> anyhow::Result<()> {
     let mut args = from_environment(args, |name| std::env::var_os(name))?;
     let mut env_secret = args.env_secret.take();
     // Everything that can be checked without the secret is checked before asking for it.

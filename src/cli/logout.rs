@@ -20,7 +20,7 @@ pub struct LogoutArgs {
 
 /// Forgets the login(s) of a user: the secret key and the remembered details; with
 /// `--tokens`, also every stored token the account owns.
-pub fn run(ctx: &Context, args: LogoutArgs) -> anyhow::Result<()> {
+pub(crate) fn run(ctx: &Context, args: LogoutArgs) -> anyhow::Result<()> {
     let mut accounts = Accounts::load(&ctx.paths)?;
     let found: Vec<Account> = accounts
         .matching(&args.user, args.base_url.as_deref())

@@ -12,7 +12,7 @@ pub struct ManpageArgs {
 }
 
 /// The man page from the same definitions as `--help` (clap_mangen).
-pub fn run(io: &Io, args: ManpageArgs, cli: clap::Command) -> anyhow::Result<()> {
+pub(crate) fn run(io: &Io, args: ManpageArgs, cli: clap::Command) -> anyhow::Result<()> {
     use anyhow::Context as _;
     match args.dir {
         None => match clap_mangen::Man::new(cli.clone()).render(&mut std::io::stdout().lock()) {

@@ -27,7 +27,7 @@ pub struct MockServerArgs {
     pub clock_skew: SignedDuration,
 }
 
-pub fn run(args: MockServerArgs) -> anyhow::Result<()> {
+pub(crate) fn run(args: MockServerArgs) -> anyhow::Result<()> {
     // A server in the foreground: its banner goes to the process's own streams.
     let io = Io::system();
     if !args.addr.ip().is_loopback() {

@@ -13,7 +13,7 @@ use crate::tr;
 use clap::Args;
 use std::sync::Arc;
 
-pub const MOVE_HELP: &str = "\
+pub(crate) const MOVE_HELP: &str = "\
 With --all, the remembered secret keys of logins move too. A token is deleted from the old store
 only after its copy was read back intact and the index records the new place; if anything fails
 on the way, it stays usable where it was. Moving again finishes an interrupted move.
@@ -36,7 +36,7 @@ pub struct MoveArgs {
 }
 
 /// Returns the exit code: names may fail in different ways.
-pub fn run(ctx: &Context, args: MoveArgs) -> anyhow::Result<u8> {
+pub(crate) fn run(ctx: &Context, args: MoveArgs) -> anyhow::Result<u8> {
     let to = args.to;
     let timeout = ctx.keyring_timeout();
     let target = open_backend(to, &ctx.service, timeout)?;

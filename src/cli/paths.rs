@@ -4,7 +4,7 @@ use super::context::Context;
 use crate::tr;
 use crate::width::pad;
 
-pub fn run(ctx: &Context) -> anyhow::Result<()> {
+pub(crate) fn run(ctx: &Context) -> anyhow::Result<()> {
     let lines = [
         (
             tr!("paths.config"),

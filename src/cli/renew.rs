@@ -28,7 +28,7 @@ pub struct RenewArgs {
 }
 
 /// Returns the exit code: several tokens may fail in different ways.
-pub fn run(ctx: &Context, args: RenewArgs) -> anyhow::Result<u8> {
+pub(crate) fn run(ctx: &Context, args: RenewArgs) -> anyhow::Result<u8> {
     if args.all && ctx.opens_the_secret_service() {
         crate::store::prepare_batch_read();
     }

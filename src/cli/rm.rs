@@ -9,7 +9,7 @@ pub struct RmArgs {
     pub name: String,
 }
 
-pub fn run(ctx: &Context, args: RmArgs) -> anyhow::Result<()> {
+pub(crate) fn run(ctx: &Context, args: RmArgs) -> anyhow::Result<()> {
     ctx.store()?.remove(&args.name)?;
     errln!(ctx.io, "{}", tr!("misc.removed", name = args.name));
     Ok(())

@@ -18,7 +18,7 @@ pub struct ShowArgs {
     pub json: bool,
 }
 
-pub fn run(ctx: &Context, args: ShowArgs) -> anyhow::Result<()> {
+pub(crate) fn run(ctx: &Context, args: ShowArgs) -> anyhow::Result<()> {
     let store = ctx.store()?;
     let now = ctx.clock.now();
     let stored = store.load_entry(&args.name)?;

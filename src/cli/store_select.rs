@@ -12,13 +12,13 @@ use crate::tr;
 const NOTICE_MARKER: &str = "auto-store-notice-shown";
 
 /// The one-line notice, in the interface language (`why` is the store's own English cause).
-pub fn fallback_notice(why: &str) -> String {
+pub(crate) fn fallback_notice(why: &str) -> String {
     tr!("store.fallback_notice", why = why)
 }
 
 /// The store `choice` (asked for by `source`) comes to for keyring service `service`; the
 /// fallback notice is shown once per state dir.
-pub fn choose(
+pub(crate) fn choose(
     io: &Io,
     choice: StoreChoice,
     source: &'static str,

@@ -55,7 +55,7 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 impl Io {
     /// The process's stdout, stderr and stdin.
-    pub fn system() -> Io {
+    pub(crate) fn system() -> Io {
         Io::with(Box::new(io::stdout()), Box::new(io::stderr()), None)
     }
 
@@ -85,7 +85,7 @@ impl Io {
     }
 
     /// Writes to stdout and flushes; called by [`outln!`] and [`out!`].
-    pub fn out(&self, args: fmt::Arguments<'_>) {
+    pub(crate) fn out(&self, args: fmt::Arguments<'_>) {
         if self.reader_gone.load(Ordering::Relaxed) {
             return;
         }
@@ -108,24 +108,24 @@ impl Io {
 
     /// Writes `bytes` to stdout and flushes, reporting any failure (a closed pipe included) to
     /// the caller: for output that is the command's whole point (`env`'s variables).
-    pub fn write_out(&self, bytes: &[u8]) -> io::Result<()> {
+    pub(crate) fn write_out(&self, bytes: &[u8]) -> io::Result<()> {
         let mut out = lock(&self.out);
         out.write_all(bytes).and_then(|()| out.flush())
     }
 
     /// Writes to stderr; called by [`errln!`]. A failed write to stderr has nowhere to go.
-    pub fn err(&self, args: fmt::Arguments<'_>) {
+    pub(crate) fn err(&self, args: fmt::Arguments<'_>) {
         let mut err = lock(&self.err);
         let _ = err.write_fmt(args).and_then(|()| err.flush());
     }
 
     /// Whether input comes from a person at a terminal (a prompt may be shown).
-    pub fn stdin_is_terminal(&self) -> bool {
+    pub(crate) fn stdin_is_terminal(&self) -> bool {
         lock(&self.input).is_none() && io::stdin().is_terminal()
     }
 
     /// Reads stdin to its end, at most `limit + 1` bytes (the caller refuses more).
-    pub fn read_stdin(&self, limit: usize, bytes: &mut Vec<u8>) -> io::Result<()> {
+    pub(crate) fn read_stdin(&self, limit: usize, bytes: &mut Vec<u8>) -> io::Result<()> {
         let take = limit as u64 + 1;
         match lock(&self.input).as_mut() {
             Some(given) => given.take(take).read_to_end(bytes).map(drop),

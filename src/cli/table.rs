@@ -5,12 +5,12 @@ use crate::width::{pad, truncate, truncate_middle, width};
 
 /// Left-aligned columns sized to their widest cell, in terminal columns (a Han character
 /// takes two), so the columns after `华东一区【昆山】` line up.
-pub fn render_table(header: &[&str], rows: &[Vec<String>]) -> String {
+pub(crate) fn render_table(header: &[&str], rows: &[Vec<String>]) -> String {
     render_table_within(header, rows, None)
 }
 
 /// The width of the terminal stdout goes to; None when it is a pipe or a file.
-pub fn terminal_width() -> Option<usize> {
+pub(crate) fn terminal_width() -> Option<usize> {
     use std::io::IsTerminal;
     if !std::io::stdout().is_terminal() {
         return None;
@@ -24,7 +24,7 @@ const SEPARATOR: &str = "  ";
 
 /// `render_table`, cut to `max_width` columns when given: the other columns give way first
 /// (as in the dashboard), then the first (names) is cut in the middle, keeping its tail.
-pub fn render_table_within(
+pub(crate) fn render_table_within(
     header: &[&str],
     rows: &[Vec<String>],
     max_width: Option<usize>,

@@ -18,7 +18,7 @@ pub struct TokenArgs {
     pub min_valid: Option<SignedDuration>,
 }
 
-pub fn run(ctx: &Context, args: TokenArgs) -> anyhow::Result<()> {
+pub(crate) fn run(ctx: &Context, args: TokenArgs) -> anyhow::Result<()> {
     let now = ctx.clock.now();
     let token = match args.min_valid {
         Some(min_valid) => {

@@ -12,7 +12,7 @@ use serde_json::{Map, Value};
 
 /// Field names here are a stable, documented interface for scripts (`list --json`).
 #[derive(Debug, Serialize)]
-pub struct TokenView {
+pub(crate) struct TokenView {
     pub name: String,
     pub base_url: String,
     pub note: Option<String>,
@@ -98,13 +98,13 @@ impl TokenView {
     }
 
     /// "in 3h 12m" / "2h 00m ago" / "-".
-    pub fn expires_relative(&self) -> String {
+    pub(crate) fn expires_relative(&self) -> String {
         self.expires_in_seconds.map_or("-".to_owned(), |s| {
             timefmt::relative(SignedDuration::from_secs(s))
         })
     }
 
-    pub fn cutoff_relative(&self) -> String {
+    pub(crate) fn cutoff_relative(&self) -> String {
         match self.renew_cutoff_in_seconds {
             Some(s) if s <= 0 => crate::tr!("list.passed"),
             Some(s) => timefmt::relative(SignedDuration::from_secs(s)),
@@ -113,7 +113,7 @@ impl TokenView {
     }
 
     /// Every claim, for `show --json`.
-    pub fn claims_json(&self) -> Value {
+    pub(crate) fn claims_json(&self) -> Value {
         self.decoded
             .as_ref()
             .map_or(Value::Object(Map::new()), |d| {

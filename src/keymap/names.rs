@@ -6,7 +6,7 @@ use super::{Command, Context};
 use Command as C;
 
 /// Every command with its config name, in the help screen's order.
-pub const NAMES: &[(Command, &str)] = &[
+pub(crate) const NAMES: &[(Command, &str)] = &[
     (C::Up, "up"),
     (C::Down, "down"),
     (C::Top, "top"),
@@ -48,19 +48,19 @@ pub const NAMES: &[(Command, &str)] = &[
 
 impl Command {
     /// The command's name in the `[keys]` table.
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         NAMES
             .iter()
             .find(|(c, _)| *c == self)
             .map_or("?", |(_, n)| n)
     }
 
-    pub fn from_name(name: &str) -> Option<Command> {
+    pub(crate) fn from_name(name: &str) -> Option<Command> {
         NAMES.iter().find(|(_, n)| *n == name).map(|(c, _)| *c)
     }
 
     /// Where the command applies: keys conflict only within one context.
-    pub fn context(self) -> Context {
+    pub(crate) fn context(self) -> Context {
         match self {
             C::FilterKeep | C::FilterClear | C::FilterErase => Context::Filter,
             C::FormNext

@@ -9,7 +9,7 @@ use crossterm::event::{KeyCode, KeyModifiers};
 use super::Key;
 
 /// Reads one key, or says why it cannot.
-pub fn key(text: &str) -> Result<Key, String> {
+pub(crate) fn key(text: &str) -> Result<Key, String> {
     if text.is_empty() {
         return Err("an empty key".into());
     }

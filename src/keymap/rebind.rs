@@ -23,7 +23,7 @@ pub type KeysTable = BTreeMap<Spanned<String>, Spanned<KeySpec>>;
 impl Keymap {
     /// The defaults with `table` applied. `text` is the config file the spans point into,
     /// for the line numbers in errors ("line 12: key \"r\" is bound to both copy and renew").
-    pub fn from_table(table: &KeysTable, text: &str) -> Result<Keymap, String> {
+    pub(crate) fn from_table(table: &KeysTable, text: &str) -> Result<Keymap, String> {
         let line = |span: std::ops::Range<usize>| {
             let upto = text.get(..span.start).unwrap_or(text);
             upto.matches('\n').count() + 1

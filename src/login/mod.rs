@@ -25,7 +25,7 @@ use crate::store::{Account, Accounts, StoreError};
 
 /// The secret a login presents. Never stored here; `Debug` is redacted by `SecretString`.
 #[derive(Debug)]
-pub enum Credential {
+pub(crate) enum Credential {
     SecretKey(SecretString),
     Password(SecretString),
 }
@@ -77,14 +77,14 @@ impl From<StoreError> for LoginError {
 
 impl LoginError {
     /// True when the platform refused the credentials (so retrying with them cannot help).
-    pub fn is_refusal(&self) -> bool {
+    pub(crate) fn is_refusal(&self) -> bool {
         matches!(self, LoginError::Api { error, .. } if error.login_refusal().is_some())
     }
 }
 
 /// Logs in as `account` with `credential`, stores every usable token and remembers the
 /// account (non-secret facts, `last_login` = `now`). The secret key is not stored here.
-pub async fn login_and_store(
+pub(crate) async fn login_and_store(
     store: &crate::store::Store,
     client: &AcClient,
     account: &Account,
@@ -131,7 +131,7 @@ pub async fn login_and_store(
 /// The exact command that gets new tokens for `user` at `base_url`, filled in from the
 /// remembered account when there is one. Contains no secret (they are read from a prompt or
 /// stdin, never from arguments).
-pub fn login_command(account: Option<&Account>, user: &str, base_url: &str) -> String {
+pub(crate) fn login_command(account: Option<&Account>, user: &str, base_url: &str) -> String {
     match account {
         // The access key first: with it, the secret key is remembered and logins run by themselves.
         Some(a) if a.access_key.is_none() => format!(

@@ -31,7 +31,7 @@ fn part(raw: &str) -> Option<String> {
 }
 
 /// The store name for `region`'s token in `user`'s login. Always passes [`validate_name`].
-pub fn entry_name(user: &str, region: &RegionToken) -> String {
+pub(crate) fn entry_name(user: &str, region: &RegionToken) -> String {
     let user = part(user).unwrap_or_else(|| "user".to_owned());
     let region = region
         .cluster_name
@@ -43,7 +43,7 @@ pub fn entry_name(user: &str, region: &RegionToken) -> String {
 }
 
 /// The fallback name when two regions of one login would share a name: `USER/CLUSTERID`.
-pub fn entry_name_by_id(user: &str, region: &RegionToken) -> Option<String> {
+pub(crate) fn entry_name_by_id(user: &str, region: &RegionToken) -> Option<String> {
     let id = region.cluster_id.as_deref().and_then(part)?;
     Some(join(&part(user).unwrap_or_else(|| "user".to_owned()), &id))
 }

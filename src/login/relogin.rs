@@ -113,7 +113,7 @@ impl Relogin {
 
     /// Waits until no other login of `account_id` runs in this process; hold the guard for
     /// the login. Renewals of dead tokens and the dashboard's `L` both take it.
-    pub async fn one_at_a_time(&self, account_id: &str) -> tokio::sync::OwnedMutexGuard<()> {
+    pub(crate) async fn one_at_a_time(&self, account_id: &str) -> tokio::sync::OwnedMutexGuard<()> {
         let turn = {
             let mut turns = self
                 .turns
@@ -234,7 +234,7 @@ impl ReloginHook for Relogin {
 }
 
 /// A token that has not expired at `now`.
-pub(crate) fn usable(token: &Token, now: Timestamp) -> bool {
+pub fn usable(token: &Token, now: Timestamp) -> bool {
     token
         .decode()
         .ok()

@@ -104,11 +104,11 @@ pub const BOB: DemoAccount = DemoAccount {
 
 pub const DEMO_ACCOUNTS: &[DemoAccount] = &[ALICE, BOB];
 
-pub fn by_user(user: &str) -> Option<&'static DemoAccount> {
+pub(crate) fn by_user(user: &str) -> Option<&'static DemoAccount> {
     DEMO_ACCOUNTS.iter().find(|a| a.user == user)
 }
 
-pub fn by_access_key(access_key: &str) -> Option<&'static DemoAccount> {
+pub(crate) fn by_access_key(access_key: &str) -> Option<&'static DemoAccount> {
     DEMO_ACCOUNTS.iter().find(|a| a.access_key == access_key)
 }
 

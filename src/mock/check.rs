@@ -17,7 +17,7 @@ pub(super) struct Refused {
 }
 
 impl Refused {
-    pub fn reply(self, shape: Shape) -> Response {
+    pub(crate) fn reply(self, shape: Shape) -> Response {
         code_reply(shape, self.code, self.msg)
     }
 }

@@ -83,15 +83,16 @@ impl Faults {
         self.lock().shape = shape;
     }
 
-    pub fn current(&self) -> Option<Fault> {
+    pub(crate) fn current(&self) -> Option<Fault> {
         self.lock().fault.clone()
     }
 
-    pub fn delay(&self) -> Duration {
+    #[cfg(test)]
+    pub(crate) fn delay(&self) -> Duration {
         self.delay.get()
     }
 
-    pub fn shape(&self) -> Shape {
+    pub(crate) fn shape(&self) -> Shape {
         self.lock().shape
     }
 

@@ -28,7 +28,7 @@ pub struct MockOptions {
 
 impl MockOptions {
     /// The mock's idea of now.
-    pub fn now(&self) -> jiff::Timestamp {
+    pub(crate) fn now(&self) -> jiff::Timestamp {
         jiff::Timestamp::now() + self.clock_skew
     }
 }
@@ -66,7 +66,7 @@ impl MockState {
     }
 
     /// The envelope shape replies use: the platform's example unless a test chose another.
-    pub fn shape(&self) -> Shape {
+    pub(crate) fn shape(&self) -> Shape {
         #[cfg(feature = "testing")]
         return self.switches.faults.shape();
         #[cfg(not(feature = "testing"))]
@@ -74,7 +74,7 @@ impl MockState {
     }
 
     /// The reply a test's fault forces instead of the endpoint's own, if any.
-    pub fn forced_reply(&self) -> Option<Response> {
+    pub(crate) fn forced_reply(&self) -> Option<Response> {
         #[cfg(feature = "testing")]
         return self.switches.forced_reply();
         #[cfg(not(feature = "testing"))]
@@ -82,7 +82,7 @@ impl MockState {
     }
 
     /// A test asked renewals to keep the old expiry.
-    pub fn keeps_expiry(&self) -> bool {
+    pub(crate) fn keeps_expiry(&self) -> bool {
         #[cfg(feature = "testing")]
         return self.switches.keeps_expiry();
         #[cfg(not(feature = "testing"))]
@@ -90,7 +90,7 @@ impl MockState {
     }
 
     /// A test revoked this (unexpired) token.
-    pub fn is_revoked(&self, raw: &str) -> bool {
+    pub(crate) fn is_revoked(&self, raw: &str) -> bool {
         #[cfg(feature = "testing")]
         return self.switches.revoked.contains(raw);
         #[cfg(not(feature = "testing"))]
@@ -101,19 +101,19 @@ impl MockState {
     }
 
     /// A successful renewal was served (counted for tests).
-    pub fn count_renewal(&self) {
+    pub(crate) fn count_renewal(&self) {
         #[cfg(feature = "testing")]
         self.switches.count_renewal();
     }
 
     /// A request arrived (counted for tests, before the reply delay).
-    pub fn count_arrival(&self) {
+    pub(crate) fn count_arrival(&self) {
         #[cfg(feature = "testing")]
         self.switches.count_arrival();
     }
 
     /// A successful login was served (counted for tests).
-    pub fn count_login(&self) {
+    pub(crate) fn count_login(&self) {
         #[cfg(feature = "testing")]
         self.switches.count_login();
     }

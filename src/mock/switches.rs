@@ -35,50 +35,50 @@ impl Switches {
         }
     }
 
-    pub fn forced_reply(&self) -> Option<Response> {
+    pub(crate) fn forced_reply(&self) -> Option<Response> {
         let fault = self.faults.current()?;
         fault_reply(&fault, self.faults.shape())
     }
 
-    pub fn keeps_expiry(&self) -> bool {
+    pub(crate) fn keeps_expiry(&self) -> bool {
         self.faults.current() == Some(Fault::SameExpiry)
     }
 
-    pub fn count_renewal(&self) {
+    pub(crate) fn count_renewal(&self) {
         self.renewals.fetch_add(1, Ordering::SeqCst);
     }
 
-    pub fn count_login(&self) {
+    pub(crate) fn count_login(&self) {
         self.logins.fetch_add(1, Ordering::SeqCst);
     }
 
-    pub fn count_arrival(&self) {
+    pub(crate) fn count_arrival(&self) {
         self.arrived.fetch_add(1, Ordering::SeqCst);
     }
 
-    pub fn arrivals(&self) -> usize {
+    pub(crate) fn arrivals(&self) -> usize {
         self.arrived.load(Ordering::SeqCst)
     }
 
-    pub fn renewals(&self) -> usize {
+    pub(crate) fn renewals(&self) -> usize {
         self.renewals.load(Ordering::SeqCst)
     }
 
-    pub fn logins(&self) -> usize {
+    pub(crate) fn logins(&self) -> usize {
         self.logins.load(Ordering::SeqCst)
     }
 }
 
 /// Tokens the mock no longer accepts though they are unexpired. Holds digests, not tokens.
 #[derive(Debug, Clone, Default)]
-pub struct Revoked(Arc<Mutex<HashSet<[u8; 32]>>>);
+pub(crate) struct Revoked(Arc<Mutex<HashSet<[u8; 32]>>>);
 
 impl Revoked {
     pub fn revoke(&self, raw: &str) {
         self.lock().insert(digest(raw));
     }
 
-    pub fn contains(&self, raw: &str) -> bool {
+    pub(crate) fn contains(&self, raw: &str) -> bool {
         self.lock().contains(&digest(raw))
     }
 

@@ -52,7 +52,7 @@ impl Batch {
     }
 
     /// `name`'s entry and secret from the batch's reads, if still current (holding its lock).
-    pub async fn current(&self, door: &Door, name: &str) -> Option<(EntryMeta, Token)> {
+    pub(crate) async fn current(&self, door: &Door, name: &str) -> Option<(EntryMeta, Token)> {
         if !self.later_names.contains(name) {
             return self.first.current(door.store(), name);
         }
@@ -64,26 +64,26 @@ impl Batch {
     }
 
     /// A request slot (released when the permit drops).
-    pub async fn request_slot(&self) -> Option<SemaphorePermit<'_>> {
+    pub(crate) async fn request_slot(&self) -> Option<SemaphorePermit<'_>> {
         // Never closed, so `acquire` only fails if it were; then no limit is better than none.
         self.requests.acquire().await.ok()
     }
 
     /// Adds a token saved in the keyring; `Some` with everything to record now when enough
     /// have gathered.
-    pub fn saved(&self, saved: Saved) -> Option<Pending> {
+    pub(crate) fn saved(&self, saved: Saved) -> Option<Pending> {
         let mut pending = self.pending();
         pending.saved.push(saved);
         (pending.saved.len() >= RECORD_EVERY).then(|| std::mem::take(&mut *pending))
     }
 
     /// Keeps the lock of a renewed token until the index write that records it.
-    pub fn hold(&self, lock: TokenLock) {
+    pub(crate) fn hold(&self, lock: TokenLock) {
         self.pending().locks.push(lock);
     }
 
     /// Everything not recorded yet.
-    pub fn take(&self) -> Pending {
+    pub(crate) fn take(&self) -> Pending {
         std::mem::take(&mut *self.pending())
     }
 

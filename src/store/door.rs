@@ -42,7 +42,7 @@ fn call_deadline(store: &Store) -> Duration {
 impl Store {
     /// The store for async code: the one way to make a [`Door`] (its deadline comes from this
     /// store's backend).
-    pub fn door(&self) -> Door {
+    pub(crate) fn door(&self) -> Door {
         Door::new(self)
     }
 }
@@ -61,20 +61,20 @@ impl Door {
         Door::with_deadline(store, call_deadline(store))
     }
 
-    pub fn with_deadline(store: &Store, deadline: Duration) -> Door {
+    pub(crate) fn with_deadline(store: &Store, deadline: Duration) -> Door {
         Door {
             store: store.clone(),
             deadline,
         }
     }
 
-    pub fn store(&self) -> &Store {
+    pub(crate) fn store(&self) -> &Store {
         &self.store
     }
 
     /// Runs `call` on the store, on the blocking pool, within the deadline. For reads and
     /// for writes that do not replace one token's secret (see [`Door::write`]).
-    pub async fn run<T: Send + 'static>(
+    pub(crate) async fn run<T: Send + 'static>(
         &self,
         call: impl FnOnce(&Store) -> Result<T, StoreError> + Send + 'static,
     ) -> Result<T, StoreError> {
@@ -84,7 +84,7 @@ impl Door {
 
     /// [`Door::run`] for a write to token `name`: in order with every other write to it in
     /// this process, even one that passed its deadline and is still running.
-    pub async fn write<T: Send + 'static>(
+    pub(crate) async fn write<T: Send + 'static>(
         &self,
         name: &str,
         call: impl FnOnce(&Store) -> Result<T, StoreError> + Send + 'static,
@@ -104,7 +104,7 @@ impl Door {
     }
 
     /// [`Store::put_secret`]: `token` replaces `old` in the keyring (the index is not told).
-    pub async fn put_secret(
+    pub(crate) async fn put_secret(
         &self,
         name: &str,
         token: &Token,
@@ -129,19 +129,19 @@ impl Door {
 
     /// [`Store::record`]: index entries of tokens already in the keyring. Safe to finish
     /// late: the index keeps an entry another write changed since.
-    pub async fn record(&self, saved: Vec<Saved>) -> Result<(), StoreError> {
+    pub(crate) async fn record(&self, saved: Vec<Saved>) -> Result<(), StoreError> {
         self.run(move |store| store.record(&saved)).await
     }
 
     /// The index as another process may have left it, re-read, with no secret read.
-    pub async fn reload_index(&self) -> Result<Vec<StoredToken>, StoreError> {
+    pub(crate) async fn reload_index(&self) -> Result<Vec<StoredToken>, StoreError> {
         self.run(|store| store.reload().map(|()| store.load_index()))
             .await
     }
 
     /// [`TokenLock::acquire`], waiting up to `wait` (the deadline comes on top of it). A lock
     /// taken after the caller gave up is released when the late call ends.
-    pub async fn lock(&self, name: &str, wait: Duration) -> Result<TokenLock, StoreError> {
+    pub(crate) async fn lock(&self, name: &str, wait: Duration) -> Result<TokenLock, StoreError> {
         let (paths, name) = (self.store.paths().clone(), name.to_owned());
         within(self.deadline + wait, move || {
             TokenLock::acquire(&paths, &name, wait)

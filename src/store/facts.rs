@@ -90,7 +90,7 @@ impl TokenFacts {
 
     /// The token as decoding it gave, from the cached claims; `Err` with the reason when it
     /// did not decode.
-    pub fn decoded(&self) -> Result<Decoded, String> {
+    pub(crate) fn decoded(&self) -> Result<Decoded, String> {
         if let Some(problem) = &self.problem {
             return Err(problem.clone());
         }
@@ -107,12 +107,12 @@ impl TokenFacts {
     }
 
     /// A short hint that tells two tokens apart on screen ("sha256:1a2b3c4d").
-    pub fn hint(&self) -> String {
+    pub(crate) fn hint(&self) -> String {
         self.fingerprint.chars().take("sha256:".len() + 8).collect()
     }
 
     /// Whether `token` is the token these facts were taken from.
-    pub fn describes(&self, token: &Token) -> bool {
+    pub(crate) fn describes(&self, token: &Token) -> bool {
         self.fingerprint == fingerprint(token)
     }
 

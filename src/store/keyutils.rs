@@ -106,7 +106,7 @@ pub struct KeyQuota {
 
 impl KeyQuota {
     /// This user's figures; `None` where /proc does not tell (not Linux, or no keys yet).
-    pub fn current() -> Option<KeyQuota> {
+    pub(crate) fn current() -> Option<KeyQuota> {
         let uid = sys::uid()?;
         let text = std::fs::read_to_string("/proc/key-users").ok()?;
         parse_key_users(&text, uid)

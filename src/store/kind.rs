@@ -22,7 +22,7 @@ pub enum StoreKind {
 
 impl StoreKind {
     /// The name used in the config, on the command line and in the index.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             StoreKind::SecretService => "secret-service",
             StoreKind::Keyutils => "keyutils",
@@ -30,7 +30,7 @@ impl StoreKind {
     }
 
     /// The other one (there are two).
-    pub fn other(self) -> StoreKind {
+    pub(crate) fn other(self) -> StoreKind {
         match self {
             StoreKind::SecretService => StoreKind::Keyutils,
             StoreKind::Keyutils => StoreKind::SecretService,
@@ -54,7 +54,7 @@ pub use crate::config::StoreChoice;
 // means in terms of stores is said here.
 impl StoreChoice {
     /// The store this choice names, unless it is `auto`.
-    pub fn fixed(self) -> Option<StoreKind> {
+    pub(crate) fn fixed(self) -> Option<StoreKind> {
         match self {
             StoreChoice::Auto => None,
             StoreChoice::SecretService => Some(StoreKind::SecretService),

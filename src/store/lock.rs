@@ -29,7 +29,11 @@ pub struct TokenLock {
 
 impl TokenLock {
     /// Waits up to `timeout` for the lock on `name`.
-    pub fn acquire(paths: &Paths, name: &str, timeout: Duration) -> Result<TokenLock, StoreError> {
+    pub(crate) fn acquire(
+        paths: &Paths,
+        name: &str,
+        timeout: Duration,
+    ) -> Result<TokenLock, StoreError> {
         let path = paths.lock_dir().join(token_lock_file_name(name));
         acquire_file(&path, name, timeout)
     }

@@ -52,13 +52,13 @@ use jiff::Timestamp;
 
 /// A batch read of the Secret Service is coming (`renew --all`): its connection starts
 /// opening now, beside the rest of the start-up.
-pub fn prepare_batch_read() {
+pub(crate) fn prepare_batch_read() {
     secret_service::open_ahead();
 }
 
 /// Reads the index at `path` the way the store does (refusing a foreign-writable or corrupt
 /// one), without creating anything: for `actoken doctor`.
-pub fn read_index(path: &std::path::Path) -> Result<Vec<EntryMeta>, StoreError> {
+pub(crate) fn read_index(path: &std::path::Path) -> Result<Vec<EntryMeta>, StoreError> {
     index::read(path)
 }
 use serde::{Deserialize, Serialize};
@@ -143,7 +143,7 @@ impl StoredToken {
     /// The token decoded: from the secret when it was read, else from the index's facts.
     /// `None` when there is no secret to describe (missing or unreadable); `Err` with the
     /// reason when it is not a region token.
-    pub fn decoded(&self) -> Option<Result<crate::token::Decoded, String>> {
+    pub(crate) fn decoded(&self) -> Option<Result<crate::token::Decoded, String>> {
         match &self.secret {
             SecretState::Present(token) => Some(token.decode().map_err(|e| e.to_string())),
             SecretState::Indexed => Some(match &self.meta.facts {
@@ -158,7 +158,7 @@ impl StoredToken {
     }
 
     /// A short hint that tells two tokens apart on screen, without showing either.
-    pub fn hint(&self) -> Option<String> {
+    pub(crate) fn hint(&self) -> Option<String> {
         match &self.secret {
             SecretState::Present(token) => Some(TokenFacts::of(token).hint()),
             SecretState::Indexed | SecretState::InOtherStore(_) => {

@@ -54,25 +54,22 @@ fn stamp(_path: &Path) -> Option<IndexStamp> {
 
 impl Prefetched {
     /// Nothing read: every renewal reads under its lock.
-    pub fn none() -> Prefetched {
+    pub(crate) fn none() -> Prefetched {
         Prefetched {
             stamp: None,
             tokens: HashMap::new(),
         }
     }
 
-    /// How many secrets were read and are usable while the index stays unchanged.
-    pub fn len(&self) -> usize {
+    /// How many secrets were read and are usable while the index stays unchanged (tests).
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
         self.tokens.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.tokens.is_empty()
     }
 
     /// `name`'s entry and secret as the batch read them, if the index file is unchanged since
     /// (call it holding `name`'s lock); `None` means: read the keyring.
-    pub fn current(&self, store: &Store, name: &str) -> Option<(EntryMeta, Token)> {
+    pub(crate) fn current(&self, store: &Store, name: &str) -> Option<(EntryMeta, Token)> {
         let token = self.tokens.get(name)?;
         if self.stamp.is_none() || stamp(&store.paths().index_file()) != self.stamp {
             return None;
@@ -86,7 +83,7 @@ impl Store {
     /// The secrets of `names` in one batch read ([`super::SecretBackend::get_many`]), for
     /// [`Prefetched::current`]. A secret the index describes wrongly heals the index, as any
     /// read does; that (or any other process's) index write makes the whole batch stale.
-    pub fn prefetch(&self, names: &[String]) -> Prefetched {
+    pub(crate) fn prefetch(&self, names: &[String]) -> Prefetched {
         let path = self.paths().index_file();
         let before = stamp(&path);
         if before.is_none() {

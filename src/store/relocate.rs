@@ -102,7 +102,7 @@ fn clean_leftover(
 }
 
 /// Each remembered secret key's id with the result of moving it.
-pub type KeyMoves = Vec<(String, Result<(), StoreError>)>;
+pub(crate) type KeyMoves = Vec<(String, Result<(), StoreError>)>;
 
 /// Moves every remembered secret key (`<service>-accounts`) from `source` to `target`, each
 /// copied and read back before the original is deleted. Returns each id with its result.

@@ -121,7 +121,7 @@ impl Store {
     }
 
     /// Sends notices (the index healed itself) to `notify` instead of the log.
-    pub fn on_notice(&self, notify: impl Fn(&str) + Send + Sync + 'static) {
+    pub(crate) fn on_notice(&self, notify: impl Fn(&str) + Send + Sync + 'static) {
         *self.inner.notify.lock().unwrap_or_else(|e| e.into_inner()) = Arc::new(notify);
     }
 
@@ -148,7 +148,7 @@ impl Store {
         Ok(())
     }
 
-    pub fn paths(&self) -> &Paths {
+    pub(crate) fn paths(&self) -> &Paths {
         &self.inner.paths
     }
 
@@ -158,7 +158,7 @@ impl Store {
     }
 
     /// The store in use (new entries go there).
-    pub fn kind(&self) -> StoreKind {
+    pub(crate) fn kind(&self) -> StoreKind {
         self.inner.kind
     }
 
@@ -199,7 +199,7 @@ impl Store {
     /// Every index entry, in index order, described by the index alone: no secret is read,
     /// except for entries whose facts the index does not have yet (just upgraded, or missing
     /// last time), which are read in one batch and healed into the index.
-    pub fn load_index(&self) -> Vec<StoredToken> {
+    pub(crate) fn load_index(&self) -> Vec<StoredToken> {
         let entries = self.entries();
         let here = self.inner.kind;
         let read = self.read_unknown(&entries);
@@ -223,7 +223,7 @@ impl Store {
 
     /// One entry as [`Store::load_index`] gives it: from the index, or read if the index has
     /// no facts for it. A keyring that cannot be reached at all is an error.
-    pub fn load_entry(&self, name: &str) -> Result<StoredToken, StoreError> {
+    pub(crate) fn load_entry(&self, name: &str) -> Result<StoredToken, StoreError> {
         let meta = self.meta(name)?;
         if meta.store != self.inner.kind {
             return Ok(StoredToken {
@@ -361,7 +361,7 @@ impl Store {
     /// Compares the keyring with the index by count (one search), and by name only when the
     /// counts differ: entries whose secret is gone are marked missing (with a notice), and the
     /// names the keyring holds but the index does not list (orphans) are returned.
-    pub fn reconcile(&self) -> Result<Vec<String>, StoreError> {
+    pub(crate) fn reconcile(&self) -> Result<Vec<String>, StoreError> {
         let here = self.inner.kind;
         let entries: Vec<EntryMeta> = (self.entries().into_iter())
             .filter(|e| e.store == here)
@@ -441,7 +441,12 @@ impl Store {
     ///
     /// No read-back: a Secret Service write replaces the item whole and is acknowledged by
     /// the daemon, and the next read compares fingerprints anyway (see [`Store::get`]).
-    pub fn put_secret(&self, name: &str, token: &Token, old: &Token) -> Result<(), StoreError> {
+    pub(crate) fn put_secret(
+        &self,
+        name: &str,
+        token: &Token,
+        old: &Token,
+    ) -> Result<(), StoreError> {
         let backend = self.inner.backend.as_ref();
         self.here(&self.meta(name)?)?;
         backend
@@ -452,7 +457,7 @@ impl Store {
     /// Records tokens already saved with [`Store::put_secret`]: their facts and `renewed_at`,
     /// in one atomic index write. An entry another process changed since (its fingerprint is
     /// neither the replaced token's nor the new one's) is left as that process wrote it.
-    pub fn record(&self, saved: &[Saved]) -> Result<(), StoreError> {
+    pub(crate) fn record(&self, saved: &[Saved]) -> Result<(), StoreError> {
         if saved.is_empty() {
             return Ok(());
         }

@@ -77,29 +77,29 @@ pub fn store_label(kind: StoreKind) -> String {
 }
 
 /// What to do when there is no usable keyring.
-pub fn fix_no_keyring() -> String {
+pub(crate) fn fix_no_keyring() -> String {
     tr!("store_fix.no_keyring")
 }
 
 /// What to do when the keyring is locked.
-pub fn fix_locked() -> String {
+pub(crate) fn fix_locked() -> String {
     tr!("store_fix.locked")
 }
 
 /// Either of the two: the keyring did not answer, so which one is unknown.
-pub fn fix_locked_or_no_keyring() -> String {
+pub(crate) fn fix_locked_or_no_keyring() -> String {
     let (locked, none) = (fix_locked(), fix_no_keyring());
     tr!("store_fix.locked_or_none", locked = locked, none = none)
 }
 
 /// What to do when the kernel keyring cannot be used.
-pub fn fix_keyutils() -> String {
+pub(crate) fn fix_keyutils() -> String {
     tr!("store_fix.keyutils")
 }
 
 /// The kernel keyring exists only on Linux: the Secret Service elsewhere.
 #[cfg(not(target_os = "linux"))]
-pub fn fix_use_secret_service() -> String {
+pub(crate) fn fix_use_secret_service() -> String {
     tr!("store_fix.use_secret_service")
 }
 

@@ -23,7 +23,7 @@ pub struct ServiceAddrs {
 }
 
 impl ServiceAddrs {
-    pub fn from_center(c: &CenterInfo) -> ServiceAddrs {
+    pub(crate) fn from_center(c: &CenterInfo) -> ServiceAddrs {
         let first =
             |urls: &[ServiceUrl]| urls.iter().find(|u| u.usable()).and_then(|u| u.url.clone());
         ServiceAddrs {
@@ -58,7 +58,8 @@ impl CenterCache {
         }
     }
 
-    pub fn path(&self) -> &std::path::Path {
+    #[cfg(test)]
+    pub(crate) fn path(&self) -> &std::path::Path {
         &self.path
     }
 
@@ -69,7 +70,7 @@ impl CenterCache {
     }
 
     /// Remembers `addrs` and drops stale entries. Failing to write is logged, not an error.
-    pub fn put(&self, key: &str, addrs: &ServiceAddrs, now: Timestamp) {
+    pub(crate) fn put(&self, key: &str, addrs: &ServiceAddrs, now: Timestamp) {
         let mut file = self.read();
         file.entries.retain(|_, e| fresh(e, now));
         file.entries.insert(
@@ -99,7 +100,7 @@ fn fresh(e: &Entry, now: Timestamp) -> bool {
 }
 
 /// The cache key of a region as one user sees it.
-pub fn key(base_url: &str, cluster_id: Option<&str>, user: Option<&str>) -> String {
+pub(crate) fn key(base_url: &str, cluster_id: Option<&str>, user: Option<&str>) -> String {
     format!(
         "{}|{}|{}",
         base_url.trim().trim_end_matches('/').to_ascii_lowercase(),

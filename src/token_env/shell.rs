@@ -19,7 +19,7 @@ pub enum EnvFormat {
 }
 
 /// The whole text for `format`, one assignment per line (JSON: one object).
-pub fn render(vars: &Vars, format: EnvFormat) -> String {
+pub(crate) fn render(vars: &Vars, format: EnvFormat) -> String {
     if format == EnvFormat::Json {
         let map: serde_json::Map<String, serde_json::Value> = vars
             .iter()
@@ -45,7 +45,7 @@ pub fn render(vars: &Vars, format: EnvFormat) -> String {
 }
 
 /// Single quotes, where sh interprets nothing; a `'` closes, is escaped, and reopens.
-pub fn sh_quote(value: &str) -> String {
+pub(crate) fn sh_quote(value: &str) -> String {
     format!("'{}'", value.replace('\'', r"'\''"))
 }
 
@@ -73,7 +73,7 @@ mod tests {
     use super::*;
 
     /// Everything a careless quoting would trip over.
-    pub const NASTY: &str =
+    pub(crate) const NASTY: &str =
         "a b 'c' \"d\" $HOME `id` $(id) \\n\\ back\\slash\nsecond line ‘curly’ 华东";
 
     fn vars() -> Vars {

@@ -33,21 +33,22 @@ impl std::fmt::Debug for Vars {
 impl Vars {
     /// Adds a variable; a value the OS cannot carry in an environment (a NUL byte, which a
     /// server could send in an address) is left out rather than cut.
-    pub fn push(&mut self, name: impl Into<String>, value: &str) {
+    pub(crate) fn push(&mut self, name: impl Into<String>, value: &str) {
         if !value.contains('\0') {
             self.0.push((name.into(), Zeroizing::new(value.to_owned())));
         }
     }
 
-    pub fn extend(&mut self, other: Vars) {
+    pub(crate) fn extend(&mut self, other: Vars) {
         self.0.extend(other.0);
     }
 
-    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
         self.0.iter().map(|(n, v)| (n.as_str(), v.as_str()))
     }
 
-    pub fn names(&self) -> Vec<&str> {
+    #[cfg(test)]
+    pub(crate) fn names(&self) -> Vec<&str> {
         self.0.iter().map(|(n, _)| n.as_str()).collect()
     }
 

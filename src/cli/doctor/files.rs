@@ -13,7 +13,7 @@ use super::report::{Area, Findings, Status};
 use crate::tr;
 
 #[derive(Debug, Serialize)]
-pub struct ConfigFacts {
+pub(crate) struct ConfigFacts {
     pub path: PathBuf,
     pub exists: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -23,7 +23,7 @@ pub struct ConfigFacts {
 /// Loads the config the way every command does, but keeps a problem instead of stopping: the
 /// rest of the checks then run on the defaults. Reported by `report_config`, once the
 /// config's `language` is in force.
-pub fn load_config(path: &Path) -> (Config, ConfigFacts) {
+pub(crate) fn load_config(path: &Path) -> (Config, ConfigFacts) {
     let exists = path.exists();
     let loaded = refuse_if_others_can_write(path)
         .and_then(|()| Config::load(path).map_err(anyhow::Error::from));
@@ -39,7 +39,7 @@ pub fn load_config(path: &Path) -> (Config, ConfigFacts) {
     (config, facts)
 }
 
-pub fn report_config(facts: &ConfigFacts, f: &mut Findings) {
+pub(crate) fn report_config(facts: &ConfigFacts, f: &mut Findings) {
     let path = facts.path.display();
     match (&facts.problem, facts.exists) {
         (Some(p), _) => f.push_fix(
@@ -62,7 +62,7 @@ pub fn report_config(facts: &ConfigFacts, f: &mut Findings) {
 }
 
 #[derive(Debug, Serialize)]
-pub struct IndexFacts {
+pub(crate) struct IndexFacts {
     pub path: PathBuf,
     pub exists: bool,
     pub entries: usize,
@@ -76,7 +76,7 @@ pub struct IndexFacts {
     pub problem: Option<String>,
 }
 
-pub fn index(paths: &Paths, f: &mut Findings) -> (Vec<EntryMeta>, IndexFacts) {
+pub(crate) fn index(paths: &Paths, f: &mut Findings) -> (Vec<EntryMeta>, IndexFacts) {
     const AREA: Area = Area::Index;
     let path = paths.index_file();
     let exists = path.exists();
@@ -150,7 +150,7 @@ fn readable_by_others(mode: &str) -> bool {
 }
 
 #[derive(Debug, Serialize)]
-pub struct AccountFacts {
+pub(crate) struct AccountFacts {
     pub id: String,
     pub user: String,
     pub method: String,
@@ -159,7 +159,7 @@ pub struct AccountFacts {
     pub key_remembered: Option<bool>,
 }
 
-pub fn accounts(
+pub(crate) fn accounts(
     ctx: &Context,
     in_use: Option<StoreKind>,
     f: &mut Findings,

@@ -44,7 +44,7 @@ struct Report<'a> {
     findings: &'a [Finding],
 }
 
-pub fn run(global: &GlobalArgs, args: DoctorArgs, io: Arc<Io>) -> anyhow::Result<u8> {
+pub(crate) fn run(global: &GlobalArgs, args: DoctorArgs, io: Arc<Io>) -> anyhow::Result<u8> {
     let paths = Paths::from_env()?;
     let (config, config_facts) = files::load_config(&Context::config_file(global, &paths));
     // Context::new puts the config's `language` in force; --json then overrides it.

@@ -8,7 +8,7 @@ use crate::tr;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Status {
+pub(crate) enum Status {
     Ok,
     /// Works, but something is off or worth knowing.
     Warn,
@@ -31,7 +31,7 @@ impl Status {
 
 /// The part of the set-up a finding is about; `--json` names it in English.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub enum Area {
+pub(crate) enum Area {
     #[serde(rename = "config")]
     Config,
     #[serde(rename = "token index")]
@@ -64,7 +64,7 @@ impl Area {
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct Finding {
+pub(crate) struct Finding {
     pub area: Area,
     pub status: Status,
     pub message: String,
@@ -74,10 +74,10 @@ pub struct Finding {
 
 /// Findings, collected area by area.
 #[derive(Debug, Default)]
-pub struct Findings(pub Vec<Finding>);
+pub(crate) struct Findings(pub Vec<Finding>);
 
 impl Findings {
-    pub fn push(&mut self, area: Area, status: Status, message: impl Into<String>) {
+    pub(crate) fn push(&mut self, area: Area, status: Status, message: impl Into<String>) {
         self.0.push(Finding {
             area,
             status,
@@ -86,7 +86,7 @@ impl Findings {
         });
     }
 
-    pub fn push_fix(
+    pub(crate) fn push_fix(
         &mut self,
         area: Area,
         status: Status,
@@ -102,12 +102,12 @@ impl Findings {
     }
 
     /// Everything needed works: no failure.
-    pub fn all_needed_work(&self) -> bool {
+    pub(crate) fn all_needed_work(&self) -> bool {
         self.0.iter().all(|f| f.status != Status::Fail)
     }
 
     /// One line per finding, grouped by area in the order they were found, fixes indented.
-    pub fn render(&self) -> String {
+    pub(crate) fn render(&self) -> String {
         let mut out = String::new();
         let mut area = None;
         for f in &self.0 {

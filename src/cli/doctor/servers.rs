@@ -22,7 +22,7 @@ const LOGIN_TOLERANCE: SignedDuration = SignedDuration::from_mins(5);
 const COUNTDOWN_TOLERANCE: SignedDuration = SignedDuration::from_secs(30);
 
 #[derive(Debug, Serialize)]
-pub struct ServerFacts {
+pub(crate) struct ServerFacts {
     pub base_url: String,
     /// Token names, "config base-url", "login USER".
     pub used_by: Vec<String>,
@@ -98,7 +98,7 @@ fn targets(
     urls
 }
 
-pub fn check(
+pub(crate) fn check(
     config: &Config,
     entries: &[EntryMeta],
     accounts: &[Account],

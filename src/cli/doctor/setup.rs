@@ -13,7 +13,7 @@ const AREA: Area = Area::Setup;
 use super::super::watch::unit::SYSTEMD_UNIT as WATCH_UNIT;
 
 #[derive(Debug, Serialize)]
-pub struct SetupFacts {
+pub(crate) struct SetupFacts {
     pub completions: Vec<PathBuf>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub man_page: Option<PathBuf>,
@@ -73,7 +73,7 @@ impl Dirs {
     }
 }
 
-pub fn check(f: &mut Findings) -> SetupFacts {
+pub(crate) fn check(f: &mut Findings) -> SetupFacts {
     let dirs = Dirs::from_env().unwrap_or(Dirs {
         home: PathBuf::from("."),
         config: PathBuf::from(".config"),

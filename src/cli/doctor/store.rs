@@ -16,7 +16,7 @@ use crate::tr;
 const AREA: Area = Area::Store;
 
 #[derive(Debug, Serialize)]
-pub struct StoreFacts {
+pub(crate) struct StoreFacts {
     pub choice: StoreChoice,
     pub choice_source: &'static str,
     /// `None`: no store can be used.
@@ -31,7 +31,7 @@ pub struct StoreFacts {
 }
 
 #[derive(Debug, Serialize)]
-pub struct Reachability {
+pub(crate) struct Reachability {
     pub usable: bool,
     /// It answers but is locked (or waits for an unlock prompt nobody sees).
     pub locked: bool,
@@ -72,7 +72,7 @@ fn looks_locked(e: &StoreError) -> bool {
 }
 
 /// The store `choice` ends up with, given which stores can be used (as `store::select` does).
-pub fn in_use(choice: StoreChoice, ss_usable: bool, ku_usable: bool) -> Option<StoreKind> {
+pub(crate) fn in_use(choice: StoreChoice, ss_usable: bool, ku_usable: bool) -> Option<StoreKind> {
     let usable = |kind| match kind {
         StoreKind::SecretService => ss_usable,
         StoreKind::Keyutils => ku_usable,
@@ -85,7 +85,7 @@ pub fn in_use(choice: StoreChoice, ss_usable: bool, ku_usable: bool) -> Option<S
     }
 }
 
-pub fn check(ctx: &Context, entries: &[EntryMeta], f: &mut Findings) -> StoreFacts {
+pub(crate) fn check(ctx: &Context, entries: &[EntryMeta], f: &mut Findings) -> StoreFacts {
     let ss = Reachability::of(KeyringBackend::with_service(
         &ctx.service,
         ctx.keyring_timeout(),

@@ -6,23 +6,23 @@ use std::collections::HashMap;
 
 use jiff::{SignedDuration, Timestamp};
 
-pub const FIRST: SignedDuration = SignedDuration::from_mins(1);
-pub const LONGEST: SignedDuration = SignedDuration::from_hours(1);
+pub(crate) const FIRST: SignedDuration = SignedDuration::from_mins(1);
+pub(crate) const LONGEST: SignedDuration = SignedDuration::from_hours(1);
 
 #[derive(Debug, Default)]
-pub struct Backoff {
+pub(crate) struct Backoff {
     /// name -> (failures in a row, not before)
     failed: HashMap<String, (u32, Timestamp)>,
 }
 
 impl Backoff {
     /// Whether `name` may be tried at `now`.
-    pub fn ready(&self, name: &str, now: Timestamp) -> bool {
+    pub(crate) fn ready(&self, name: &str, now: Timestamp) -> bool {
         self.failed.get(name).is_none_or(|(_, at)| now >= *at)
     }
 
     /// Records a failure; returns how long the token is now left alone.
-    pub fn failed(&mut self, name: &str, now: Timestamp) -> SignedDuration {
+    pub(crate) fn failed(&mut self, name: &str, now: Timestamp) -> SignedDuration {
         let entry = self.failed.entry(name.to_owned()).or_insert((0, now));
         entry.0 = entry.0.saturating_add(1);
         let wait = FIRST
@@ -32,12 +32,12 @@ impl Backoff {
         wait
     }
 
-    pub fn succeeded(&mut self, name: &str) {
+    pub(crate) fn succeeded(&mut self, name: &str) {
         self.failed.remove(name);
     }
 
     /// Forgets tokens that are gone from the index.
-    pub fn retain(&mut self, names: &[String]) {
+    pub(crate) fn retain(&mut self, names: &[String]) {
         self.failed.retain(|n, _| names.contains(n));
     }
 }

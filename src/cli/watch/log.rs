@@ -21,7 +21,7 @@ impl Level {
     }
 }
 
-pub fn line(level: Level, message: &str) {
+pub(crate) fn line(level: Level, message: &str) {
     eprintln!(
         "{}",
         format_line(level, message, under_journald(), Timestamp::now())

@@ -18,7 +18,7 @@ use clap::Args;
 use jiff::SignedDuration;
 use log::{Level, line};
 
-pub const WATCH_HELP: &str = "\
+pub(crate) const WATCH_HELP: &str = "\
 Every --interval, watch re-reads the token index (so tokens added or removed by other actoken
 processes are noticed), renews every token that expires within the renew-ahead window (config
 renew-ahead, default 2h) and brings dead ones back through remembered secret keys. A token that
@@ -47,7 +47,7 @@ pub struct WatchArgs {
     pub force: bool,
 }
 
-pub fn run(ctx: &Context, args: WatchArgs) -> anyhow::Result<u8> {
+pub(crate) fn run(ctx: &Context, args: WatchArgs) -> anyhow::Result<u8> {
     if args.install {
         return unit::install(ctx, args.force);
     }

@@ -24,7 +24,7 @@ enum Plan {
     Broken(String, u8),
 }
 
-pub async fn run(
+pub(crate) async fn run(
     renewer: &Renewer,
     grace: SignedDuration,
     ahead: SignedDuration,

@@ -12,12 +12,12 @@ use super::super::context::Context;
 use super::super::exit;
 use super::super::global::DEFAULT_SERVICE;
 
-pub const SYSTEMD_UNIT: &str = "actoken-watch.service";
-pub const LAUNCHD_LABEL: &str = "actoken.watch";
+pub(crate) const SYSTEMD_UNIT: &str = "actoken-watch.service";
+pub(crate) const LAUNCHD_LABEL: &str = "actoken.watch";
 /// The variable of the global `--keyring-service` flag.
 const SERVICE_ENV: &str = "ACTOKEN_KEYRING_SERVICE";
 
-pub fn install(ctx: &Context, force: bool) -> anyhow::Result<u8> {
+pub(crate) fn install(ctx: &Context, force: bool) -> anyhow::Result<u8> {
     let exe = std::env::current_exe().context("cannot tell where the actoken binary is")?;
     // A profile of its own (another keyring service) is kept by the unit too.
     let service = (ctx.service != DEFAULT_SERVICE).then_some(ctx.service.as_str());
@@ -74,7 +74,7 @@ fn print_next(io: &Io, enable: &str) {
 
 /// The unit. `Restart=on-failure` brings it back after a crash; a clean stop (exit 0 on
 /// SIGTERM) stays stopped.
-pub fn systemd_unit(exe: &Path, keyring_service: Option<&str>) -> String {
+pub(crate) fn systemd_unit(exe: &Path, keyring_service: Option<&str>) -> String {
     let environment = keyring_service
         .map(|s| {
             format!(
@@ -111,7 +111,7 @@ fn systemd_quote(s: &str) -> String {
     format!("\"{escaped}\"")
 }
 
-pub fn launchd_plist(exe: &Path, keyring_service: Option<&str>) -> String {
+pub(crate) fn launchd_plist(exe: &Path, keyring_service: Option<&str>) -> String {
     let environment = keyring_service
         .map(|s| {
             format!(
@@ -143,7 +143,7 @@ fn xml(s: &str) -> String {
 }
 
 /// Where `install` writes on this platform.
-pub fn unit_path() -> Option<PathBuf> {
+pub(crate) fn unit_path() -> Option<PathBuf> {
     let dirs = directories::BaseDirs::new()?;
     Some(if cfg!(target_os = "macos") {
         dirs.home_dir()

@@ -15,7 +15,7 @@ impl Row {
     /// The row's condition, owner and activity. The dashboard does not look up whether a key
     /// is remembered: `L` logs in with one when there is, and asks for the secret otherwise,
     /// so the account (the `user` claim) is all the advice needs.
-    pub fn situation(&self, now: Timestamp, timing: Timing) -> Situation<'_> {
+    pub(crate) fn situation(&self, now: Timestamp, timing: Timing) -> Situation<'_> {
         let condition = match &self.kind {
             RowKind::Missing => Condition::Missing,
             RowKind::Unreadable(_) => Condition::Unreadable,
@@ -38,7 +38,7 @@ impl Row {
         }
     }
 
-    pub fn advice(&self, now: Timestamp, timing: Timing) -> Advice<'_> {
+    pub(crate) fn advice(&self, now: Timestamp, timing: Timing) -> Advice<'_> {
         advise(&self.situation(now, timing))
     }
 
@@ -63,7 +63,7 @@ impl Row {
     /// "NAME: what is wrong: what to do", naming keys (not cleaned of control characters:
     /// the caller draws it through `ui::text::clean`). A failed renewal shows its error in
     /// place of the state, still with the step.
-    pub fn advice_text(&self, now: Timestamp, timing: Timing, keys: &Keymap) -> String {
+    pub(crate) fn advice_text(&self, now: Timestamp, timing: Timing, keys: &Keymap) -> String {
         let advice = self.advice(now, timing);
         let surface = Surface::Dashboard {
             name: self.name(),

@@ -10,14 +10,14 @@ use jiff::{SignedDuration, Timestamp};
 use super::row::{Row, Timing, Urgency};
 
 /// First wait after a failure; doubles with each further failure.
-pub const BACKOFF_FIRST: SignedDuration = SignedDuration::from_secs(30);
+pub(crate) const BACKOFF_FIRST: SignedDuration = SignedDuration::from_secs(30);
 /// The longest wait between two automatic attempts.
-pub const BACKOFF_MAX: SignedDuration = SignedDuration::from_mins(10);
+pub(crate) const BACKOFF_MAX: SignedDuration = SignedDuration::from_mins(10);
 /// After a success, auto-renew leaves the row alone at least this long.
-pub const HOLD_AFTER_SUCCESS: SignedDuration = SignedDuration::from_mins(5);
+pub(crate) const HOLD_AFTER_SUCCESS: SignedDuration = SignedDuration::from_mins(5);
 
 /// The wait after `failures` consecutive failures (1 → 30 s, 2 → 60 s, … capped at 10 min).
-pub fn backoff(failures: u32) -> SignedDuration {
+pub(crate) fn backoff(failures: u32) -> SignedDuration {
     if failures == 0 {
         return SignedDuration::ZERO;
     }
@@ -29,7 +29,7 @@ pub fn backoff(failures: u32) -> SignedDuration {
 }
 
 /// Whether the row can be renewed at all (manual `R` and auto-renew both use this).
-pub fn wants_renewal(row: &Row, now: Timestamp, timing: Timing) -> bool {
+pub(crate) fn wants_renewal(row: &Row, now: Timestamp, timing: Timing) -> bool {
     !row.is_renewing() && matches!(row.urgency(now, timing), Urgency::Renewable | Urgency::Due)
 }
 
@@ -41,7 +41,7 @@ fn worth_one_login(row: &Row, now: Timestamp, timing: Timing) -> bool {
 }
 
 /// Names auto-renew should renew now, in row order.
-pub fn due(rows: &[Row], now: Timestamp, timing: Timing) -> Vec<String> {
+pub(crate) fn due(rows: &[Row], now: Timestamp, timing: Timing) -> Vec<String> {
     rows.iter()
         .filter(|row| wants_renewal(row, now, timing) || worth_one_login(row, now, timing))
         .filter(|row| row.status.auto_hold_until.is_none_or(|until| now >= until))

@@ -20,7 +20,7 @@ pub enum Confirm {
 
 impl Confirm {
     /// Yes submits, no closes; every other key is ignored (the question stays).
-    pub fn on_key(&self, cmd: Option<Command>) -> Outcome {
+    pub(crate) fn on_key(&self, cmd: Option<Command>) -> Outcome {
         match cmd {
             Some(Command::ConfirmYes) => Outcome::Submit,
             Some(Command::ConfirmNo) => Outcome::Close,

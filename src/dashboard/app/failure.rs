@@ -19,7 +19,7 @@ impl TaskError {
     }
 
     /// Classified by type, as the CLI's exit codes are (one rule for both front ends).
-    pub fn from_error(error: impl std::error::Error + Send + Sync + 'static) -> TaskError {
+    pub(crate) fn from_error(error: impl std::error::Error + Send + Sync + 'static) -> TaskError {
         let message = error.to_string();
         let kind =
             crate::failure::kind_of_chain(&anyhow::Error::new(error)).unwrap_or(FailureKind::Other);
@@ -27,7 +27,7 @@ impl TaskError {
     }
 
     /// A task that panicked: its row stops spinning and shows this.
-    pub fn panicked(what: &str) -> TaskError {
+    pub(crate) fn panicked(what: &str) -> TaskError {
         TaskError::new(FailureKind::Bug, crate::tr!("task.panicked", what = what))
     }
 }

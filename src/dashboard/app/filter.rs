@@ -7,7 +7,7 @@ use crate::keymap::Command;
 
 /// Applies a key to the filter text. `Submit` means the text changed (the selection goes back
 /// to the top of the narrowed view).
-pub fn on_key(filter: &mut String, cmd: Option<Command>, key: &KeyEvent) -> Outcome {
+pub(crate) fn on_key(filter: &mut String, cmd: Option<Command>, key: &KeyEvent) -> Outcome {
     match cmd {
         Some(Command::FilterKeep) => Outcome::Close,
         Some(Command::FilterClear) => {
@@ -29,7 +29,7 @@ pub fn on_key(filter: &mut String, cmd: Option<Command>, key: &KeyEvent) -> Outc
 }
 
 /// Pasted text: its first line, without control characters.
-pub fn on_paste(filter: &mut String, text: &str) {
+pub(crate) fn on_paste(filter: &mut String, text: &str) {
     let line = text.lines().next().unwrap_or_default();
     filter.extend(line.chars().filter(|c| !c.is_control()));
 }

@@ -10,16 +10,16 @@ use crate::store::{EntryMeta, SecretState, StoredToken};
 use crate::token::Token;
 
 /// The fixed "now" of every dashboard test: 2026-11-25 12:00:00 UTC.
-pub fn now() -> Timestamp {
+pub(crate) fn now() -> Timestamp {
     "2026-11-25T12:00:00Z".parse().unwrap()
 }
 
-pub fn at(offset_secs: i64) -> Timestamp {
+pub(crate) fn at(offset_secs: i64) -> Timestamp {
     now() + SignedDuration::from_secs(offset_secs)
 }
 
 /// header.payload.sig with base64url parts; the signature is junk (nothing here verifies it).
-pub fn jwt(payload: &serde_json::Value) -> String {
+pub(crate) fn jwt(payload: &serde_json::Value) -> String {
     let e = base64::engine::general_purpose::URL_SAFE_NO_PAD;
     format!(
         "{}.{}.{}",
@@ -30,7 +30,13 @@ pub fn jwt(payload: &serde_json::Value) -> String {
 }
 
 /// A platform-shaped token for `user`/`compute` on `cluster`, expiring at `expires`.
-pub fn token(user: &str, compute: &str, cluster: &str, status: &str, expires: Timestamp) -> Token {
+pub(crate) fn token(
+    user: &str,
+    compute: &str,
+    cluster: &str,
+    status: &str,
+    expires: Timestamp,
+) -> Token {
     Token::from_raw(&jwt(&json!({
         "computeUser": compute,
         "accountStatus": status,
@@ -48,7 +54,7 @@ pub fn meta(name: &str, base_url: &str) -> EntryMeta {
     EntryMeta::new(name, base_url, at(-30 * 86_400))
 }
 
-pub fn stored(name: &str, token: Token) -> StoredToken {
+pub(crate) fn stored(name: &str, token: Token) -> StoredToken {
     StoredToken {
         meta: meta(name, "https://ks.hpccube.com:65102"),
         secret: SecretState::Present(token),
@@ -59,7 +65,7 @@ const H: i64 = 3600;
 
 /// Every state a user can meet: fresh, inside the renew-ahead window, expiring within a
 /// minute, expired-but-renewable, dead, malformed, missing from the keyring, unknown claims.
-pub fn demo_set() -> Vec<StoredToken> {
+pub(crate) fn demo_set() -> Vec<StoredToken> {
     let mut fresh = stored(
         "kunshan",
         token("alice", "alice", "11250", "Normal", at(20 * H + 14 * 60)),
@@ -121,7 +127,7 @@ pub fn demo_set() -> Vec<StoredToken> {
 }
 
 /// An App (UTC, colour on) already loaded with `set`, at `now()`, sized 80x24.
-pub fn app_with(set: Vec<StoredToken>) -> App {
+pub(crate) fn app_with(set: Vec<StoredToken>) -> App {
     let mut app = App::new(&Config::default(), TimeZone::UTC, false, true);
     update(
         &mut app,
@@ -136,7 +142,7 @@ pub fn app_with(set: Vec<StoredToken>) -> App {
 }
 
 /// `n` calm tokens named tok-000.. on a few clusters.
-pub fn many(n: usize) -> Vec<StoredToken> {
+pub(crate) fn many(n: usize) -> Vec<StoredToken> {
     (0..n)
         .map(|i| {
             stored(
@@ -171,7 +177,7 @@ pub fn select(app: &mut App, name: &str) {
 /// The platform's own region names, as `actoken login` stores them: two logins of alice (an
 /// access key one naming `华东一区【昆山】`, a password one naming plain `华东一区`), so two
 /// names share a long prefix and differ only in the tail.
-pub fn chinese_set() -> Vec<StoredToken> {
+pub(crate) fn chinese_set() -> Vec<StoredToken> {
     let region = |name: &str, user: &str, cluster: &str, expires: Timestamp| {
         let mut s = stored(name, token(user, user, cluster, "Normal", expires));
         s.meta.base_url = "https://ks.hpccube.com:65102".into();

@@ -16,7 +16,7 @@ pub enum Field {
 }
 
 impl Field {
-    pub const ALL: [Field; 4] = [Field::Name, Field::BaseUrl, Field::Note, Field::Token];
+    pub(crate) const ALL: [Field; 4] = [Field::Name, Field::BaseUrl, Field::Note, Field::Token];
 
     pub fn label(self) -> String {
         match self {
@@ -60,7 +60,7 @@ impl std::fmt::Debug for AddForm {
 
 /// A validated form, ready to save.
 #[derive(Debug)]
-pub struct Submission {
+pub(crate) struct Submission {
     pub name: String,
     pub base_url: String,
     pub note: Option<String>,
@@ -80,12 +80,12 @@ impl AddForm {
         }
     }
 
-    pub fn token_len(&self) -> usize {
+    pub(crate) fn token_len(&self) -> usize {
         self.token.chars().count()
     }
 
     /// The token field, masked for display: its length and a short hint only.
-    pub fn token_masked(&self) -> String {
+    pub(crate) fn token_masked(&self) -> String {
         if self.token.is_empty() {
             return String::new();
         }
@@ -102,7 +102,7 @@ impl AddForm {
         }
     }
 
-    pub fn field_text(&self, field: Field) -> String {
+    pub(crate) fn field_text(&self, field: Field) -> String {
         match field {
             Field::Name => self.name.clone(),
             Field::BaseUrl => self.base_url.clone(),
@@ -111,28 +111,28 @@ impl AddForm {
         }
     }
 
-    pub fn next(&mut self) {
+    pub(crate) fn next(&mut self) {
         self.focus = Field::ALL[(self.focus.index() + 1) % Field::ALL.len()];
     }
 
-    pub fn prev(&mut self) {
+    pub(crate) fn prev(&mut self) {
         let n = Field::ALL.len();
         self.focus = Field::ALL[(self.focus.index() + n - 1) % n];
     }
 
-    pub fn erase(&mut self) {
+    pub(crate) fn erase(&mut self) {
         let field = self.focus;
         self.field_mut(field).pop();
     }
 
-    pub fn clear_field(&mut self) {
+    pub(crate) fn clear_field(&mut self) {
         let field = self.focus;
         self.field_mut(field).clear();
     }
 
     /// Checks every field; on error, focuses the offending field and says what to fix
     /// (`delete_key` names the key that deletes a token whose name is taken).
-    pub fn validate(
+    pub(crate) fn validate(
         &mut self,
         existing: impl Fn(&str) -> bool,
         delete_key: &str,

@@ -4,7 +4,7 @@ use super::modal::Outcome;
 use crate::keymap::Command;
 
 /// Applies a key to the help screen's scroll position.
-pub fn on_key(scroll: &mut u16, cmd: Option<Command>) -> Outcome {
+pub(crate) fn on_key(scroll: &mut u16, cmd: Option<Command>) -> Outcome {
     match cmd {
         Some(Command::CloseHelp) => Outcome::Close,
         Some(Command::HelpDown) => {

@@ -71,7 +71,7 @@ pub fn body_of(table: Rect) -> Rect {
 }
 
 /// The data rows area for the terminal size the app last saw.
-pub fn table_body(app: &App) -> Rect {
+pub(crate) fn table_body(app: &App) -> Rect {
     let (w, h) = app.size;
     body_of(areas(Rect::new(0, 0, w, h), app).table)
 }

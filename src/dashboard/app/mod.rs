@@ -154,11 +154,12 @@ impl App {
     }
 
     /// The selected row, if the view is not empty.
-    pub fn selected_row(&self) -> Option<&Row> {
+    pub(crate) fn selected_row(&self) -> Option<&Row> {
         self.view.get(self.selected).map(|&i| &self.rows[i])
     }
 
-    pub fn row(&self, name: &str) -> Option<&Row> {
+    #[cfg(test)]
+    pub(crate) fn row(&self, name: &str) -> Option<&Row> {
         self.rows.iter().find(|r| r.name() == name)
     }
 
@@ -167,14 +168,14 @@ impl App {
     }
 
     /// How many rows need the user now (anything but calm).
-    pub fn needing_action(&self, now: Timestamp) -> usize {
+    pub(crate) fn needing_action(&self, now: Timestamp) -> usize {
         self.rows
             .iter()
             .filter(|r| r.urgency(now, self.settings.timing) != Urgency::Calm)
             .count()
     }
 
-    pub fn renewing_count(&self) -> usize {
+    pub(crate) fn renewing_count(&self) -> usize {
         self.rows.iter().filter(|r| r.is_renewing()).count()
     }
 }

@@ -8,7 +8,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use crate::keymap::Command;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
+pub(crate) enum Outcome {
     /// The modal stays open (the key changed its state, or meant nothing).
     Stay,
     /// Close the modal and go back to the dashboard.
@@ -19,7 +19,7 @@ pub enum Outcome {
 
 /// A dialog that takes typed and pasted text (the add form, the log-in prompt) and is busy
 /// after submitting, until the store or the server answers.
-pub trait TextDialog {
+pub(crate) trait TextDialog {
     /// The command that closes the dialog: the only one that works while it is busy.
     const CANCEL: Command;
     fn busy(&self) -> bool;
@@ -30,7 +30,7 @@ pub trait TextDialog {
 }
 
 /// A key in a text dialog: cancel, a command of its own, or a typed character.
-pub fn text_dialog_key<D: TextDialog>(
+pub(crate) fn text_dialog_key<D: TextDialog>(
     dialog: &mut D,
     cmd: Option<Command>,
     key: &KeyEvent,
@@ -49,14 +49,14 @@ pub fn text_dialog_key<D: TextDialog>(
 }
 
 /// Pasted text goes into a text dialog unless it is busy.
-pub fn text_dialog_paste<D: TextDialog>(dialog: &mut D, text: &str) {
+pub(crate) fn text_dialog_paste<D: TextDialog>(dialog: &mut D, text: &str) {
     if !dialog.busy() {
         dialog.insert(text);
     }
 }
 
 /// A printable character typed without Ctrl/Alt: text for the modal's input.
-pub fn typed_char(key: &KeyEvent) -> Option<char> {
+pub(crate) fn typed_char(key: &KeyEvent) -> Option<char> {
     if key.kind == KeyEventKind::Release
         || key
             .modifiers

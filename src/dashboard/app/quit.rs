@@ -22,7 +22,7 @@ fn in_flight(app: &App) -> Vec<(&str, bool)> {
 }
 
 /// "finishing 2 renewals and 1 login… (q again to abandon)"; `quit_key` names the key.
-pub fn waiting_text(renewals: usize, logins: usize, quit_key: &str) -> String {
+pub(crate) fn waiting_text(renewals: usize, logins: usize, quit_key: &str) -> String {
     let renewals_text = || match renewals {
         1 => tr!("quit.renewals_one"),
         n => tr!("quit.renewals_many", n = n),
@@ -44,7 +44,7 @@ pub fn waiting_text(renewals: usize, logins: usize, quit_key: &str) -> String {
 }
 
 /// q, Esc at the top, Ctrl-C, SIGTERM, SIGHUP.
-pub fn request(app: &mut App, now: Timestamp, fx: &mut Vec<Effect>) {
+pub(crate) fn request(app: &mut App, now: Timestamp, fx: &mut Vec<Effect>) {
     let busy: Vec<String> = in_flight(app)
         .iter()
         .map(|(n, _)| (*n).to_owned())
@@ -62,7 +62,7 @@ pub fn request(app: &mut App, now: Timestamp, fx: &mut Vec<Effect>) {
 }
 
 /// After every action: once nothing is in flight any more, a pending quit goes ahead.
-pub fn continue_pending(app: &mut App, now: Timestamp, fx: &mut Vec<Effect>) {
+pub(crate) fn continue_pending(app: &mut App, now: Timestamp, fx: &mut Vec<Effect>) {
     if !app.quitting || fx.contains(&Effect::Quit) {
         return;
     }
@@ -96,7 +96,7 @@ fn quit_now(app: &mut App, fx: &mut Vec<Effect>) {
 }
 
 /// What to print once the terminal is restored, when a second quit abandoned something.
-pub fn abandoned_note(abandoned: &[String]) -> Option<String> {
+pub(crate) fn abandoned_note(abandoned: &[String]) -> Option<String> {
     if abandoned.is_empty() {
         return None;
     }

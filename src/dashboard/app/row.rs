@@ -27,7 +27,7 @@ pub enum RowKind {
 }
 
 impl RowKind {
-    pub fn from_token(token: &Token) -> RowKind {
+    pub(crate) fn from_token(token: &Token) -> RowKind {
         Self::from_decoded(
             token.decode().map_err(|e| e.to_string()),
             TokenFacts::of(token).hint(),
@@ -47,7 +47,7 @@ impl RowKind {
     /// From the secret when it was read, else from the facts the index keeps (the usual
     /// case: the table needs no secret). `masked` is the fingerprint hint, never token text.
     /// Entries kept in the other store are flagged as such, not read.
-    pub fn from_stored(stored: &StoredToken) -> RowKind {
+    pub(crate) fn from_stored(stored: &StoredToken) -> RowKind {
         match (&stored.secret, stored.decoded()) {
             (SecretState::InOtherStore(kind), _) => RowKind::InOtherStore(*kind),
             (_, Some(decoded)) => Self::from_decoded(decoded, stored.hint().unwrap_or_default()),
@@ -126,7 +126,7 @@ pub struct Row {
 }
 
 impl Row {
-    pub fn from_stored(stored: &StoredToken) -> Row {
+    pub(crate) fn from_stored(stored: &StoredToken) -> Row {
         Row {
             meta: stored.meta.clone(),
             kind: RowKind::from_stored(stored),
@@ -134,28 +134,28 @@ impl Row {
         }
     }
 
-    pub fn name(&self) -> &str {
+    pub(crate) fn name(&self) -> &str {
         &self.meta.name
     }
 
-    pub fn decoded(&self) -> Option<&Decoded> {
+    pub(crate) fn decoded(&self) -> Option<&Decoded> {
         match &self.kind {
             RowKind::Token { decoded, .. } => Some(decoded.as_ref()),
             _ => None,
         }
     }
 
-    pub fn lifetime(&self, grace: SignedDuration) -> Option<Lifetime> {
+    pub(crate) fn lifetime(&self, grace: SignedDuration) -> Option<Lifetime> {
         self.decoded().and_then(|d| d.lifetime(grace))
     }
 
     /// Invalid for anything that is not a decodable token with an expiry.
-    pub fn phase(&self, now: Timestamp, grace: SignedDuration) -> Phase {
+    pub(crate) fn phase(&self, now: Timestamp, grace: SignedDuration) -> Phase {
         self.decoded()
             .map_or(Phase::Invalid, |d| d.phase(now, grace))
     }
 
-    pub fn urgency(&self, now: Timestamp, timing: Timing) -> Urgency {
+    pub(crate) fn urgency(&self, now: Timestamp, timing: Timing) -> Urgency {
         if self.rejected() {
             return Urgency::Dead;
         }
@@ -173,7 +173,7 @@ impl Row {
 
     /// The server refused the token (tokens/state) while it had not expired: whatever its
     /// expiry says, it needs a new one. The refusal of an expired token leaves it to renewal.
-    pub fn rejected(&self) -> bool {
+    pub(crate) fn rejected(&self) -> bool {
         match &self.status.server {
             ServerView::Ready(info) => match &info.state {
                 Ok(state) => state.rejects(self.expired_at(info.asked_at)),
@@ -185,18 +185,18 @@ impl Row {
 
     /// Whether the token had expired at `at` (a token without a readable expiry counts as
     /// expired: nothing about it can be trusted).
-    pub fn expired_at(&self, at: Timestamp) -> bool {
+    pub(crate) fn expired_at(&self, at: Timestamp) -> bool {
         self.decoded()
             .and_then(|d| d.claims.expire_time)
             .is_none_or(|expiry| at >= expiry)
     }
 
-    pub fn is_renewing(&self) -> bool {
+    pub(crate) fn is_renewing(&self) -> bool {
         self.status.renewing_since.is_some()
     }
 
     /// The instant that orders rows of the same urgency: the deadline the user is racing.
-    pub fn deadline(&self, now: Timestamp, timing: Timing) -> Option<Timestamp> {
+    pub(crate) fn deadline(&self, now: Timestamp, timing: Timing) -> Option<Timestamp> {
         let life = self.lifetime(timing.renew_grace)?;
         Some(match life.phase(now) {
             Phase::Renewable => life.cutoff_at,
@@ -204,26 +204,26 @@ impl Row {
         })
     }
 
-    pub fn user(&self) -> Option<&str> {
+    pub(crate) fn user(&self) -> Option<&str> {
         self.decoded().and_then(|d| d.claims.user.as_deref())
     }
 
-    pub fn compute_user(&self) -> Option<&str> {
+    pub(crate) fn compute_user(&self) -> Option<&str> {
         self.decoded()
             .and_then(|d| d.claims.compute_user.as_deref())
     }
 
-    pub fn cluster(&self) -> Option<&str> {
+    pub(crate) fn cluster(&self) -> Option<&str> {
         self.decoded().and_then(|d| d.claims.cluster_id.as_deref())
     }
 
-    pub fn account_status(&self) -> Option<&str> {
+    pub(crate) fn account_status(&self) -> Option<&str> {
         self.decoded()
             .and_then(|d| d.claims.account_status.as_deref())
     }
 
     /// Whether `needle` (already lower-case) occurs in the name, user, compute user or cluster.
-    pub fn matches(&self, needle: &str) -> bool {
+    pub(crate) fn matches(&self, needle: &str) -> bool {
         if needle.is_empty() {
             return true;
         }

@@ -62,19 +62,19 @@ impl SecretPrompt {
         }
     }
 
-    pub fn erase(&mut self) {
+    pub(crate) fn erase(&mut self) {
         self.input.pop();
     }
 
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.input.chars().count()
     }
 
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.input.is_empty()
     }
 
-    pub fn secret(&self) -> LoginSecret {
+    pub(crate) fn secret(&self) -> LoginSecret {
         LoginSecret::new(&self.input)
     }
 }

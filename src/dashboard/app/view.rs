@@ -16,7 +16,7 @@ pub enum SortMode {
 }
 
 impl SortMode {
-    pub fn next(self) -> SortMode {
+    pub(crate) fn next(self) -> SortMode {
         match self {
             SortMode::Urgency => SortMode::Name,
             SortMode::Name => SortMode::Cluster,
@@ -34,7 +34,7 @@ impl SortMode {
 }
 
 /// Indices into `rows` of the rows to show, in display order.
-pub fn build(
+pub(crate) fn build(
     rows: &[Row],
     filter: &str,
     sort: SortMode,
@@ -68,7 +68,7 @@ pub fn build(
 
 /// The first visible index so that `selected` is on screen, moving `offset` as little as
 /// possible. `height` is the number of rows that fit.
-pub fn window_start(selected: usize, offset: usize, height: usize, len: usize) -> usize {
+pub(crate) fn window_start(selected: usize, offset: usize, height: usize, len: usize) -> usize {
     if height == 0 || len == 0 {
         return 0;
     }

@@ -24,7 +24,7 @@ use crate::store::{self, Door, EntryMeta, Store, StoreError};
 const CLIPBOARD_FINISH: Duration = Duration::from_secs(2);
 
 /// Executes effects; `Quit` is returned to the caller as `false`.
-pub struct Executor {
+pub(crate) struct Executor {
     services: Arc<Services>,
     actions: UnboundedSender<Action>,
     /// Used from blocking tasks (a system clipboard may wait on the display server).
@@ -65,7 +65,7 @@ impl Executor {
     }
 
     /// Runs one effect; returns false when the dashboard should close.
-    pub fn run(&mut self, effect: Effect) -> bool {
+    pub(crate) fn run(&mut self, effect: Effect) -> bool {
         match effect {
             Effect::Quit => return false,
             // The loop suspends the terminal itself.
@@ -161,7 +161,7 @@ impl Executor {
     }
 
     /// Lets clipboard work under way finish (bounded), so quitting never leaves a token there.
-    pub async fn finish(&mut self) {
+    pub(crate) async fn finish(&mut self) {
         let pending = futures::future::join_all(self.clipboard_tasks.drain(..));
         let _ = tokio::time::timeout(CLIPBOARD_FINISH, pending).await;
     }
@@ -181,7 +181,7 @@ impl Executor {
 
     /// The first rows: the index was read when the store was opened a moment ago, so it is
     /// not parsed a second time (1000 entries take a few milliseconds).
-    pub fn first_load(&self) {
+    pub(crate) fn first_load(&self) {
         self.load(|store| store.load_index());
     }
 
@@ -203,7 +203,7 @@ impl Executor {
     /// Checks once, after the table is up, that the keyring holds what the index lists; a
     /// difference heals the index and comes back as `IndexHealed` (through the store's
     /// notices). Orphaned secrets are only logged here; `actoken list` names them.
-    pub fn reconcile(&self) -> tokio::task::JoinHandle<()> {
+    pub(crate) fn reconcile(&self) -> tokio::task::JoinHandle<()> {
         let door = self.services.door();
         tokio::spawn(async move {
             match door.run(|store| store.reconcile()).await {

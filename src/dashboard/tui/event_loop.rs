@@ -16,25 +16,25 @@ use super::Observer;
 use crate::dashboard::app::{self, Action, App, Effect};
 
 /// Countdowns move once a second; the spinner needs a faster beat while renewals run.
-pub const TICK: Duration = Duration::from_secs(1);
-pub const SPIN: Duration = Duration::from_millis(100);
+pub(crate) const TICK: Duration = Duration::from_secs(1);
+pub(crate) const SPIN: Duration = Duration::from_millis(100);
 
 /// Where frames go.
-pub trait Screen {
+pub(crate) trait Screen {
     fn draw(&mut self, app: &App, now: Timestamp) -> std::io::Result<()>;
     /// Ctrl-Z: give the terminal back, stop until `fg`, take the terminal again.
     fn suspend(&mut self) -> std::io::Result<()>;
 }
 
 /// Who carries out effects (in tasks: nothing here may wait).
-pub trait Runner {
+pub(crate) trait Runner {
     /// Starts `effect`; false when the dashboard should close.
     fn run(&mut self, effect: Effect) -> bool;
 }
 
 /// Why the loop ended.
 #[derive(Debug, PartialEq, Eq)]
-pub enum Ended {
+pub(crate) enum Ended {
     Quit,
     /// The terminal's input ended.
     InputClosed,
@@ -42,7 +42,7 @@ pub enum Ended {
     Loaded,
 }
 
-pub struct Inputs<'a, E, S> {
+pub(crate) struct Inputs<'a, E, S> {
     pub events: E,
     pub actions: &'a mut UnboundedReceiver<Action>,
     /// SIGTERM / SIGHUP.
@@ -59,7 +59,7 @@ fn interval(period: Duration) -> tokio::time::Interval {
     timer
 }
 
-pub async fn drive<E, S>(
+pub(crate) async fn drive<E, S>(
     app: &mut App,
     mut effects: Vec<Effect>,
     inputs: Inputs<'_, E, S>,

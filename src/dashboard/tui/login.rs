@@ -17,13 +17,13 @@ use crate::store::Account;
 use crate::token::Token;
 
 /// What a "log in again" came to.
-pub enum Outcome {
+pub(crate) enum Outcome {
     Done(String),
     /// No remembered key: ask for this (e.g. "secret key of alice (access key AK…)").
     NeedsSecret(String),
 }
 
-pub async fn log_in_again(
+pub(crate) async fn log_in_again(
     services: &Services,
     name: &str,
     secret: Option<LoginSecret>,

@@ -26,7 +26,7 @@ use terminal::TerminalGuard;
 
 /// Runs the dashboard until the user quits or a terminating signal arrives (or `observer`
 /// ends it).
-pub async fn run(
+pub(crate) async fn run(
     mut app: App,
     services: Services,
     clipboard: Clipboard,

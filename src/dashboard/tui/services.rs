@@ -25,7 +25,7 @@ pub struct Services {
 
 impl Services {
     /// The store for tasks: blocking pool, deadline, typed errors.
-    pub fn door(&self) -> Door {
+    pub(crate) fn door(&self) -> Door {
         self.store.door()
     }
 }

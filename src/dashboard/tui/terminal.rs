@@ -10,15 +10,15 @@ use crossterm::execute;
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 
-pub type Term = Terminal<CrosstermBackend<Stdout>>;
+pub(crate) type Term = Terminal<CrosstermBackend<Stdout>>;
 
 /// Enters the dashboard's terminal mode. Drop the guard (or let a panic unwind) to restore.
-pub struct TerminalGuard {
+pub(crate) struct TerminalGuard {
     pub terminal: Term,
 }
 
 impl TerminalGuard {
-    pub fn enter() -> std::io::Result<TerminalGuard> {
+    pub(crate) fn enter() -> std::io::Result<TerminalGuard> {
         install_panic_hook();
         // ratatui::try_init enters raw mode and the alternate screen.
         let terminal = ratatui::try_init()?;
@@ -66,7 +66,7 @@ impl Drop for TerminalGuard {
 }
 
 /// Idempotent: safe to call from the panic hook and again from `Drop`.
-pub fn restore() {
+pub(crate) fn restore() {
     let _ = execute!(stdout(), DisableMouseCapture, DisableBracketedPaste);
     ratatui::restore();
 }

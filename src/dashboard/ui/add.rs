@@ -15,7 +15,7 @@ use crate::width::pad;
 /// The field labels' column ("Base URL" and "访问凭证" fit).
 const LABEL: usize = 9;
 
-pub fn render(frame: &mut Frame, area: Rect, form: &AddForm, keys: &Keymap, p: &Palette) {
+pub(crate) fn render(frame: &mut Frame, area: Rect, form: &AddForm, keys: &Keymap, p: &Palette) {
     let key = |cmd| keys.label(Context::AddForm, cmd);
     let hint = tr!(
         "add.keys",

@@ -11,7 +11,7 @@ use crate::dashboard::app::Confirm;
 use crate::keymap::{Command, Context, Keymap};
 use crate::tr;
 
-pub fn render(frame: &mut Frame, area: Rect, confirm: &Confirm, keys: &Keymap, p: &Palette) {
+pub(crate) fn render(frame: &mut Frame, area: Rect, confirm: &Confirm, keys: &Keymap, p: &Palette) {
     let (title, lines) = match confirm {
         Confirm::Delete { name } => (
             tr!("confirm.delete_title"),

@@ -17,7 +17,7 @@ use crate::width::{pad, truncate_middle};
 
 const LABEL: usize = 14;
 
-pub fn render(frame: &mut Frame, area: Rect, app: &App, now: Timestamp, p: &Palette) {
+pub(crate) fn render(frame: &mut Frame, area: Rect, app: &App, now: Timestamp, p: &Palette) {
     let Some(row) = app.selected_row() else {
         let block = Block::bordered()
             .title(format!(" {} ", tr!("details.title")))
@@ -73,7 +73,7 @@ fn when(ts: Timestamp, app: &App, now: Timestamp) -> String {
     )
 }
 
-pub fn lines<'a>(row: &Row, app: &App, now: Timestamp, p: &Palette) -> Vec<Line<'a>> {
+pub(crate) fn lines<'a>(row: &Row, app: &App, now: Timestamp, p: &Palette) -> Vec<Line<'a>> {
     let urgency = row.urgency(now, app.settings.timing);
     // The row's situation and what to do; the badge is already in the table.
     let mut out = vec![Line::from(Span::styled(

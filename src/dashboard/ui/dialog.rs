@@ -12,7 +12,7 @@ use super::palette::Palette;
 use super::text::clean;
 
 /// What a dialog shows and how it looks.
-pub struct Dialog<'a> {
+pub(crate) struct Dialog<'a> {
     pub title: String,
     /// The dialog's keys, e.g. "Enter save · Esc cancel", drawn dim on the bottom border.
     pub keys: Option<(String, Style)>,
@@ -24,7 +24,7 @@ pub struct Dialog<'a> {
     pub lines: Vec<Line<'a>>,
 }
 
-pub fn render(frame: &mut Frame, area: Rect, dialog: Dialog<'_>) {
+pub(crate) fn render(frame: &mut Frame, area: Rect, dialog: Dialog<'_>) {
     let rect = popup(area, dialog.width, dialog.height);
     let mut block = Block::bordered()
         .title(Span::styled(
@@ -46,7 +46,7 @@ pub fn render(frame: &mut Frame, area: Rect, dialog: Dialog<'_>) {
 
 /// The last line of a text dialog (the add form, the log-in prompt): it is busy, why the last
 /// attempt failed, or what to do, in that order.
-pub fn status_line<'a>(
+pub(crate) fn status_line<'a>(
     busy: Option<String>,
     error: Option<&str>,
     explain: String,
@@ -60,7 +60,7 @@ pub fn status_line<'a>(
 }
 
 /// A text dialog: key-coloured border, its keys on the bottom border.
-pub fn render_text(
+pub(crate) fn render_text(
     frame: &mut Frame,
     area: Rect,
     head: (String, String, u16),

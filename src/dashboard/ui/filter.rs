@@ -9,7 +9,7 @@ use super::text::clean;
 use crate::dashboard::app::App;
 use crate::keymap::{Command, Context};
 
-pub fn render(frame: &mut Frame, area: Rect, app: &App, p: &Palette) {
+pub(crate) fn render(frame: &mut Frame, area: Rect, app: &App, p: &Palette) {
     let start = app.keymap.label(Context::Normal, Command::StartFilter);
     let key = |cmd| app.keymap.label(Context::Filter, cmd);
     let line = Line::from(vec![

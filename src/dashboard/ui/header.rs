@@ -10,7 +10,7 @@ use crate::dashboard::app::{App, Mode};
 use crate::keymap::{Command, Context};
 use crate::tr;
 
-pub fn render(frame: &mut Frame, area: Rect, app: &App, p: &Palette) {
+pub(crate) fn render(frame: &mut Frame, area: Rect, app: &App, p: &Palette) {
     let mut spans = vec![Span::styled(" actoken ", p.title)];
     if app.demo {
         spans.push(Span::styled(format!(" {} ", tr!("header.demo")), p.warn));

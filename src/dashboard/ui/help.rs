@@ -16,7 +16,7 @@ use crate::width::pad;
 
 const KEYS: usize = 16;
 
-pub fn lines<'a>(app: &App, p: &Palette) -> Vec<Line<'a>> {
+pub(crate) fn lines<'a>(app: &App, p: &Palette) -> Vec<Line<'a>> {
     let ahead = timefmt::compact(app.settings.timing.renew_ahead);
     let mut out = Vec::new();
     for ctx in Context::ALL {
@@ -48,7 +48,7 @@ fn footer(app: &App) -> String {
     )
 }
 
-pub fn render(frame: &mut Frame, area: Rect, app: &App, scroll: u16, p: &Palette) {
+pub(crate) fn render(frame: &mut Frame, area: Rect, app: &App, scroll: u16, p: &Palette) {
     let lines = lines(app, p);
     let wanted = u16::try_from(lines.len() + 2).unwrap_or(u16::MAX);
     let rect = popup(area, 96, wanted.min(area.height.saturating_sub(2)).max(3));

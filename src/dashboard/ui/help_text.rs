@@ -7,7 +7,7 @@ use crate::keymap::{Command, Context, Keymap};
 use crate::tr;
 
 /// A context's heading; a modal's names the key that opens it, e.g. "Filter (/)".
-pub fn title(ctx: Context, keys: &Keymap) -> String {
+pub(crate) fn title(ctx: Context, keys: &Keymap) -> String {
     let key = |cmd| keys.label(Context::Normal, cmd);
     match ctx {
         Context::Normal => tr!("keys.title_normal"),
@@ -20,7 +20,7 @@ pub fn title(ctx: Context, keys: &Keymap) -> String {
 }
 
 /// What a command does, for the help line; `renew_ahead` fills the renew-ahead window.
-pub fn help(cmd: Command, renew_ahead: &str, keys: &Keymap) -> String {
+pub(crate) fn help(cmd: Command, renew_ahead: &str, keys: &Keymap) -> String {
     use Command as C;
     match cmd {
         C::Up => tr!("keys.up"),

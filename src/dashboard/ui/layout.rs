@@ -5,7 +5,7 @@ use ratatui::layout::Rect;
 pub use crate::dashboard::app::layout::{areas, body_of};
 
 /// A centered popup of at most `width` x `height`, inside `area`.
-pub fn popup(area: Rect, width: u16, height: u16) -> Rect {
+pub(crate) fn popup(area: Rect, width: u16, height: u16) -> Rect {
     let w = width.min(area.width);
     let h = height.min(area.height);
     Rect {

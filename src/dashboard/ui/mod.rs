@@ -11,7 +11,8 @@ mod help;
 mod help_text;
 pub mod layout;
 pub mod palette;
-pub mod picture;
+#[cfg(test)]
+mod picture;
 mod secret;
 mod status;
 mod table;

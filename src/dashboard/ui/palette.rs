@@ -63,7 +63,7 @@ impl Palette {
         }
     }
 
-    pub fn urgency(&self, u: Urgency) -> Style {
+    pub(crate) fn urgency(&self, u: Urgency) -> Style {
         match u {
             Urgency::Calm => self.calm,
             Urgency::Due => self.warn,
@@ -73,7 +73,7 @@ impl Palette {
         }
     }
 
-    pub fn level(&self, l: Level) -> Style {
+    pub(crate) fn level(&self, l: Level) -> Style {
         match l {
             Level::Info => self.info,
             Level::Warn => self.warn,

@@ -49,7 +49,7 @@ fn escape(s: &str) -> String {
 
 /// The buffer as an SVG image, one text element per run of same-styled narrow characters
 /// (each wide character on its own, placed at its column, so Chinese text lines up).
-pub fn svg(buf: &Buffer) -> String {
+pub(crate) fn svg(buf: &Buffer) -> String {
     let (w, h) = (buf.area.width, buf.area.height);
     let mut out = format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{:.0}\" height=\"{:.0}\" \

@@ -12,7 +12,13 @@ use crate::dashboard::app::SecretPrompt;
 use crate::keymap::{Command, Context, Keymap};
 use crate::tr;
 
-pub fn render(frame: &mut Frame, area: Rect, prompt: &SecretPrompt, keys: &Keymap, p: &Palette) {
+pub(crate) fn render(
+    frame: &mut Frame,
+    area: Rect,
+    prompt: &SecretPrompt,
+    keys: &Keymap,
+    p: &Palette,
+) {
     let key = |cmd| keys.label(Context::Secret, cmd);
     let hint = tr!(
         "secret.keys",

@@ -19,7 +19,13 @@ use crate::width::truncate_middle;
 /// counts after it stay on screen.
 const CLIPBOARD_NAME: usize = 20;
 
-pub fn render_message(frame: &mut Frame, area: Rect, app: &App, now: Timestamp, p: &Palette) {
+pub(crate) fn render_message(
+    frame: &mut Frame,
+    area: Rect,
+    app: &App,
+    now: Timestamp,
+    p: &Palette,
+) {
     let (text, style) = if let Some(t) = &app.toast {
         let icon = match t.level {
             Level::Info => "•",
@@ -38,7 +44,7 @@ pub fn render_message(frame: &mut Frame, area: Rect, app: &App, now: Timestamp, 
     frame.render_widget(para, area);
 }
 
-pub fn render_bar(frame: &mut Frame, area: Rect, app: &App, now: Timestamp, p: &Palette) {
+pub(crate) fn render_bar(frame: &mut Frame, area: Rect, app: &App, now: Timestamp, p: &Palette) {
     let key = |cmd| app.keymap.label(Context::Normal, cmd);
     // Most important first: a narrow terminal cuts the end off.
     let mut spans = vec![

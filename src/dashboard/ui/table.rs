@@ -19,7 +19,7 @@ use crate::timefmt;
 use crate::tr;
 use crate::width::{truncate, truncate_middle, width};
 
-pub fn render(frame: &mut Frame, area: Rect, app: &App, now: Timestamp, p: &Palette) {
+pub(crate) fn render(frame: &mut Frame, area: Rect, app: &App, now: Timestamp, p: &Palette) {
     if !app.loaded {
         let text = Paragraph::new(tr!("table.loading")).style(p.dim);
         frame.render_widget(text, area);

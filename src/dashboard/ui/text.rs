@@ -10,7 +10,7 @@ use crate::timefmt;
 use crate::tr;
 
 /// `s` with control characters replaced by '�'.
-pub fn clean(s: &str) -> String {
+pub(crate) fn clean(s: &str) -> String {
     s.chars()
         .map(|c| if c.is_control() { '\u{fffd}' } else { c })
         .collect()
@@ -18,7 +18,7 @@ pub fn clean(s: &str) -> String {
 
 /// A name inside a popup sentence: cleaned and cut (middle ellipsis) so the sentence around
 /// it stays readable in the popup's width.
-pub fn popup_name(name: &str) -> String {
+pub(crate) fn popup_name(name: &str) -> String {
     crate::width::truncate_middle(&clean(name), 40)
 }
 
@@ -26,13 +26,13 @@ const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "�
 
 /// A spinner frame for `now` (the clock is the only animation state). It steps every 100 ms
 /// and also once per whole second, so it moves even when redrawn exactly once a second.
-pub fn spinner(now: Timestamp) -> &'static str {
+pub(crate) fn spinner(now: Timestamp) -> &'static str {
     let ms = now.as_millisecond();
     SPINNER[(ms / 100 + ms / 1000).rem_euclid(SPINNER.len() as i64) as usize]
 }
 
 /// The short state badge of a row.
-pub fn badge(row: &Row, app: &App, now: Timestamp) -> String {
+pub(crate) fn badge(row: &Row, app: &App, now: Timestamp) -> String {
     if row.is_renewing() {
         return format!("{} {}", spinner(now), tr!("state.renewing"));
     }
@@ -58,7 +58,7 @@ pub fn badge(row: &Row, app: &App, now: Timestamp) -> String {
 }
 
 /// What the user should do about a row, in a few words (table column).
-pub fn next_step_short(row: &Row, app: &App, now: Timestamp) -> String {
+pub(crate) fn next_step_short(row: &Row, app: &App, now: Timestamp) -> String {
     if let Some(since) = row.status.renewing_since {
         return tr!(
             "step.renewing_for",
@@ -75,7 +75,7 @@ pub fn next_step_short(row: &Row, app: &App, now: Timestamp) -> String {
 }
 
 /// The selected row's situation in a sentence, with the fix (message line, details pane).
-pub fn next_step_long(row: &Row, app: &App, now: Timestamp) -> String {
+pub(crate) fn next_step_long(row: &Row, app: &App, now: Timestamp) -> String {
     if row.is_renewing() {
         return format!("{}: {}", clean(row.name()), next_step_short(row, app, now));
     }

@@ -48,7 +48,7 @@ pub struct Account {
 impl Account {
     /// An access-key login of `user` whose logins and tokens share one `url` (the mock, the
     /// demo, most tests); a real login names both from its flags.
-    pub fn with_access_key(user: &str, access_key: &str, url: &str) -> Account {
+    pub(crate) fn with_access_key(user: &str, access_key: &str, url: &str) -> Account {
         Account {
             user: user.to_owned(),
             method: LoginMethod::AccessKey,
@@ -62,13 +62,13 @@ impl Account {
 
     /// `user@auth-host[:port]`: the key of its secret in the keyring and the `account` field
     /// of the tokens it stored.
-    pub fn id(&self) -> String {
+    pub(crate) fn id(&self) -> String {
         format!("{}@{}", self.user, url_host(&self.auth_url))
     }
 
     /// The methods this account can log in with, access key first (the one that can run
     /// unattended, with a remembered secret key).
-    pub fn methods(&self) -> Vec<LoginMethod> {
+    pub(crate) fn methods(&self) -> Vec<LoginMethod> {
         let mut methods = Vec::new();
         if self.access_key.is_some() {
             methods.push(LoginMethod::AccessKey);
@@ -81,7 +81,7 @@ impl Account {
 
     /// `new` remembered over `self` (same user and base URL): a login by one method never
     /// forgets what the other method remembered.
-    pub fn merged(&self, new: Account) -> Account {
+    pub(crate) fn merged(&self, new: Account) -> Account {
         let keep_key = new.access_key.is_none() && self.access_key.is_some();
         Account {
             access_key: new.access_key.or_else(|| self.access_key.clone()),
@@ -98,7 +98,7 @@ impl Account {
 
     /// Whether a token with this `user` claim, stored with this base URL, belongs to the
     /// account (so a token added by hand benefits from the remembered login too).
-    pub fn owns(&self, user_claim: Option<&str>, base_url: &str) -> bool {
+    pub(crate) fn owns(&self, user_claim: Option<&str>, base_url: &str) -> bool {
         user_claim == Some(self.user.as_str()) && same_url(&self.base_url, base_url)
     }
 }
@@ -130,12 +130,12 @@ pub struct Accounts {
 
 impl Accounts {
     /// Where the accounts file lives: beside the index.
-    pub fn file(paths: &Paths) -> PathBuf {
+    pub(crate) fn file(paths: &Paths) -> PathBuf {
         paths.config_dir.join("accounts.toml")
     }
 
     /// Reads the file; a missing one means no account.
-    pub fn load(paths: &Paths) -> Result<Accounts, StoreError> {
+    pub(crate) fn load(paths: &Paths) -> Result<Accounts, StoreError> {
         Ok(Accounts {
             paths: paths.clone(),
             list: read(&Accounts::file(paths))?,
@@ -143,24 +143,24 @@ impl Accounts {
     }
 
     /// An empty set not backed by a file read (demo mode, tests); saving still writes to `paths`.
-    pub fn empty(paths: &Paths) -> Accounts {
+    pub(crate) fn empty(paths: &Paths) -> Accounts {
         Accounts {
             paths: paths.clone(),
             list: Vec::new(),
         }
     }
 
-    pub fn path(&self) -> PathBuf {
+    pub(crate) fn path(&self) -> PathBuf {
         Accounts::file(&self.paths)
     }
 
     /// Sorted by user, then base URL.
-    pub fn list(&self) -> &[Account] {
+    pub(crate) fn list(&self) -> &[Account] {
         &self.list
     }
 
     /// Every account of `user`, optionally only the one for `base_url`.
-    pub fn matching(&self, user: &str, base_url: Option<&str>) -> Vec<&Account> {
+    pub(crate) fn matching(&self, user: &str, base_url: Option<&str>) -> Vec<&Account> {
         self.list
             .iter()
             .filter(|a| a.user == user && base_url.is_none_or(|b| same_url(&a.base_url, b)))
@@ -168,14 +168,14 @@ impl Accounts {
     }
 
     /// The account owning a token with this `user` claim stored with this base URL.
-    pub fn owner(&self, user_claim: Option<&str>, base_url: &str) -> Option<&Account> {
+    pub(crate) fn owner(&self, user_claim: Option<&str>, base_url: &str) -> Option<&Account> {
         self.list.iter().find(|a| a.owns(user_claim, base_url))
     }
 
     /// Adds `account`, or merges it into the one with the same user and base URL (see
     /// [`Account::merged`]). Read-modify-write under the index lock, so a concurrent update by
     /// another process is not lost.
-    pub fn remember(&mut self, account: Account) -> Result<(), StoreError> {
+    pub(crate) fn remember(&mut self, account: Account) -> Result<(), StoreError> {
         self.update(|list| {
             let same =
                 |a: &Account| a.user == account.user && same_url(&a.base_url, &account.base_url);
@@ -188,7 +188,7 @@ impl Accounts {
     }
 
     /// Removes the accounts of `user` (only the one for `base_url` if given); returns them.
-    pub fn forget(
+    pub(crate) fn forget(
         &mut self,
         user: &str,
         base_url: Option<&str>,

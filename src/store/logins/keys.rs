@@ -62,12 +62,12 @@ impl AccountKeys {
     }
 
     /// Forgets the key of `id`; forgetting a missing key is `Ok`.
-    pub fn delete(&self, id: &str) -> Result<(), StoreError> {
+    pub(crate) fn delete(&self, id: &str) -> Result<(), StoreError> {
         self.backend.delete(id)
     }
 
     /// Ids that have a remembered key, sorted.
-    pub fn ids(&self) -> Result<Vec<String>, StoreError> {
+    pub(crate) fn ids(&self) -> Result<Vec<String>, StoreError> {
         self.backend.names()
     }
 

@@ -9,7 +9,7 @@ use crate::store::words::{fix_locked, fix_locked_or_no_keyring, fix_no_keyring};
 use super::SERVICE;
 
 /// The keyring took longer than `timeout` to answer.
-pub fn not_answering(timeout: Duration) -> StoreError {
+pub(crate) fn not_answering(timeout: Duration) -> StoreError {
     StoreError::Unavailable {
         cause: format!(
             "the keyring did not answer within {} (D-Bus is hung, or the keyring is locked and \
@@ -21,7 +21,7 @@ pub fn not_answering(timeout: Duration) -> StoreError {
 }
 
 /// The platform store could not be set up: say which part is missing.
-pub fn unavailable_at_start(e: &keyring_core::Error) -> StoreError {
+pub(crate) fn unavailable_at_start(e: &keyring_core::Error) -> StoreError {
     let detail = e.to_string();
     let lower = detail.to_lowercase();
     let cause = if lower.contains("serviceunknown")
@@ -46,7 +46,7 @@ pub fn unavailable_at_start(e: &keyring_core::Error) -> StoreError {
 
 /// Translates a keyring error. Variants that carry secret bytes (`BadEncoding`,
 /// `BadDataFormat`) are reported without them.
-pub fn map_error(e: keyring_core::Error, name: &str) -> StoreError {
+pub(crate) fn map_error(e: keyring_core::Error, name: &str) -> StoreError {
     use keyring_core::Error as K;
     match e {
         K::NoStorageAccess(detail) => StoreError::Unavailable {
@@ -91,6 +91,6 @@ pub fn map_error(e: keyring_core::Error, name: &str) -> StoreError {
     }
 }
 
-pub fn seconds(d: Duration) -> String {
+pub(crate) fn seconds(d: Duration) -> String {
     format!("{:.1} s", d.as_secs_f64())
 }

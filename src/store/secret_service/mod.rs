@@ -210,7 +210,7 @@ impl SecretBackend for KeyringBackend {
 }
 
 /// Where the secrets of `service` are, for people.
-pub(crate) fn describe(service: &str) -> String {
+pub fn describe(service: &str) -> String {
     let kind = if cfg!(target_os = "macos") {
         "macOS Keychain"
     } else if cfg!(windows) {

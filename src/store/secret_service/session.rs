@@ -136,9 +136,9 @@ mod linux {
     use zbus::zvariant::OwnedObjectPath;
 
     /// What the `keyring` crate writes, so an item reads the same whoever wrote it last.
-    pub const CONTENT_TYPE: &str = "application/octet-stream";
+    pub(crate) const CONTENT_TYPE: &str = "application/octet-stream";
 
-    pub struct Session {
+    pub(crate) struct Session {
         pub ss: SecretService<'static>,
         /// Item paths by (service, name), as the last batch read of each service found them.
         paths: Mutex<HashMap<(String, String), OwnedObjectPath>>,
@@ -147,7 +147,7 @@ mod linux {
     static SESSION: OnceLock<Option<Session>> = OnceLock::new();
 
     /// The session, opened on first use; `None` if it cannot be (no bus, no Secret Service).
-    pub fn session() -> Option<&'static Session> {
+    pub(crate) fn session() -> Option<&'static Session> {
         SESSION
             .get_or_init(|| {
                 let ss =
@@ -161,12 +161,12 @@ mod linux {
     }
 
     /// The session if a read opened it: a write alone is not worth a connection.
-    pub fn opened() -> Option<&'static Session> {
+    pub(crate) fn opened() -> Option<&'static Session> {
         SESSION.get()?.as_ref()
     }
 
     impl Session {
-        pub fn remember<'p>(
+        pub(crate) fn remember<'p>(
             &self,
             service: &str,
             items: impl Iterator<Item = (&'p String, &'p OwnedObjectPath)>,
@@ -178,13 +178,13 @@ mod linux {
             }
         }
 
-        pub fn path(&self, service: &str, name: &str) -> Option<OwnedObjectPath> {
+        pub(crate) fn path(&self, service: &str, name: &str) -> Option<OwnedObjectPath> {
             self.paths()
                 .get(&(service.to_owned(), name.to_owned()))
                 .cloned()
         }
 
-        pub fn forget(&self, service: &str, name: &str) {
+        pub(crate) fn forget(&self, service: &str, name: &str) {
             self.paths().remove(&(service.to_owned(), name.to_owned()));
         }
 
