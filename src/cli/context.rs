@@ -3,17 +3,17 @@
 
 use anyhow::Context as _;
 
-use crate::api::{AcClient, ClientOptions};
-use crate::clock::Clock;
 use std::sync::Arc;
 
-use super::streams::Io;
+use crate::api::{AcClient, ClientOptions};
+use crate::clock::Clock;
 use crate::config::{Config, Paths};
 use crate::login::Relogin;
 use crate::renew::Renewer;
 use crate::store::{AccountKeys, SecretBackend, Selected, Store, StoreChoice, StoreKind};
 
 use super::global::{DEFAULT_SERVICE, GlobalArgs};
+use super::streams::Io;
 
 pub struct Context {
     pub config: Config,

@@ -15,15 +15,19 @@ pub struct ManpageArgs {
 pub(crate) fn run(io: &Io, args: ManpageArgs, cli: clap::Command) -> anyhow::Result<()> {
     use anyhow::Context as _;
     match args.dir {
-        None => match clap_mangen::Man::new(cli.clone()).render(&mut std::io::stdout().lock()) {
-            // `actoken manpage | head` is not an error.
-            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
-            other => other?,
-        },
+        None => {
+            let mut page = Vec::new();
+            clap_mangen::Man::new(cli).render(&mut page)?;
+            match io.write_out(&page) {
+                // `actoken manpage | head` is not an error.
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+                other => other?,
+            }
+        }
         Some(dir) => {
             std::fs::create_dir_all(&dir)
                 .with_context(|| format!("cannot create {}", dir.display()))?;
-            clap_mangen::generate_to(cli.clone(), &dir)
+            clap_mangen::generate_to(cli, &dir)
                 .with_context(|| format!("cannot write the man pages into {}", dir.display()))?;
             errln!(io, "Wrote the man pages into {}", dir.display());
         }

@@ -151,7 +151,7 @@ fn run(
     // Commands that need no config, paths or keyring come first.
     match cli.command {
         Some(Command::Completions(args)) => {
-            return completions::run(args, Cli::command()).map(|()| exit::OK);
+            return completions::run(io, args, Cli::command()).map(|()| exit::OK);
         }
         Some(Command::Manpage(args)) => {
             return manpage::run(io, args, Cli::command()).map(|()| exit::OK);

@@ -72,10 +72,12 @@ fn run_with_closed_stdout(env: &Env, args: &[&str]) -> std::process::Output {
 #[test]
 fn a_closed_pipe_silences_output_but_not_the_work() {
     let env = Env::new();
-    let out = run_with_closed_stdout(&env, &["paths"]);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{:?}: {stderr}", out.status);
-    assert!(!stderr.contains("panicked"), "{stderr}");
+    for args in [&["paths"][..], &["completions", "bash"], &["manpage"]] {
+        let out = run_with_closed_stdout(&env, args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{args:?}: {:?}: {stderr}", out.status);
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
 
     need_store!();
     let mock = Mock::start();

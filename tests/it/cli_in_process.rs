@@ -377,3 +377,19 @@ fn env_renews_a_token_inside_the_window_and_leaves_a_fresh_one_alone() {
     stdout(&env, &["env", "hpc-west", "--min-valid", "6h"]);
     assert_eq!(mock.server.renew_count(), 2);
 }
+
+/// What `completions` and `manpage` write goes to the command's own stdout.
+#[test]
+fn completions_and_the_man_page_are_written_to_the_commands_stdout() {
+    let env = InProcess::new();
+    env.cmd()
+        .args(["completions", "bash"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("_actoken()"));
+    env.cmd()
+        .arg("manpage")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(".TH actoken"));
+}

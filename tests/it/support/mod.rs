@@ -30,11 +30,7 @@ use jiff::{SignedDuration, Timestamp};
 /// True when a Secret Service answers. When it does not, keyring tests skip with a message,
 /// unless ACTOKEN_REQUIRE_KEYRING=1 (as in CI), where that is a failure.
 pub fn keyring_available(test: &str) -> bool {
-    // Probed once per test binary: parallel probes would only race each other.
-    static AVAILABLE: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-    let ok = *AVAILABLE.get_or_init(|| {
-        KeyringBackend::with_service("actoken-probe", Duration::from_secs(5)).is_ok()
-    });
+    let ok = secret_service_answers();
     if !ok {
         if std::env::var("ACTOKEN_REQUIRE_KEYRING").as_deref() == Ok("1") {
             panic!("{test}: no Secret Service reachable, but ACTOKEN_REQUIRE_KEYRING=1");
@@ -44,6 +40,15 @@ pub fn keyring_available(test: &str) -> bool {
         );
     }
     ok
+}
+
+/// Whether a Secret Service answers; probed once per test process (parallel probes would only
+/// race each other).
+fn secret_service_answers() -> bool {
+    static ANSWERS: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *ANSWERS.get_or_init(|| {
+        KeyringBackend::with_service("actoken-probe", Duration::from_secs(5)).is_ok()
+    })
 }
 
 /// Returns from the test (saying why) when it has no real store to run on; see
@@ -66,14 +71,10 @@ thread_local! {
 
 /// True when the binary has a real store to run on: the Secret Service when one answers (always
 /// in CI), else the kernel keyring, as on a headless machine (every [`Env`] this test makes
-/// after the call then writes `store = "keyutils"` into its config). When neither works, the test skips
-/// with a message.
+/// after the call then writes `store = "keyutils"` into its config). When neither works, the
+/// test skips with a message.
 pub fn store_available(test: &str) -> bool {
-    static SECRET_SERVICE: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-    let secret_service = *SECRET_SERVICE.get_or_init(|| {
-        KeyringBackend::with_service("actoken-probe", Duration::from_secs(5)).is_ok()
-    });
-    if secret_service || std::env::var("ACTOKEN_REQUIRE_KEYRING").as_deref() == Ok("1") {
+    if secret_service_answers() || std::env::var("ACTOKEN_REQUIRE_KEYRING").as_deref() == Ok("1") {
         return keyring_available(test);
     }
     if actoken::store::KeyutilsBackend::with_service("actoken-probe").is_ok() {
