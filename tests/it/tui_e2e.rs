@@ -421,3 +421,27 @@ fn ctrl_z_suspends_and_fg_resumes() {
         "{screen}"
     );
 }
+
+/// `actoken-bench` (the dashboard with scripts/bench.sh's start-up probe as its observer) ends
+/// the dashboard once the full table is drawn and reports when its frames came, after the
+/// terminal is restored. The plain `actoken` has no probe (scripts/check-product-build.sh).
+#[test]
+fn the_bench_binary_reports_the_full_table_and_exits() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("bench.err");
+    let bin = env!("CARGO_BIN_EXE_actoken-bench");
+    let command = format!(
+        "ACTOKEN_BENCH_EXIT_AFTER_LOAD=1 {bin} demo 2>{}{AFTER_EXIT}",
+        report.display()
+    );
+    let Some(tmux) = Tmux::start(&command) else {
+        return;
+    };
+    let screen = tmux.wait_for("the program to exit", |s| s.contains("EXITED"));
+    assert!(screen.contains("EXITED 0"), "{screen}");
+    let line = std::fs::read_to_string(&report).unwrap();
+    assert!(
+        line.starts_with("actoken-bench rows=6 main_unix_us=") && line.contains(" full_table_ms="),
+        "{line}"
+    );
+}
