@@ -49,6 +49,7 @@ pub struct Distrust {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(not(unix), allow(dead_code))] // Only unix has owners and modes to check.
 enum Problem {
     /// The path itself can be written by its group or by everyone.
     Writable { mode: u32, dir: bool },
