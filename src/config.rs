@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 use jiff::SignedDuration;
 use serde::{Deserialize, Deserializer, Serialize};
 
+use crate::files::capped::{self, ReadError};
+use crate::files::{Role, trust};
 use crate::keymap::{Keymap, KeysTable};
 use crate::timefmt;
 
@@ -99,20 +101,34 @@ pub(crate) enum ConfigError {
     Parse { path: PathBuf, message: String },
     #[error("cannot find a home directory to keep actoken's files in; set HOME or XDG_CONFIG_HOME")]
     NoHome,
+    /// Another user could have changed it (see [`crate::files::trust`]).
+    #[error(transparent)]
+    Untrusted(#[from] crate::files::Distrust),
+    #[error("config file {path} {message}")]
+    TooLarge { path: PathBuf, message: String },
 }
 
 impl Config {
-    /// Loads `path`; a missing file means all defaults.
+    /// Loads `path`; a missing file means all defaults. A file another user could have
+    /// changed is refused: whoever edits it can set `ca-file` to their own CA or `base-url` to
+    /// their server and receive tokens on the next renewal.
     pub(crate) fn load(path: &Path) -> Result<Config, ConfigError> {
-        match std::fs::read_to_string(path) {
+        trust::check(Role::Config, path)?;
+        match capped::read_to_string(path, capped::CONFIG_CAP) {
             Ok(text) => Config::parse(&text).map_err(|message| ConfigError::Parse {
                 path: path.to_owned(),
                 message,
             }),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
-            Err(source) => Err(ConfigError::Read {
+            Err(ReadError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => {
+                Ok(Config::default())
+            }
+            Err(ReadError::Io(source)) => Err(ConfigError::Read {
                 path: path.to_owned(),
                 source,
+            }),
+            Err(ReadError::TooLarge { cap }) => Err(ConfigError::TooLarge {
+                path: path.to_owned(),
+                message: capped::too_large(cap),
             }),
         }
     }
@@ -262,6 +278,18 @@ mod tests {
                 .contains("at least 1")
         );
         assert!(Config::parse("concurrency = \"8\"").is_err());
+    }
+
+    #[test]
+    fn a_config_over_the_cap_is_refused_naming_the_limit() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        std::fs::write(&path, format!("concurrency = 2\n{}", "#\n".repeat(600_000))).unwrap();
+        let err = crate::i18n::with_lang(crate::i18n::Lang::En, || {
+            Config::load(&path).unwrap_err().to_string()
+        });
+        assert!(err.contains(&path.display().to_string()), "{err}");
+        assert!(err.contains("1 MiB"), "{err}");
     }
 
     #[test]

@@ -71,7 +71,10 @@ fn store_kind(e: &StoreError) -> FailureKind {
 }
 
 fn api_kind(e: &ApiError) -> FailureKind {
-    if e.token_rejected() {
+    if matches!(e, ApiError::Untrusted { .. }) {
+        // A file to fix, not a network fault: retrying cannot help.
+        FailureKind::Other
+    } else if e.token_rejected() {
         FailureKind::NeedsNewToken
     } else if e.login_refusal().is_some() {
         // Wrong credentials: the message says which; retrying the same ones cannot help.

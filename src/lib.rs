@@ -20,6 +20,7 @@ pub mod config;
 pub mod dashboard;
 pub mod demo;
 pub mod failure;
+pub mod files;
 pub mod i18n;
 pub mod keymap;
 pub mod login;

@@ -90,6 +90,12 @@ pub enum TokenError {
     NotJwt,
     #[error("not a JWT: a part is not valid base64url")]
     BadBase64,
+    #[error(
+        "not a JWT: it holds characters a token never has (a space, line break, control \
+         character, '=', '+' or '/'); a token is three base64url parts (A-Z a-z 0-9 - _) \
+         separated by '.' and nothing else"
+    )]
+    NotBase64url,
     #[error("not a region token: the JWT payload is not a JSON object")]
     PayloadNotJson,
     #[error("the JWT header is not valid JSON")]
@@ -198,6 +204,11 @@ fn decode_jwt(raw: &str) -> Result<Decoded, TokenError> {
     if parts.len() != 3 || parts.iter().any(|p| p.is_empty()) {
         return Err(TokenError::NotJwt);
     }
+    // The decoder below never reads the signature, so junk after it (a reply's `\r\nX-: 1`,
+    // an escape sequence) would pass, be stored, and never be sendable in a header.
+    if !parts.iter().all(|p| p.bytes().all(is_base64url)) {
+        return Err(TokenError::NotBase64url);
+    }
     // jsonwebtoken decodes the header and payload; its errors are mapped to ours so that the
     // reason is specific (bad base64 vs. not JSON) and no token text leaks into messages.
     let header = jsonwebtoken::decode_header(raw).map_err(map_jwt_error)?;
@@ -210,6 +221,11 @@ fn decode_jwt(raw: &str) -> Result<Decoded, TokenError> {
         alg: format!("{:?}", header.alg),
         claims: Claims::from_payload(all)?,
     })
+}
+
+/// The base64url alphabet without padding (RFC 7515 §2), the only bytes of a JWT's parts.
+fn is_base64url(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'-' || b == b'_'
 }
 
 fn map_jwt_error(e: jsonwebtoken::errors::Error) -> TokenError {
@@ -418,6 +434,11 @@ mod tests {
         assert_eq!(Token::parse("a..c").unwrap_err(), TokenError::NotJwt);
         assert_eq!(
             Token::parse("eyJhbGciOiJIUzI1NiJ9.!!!.c2ln").unwrap_err(),
+            TokenError::NotBase64url
+        );
+        // Five base64url characters cannot be a whole number of bytes.
+        assert_eq!(
+            Token::parse("eyJhbGciOiJIUzI1NiJ9.eyJhb.c2ln").unwrap_err(),
             TokenError::BadBase64
         );
         assert_eq!(
@@ -441,6 +462,44 @@ mod tests {
             Token::parse(&huge).unwrap_err(),
             TokenError::TooLong(MAX_TOKEN_LEN + 1)
         );
+    }
+
+    #[test]
+    fn refuses_anything_after_or_inside_the_three_parts() {
+        // A server reply or a paste with junk after the signature would be stored and then
+        // never be sendable (not a valid header value); the shape is checked before storing.
+        for junk in [
+            "\r\nX-Injected: 1",
+            " tail",
+            "\u{1b}[31m",
+            "\u{1b}]52;c;aGk=\u{7}",
+            "==",
+        ] {
+            let raw = format!("{SAMPLE_REQUEST}{junk}");
+            assert_eq!(
+                Token::parse(&raw).unwrap_err(),
+                TokenError::NotBase64url,
+                "{junk:?}"
+            );
+            assert_eq!(
+                Token::from_raw(&raw).decode().unwrap_err(),
+                TokenError::NotBase64url
+            );
+        }
+        let (header, rest) = SAMPLE_REQUEST.split_once('.').unwrap();
+        for inside in [
+            format!("{header} .{rest}"),
+            format!("{header}.\t{rest}"),
+            format!("{header}+.{rest}"),
+        ] {
+            assert_eq!(
+                Token::parse(&inside).unwrap_err(),
+                TokenError::NotBase64url,
+                "{inside:?}"
+            );
+        }
+        let err = Token::parse(&format!("{SAMPLE_REQUEST}\r\nX-Injected: 1")).unwrap_err();
+        assert!(err.to_string().contains("base64url"), "{err}");
     }
 
     #[test]

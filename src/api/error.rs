@@ -31,6 +31,10 @@ pub enum ApiError {
     )]
     CaFile { path: String, reason: String },
 
+    /// A ca-file another user could have changed (see [`crate::files::trust`]).
+    #[error("{message}")]
+    Untrusted { message: String },
+
     #[error("cannot set up the HTTP client: {detail}")]
     ClientSetup { detail: String },
 

@@ -239,6 +239,12 @@ fn load_ca_file(path: &std::path::Path) -> Result<Vec<reqwest::Certificate>, Api
         path: path.display().to_string(),
         reason,
     };
+    // Whoever can change the ca-file can make their own server look like the platform.
+    crate::files::trust::check(crate::files::Role::CaFile, path).map_err(|d| {
+        ApiError::Untrusted {
+            message: d.to_string(),
+        }
+    })?;
     let pem = std::fs::read(path).map_err(|e| fail(e.to_string()))?;
     let certs = reqwest::Certificate::from_pem_bundle(&pem)
         .map_err(|e| fail(format!("not a PEM certificate bundle ({e})")))?;
@@ -287,5 +293,24 @@ mod tests {
         };
         let err = AcClient::new(&opts).unwrap_err();
         assert!(matches!(err, ApiError::CaFile { .. }), "{err:?}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_ca_file_others_can_write_is_refused_before_it_is_read() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let pem = dir.path().join("extra.pem");
+        std::fs::write(&pem, "not even a certificate").unwrap();
+        std::fs::set_permissions(&pem, std::fs::Permissions::from_mode(0o646)).unwrap();
+        let opts = ClientOptions {
+            ca_file: Some(pem.clone()),
+            ..ClientOptions::default()
+        };
+        let err = AcClient::new(&opts).unwrap_err();
+        assert!(matches!(err, ApiError::Untrusted { .. }), "{err:?}");
+        let text = err.to_string();
+        assert!(text.contains(&pem.display().to_string()), "{text}");
+        assert!(text.contains("mode 0646"), "{text}");
     }
 }

@@ -14,6 +14,13 @@ pub fn check_base_url(base: &str) -> Result<Url, ApiError> {
     if trimmed.is_empty() {
         return Err(bad("the base URL is empty"));
     }
+    // The URL parser drops tabs and line breaks without a word, so such a URL would be kept
+    // as typed (a line injected into whatever file it is later written to) yet send elsewhere.
+    if trimmed.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        return Err(bad(
+            "it contains a line break, tab, space or other control character",
+        ));
+    }
     let url = Url::parse(trimmed).map_err(|e| bad(&format!("it does not parse ({e})")))?;
     if !url.username().is_empty() || url.password().is_some() {
         // Never echo it: the part before '@' may be a password.
@@ -136,6 +143,18 @@ mod tests {
         ] {
             let err = check_base_url(bad).unwrap_err();
             assert!(matches!(err, ApiError::BadUrl { .. }), "{bad}: {err}");
+        }
+        for hidden in [
+            "https://api.example.org\nX-Injected: 1",
+            "https://api.\texample.org",
+            "https://api.example.org\r/x",
+            "https://api.example.org/\u{1b}]52;c;aGk=\u{7}",
+            "https://api.example.org\u{85}/x",
+            "https://api example.org",
+        ] {
+            let err = check_base_url(hidden).unwrap_err();
+            assert!(matches!(err, ApiError::BadUrl { .. }), "{hidden:?}: {err}");
+            assert!(err.to_string().contains("control character"), "{err}");
         }
         let err = check_base_url("https://me:hunter2@example.org").unwrap_err();
         assert!(!err.to_string().contains("hunter2"));

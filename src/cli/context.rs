@@ -8,6 +8,7 @@ use std::sync::Arc;
 use crate::api::{AcClient, ClientOptions};
 use crate::clock::Clock;
 use crate::config::{Config, Paths};
+use crate::files::{Role, trust};
 use crate::login::Relogin;
 use crate::renew::Renewer;
 use crate::store::{AccountKeys, SecretBackend, Selected, Store, StoreChoice, StoreKind};
@@ -37,10 +38,16 @@ pub struct Context {
 impl Context {
     pub(crate) fn load(global: &GlobalArgs, io: Arc<Io>) -> anyhow::Result<Context> {
         let paths = Paths::from_env()?;
-        let config_file = Context::config_file(global, &paths);
-        refuse_if_others_can_write(&config_file)?;
-        let config = Config::load(&config_file)?;
-        Ok(Context::new(global, paths, config, io))
+        let config = Context::read_config(global, &paths)?;
+        Context::new(global, paths, config, io)
+    }
+
+    /// The config file (`--config`, else the default), once actoken's own config directory is
+    /// known to be the user's: the index and the remembered logins are read from there too,
+    /// and a directory others can change is refused first, naming the `chmod` that fixes it.
+    fn read_config(global: &GlobalArgs, paths: &Paths) -> anyhow::Result<Config> {
+        trust::check(Role::ConfigDir, &paths.config_dir)?;
+        Ok(Config::load(&Context::config_file(global, paths))?)
     }
 
     /// `--config`, else the default config file.
@@ -49,7 +56,17 @@ impl Context {
     }
 
     /// A context from an already loaded config (`doctor` loads it itself, to report errors).
-    pub fn new(global: &GlobalArgs, paths: Paths, mut config: Config, io: Arc<Io>) -> Context {
+    pub fn new(
+        global: &GlobalArgs,
+        paths: Paths,
+        mut config: Config,
+        io: Arc<Io>,
+    ) -> anyhow::Result<Context> {
+        // The name goes into keyring attributes, key descriptions and the unit `watch
+        // --install` writes, where a line break would add a line of someone else's choosing.
+        if global.keyring_service.chars().any(char::is_control) {
+            return Err(super::exit::UsageError(crate::tr!("usage.bad_keyring_service")).into());
+        }
         if config.language.is_some() {
             crate::i18n::init(global.lang, config.language);
         }
@@ -65,7 +82,7 @@ impl Context {
             None if config.store != StoreChoice::Auto => (config.store, "the config file"),
             None => (StoreChoice::Auto, "the default"),
         };
-        Context {
+        Ok(Context {
             config,
             paths,
             service,
@@ -75,7 +92,7 @@ impl Context {
             given_keys: None,
             clock: Clock::system(),
             io,
-        }
+        })
     }
 
     /// A context on stores the caller gives (memory backends in in-process tests): the tokens
@@ -89,14 +106,13 @@ impl Context {
         tokens: Arc<dyn SecretBackend>,
         keys: Arc<dyn SecretBackend>,
     ) -> anyhow::Result<Context> {
-        let config_file = Context::config_file(global, &paths);
         let config = Config {
             language: None,
-            ..Config::load(&config_file)?
+            ..Context::read_config(global, &paths)?
         };
         let ctx = Context {
             given_keys: Some(keys),
-            ..Context::new(global, paths, config, io)
+            ..Context::new(global, paths, config, io)?
         };
         let selected = Selected {
             kind: StoreKind::SecretService,
@@ -192,31 +208,6 @@ impl Context {
     pub(crate) fn relogin(&self) -> anyhow::Result<Relogin> {
         Ok(Relogin::new(self.account_keys()?))
     }
-}
-
-/// Refuses a config file that other users can write: whoever edits it can set `ca-file` to
-/// their own CA or `base-url` to their server and receive tokens on the next renewal.
-pub(super) fn refuse_if_others_can_write(path: &std::path::Path) -> anyhow::Result<()> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        // A missing file means defaults; other read errors are reported by Config::load.
-        if let Ok(meta) = std::fs::metadata(path) {
-            let mode = meta.permissions().mode() & 0o7777;
-            if meta.is_file() && mode & 0o022 != 0 {
-                anyhow::bail!(
-                    "config file {} can be written by other users (mode {mode:04o}), so its \
-                     settings (base-url, ca-file) cannot be trusted; check it, then run \
-                     `chmod 600 {}`",
-                    path.display(),
-                    path.display()
-                );
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    let _ = path;
-    Ok(())
 }
 
 /// The runtime for the commands that talk to the network and for the dashboard: multi-thread,

@@ -211,8 +211,10 @@ fn service_addrs(
         claims.as_ref().and_then(|c| c.cluster_id.as_deref()),
         claims.as_ref().and_then(|c| c.user.as_deref()),
     );
-    if let Some(addrs) = cache.get(&key, now) {
-        return addrs;
+    match cache.get(&key, now) {
+        Ok(Some(addrs)) => return addrs,
+        Ok(None) => {}
+        Err(distrust) => errln!(io, "{}", tr!("fresh.cache_untrusted", why = distrust)),
     }
     let asked = rt.block_on(async {
         tokio::time::timeout(CENTER_WAIT, client.center(&meta.base_url, &renewed.token)).await

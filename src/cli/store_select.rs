@@ -39,8 +39,11 @@ fn notice_once(io: &Io, state_dir: &Path, why: &str) {
         return;
     }
     errln!(io, "{}", fallback_notice(first_sentence(why)));
-    let written =
-        std::fs::create_dir_all(state_dir).and_then(|()| std::fs::write(&marker, "shown\n"));
+    // Only into a state dir that is the user's (opening the store refuses any other, saying
+    // why), and never through a symlink.
+    let written = crate::files::trust::check(crate::files::Role::StateDir, state_dir)
+        .map_err(crate::store::StoreError::from)
+        .and_then(|()| crate::store::write_private_atomic(&marker, b"shown\n"));
     if let Err(e) = written {
         tracing::debug!(error = %e, path = %marker.display(), "cannot remember that the store notice was shown");
     }

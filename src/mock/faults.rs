@@ -34,6 +34,9 @@ pub enum Fault {
     NonJwtData,
     /// A properly renewed token that keeps the old expiry.
     SameExpiry,
+    /// A properly renewed token with this text after its signature (`\r\nX-Injected: 1`, an
+    /// escape sequence): a reply that would poison the store if taken as it came.
+    JunkAfterToken(String),
     /// A success-looking body larger than 1 MiB.
     HugeBody,
     /// Send the headers and part of the body, then never finish.
@@ -104,7 +107,7 @@ impl Faults {
     }
 }
 
-/// The reply a fault forces, or `None` when the fault acts later (SameExpiry).
+/// The reply a fault forces, or `None` when the fault acts later (on the renewed token).
 pub(super) fn fault_reply(fault: &Fault, shape: Shape) -> Option<Response> {
     Some(match fault {
         Fault::Http(status) => {
@@ -140,7 +143,7 @@ pub(super) fn fault_reply(fault: &Fault, shape: Shape) -> Option<Response> {
         Fault::NonJwtData => {
             json_reply(json!({"code": "0", "msg": "success", "data": "this-is-not-a-jwt"}))
         }
-        Fault::SameExpiry => return None,
+        Fault::SameExpiry | Fault::JunkAfterToken(_) => return None,
         Fault::HugeBody => {
             // 2 MiB of message, generated chunk by chunk so the mock holds little of it.
             const CHUNK: usize = 64 * 1024;

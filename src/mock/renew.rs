@@ -41,5 +41,6 @@ pub(super) async fn renew(State(state): State<MockState>, headers: HeaderMap) ->
     let cluster = claims.get("clusterId").cloned().unwrap_or(Value::Null);
     let token = sign_mock(&claims);
     state.count_renewal();
-    token_reply(shape, token.expose(), cluster)
+    let junk = state.junk_after_token().unwrap_or_default();
+    token_reply(shape, &format!("{}{junk}", token.expose()), cluster)
 }

@@ -89,6 +89,14 @@ impl MockState {
         false
     }
 
+    /// What a test asked to follow a renewed token's signature, if anything.
+    pub(crate) fn junk_after_token(&self) -> Option<String> {
+        #[cfg(feature = "testing")]
+        return self.switches.junk_after_token();
+        #[cfg(not(feature = "testing"))]
+        None
+    }
+
     /// A test revoked this (unexpired) token.
     pub(crate) fn is_revoked(&self, raw: &str) -> bool {
         #[cfg(feature = "testing")]

@@ -44,6 +44,14 @@ impl Switches {
         self.faults.current() == Some(Fault::SameExpiry)
     }
 
+    /// What [`Fault::JunkAfterToken`] appends to a renewed token, if it is on.
+    pub(crate) fn junk_after_token(&self) -> Option<String> {
+        match self.faults.current() {
+            Some(Fault::JunkAfterToken(junk)) => Some(junk),
+            _ => None,
+        }
+    }
+
     pub(crate) fn count_renewal(&self) {
         self.renewals.fetch_add(1, Ordering::SeqCst);
     }

@@ -44,6 +44,14 @@ pub enum StoreError {
         path: PathBuf,
         source: std::io::Error,
     },
+    /// A file or directory another user could have changed (see [`crate::files::trust`]).
+    Untrusted(crate::files::Distrust),
+}
+
+impl From<crate::files::Distrust> for StoreError {
+    fn from(d: crate::files::Distrust) -> StoreError {
+        StoreError::Untrusted(d)
+    }
 }
 
 impl StoreError {

@@ -1,8 +1,9 @@
-//! Small file-system helpers: private directories and permission checks.
+//! Small file-system helpers: private directories and atomic private files.
 
 use std::path::Path;
 
 use super::StoreError;
+use crate::files::{Role, trust};
 
 /// Creates `dir` (and parents) if missing; a directory we create is mode 0700.
 pub(crate) fn ensure_private_dir(dir: &Path) -> Result<(), StoreError> {
@@ -19,37 +20,13 @@ pub(crate) fn ensure_private_dir(dir: &Path) -> Result<(), StoreError> {
     builder.create(dir).map_err(|e| StoreError::io(dir, e))
 }
 
-/// Refuses a file or directory that users other than its owner can write: anyone who can
-/// edit the index could point a token's base URL at their own server and receive the token
-/// on the next renewal.
-pub(crate) fn refuse_if_others_can_write(path: &Path) -> Result<(), StoreError> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let meta = match std::fs::metadata(path) {
-            Ok(meta) => meta,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-            Err(e) => return Err(StoreError::io(path, e)),
-        };
-        let mode = meta.permissions().mode() & 0o7777;
-        // A sticky world-writable dir (/tmp) still lets others create files, so it is refused too.
-        if mode & 0o022 != 0 {
-            let (kind, fix) = if meta.is_dir() {
-                ("directory", "chmod 700")
-            } else {
-                ("file", "chmod 600")
-            };
-            return Err(StoreError::index(
-                path,
-                format!(
-                    "this {kind} can be written by other users (mode {mode:04o}), so its \
-                     contents cannot be trusted; check it, then run `{fix} {}`",
-                    path.display()
-                ),
-            ));
-        }
-    }
-    Ok(())
+/// Creates `dir` as [`ensure_private_dir`] does, refusing it when it, or a directory above
+/// it, is one another user could change (see [`crate::files::trust`]): checked before anything
+/// is created inside a directory someone else controls, and again once it exists.
+pub(crate) fn ensure_trusted_dir(role: Role, dir: &Path) -> Result<(), StoreError> {
+    trust::check(role, dir)?;
+    ensure_private_dir(dir)?;
+    Ok(trust::check(role, dir)?)
 }
 
 /// Writes a private (0600) file atomically: a temp file in the same directory, fsync, rename
@@ -58,12 +35,23 @@ pub(crate) fn refuse_if_others_can_write(path: &Path) -> Result<(), StoreError> 
 pub(crate) fn write_private_atomic(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
     let dir = path.parent().unwrap_or(Path::new("."));
     ensure_private_dir(dir)?;
+    write_atomic(path, bytes, 0o600)
+}
+
+/// Writes `path` atomically with permission bits `mode` (less the umask), in its existing
+/// directory. Never writes through a symlink: the temp file is created afresh (`O_EXCL` does not
+/// follow one), and the rename replaces a symlink at `path` rather than following it.
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> Result<(), StoreError> {
+    let dir = path.parent().unwrap_or(Path::new("."));
     let file_name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "file".into());
     let tmp = dir.join(format!(".{file_name}.{}.tmp", std::process::id()));
-    let result = write_new_file(&tmp, bytes)
+    // A temp file left by a crashed run with our pid is ours; whatever else is there (a
+    // symlink planted by someone else) is removed, not followed.
+    let _ = std::fs::remove_file(&tmp);
+    let result = write_new_file(&tmp, bytes, mode)
         .and_then(|()| std::fs::rename(&tmp, path).map_err(|e| StoreError::io(path, e)));
     if result.is_err() {
         let _ = std::fs::remove_file(&tmp);
@@ -72,25 +60,19 @@ pub(crate) fn write_private_atomic(path: &Path, bytes: &[u8]) -> Result<(), Stor
     sync_dir(dir)
 }
 
-fn write_new_file(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
+fn write_new_file(path: &Path, bytes: &[u8], mode: u32) -> Result<(), StoreError> {
     use std::io::Write;
     let mut options = std::fs::OpenOptions::new();
-    // Truncate rather than create_new: a temp file left by a crashed run with our pid is ours.
-    options.write(true).create(true).truncate(true);
+    options.write(true).create_new(true);
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
+        options.mode(mode);
     }
+    #[cfg(not(unix))]
+    let _ = mode;
     let io = |e| StoreError::io(path, e);
     let mut file = options.open(path).map_err(io)?;
-    #[cfg(unix)]
-    {
-        // `mode` only applies on creation; a leftover file may have other bits.
-        use std::os::unix::fs::PermissionsExt;
-        file.set_permissions(std::fs::Permissions::from_mode(0o600))
-            .map_err(io)?;
-    }
     file.write_all(bytes).map_err(io)?;
     file.sync_all().map_err(io)
 }
@@ -104,4 +86,34 @@ fn sync_dir(dir: &Path) -> Result<(), StoreError> {
     #[cfg(not(unix))]
     let _ = dir;
     Ok(())
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::{PermissionsExt, symlink};
+
+    #[test]
+    fn an_atomic_write_replaces_a_symlink_and_never_writes_through_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let victim = dir.path().join("victim");
+        std::fs::write(&victim, "precious\n").unwrap();
+        // A symlink where the file goes, and one where the temp file would go.
+        let path = dir.path().join("page.1");
+        symlink(&victim, &path).unwrap();
+        let tmp = dir
+            .path()
+            .join(format!(".page.1.{}.tmp", std::process::id()));
+        symlink(&victim, &tmp).unwrap();
+        write_atomic(&path, b"new\n", 0o644).unwrap();
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious\n");
+        let meta = std::fs::symlink_metadata(&path).unwrap();
+        assert!(meta.file_type().is_file(), "{meta:?}");
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "new\n");
+        assert!(!tmp.exists());
+        // Private files come out 0600 whatever was there before.
+        write_private_atomic(&path, b"secret\n").unwrap();
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
 }

@@ -15,6 +15,8 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use super::{EntryMeta, StoreError, fsutil, validate_name};
+use crate::files::capped::{self, ReadError};
+use crate::files::{Role, trust};
 
 /// The index format this build writes (and the newest it reads).
 pub const INDEX_VERSION: u32 = 2;
@@ -52,25 +54,29 @@ pub(crate) fn read(path: &Path) -> Result<Vec<EntryMeta>, StoreError> {
 
 /// [`read`], also saying which version the file was written with.
 pub(crate) fn read_versioned(path: &Path) -> Result<Index, StoreError> {
+    // Whoever can change the index can point a token's base URL at their own server.
     if let Some(dir) = path.parent() {
-        fsutil::refuse_if_others_can_write(dir)?;
+        trust::check(Role::ConfigDir, dir)?;
     }
-    fsutil::refuse_if_others_can_write(path)?;
-    let text = match std::fs::read_to_string(path) {
+    trust::check(Role::Index, path)?;
+    let text = match capped::read_to_string(path, capped::INDEX_CAP) {
         Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+        Err(ReadError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => {
             return Ok(Index {
                 version: INDEX_VERSION,
                 entries: Vec::new(),
             });
         }
-        Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
+        Err(ReadError::Io(e)) if e.kind() == std::io::ErrorKind::InvalidData => {
             return Err(StoreError::index(
                 path,
                 format!("{}{RECOVER}", "not UTF-8 text"),
             ));
         }
-        Err(e) => return Err(StoreError::io(path, e)),
+        Err(ReadError::Io(e)) => return Err(StoreError::io(path, e)),
+        Err(ReadError::TooLarge { cap }) => {
+            return Err(StoreError::index(path, capped::too_large(cap)));
+        }
     };
     parse(&text).map_err(|message| StoreError::index(path, message))
 }
@@ -298,7 +304,8 @@ mod tests {
         let path = cfg.join("index.toml");
         write(&path, &[meta("a")]).unwrap();
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o666)).unwrap();
-        let msg = index_error(&path);
+        let msg = read(&path).unwrap_err().to_string();
+        assert!(msg.contains(&path.display().to_string()), "{msg}");
         assert!(msg.contains("other users"), "{msg}");
         assert!(msg.contains("chmod 600"), "{msg}");
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
@@ -307,6 +314,40 @@ mod tests {
         assert!(err.contains("chmod 700"), "{err}");
         std::fs::set_permissions(&cfg, std::fs::Permissions::from_mode(0o700)).unwrap();
         assert_eq!(read(&path).unwrap(), vec![meta("a")]);
+    }
+
+    #[test]
+    fn an_index_over_the_cap_is_refused_and_a_thousand_tokens_fit_easily() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("index.toml");
+        // A thousand tokens, each with every fact, a note and a long base URL.
+        let token = crate::token::Token::from_raw(crate::samples::SAMPLE_REQUEST);
+        let many: Vec<EntryMeta> = (0..1000)
+            .map(|i| EntryMeta {
+                facts: Some(crate::store::TokenFacts::of(&token)),
+                note: Some("华东一区【昆山】 a note of some length for this token".into()),
+                ..EntryMeta::new(
+                    format!("alice/华东一区【昆山】-{i:04}"),
+                    "https://api01.region-name.example.com:65102/gateway",
+                    jiff::Timestamp::from_second(1_700_000_000).unwrap(),
+                )
+            })
+            .collect();
+        write(&path, &many).unwrap();
+        let size = std::fs::metadata(&path).unwrap().len();
+        assert!(
+            size * 20 < capped::INDEX_CAP,
+            "1000 tokens take {size} bytes"
+        );
+        assert_eq!(read(&path).unwrap().len(), 1000);
+        // Past the cap: refused before it is read, naming the file and the limit.
+        let f = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap();
+        f.set_len(capped::INDEX_CAP + 1).unwrap();
+        let msg = index_error(&path);
+        assert!(msg.contains("16 MiB"), "{msg}");
     }
 
     #[test]

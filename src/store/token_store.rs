@@ -27,6 +27,7 @@ use super::{
     fingerprint, fsutil, index, lock, validate_name,
 };
 use crate::config::Paths;
+use crate::files::Role;
 use crate::token::Token;
 
 /// Longest wait for another process's index update (they take milliseconds plus keyring calls).
@@ -101,8 +102,8 @@ impl Store {
         backend: Arc<dyn SecretBackend>,
         kind: StoreKind,
     ) -> Result<Store, StoreError> {
-        fsutil::ensure_private_dir(&paths.config_dir)?;
-        fsutil::ensure_private_dir(&paths.state_dir)?;
+        fsutil::ensure_trusted_dir(Role::ConfigDir, &paths.config_dir)?;
+        fsutil::ensure_trusted_dir(Role::StateDir, &paths.state_dir)?;
         let index = index::read_versioned(&paths.index_file())?;
         let store = Store {
             inner: Arc::new(Inner {

@@ -54,6 +54,7 @@ impl std::fmt::Display for StoreError {
                 let (path, source) = (path.display().to_string(), source.to_string());
                 tr!("store_error.io", path = path, source = source)
             }
+            StoreError::Untrusted(distrust) => distrust.to_string(),
         };
         f.write_str(&text)
     }

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::api::{CenterInfo, ServiceUrl};
 use crate::config::Paths;
+use crate::files::{Distrust, Role, capped, trust};
 
 /// How long addresses are reused. Short: a region may move a service, but not every minute.
 pub const CENTER_CACHE_TTL: SignedDuration = SignedDuration::from_mins(10);
@@ -58,20 +59,24 @@ impl CenterCache {
         }
     }
 
-    #[cfg(test)]
     pub(crate) fn path(&self) -> &std::path::Path {
         &self.path
     }
 
-    /// Addresses fetched less than [`CENTER_CACHE_TTL`] before `now`.
-    pub fn get(&self, key: &str, now: Timestamp) -> Option<ServiceAddrs> {
-        let entry = self.read().entries.remove(key)?;
-        fresh(&entry, now).then_some(entry.addrs)
+    /// Addresses fetched less than [`CENTER_CACHE_TTL`] before `now`. `Err` when the file is
+    /// one another user could have changed (it would hand their addresses to scripts that
+    /// send tokens there): it is not used, and the next [`CenterCache::put`] replaces it.
+    pub fn get(&self, key: &str, now: Timestamp) -> Result<Option<ServiceAddrs>, Distrust> {
+        let Some(entry) = self.read()?.entries.remove(key) else {
+            return Ok(None);
+        };
+        Ok(fresh(&entry, now).then_some(entry.addrs))
     }
 
     /// Remembers `addrs` and drops stale entries. Failing to write is logged, not an error.
     pub(crate) fn put(&self, key: &str, addrs: &ServiceAddrs, now: Timestamp) {
-        let mut file = self.read();
+        // A file that is not trusted is not merged, only replaced.
+        let mut file = self.read().unwrap_or_default();
         file.entries.retain(|_, e| fresh(e, now));
         file.entries.insert(
             key.to_owned(),
@@ -86,11 +91,14 @@ impl CenterCache {
         }
     }
 
-    fn read(&self) -> File {
-        std::fs::read(&self.path)
+    /// The file's entries; none when it is missing, damaged or oversized (that only costs a
+    /// request).
+    fn read(&self) -> Result<File, Distrust> {
+        trust::check(Role::CenterCache, &self.path)?;
+        Ok(capped::read_to_string(&self.path, capped::CENTER_CACHE_CAP)
             .ok()
-            .and_then(|b| serde_json::from_slice(&b).ok())
-            .unwrap_or_default()
+            .and_then(|text| serde_json::from_str(&text).ok())
+            .unwrap_or_default())
     }
 }
 
@@ -122,18 +130,18 @@ mod tests {
             hpc: Some("https://h".into()),
             ..ServiceAddrs::default()
         };
-        assert_eq!(cache.get("k", now), None);
+        assert_eq!(cache.get("k", now), Ok(None));
         cache.put("k", &addrs, now);
         assert_eq!(
             cache.get("k", now + SignedDuration::from_mins(9)),
-            Some(addrs.clone())
+            Ok(Some(addrs.clone()))
         );
-        assert_eq!(cache.get("k", now + CENTER_CACHE_TTL), None);
-        assert_eq!(cache.get("other", now), None);
+        assert_eq!(cache.get("k", now + CENTER_CACHE_TTL), Ok(None));
+        assert_eq!(cache.get("other", now), Ok(None));
         std::fs::write(cache.path(), "{not json").unwrap();
-        assert_eq!(cache.get("k", now), None);
+        assert_eq!(cache.get("k", now), Ok(None));
         cache.put("k", &addrs, now);
-        assert_eq!(cache.get("k", now), Some(addrs));
+        assert_eq!(cache.get("k", now), Ok(Some(addrs)));
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
@@ -144,6 +152,27 @@ mod tests {
                 & 0o777;
             assert_eq!(mode, 0o600);
         }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_cache_others_could_change_is_not_used_and_is_replaced() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let cache = CenterCache::new(&Paths::under(dir.path()));
+        let now = Timestamp::now();
+        let ours = ServiceAddrs {
+            efile: Some("https://efile.example.com".into()),
+            ..ServiceAddrs::default()
+        };
+        cache.put("k", &ours, now);
+        std::fs::set_permissions(cache.path(), std::fs::Permissions::from_mode(0o666)).unwrap();
+        let distrust = cache.get("k", now).unwrap_err();
+        let text = crate::i18n::with_lang(crate::i18n::Lang::En, || distrust.to_string());
+        assert!(text.contains(&cache.path().display().to_string()), "{text}");
+        // The next put writes a private file of actoken's own in its place.
+        cache.put("k", &ours, now);
+        assert_eq!(cache.get("k", now), Ok(Some(ours)));
     }
 
     #[test]

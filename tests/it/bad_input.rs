@@ -103,6 +103,33 @@ fn malformed_tokens_are_refused_with_the_reason() {
 }
 
 #[test]
+fn junk_after_the_signature_is_refused_and_nothing_is_stored() {
+    // Such a token could never be sent again (not a valid header value); it is refused before
+    // it is stored, whatever follows the signature.
+    let env = InProcess::new();
+    let t = token("alice", SignedDuration::from_hours(1));
+    for junk in [
+        "\r\nX-Injected: 1",
+        " tail",
+        "\u{1b}]52;c;aGk=\u{7}",
+        "\u{1b}[31m",
+    ] {
+        let out = env
+            .cmd()
+            .args(["add", "alice/华东一区【昆山】", "--base-url", URL])
+            .write_stdin(format!("{}{junk}\n", t.expose()))
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{junk:?}: {stderr}");
+        assert!(stderr.contains("base64url"), "{junk:?}: {stderr}");
+        assert!(!stderr.contains(t.expose()), "{stderr}");
+        assert!(env.stored_names().is_empty(), "{junk:?} was stored");
+        assert!(!env.index_file().exists(), "a refused add wrote the index");
+    }
+}
+
+#[test]
 fn expire_time_in_seconds_warns_but_is_stored() {
     let env = InProcess::new();
     let seconds = jiff::Timestamp::now().as_second() + 3600;

@@ -58,6 +58,30 @@ proptest! {
     }
 
     #[test]
+    fn what_parse_accepts_is_three_base64url_parts_and_nothing_else(s in "\\PC{0,200}") {
+        if let Ok((token, _)) = Token::parse(&s) {
+            let parts: Vec<&str> = token.expose().split('.').collect();
+            prop_assert_eq!(parts.len(), 3);
+            for part in parts {
+                prop_assert!(!part.is_empty());
+                prop_assert!(part.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
+            }
+        }
+    }
+
+    #[test]
+    fn junk_after_the_signature_is_refused(
+        lead in "[A-Za-z0-9_-]{0,4}",
+        stray in "[ \t\r\n\x1b\x07=+/:!~]",
+        tail in "[A-Za-z0-9:;\\]\\[-]{1,12}",
+    ) {
+        let raw = jwt_of(&serde_json::json!({"user": "华东一区【昆山】", "expireTime": "1700000000000"}));
+        prop_assert!(Token::parse(&raw).is_ok());
+        let junked = format!("{raw}{lead}{stray}{tail}");
+        prop_assert!(Token::parse(&junked).is_err(), "{:?} accepted", format!("{lead}{stray}{tail}"));
+    }
+
+    #[test]
     fn parse_never_panics_on_odd_expire_times(v in prop_oneof![
         any::<i64>().prop_map(|n| Value::String(n.to_string())),
         any::<i64>().prop_map(Value::from),

@@ -178,6 +178,9 @@ rows! {
     code_unknown: Setup::Fault(Fault::Code("42".into())), NETWORK, &["42", "unknown code", "not documented"];
     success_with_empty_data: Setup::Fault(Fault::EmptyData), NETWORK, &["`data` is empty", "old token is unchanged"];
     success_with_non_jwt_data: Setup::Fault(Fault::NonJwtData), NETWORK, &["not a JWT", "old token is unchanged"];
+    junk_after_the_signature: Setup::Fault(Fault::JunkAfterToken("\r\nX-Injected: 1".into())), NETWORK, &["not a JWT", "base64url", "old token is unchanged"];
+    space_after_the_signature: Setup::Fault(Fault::JunkAfterToken(" tail".into())), NETWORK, &["not a JWT", "base64url", "old token is unchanged"];
+    escape_after_the_signature: Setup::Fault(Fault::JunkAfterToken("\u{1b}]52;c;aGk=\u{7}".into())), NETWORK, &["not a JWT", "base64url", "old token is unchanged"];
     new_token_not_later: Setup::Fault(Fault::SameExpiry), NETWORK, &["does not expire later", "kept"];
     body_over_1_mib: Setup::Fault(Fault::HugeBody), NETWORK, &["larger than 1048576 bytes"];
     stall_mid_body: Setup::Stall, NETWORK, &["did not answer completely within 1s", "request-timeout"];

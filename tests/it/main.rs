@@ -20,6 +20,8 @@ mod concurrency;
 mod decoder_props;
 mod doctor;
 mod fault_matrix;
+#[cfg(unix)]
+mod foreign_files;
 mod headless;
 mod leaks;
 mod login;

@@ -6,9 +6,11 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::config::{Config, Paths};
+use crate::files::{Role, trust};
 use crate::store::{Account, Accounts, EntryMeta, StoreKind, open_accounts_backend};
+use crate::token_env::CenterCache;
 
-use super::super::context::{Context, refuse_if_others_can_write};
+use super::super::context::Context;
 use super::report::{Area, Findings, Status};
 use crate::tr;
 
@@ -25,9 +27,7 @@ pub(crate) struct ConfigFacts {
 /// config's `language` is in force.
 pub(crate) fn load_config(path: &Path) -> (Config, ConfigFacts) {
     let exists = path.exists();
-    let loaded = refuse_if_others_can_write(path)
-        .and_then(|()| Config::load(path).map_err(anyhow::Error::from));
-    let (config, problem) = match loaded {
+    let (config, problem) = match Config::load(path) {
         Ok(config) => (config, None),
         Err(e) => (Config::default(), Some(format!("{e:#}"))),
     };
@@ -58,6 +58,32 @@ pub(crate) fn report_config(facts: &ConfigFacts, f: &mut Findings) {
             Status::Info,
             tr!("doctor.config_none", path = path),
         ),
+    }
+}
+
+/// The ca-file, when one is set: a file another user could change is a FAIL (it decides which
+/// servers are believed to be the platform).
+pub(crate) fn report_ca_file(config: &Config, f: &mut Findings) {
+    if let Some(path) = &config.ca_file
+        && let Err(distrust) = trust::check(Role::CaFile, path)
+    {
+        f.push(Area::Config, Status::Fail, distrust.to_string());
+    }
+}
+
+/// The state directory (locks, rescued tokens) and the address cache in it: one another user
+/// could change is a FAIL, as every command refuses it.
+pub(crate) fn report_state(paths: &Paths, f: &mut Findings) {
+    let cache = CenterCache::new(paths);
+    let checks = [
+        (Role::StateDir, paths.state_dir.as_path()),
+        (Role::CenterCache, cache.path()),
+    ];
+    if let Some(distrust) = checks
+        .into_iter()
+        .find_map(|(role, path)| trust::check(role, path).err())
+    {
+        f.push(Area::Store, Status::Fail, distrust.to_string());
     }
 }
 

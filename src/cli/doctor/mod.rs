@@ -48,14 +48,16 @@ pub(crate) fn run(global: &GlobalArgs, args: DoctorArgs, io: Arc<Io>) -> anyhow:
     let paths = Paths::from_env()?;
     let (config, config_facts) = files::load_config(&Context::config_file(global, &paths));
     // Context::new puts the config's `language` in force; --json then overrides it.
-    let ctx = Context::new(global, paths, config, io);
+    let ctx = Context::new(global, paths, config, io)?;
     if args.json {
         i18n::set(Lang::En);
     }
     let mut f = Findings::default();
     files::report_config(&config_facts, &mut f);
+    files::report_ca_file(&ctx.config, &mut f);
     let (entries, index_facts) = files::index(&ctx.paths, &mut f);
     let store_facts = store::check(&ctx, &entries, &mut f);
+    files::report_state(&ctx.paths, &mut f);
     let (accounts, account_facts) = files::accounts(&ctx, store_facts.in_use, &mut f);
     let server_facts = servers::check(&ctx.config, &entries, &accounts, &mut f);
     let setup_facts = setup::check(&mut f);

@@ -52,7 +52,10 @@ pub(crate) fn install(ctx: &Context, force: bool) -> anyhow::Result<u8> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
-    std::fs::write(&path, &text).with_context(|| format!("cannot write {}", path.display()))?;
+    // Replaces a symlink there (someone else's file, or a dotfile manager's) rather than
+    // writing through it.
+    crate::store::write_atomic(&path, text.as_bytes(), 0o644)
+        .with_context(|| format!("cannot write {}", path.display()))?;
     outln!(
         ctx.io,
         "{}",

@@ -14,6 +14,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::api::LoginMethod;
 use crate::config::Paths;
+use crate::files::capped::{self, ReadError};
+use crate::files::{Role, trust};
 use crate::store::{StoreError, fsutil, lock};
 
 /// The accounts format this build reads and writes.
@@ -243,19 +245,18 @@ pub(crate) fn read(path: &Path) -> Result<Vec<Account>, StoreError> {
         message,
     };
     // Someone who can edit this file could point a login at their own server.
-    for p in [path.parent(), Some(path)].into_iter().flatten() {
-        fsutil::refuse_if_others_can_write(p).map_err(|e| match e {
-            StoreError::Index { message, .. } => err(message),
-            other => other,
-        })?;
+    if let Some(dir) = path.parent() {
+        trust::check(Role::ConfigDir, dir)?;
     }
-    let text = match std::fs::read_to_string(path) {
+    trust::check(Role::Accounts, path)?;
+    let text = match capped::read_to_string(path, capped::ACCOUNTS_CAP) {
         Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
+        Err(ReadError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(ReadError::Io(e)) if e.kind() == std::io::ErrorKind::InvalidData => {
             return Err(err(format!("is not UTF-8 text{RECOVER}")));
         }
-        Err(e) => return Err(StoreError::io(path, e)),
+        Err(ReadError::Io(e)) => return Err(StoreError::io(path, e)),
+        Err(ReadError::TooLarge { cap }) => return Err(err(capped::too_large(cap))),
     };
     parse(&text).map_err(err)
 }
