@@ -5,6 +5,7 @@
 
 use super::{Advice, Condition, Step};
 use crate::keymap::{Command, Context, Keymap};
+use crate::shell_quote::shell_word;
 use crate::tr;
 
 /// Where the advice is read: it decides whether a step names a key or a command.
@@ -37,18 +38,6 @@ pub(crate) struct Details {
     pub window: String,
     /// Why it is malformed or unreadable.
     pub error: String,
-}
-
-/// `s` as one shell word: as it is when that is safe, else in single quotes.
-pub(crate) fn shell_word(s: &str) -> String {
-    let plain = !s.is_empty()
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "_-./:@%+=,".contains(c));
-    if plain {
-        s.to_owned()
-    } else {
-        crate::token_env::shell::sh_quote(s)
-    }
 }
 
 /// What is wrong, in a few words (the dashboard's table column); "ok" when nothing is.

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 
-use crate::api::{CenterInfo, ServiceUrl};
+use crate::api::{CenterInfo, ServiceUrl, is_safe_service_url};
 use crate::config::Paths;
 
 /// How long addresses are reused. Short: a region may move a service, but not every minute.
@@ -23,6 +23,13 @@ pub struct ServiceAddrs {
 }
 
 impl ServiceAddrs {
+    fn all_safe(&self) -> bool {
+        [&self.hpc, &self.efile, &self.ai]
+            .into_iter()
+            .flatten()
+            .all(|u| is_safe_service_url(u))
+    }
+
     pub(crate) fn from_center(c: &CenterInfo) -> ServiceAddrs {
         let first =
             |urls: &[ServiceUrl]| urls.iter().find(|u| u.usable()).and_then(|u| u.url.clone());
@@ -63,10 +70,12 @@ impl CenterCache {
         &self.path
     }
 
-    /// Addresses fetched less than [`CENTER_CACHE_TTL`] before `now`.
+    /// Addresses fetched less than [`CENTER_CACHE_TTL`] before `now`. An entry holding an
+    /// address that may not be handed on (written by an actoken that did not check them, or
+    /// by someone else) is not used: `center` is asked again, and its reply checked.
     pub fn get(&self, key: &str, now: Timestamp) -> Option<ServiceAddrs> {
         let entry = self.read().entries.remove(key)?;
-        fresh(&entry, now).then_some(entry.addrs)
+        (fresh(&entry, now) && entry.addrs.all_safe()).then_some(entry.addrs)
     }
 
     /// Remembers `addrs` and drops stale entries. Failing to write is logged, not an error.
@@ -143,6 +152,33 @@ mod tests {
                 .mode()
                 & 0o777;
             assert_eq!(mode, 0o600);
+        }
+    }
+
+    /// Issue 22: a cache written by an older actoken (or by someone else) may hold an address
+    /// a server sent before addresses were checked; such an entry is not used.
+    #[test]
+    fn an_entry_with_an_unsafe_address_is_not_used() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = CenterCache::new(&Paths::under(dir.path()));
+        let now = Timestamp::now();
+        for bad in [
+            "x';touch /tmp/p;#",
+            "https://h/\u{1b}[2J",
+            "http://far.example/x",
+        ] {
+            let addrs = ServiceAddrs {
+                hpc: Some("https://h.example/hpc".into()),
+                efile: Some(bad.into()),
+                ai: None,
+            };
+            cache.put("k", &addrs, now);
+            assert!(
+                std::fs::read_to_string(cache.path())
+                    .unwrap()
+                    .contains("efile")
+            );
+            assert_eq!(cache.get("k", now), None, "{bad:?}");
         }
     }
 
