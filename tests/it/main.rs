@@ -19,6 +19,7 @@ mod cli_in_process;
 mod concurrency;
 mod decoder_props;
 mod doctor;
+mod dotenv;
 mod fault_matrix;
 mod headless;
 mod leaks;
