@@ -65,12 +65,12 @@ fn dollar_quote(s: &str) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    /// What `sh -c 'set -- WORD; printf …'` makes of a pasted `word`: the one argument it
-    /// becomes, and whether anything in it ran (it would create `canary`).
-    fn pasted(shell: &str, word: &str) -> Vec<String> {
+    /// The arguments `sh -c 'set -- WORDS; printf …'` makes of pasted `words` (a word, or a
+    /// whole command without redirections).
+    pub(crate) fn pasted(shell: &str, word: &str) -> Vec<String> {
         let script = format!("set -- {word}; for a in \"$@\"; do printf '%s\\0' \"$a\"; done");
         let out = std::process::Command::new(shell)
             .arg("-c")

@@ -229,15 +229,6 @@ mod tests {
     }
 
     #[test]
-    fn names_with_spaces_or_han_characters_are_quoted_for_a_shell() {
-        assert_eq!(shell_word("kunshan-old"), "kunshan-old");
-        assert_eq!(shell_word(NAME), "'alice/华东一区【昆山】'");
-        assert_eq!(shell_word("a b"), "'a b'");
-        assert_eq!(shell_word("it's"), r"'it'\''s'");
-        assert_eq!(shell_word(""), "''");
-    }
-
-    #[test]
     fn the_dashboard_names_keys_from_the_key_table() {
         with_lang(Lang::En, || {
             let renew = say(Condition::Renewable, Owner::Unknown, dash());

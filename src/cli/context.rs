@@ -209,7 +209,7 @@ pub(super) fn refuse_if_others_can_write(path: &std::path::Path) -> anyhow::Resu
                      settings (base-url, ca-file) cannot be trusted; check it, then run \
                      `chmod 600 {}`",
                     path.display(),
-                    path.display()
+                    crate::shell_quote::shell_word(&path.to_string_lossy())
                 );
             }
         }

@@ -21,6 +21,7 @@ pub use relogin::{Relogin, owner_of, relogin_account, relogin_user};
 pub use save::{NOT_AVAILABLE, Skipped, StoredRegion, store_regions};
 
 use crate::api::{AcClient, ApiError, LoginMethod};
+use crate::shell_quote::shell_word;
 use crate::store::{Account, Accounts, StoreError};
 
 /// The secret a login presents. Never stored here; `Debug` is redacted by `SecretString`.
@@ -130,29 +131,35 @@ pub(crate) async fn login_and_store(
 
 /// The exact command that gets new tokens for `user` at `base_url`, filled in from the
 /// remembered account when there is one. Contains no secret (they are read from a prompt or
-/// stdin, never from arguments).
+/// stdin, never from arguments). Every value is one shell word ([`shell_word`]): a `user`
+/// claim is the issuer's text, and the user pastes this.
 pub(crate) fn login_command(account: Option<&Account>, user: &str, base_url: &str) -> String {
+    let w = shell_word;
     match account {
         // The access key first: with it, the secret key is remembered and logins run by themselves.
         Some(a) if a.access_key.is_none() => format!(
             "actoken login --user {} --org-id {} --password-stdin --base-url {}",
-            a.user,
-            a.org_id.as_deref().unwrap_or("YOUR_ORG_ID"),
-            a.base_url
+            w(&a.user),
+            w(a.org_id.as_deref().unwrap_or("YOUR_ORG_ID")),
+            w(&a.base_url)
         ),
         Some(a) => {
             let auth = if crate::store::same_url(&a.auth_url, &a.base_url) {
                 String::new()
             } else {
-                format!(" --auth-url {}", a.auth_url)
+                format!(" --auth-url {}", w(&a.auth_url))
             };
             format!(
                 "actoken login --user {} --access-key {} --base-url {}{auth}",
-                a.user,
-                a.access_key.as_deref().unwrap_or("YOUR_KEY"),
-                a.base_url
+                w(&a.user),
+                w(a.access_key.as_deref().unwrap_or("YOUR_KEY")),
+                w(&a.base_url)
             )
         }
-        None => format!("actoken login --user {user} --access-key YOUR_KEY --base-url {base_url}"),
+        None => format!(
+            "actoken login --user {} --access-key YOUR_KEY --base-url {}",
+            w(user),
+            w(base_url)
+        ),
     }
 }

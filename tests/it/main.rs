@@ -27,4 +27,5 @@ mod login;
 mod self_heal;
 mod signals;
 mod store_keyring;
+mod suggested_commands;
 mod tui_e2e;
