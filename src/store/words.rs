@@ -122,7 +122,7 @@ mod tests {
         assert_eq!(
             en,
             "a token named \"alice/华东一区【昆山】\" already exists; choose another name, or \
-             replace it with `actoken add alice/华东一区【昆山】 --force`"
+             replace it with `actoken add 'alice/华东一区【昆山】' --force`"
         );
         let zh = with_lang(Lang::ZhCn, || StoreError::NotFound(name.into()).to_string());
         assert!(zh.contains("没有名为") && zh.contains("【昆山】"), "{zh}");
