@@ -163,3 +163,65 @@ pub(crate) fn login_command(account: Option<&Account>, user: &str, base_url: &st
         ),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::shell_quote::tests::pasted;
+
+    /// Issue 22: the login command the CLI and the dashboard suggest is pasted; each value
+    /// (a `user` claim is the issuer's text) is one word, and nothing in it runs.
+    #[test]
+    fn every_value_of_a_login_command_is_one_shell_word() {
+        let dir = tempfile::tempdir().unwrap();
+        let canary = dir.path().join("ran");
+        let user = format!("bob$(touch {})", canary.display());
+        let command = login_command(None, &user, "https://ac.example.com:65102");
+        assert_eq!(
+            command,
+            format!(
+                "actoken login --user '{user}' --access-key YOUR_KEY --base-url \
+                 https://ac.example.com:65102"
+            )
+        );
+        assert_eq!(pasted("sh", &command)[3], user);
+
+        let mut account = Account::with_access_key(&user, "AK 1", "https://b.example/x y");
+        account.auth_url = "https://a.example/`id`".into();
+        let args = pasted("sh", &login_command(Some(&account), "ignored", "ignored"));
+        assert_eq!(
+            args,
+            [
+                "actoken",
+                "login",
+                "--user",
+                &user,
+                "--access-key",
+                "AK 1",
+                "--base-url",
+                "https://b.example/x y",
+                "--auth-url",
+                "https://a.example/`id`"
+            ]
+        );
+        account.access_key = None;
+        account.org_id = Some("华东一区【昆山】;x".into());
+        let args = pasted("sh", &login_command(Some(&account), "ignored", "ignored"));
+        assert_eq!(
+            args[3..6],
+            [user.as_str(), "--org-id", "华东一区【昆山】;x"]
+        );
+        assert!(
+            !canary.exists(),
+            "a pasted login command ran what a value held"
+        );
+
+        // A claim with an escape sequence: shown in `$'…'` form, no control character.
+        let command = login_command(None, "bob\u{1b}]52;c;aWQ=\u{7}", "https://h");
+        assert!(
+            command.contains(r"--user $'bob\033]52;c;aWQ=\007'"),
+            "{command}"
+        );
+        assert_eq!(pasted("bash", &command)[3], "bob\u{1b}]52;c;aWQ=\u{7}");
+    }
+}
