@@ -277,6 +277,28 @@ fn a_dotenv_file_gives_sh_and_python_dotenv_the_exact_values() {
     if let Some(python) = python_with_dotenv(dir.path()) {
         assert_eq!(python_dotenv_reads(&python, &file), values);
     }
+
+    // The other formats carry the same values: sh through `eval`, fish where installed.
+    let (code, out, err) = env_as(&world, "sh");
+    assert_eq!(code, 0, "{err}");
+    let print: String = names.iter().map(|n| format!(" \"${n}\"")).collect();
+    let script = format!("eval \"$1\"; printf '%s\\0'{print}");
+    let sh = Command::new("sh")
+        .args(["-c", &script, "sh", &out])
+        .output()
+        .unwrap();
+    let from_eval: Vec<String> = String::from_utf8(sh.stdout)
+        .unwrap()
+        .split_terminator('\0')
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(from_eval, from_sh);
+    let (_, out, _) = env_as(&world, "fish");
+    let script = format!("{out}printf '%s' \"$AC_USER\"");
+    match Command::new("fish").args(["-c", &script]).output() {
+        Ok(fish) => assert_eq!(String::from_utf8(fish.stdout).unwrap(), user),
+        Err(_) => eprintln!("fish not installed: its round trip not tried"),
+    }
     assert!(!canary.exists());
 }
 
