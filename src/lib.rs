@@ -29,6 +29,7 @@ pub mod renew;
 pub mod rescue;
 #[cfg(feature = "testing")]
 pub mod samples;
+pub mod shell_quote;
 pub mod signals;
 pub mod store;
 pub mod timefmt;

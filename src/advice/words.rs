@@ -5,6 +5,7 @@
 
 use super::{Advice, Condition, Step};
 use crate::keymap::{Command, Context, Keymap};
+use crate::shell_quote::shell_word;
 use crate::tr;
 
 /// Where the advice is read: it decides whether a step names a key or a command.
@@ -37,18 +38,6 @@ pub(crate) struct Details {
     pub window: String,
     /// Why it is malformed or unreadable.
     pub error: String,
-}
-
-/// `s` as one shell word: as it is when that is safe, else in single quotes.
-pub(crate) fn shell_word(s: &str) -> String {
-    let plain = !s.is_empty()
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "_-./:@%+=,".contains(c));
-    if plain {
-        s.to_owned()
-    } else {
-        crate::token_env::shell::sh_quote(s)
-    }
 }
 
 /// What is wrong, in a few words (the dashboard's table column); "ok" when nothing is.
@@ -237,15 +226,6 @@ mod tests {
             error: "locked".into(),
         };
         sentence(&advice, &details, surface)
-    }
-
-    #[test]
-    fn names_with_spaces_or_han_characters_are_quoted_for_a_shell() {
-        assert_eq!(shell_word("kunshan-old"), "kunshan-old");
-        assert_eq!(shell_word(NAME), "'alice/华东一区【昆山】'");
-        assert_eq!(shell_word("a b"), "'a b'");
-        assert_eq!(shell_word("it's"), r"'it'\''s'");
-        assert_eq!(shell_word(""), "''");
     }
 
     #[test]

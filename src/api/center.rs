@@ -8,6 +8,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use super::response::parse_envelope;
+use super::url::is_safe_service_url;
 use super::{AcClient, ApiError, endpoint, token_header};
 use crate::token::Token;
 
@@ -23,6 +24,36 @@ pub struct CenterInfo {
     pub ai_urls: Vec<ServiceUrl>,
     pub efile_urls: Vec<ServiceUrl>,
     pub eshell_urls: Vec<ServiceUrl>,
+    /// Addresses left out of the lists above because actoken will not hand them on
+    /// ([`is_safe_service_url`]), for a note. Never in `--json` or a variable.
+    #[serde(skip)]
+    pub refused: Vec<RefusedUrl>,
+}
+
+/// An address a server sent that was left out: the list it was in and (the start of) what it
+/// said, to be shown only through [`RefusedUrl::shown`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefusedUrl {
+    /// The reply's field: `hpcUrls`, `efileUrls`, ...
+    pub list: &'static str,
+    value: String,
+}
+
+/// How much of a refused address is kept for the note (a server may send megabytes).
+const REFUSED_SHOWN_CHARS: usize = 60;
+
+impl RefusedUrl {
+    /// The address as an escaped, quoted string (`"x';touch /tmp/p;#"`, `"\u{1b}]52…"`),
+    /// cut after [`REFUSED_SHOWN_CHARS`]: it holds nothing a terminal would act on.
+    pub fn shown(&self) -> String {
+        let cut: String = self.value.chars().take(REFUSED_SHOWN_CHARS).collect();
+        let more = if cut.len() < self.value.len() {
+            "…"
+        } else {
+            ""
+        };
+        format!("{cut:?}{more}")
+    }
 }
 
 /// One service address.
@@ -70,14 +101,19 @@ pub fn parse_center(
         Some(Value::Object(u)) => u.clone(),
         _ => Map::new(),
     };
+    let mut refused = Vec::new();
+    let mut urls = |list| urls(data.get(list), list, &mut refused);
+    let (hpc_urls, ai_urls) = (urls("hpcUrls"), urls("aiUrls"));
+    let (efile_urls, eshell_urls) = (urls("efileUrls"), urls("eshellUrls"));
     Ok(CenterInfo {
         id: text(data.get("id")),
         user_name: text(user.get("userName")),
         home_path: text(user.get("homePath")),
-        hpc_urls: urls(data.get("hpcUrls")),
-        ai_urls: urls(data.get("aiUrls")),
-        efile_urls: urls(data.get("efileUrls")),
-        eshell_urls: urls(data.get("eshellUrls")),
+        hpc_urls,
+        ai_urls,
+        efile_urls,
+        eshell_urls,
+        refused,
     })
 }
 
@@ -101,17 +137,30 @@ pub(super) fn data_object(data: Option<Value>, what: &str) -> Result<Map<String,
     }
 }
 
-fn urls(list: Option<&Value>) -> Vec<ServiceUrl> {
+/// The entries of the list `name`; an address that is not safe to hand on is left out and
+/// recorded in `refused`.
+fn urls(
+    list: Option<&Value>,
+    name: &'static str,
+    refused: &mut Vec<RefusedUrl>,
+) -> Vec<ServiceUrl> {
     let items: &[Value] = match list {
         Some(Value::Array(items)) => items,
         Some(one @ Value::Object(_)) => std::slice::from_ref(one),
         _ => &[],
     };
-    items
-        .iter()
-        .filter_map(Value::as_object)
-        .map(|o| ServiceUrl {
-            url: text(o.get("url")).filter(|u| !is_placeholder(u)),
+    let mut out = Vec::new();
+    for o in items.iter().filter_map(Value::as_object) {
+        let url = text(o.get("url")).filter(|u| !is_placeholder(u));
+        if let Some(bad) = url.as_ref().filter(|u| !is_safe_service_url(u)) {
+            refused.push(RefusedUrl {
+                list: name,
+                value: bad.chars().take(REFUSED_SHOWN_CHARS + 1).collect(),
+            });
+            continue;
+        }
+        out.push(ServiceUrl {
+            url,
             enabled: match o.get("enable").or(o.get("enabled")) {
                 Some(Value::Bool(b)) => *b,
                 Some(Value::String(s)) => s.trim().eq_ignore_ascii_case("true"),
@@ -119,8 +168,9 @@ fn urls(list: Option<&Value>) -> Vec<ServiceUrl> {
                 _ => false,
             },
             version: text(o.get("version")),
-        })
-        .collect()
+        });
+    }
+    out
 }
 
 /// `{hpcUrls}/ai` and the like: a template the deployment never filled in.
@@ -174,6 +224,78 @@ mod tests {
         assert_eq!(c.eshell_urls.len(), 1);
         assert_eq!(c.eshell_urls[0].url, None);
         assert!(c.eshell_urls[0].enabled);
+    }
+
+    /// Issue 22: an address that would leave its quotes in a shell or a .env file, or
+    /// rewrite the terminal, is left out of every list, and kept (shortened, for a note) in
+    /// `refused`, which `--json` does not carry.
+    #[test]
+    fn unsafe_addresses_are_left_out_and_noted() {
+        let long = format!("https://h.example/{}'", "a".repeat(500));
+        let hostile = [
+            "x';touch /tmp/p;#",
+            "https://h.example/a'b",
+            "https://h.example/a\"b",
+            "https://h.example/a`id`",
+            "https://h.example/a\\b",
+            "https://h.example/a b",
+            "https://h.example/a\tb",
+            "https://h.example/\u{1b}]52;c;aWQ=\u{7}",
+            "https://h.example/\u{202e}gpj",
+            "https://h.example/\u{2019}x",
+            "http://h.example/plain-http-off-loopback",
+            "ftp://h.example/x",
+            "https://user:pw@h.example/x",
+            "https:///no-host",
+            "/relative/path",
+            long.as_str(),
+        ];
+        let list: Vec<_> = hostile
+            .iter()
+            .map(|u| serde_json::json!({"url": u, "enable": "true"}))
+            .collect();
+        let body = serde_json::json!({"code": "0", "data": {
+            "hpcUrls": [{"url": "https://ok.example:65101/hpc?x=$y#z", "enable": "true"}],
+            "efileUrls": list,
+            "aiUrls": [{"url": "http://127.0.0.1:8080/ai", "enable": "true"},
+                       {"url": "http://[::1]:1/ai", "enable": "true"},
+                       {"url": "http://localhost:2/ai", "enable": "true"}],
+            "eshellUrls": [{"url": "x';touch /tmp/p;#", "enable": "true"}],
+        }});
+        let c = parse(&body.to_string()).unwrap();
+        assert_eq!(c.hpc_urls.len(), 1);
+        assert!(c.hpc_urls[0].usable());
+        assert_eq!(c.ai_urls.len(), 3, "loopback http is kept: {:?}", c.ai_urls);
+        assert!(c.efile_urls.is_empty(), "{:?}", c.efile_urls);
+        assert!(c.eshell_urls.is_empty(), "{:?}", c.eshell_urls);
+        assert_eq!(c.refused.len(), hostile.len() + 1);
+        assert!(
+            c.refused
+                .iter()
+                .take(hostile.len())
+                .all(|r| r.list == "efileUrls")
+        );
+        assert_eq!(c.refused.last().unwrap().list, "eshellUrls");
+        // The note's rendering is inert: no control character, no bidi override, bounded.
+        for r in &c.refused {
+            let shown = r.shown();
+            assert!(
+                !shown.chars().any(|ch| ch.is_control() || ch == '\u{202e}'),
+                "{shown}"
+            );
+            assert!(shown.chars().count() < 120, "{shown}");
+        }
+        assert_eq!(c.refused[0].shown(), r#""x';touch /tmp/p;#""#);
+        assert!(
+            c.refused[7].shown().contains(r"\u{1b}]52"),
+            "{}",
+            c.refused[7].shown()
+        );
+        let json = serde_json::to_string(&c).unwrap();
+        assert!(
+            !json.contains("touch") && !json.contains("refused"),
+            "{json}"
+        );
     }
 
     proptest::proptest! {

@@ -23,7 +23,7 @@ use reqwest::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderValue, LOCATION};
 use reqwest::{Client, Response, Url, redirect};
 use zeroize::Zeroize;
 
-pub use center::{CENTER_PATH, CenterInfo, ServiceUrl, parse_center};
+pub use center::{CENTER_PATH, CenterInfo, RefusedUrl, ServiceUrl, parse_center};
 pub use codes::describe_code;
 pub use error::{ApiError, ConnectCause, TimeoutStage};
 pub use login::{
@@ -34,6 +34,7 @@ pub use probe::Probe;
 pub use refusal::{LoginMethod, LoginRefusal};
 pub use signature::sign;
 pub use state::{STATE_PATH, TokenState};
+pub(crate) use url::is_safe_service_url;
 pub use url::{check_base_url, endpoint};
 pub use user::{USER_PATH, UserInfo, parse_user};
 

@@ -53,6 +53,41 @@ pub fn check_base_url(base: &str) -> Result<Url, ApiError> {
     Ok(url)
 }
 
+/// Whether a service address a server sent (`center`'s `hpcUrls`, ...) may be handed on: to a
+/// shell (`env`), a .env file, a child's environment, the screen. Like a base URL it is https,
+/// or plain http to a loopback host, with a host and no user name or password; and it holds
+/// none of the characters that would let it out of its quotes or act on a terminal: controls,
+/// whitespace, quotes (typographic ones too: PowerShell takes them as quotes), backslashes,
+/// invisible format characters.
+pub(crate) fn is_safe_service_url(raw: &str) -> bool {
+    let unsafe_char = |c: char| {
+        c.is_whitespace()
+            || matches!(c, '\'' | '"' | '`' | '\\' | '\u{2018}'..='\u{201F}')
+            || crate::shell_quote::unseen(c)
+    };
+    // Written as `scheme://host…`: the parser would also take `https:///x` (host `x`).
+    let authority = ["https://", "http://"].into_iter().find_map(|scheme| {
+        raw.get(..scheme.len())
+            .filter(|p| p.eq_ignore_ascii_case(scheme))
+            .map(|_| &raw[scheme.len()..])
+    });
+    if raw.chars().any(unsafe_char) || authority.is_none_or(|a| a.is_empty() || a.starts_with('/'))
+    {
+        return false;
+    }
+    let Ok(url) = Url::parse(raw) else {
+        return false;
+    };
+    if !url.username().is_empty() || url.password().is_some() {
+        return false;
+    }
+    match (url.scheme(), url.host_str().filter(|h| !h.is_empty())) {
+        ("https", Some(_)) => true,
+        ("http", Some(host)) => is_loopback(host),
+        _ => false,
+    }
+}
+
 /// `{base}/{path}`, keeping any path prefix of the base.
 pub fn endpoint(base: &str, path: &str) -> Result<Url, ApiError> {
     let mut url = check_base_url(base)?;

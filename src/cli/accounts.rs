@@ -5,6 +5,7 @@ use super::context::{Context, runtime};
 use super::table::render_table;
 use crate::account_info;
 use crate::api::{LoginMethod, UserInfo};
+use crate::shell_quote::shell_word;
 use crate::store::{Account, Accounts, Store};
 use crate::timefmt;
 use crate::tr;
@@ -171,7 +172,8 @@ fn user_infos(
                 Some(t) => account_info::fetch(client, &a.base_url, t).await,
                 None => Err(format!(
                     "no platform token ({}/ac) is stored; `actoken login --user {}` stores one",
-                    a.user, a.user
+                    a.user,
+                    shell_word(&a.user)
                 )),
             }
         }

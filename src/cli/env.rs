@@ -17,7 +17,8 @@ pub struct EnvArgs {
 
 pub(crate) fn run(ctx: &Context, args: EnvArgs) -> anyhow::Result<()> {
     let vars = token_vars(ctx, &args.name, &args.fresh.also, args.fresh.min_valid)?;
-    let text = zeroize::Zeroizing::new(shell::render(&vars, args.format));
+    // All or nothing: a refused .env value leaves stdout empty (no half-written file).
+    let text = shell::render(&vars, args.format)?;
     ctx.io.write_out(text.as_bytes())?;
     Ok(())
 }

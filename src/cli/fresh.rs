@@ -221,6 +221,7 @@ fn service_addrs(
     });
     match asked {
         Ok(Ok(info)) => {
+            note_refused(io, &renewed.name, &info);
             let addrs = ServiceAddrs::from_center(&info);
             cache.put(&key, &addrs, now);
             addrs
@@ -239,5 +240,23 @@ fn service_addrs(
             errln!(io, "{}", tr!("fresh.addrs_late", name = name, secs = secs));
             ServiceAddrs::default()
         }
+    }
+}
+
+/// A note on stderr for each address `center` sent that was left out (issue 22: one that
+/// would have run commands from a .env file); the address is shown escaped.
+pub(crate) fn note_refused(io: &Io, name: &str, info: &crate::api::CenterInfo) {
+    for refused in &info.refused {
+        let (list, value) = (refused.list, refused.shown());
+        errln!(
+            io,
+            "{}",
+            tr!(
+                "fresh.address_refused",
+                name = name,
+                list = list,
+                value = value
+            )
+        );
     }
 }

@@ -36,6 +36,7 @@ pub(crate) fn run(ctx: &Context, args: InfoArgs) -> anyhow::Result<()> {
         }
         Err(e) => return Err(e.into()),
     };
+    super::fresh::note_refused(&ctx.io, &args.name, &center);
     if args.json {
         outln!(ctx.io, "{}", serde_json::to_string_pretty(&center)?);
         return Ok(());

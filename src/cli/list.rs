@@ -5,6 +5,7 @@ use super::context::Context;
 use super::streams::Io;
 use super::table::{render_table_within, terminal_width};
 use super::token_view::TokenView;
+use crate::shell_quote::shell_word;
 use crate::store::StoreError;
 use crate::tr;
 use clap::Args;
@@ -100,7 +101,7 @@ fn warn_about_orphans(
                     tr!(
                         "list.orphan",
                         quoted = format!("{name:?}"),
-                        name = name,
+                        name = shell_word(&name),
                         read = read
                     )
                 );
@@ -110,17 +111,23 @@ fn warn_about_orphans(
     }
 }
 
-/// A shell command that prints the secret `name` holds in store `kind`.
+/// A shell command that prints the secret `name` holds in store `kind` (the service and the
+/// name are the keyring's: each quoted, inside the inner script too).
 fn read_secret_command(kind: crate::store::StoreKind, service: &str, name: &str) -> String {
     match kind {
-        crate::store::StoreKind::SecretService => {
-            format!("secret-tool lookup service {service} username {name}")
-        }
-        // A throwaway session keyring, so that keyctl may read the persistent keyring's keys.
-        crate::store::StoreKind::Keyutils => format!(
-            "keyctl session - sh -c 'keyctl pipe $(keyctl search $(keyctl get_persistent @s) \
-             user {service}:{name})'"
+        crate::store::StoreKind::SecretService => format!(
+            "secret-tool lookup service {} username {}",
+            shell_word(service),
+            shell_word(name)
         ),
+        // A throwaway session keyring, so that keyctl may read the persistent keyring's keys.
+        crate::store::StoreKind::Keyutils => {
+            let script = format!(
+                "keyctl pipe $(keyctl search $(keyctl get_persistent @s) user {})",
+                shell_word(&format!("{service}:{name}"))
+            );
+            format!("keyctl session - sh -c {}", shell_word(&script))
+        }
     }
 }
 
@@ -169,5 +176,45 @@ mod tests {
         );
         let cut = list_text(&views(), Some(60));
         assert!(cut.contains("【昆山】") && cut.contains('…'), "{cut}");
+    }
+
+    /// Issue 22: a secret the index lost may have any name (the keyring holds it); the
+    /// commands that restore it are pasted, so the service and the name are quoted, also
+    /// inside the script `keyctl session` runs.
+    #[test]
+    fn restore_commands_quote_the_keyrings_names() {
+        use crate::shell_quote::tests::pasted;
+        use crate::store::StoreKind;
+        let dir = tempfile::tempdir().unwrap();
+        let canary = dir.path().join("ran");
+        let name = format!("x$(touch {})'y", canary.display());
+        let command = read_secret_command(StoreKind::SecretService, "actoken-test", &name);
+        assert_eq!(
+            pasted("sh", &command),
+            [
+                "secret-tool",
+                "lookup",
+                "service",
+                "actoken-test",
+                "username",
+                &name
+            ]
+        );
+        let command = read_secret_command(StoreKind::Keyutils, "actoken-test", &name);
+        let args = pasted("sh", &command);
+        assert_eq!(args[..5], ["keyctl", "session", "-", "sh", "-c"]);
+        // The inner script, run with a stand-in `keyctl` whose `search` answers the description
+        // it was given (the real one: a key id) and whose `pipe` prints what it gets.
+        let stand_in = "keyctl() { case $1 in get_persistent) printf 1;; search) printf '%s' \"$4\";; pipe) shift; printf '%s' \"$*\";; esac; }";
+        let out = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(format!("{stand_in}\n{}", args[5]))
+            .output()
+            .unwrap();
+        assert_eq!(
+            String::from_utf8(out.stdout).unwrap(),
+            format!("actoken-test:{name}")
+        );
+        assert!(!canary.exists(), "a restore command ran what the name held");
     }
 }

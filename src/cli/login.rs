@@ -9,6 +9,7 @@ use super::streams::Io;
 use crate::account_info;
 use crate::api::{self, LoginMethod, UserInfo};
 use crate::login::{Credential, LoginReport, NOT_AVAILABLE, login_and_store, login_command};
+use crate::shell_quote::shell_word;
 use crate::store::{Account, Accounts};
 use crate::tr;
 use crate::width::pad;
@@ -190,7 +191,7 @@ pub(crate) fn run(ctx: &Context, args: LoginArgs) -> anyhow::Result<()> {
                 crate::tr!(
                     "cli_login.remembered",
                     store = keys.describe(),
-                    user = account.user
+                    user = shell_word(&account.user)
                 )
             );
         }

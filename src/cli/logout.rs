@@ -3,6 +3,7 @@
 
 use super::accounts::describe_methods;
 use super::context::Context;
+use crate::shell_quote::shell_word;
 use crate::store::{Account, Accounts};
 use crate::tr;
 use clap::Args;
@@ -76,7 +77,7 @@ pub(crate) fn run(ctx: &Context, args: LogoutArgs) -> anyhow::Result<()> {
             outln!(
                 ctx.io,
                 "  {}",
-                tr!("logout.tokens_stay", user = account.user)
+                tr!("logout.tokens_stay", user = shell_word(&account.user))
             );
         }
     }

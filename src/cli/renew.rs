@@ -7,6 +7,7 @@ use super::exit;
 use super::finish::despite_signals;
 use crate::advice::Condition;
 use crate::renew::{RenewError, Renewed, When};
+use crate::shell_quote::shell_word;
 use crate::store::Store;
 use crate::timefmt;
 use crate::token::Phase;
@@ -51,7 +52,8 @@ pub(crate) fn run(ctx: &Context, args: RenewArgs) -> anyhow::Result<u8> {
                 // secret key, and otherwise says which `actoken login` to run.
                 p if p.can_renew() || p == Phase::Dead => names.push(stored.meta.name),
                 _ => {
-                    errln!(ctx.io, "{}", tr!("renew.skipped", name = stored.meta.name));
+                    let (name, word) = (&stored.meta.name, shell_word(&stored.meta.name));
+                    errln!(ctx.io, "{}", tr!("renew.skipped", name = name, word = word));
                     codes.push(exit::FAILURE);
                 }
             }

@@ -4,6 +4,7 @@ use super::advising::remembered_logins;
 use super::context::Context;
 use super::list::phase_text;
 use super::token_view::TokenView;
+use crate::shell_quote::shell_word;
 use crate::timefmt;
 use crate::tr;
 use crate::width::pad;
@@ -66,7 +67,11 @@ pub(crate) fn run(ctx: &Context, args: ShowArgs) -> anyhow::Result<()> {
     if let Some(hint) = stored.hint() {
         lines.push((
             tr!("show.token"),
-            tr!("show.token_value", masked = hint, name = view.name),
+            tr!(
+                "show.token_value",
+                masked = hint,
+                name = shell_word(&view.name)
+            ),
         ));
     }
     if let Some(d) = &view.decoded {

@@ -21,6 +21,7 @@ pub use relogin::{Relogin, owner_of, relogin_account, relogin_user};
 pub use save::{NOT_AVAILABLE, Skipped, StoredRegion, store_regions};
 
 use crate::api::{AcClient, ApiError, LoginMethod};
+use crate::shell_quote::shell_word;
 use crate::store::{Account, Accounts, StoreError};
 
 /// The secret a login presents. Never stored here; `Debug` is redacted by `SecretString`.
@@ -130,29 +131,97 @@ pub(crate) async fn login_and_store(
 
 /// The exact command that gets new tokens for `user` at `base_url`, filled in from the
 /// remembered account when there is one. Contains no secret (they are read from a prompt or
-/// stdin, never from arguments).
+/// stdin, never from arguments). Every value is one shell word ([`shell_word`]): a `user`
+/// claim is the issuer's text, and the user pastes this.
 pub(crate) fn login_command(account: Option<&Account>, user: &str, base_url: &str) -> String {
+    let w = shell_word;
     match account {
         // The access key first: with it, the secret key is remembered and logins run by themselves.
         Some(a) if a.access_key.is_none() => format!(
             "actoken login --user {} --org-id {} --password-stdin --base-url {}",
-            a.user,
-            a.org_id.as_deref().unwrap_or("YOUR_ORG_ID"),
-            a.base_url
+            w(&a.user),
+            w(a.org_id.as_deref().unwrap_or("YOUR_ORG_ID")),
+            w(&a.base_url)
         ),
         Some(a) => {
             let auth = if crate::store::same_url(&a.auth_url, &a.base_url) {
                 String::new()
             } else {
-                format!(" --auth-url {}", a.auth_url)
+                format!(" --auth-url {}", w(&a.auth_url))
             };
             format!(
                 "actoken login --user {} --access-key {} --base-url {}{auth}",
-                a.user,
-                a.access_key.as_deref().unwrap_or("YOUR_KEY"),
-                a.base_url
+                w(&a.user),
+                w(a.access_key.as_deref().unwrap_or("YOUR_KEY")),
+                w(&a.base_url)
             )
         }
-        None => format!("actoken login --user {user} --access-key YOUR_KEY --base-url {base_url}"),
+        None => format!(
+            "actoken login --user {} --access-key YOUR_KEY --base-url {}",
+            w(user),
+            w(base_url)
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::shell_quote::tests::pasted;
+
+    /// Issue 22: the login command the CLI and the dashboard suggest is pasted; each value
+    /// (a `user` claim is the issuer's text) is one word, and nothing in it runs.
+    #[test]
+    fn every_value_of_a_login_command_is_one_shell_word() {
+        let dir = tempfile::tempdir().unwrap();
+        let canary = dir.path().join("ran");
+        let user = format!("bob$(touch {})", canary.display());
+        let command = login_command(None, &user, "https://ac.example.com:65102");
+        assert_eq!(
+            command,
+            format!(
+                "actoken login --user '{user}' --access-key YOUR_KEY --base-url \
+                 https://ac.example.com:65102"
+            )
+        );
+        assert_eq!(pasted("sh", &command)[3], user);
+
+        let mut account = Account::with_access_key(&user, "AK 1", "https://b.example/x y");
+        account.auth_url = "https://a.example/`id`".into();
+        let args = pasted("sh", &login_command(Some(&account), "ignored", "ignored"));
+        assert_eq!(
+            args,
+            [
+                "actoken",
+                "login",
+                "--user",
+                &user,
+                "--access-key",
+                "AK 1",
+                "--base-url",
+                "https://b.example/x y",
+                "--auth-url",
+                "https://a.example/`id`"
+            ]
+        );
+        account.access_key = None;
+        account.org_id = Some("华东一区【昆山】;x".into());
+        let args = pasted("sh", &login_command(Some(&account), "ignored", "ignored"));
+        assert_eq!(
+            args[3..6],
+            [user.as_str(), "--org-id", "华东一区【昆山】;x"]
+        );
+        assert!(
+            !canary.exists(),
+            "a pasted login command ran what a value held"
+        );
+
+        // A claim with an escape sequence: shown in `$'…'` form, no control character.
+        let command = login_command(None, "bob\u{1b}]52;c;aWQ=\u{7}", "https://h");
+        assert!(
+            command.contains(r"--user $'bob\033]52;c;aWQ=\007'"),
+            "{command}"
+        );
+        assert_eq!(pasted("bash", &command)[3], "bob\u{1b}]52;c;aWQ=\u{7}");
     }
 }

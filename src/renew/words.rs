@@ -5,6 +5,7 @@
 use std::path::Path;
 
 use super::RenewError;
+use crate::shell_quote::shell_word;
 use crate::tr;
 
 impl std::fmt::Display for RenewError {
@@ -20,7 +21,13 @@ impl std::fmt::Display for RenewError {
                 tr!("renew_error.rejected", name = name, source = source)
             }
             RenewError::Invalid { name, reason } => {
-                tr!("renew_error.invalid", name = name, reason = reason)
+                let cmd = format!("actoken add {} --force", shell_word(name));
+                tr!(
+                    "renew_error.invalid",
+                    name = name,
+                    reason = reason,
+                    cmd = cmd
+                )
             }
             RenewError::NotLater {
                 name,
@@ -32,7 +39,7 @@ impl std::fmt::Display for RenewError {
                 let (old, new) = (old.to_string(), new.to_string());
                 let kept = match rescue_file {
                     Some(path) => {
-                        let restore = restore(path);
+                        let restore = restore(name, path);
                         tr!("renew_error.not_later_kept", restore = restore)
                     }
                     None => tr!("renew_error.not_later_lost"),
@@ -65,7 +72,7 @@ impl std::fmt::Display for RenewError {
                 let source = source.to_string();
                 let rescue = match rescue_file {
                     Some(path) => {
-                        let restore = restore(path);
+                        let restore = restore(name, path);
                         tr!("renew_error.rescued", restore = restore)
                     }
                     None => tr!("renew_error.not_rescued"),
@@ -82,10 +89,15 @@ impl std::fmt::Display for RenewError {
     }
 }
 
-/// Where a rescue file is and how to put its token back.
-fn restore(path: &Path) -> String {
+/// Where a rescue file is and how to put its token back (name and path each one shell word).
+fn restore(name: &str, path: &Path) -> String {
+    let cmd = format!(
+        "actoken add {} --force < {}",
+        shell_word(name),
+        shell_word(&path.to_string_lossy())
+    );
     let path = path.display().to_string();
-    tr!("renew_error.restore", path = path)
+    tr!("renew_error.restore", path = path, cmd = cmd)
 }
 
 impl std::error::Error for RenewError {
@@ -190,11 +202,67 @@ mod tests {
         );
         let text = with_lang(Lang::En, || save_failed.to_string());
         assert!(
-            text.ends_with(
+            text.ends_with(&format!(
                 "it is in /home/u/.local/state/actoken/rescue/x (mode 0600); restore it with \
-                 `actoken add NAME --force < /home/u/.local/state/actoken/rescue/x` and then \
-                 delete the file"
-            ),
+                 `actoken add '{KUNSHAN}' --force < /home/u/.local/state/actoken/rescue/x` and \
+                 then delete the file"
+            )),
+            "{text}"
+        );
+    }
+
+    /// Issue 22: the commands in these messages are pasted; the name and the rescue file's
+    /// path (a state directory may hold a space, or worse) are each one shell word.
+    #[test]
+    fn restore_and_replace_commands_quote_the_name_and_the_path() {
+        let dir = tempfile::tempdir().unwrap();
+        let canary = dir.path().join("ran");
+        let path = dir
+            .path()
+            .join(format!("my state;touch {}", canary.display()));
+        let errors = [
+            RenewError::SaveFailed {
+                name: KUNSHAN.into(),
+                source: StoreError::Timeout,
+                token: Token::from_raw(crate::samples::SAMPLE_RESPONSE),
+                rescue_file: Some(path.clone()),
+            },
+            RenewError::NotLater {
+                name: KUNSHAN.into(),
+                old: jiff::Timestamp::UNIX_EPOCH,
+                new: jiff::Timestamp::UNIX_EPOCH,
+                token: Token::from_raw(crate::samples::SAMPLE_RESPONSE),
+                rescue_file: Some(path.clone()),
+            },
+        ];
+        for error in errors {
+            for lang in [Lang::En, Lang::ZhCn] {
+                let text = with_lang(lang, || error.to_string());
+                let command = text.split('`').nth(1).expect("a command");
+                // The redirection is the shell's: check the words before it and the file after.
+                let (add, file) = command.split_once(" < ").expect("a redirection");
+                let script = format!("set -- {add}; printf '%s\\0' \"$@\"; printf '%s' {file}");
+                let out = std::process::Command::new("sh")
+                    .arg("-c")
+                    .arg(&script)
+                    .output()
+                    .unwrap();
+                let out = String::from_utf8(out.stdout).unwrap();
+                assert_eq!(
+                    out,
+                    format!("actoken\0add\0{KUNSHAN}\0--force\0{}", path.display()),
+                    "{text}"
+                );
+                assert!(!canary.exists(), "pasting {command:?} ran a command");
+            }
+        }
+        let invalid = RenewError::Invalid {
+            name: KUNSHAN.into(),
+            reason: "not a JWT".into(),
+        };
+        let text = with_lang(Lang::En, || invalid.to_string());
+        assert!(
+            text.ends_with(&format!("`actoken add '{KUNSHAN}' --force`")),
             "{text}"
         );
     }

@@ -2,15 +2,22 @@
 //! (`fix`). What the keyring or the file system said is quoted as it came.
 
 use super::{StoreError, StoreKind};
+use crate::shell_quote::shell_word;
 use crate::tr;
 
 impl std::fmt::Display for StoreError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let quoted = |name: &str| format!("{name:?}");
+        // In a command to paste: one shell word.
+        let word = |name: &str| shell_word(name);
         let text = match self {
             StoreError::NotFound(name) => tr!("store_error.not_found", name = quoted(name)),
             StoreError::Exists(name) => {
-                tr!("store_error.exists", quoted = quoted(name), name = name)
+                tr!(
+                    "store_error.exists",
+                    quoted = quoted(name),
+                    name = word(name)
+                )
             }
             StoreError::InvalidName { name, reason } => tr!(
                 "store_error.invalid_name",
@@ -21,13 +28,13 @@ impl std::fmt::Display for StoreError {
                 tr!(
                     "store_error.secret_missing",
                     quoted = quoted(name),
-                    name = name
+                    name = word(name)
                 )
             }
             StoreError::InOtherStore { name, kind } => tr!(
                 "store_error.in_other_store",
                 quoted = quoted(name),
-                name = name,
+                name = word(name),
                 store = store_label(*kind),
                 kind = kind.as_str(),
                 other = kind.other().as_str()
@@ -116,7 +123,7 @@ mod tests {
         assert_eq!(
             en,
             "a token named \"alice/华东一区【昆山】\" already exists; choose another name, or \
-             replace it with `actoken add alice/华东一区【昆山】 --force`"
+             replace it with `actoken add 'alice/华东一区【昆山】' --force`"
         );
         let zh = with_lang(Lang::ZhCn, || StoreError::NotFound(name.into()).to_string());
         assert!(zh.contains("没有名为") && zh.contains("【昆山】"), "{zh}");

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 
-use crate::api::{CenterInfo, ServiceUrl};
+use crate::api::{CenterInfo, ServiceUrl, is_safe_service_url};
 use crate::config::Paths;
 use crate::files::{Distrust, Role, capped, trust};
 
@@ -24,6 +24,13 @@ pub struct ServiceAddrs {
 }
 
 impl ServiceAddrs {
+    fn all_safe(&self) -> bool {
+        [&self.hpc, &self.efile, &self.ai]
+            .into_iter()
+            .flatten()
+            .all(|u| is_safe_service_url(u))
+    }
+
     pub(crate) fn from_center(c: &CenterInfo) -> ServiceAddrs {
         let first =
             |urls: &[ServiceUrl]| urls.iter().find(|u| u.usable()).and_then(|u| u.url.clone());
@@ -65,12 +72,14 @@ impl CenterCache {
 
     /// Addresses fetched less than [`CENTER_CACHE_TTL`] before `now`. `Err` when the file is
     /// one another user could have changed (it would hand their addresses to scripts that
-    /// send tokens there): it is not used, and the next [`CenterCache::put`] replaces it.
+    /// send tokens there): it is not used, and the next [`CenterCache::put`] replaces it. An
+    /// entry holding an address that may not be handed on (written by an actoken that did not
+    /// check them) is not used either: `center` is asked again, and its reply checked.
     pub fn get(&self, key: &str, now: Timestamp) -> Result<Option<ServiceAddrs>, Distrust> {
         let Some(entry) = self.read()?.entries.remove(key) else {
             return Ok(None);
         };
-        Ok(fresh(&entry, now).then_some(entry.addrs))
+        Ok((fresh(&entry, now) && entry.addrs.all_safe()).then_some(entry.addrs))
     }
 
     /// Remembers `addrs` and drops stale entries. Failing to write is logged, not an error.
@@ -173,6 +182,33 @@ mod tests {
         // The next put writes a private file of actoken's own in its place.
         cache.put("k", &ours, now);
         assert_eq!(cache.get("k", now), Ok(Some(ours)));
+    }
+
+    /// Issue 22: a cache written by an older actoken (or by someone else) may hold an address
+    /// a server sent before addresses were checked; such an entry is not used.
+    #[test]
+    fn an_entry_with_an_unsafe_address_is_not_used() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = CenterCache::new(&Paths::under(dir.path()));
+        let now = Timestamp::now();
+        for bad in [
+            "x';touch /tmp/p;#",
+            "https://h/\u{1b}[2J",
+            "http://far.example/x",
+        ] {
+            let addrs = ServiceAddrs {
+                hpc: Some("https://h.example/hpc".into()),
+                efile: Some(bad.into()),
+                ai: None,
+            };
+            cache.put("k", &addrs, now);
+            assert!(
+                std::fs::read_to_string(cache.path())
+                    .unwrap()
+                    .contains("efile")
+            );
+            assert_eq!(cache.get("k", now), Ok(None), "{bad:?}");
+        }
     }
 
     #[test]

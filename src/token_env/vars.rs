@@ -16,6 +16,7 @@
 use zeroize::Zeroizing;
 
 use super::ServiceAddrs;
+use crate::shell_quote::shell_word;
 use crate::token::Token;
 
 /// Ordered name/value pairs. `Debug` shows names only: values hold the token.
@@ -141,15 +142,17 @@ impl Also {
             Some(s) => {
                 let upper = s.to_ascii_uppercase();
                 if upper.is_empty() || !upper.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                    let example = shell_word(&format!("{name}=WEST"));
                     return Err(format!(
-                        "--also {arg}: the suffix must be ASCII letters, digits and '_' (e.g. --also {name}=WEST)"
+                        "--also {arg}: the suffix must be ASCII letters, digits and '_' (e.g. --also {example})"
                     ));
                 }
                 upper
             }
             None => suffix_for(name).ok_or_else(|| {
+                let example = shell_word(&format!("{name}=WEST"));
                 format!(
-                    "--also {arg}: the name has no ASCII letters or digits to name its variables by; give a suffix: --also '{name}=WEST'"
+                    "--also {arg}: the name has no ASCII letters or digits to name its variables by; give a suffix: --also {example}"
                 )
             })?,
         };
@@ -258,7 +261,13 @@ mod tests {
         assert!(
             Also::parse("西北一区")
                 .unwrap_err()
-                .contains("give a suffix")
+                .contains("give a suffix: --also '西北一区=WEST'")
+        );
+        // The example is one shell word, whatever the name (issue 22).
+        assert!(
+            Also::parse("it's=a-b")
+                .unwrap_err()
+                .ends_with(r"(e.g. --also 'it'\''s=WEST')")
         );
         assert!(Also::parse("x=a-b").is_err());
         assert!(Also::parse("x=").is_err());

@@ -19,6 +19,7 @@ mod cli_in_process;
 mod concurrency;
 mod decoder_props;
 mod doctor;
+mod dotenv;
 mod fault_matrix;
 #[cfg(unix)]
 mod foreign_files;
@@ -28,4 +29,5 @@ mod login;
 mod self_heal;
 mod signals;
 mod store_keyring;
+mod suggested_commands;
 mod tui_e2e;

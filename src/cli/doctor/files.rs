@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use crate::config::{Config, Paths};
 use crate::files::{Role, trust};
+use crate::shell_quote::shell_word;
 use crate::store::{Account, Accounts, EntryMeta, StoreKind, open_accounts_backend};
 use crate::token_env::CenterCache;
 
@@ -138,7 +139,7 @@ pub(crate) fn index(paths: &Paths, f: &mut Findings) -> (Vec<EntryMeta>, IndexFa
                 AREA,
                 Status::Warn,
                 tr!("doctor.index_readable", path = what.display(), mode = m),
-                format!("chmod {wanted} {}", what.display()),
+                format!("chmod {wanted} {}", shell_word(&what.to_string_lossy())),
             );
         }
     }
@@ -224,7 +225,7 @@ pub(crate) fn accounts(
             let (status, message) = match key_remembered {
                 _ if password => (
                     Status::Info,
-                    tr!("doctor.login_password", id = id, user = a.user),
+                    tr!("doctor.login_password", id = id, user = shell_word(&a.user)),
                 ),
                 Some(true) => (
                     Status::Ok,
@@ -236,7 +237,7 @@ pub(crate) fn accounts(
                         "doctor.login_no_key",
                         id = id,
                         method = method,
-                        user = a.user
+                        user = shell_word(&a.user)
                     ),
                 ),
                 None => (

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use super::report::{Area, Findings, Status};
+use crate::shell_quote::shell_word;
 use crate::tr;
 
 const AREA: Area = Area::Setup;
@@ -85,13 +86,15 @@ pub(crate) fn check(f: &mut Findings) -> SetupFacts {
         .filter(|p| p.is_file())
         .collect();
     if completions.is_empty() {
+        let completions_dir = dirs.data.join("bash-completion/completions");
         f.push_fix(
             AREA,
             Status::Info,
             tr!("doctor.setup_no_completions"),
             format!(
-                "mkdir -p {0} && actoken completions bash > {0}/actoken",
-                dirs.data.join("bash-completion/completions").display()
+                "mkdir -p {0} && actoken completions bash > {1}",
+                shell_word(&completions_dir.to_string_lossy()),
+                shell_word(&completions_dir.join("actoken").to_string_lossy())
             ),
         );
     } else {

@@ -223,6 +223,16 @@ fn server_lines(row: &Row, app: &App, p: &Palette, out: &mut Vec<Line<'_>>) {
                     out.push(field(&label, service_text(url), p));
                 }
             }
+            for refused in &c.refused {
+                let (list, value) = (refused.list, refused.shown());
+                out.push(Line::from(vec![
+                    Span::styled(label_cell(&tr!("details.services")), p.dim),
+                    Span::styled(
+                        clean(&tr!("details.address_refused", value = value, list = list)),
+                        p.warn,
+                    ),
+                ]));
+            }
         }
         Err(e) => out.push(field(
             &tr!("details.services"),

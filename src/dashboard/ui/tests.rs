@@ -390,6 +390,7 @@ fn details_show_the_servers_answer_and_a_rejected_token() {
             ai_urls: vec![url(None, true)],
             efile_urls: vec![url(Some("https://efile.zz.example.com"), false)],
             eshell_urls: vec![],
+            refused: vec![],
         }),
         state: Ok(TokenState::Rejected {
             code: "10004".into(),
@@ -420,6 +421,41 @@ fn details_show_the_servers_answer_and_a_rejected_token() {
         "the table badge says rejected:\n{s}"
     );
     assert_snapshot!(s);
+}
+
+/// Issue 22: an address `center` sent that is not handed on is not listed as a service, and
+/// the pane says it was left out, escaped.
+#[test]
+fn details_say_which_addresses_were_left_out() {
+    use crate::dashboard::app::ServerInfo;
+    let body = serde_json::json!({"code": "0", "data": {
+        "hpcUrls": [{"url": "https://hpc.zz.example.com:65051", "enable": "true"}],
+        "efileUrls": [{"url": "x';touch /tmp/p;#", "enable": "true"}],
+    }});
+    let center = crate::api::parse_center(body.to_string().as_bytes(), None, "tok").unwrap();
+    let mut app = app_with(demo_set());
+    select(&mut app, "zhengzhou");
+    press(&mut app, KeyCode::Enter);
+    let info = ServerInfo {
+        center: Ok(center),
+        state: Err("not asked".into()),
+        asked_at: now(),
+        account: None,
+    };
+    update(
+        &mut app,
+        Action::Inspected {
+            name: "zhengzhou".into(),
+            info: Box::new(info),
+        },
+        now(),
+    );
+    let s = screen(&mut app, 200, 60);
+    assert!(s.contains("https://hpc.zz.example.com:65051"), "{s}");
+    assert!(
+        s.contains(r#"left out "x';touch /tmp/p;#" (efileUrls)"#),
+        "{s}"
+    );
 }
 
 #[test]
