@@ -21,9 +21,11 @@ pub mod dashboard;
 pub mod demo;
 pub mod failure;
 pub mod i18n;
+pub(crate) mod inert;
 pub mod keymap;
 pub mod login;
 pub mod mock;
+pub(crate) mod redact;
 pub mod renew;
 pub mod rescue;
 #[cfg(feature = "testing")]

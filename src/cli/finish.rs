@@ -35,9 +35,13 @@ pub(crate) async fn despite_signals<T>(what: &str, work: impl Future<Output = T>
 }
 
 /// What `renew` and `token --min-valid` name while they finish ("renewing alice/西北一区").
+/// A name typed on the command line is shown inert, and hidden if it is a token.
 pub(crate) fn renewing(names: &[String]) -> String {
     match names {
-        [one] => crate::tr!("finish.renewing_one", name = one),
+        [one] => {
+            let name = crate::redact::mask_tokens(&crate::inert::inert(one)).into_owned();
+            crate::tr!("finish.renewing_one", name = name)
+        }
         many => crate::tr!("finish.renewing_many", n = many.len()),
     }
 }
