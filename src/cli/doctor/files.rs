@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::config::{Config, Paths};
+use crate::inert::inert;
 use crate::store::{Account, Accounts, EntryMeta, StoreKind, open_accounts_backend};
 
 use super::super::context::{Context, refuse_if_others_can_write};
@@ -185,6 +186,8 @@ pub(crate) fn accounts(
         .iter()
         .map(|a| {
             let id = a.id();
+            // A finding is one line: the file may say anything (`--json`'s facts are exact).
+            let (shown_id, user) = (inert(&id), inert(&a.user));
             let method = serde_json::to_value(a.method)
                 .ok()
                 .and_then(|v| v.as_str().map(str::to_owned))
@@ -198,24 +201,28 @@ pub(crate) fn accounts(
             let (status, message) = match key_remembered {
                 _ if password => (
                     Status::Info,
-                    tr!("doctor.login_password", id = id, user = a.user),
+                    tr!("doctor.login_password", id = shown_id, user = user),
                 ),
                 Some(true) => (
                     Status::Ok,
-                    tr!("doctor.login_key_remembered", id = id, method = method),
+                    tr!(
+                        "doctor.login_key_remembered",
+                        id = shown_id,
+                        method = method
+                    ),
                 ),
                 Some(false) => (
                     Status::Info,
                     tr!(
                         "doctor.login_no_key",
-                        id = id,
+                        id = shown_id,
                         method = method,
-                        user = a.user
+                        user = user
                     ),
                 ),
                 None => (
                     Status::Info,
-                    tr!("doctor.login_key_unknown", id = id, method = method),
+                    tr!("doctor.login_key_unknown", id = shown_id, method = method),
                 ),
             };
             f.push(AREA, status, message);
