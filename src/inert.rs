@@ -14,10 +14,15 @@ use std::borrow::Cow;
 pub(crate) const REPLACEMENT: char = '\u{fffd}';
 
 /// Whether `c` may not reach a terminal as it is: a control character (C0 with `\n`, `\r`
-/// and `\t`, DEL, C1 with U+009B CSI and U+009D OSC) or a bidi embedding, override or
-/// isolate (U+202A–U+202E, U+2066–U+2069), which let text lie about its order.
+/// and `\t`, DEL, C1 with U+009B CSI and U+009D OSC), Unicode's own line and paragraph
+/// separators (U+2028, U+2029), or a bidi embedding, override or isolate (U+202A–U+202E,
+/// U+2066–U+2069), which let text lie about its order.
 pub(crate) fn is_unsafe(c: char) -> bool {
-    c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    c.is_control()
+        || matches!(
+            c,
+            '\u{2028}'..='\u{202e}' | '\u{2066}'..='\u{2069}'
+        )
 }
 
 /// `text` as one line with every unsafe character (newlines included) replaced: for a value

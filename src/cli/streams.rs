@@ -157,6 +157,13 @@ fn shown(args: fmt::Arguments<'_>) -> String {
     crate::inert::inert_lines(&crate::redact::mask_tokens(&text)).into_owned()
 }
 
+/// A value for one line written past [`Io`] (a prompt on the terminal, a note when a signal
+/// comes, the watch log): tokens hidden, every control and bidi character made inert,
+/// newlines included.
+pub(crate) fn shown_value(text: &str) -> String {
+    crate::inert::inert(&crate::redact::mask_tokens(text)).into_owned()
+}
+
 /// `println!` for the CLI: `outln!(io, "...")`, where `io` is an [`Io`] (`ctx.io`).
 macro_rules! outln {
     ($io:expr) => {

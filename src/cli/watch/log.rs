@@ -35,7 +35,7 @@ fn under_journald() -> bool {
 fn format_line(level: Level, message: &str, journald: bool, now: Timestamp) -> String {
     // A message is one line whatever it quotes (claims and server messages may hold newlines
     // and escape sequences), and no token.
-    let message = crate::inert::inert(&crate::redact::mask_tokens(message)).into_owned();
+    let message = super::super::streams::shown_value(message);
     if journald {
         format!("<{}>{message}", level.priority())
     } else {
