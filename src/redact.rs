@@ -19,17 +19,27 @@ fn in_token(c: char) -> bool {
 }
 
 /// Whether `run` (base64url characters and dots) looks like a token or a piece of one: a
-/// base64url JSON object (`eyJ` is what `{"` encodes to) of some length, or three
-/// dot-separated parts at least two of which are long (a JWT whose header is not `eyJ…`).
-/// The masked display `eyJh…GDK4` is not one; host names and versions are not either.
+/// part that is a base64url JSON object (`eyJ` is what `{"` encodes to: a JWT's header and
+/// payload), or three dot-separated parts at least two of which are long and random-looking
+/// (a JWT whose header is not `eyJ…`). The masked display `eyJh…GDK4`, host names (lower
+/// case), versions and words that merely contain `eyJ` are not.
 pub(crate) fn looks_like_token(run: &str) -> bool {
-    if run.len() >= LONG_PART && run.contains("eyJ") {
+    let run = run.trim_matches('.');
+    let parts: Vec<&str> = run.split('.').collect();
+    if run.len() >= LONG_PART && parts.iter().any(|p| p.starts_with("eyJ")) {
         return true;
     }
-    let parts: Vec<&str> = run.trim_matches('.').split('.').collect();
     parts.len() >= 3
         && parts.iter().all(|p| !p.is_empty())
-        && parts.iter().filter(|p| p.len() >= LONG_PART).count() >= 2
+        && parts.iter().filter(|p| random_looking(p)).count() >= 2
+}
+
+/// A long part in both cases, as base64 of random bytes is (a signature), and host names
+/// are not.
+fn random_looking(part: &str) -> bool {
+    part.len() >= LONG_PART
+        && part.chars().any(|c| c.is_ascii_uppercase())
+        && part.chars().any(|c| c.is_ascii_lowercase())
 }
 
 /// `text` with every run of token characters that [`looks_like_token`] replaced by
@@ -122,6 +132,8 @@ mod tests {
             "version 1.2.3, 127.0.0.1:65102",
             "/home/alice/.config/actoken/index.toml",
             "invoker 6048ce7ba15c2af2e8cec12991ec13cf",
+            "https://ac-hpc-production01.cluster-region-east.example.com:65101/hpc",
+            "monkeyJSONParserFactory failed",
         ] {
             assert!(matches!(mask_tokens(text), Cow::Borrowed(_)), "{text}");
             assert!(!holds_token(text), "{text}");
