@@ -5,7 +5,10 @@
 //!
 //! Clearing is conservative: the system clipboard is cleared only if it still holds the token
 //! (the user may have copied something else since). OSC 52 cannot be read back, so a clear
-//! there is an empty OSC 52 write.
+//! there is an empty OSC 52 write; inside tmux, the paste buffers tmux made of the copy are
+//! deleted too ([`tmux`]).
+
+mod tmux;
 
 use std::io::Write;
 
@@ -13,6 +16,7 @@ use base64::Engine;
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::token::Token;
+pub use tmux::TmuxCopy;
 
 /// Where copies go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,14 +81,15 @@ pub(crate) enum ClipboardError {
 }
 
 /// What a clear did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ClearOutcome {
     /// The clipboard held the token and now holds nothing.
     Cleared,
     /// The clipboard holds something else now; it was left alone.
     LeftAlone,
-    /// An empty OSC 52 write was sent (the terminal's clipboard cannot be read back).
-    ClearSent,
+    /// An empty OSC 52 write was sent (the terminal's clipboard cannot be read back); inside
+    /// tmux, what became of tmux's own copy.
+    ClearSent(Option<TmuxCopy>),
     /// Nothing had been copied.
     NothingCopied,
 }
@@ -101,6 +106,8 @@ enum Backend {
 /// can check it is still there.
 pub(crate) struct Clipboard {
     backend: Backend,
+    /// The tmux server whose paste buffers may keep a copy (OSC 52 inside tmux).
+    tmux: tmux::Tmux,
     last: Option<SecretString>,
     /// Why the system clipboard was not used, when it was wanted but failed to open.
     fallback_reason: Option<String>,
@@ -138,11 +145,13 @@ impl Clipboard {
             ClipboardKind::System => match arboard::Clipboard::new() {
                 Ok(cb) => Clipboard {
                     backend: Backend::System(Box::new(cb)),
+                    tmux: tmux::Tmux::of_session(),
                     last: None,
                     fallback_reason: None,
                 },
                 Err(e) => Clipboard {
                     backend: Backend::Osc52 { tmux: in_tmux, out },
+                    tmux: tmux::Tmux::of_session(),
                     last: None,
                     fallback_reason: Some(format!("system clipboard unreachable ({e})")),
                 },
@@ -155,9 +164,16 @@ impl Clipboard {
     pub(crate) fn osc52(tmux: bool, out: Box<dyn Write + Send>) -> Clipboard {
         Clipboard {
             backend: Backend::Osc52 { tmux, out },
+            tmux: tmux::Tmux::of_session(),
             last: None,
             fallback_reason: None,
         }
+    }
+
+    /// The same, with tmux's paste buffers on another server (tests run a private one).
+    #[cfg(test)]
+    fn with_tmux(self, tmux: tmux::Tmux) -> Clipboard {
+        Clipboard { tmux, ..self }
     }
 
     pub(crate) fn kind(&self) -> ClipboardKind {
@@ -208,7 +224,8 @@ impl Clipboard {
             Backend::Osc52 { tmux, out } => {
                 out.write_all(osc52_sequence("", *tmux).as_bytes())?;
                 out.flush()?;
-                Ok(ClearOutcome::ClearSent)
+                let copy = tmux.then(|| self.tmux.delete_copies(last.expose_secret()));
+                Ok(ClearOutcome::ClearSent(copy))
             }
         }
     }
@@ -307,7 +324,10 @@ mod tests {
             written,
             osc52_sequence(crate::samples::SAMPLE_REQUEST, false)
         );
-        assert_eq!(cb.clear_if_unchanged().unwrap(), ClearOutcome::ClearSent);
+        assert_eq!(
+            cb.clear_if_unchanged().unwrap(),
+            ClearOutcome::ClearSent(None)
+        );
         let written = String::from_utf8(sink.0.lock().unwrap().clone()).unwrap();
         assert!(written.ends_with("\x1b]52;c;\x07"));
         // The copy was forgotten with the clear: a second clear has nothing to do.

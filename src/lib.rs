@@ -22,9 +22,11 @@ pub mod demo;
 pub mod failure;
 pub mod files;
 pub mod i18n;
+pub(crate) mod inert;
 pub mod keymap;
 pub mod login;
 pub mod mock;
+pub(crate) mod redact;
 pub mod renew;
 pub mod rescue;
 #[cfg(feature = "testing")]

@@ -1,7 +1,8 @@
 //! Everything that can go wrong talking to the AC API, each with what to do next.
 //!
 //! No variant holds a token: fields are hosts, statuses, lengths, codes and the platform's
-//! message after [`sanitize_msg`] has removed anything token-shaped.
+//! message and code after [`sanitize_msg`] and [`sanitize_code`] have removed anything
+//! token-shaped and made control characters inert.
 
 use std::error::Error as _;
 use std::fmt;
@@ -9,6 +10,8 @@ use std::time::Duration;
 
 use super::codes::{advice, describe_code, rejects_token};
 use super::refusal::{self, LoginRefusal};
+use crate::inert::inert;
+use crate::redact;
 
 /// Cloneable so results can travel in UI events.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -223,44 +226,33 @@ fn platform_message(code: &str, msg: &str) -> String {
 /// Longest platform message kept (in characters).
 const MAX_MSG_CHARS: usize = 200;
 
-/// Makes a server-supplied message safe to show and log: control characters become spaces,
-/// anything that looks like a JWT (or the `secret` we sent) is replaced, and it is shortened.
+/// Longest platform code kept (in characters): codes are a few digits.
+const MAX_CODE_CHARS: usize = 32;
+
+/// Makes a server-supplied message safe to show and log: the `secret` we sent (whole, or any
+/// long part of it) and anything else that looks like a token are hidden, control and bidi
+/// characters made inert, and it is shortened.
 pub(crate) fn sanitize_msg(msg: &str, secret: Option<&str>) -> String {
-    let mut text = msg.to_owned();
-    if let Some(s) = secret.filter(|s| !s.is_empty()) {
-        text = text.replace(s, "<token>");
-    }
-    let mut out = String::with_capacity(text.len().min(MAX_MSG_CHARS * 4));
-    let mut word = String::new();
-    let flush = |word: &mut String, out: &mut String| {
-        if looks_like_jwt(word) {
-            out.push_str("<token>");
-        } else {
-            out.push_str(word);
-        }
-        word.clear();
-    };
-    for c in text.chars() {
-        if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '=' | '+' | '/') {
-            word.push(c);
-        } else {
-            flush(&mut word, &mut out);
-            out.push(if c.is_control() { ' ' } else { c });
-        }
-    }
-    flush(&mut word, &mut out);
-    let trimmed = out.trim();
-    if trimmed.chars().count() > MAX_MSG_CHARS {
-        let cut: String = trimmed.chars().take(MAX_MSG_CHARS).collect();
-        format!("{cut}…")
-    } else {
-        trimmed.to_owned()
-    }
+    sanitize(msg, secret, MAX_MSG_CHARS)
 }
 
-/// A base64url JSON header (`eyJ`) or three dot-separated parts of some length.
-fn looks_like_jwt(word: &str) -> bool {
-    word.contains("eyJ") || (word.len() >= 20 && word.matches('.').count() >= 2)
+/// [`sanitize_msg`] for the platform's `code`, which is shown as it came ("code 10004").
+pub(crate) fn sanitize_code(code: &str, secret: Option<&str>) -> String {
+    sanitize(code, secret, MAX_CODE_CHARS)
+}
+
+fn sanitize(text: &str, secret: Option<&str>, limit: usize) -> String {
+    let text = match secret {
+        Some(s) => redact::scrub_secret(text.trim(), s),
+        None => text.trim().into(),
+    };
+    let text = inert(&redact::mask_tokens(&text)).into_owned();
+    if text.chars().count() > limit {
+        let cut: String = text.chars().take(limit).collect();
+        format!("{cut}…")
+    } else {
+        text
+    }
 }
 
 /// Turns a reqwest transport error into our variants. `host` is `host:port` of the request.
@@ -373,16 +365,42 @@ mod tests {
 
     #[test]
     fn sanitize_removes_tokens_and_controls() {
-        let msg = format!("bad token {SAMPLE_REQUEST}\n\x07end");
+        let msg = format!("bad token {SAMPLE_REQUEST}\n\x07end\n");
         let clean = sanitize_msg(&msg, None);
-        assert_eq!(clean, "bad token <token>  end");
+        assert_eq!(clean, "bad token <token hidden>\u{fffd}\u{fffd}end");
         let echoed = format!("got:{SAMPLE_REQUEST}:x");
         assert!(!sanitize_msg(&echoed, Some(SAMPLE_REQUEST)).contains("eyJ"));
         // A non-JWT secret we sent is still scrubbed when echoed back.
         assert_eq!(
             sanitize_msg("you sent abc", Some("abc")),
-            "you sent <token>"
+            "you sent <token hidden>"
         );
+    }
+
+    /// A server that quotes only the signature of the token we sent quotes the part that
+    /// makes it a token: it is scrubbed like the whole.
+    #[test]
+    fn the_signature_alone_is_scrubbed_like_the_whole_token() {
+        let signature = SAMPLE_REQUEST.rsplit('.').next().unwrap();
+        let msg = format!("signature {signature} does not verify");
+        let clean = sanitize_msg(&msg, Some(SAMPLE_REQUEST));
+        assert!(!clean.contains(signature), "{clean}");
+        assert_eq!(clean, "signature <token hidden> does not verify");
+    }
+
+    /// The platform's `code` is shown as it came ("code 10004"): a hostile one must not
+    /// drive the terminal, forge a line or carry a token.
+    #[test]
+    fn a_hostile_code_is_made_inert_and_short() {
+        let code = format!(
+            "1\u{1b}]52;c;ZXZpbA==\u{7}\n\u{9b}2J{SAMPLE_REQUEST}{}",
+            "9".repeat(99)
+        );
+        let clean = sanitize_code(&code, None);
+        assert!(!clean.chars().any(crate::inert::is_unsafe), "{clean:?}");
+        assert!(!clean.contains("eyJ"), "{clean}");
+        assert!(clean.chars().count() <= MAX_CODE_CHARS + 1, "{clean}");
+        assert_eq!(sanitize_code(" 10004 ", None), "10004");
     }
 
     #[test]

@@ -9,7 +9,7 @@ use std::fmt;
 use serde_json::Value;
 
 use super::ApiError;
-use super::error::sanitize_msg;
+use super::error::{sanitize_code, sanitize_msg};
 use crate::token::Token;
 
 /// The code meaning success.
@@ -27,7 +27,7 @@ pub struct Envelope {
 impl fmt::Debug for Envelope {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Envelope")
-            .field("code", &self.code)
+            .field("code", &sanitize_code(&self.code, None))
             .field("msg", &sanitize_msg(&self.msg, None))
             .field("data", &self.data.as_ref().map(|_| "<redacted>"))
             .finish()
@@ -43,7 +43,7 @@ impl Envelope {
     /// the message should the server echo it.
     pub fn to_error(&self, sent: Option<&str>) -> ApiError {
         ApiError::Platform {
-            code: self.code.clone(),
+            code: sanitize_code(&self.code, sent),
             msg: sanitize_msg(&self.msg, sent),
         }
     }
@@ -227,7 +227,29 @@ mod tests {
         let err = renew(&body).unwrap_err();
         assert_eq!(err.platform_code(), Some("10004"));
         assert!(err.token_rejected());
-        assert!(err.to_string().contains("token <token> invalid"), "{err}");
+        assert!(
+            err.to_string().contains("token <token hidden> invalid"),
+            "{err}"
+        );
+        assert_clean(&err);
+    }
+
+    /// The `code` field is shown as it came ("code 10004"): a hostile one is made inert like
+    /// the message, and a token or its signature in either is hidden.
+    #[test]
+    fn a_hostile_code_or_message_is_inert_in_the_error() {
+        let signature = SAMPLE_REQUEST.rsplit('.').next().unwrap();
+        let body = serde_json::json!({
+            "code": "10004\u{1b}]52;c;ZXZpbA==\u{7}\nforged line",
+            "msg": format!("bad \u{9b}2J signature {signature}\n\u{202e}txt"),
+        })
+        .to_string();
+        let err = renew(&body).unwrap_err();
+        for text in [err.to_string(), format!("{err:?}")] {
+            assert!(!text.chars().any(crate::inert::is_unsafe), "{text:?}");
+            assert!(!text.contains(signature), "{text}");
+        }
+        assert!(err.to_string().contains("forged"), "{err}");
         assert_clean(&err);
     }
 

@@ -5,6 +5,7 @@ use super::context::{Context, runtime};
 use super::table::render_table;
 use crate::account_info;
 use crate::api::{LoginMethod, UserInfo};
+use crate::inert::inert;
 use crate::shell_quote::shell_word;
 use crate::store::{Account, Accounts, Store};
 use crate::timefmt;
@@ -80,7 +81,7 @@ pub(crate) fn run(ctx: &Context, args: AccountsArgs) -> anyhow::Result<()> {
         })
         .collect();
     if args.json {
-        outln!(ctx.io, "{}", serde_json::to_string_pretty(&views)?);
+        exactln!(ctx.io, "{}", serde_json::to_string_pretty(&views)?);
         return Ok(());
     }
     let rows: Vec<Vec<String>> = views
@@ -117,20 +118,15 @@ pub(crate) fn run(ctx: &Context, args: AccountsArgs) -> anyhow::Result<()> {
     ];
     let header: Vec<&str> = header.iter().map(String::as_str).collect();
     out!(ctx.io, "{}", render_table(&header, &rows));
+    // One line each, quoting what the server said.
     for v in &views {
         if let Some(e) = &v.account_info_error {
-            errln!(
-                ctx.io,
-                "{}",
-                tr!("accounts.note_unknown", id = v.id, error = e)
-            );
+            let note = tr!("accounts.note_unknown", id = v.id, error = e);
+            errln!(ctx.io, "{}", inert(&note));
         } else if let Some(info) = v.info.as_ref().filter(|i| i.needs_top_up()) {
             let summary = tr!("account.top_up_regions", summary = info.summary());
-            errln!(
-                ctx.io,
-                "{}",
-                tr!("accounts.note_top_up", id = v.id, summary = summary)
-            );
+            let note = tr!("accounts.note_top_up", id = v.id, summary = summary);
+            errln!(ctx.io, "{}", inert(&note));
         }
     }
     Ok(())

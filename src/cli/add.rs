@@ -4,6 +4,7 @@ use super::advising::{Advising, condition_of, remembered_logins};
 use super::context::Context;
 use super::input;
 use crate::advice::Condition;
+use crate::inert::inert;
 use crate::store::{self, EntryMeta};
 use crate::timefmt;
 use crate::token::Token;
@@ -64,16 +65,14 @@ pub(crate) fn run(ctx: &Context, args: AddArgs) -> anyhow::Result<()> {
         }
         .clause(condition),
     };
-    errln!(
-        ctx.io,
-        "{}",
-        tr!(
-            "add_cli.stored",
-            name = args.name,
-            user = claims.user.as_deref().unwrap_or("?"),
-            cluster = claims.cluster_id.as_deref().unwrap_or("?"),
-            state = state
-        )
+    // One line: the claims quoted in it come from the token.
+    let stored = tr!(
+        "add_cli.stored",
+        name = args.name,
+        user = claims.user.as_deref().unwrap_or("?"),
+        cluster = claims.cluster_id.as_deref().unwrap_or("?"),
+        state = state
     );
+    errln!(ctx.io, "{}", inert(&stored));
     Ok(())
 }

@@ -5,6 +5,7 @@ use super::advising::refused_advice;
 use super::context::{Context, runtime};
 use super::exit;
 use crate::advice::Condition;
+use crate::inert::inert;
 use crate::token::Phase;
 use crate::tr;
 use clap::Args;
@@ -23,7 +24,12 @@ pub(crate) fn run(ctx: &Context, args: CheckArgs) -> anyhow::Result<u8> {
     let client = ctx.client()?;
     let asked_at = ctx.clock.now();
     let state = runtime().block_on(client.token_state(&meta.base_url, &token))?;
-    outln!(ctx.io, "{}: {}", args.name, state.describe());
+    outln!(
+        ctx.io,
+        "{}: {}",
+        inert(&args.name),
+        inert(&state.describe())
+    );
     if state.is_accepted() {
         return Ok(exit::OK);
     }
@@ -34,6 +40,8 @@ pub(crate) fn run(ctx: &Context, args: CheckArgs) -> anyhow::Result<u8> {
             condition_of(phase)
         }
     });
+    // One line, quoting the token's claims.
+    let advice = inert(&advice);
     if phase == Phase::Renewable {
         errln!(
             ctx.io,

@@ -68,7 +68,7 @@ fn run_command(io: &Io, mut command: Command, program: &OsString) -> u8 {
 }
 
 fn cannot_start(io: &Io, program: &OsString, error: &std::io::Error) -> u8 {
-    let program = program.to_string_lossy();
+    let program = crate::inert::inert(&program.to_string_lossy()).into_owned();
     if error.kind() == std::io::ErrorKind::NotFound {
         errln!(io, "{}", crate::tr!("exec.not_found", program = program));
         NOT_FOUND

@@ -5,6 +5,7 @@
 
 use std::future::Future;
 
+use super::streams::shown_value;
 use crate::signals::Terminating;
 
 /// Exit code after a second signal abandoned the work (128 + SIGINT, as shells report it).
@@ -35,9 +36,10 @@ pub(crate) async fn despite_signals<T>(what: &str, work: impl Future<Output = T>
 }
 
 /// What `renew` and `token --min-valid` name while they finish ("renewing alice/西北一区").
+/// A name typed on the command line is shown inert, and hidden if it is a token.
 pub(crate) fn renewing(names: &[String]) -> String {
     match names {
-        [one] => crate::tr!("finish.renewing_one", name = one),
+        [one] => crate::tr!("finish.renewing_one", name = shown_value(one)),
         many => crate::tr!("finish.renewing_many", n = many.len()),
     }
 }

@@ -4,6 +4,7 @@ use super::advising::condition_of;
 use super::advising::refused_advice;
 use super::context::{Context, runtime};
 use crate::api::ServiceUrl;
+use crate::inert::inert;
 use crate::token::Token;
 use crate::tr;
 use crate::width::pad;
@@ -30,7 +31,7 @@ pub(crate) fn run(ctx: &Context, args: InfoArgs) -> anyhow::Result<()> {
             let (_, advice) = refused_advice(ctx, &store, &meta, &token, asked_at, condition_of);
             anyhow::bail!(tr!(
                 "info.expired_refused",
-                advice = advice,
+                advice = inert(&advice),
                 code = e.platform_code().unwrap_or("?")
             ));
         }
@@ -38,25 +39,30 @@ pub(crate) fn run(ctx: &Context, args: InfoArgs) -> anyhow::Result<()> {
     };
     super::fresh::note_refused(&ctx.io, &args.name, &center);
     if args.json {
-        outln!(ctx.io, "{}", serde_json::to_string_pretty(&center)?);
+        exactln!(ctx.io, "{}", serde_json::to_string_pretty(&center)?);
         return Ok(());
     }
-    let unknown = || tr!("info.unknown");
+    // What the server said, one line per value.
+    let said = |value: &Option<String>| {
+        value
+            .as_deref()
+            .map_or_else(|| tr!("info.unknown"), |v| inert(v).into_owned())
+    };
     outln!(
         ctx.io,
         "{}",
         tr!(
             "info.title",
             name = args.name,
-            region = center.id.clone().unwrap_or_else(unknown),
-            user = center.user_name.clone().unwrap_or_else(unknown)
+            region = said(&center.id),
+            user = said(&center.user_name)
         )
     );
     outln!(
         ctx.io,
         "  {}  {}",
         pad(&tr!("info.home"), 9),
-        center.home_path.clone().unwrap_or_else(unknown)
+        said(&center.home_path)
     );
     for (label, urls) in [
         ("hpc", &center.hpc_urls),
@@ -68,7 +74,7 @@ pub(crate) fn run(ctx: &Context, args: InfoArgs) -> anyhow::Result<()> {
             outln!(ctx.io, "  {}  {}", pad(label, 9), tr!("info.none_listed"));
         }
         for url in urls {
-            outln!(ctx.io, "  {}  {}", pad(label, 9), describe(url));
+            outln!(ctx.io, "  {}  {}", pad(label, 9), inert(&describe(url)));
         }
     }
     Ok(())

@@ -14,6 +14,8 @@ use super::streams::Io;
 /// memory) and must be UTF-8.
 pub(crate) fn read_secret(io: &Io, prompt: &str) -> anyhow::Result<Zeroizing<String>> {
     if io.stdin_is_terminal() {
+        // The prompt goes to the terminal itself, past `io`: it quotes a name or a user.
+        let prompt = super::streams::shown_value(prompt);
         let typed = rpassword::prompt_password(format!("{prompt} (input hidden): "))?;
         return Ok(Zeroizing::new(typed));
     }

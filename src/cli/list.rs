@@ -30,7 +30,7 @@ pub(crate) fn run(ctx: &Context, args: ListArgs) -> anyhow::Result<()> {
         .map(|s| TokenView::new(s, now, ctx.config.renew_grace, &accounts))
         .collect();
     if args.json {
-        outln!(ctx.io, "{}", serde_json::to_string_pretty(&views)?);
+        exactln!(ctx.io, "{}", serde_json::to_string_pretty(&views)?);
         return Ok(());
     }
     if views.is_empty() {
@@ -94,6 +94,8 @@ fn warn_about_orphans(
     match orphans {
         Ok(names) => {
             for name in names {
+                // A name the keyring holds: another program may have put anything there.
+                let name = crate::inert::inert(&name).into_owned();
                 let read = read_secret_command(kind, service, &name);
                 errln!(
                     io,

@@ -8,6 +8,7 @@ use super::input;
 use super::streams::Io;
 use crate::account_info;
 use crate::api::{self, LoginMethod, UserInfo};
+use crate::inert::inert;
 use crate::login::{Credential, LoginReport, NOT_AVAILABLE, login_and_store, login_command};
 use crate::shell_quote::shell_word;
 use crate::store::{Account, Accounts};
@@ -160,7 +161,10 @@ pub(crate) fn run(ctx: &Context, args: LoginArgs) -> anyhow::Result<()> {
     }
 
     let now = ctx.clock.now();
-    let what = crate::tr!("finish.logging_in", user = account.user);
+    let what = crate::tr!(
+        "finish.logging_in",
+        user = super::streams::shown_value(&account.user)
+    );
     let report = runtime().block_on(despite_signals(
         &what,
         login_and_store(&store, &ctx.client()?, &account, &credential, now),
@@ -383,6 +387,7 @@ fn secret(io: &Io, what: &str, prompt_ok: bool) -> anyhow::Result<SecretString> 
 const VERB: usize = 8;
 
 /// `user`: the account's status and balance, which explain regions listed without a token.
+/// Region names, ids and reasons come from the server: each line is shown inert.
 fn print_report(io: &Io, account: &Account, report: &LoginReport, user: Option<&UserInfo>) {
     let how = match (&account.method, &account.access_key) {
         (LoginMethod::AccessKey, Some(ak)) => {
@@ -390,17 +395,14 @@ fn print_report(io: &Io, account: &Account, report: &LoginReport, user: Option<&
         }
         _ => crate::tr!("cli_login.via_password", url = account.base_url),
     };
-    outln!(
-        io,
-        "{}",
-        crate::tr!(
-            "cli_login.logged_in",
-            user = account.user,
-            how = how,
-            count = report.stored.len(),
-            base_url = account.base_url
-        )
+    let logged_in = crate::tr!(
+        "cli_login.logged_in",
+        user = account.user,
+        how = how,
+        count = report.stored.len(),
+        base_url = account.base_url
     );
+    outln!(io, "{}", inert(&logged_in));
     for stored in &report.stored {
         let verb = if report.replaced.contains(&stored.name) {
             crate::tr!("cli_login.replaced")
@@ -415,7 +417,8 @@ fn print_report(io: &Io, account: &Account, report: &LoginReport, user: Option<&
                 id = stored.cluster_id.as_deref().unwrap_or("?")
             )
         };
-        outln!(io, "  {}  {}  ({what})", pad(&verb, VERB), stored.name);
+        let line = format!("{}  {}  ({what})", pad(&verb, VERB), stored.name);
+        outln!(io, "  {}", inert(&line));
     }
     for skipped in &report.skipped {
         let verb = crate::tr!("cli_login.skipped");
@@ -423,7 +426,8 @@ fn print_report(io: &Io, account: &Account, report: &LoginReport, user: Option<&
             Some(info) if skipped.reason == NOT_AVAILABLE => info.explain_unavailable(),
             _ => skipped.reason.clone(),
         };
-        outln!(io, "  {}  {}: {reason}", pad(&verb, VERB), skipped.region);
+        let line = format!("{}  {}: {reason}", pad(&verb, VERB), skipped.region);
+        outln!(io, "  {}", inert(&line));
     }
 }
 

@@ -65,7 +65,8 @@ pub(crate) fn run(ctx: &Context, args: LogoutArgs) -> anyhow::Result<()> {
             }
         }
         accounts.forget(&account.user, Some(&account.base_url))?;
-        outln!(ctx.io, "{}", forgotten(account, remembered.contains(&id)));
+        let forgot = forgotten(account, remembered.contains(&id));
+        outln!(ctx.io, "{}", crate::inert::inert(&forgot));
         if args.tokens {
             if removed.is_empty() {
                 outln!(ctx.io, "  {}", tr!("logout.no_tokens"));

@@ -101,45 +101,49 @@ pub fn run_with(
             None => run(cli, io, context, observer),
         }
     };
-    match ran {
+    let code = match ran {
         Ok(code) => code,
         Err(err) => {
             errln!(io, "{} {err:#}", crate::tr!("cli.error"));
             exit::code_for(&err)
         }
+    };
+    if code != exit::OK {
+        note_a_typed_token(io, args);
     }
+    code
 }
 
 /// Prints a usage error without echoing a token the user put on the command line by mistake
-/// (clap quotes unexpected arguments verbatim, which would put it in scrollback and logs).
+/// (clap quotes unexpected arguments verbatim, which would put it in scrollback and logs),
+/// nor obeying an escape sequence in an argument: such a command line gets clap's message as
+/// plain text through `io`, which hides tokens and shows control characters as '�'.
 fn print_usage_error(io: &Io, args: &[OsString], e: &clap::Error, process: bool) {
-    let tokens: Vec<String> = args
+    let plain = args
         .iter()
         .skip(1)
-        .map(|a| a.to_string_lossy().into_owned())
-        .filter(|a| looks_like_token(a))
-        .collect();
-    if tokens.is_empty() && process {
+        .all(|a| !a.to_string_lossy().chars().any(crate::inert::is_unsafe));
+    if process && plain && !typed_a_token(args) {
         let _ = e.print();
         return;
     }
-    let mut text = e.render().to_string();
-    for t in &tokens {
-        text = text.replace(t.as_str(), "<token hidden>");
-    }
-    io.err(format_args!("{text}"));
-    errln!(
-        io,
-        "note: tokens are never taken as arguments: pipe the token on stdin or type it at the \
-         hidden prompt (the one typed here may now be in your shell history)."
-    );
+    io.err(format_args!("{}", e.render()));
+    note_a_typed_token(io, args);
 }
 
-/// A JWT-looking argument: starts like a base64url JSON header, or has three long parts.
-fn looks_like_token(arg: &str) -> bool {
-    let arg = arg.strip_prefix("--token=").unwrap_or(arg);
-    arg.contains("eyJ")
-        || (arg.len() >= 20 && arg.split('.').filter(|p| !p.is_empty()).count() >= 3)
+/// Whether an argument looks like a token (see [`crate::redact::looks_like_token`]).
+fn typed_a_token(args: &[OsString]) -> bool {
+    args.iter()
+        .skip(1)
+        .any(|a| crate::redact::holds_token(&a.to_string_lossy()))
+}
+
+/// After a failure: a token typed as an argument was hidden from the messages above, but it
+/// is in the shell's history now. Says so, and how tokens are given.
+fn note_a_typed_token(io: &Io, args: &[OsString]) {
+    if typed_a_token(args) {
+        errln!(io, "{}", crate::tr!("cli.token_as_argument"));
+    }
 }
 
 fn run(

@@ -24,6 +24,7 @@ pub(crate) fn run(ctx: &Context) -> anyhow::Result<()> {
         ),
     ];
     for (label, value) in lines {
+        let value = crate::inert::inert(&value);
         outln!(ctx.io, "{} {value}", pad(&format!("{label}:"), 13));
     }
     Ok(())

@@ -118,7 +118,8 @@ pub(super) fn advised_failure(
         now,
         grace,
     };
-    Some(advising.failure(condition, &cause, needs_login))
+    // One line, quoting the token's claims and the server's answer.
+    Some(crate::inert::inert(&advising.failure(condition, &cause, needs_login)).into_owned())
 }
 
 fn describe(r: &Renewed, now: Timestamp, tz: &TimeZone) -> String {

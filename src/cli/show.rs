@@ -4,6 +4,7 @@ use super::advising::remembered_logins;
 use super::context::Context;
 use super::list::phase_text;
 use super::token_view::TokenView;
+use crate::inert::inert;
 use crate::shell_quote::shell_word;
 use crate::timefmt;
 use crate::tr;
@@ -33,7 +34,7 @@ pub(crate) fn run(ctx: &Context, args: ShowArgs) -> anyhow::Result<()> {
         let mut json = serde_json::to_value(&view)?;
         json["claims"] = view.claims_json();
         json["alg"] = view.decoded.as_ref().map(|d| d.alg.clone()).into();
-        outln!(ctx.io, "{}", serde_json::to_string_pretty(&json)?);
+        exactln!(ctx.io, "{}", serde_json::to_string_pretty(&json)?);
         return Ok(());
     }
 
@@ -93,14 +94,21 @@ pub(crate) fn run(ctx: &Context, args: ShowArgs) -> anyhow::Result<()> {
         .max()
         .unwrap_or(0)
         .max(13);
+    // Values come from the token, the index and the server: one line each, shown inert.
     for (key, value) in lines {
+        let value = inert(&value);
         outln!(ctx.io, "{} {value}", pad(&format!("{key}:"), label_width));
     }
     if let Some(d) = &view.decoded {
         outln!(ctx.io, "{}:", tr!("show.claims"));
-        let width = d.claims.name_width() + 1;
-        for (key, text) in d.claims.texts() {
-            outln!(ctx.io, "  {} {text}", pad(&format!("{key}:"), width));
+        let claims: Vec<(String, String)> = d
+            .claims
+            .texts()
+            .map(|(key, text)| (format!("{}:", inert(key)), inert(&text).into_owned()))
+            .collect();
+        let width = claims.iter().map(|(k, _)| crate::width::width(k)).max();
+        for (key, text) in claims {
+            outln!(ctx.io, "  {} {text}", pad(&key, width.unwrap_or(0)));
         }
     }
     Ok(())

@@ -2,6 +2,12 @@
 //! product ([`Io::system`]), buffers in tests ([`Io::captured`], as gh's `iostreams.Test()`),
 //! so that commands run in-process against a memory store.
 //!
+//! Human output is shown, never obeyed: every write through [`outln!`], [`out!`] and
+//! [`errln!`] has its tokens hidden ([`crate::redact`]) and its control and bidi characters
+//! made inert ([`crate::inert`]; its own line breaks and tabs stay), whatever a command forgot
+//! to clean. What scripts read exactly (`--json`, `actoken token`, `env`) goes through
+//! [`exactln!`] or [`Io::write_out`] instead.
+//!
 //! Output survives a closed pipe: `println!` panics when the reader went away (`actoken paths
 //! | head -1`); here a closed pipe only silences the rest of the output, and the command still
 //! finishes its work (a renewal in flight still gets stored) and exits with its own status, as
@@ -84,8 +90,15 @@ impl Io {
         }
     }
 
-    /// Writes to stdout and flushes; called by [`outln!`] and [`out!`].
+    /// Writes human output to stdout, [`shown`], and flushes; called by [`outln!`] and
+    /// [`out!`].
     pub(crate) fn out(&self, args: fmt::Arguments<'_>) {
+        self.out_exact(format_args!("{}", shown(args)));
+    }
+
+    /// Writes to stdout exactly as given and flushes: JSON (which escapes control characters
+    /// itself) and the token for scripts; called by [`exactln!`].
+    pub(crate) fn out_exact(&self, args: fmt::Arguments<'_>) {
         if self.reader_gone.load(Ordering::Relaxed) {
             return;
         }
@@ -113,10 +126,12 @@ impl Io {
         out.write_all(bytes).and_then(|()| out.flush())
     }
 
-    /// Writes to stderr; called by [`errln!`]. A failed write to stderr has nowhere to go.
+    /// Writes to stderr, [`shown`]; called by [`errln!`]. A failed write to stderr has
+    /// nowhere to go.
     pub(crate) fn err(&self, args: fmt::Arguments<'_>) {
+        let text = shown(args);
         let mut err = lock(&self.err);
-        let _ = err.write_fmt(args).and_then(|()| err.flush());
+        let _ = err.write_all(text.as_bytes()).and_then(|()| err.flush());
     }
 
     /// Whether input comes from a person at a terminal (a prompt may be shown).
@@ -134,6 +149,21 @@ impl Io {
     }
 }
 
+/// Human output as it may reach a terminal: tokens hidden, control and bidi characters made
+/// inert, line breaks and tabs kept (the values inside a line were made
+/// [`inert`](crate::inert::inert) where the line was put together).
+fn shown(args: fmt::Arguments<'_>) -> String {
+    let text = args.to_string();
+    crate::inert::inert_lines(&crate::redact::mask_tokens(&text)).into_owned()
+}
+
+/// A value for one line written past [`Io`] (a prompt on the terminal, a note when a signal
+/// comes, the watch log): tokens hidden, every control and bidi character made inert,
+/// newlines included.
+pub(crate) fn shown_value(text: &str) -> String {
+    crate::inert::inert(&crate::redact::mask_tokens(text)).into_owned()
+}
+
 /// `println!` for the CLI: `outln!(io, "...")`, where `io` is an [`Io`] (`ctx.io`).
 macro_rules! outln {
     ($io:expr) => {
@@ -148,6 +178,14 @@ macro_rules! outln {
 macro_rules! out {
     ($io:expr, $($arg:tt)*) => {
         $io.out(format_args!($($arg)*))
+    };
+}
+
+/// `println!` for what scripts read exactly (`--json`, the token): nothing is hidden or
+/// replaced.
+macro_rules! exactln {
+    ($io:expr, $($arg:tt)*) => {
+        $io.out_exact(format_args!("{}\n", format_args!($($arg)*)))
     };
 }
 
@@ -177,5 +215,39 @@ mod tests {
         let mut read = Vec::new();
         io.read_stdin(100, &mut read).unwrap();
         assert_eq!(read, b"token\n");
+    }
+
+    /// Whatever a command forgot to clean: no escape sequence, bidi override or token reaches
+    /// the terminal through human output, while its own lines and tabs stay; exact output
+    /// (JSON, the token) is left as it is.
+    #[test]
+    fn human_output_is_shown_not_obeyed_and_exact_output_is_exact() {
+        let token = crate::samples::SAMPLE_REQUEST;
+        let (io, captured) = Io::captured(b"");
+        let hostile = "bob\u{1b}]52;c;ZXZpbA==\u{7}\u{9b}2J\u{202e}";
+        outln!(io, "user {hostile}\n\tnext {token}");
+        errln!(io, "no token named {token:?} ({hostile})");
+        exactln!(io, "{token} {hostile}");
+        let (out, err) = (captured.stdout(), captured.stderr());
+        let human = out.lines().take(2).collect::<Vec<_>>().join("\n");
+        for text in [&human, &err] {
+            assert!(
+                !text.contains('\u{1b}') && !text.contains('\u{7}'),
+                "{text:?}"
+            );
+            assert!(
+                !text.contains('\u{9b}') && !text.contains('\u{202e}'),
+                "{text:?}"
+            );
+            assert!(!text.contains(token), "{text}");
+            assert!(text.contains("<token hidden>"), "{text}");
+        }
+        assert!(
+            human.starts_with("user bob\u{fffd}]52;c;ZXZpbA==\u{fffd}\u{fffd}2J\u{fffd}\n\tnext ")
+        );
+        assert_eq!(
+            out.lines().nth(2),
+            Some(format!("{token} {hostile}").as_str())
+        );
     }
 }

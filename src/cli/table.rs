@@ -1,6 +1,7 @@
 //! Plain-text tables for the CLI, in terminal columns (a Han character takes two).
 
 use crate::columns::{self, NAME_FLOOR, Spec};
+use crate::inert::inert;
 use crate::width::{pad, truncate, truncate_middle, width};
 
 /// Left-aligned columns sized to their widest cell, in terminal columns (a Han character
@@ -29,8 +30,13 @@ pub(crate) fn render_table_within(
     rows: &[Vec<String>],
     max_width: Option<usize>,
 ) -> String {
+    // A cell is one line: a newline in a claim must not forge a row.
+    let rows: Vec<Vec<String>> = rows
+        .iter()
+        .map(|row| row.iter().map(|c| inert(c).into_owned()).collect())
+        .collect();
     let mut widths: Vec<usize> = header.iter().map(|h| width(h)).collect();
-    for row in rows {
+    for row in &rows {
         for (w, cell) in widths.iter_mut().zip(row) {
             *w = (*w).max(width(cell));
         }
@@ -73,7 +79,7 @@ pub(crate) fn render_table_within(
         padded.join(SEPARATOR).trim_end().to_owned()
     };
     let mut out = line(header.to_vec());
-    for row in rows {
+    for row in &rows {
         out.push('\n');
         out.push_str(&line(row.iter().map(String::as_str).collect()));
     }

@@ -6,6 +6,7 @@ use super::durations::parse_duration;
 use super::exit::NeedsNewToken;
 use super::fresh::fresh_tokens;
 use crate::advice::Condition;
+use crate::inert::inert;
 use crate::tr;
 use clap::Args;
 use jiff::SignedDuration;
@@ -44,6 +45,8 @@ pub(crate) fn run(ctx: &Context, args: TokenArgs) -> anyhow::Result<()> {
                     grace,
                 }
                 .sentence(condition);
+                // One line, quoting the token's claims.
+                let advice = inert(&advice).into_owned();
                 return Err(match condition {
                     Condition::Renewable => anyhow::anyhow!(tr!("token.expired", advice = advice)),
                     Condition::Dead => NeedsNewToken(advice).into(),
@@ -52,6 +55,6 @@ pub(crate) fn run(ctx: &Context, args: TokenArgs) -> anyhow::Result<()> {
             }
         }
     };
-    outln!(ctx.io, "{}", token.expose());
+    exactln!(ctx.io, "{}", token.expose());
     Ok(())
 }

@@ -24,6 +24,7 @@ mod fault_matrix;
 #[cfg(unix)]
 mod foreign_files;
 mod headless;
+mod hostile_text;
 mod leaks;
 mod login;
 mod self_heal;
@@ -31,3 +32,4 @@ mod signals;
 mod store_keyring;
 mod suggested_commands;
 mod tui_e2e;
+mod typed_tokens;

@@ -252,6 +252,12 @@ fn demo_renews_copies_and_quits_cleanly() {
         !screen.contains("xian/carol"),
         "dashboard left on the normal screen:\n{screen}"
     );
+    // Quitting cleared the clipboard, tmux's own copy in its paste buffer included.
+    assert_ne!(
+        tmux.paste_buffer().as_deref(),
+        Some(copied.as_str()),
+        "tmux's paste buffer still holds the token after the clear"
+    );
 }
 
 fn wait_for_file<T>(path: &Path, extract: impl Fn(&[u8]) -> Option<T>) -> T {

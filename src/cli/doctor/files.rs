@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use crate::config::{Config, Paths};
 use crate::files::{Role, trust};
+use crate::inert::inert;
 use crate::shell_quote::shell_word;
 use crate::store::{Account, Accounts, EntryMeta, StoreKind, open_accounts_backend};
 use crate::token_env::CenterCache;
@@ -212,6 +213,9 @@ pub(crate) fn accounts(
         .iter()
         .map(|a| {
             let id = a.id();
+            // A finding is one line: the file may say anything (`--json`'s facts are exact).
+            // The user goes into suggested commands: one shell word ($'…' for control characters).
+            let (shown_id, user) = (inert(&id), shell_word(&a.user));
             let method = serde_json::to_value(a.method)
                 .ok()
                 .and_then(|v| v.as_str().map(str::to_owned))
@@ -225,24 +229,28 @@ pub(crate) fn accounts(
             let (status, message) = match key_remembered {
                 _ if password => (
                     Status::Info,
-                    tr!("doctor.login_password", id = id, user = shell_word(&a.user)),
+                    tr!("doctor.login_password", id = shown_id, user = user),
                 ),
                 Some(true) => (
                     Status::Ok,
-                    tr!("doctor.login_key_remembered", id = id, method = method),
+                    tr!(
+                        "doctor.login_key_remembered",
+                        id = shown_id,
+                        method = method
+                    ),
                 ),
                 Some(false) => (
                     Status::Info,
                     tr!(
                         "doctor.login_no_key",
-                        id = id,
+                        id = shown_id,
                         method = method,
-                        user = shell_word(&a.user)
+                        user = user
                     ),
                 ),
                 None => (
                     Status::Info,
-                    tr!("doctor.login_key_unknown", id = id, method = method),
+                    tr!("doctor.login_key_unknown", id = shown_id, method = method),
                 ),
             };
             f.push(AREA, status, message);

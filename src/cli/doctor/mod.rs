@@ -73,7 +73,7 @@ pub(crate) fn run(global: &GlobalArgs, args: DoctorArgs, io: Arc<Io>) -> anyhow:
             setup: setup_facts,
             findings: &f.0,
         };
-        outln!(ctx.io, "{}", serde_json::to_string_pretty(&report)?);
+        exactln!(ctx.io, "{}", serde_json::to_string_pretty(&report)?);
     } else {
         out!(ctx.io, "{}", f.render());
     }

@@ -107,6 +107,9 @@ impl Findings {
     }
 
     /// One line per finding, grouped by area in the order they were found, fixes indented.
+    /// Findings quote files, keyrings and servers: every line of one is shown inert, and a
+    /// line break inside one (a TOML error quoting the file) continues indented, so that no
+    /// finding can pass for another.
     pub(crate) fn render(&self) -> String {
         let mut out = String::new();
         let mut area = None;
@@ -115,9 +118,9 @@ impl Findings {
                 area = Some(f.area);
                 out.push_str(&format!("{}\n", f.area.heading()));
             }
-            out.push_str(&format!("  [{}] {}\n", f.status.mark(), f.message));
+            out.push_str(&format!("  [{}] {}\n", f.status.mark(), lines(&f.message)));
             if let Some(fix) = &f.fix {
-                out.push_str(&format!("         → {fix}\n"));
+                out.push_str(&format!("         → {}\n", lines(fix)));
             }
         }
         let (fails, warns) = self.0.iter().fold((0, 0), |(f, w), x| match x.status {
@@ -134,6 +137,14 @@ impl Findings {
         out.push('\n');
         out
     }
+}
+
+/// The lines of `text`, each inert, the ones after the first indented past the status mark.
+fn lines(text: &str) -> String {
+    text.lines()
+        .map(|line| crate::inert::inert(line).into_owned())
+        .collect::<Vec<_>>()
+        .join("\n           ")
 }
 
 #[cfg(test)]
@@ -163,6 +174,24 @@ mod tests {
         f.push(Area::Servers, Status::Fail, "unreachable");
         assert!(!f.all_needed_work());
         assert!(with_lang(Lang::En, || f.render()).contains("1 problem(s)"));
+    }
+
+    /// A server address, a keyring's error or a file's line can hold anything: no escape
+    /// sequence reaches the terminal and no line of a finding starts like a finding.
+    #[test]
+    fn hostile_findings_are_inert_and_cannot_forge_a_finding() {
+        let mut f = Findings::default();
+        let forged = "http://h\u{1b}]52;c;ZXZpbA==\u{7}\r\n  [ok  ] all is well\u{202e}";
+        f.push_fix(Area::Servers, Status::Fail, forged, forged);
+        let text = with_lang(Lang::En, || f.render());
+        assert!(
+            !text
+                .chars()
+                .any(|c| crate::inert::is_unsafe(c) && c != '\n'),
+            "{text:?}"
+        );
+        let rows = text.lines().filter(|l| l.starts_with("  [")).count();
+        assert_eq!(rows, 1, "{text}");
     }
 
     #[test]

@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use crate::api::{AcClient, ApiError, ClientOptions};
 use crate::config::Config;
+use crate::inert::inert;
 use crate::store::{Account, EntryMeta};
 use crate::timefmt;
 
@@ -59,13 +60,13 @@ impl User {
         }
     }
 
-    /// For people, in the interface language.
+    /// For people, in the interface language; a remembered login's user is shown inert.
     fn label(&self) -> String {
         match self {
             User::ConfigBaseUrl => tr!("doctor.used_by_config"),
-            User::Token(name) => tr!("doctor.used_by_token", name = name),
-            User::Login(id) => tr!("doctor.used_by_login", id = id),
-            User::LoginAuth(id) => tr!("doctor.used_by_login_auth", id = id),
+            User::Token(name) => tr!("doctor.used_by_token", name = inert(name)),
+            User::Login(id) => tr!("doctor.used_by_login", id = inert(id)),
+            User::LoginAuth(id) => tr!("doctor.used_by_login_auth", id = inert(id)),
         }
     }
 }
@@ -144,7 +145,7 @@ pub(crate) fn check(
                         Status::Ok,
                         tr!(
                             "doctor.server_answers",
-                            url = base_url,
+                            url = inert(&base_url),
                             status = p.status,
                             ms = ms,
                             tls = tls_ok,
@@ -172,8 +173,8 @@ pub(crate) fn check(
                         Status::Fail,
                         tr!(
                             "doctor.server_unreachable",
-                            url = base_url,
-                            problem = problem,
+                            url = inert(&base_url),
+                            problem = inert(&problem),
                             who = who
                         ),
                         fix_for(&e),

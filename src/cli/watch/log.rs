@@ -33,8 +33,9 @@ fn under_journald() -> bool {
 }
 
 fn format_line(level: Level, message: &str, journald: bool, now: Timestamp) -> String {
-    // A message is one line whatever it quotes (server messages may hold newlines).
-    let message = message.replace(['\n', '\r'], " ");
+    // A message is one line whatever it quotes (claims and server messages may hold newlines
+    // and escape sequences), and no token.
+    let message = super::super::streams::shown_value(message);
     if journald {
         format!("<{}>{message}", level.priority())
     } else {
@@ -58,7 +59,10 @@ mod tests {
     fn journald_gets_priorities_terminals_get_times() {
         // Its own instant: the wall clock's year need not have four digits (found at +100 y).
         let now: Timestamp = "2026-11-25T12:00:00Z".parse().unwrap();
-        assert_eq!(format_line(Level::Warning, "a\nb", true, now), "<4>a b");
+        assert_eq!(
+            format_line(Level::Warning, "a\nb", true, now),
+            "<4>a\u{fffd}b"
+        );
         assert_eq!(format_line(Level::Info, "x", true, now), "<6>x");
         let plain = format_line(Level::Error, "x", false, now);
         assert!(

@@ -5,7 +5,7 @@ use jiff::Timestamp;
 
 use super::fixtures::{app_with, at, demo_set, many, now, select, token};
 use super::*;
-use crate::clipboard::{ClearOutcome, ClipboardKind};
+use crate::clipboard::{ClearOutcome, ClipboardKind, TmuxCopy};
 
 const URGENCY_ORDER: [&str; 8] = [
     "kunshan-old",
@@ -487,6 +487,48 @@ fn copy_then_clear_after_the_configured_time() {
         at(32),
     );
     assert!(toast_text(&app).contains("no longer holds the token"));
+}
+
+/// Inside tmux, the clear says plainly what became of tmux's own copy (a paste buffer), in
+/// both languages: deleted, not there, or perhaps still there and how to look.
+#[test]
+fn the_clear_says_what_became_of_tmuxs_copy() {
+    use crate::i18n::{Lang, with_lang};
+    let cleared = |outcome: ClearOutcome, lang: Lang| {
+        let mut app = app_with(demo_set());
+        with_lang(lang, || {
+            update(&mut app, Action::ClipboardCleared(Ok(outcome)), now());
+            (
+                toast_text(&app).to_owned(),
+                app.toast.as_ref().map(|t| t.level),
+            )
+        })
+    };
+    let (text, _) = cleared(
+        ClearOutcome::ClearSent(Some(TmuxCopy::Deleted(1))),
+        Lang::En,
+    );
+    assert!(text.contains("deleted tmux's paste buffer"), "{text}");
+    let (text, _) = cleared(ClearOutcome::ClearSent(Some(TmuxCopy::NotThere)), Lang::En);
+    assert!(
+        text.contains("no tmux paste buffer holds the token"),
+        "{text}"
+    );
+    let unknown = || ClearOutcome::ClearSent(Some(TmuxCopy::Unknown("no server".into())));
+    let (text, level) = cleared(unknown(), Lang::En);
+    assert!(
+        text.contains("a tmux paste buffer may still hold the token (no server)")
+            && text.contains("tmux delete-buffer"),
+        "{text}"
+    );
+    assert_eq!(level, Some(Level::Warn));
+    let (text, _) = cleared(unknown(), Lang::ZhCn);
+    assert!(
+        text.contains("tmux 粘贴缓冲区可能仍保存着该访问凭证"),
+        "{text}"
+    );
+    let (text, _) = cleared(ClearOutcome::ClearSent(None), Lang::En);
+    assert_eq!(text, "asked the terminal to clear its clipboard");
 }
 
 #[test]

@@ -1,6 +1,6 @@
 //! Text shown to the user: claim values and names come from tokens and files, so control
-//! characters are replaced before they reach the terminal (an escape sequence in a claim must
-//! not drive the terminal).
+//! and bidi characters are replaced before they reach the terminal (an escape sequence in a
+//! claim must not drive the terminal), by the rule the CLI uses too ([`crate::inert`]).
 
 use jiff::Timestamp;
 
@@ -9,11 +9,9 @@ use crate::dashboard::app::{App, Row, RowKind, Urgency};
 use crate::timefmt;
 use crate::tr;
 
-/// `s` with control characters replaced by '�'.
+/// `s` on one line with control and bidi characters replaced by '�'.
 pub(crate) fn clean(s: &str) -> String {
-    s.chars()
-        .map(|c| if c.is_control() { '\u{fffd}' } else { c })
-        .collect()
+    crate::inert::inert(s).into_owned()
 }
 
 /// A name inside a popup sentence: cleaned and cut (middle ellipsis) so the sentence around
@@ -80,4 +78,19 @@ pub(crate) fn next_step_long(row: &Row, app: &App, now: Timestamp) -> String {
         return format!("{}: {}", clean(row.name()), next_step_short(row, app, now));
     }
     clean(&row.advice_text(now, app.settings.timing, &app.keymap))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The dashboard draws by the program's one rule: controls, newlines and bidi overrides
+    /// (which let a claim read backwards) all become '�'.
+    #[test]
+    fn clean_replaces_controls_newlines_and_bidi_overrides() {
+        assert_eq!(
+            clean("alice\u{202e}gpj.exe\u{1b}]52;c;eA==\u{7}\n华东一区【昆山】"),
+            "alice\u{fffd}gpj.exe\u{fffd}]52;c;eA==\u{fffd}\u{fffd}华东一区【昆山】"
+        );
+    }
 }

@@ -76,7 +76,18 @@ pub(super) fn on_copied(
 pub(super) fn on_cleared(app: &mut App, result: Result<ClearOutcome, TaskError>, now: Timestamp) {
     let (level, text) = match result {
         Ok(ClearOutcome::Cleared) => (Level::Info, tr!("toast.cleared")),
-        Ok(ClearOutcome::ClearSent) => (Level::Info, tr!("toast.clear_sent")),
+        Ok(ClearOutcome::ClearSent(None)) => (Level::Info, tr!("toast.clear_sent")),
+        // tmux keeps a copy of its own in a paste buffer: say plainly what became of it.
+        Ok(ClearOutcome::ClearSent(Some(TmuxCopy::Deleted(_)))) => {
+            (Level::Info, tr!("toast.clear_sent_tmux_deleted"))
+        }
+        Ok(ClearOutcome::ClearSent(Some(TmuxCopy::NotThere))) => {
+            (Level::Info, tr!("toast.clear_sent_tmux_none"))
+        }
+        Ok(ClearOutcome::ClearSent(Some(TmuxCopy::Unknown(why)))) => (
+            Level::Warn,
+            tr!("toast.clear_sent_tmux_unknown", error = why),
+        ),
         Ok(ClearOutcome::LeftAlone) => (Level::Info, tr!("toast.clear_left_alone")),
         Ok(ClearOutcome::NothingCopied) => return,
         Err(msg) => (Level::Error, tr!("toast.clear_failed", error = msg)),

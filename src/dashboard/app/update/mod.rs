@@ -18,7 +18,7 @@ use super::{filter, help};
 use crate::advice::Condition;
 use crate::advice::Step;
 use crate::advice::words::{self as advice_words, Surface};
-use crate::clipboard::{ClearOutcome, ClipboardKind};
+use crate::clipboard::{ClearOutcome, ClipboardKind, TmuxCopy};
 use crate::keymap::{Command, Context};
 use crate::store::StoredToken;
 use crate::timefmt;
