@@ -55,6 +55,8 @@ pub use streams::{Captured, Io};
 /// The whole command line; `observer` watches the dashboard, if one opens (see
 /// [`crate::dashboard::tui::Observer`]).
 pub fn main(observer: &mut dyn Observer) -> ExitCode {
+    // Before anything can hold a token.
+    crate::core_dumps::disable();
     let io = Arc::new(Io::system());
     let args: Vec<OsString> = std::env::args_os().collect();
     let from_process = |global: &GlobalArgs| Context::load(global, Arc::clone(&io));

@@ -17,6 +17,7 @@ mod catalogs;
 mod cli;
 mod cli_in_process;
 mod concurrency;
+mod core_dumps;
 mod decoder_props;
 mod doctor;
 mod fault_matrix;
