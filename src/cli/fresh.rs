@@ -74,7 +74,7 @@ pub(crate) fn fresh_tokens(
 ) -> anyhow::Result<Vec<Renewed>> {
     let what = super::finish::renewing(names);
     let renewals = renewer.renew_many(names.to_vec(), When::ExpiringWithin(window), now);
-    let mut results = rt.block_on(despite_signals(&what, renewals));
+    let mut results = rt.block_on(despite_signals(io, &what, renewals));
     let mut out = Vec::new();
     for name in names {
         let at = results

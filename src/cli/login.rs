@@ -161,6 +161,7 @@ pub(crate) fn run(ctx: &Context, args: LoginArgs) -> anyhow::Result<()> {
     let now = ctx.clock.now();
     let what = crate::tr!("finish.logging_in", user = account.user);
     let report = runtime().block_on(despite_signals(
+        &ctx.io,
         &what,
         login_and_store(&store, &ctx.client()?, &account, &credential, now),
     ))?;

@@ -220,6 +220,9 @@ fn init_logging(verbose: u8, filter: Option<&str>) {
         .with(
             tracing_subscriber::fmt::layer()
                 .with_writer(std::io::stderr)
+                // A log line that cannot be written is dropped, never reported with
+                // `eprintln!` (which panics on a full or closed stderr, mid-renewal).
+                .log_internal_errors(false)
                 .with_target(false)
                 .with_filter(filter),
         )

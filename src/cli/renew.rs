@@ -62,8 +62,11 @@ pub(crate) fn run(ctx: &Context, args: RenewArgs) -> anyhow::Result<u8> {
     };
 
     let what = super::finish::renewing(&names);
-    let mut results =
-        runtime().block_on(despite_signals(&what, renewer.renew_many(names, when, now)));
+    let mut results = runtime().block_on(despite_signals(
+        &ctx.io,
+        &what,
+        renewer.renew_many(names, when, now),
+    ));
     results.sort_by(|a, b| a.0.cmp(&b.0));
     let tz = TimeZone::system();
     for (_, result) in results {

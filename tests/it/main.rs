@@ -13,6 +13,7 @@ mod agent_watch;
 mod api_client;
 mod api_login;
 mod bad_input;
+mod broken_output;
 mod catalogs;
 mod cli;
 mod cli_in_process;

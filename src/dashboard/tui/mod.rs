@@ -79,7 +79,9 @@ pub(crate) async fn run(
     drop(guard);
     observer.ended();
     if let Some(note) = app::quit::abandoned_note(&app.abandoned) {
-        eprintln!("actoken: {note}");
+        // Never a panic for a stderr nobody reads (the tokens are stored by now).
+        use std::io::Write;
+        let _ = writeln!(std::io::stderr().lock(), "actoken: {note}");
     }
     Ok(())
 }
