@@ -22,6 +22,7 @@ mod fresh;
 mod global;
 mod info;
 mod input;
+mod last_resort;
 mod list;
 mod login;
 mod logout;

@@ -23,6 +23,7 @@ mod decoder_props;
 mod doctor;
 mod fault_matrix;
 mod headless;
+mod issued_tokens;
 mod leaks;
 mod login;
 mod self_heal;
