@@ -72,6 +72,34 @@ pub(crate) fn on_terminal(text: &str) -> std::io::Result<()> {
     tty.flush()
 }
 
+/// Whether stdout is the systemd journal (`JOURNAL_STREAM` names its device and inode, as
+/// under `actoken watch` as a service): a log, which others (the `adm` group) may read, so
+/// never the last resort for a token.
+pub(crate) fn stdout_is_journal() -> bool {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let (Some(stream), Ok(stdout)) = (
+            std::env::var_os("JOURNAL_STREAM"),
+            fs::metadata("/proc/self/fd/1"),
+        ) else {
+            return false;
+        };
+        names_stream(&stream.to_string_lossy(), stdout.dev(), stdout.ino())
+    }
+    #[cfg(not(target_os = "linux"))]
+    false
+}
+
+/// Whether a `JOURNAL_STREAM` value (`DEVICE:INODE`, decimal) names this device and inode.
+#[cfg(any(target_os = "linux", test))]
+fn names_stream(value: &str, dev: u64, ino: u64) -> bool {
+    value
+        .split_once(':')
+        .and_then(|(d, i)| Some((d.parse::<u64>().ok()?, i.parse::<u64>().ok()?)))
+        == Some((dev, ino))
+}
+
 /// Writes `token` to a new file in `dir` (created 0700), readable by the owner only.
 pub(crate) fn write(
     dir: &Path,
@@ -128,6 +156,14 @@ fn create_private_dir(dir: &Path) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn journal_stream_names_a_device_and_an_inode() {
+        assert!(names_stream("8:12345", 8, 12345));
+        assert!(!names_stream("8:12345", 8, 12346));
+        assert!(!names_stream("", 8, 12345));
+        assert!(!names_stream("8", 8, 12345));
+    }
 
     #[test]
     fn writes_a_private_file_with_the_token() {

@@ -158,8 +158,8 @@ impl Io {
     }
 
     /// Writes `text` (an issued token no store took, with what it is) where the user can copy
-    /// it: the terminal when there is one, else stdout. Returns where it went, or `None` when
-    /// neither took it.
+    /// it: the terminal when there is one, else stdout (unless stdout is the systemd journal).
+    /// Returns where it went, or `None` when neither took it.
     pub(crate) fn last_resort(&self, text: &str) -> Option<Kept> {
         let on_terminal = match &self.terminal {
             Terminal::Process => crate::rescue::on_terminal(text),
@@ -171,6 +171,9 @@ impl Io {
         };
         if on_terminal.is_ok() {
             return Some(Kept::Terminal);
+        }
+        if matches!(self.terminal, Terminal::Process) && crate::rescue::stdout_is_journal() {
+            return None;
         }
         self.write_out(text.as_bytes()).ok().map(|()| Kept::Stdout)
     }

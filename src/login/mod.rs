@@ -147,9 +147,9 @@ pub(crate) async fn login_and_store(
     let issued = save::issued(account, &regions);
 
     let mut remembered = account.clone();
-    // The tokens are stored before the account is remembered, in one blocking call. A login
-    // that stored nothing changes nothing.
-    // `Err` from the door: the call never answered; inside, the tokens' fate is known.
+    // The tokens are stored before the account is remembered, in one blocking call; a login
+    // that stored nothing changes nothing. `Err` from the door: the call never answered (its
+    // deadline, a panic); inside it, each token's fate is known.
     let stored = store
         .door()
         .run(move |store| {
@@ -181,7 +181,7 @@ pub(crate) async fn login_and_store(
         Ok(Stored::NotRemembered(e)) => return Err(LoginError::Store(e)),
         Ok(Stored::NotStored(not_stored)) => not_stored,
         Err(source) => NotStored {
-            report: LoginReport::default(),
+            stored: Vec::new(),
             unsaved: issued,
             source,
         },
@@ -200,12 +200,7 @@ pub(crate) async fn login_and_store(
     Err(LoginError::NotSaved {
         user: account.user.clone(),
         source: not_stored.source,
-        stored: not_stored
-            .report
-            .stored
-            .into_iter()
-            .map(|s| s.name)
-            .collect(),
+        stored: not_stored.stored,
         rescued,
     })
 }

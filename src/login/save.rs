@@ -41,11 +41,11 @@ pub struct Skipped {
     pub reason: String,
 }
 
-/// The store failed part-way: what was stored, and the issued tokens that were not (with the
+/// The store failed part-way: the names stored, and the issued tokens that were not (with the
 /// names they were meant for).
 #[derive(Debug)]
 pub struct NotStored {
-    pub report: LoginReport,
+    pub stored: Vec<String>,
     pub unsaved: Vec<(String, Token)>,
     pub source: StoreError,
 }
@@ -73,7 +73,7 @@ pub fn store_regions(
     if let Err(source) = store.reload() {
         let unsaved = issued(account, &regions);
         return Err(NotStored {
-            report,
+            stored: Vec::new(),
             unsaved,
             source,
         });
@@ -99,7 +99,7 @@ pub fn store_regions(
             let mut unsaved = vec![(name, token)];
             unsaved.extend(planned.map(|p| (p.name, p.token)));
             return Err(NotStored {
-                report,
+                stored: report.stored.into_iter().map(|s| s.name).collect(),
                 unsaved,
                 source,
             });

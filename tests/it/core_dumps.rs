@@ -14,7 +14,7 @@ use crate::support::{self, Env, Mock};
 /// `actoken ARGS` started by `sh` after raising the soft core limit to the hard one (test
 /// runners often start with 0, which would prove nothing).
 fn with_cores_allowed(env: &Env, args: &[&str]) -> Command {
-    let mut cmd = env.std_cmd();
+    let cmd = env.std_cmd();
     let actoken = cmd.get_program().to_owned();
     let mut sh = Command::new("sh");
     sh.arg("-c")

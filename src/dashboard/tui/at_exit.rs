@@ -55,7 +55,7 @@ impl AtExit {
     /// Prints them (the terminal restored): on the terminal, else on stdout.
     pub(crate) fn print(&self) {
         let text = self.text();
-        if text.is_empty() || rescue::on_terminal(&text).is_ok() {
+        if text.is_empty() || rescue::on_terminal(&text).is_ok() || rescue::stdout_is_journal() {
             return;
         }
         let mut out = std::io::stdout().lock();
