@@ -16,7 +16,7 @@ pub enum FailureKind {
     Retry,
     /// The OS keyring is unavailable or locked.
     Keyring,
-    /// A token was issued but could not be saved (it is in a rescue file, said in the message).
+    /// A token was issued but could not be saved (the message says where it was kept).
     NotSaved,
     /// What the user typed or piped in is wrong.
     Usage,
@@ -43,7 +43,10 @@ pub(crate) fn kind_of(cause: &(dyn std::error::Error + 'static)) -> Option<Failu
             RenewError::Api { source, .. } => api_kind(source),
             RenewError::NotLater { .. } => Retry,
             RenewError::Store(s) => store_kind(s),
-            RenewError::Invalid { .. } | RenewError::LockTimeout { .. } => Other,
+            // Another user's or region's token: retrying the same server cannot help.
+            RenewError::Invalid { .. }
+            | RenewError::LockTimeout { .. }
+            | RenewError::Foreign { .. } => Other,
         });
     }
     if let Some(e) = cause.downcast_ref::<LoginError>() {
@@ -92,5 +95,7 @@ fn login_kind(e: &LoginError) -> FailureKind {
             FailureKind::NeedsNewToken
         }
         LoginError::Ambiguous { .. } => FailureKind::Usage,
+        LoginError::NotSaved { .. } => FailureKind::NotSaved,
+        LoginError::NothingStored { .. } => FailureKind::Other,
     }
 }

@@ -17,6 +17,7 @@ pub mod clipboard;
 pub mod clock;
 pub(crate) mod columns;
 pub mod config;
+pub mod core_dumps;
 pub mod dashboard;
 pub mod demo;
 pub mod failure;

@@ -3,12 +3,13 @@
 //! The platform may invalidate the old token when it issues a new one, so from the moment the
 //! server answers, the new token is the only live credential. It is saved with retries; if the
 //! store still refuses, it is written to a 0600 rescue file and handed back to the caller inside
-//! the error, so no path through here drops it.
+//! the error (which shows it to the user when not even the file could be written: see
+//! [`RenewError::unkept`]), so no path through here drops it. A token of another user or
+//! region than the one renewed is not the user's: it is refused, and the stored one kept.
 
 mod batch;
 mod words;
 
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -18,9 +19,10 @@ use jiff::{SignedDuration, Timestamp};
 
 use crate::api::{AcClient, ApiError};
 use crate::config::Config;
-use crate::rescue;
+use crate::rescue::{self, Kept};
 use crate::store::{Door, Saved, Store, StoreError, TokenLock};
 
+use crate::token::identity::{Identity, Mismatch};
 use crate::token::{Phase, Token};
 use batch::{Batch, Pending};
 
@@ -81,7 +83,13 @@ pub enum RenewError {
         /// The server may have retired the old token when it issued this one, so it is kept
         /// (here and in a rescue file) rather than dropped.
         token: Token,
-        rescue_file: Option<PathBuf>,
+        kept: Kept,
+    },
+    /// The server answered with a token of another user or region: not stored, not kept.
+    Foreign {
+        name: String,
+        base_url: String,
+        mismatch: Mismatch,
     },
     LockTimeout {
         name: String,
@@ -101,12 +109,12 @@ pub enum RenewError {
         /// codes can still tell a network failure from a keyring one.
         error: Box<dyn std::error::Error + Send + Sync>,
     },
-    /// The new token exists only in memory (and the rescue file, if it could be written).
+    /// The new token exists only in memory (and where `kept` says).
     SaveFailed {
         name: String,
         source: StoreError,
         token: Token,
-        rescue_file: Option<PathBuf>,
+        kept: Kept,
     },
 }
 
@@ -117,6 +125,20 @@ impl RenewError {
             self,
             RenewError::Dead { .. } | RenewError::Rejected { .. } | RenewError::NeedsLogin { .. }
         )
+    }
+
+    /// The issued token this error holds that no rescue file took, with the place to record
+    /// where the front end showed it instead (its message then says so).
+    pub(crate) fn unkept(&mut self) -> Option<(&str, &Token, &mut Kept)> {
+        match self {
+            RenewError::NotLater {
+                name, token, kept, ..
+            }
+            | RenewError::SaveFailed {
+                name, token, kept, ..
+            } if *kept == Kept::Nowhere => Some((name.as_str(), &*token, kept)),
+            _ => None,
+        }
     }
 }
 
@@ -358,19 +380,27 @@ impl Renewer {
             }
         })?;
 
+        // Another user's or region's token is not a renewal of this one: never stored under
+        // this name (the user's jobs would run in someone else's account), nor kept.
+        if let Err(mismatch) = Identity::of(&current).admits(&fresh) {
+            return Err(RenewError::Foreign {
+                name: name.to_owned(),
+                base_url: meta.base_url.clone(),
+                mismatch,
+            });
+        }
         // From here on `fresh` may be the only valid credential: every exit path keeps it.
         let new_expiry = fresh.decode().ok().and_then(|d| d.claims.expire_time);
         let new_expiry = match new_expiry {
             Some(t) if t > life.expires_at => t,
             other => {
-                let rescue_file =
-                    rescue::write(&self.store().paths().rescue_dir(), name, &fresh, now).ok();
+                let kept = rescue::keep(&self.store().paths().rescue_dir(), name, &fresh, now);
                 return Err(RenewError::NotLater {
                     name: name.to_owned(),
                     old: life.expires_at,
                     new: other.unwrap_or(Timestamp::UNIX_EPOCH),
                     token: fresh,
-                    rescue_file,
+                    kept,
                 });
             }
         };
@@ -417,12 +447,12 @@ impl Renewer {
                 }
             }
         }
-        let rescue_file = rescue::write(&self.store().paths().rescue_dir(), name, fresh, now).ok();
+        let kept = rescue::keep(&self.store().paths().rescue_dir(), name, fresh, now);
         Err(RenewError::SaveFailed {
             name: name.to_owned(),
             source: last_error.expect("at least one attempt"),
             token: fresh.clone(),
-            rescue_file,
+            kept,
         })
     }
 }
@@ -436,6 +466,7 @@ mod tests {
     use crate::api::ClientOptions;
     use crate::config::Paths;
     use crate::mock::{Fault, MintSpec, MockServer, mint};
+    use std::path::PathBuf;
     use std::sync::Mutex;
 
     use crate::store::{EntryMeta, MemoryBackend, SecretBackend};
@@ -566,18 +597,17 @@ mod tests {
         let RenewError::SaveFailed {
             name,
             token,
-            rescue_file,
+            kept: Kept::File(file),
             ..
         } = &err
         else {
-            panic!("expected SaveFailed, got {err:?}");
+            panic!("expected SaveFailed with a rescue file, got {err:?}");
         };
         assert_eq!(name, "east");
         assert_ne!(*token, old);
         token
             .decode()
             .expect("the handed-back token is the real one");
-        let file = rescue_file.as_ref().expect("a rescue file");
         assert_eq!(w.rescue_files(), vec![file.clone()]);
         assert_eq!(
             std::fs::read_to_string(file).unwrap().trim(),
@@ -654,15 +684,16 @@ mod tests {
             .await
             .unwrap_err();
         let RenewError::NotLater {
-            token, rescue_file, ..
+            token,
+            kept: Kept::File(file),
+            ..
         } = &err
         else {
             panic!("{err:?}");
         };
         assert!(err.to_string().contains("kept"), "{err}");
         // The returned token is not thrown away: the server may have retired the old one.
-        let rescued =
-            std::fs::read_to_string(rescue_file.as_ref().expect("a rescue file")).unwrap();
+        let rescued = std::fs::read_to_string(file).unwrap();
         assert_eq!(rescued.trim(), token.expose());
         assert!(!err.to_string().contains(token.expose()));
         assert_eq!(w.held("east"), Some(old));

@@ -9,6 +9,8 @@ use jiff::{SignedDuration, Timestamp};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Map, Value};
 
+pub mod identity;
+
 /// Largest token accepted from any input. Real region tokens are ~500 bytes; the cap keeps a
 /// mistaken `cat big-file |` from being decoded or stored.
 pub(crate) const MAX_TOKEN_LEN: usize = 16 * 1024;

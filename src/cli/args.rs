@@ -34,7 +34,8 @@ Exit codes:
   3  the token is dead or rejected: renewing cannot help, get a new token
   4  network or server error: retrying later may help
   5  the OS keyring is unavailable or locked
-  6  renewed, but the new token could not be saved (a rescue file path is printed)
+  6  a token was issued (renewal, login) but could not be saved: the message says where it
+     is kept (a rescue file; else the terminal or stdout)
 
 Tokens are never taken as arguments (other users can read a process's arguments):
 pipe them on stdin, or type them at the hidden prompt.";

@@ -50,7 +50,7 @@ pub(crate) fn run(ctx: &Context, args: ExecArgs) -> anyhow::Result<u8> {
 #[cfg(unix)]
 fn run_command(io: &Io, mut command: Command, program: &OsString) -> u8 {
     use std::os::unix::process::CommandExt;
-    let error = command.exec();
+    let error = crate::core_dumps::for_exec(|| command.exec());
     cannot_start(io, program, &error)
 }
 

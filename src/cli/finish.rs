@@ -1,10 +1,12 @@
 //! The CLI's half of "an issued token outlives the process": while a renewal or login is in
 //! flight, Ctrl-C, SIGTERM and SIGHUP do not kill the process. The first says what is being
 //! finished (each request is bounded by the request timeout); a second abandons, says what,
-//! and exits 130.
+//! and exits 130. Both notices go through the command's [`Io`]: a stderr nobody can write to
+//! (`/dev/full`, a closed pipe) loses the notice, never the token.
 
 use std::future::Future;
 
+use super::streams::Io;
 use super::streams::shown_value;
 use crate::signals::Terminating;
 
@@ -13,7 +15,7 @@ pub(crate) const ABANDONED: i32 = 130;
 
 /// Runs `work` to its end despite the first terminating signal. `what` names it for the user
 /// ("renewing alice/华东一区【昆山】").
-pub(crate) async fn despite_signals<T>(what: &str, work: impl Future<Output = T>) -> T {
+pub(crate) async fn despite_signals<T>(io: &Io, what: &str, work: impl Future<Output = T>) -> T {
     let mut work = std::pin::pin!(work);
     let Ok(mut signals) = Terminating::new() else {
         // Without signal handling the default applies; the work still runs.
@@ -25,11 +27,11 @@ pub(crate) async fn despite_signals<T>(what: &str, work: impl Future<Output = T>
             out = &mut work => return out,
             () = signals.next() => {
                 if asked {
-                    eprintln!("{}", abandoned_text(what));
+                    errln!(io, "{}", abandoned_text(what));
                     std::process::exit(ABANDONED);
                 }
                 asked = true;
-                eprintln!("{}", finishing_text(what));
+                errln!(io, "{}", finishing_text(what));
             }
         }
     }

@@ -74,7 +74,7 @@ pub(crate) fn fresh_tokens(
 ) -> anyhow::Result<Vec<Renewed>> {
     let what = super::finish::renewing(names);
     let renewals = renewer.renew_many(names.to_vec(), When::ExpiringWithin(window), now);
-    let mut results = rt.block_on(despite_signals(&what, renewals));
+    let mut results = rt.block_on(despite_signals(io, &what, renewals));
     let mut out = Vec::new();
     for name in names {
         let at = results
@@ -84,7 +84,7 @@ pub(crate) fn fresh_tokens(
         let renewed = results
             .swap_remove(at)
             .1
-            .map_err(|e| told(renewer, e, now))?;
+            .map_err(|e| told(io, renewer, e, now))?;
         report(io, &renewed, now, window);
         out.push(renewed);
     }
@@ -93,7 +93,8 @@ pub(crate) fn fresh_tokens(
 
 /// A failure only a new token fixes, as the token's advice (the words `renew` and `show`
 /// use, in the interface language; exit code 3); others as they are.
-fn told(renewer: &Renewer, error: RenewError, now: Timestamp) -> anyhow::Error {
+fn told(io: &Io, renewer: &Renewer, mut error: RenewError, now: Timestamp) -> anyhow::Error {
+    super::last_resort::keep_renewal(io, &mut error);
     let advised = super::renew::advised_failure(renewer.store(), &error, now, renewer.grace());
     let Some(text) = advised else {
         return error.into();

@@ -5,6 +5,7 @@ use super::context::{Context, runtime};
 use super::exit::UsageError;
 use super::finish::despite_signals;
 use super::input;
+use super::last_resort;
 use super::streams::Io;
 use crate::account_info;
 use crate::api::{self, LoginMethod, UserInfo};
@@ -22,7 +23,11 @@ Every usable token the platform returns is stored, one entry per region, named U
 REGION is the region's name (clusterName), or its id (clusterId) when it has no name; the
 account-level platform token is USER/ac. Characters a name may not hold become '-', and names
 are cut to 64 characters. Entries of an earlier login of the same user and region are replaced;
-other entries are left alone. Regions without a token are listed as \"not available\".
+other entries are left alone. An entry of the same name that holds another server's token (the
+same user at another base URL) is kept too: this login's is then named HOST/USER/REGION beside
+it. A token of another user than --user, or of another cluster than the one it would replace, is
+not stored. Regions without a token are listed as \"not available\"; a login that stores no
+token at all is an error (exit 1).
 
 The secret key and the password are never taken as arguments: they are read from a hidden
 prompt, or from stdin with --secret-key-stdin / --password-stdin, or (the secret key only) from
@@ -166,9 +171,14 @@ pub(crate) fn run(ctx: &Context, args: LoginArgs) -> anyhow::Result<()> {
         user = super::streams::shown_value(&account.user)
     );
     let report = runtime().block_on(despite_signals(
+        &ctx.io,
         &what,
         login_and_store(&store, &ctx.client()?, &account, &credential, now),
-    ))?;
+    ));
+    let report = report.map_err(|mut e| {
+        last_resort::keep_login(&ctx.io, &mut e);
+        e
+    })?;
     let unavailable = report.skipped.iter().any(|s| s.reason == NOT_AVAILABLE);
     let why = match report.stored.iter().find(|s| s.platform) {
         Some(platform) if unavailable => runtime().block_on(account_info::fetch(
@@ -428,6 +438,15 @@ fn print_report(io: &Io, account: &Account, report: &LoginReport, user: Option<&
         };
         let line = format!("{}  {}: {reason}", pad(&verb, VERB), skipped.region);
         outln!(io, "  {}", inert(&line));
+    }
+    if !report.others_kept.is_empty() {
+        let urls = report.others_kept.join(", ");
+        let prefix = crate::login::naming::server_part(&account.base_url);
+        outln!(
+            io,
+            "{}",
+            crate::tr!("cli_login.others_kept", urls = urls, prefix = prefix)
+        );
     }
 }
 

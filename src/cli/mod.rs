@@ -22,6 +22,7 @@ mod fresh;
 mod global;
 mod info;
 mod input;
+mod last_resort;
 mod list;
 mod login;
 mod logout;
@@ -55,6 +56,8 @@ pub use streams::{Captured, Io};
 /// The whole command line; `observer` watches the dashboard, if one opens (see
 /// [`crate::dashboard::tui::Observer`]).
 pub fn main(observer: &mut dyn Observer) -> ExitCode {
+    // Before anything can hold a token.
+    crate::core_dumps::disable();
     let io = Arc::new(Io::system());
     let args: Vec<OsString> = std::env::args_os().collect();
     let from_process = |global: &GlobalArgs| Context::load(global, Arc::clone(&io));
@@ -222,6 +225,9 @@ fn init_logging(verbose: u8, filter: Option<&str>) {
         .with(
             tracing_subscriber::fmt::layer()
                 .with_writer(std::io::stderr)
+                // A log line that cannot be written is dropped, never reported with
+                // `eprintln!` (which panics on a full or closed stderr, mid-renewal).
+                .log_internal_errors(false)
                 .with_target(false)
                 .with_filter(filter),
         )

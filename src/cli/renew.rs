@@ -5,6 +5,7 @@ use super::context::{Context, runtime};
 use super::durations::parse_duration;
 use super::exit;
 use super::finish::despite_signals;
+use super::last_resort;
 use crate::advice::Condition;
 use crate::renew::{RenewError, Renewed, When};
 use crate::shell_quote::shell_word;
@@ -64,14 +65,18 @@ pub(crate) fn run(ctx: &Context, args: RenewArgs) -> anyhow::Result<u8> {
     };
 
     let what = super::finish::renewing(&names);
-    let mut results =
-        runtime().block_on(despite_signals(&what, renewer.renew_many(names, when, now)));
+    let mut results = runtime().block_on(despite_signals(
+        &ctx.io,
+        &what,
+        renewer.renew_many(names, when, now),
+    ));
     results.sort_by(|a, b| a.0.cmp(&b.0));
     let tz = TimeZone::system();
     for (_, result) in results {
         match result {
             Ok(r) => outln!(ctx.io, "{}", describe(&r, now, &tz)),
-            Err(e) => {
+            Err(mut e) => {
+                last_resort::keep_renewal(&ctx.io, &mut e);
                 let text = advised_failure(renewer.store(), &e, now, grace)
                     .unwrap_or_else(|| e.to_string());
                 errln!(ctx.io, "{} {text}", tr!("cli.error"));

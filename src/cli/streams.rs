@@ -12,19 +12,36 @@
 //! | head -1`); here a closed pipe only silences the rest of the output, and the command still
 //! finishes its work (a renewal in flight still gets stored) and exits with its own status, as
 //! `grep`-style tools do when nobody reads. Other write errors are reported once on stderr.
+//!
+//! [`Io::last_resort`] shows an issued token that neither the keyring nor a rescue file took:
+//! on the user's terminal (`/dev/tty`, not a stream a script or a log may capture) when there
+//! is one, else on stdout.
 
 use std::fmt;
 use std::io::{self, IsTerminal, Read, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
+use crate::rescue::Kept;
+
 pub struct Io {
     out: Mutex<Box<dyn Write + Send>>,
     err: Mutex<Box<dyn Write + Send>>,
     /// `None`: the process's stdin.
     input: Mutex<Option<io::Cursor<Vec<u8>>>>,
+    terminal: Terminal,
     reader_gone: AtomicBool,
     error_reported: AtomicBool,
+}
+
+/// The user's terminal, for [`Io::last_resort`].
+enum Terminal {
+    /// `/dev/tty`, opened when needed (the process may have none).
+    Process,
+    /// A buffer standing for it, in tests.
+    Captured(Arc<Mutex<Vec<u8>>>),
+    /// None (a test without a terminal).
+    None,
 }
 
 /// What a command wrote, for tests.
@@ -32,6 +49,7 @@ pub struct Io {
 pub struct Captured {
     out: Arc<Mutex<Vec<u8>>>,
     err: Arc<Mutex<Vec<u8>>>,
+    terminal: Arc<Mutex<Vec<u8>>>,
 }
 
 impl Captured {
@@ -40,6 +58,10 @@ impl Captured {
     }
     pub fn stderr(&self) -> String {
         String::from_utf8_lossy(&lock(&self.err)).into_owned()
+    }
+    /// What was written to the terminal (with [`Io::captured_with_terminal`]).
+    pub fn terminal(&self) -> String {
+        String::from_utf8_lossy(&lock(&self.terminal)).into_owned()
     }
 }
 
@@ -62,16 +84,36 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 impl Io {
     /// The process's stdout, stderr and stdin.
     pub(crate) fn system() -> Io {
-        Io::with(Box::new(io::stdout()), Box::new(io::stderr()), None)
+        Io::with(
+            Box::new(io::stdout()),
+            Box::new(io::stderr()),
+            None,
+            Terminal::Process,
+        )
     }
 
-    /// Buffers for stdout and stderr, and `stdin` as the input (never a terminal).
+    /// Buffers for stdout and stderr, and `stdin` as the input (never a terminal); no
+    /// terminal for [`Io::last_resort`].
     pub fn captured(stdin: &[u8]) -> (Io, Captured) {
+        Io::captured_as(stdin, false)
+    }
+
+    /// [`Io::captured`] with a buffer standing for the user's terminal ([`Captured::terminal`]).
+    pub fn captured_with_terminal(stdin: &[u8]) -> (Io, Captured) {
+        Io::captured_as(stdin, true)
+    }
+
+    fn captured_as(stdin: &[u8], with_terminal: bool) -> (Io, Captured) {
         let captured = Captured::default();
+        let terminal = match with_terminal {
+            true => Terminal::Captured(Arc::clone(&captured.terminal)),
+            false => Terminal::None,
+        };
         let io = Io::with(
             Box::new(Shared(Arc::clone(&captured.out))),
             Box::new(Shared(Arc::clone(&captured.err))),
             Some(io::Cursor::new(stdin.to_vec())),
+            terminal,
         );
         (io, captured)
     }
@@ -80,11 +122,13 @@ impl Io {
         out: Box<dyn Write + Send>,
         err: Box<dyn Write + Send>,
         input: Option<io::Cursor<Vec<u8>>>,
+        terminal: Terminal,
     ) -> Io {
         Io {
             out: Mutex::new(out),
             err: Mutex::new(err),
             input: Mutex::new(input),
+            terminal,
             reader_gone: AtomicBool::new(false),
             error_reported: AtomicBool::new(false),
         }
@@ -124,6 +168,27 @@ impl Io {
     pub(crate) fn write_out(&self, bytes: &[u8]) -> io::Result<()> {
         let mut out = lock(&self.out);
         out.write_all(bytes).and_then(|()| out.flush())
+    }
+
+    /// Writes `text` (an issued token no store took, with what it is) where the user can copy
+    /// it: the terminal when there is one, else stdout (unless stdout is the systemd journal).
+    /// Returns where it went, or `None` when neither took it.
+    pub(crate) fn last_resort(&self, text: &str) -> Option<Kept> {
+        let on_terminal = match &self.terminal {
+            Terminal::Process => crate::rescue::on_terminal(text),
+            Terminal::Captured(buffer) => {
+                lock(buffer).extend_from_slice(text.as_bytes());
+                Ok(())
+            }
+            Terminal::None => Err(io::ErrorKind::NotFound.into()),
+        };
+        if on_terminal.is_ok() {
+            return Some(Kept::Terminal);
+        }
+        if matches!(self.terminal, Terminal::Process) && crate::rescue::stdout_is_journal() {
+            return None;
+        }
+        self.write_out(text.as_bytes()).ok().map(|()| Kept::Stdout)
     }
 
     /// Writes to stderr, [`shown`]; called by [`errln!`]. A failed write to stderr has

@@ -18,11 +18,13 @@ use secrecy::SecretString;
 
 pub(crate) use relogin::usable;
 pub use relogin::{Relogin, owner_of, relogin_account, relogin_user};
-pub use save::{NOT_AVAILABLE, Skipped, StoredRegion, store_regions};
+pub use save::{NOT_AVAILABLE, NotStored, Skipped, StoredRegion, store_regions};
 
 use crate::api::{AcClient, ApiError, LoginMethod};
+use crate::rescue::{self, Kept, Rescued};
 use crate::shell_quote::shell_word;
 use crate::store::{Account, Accounts, StoreError};
+use crate::token::Token;
 
 /// The secret a login presents. Never stored here; `Debug` is redacted by `SecretString`.
 #[derive(Debug)]
@@ -44,6 +46,9 @@ pub struct LoginReport {
     pub skipped: Vec<Skipped>,
     /// Every token stored, in the server's order.
     pub stored: Vec<StoredRegion>,
+    /// Base URLs of other servers whose entries had this login's names: those were kept, and
+    /// this login's tokens named `HOST/USER/REGION` beside them.
+    pub others_kept: Vec<String>,
 }
 
 /// Why a login failed; its words (in the interface language) are in [`words`].
@@ -68,6 +73,19 @@ pub enum LoginError {
         user: String,
         urls: Vec<String>,
     },
+    /// The platform issued tokens and the store failed: `stored` were stored, the others were
+    /// rescued (each says where it went).
+    NotSaved {
+        user: String,
+        source: StoreError,
+        stored: Vec<String>,
+        rescued: Vec<Rescued>,
+    },
+    /// The login worked, but not one token could be stored (none usable, or all refused).
+    NothingStored {
+        user: String,
+        skipped: Vec<Skipped>,
+    },
 }
 
 impl From<StoreError> for LoginError {
@@ -80,6 +98,19 @@ impl LoginError {
     /// True when the platform refused the credentials (so retrying with them cannot help).
     pub(crate) fn is_refusal(&self) -> bool {
         matches!(self, LoginError::Api { error, .. } if error.login_refusal().is_some())
+    }
+
+    /// The issued tokens this error holds that no rescue file took, with the place to record
+    /// where the front end showed them instead (the message then says so).
+    pub(crate) fn unkept(&mut self) -> Vec<(&str, &Token, &mut Kept)> {
+        match self {
+            LoginError::NotSaved { rescued, .. } => rescued
+                .iter_mut()
+                .filter(|r| r.kept == Kept::Nowhere)
+                .map(|r| (r.name.as_str(), &r.token, &mut r.kept))
+                .collect(),
+            _ => Vec::new(),
+        }
     }
 }
 
@@ -113,20 +144,73 @@ pub(crate) async fn login_and_store(
         }
     };
     let regions = regions.map_err(api)?;
+    // What was issued, in case the store call never answers (its deadline, a panic).
+    let issued = save::issued(account, &regions);
 
-    let mut account = account.clone();
-    // The tokens are stored before the account is remembered, in one blocking call.
-    let report = store
+    let mut remembered = account.clone();
+    // The tokens are stored before the account is remembered, in one blocking call; a login
+    // that stored nothing changes nothing. `Err` from the door: the call never answered (its
+    // deadline, a panic); inside it, each token's fate is known.
+    let stored = store
         .door()
         .run(move |store| {
-            let report = store_regions(store, &account, regions, now)?;
-            account.last_login = Some(now);
-            account.method = method;
-            Accounts::load(store.paths())?.remember(account)?;
-            Ok(report)
+            let report = match store_regions(store, &remembered, regions, now) {
+                Ok(report) => report,
+                Err(not_stored) => return Ok(Stored::NotStored(not_stored)),
+            };
+            if !report.stored.is_empty() {
+                remembered.last_login = Some(now);
+                remembered.method = method;
+                let remember = Accounts::load(store.paths())
+                    .and_then(|mut accounts| accounts.remember(remembered));
+                if let Err(e) = remember {
+                    return Ok(Stored::NotRemembered(e));
+                }
+            }
+            Ok(Stored::Done(report))
         })
-        .await?;
-    Ok(report)
+        .await;
+    let not_stored = match stored {
+        Ok(Stored::Done(report)) if report.stored.is_empty() => {
+            return Err(LoginError::NothingStored {
+                user: account.user.clone(),
+                skipped: report.skipped,
+            });
+        }
+        Ok(Stored::Done(report)) => return Ok(report),
+        // The tokens are stored; only the account's facts are not remembered.
+        Ok(Stored::NotRemembered(e)) => return Err(LoginError::Store(e)),
+        Ok(Stored::NotStored(not_stored)) => not_stored,
+        Err(source) => NotStored {
+            stored: Vec::new(),
+            unsaved: issued,
+            source,
+        },
+    };
+    // Issued and not stored: the platform may have retired the tokens these replace.
+    let dir = store.paths().rescue_dir();
+    let rescued = not_stored
+        .unsaved
+        .into_iter()
+        .map(|(name, token)| Rescued {
+            kept: rescue::keep(&dir, &name, &token, now),
+            name,
+            token,
+        })
+        .collect();
+    Err(LoginError::NotSaved {
+        user: account.user.clone(),
+        source: not_stored.source,
+        stored: not_stored.stored,
+        rescued,
+    })
+}
+
+/// What [`login_and_store`]'s blocking store call found.
+enum Stored {
+    Done(LoginReport),
+    NotStored(NotStored),
+    NotRemembered(StoreError),
 }
 
 /// The exact command that gets new tokens for `user` at `base_url`, filled in from the

@@ -48,6 +48,25 @@ pub(crate) fn entry_name_by_id(user: &str, region: &RegionToken) -> Option<Strin
     Some(join(&part(user).unwrap_or_else(|| "user".to_owned()), &id))
 }
 
+/// The name of an entry whose usual `name` holds another server's token (the same user name on
+/// two platforms): `HOST/name`, HOST being the base URL's host (and port, as `-PORT`).
+pub(crate) fn beside_other_server(base_url: &str, name: &str) -> String {
+    join(&server_part(base_url), name)
+}
+
+/// The HOST part of [`beside_other_server`]'s names.
+pub(crate) fn server_part(base_url: &str) -> String {
+    let host = match reqwest::Url::parse(base_url.trim()) {
+        Ok(url) => match (url.host_str(), url.port()) {
+            (Some(host), Some(port)) => format!("{host}-{port}"),
+            (Some(host), None) => host.to_owned(),
+            _ => base_url.to_owned(),
+        },
+        Err(_) => base_url.to_owned(),
+    };
+    part(&host.replace('/', "-")).unwrap_or_else(|| "server".to_owned())
+}
+
 fn join(user: &str, region: &str) -> String {
     let full = format!("{user}/{region}");
     let name = if full.chars().count() <= MAX_NAME_CHARS {
@@ -104,6 +123,34 @@ mod tests {
             Some("alice/11250")
         );
         assert_eq!(entry_name_by_id("alice", &region(None, Some("x"))), None);
+    }
+
+    #[test]
+    fn names_beside_another_servers_start_with_the_host() {
+        let name = "alice/华东一区【昆山】";
+        for (url, want) in [
+            (
+                "https://ac.example.cn",
+                "ac.example.cn/alice/华东一区【昆山】",
+            ),
+            (
+                "https://ac.example.cn:8443/",
+                "ac.example.cn-8443/alice/华东一区【昆山】",
+            ),
+            (
+                "http://127.0.0.1:40123",
+                "127.0.0.1-40123/alice/华东一区【昆山】",
+            ),
+        ] {
+            let got = beside_other_server(url, name);
+            assert_eq!(got, want);
+            assert!(validate_name(&got).is_ok(), "{got}");
+        }
+        let long = beside_other_server(
+            "https://a-very-long-host-name-of-a-platform.example.com",
+            name,
+        );
+        assert!(validate_name(&long).is_ok(), "{long}");
     }
 
     proptest::proptest! {

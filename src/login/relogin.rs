@@ -176,6 +176,8 @@ impl Relogin {
                     Some(&account),
                 ));
             }
+            // Nothing came back to store: said below, as a login that lacks this region.
+            Err(LoginError::NothingStored { .. }) => LoginReport::default(),
             Err(e) if e.is_refusal() => {
                 let error = e.to_string();
                 return Err(needs_login(

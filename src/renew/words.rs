@@ -5,6 +5,7 @@
 use std::path::Path;
 
 use super::RenewError;
+use crate::rescue::Kept;
 use crate::shell_quote::shell_word;
 use crate::tr;
 
@@ -33,16 +34,16 @@ impl std::fmt::Display for RenewError {
                 name,
                 old,
                 new,
-                rescue_file,
+                kept,
                 ..
             } => {
                 let (old, new) = (old.to_string(), new.to_string());
-                let kept = match rescue_file {
-                    Some(path) => {
+                let kept = match kept {
+                    Kept::File(path) => {
                         let restore = restore(name, path);
                         tr!("renew_error.not_later_kept", restore = restore)
                     }
-                    None => tr!("renew_error.not_later_lost"),
+                    elsewhere => elsewhere.describe(name),
                 };
                 tr!(
                     "renew_error.not_later",
@@ -50,6 +51,19 @@ impl std::fmt::Display for RenewError {
                     new = new,
                     old = old,
                     kept = kept
+                )
+            }
+            RenewError::Foreign {
+                name,
+                base_url,
+                mismatch,
+            } => {
+                let mismatch = mismatch.describe();
+                tr!(
+                    "renew_error.foreign",
+                    name = name,
+                    base_url = base_url,
+                    mismatch = mismatch
                 )
             }
             RenewError::LockTimeout { name } => tr!("renew_error.lock_timeout", name = name),
@@ -64,18 +78,15 @@ impl std::fmt::Display for RenewError {
                 tr!("renew_error.relogin", name = name, error = error)
             }
             RenewError::SaveFailed {
-                name,
-                source,
-                rescue_file,
-                ..
+                name, source, kept, ..
             } => {
                 let source = source.to_string();
-                let rescue = match rescue_file {
-                    Some(path) => {
+                let rescue = match kept {
+                    Kept::File(path) => {
                         let restore = restore(name, path);
                         tr!("renew_error.rescued", restore = restore)
                     }
-                    None => tr!("renew_error.not_rescued"),
+                    elsewhere => elsewhere.describe(name),
                 };
                 tr!(
                     "renew_error.save_failed",
@@ -125,12 +136,13 @@ mod tests {
     use crate::i18n::{Lang, with_lang};
     use crate::store::StoreError;
     use crate::token::Token;
+    use crate::token::identity::Mismatch;
 
     const KUNSHAN: &str = "华东一区【昆山】";
 
     fn samples() -> Vec<RenewError> {
         let name = KUNSHAN.to_owned();
-        let rescue = Some(std::path::PathBuf::from(
+        let rescue = Kept::File(std::path::PathBuf::from(
             "/home/u/.local/state/actoken/rescue/x",
         ));
         let token = Token::from_raw(crate::samples::SAMPLE_RESPONSE);
@@ -148,7 +160,7 @@ mod tests {
                 old: jiff::Timestamp::UNIX_EPOCH,
                 new: jiff::Timestamp::UNIX_EPOCH,
                 token: token.clone(),
-                rescue_file: rescue.clone(),
+                kept: rescue.clone(),
             },
             RenewError::LockTimeout { name: name.clone() },
             RenewError::NeedsLogin {
@@ -157,12 +169,70 @@ mod tests {
                 command: "actoken login --user alice".into(),
             },
             RenewError::SaveFailed {
-                name,
+                name: name.clone(),
                 source: StoreError::Timeout,
+                token: token.clone(),
+                kept: rescue,
+            },
+            RenewError::Foreign {
+                name: name.clone(),
+                base_url: "https://ac.example.cn".into(),
+                mismatch: Mismatch::User {
+                    expected: "alice".into(),
+                    got: Some("mallory\u{1b}]52;c;x\u{7}".into()),
+                },
+            },
+            RenewError::SaveFailed {
+                name: name.clone(),
+                source: StoreError::Timeout,
+                token: token.clone(),
+                kept: Kept::Terminal,
+            },
+            RenewError::NotLater {
+                name,
+                old: jiff::Timestamp::UNIX_EPOCH,
+                new: jiff::Timestamp::UNIX_EPOCH,
                 token,
-                rescue_file: rescue,
+                kept: Kept::Nowhere,
             },
         ]
+    }
+
+    /// Where a token no rescue file took went is said, in both languages, with the command
+    /// that stores it again; a server's claim is quoted inert (no escape character).
+    #[test]
+    fn messages_say_where_an_unsaved_token_went_and_quote_claims_inert() {
+        let all = samples();
+        let [.., foreign, on_terminal, lost] = &all[..] else {
+            unreachable!()
+        };
+        let en = |e: &RenewError| with_lang(Lang::En, || e.to_string());
+        let zh = |e: &RenewError| with_lang(Lang::ZhCn, || e.to_string());
+        assert!(
+            en(on_terminal).contains("written to your terminal (/dev/tty) instead"),
+            "{}",
+            en(on_terminal)
+        );
+        assert!(
+            zh(on_terminal).contains("终端（/dev/tty）"),
+            "{}",
+            zh(on_terminal)
+        );
+        for text in [en(on_terminal), zh(on_terminal)] {
+            assert!(
+                text.contains(&format!("`actoken add {KUNSHAN} --force`")),
+                "{text}"
+            );
+        }
+        assert!(en(lost).contains("it is lost"), "{}", en(lost));
+        let text = en(foreign);
+        assert!(
+            text.contains(
+                "returned a token of user \"mallory\\u{1b}]52;c;x\\u{7}\", not of \"alice\""
+            ),
+            "{text}"
+        );
+        assert!(!text.contains('\u{1b}') && !zh(foreign).contains('\u{1b}'));
     }
 
     #[test]
@@ -189,7 +259,7 @@ mod tests {
     /// The English texts are the ones scripts and the fault matrix have always seen.
     #[test]
     fn english_texts_are_unchanged() {
-        let [dead, .., save_failed] = &samples()[..] else {
+        let [dead, _, _, _, _, save_failed, ..] = &samples()[..] else {
             unreachable!()
         };
         assert_eq!(
@@ -225,14 +295,14 @@ mod tests {
                 name: KUNSHAN.into(),
                 source: StoreError::Timeout,
                 token: Token::from_raw(crate::samples::SAMPLE_RESPONSE),
-                rescue_file: Some(path.clone()),
+                kept: Kept::File(path.clone()),
             },
             RenewError::NotLater {
                 name: KUNSHAN.into(),
                 old: jiff::Timestamp::UNIX_EPOCH,
                 new: jiff::Timestamp::UNIX_EPOCH,
                 token: Token::from_raw(crate::samples::SAMPLE_RESPONSE),
-                rescue_file: Some(path.clone()),
+                kept: Kept::File(path.clone()),
             },
         ];
         for error in errors {

@@ -236,7 +236,7 @@ fn debug_of_every_type_holding_a_token_is_redacted() {
         name: "east".into(),
         source: StoreError::Backend("disk full".into()),
         token: t.clone(),
-        rescue_file: Some("/tmp/rescue.jwt".into()),
+        kept: actoken::rescue::Kept::File("/tmp/rescue.jwt".into()),
     };
     let body = format!(r#"{{"code":"0","msg":"ok {0}","data":"{0}"}}"#, t.expose());
     let envelope = parse_envelope(body.as_bytes(), None).unwrap();
@@ -286,7 +286,7 @@ fn panics_carrying_token_holders_never_print_the_token() {
                     name: "east".into(),
                     source: StoreError::Backend("x".into()),
                     token: t,
-                    rescue_file: None,
+                    kept: actoken::rescue::Kept::Nowhere,
                 });
                 r.unwrap();
             })

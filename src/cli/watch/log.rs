@@ -21,11 +21,12 @@ impl Level {
     }
 }
 
+/// Writes one line to stderr. A line that cannot be written (a full disk, a closed pipe) is
+/// dropped: `eprintln!` would panic, and a panic here would end the pass, renewals and all.
 pub(crate) fn line(level: Level, message: &str) {
-    eprintln!(
-        "{}",
-        format_line(level, message, under_journald(), Timestamp::now())
-    );
+    use std::io::Write;
+    let text = format_line(level, message, under_journald(), Timestamp::now());
+    let _ = writeln!(std::io::stderr().lock(), "{text}");
 }
 
 fn under_journald() -> bool {

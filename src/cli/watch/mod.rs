@@ -61,6 +61,7 @@ pub(crate) fn run(ctx: &Context, args: WatchArgs) -> anyhow::Result<u8> {
     if args.once {
         let codes = rt.block_on(pass::run(
             &renewer,
+            &ctx.io,
             grace,
             ahead,
             &mut backoff,
@@ -90,7 +91,14 @@ pub(crate) fn run(ctx: &Context, args: WatchArgs) -> anyhow::Result<u8> {
                     return Ok(exit::OK);
                 }
             }
-            let one = pass::run(&renewer, grace, ahead, &mut backoff, ctx.clock.now());
+            let one = pass::run(
+                &renewer,
+                &ctx.io,
+                grace,
+                ahead,
+                &mut backoff,
+                ctx.clock.now(),
+            );
             tokio::pin!(one);
             let mut stopping = None;
             loop {

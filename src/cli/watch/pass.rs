@@ -13,6 +13,8 @@ use crate::timefmt;
 use crate::token::Phase;
 
 use super::super::exit;
+use super::super::last_resort;
+use super::super::streams::Io;
 use super::backoff::Backoff;
 use super::log::{Level, line};
 
@@ -26,6 +28,7 @@ enum Plan {
 
 pub(crate) async fn run(
     renewer: &Renewer,
+    io: &Io,
     grace: SignedDuration,
     ahead: SignedDuration,
     backoff: &mut Backoff,
@@ -75,7 +78,8 @@ pub(crate) async fn run(
                     line(Level::Info, &message);
                 }
             }
-            Err(e) => {
+            Err(mut e) => {
+                last_resort::keep_renewal(io, &mut e);
                 let wait = backoff.failed(&name, now);
                 let level = if e.needs_new_token() {
                     Level::Error

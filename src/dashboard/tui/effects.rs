@@ -12,6 +12,7 @@ use tokio::sync::Semaphore;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::JoinHandle;
 
+use super::at_exit::AtExit;
 use super::login::Outcome;
 use super::services::Services;
 use crate::api::{self};
@@ -35,6 +36,8 @@ pub(crate) struct Executor {
     clipboard_tasks: Vec<JoinHandle<()>>,
     /// Set when the user quits: queued renewals then answer without starting.
     stop_queued: Arc<AtomicBool>,
+    /// Issued tokens no store took, printed when the dashboard has closed.
+    at_exit: AtExit,
 }
 
 impl super::event_loop::Runner for Executor {
@@ -61,7 +64,13 @@ impl Executor {
             renew_slots: Arc::new(Semaphore::new(slots)),
             clipboard_tasks: Vec::new(),
             stop_queued: Arc::default(),
+            at_exit: AtExit::default(),
         }
+    }
+
+    /// The issued tokens no store took, to print once the terminal is restored.
+    pub(crate) fn at_exit(&self) -> &AtExit {
+        &self.at_exit
     }
 
     /// Runs one effect; returns false when the dashboard should close.
@@ -119,10 +128,11 @@ impl Executor {
             Effect::Reload => self.reload(),
             Effect::Inspect(name) => self.inspect(name),
             Effect::Login { name, secret } => {
+                let at_exit = self.at_exit.clone();
                 self.answer_row(
                     name,
                     |services, name| async move {
-                        match super::login::log_in_again(&services, &name, secret).await {
+                        match super::login::log_in_again(&services, &at_exit, &name, secret).await {
                             Ok(Outcome::Done(summary)) => Action::LoggedIn {
                                 name,
                                 result: Ok(summary),
@@ -221,6 +231,7 @@ impl Executor {
     fn renew(&self, name: String) {
         let slots = Arc::clone(&self.renew_slots);
         let stop = Arc::clone(&self.stop_queued);
+        let at_exit = self.at_exit.clone();
         self.answer_row(
             name,
             |services, name| async move {
@@ -240,7 +251,10 @@ impl Executor {
                         token: renewed.token,
                         renewed_at: now,
                     })
-                    .map_err(TaskError::from_error);
+                    .map_err(|mut error| {
+                        at_exit.renewal(&mut error);
+                        TaskError::from_error(error)
+                    });
                 Action::Renewed { name, result }
             },
             |name, why| Action::Renewed {

@@ -311,3 +311,40 @@ async fn quitting_starts_no_queued_renewal() {
     assert_eq!((ok, not_started), (1, 3));
     assert_eq!(w.mock.renew_count(), 1);
 }
+
+/// Keyring down and rescue file unwritable: the dashboard cannot show a token on its
+/// alternate screen (wiped on exit), so it keeps it to print once closed, and says so.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_renewal_no_store_takes_is_printed_when_the_dashboard_closes() {
+    let _watchdog = crate::watchdog::arm();
+    let w = world(1).await;
+    let name = "alice/华东一区【昆山】";
+    let old = w.add(name, "11250", SignedDuration::from_hours(1));
+    w.backend.fail_all_sets(true);
+    let rescue = w.services.store.paths().rescue_dir();
+    std::fs::create_dir_all(rescue.parent().unwrap()).unwrap();
+    std::fs::write(&rescue, "not a directory").unwrap();
+    let (mut executor, mut rx) = w.executor();
+    executor.run(Effect::Renew(vec![name.into()]));
+    let message = match rx.recv().await.unwrap() {
+        Action::Renewed { result: Err(e), .. } => e.message,
+        other => panic!("unexpected {other:?}"),
+    };
+    assert!(
+        message.contains("the token will be printed on the terminal when you quit actoken"),
+        "{message}"
+    );
+    let printed = executor.at_exit().text();
+    let tokens: Vec<Token> = printed
+        .lines()
+        .filter(|l| l.starts_with("eyJ"))
+        .map(Token::from_raw)
+        .collect();
+    assert_eq!(tokens.len(), 1, "{printed}");
+    assert_ne!(tokens[0], old);
+    assert!(
+        printed.contains(&format!("the new token of {name}")),
+        "{printed}"
+    );
+    assert!(!message.contains(tokens[0].expose()));
+}

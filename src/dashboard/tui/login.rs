@@ -5,6 +5,7 @@
 use jiff::Timestamp;
 use secrecy::SecretString;
 
+use super::at_exit::AtExit;
 use super::services::Services;
 use crate::api::LoginMethod;
 use crate::dashboard::app::LoginSecret;
@@ -25,6 +26,7 @@ pub(crate) enum Outcome {
 
 pub(crate) async fn log_in_again(
     services: &Services,
+    at_exit: &AtExit,
     name: &str,
     secret: Option<LoginSecret>,
 ) -> Result<Outcome, TaskError> {
@@ -84,7 +86,10 @@ pub(crate) async fn log_in_again(
             report
         }
     }
-    .map_err(TaskError::from_error)?;
+    .map_err(|mut error| {
+        at_exit.login(&mut error);
+        TaskError::from_error(error)
+    })?;
     Ok(Outcome::Done(summary(&account, &report)))
 }
 

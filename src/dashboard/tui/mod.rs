@@ -1,6 +1,7 @@
 //! The dashboard's runtime: terminal in, Actions through `app::update`, Effects out to tasks,
 //! `ui::draw` after every batch. The only place that reads the clock for the dashboard.
 
+mod at_exit;
 mod effects;
 #[cfg(test)]
 mod effects_tests;
@@ -64,7 +65,7 @@ pub(crate) async fn run(
         signals: Terminating::new()?.into_stream(),
         clock,
     };
-    event_loop::drive(
+    let drove = event_loop::drive(
         &mut app,
         effects,
         inputs,
@@ -72,14 +73,23 @@ pub(crate) async fn run(
         &mut executor,
         observer,
     )
-    .await?;
+    .await;
+    if let Err(e) = drove {
+        // Whatever ended the loop, a token no store took is still shown.
+        drop(guard);
+        executor.at_exit().print();
+        return Err(e);
+    }
     // A clipboard clear asked for by quitting is still running: let it finish.
     executor.finish().await;
     // Leave the alternate screen first, so what follows stays readable.
     drop(guard);
     observer.ended();
+    executor.at_exit().print();
     if let Some(note) = app::quit::abandoned_note(&app.abandoned) {
-        eprintln!("actoken: {note}");
+        // Never a panic for a stderr nobody reads (the tokens are stored by now).
+        use std::io::Write;
+        let _ = writeln!(std::io::stderr().lock(), "actoken: {note}");
     }
     Ok(())
 }

@@ -30,6 +30,8 @@ pub struct Run<'a> {
     world: &'a InProcess,
     args: Vec<OsString>,
     stdin: Vec<u8>,
+    /// Whether the command has a terminal (a buffer standing for `/dev/tty`).
+    terminal: bool,
 }
 
 impl InProcess {
@@ -46,6 +48,7 @@ impl InProcess {
             world: self,
             args: vec!["actoken".into()],
             stdin: Vec::new(),
+            terminal: false,
         }
     }
 
@@ -86,6 +89,11 @@ impl InProcess {
             .to_owned()
     }
 
+    /// The token store itself, for its failure switches.
+    pub fn tokens(&self) -> &MemoryBackend {
+        &self.tokens
+    }
+
     /// The accounts whose secret key is remembered.
     pub fn remembered_keys(&self) -> Vec<String> {
         self.keys.names().unwrap()
@@ -123,10 +131,25 @@ impl Run<'_> {
         self
     }
 
+    /// Gives the command a terminal: what it writes there comes back from
+    /// [`Run::output_and_terminal`].
+    pub fn with_terminal(mut self) -> Self {
+        self.terminal = true;
+        self
+    }
+
     /// Runs it in this process, in English (the messages checked are the English ones).
     pub fn output(self) -> std::io::Result<std::process::Output> {
+        Ok(self.output_and_terminal().0)
+    }
+
+    /// [`Run::output`], and what was written to the terminal (see [`Run::with_terminal`]).
+    pub fn output_and_terminal(self) -> (std::process::Output, String) {
         use std::os::unix::process::ExitStatusExt;
-        let (io, captured) = Io::captured(&self.stdin);
+        let (io, captured) = match self.terminal {
+            true => Io::captured_with_terminal(&self.stdin),
+            false => Io::captured(&self.stdin),
+        };
         let io = Arc::new(io);
         let world = self.world;
         let context = |global: &actoken::cli::GlobalArgs| {
@@ -137,11 +160,12 @@ impl Run<'_> {
         let code = with_lang(Lang::En, || {
             actoken::cli::run_with(&self.args, &io, context, &mut Unobserved, false)
         });
-        Ok(std::process::Output {
+        let output = std::process::Output {
             status: std::process::ExitStatus::from_raw(i32::from(code) << 8),
             stdout: captured.stdout().into_bytes(),
             stderr: captured.stderr().into_bytes(),
-        })
+        };
+        (output, captured.terminal())
     }
 
     pub fn assert(self) -> Assert {
