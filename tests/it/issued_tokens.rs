@@ -84,7 +84,7 @@ fn keyring_and_rescue_file_failing_the_token_goes_to_the_terminal_and_the_messag
         "{stderr}"
     );
     assert!(
-        stderr.contains(&format!("`actoken add {KUNSHAN} --force`")),
+        stderr.contains(&format!("`actoken add '{KUNSHAN}' --force`")),
         "{stderr}"
     );
     the_renewed_token(&terminal, &[&stdout, &stderr], &old);
