@@ -9,8 +9,10 @@
 //! Methods block: keyring calls go over D-Bus (each bounded by the backend's timeout), so async
 //! code calls them through [`Door`](super::Door), which also bounds the whole call.
 //!
-//! The store does not take [`TokenLock`](super::TokenLock): the renewal workflow holds that
-//! across its network call and then calls [`Store::put_secret`] and [`Store::record`].
+//! Changes of one token (add, remove, replace, and a renewal's [`Store::put_secret`]) take the
+//! token's change lock ([`TokenLock::change`]), so each sees the others' work whole. The
+//! renewal lock ([`TokenLock::acquire`]) is the renewal workflow's: it holds it across its
+//! network call and then calls [`Store::put_secret`] and [`Store::record`].
 //!
 //! The index caches each token's non-secret facts ([`TokenFacts`]), so listing reads no secret
 //! ([`Store::load_index`]). Whenever a secret *is* read, its fingerprint is compared with the
@@ -22,15 +24,18 @@ use std::time::Duration;
 
 use jiff::Timestamp;
 
+use super::prefetch::{IndexStamp, stamp};
 use super::{
     EntryMeta, SecretBackend, SecretState, StoreError, StoreKind, StoredToken, TokenFacts,
-    fingerprint, fsutil, index, lock, validate_name,
+    TokenLock, fingerprint, fsutil, index, lock, validate_name,
 };
 use crate::config::Paths;
 use crate::token::Token;
 
 /// Longest wait for another process's index update (they take milliseconds plus keyring calls).
 pub(super) const INDEX_LOCK_TIMEOUT: Duration = Duration::from_secs(15);
+/// Longest wait for another change of the same token (keyring calls and an index update).
+const CHANGE_LOCK_TIMEOUT: Duration = INDEX_LOCK_TIMEOUT;
 
 /// Tokens: metadata from the index file, secrets from a [`SecretBackend`]. Cheap to clone;
 /// clones share one view of the index.
@@ -46,6 +51,9 @@ struct Inner {
     kind: StoreKind,
     /// The index as last read or written by this process, sorted by name.
     entries: Mutex<Vec<EntryMeta>>,
+    /// The index file `entries` came from, when known: if it is still there, `entries` is
+    /// what the disk holds (see [`Store::refresh`]).
+    synced: Mutex<Option<IndexStamp>>,
     /// Writers of this process queue here before taking the index file lock: a mutex hands
     /// over at once, while the file lock is polled (every 20 ms), which made concurrent
     /// renewals in one process wait for each other's polls.
@@ -56,6 +64,16 @@ struct Inner {
 }
 
 type Notify = Arc<dyn Fn(&str) + Send + Sync>;
+
+/// Why [`Store::put_secret`] did not write a renewed token: the user changed the entry while it
+/// was being renewed, and their change stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Superseded {
+    /// `rm` removed it.
+    Removed,
+    /// `add --force` (or a login) stored another token under the name.
+    Replaced,
+}
 
 /// A renewed (or otherwise replaced) token whose secret is in the keyring, for the index.
 #[derive(Debug, Clone)]
@@ -103,6 +121,7 @@ impl Store {
     ) -> Result<Store, StoreError> {
         fsutil::ensure_private_dir(&paths.config_dir)?;
         fsutil::ensure_private_dir(&paths.state_dir)?;
+        let synced = stamp(&paths.index_file());
         let index = index::read_versioned(&paths.index_file())?;
         let store = Store {
             inner: Arc::new(Inner {
@@ -110,6 +129,7 @@ impl Store {
                 backend,
                 kind,
                 entries: Mutex::new(index.entries),
+                synced: Mutex::new(synced),
                 writer: Mutex::new(()),
                 notify: Mutex::new(Arc::new(|msg: &str| tracing::warn!("{msg}"))),
             }),
@@ -169,9 +189,23 @@ impl Store {
 
     /// Re-reads the index from disk, to see changes made by other processes.
     pub fn reload(&self) -> Result<(), StoreError> {
-        let fresh = index::read(&self.inner.paths.index_file())?;
+        let path = self.inner.paths.index_file();
+        // Taken before the read: a write in between makes the next `refresh` read again.
+        let before = stamp(&path);
+        let fresh = index::read(&path)?;
         *self.cached() = fresh;
+        *self.synced() = before;
         Ok(())
+    }
+
+    /// [`Store::reload`] if the index file changed since this store last read or wrote it
+    /// (a `stat` otherwise: a renewal batch checks its entry before every save).
+    fn refresh(&self) -> Result<(), StoreError> {
+        let now = stamp(&self.inner.paths.index_file());
+        if now.is_some() && now == *self.synced() {
+            return Ok(());
+        }
+        self.reload()
     }
 
     pub fn meta(&self, name: &str) -> Result<EntryMeta, StoreError> {
@@ -324,9 +358,27 @@ impl Store {
     /// each change made behind our back. Best effort: a failed index write is logged (the
     /// next read tries again).
     pub(super) fn heal(&self, read: &[StoredToken]) {
+        let described = |secret: &SecretState, known: Option<&TokenFacts>| match secret {
+            SecretState::Present(token) => known.is_some_and(|f| f.describes(token)),
+            SecretState::Missing => known.is_none(),
+            _ => true,
+        };
+        // The view may only be stale: another actoken process may have saved a token (and
+        // then the index) since this one read the index. Judge by the index as it is now.
+        if read
+            .iter()
+            .any(|s| !described(&s.secret, s.meta.facts.as_ref()))
+            && let Err(e) = self.refresh()
+        {
+            tracing::debug!(error = %e, "could not re-read the index");
+        }
         let mut fixes: Vec<(String, Option<TokenFacts>)> = Vec::new();
         for stored in read {
-            let (name, known) = (&stored.meta.name, &stored.meta.facts);
+            let name = &stored.meta.name;
+            let Ok(now) = self.meta(name) else {
+                continue; // removed meanwhile: nothing to correct
+            };
+            let known = &now.facts;
             match (&stored.secret, known) {
                 (SecretState::Present(token), Some(facts)) if facts.describes(token) => {}
                 (SecretState::Present(token), _) => {
@@ -390,6 +442,7 @@ impl Store {
     /// places in the other store leaves that store's secret in place (an orphan there).
     pub fn add(&self, mut meta: EntryMeta, token: &Token, force: bool) -> Result<(), StoreError> {
         validate_name(&meta.name)?;
+        let _change = self.change_lock(&meta.name)?;
         meta.facts = Some(TokenFacts::of(token));
         meta.store = self.inner.kind;
         let name = meta.name.clone();
@@ -425,30 +478,52 @@ impl Store {
         token: &Token,
         renewed_at: Timestamp,
     ) -> Result<(), StoreError> {
+        let _change = self.change_lock(name)?;
+        self.refresh()?;
         self.here(&self.meta(name)?)?;
         let old = self
             .inner
             .backend
             .get(name)?
             .ok_or_else(|| StoreError::SecretMissing(name.to_owned()))?;
-        self.put_secret(name, token, &old)?;
+        self.set_secret(name, token, &old)?;
         self.record(&[Saved::new(name, &old, token, renewed_at)])
     }
 
     /// Writes `token` under `name` in place of `old` (which the caller read under the
-    /// renewal lock): one keyring write, no index change (see [`Store::record`]). If the
-    /// write fails and leaves a third value, `old` is put back.
+    /// renewal lock): one keyring write, no index change (see [`Store::record`]).
     ///
-    /// No read-back: a Secret Service write replaces the item whole and is acknowledged by
-    /// the daemon, and the next read compares fingerprints anyway (see [`Store::get`]).
+    /// Under the token's change lock, and only if the entry is still the one renewed: `rm`
+    /// and `add --force` do not wait for a renewal's server, so one may have removed or
+    /// replaced it meanwhile; then nothing is written and `Ok(Err(..))` says which.
     pub(crate) fn put_secret(
         &self,
         name: &str,
         token: &Token,
         old: &Token,
-    ) -> Result<(), StoreError> {
+    ) -> Result<Result<(), Superseded>, StoreError> {
+        let _change = self.change_lock(name)?;
+        self.refresh()?;
+        let meta = match self.meta(name) {
+            Ok(meta) => meta,
+            Err(StoreError::NotFound(_)) => return Ok(Err(Superseded::Removed)),
+            Err(e) => return Err(e),
+        };
+        let known = meta.facts.as_ref().map(|f| f.fingerprint.as_str());
+        let ours = [fingerprint(old), fingerprint(token)];
+        if known.is_some_and(|fp| !ours.iter().any(|f| f == fp)) {
+            return Ok(Err(Superseded::Replaced));
+        }
+        self.here(&meta)?;
+        self.set_secret(name, token, old).map(Ok)
+    }
+
+    /// One keyring write; if it fails and leaves a third value, `old` is put back.
+    ///
+    /// No read-back: a Secret Service write replaces the item whole and is acknowledged by
+    /// the daemon, and the next read compares fingerprints anyway (see [`Store::get`]).
+    fn set_secret(&self, name: &str, token: &Token, old: &Token) -> Result<(), StoreError> {
         let backend = self.inner.backend.as_ref();
-        self.here(&self.meta(name)?)?;
         backend
             .set(name, token)
             .inspect_err(|_| undo_failed_write(backend, name, token, Some(old)))
@@ -480,6 +555,7 @@ impl Store {
     /// Removes an entry and its secret. A name known only to the keyring (an orphan) is
     /// removed too; a name known to neither is `NotFound`.
     pub fn remove(&self, name: &str) -> Result<(), StoreError> {
+        let _change = self.change_lock(name)?;
         let backend = &self.inner.backend;
         self.mutate(|entries| {
             let listed = entries.iter().find(|e| e.name == name);
@@ -533,7 +609,22 @@ impl Store {
         if written.is_ok() {
             *self.cached() = entries;
         }
+        // Still under the index lock: what is on disk now is what was just read or written.
+        // After a failed change the view may hold its half-made edits: read again next time.
+        *self.synced() = match (&result, &written) {
+            (Ok(()), Ok(())) => stamp(&path),
+            _ => None,
+        };
         result.and(written)
+    }
+
+    /// The change lock of token `name` (see [`TokenLock::change`]).
+    fn change_lock(&self, name: &str) -> Result<TokenLock, StoreError> {
+        TokenLock::change(&self.inner.paths, name, CHANGE_LOCK_TIMEOUT)
+    }
+
+    fn synced(&self) -> MutexGuard<'_, Option<IndexStamp>> {
+        self.inner.synced.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     fn cached(&self) -> MutexGuard<'_, Vec<EntryMeta>> {

@@ -23,6 +23,7 @@ mod fault_matrix;
 mod headless;
 mod leaks;
 mod login;
+mod renewal_races;
 mod self_heal;
 mod signals;
 mod store_keyring;

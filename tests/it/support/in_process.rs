@@ -86,6 +86,18 @@ impl InProcess {
             .to_owned()
     }
 
+    /// The token store itself (its failure switches, its counts).
+    pub fn token_backend(&self) -> &MemoryBackend {
+        &self.tokens
+    }
+
+    /// The rescue files written so far.
+    pub fn rescue_files(&self) -> Vec<PathBuf> {
+        std::fs::read_dir(self.state_dir().join("rescue"))
+            .map(|d| d.map(|e| e.unwrap().path()).collect())
+            .unwrap_or_default()
+    }
+
     /// The accounts whose secret key is remembered.
     pub fn remembered_keys(&self) -> Vec<String> {
         self.keys.names().unwrap()
