@@ -1051,6 +1051,67 @@ mod tests {
         assert!(f.store.orphans().unwrap().is_empty());
     }
 
+    /// A renewal's save (made by a process whose view predates the change) after `rm` or
+    /// `add --force` in another process writes nothing and says which happened.
+    #[test]
+    fn a_renewal_save_after_a_removal_or_replacement_elsewhere_writes_nothing() {
+        const KUNSHAN: &str = "华东一区【昆山】";
+        let f = fixture();
+        f.store.add(meta(KUNSHAN), &old(), false).unwrap();
+        let user = Store::open(&f.paths, Arc::new(f.backend.clone())).unwrap();
+
+        let mine = Token::from_raw(&format!("{SAMPLE_RESPONSE}x"));
+        user.add(meta(KUNSHAN), &mine, true).unwrap();
+        let put = f.store.put_secret(KUNSHAN, &new(), &old()).unwrap();
+        assert_eq!(put, Err(Superseded::Replaced));
+        assert_eq!(f.backend.get(KUNSHAN).unwrap(), Some(mine.clone()));
+
+        user.remove(KUNSHAN).unwrap();
+        let put = f.store.put_secret(KUNSHAN, &new(), &mine).unwrap();
+        assert_eq!(put, Err(Superseded::Removed));
+        assert_eq!(f.backend.get(KUNSHAN).unwrap(), None, "written back");
+        assert!(f.store.orphans().unwrap().is_empty());
+    }
+
+    /// `add` and `rm` wait for whoever changes the same token (a renewal saving it).
+    #[test]
+    fn add_and_remove_take_the_tokens_change_lock() {
+        let f = fixture();
+        f.store.add(meta("a"), &old(), false).unwrap();
+        for change in ["add", "rm"] {
+            let held = TokenLock::change(&f.paths, "a", Duration::ZERO).unwrap();
+            let store = f.store.clone();
+            let waiting = std::thread::spawn(move || match change {
+                "add" => store.add(meta("a"), &new(), true),
+                _ => store.remove("a"),
+            });
+            std::thread::sleep(Duration::from_millis(300));
+            assert!(!waiting.is_finished(), "{change} did not wait for the lock");
+            drop(held);
+            waiting.join().unwrap().unwrap();
+        }
+        assert!(f.backend.get("a").unwrap().is_none());
+    }
+
+    /// Another process saved a token (and then the index): reading it here, with a view of
+    /// the index from before, is not a change made outside actoken.
+    #[test]
+    fn a_token_saved_by_another_process_is_no_change_outside_actoken() {
+        let f = fixture();
+        f.store.add(meta("a"), &old(), false).unwrap();
+        let notices = Arc::new(Mutex::new(Vec::<String>::new()));
+        let sink = Arc::clone(&notices);
+        f.store
+            .on_notice(move |m| sink.lock().unwrap().push(m.to_owned()));
+        let other = Store::open(&f.paths, Arc::new(f.backend.clone())).unwrap();
+        other.replace_token("a", &new(), at(1_700_000_500)).unwrap();
+
+        let (meta, token) = f.store.get("a").unwrap();
+        assert_eq!(token, new());
+        assert_eq!(meta.renewed_at, Some(at(1_700_000_500)));
+        assert!(notices.lock().unwrap().is_empty(), "{notices:?}");
+    }
+
     #[test]
     fn corrupt_index_stops_open_and_mutations_without_resetting() {
         let f = fixture();

@@ -248,6 +248,9 @@ fn a_batch_stops_starting_renewals_once_the_keyring_cannot_save() {
     // One request at a time: at most the one in flight, and one sent while the first save was
     // still in its first try, can be spent before the batch knows the keyring fails.
     let config = one_at_a_time(&world);
+    // Each request takes far longer than a failed write to the memory keyring, so the first
+    // failure is known before a third request could start.
+    mock.server.faults().set_delay(Duration::from_millis(200));
     world.token_backend().fail_all_sets(true);
 
     let output = world
