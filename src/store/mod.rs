@@ -24,6 +24,7 @@ mod prefetch;
 mod relocate;
 mod secret_service;
 mod select;
+mod stamp;
 mod token_store;
 mod words;
 

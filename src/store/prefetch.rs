@@ -12,8 +12,8 @@
 //! batch read and the lock is not seen; the next read heals the index as usual.)
 
 use std::collections::HashMap;
-use std::path::Path;
 
+use super::stamp::{IndexStamp, stamp};
 use super::{EntryMeta, SecretState, Store};
 use crate::token::Token;
 
@@ -21,37 +21,6 @@ use crate::token::Token;
 pub struct Prefetched {
     stamp: Option<IndexStamp>,
     tokens: HashMap<String, Token>,
-}
-
-/// What identifies one version of the index file: every write is an atomic rename of a new
-/// file, so any write changes the inode or the change time.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) struct IndexStamp {
-    dev: u64,
-    ino: u64,
-    ctime: (i64, i64),
-    mtime: (i64, i64),
-    len: u64,
-}
-
-#[cfg(unix)]
-pub(super) fn stamp(path: &Path) -> Option<IndexStamp> {
-    use std::os::unix::fs::MetadataExt;
-    let m = std::fs::metadata(path).ok()?;
-    Some(IndexStamp {
-        dev: m.dev(),
-        ino: m.ino(),
-        ctime: (m.ctime(), m.ctime_nsec()),
-        mtime: (m.mtime(), m.mtime_nsec()),
-        len: m.len(),
-    })
-}
-
-/// Elsewhere no stamp: every renewal reads under its lock (and the store re-reads the index
-/// before each save).
-#[cfg(not(unix))]
-pub(super) fn stamp(_path: &Path) -> Option<IndexStamp> {
-    None
 }
 
 impl Prefetched {

@@ -24,7 +24,7 @@ use std::time::Duration;
 
 use jiff::Timestamp;
 
-use super::prefetch::{IndexStamp, stamp};
+use super::stamp::{IndexStamp, stamp};
 use super::{
     EntryMeta, SecretBackend, SecretState, StoreError, StoreKind, StoredToken, TokenFacts,
     TokenLock, fingerprint, fsutil, index, lock, validate_name,
