@@ -52,7 +52,7 @@ struct Inner {
     /// The index as last read or written by this process, sorted by name.
     entries: Mutex<Vec<EntryMeta>>,
     /// The index file `entries` came from, when known: if it is still there, `entries` is
-    /// what the disk holds (see [`Store::refresh`]).
+    /// what the disk holds (see [`Store::current_entry`]). Set with `entries`, under its lock.
     synced: Mutex<Option<IndexStamp>>,
     /// Writers of this process queue here before taking the index file lock: a mutex hands
     /// over at once, while the file lock is polled (every 20 ms), which made concurrent
@@ -193,19 +193,25 @@ impl Store {
         // Taken before the read: a write in between makes the next `refresh` read again.
         let before = stamp(&path);
         let fresh = index::read(&path)?;
-        *self.cached() = fresh;
+        let mut view = self.cached();
+        *view = fresh;
         *self.synced() = before;
         Ok(())
     }
 
-    /// [`Store::reload`] if the index file changed since this store last read or wrote it
-    /// (a `stat` otherwise: a renewal batch checks its entry before every save).
-    fn refresh(&self) -> Result<(), StoreError> {
-        let now = stamp(&self.inner.paths.index_file());
-        if now.is_some() && now == *self.synced() {
-            return Ok(());
+    /// `name`'s entry as the index file has it now: from the view if the file is unchanged
+    /// since this store last read or wrote it (a `stat`: a renewal batch checks its entry
+    /// before every save), else read again. Under the view's lock throughout, so an older read
+    /// by another thread cannot come in between the check and the answer.
+    fn current_entry(&self, name: &str) -> Result<Option<EntryMeta>, StoreError> {
+        let path = self.inner.paths.index_file();
+        let mut view = self.cached();
+        let now = stamp(&path);
+        if now.is_none() || now != *self.synced() {
+            *view = index::read(&path)?;
+            *self.synced() = now;
         }
-        self.reload()
+        Ok(view.iter().find(|e| e.name == name).cloned())
     }
 
     pub fn meta(&self, name: &str) -> Result<EntryMeta, StoreError> {
@@ -363,22 +369,23 @@ impl Store {
             SecretState::Missing => known.is_none(),
             _ => true,
         };
-        // The view may only be stale: another actoken process may have saved a token (and
-        // then the index) since this one read the index. Judge by the index as it is now.
-        if read
-            .iter()
-            .any(|s| !described(&s.secret, s.meta.facts.as_ref()))
-            && let Err(e) = self.refresh()
-        {
-            tracing::debug!(error = %e, "could not re-read the index");
-        }
         let mut fixes: Vec<(String, Option<TokenFacts>)> = Vec::new();
         for stored in read {
             let name = &stored.meta.name;
-            let Ok(now) = self.meta(name) else {
-                continue; // removed meanwhile: nothing to correct
+            if described(&stored.secret, stored.meta.facts.as_ref()) {
+                continue;
+            }
+            // The view may only be stale: another actoken process may have saved a token
+            // (and then the index) since this one read the index. Judge by the index now.
+            let known = match self.current_entry(name) {
+                Ok(Some(now)) => now.facts,
+                Ok(None) => continue, // removed meanwhile: nothing to correct
+                Err(e) => {
+                    tracing::debug!(error = %e, "could not re-read the index");
+                    stored.meta.facts.clone()
+                }
             };
-            let known = &now.facts;
+            let known = &known;
             match (&stored.secret, known) {
                 (SecretState::Present(token), Some(facts)) if facts.describes(token) => {}
                 (SecretState::Present(token), _) => {
@@ -479,8 +486,10 @@ impl Store {
         renewed_at: Timestamp,
     ) -> Result<(), StoreError> {
         let _change = self.change_lock(name)?;
-        self.refresh()?;
-        self.here(&self.meta(name)?)?;
+        let meta = self
+            .current_entry(name)?
+            .ok_or_else(|| StoreError::NotFound(name.to_owned()))?;
+        self.here(&meta)?;
         let old = self
             .inner
             .backend
@@ -503,11 +512,8 @@ impl Store {
         old: &Token,
     ) -> Result<Result<(), Superseded>, StoreError> {
         let _change = self.change_lock(name)?;
-        self.refresh()?;
-        let meta = match self.meta(name) {
-            Ok(meta) => meta,
-            Err(StoreError::NotFound(_)) => return Ok(Err(Superseded::Removed)),
-            Err(e) => return Err(e),
+        let Some(meta) = self.current_entry(name)? else {
+            return Ok(Err(Superseded::Removed));
         };
         let known = meta.facts.as_ref().map(|f| f.fingerprint.as_str());
         let ours = [fingerprint(old), fingerprint(token)];
@@ -606,8 +612,9 @@ impl Store {
             Err(_) => Ok(()),
         };
         // Keep the view in step with the disk either way (the re-read may show other changes).
+        let mut view = self.cached();
         if written.is_ok() {
-            *self.cached() = entries;
+            *view = entries;
         }
         // Still under the index lock: what is on disk now is what was just read or written.
         // After a failed change the view may hold its half-made edits: read again next time.
@@ -615,6 +622,7 @@ impl Store {
             (Ok(()), Ok(())) => stamp(&path),
             _ => None,
         };
+        drop(view);
         result.and(written)
     }
 
