@@ -238,6 +238,30 @@ fn three_batches_at_once_renew_each_token_once_without_stalling() {
     assert!(world.rescue_files().is_empty());
 }
 
+/// The same token twice in one batch: the second renewal waited 30 s for the lock its own
+/// batch held until its index write, then failed. Now it finds the token fresh at once.
+#[test]
+fn a_token_named_twice_in_one_batch_does_not_wait_for_itself() {
+    let (world, mock) = (InProcess::new(), Mock::start());
+    world.add(KUNSHAN, &mock.url(), &token("alice", hours(1)));
+    let started = Instant::now();
+    let output = world
+        .cmd()
+        .args(["renew", "--within", "2h", KUNSHAN, KUNSHAN])
+        .output()
+        .unwrap();
+    let (stdout, stderr) = (text(&output.stdout), text(&output.stderr));
+    assert!(
+        started.elapsed() < NO_STALL,
+        "took {:?}: {stderr}",
+        started.elapsed()
+    );
+    assert!(output.status.success(), "{stdout}{stderr}");
+    assert_eq!(stdout.matches(": renewed").count(), 1, "{stdout}");
+    assert_eq!(stdout.matches(": not due").count(), 1, "{stdout}");
+    assert_eq!(mock.server.renew_count(), 1);
+}
+
 /// Once the keyring cannot save a renewed token (after its retries), a batch starts no more
 /// renewals: each one would spend a token only to leave it in a rescue file. The renewed but
 /// unsaved ones are rescued; the rest are reported as not attempted, with the reason.
