@@ -190,7 +190,7 @@ impl Store {
     /// Re-reads the index from disk, to see changes made by other processes.
     pub fn reload(&self) -> Result<(), StoreError> {
         let path = self.inner.paths.index_file();
-        // Taken before the read: a write in between makes the next `refresh` read again.
+        // Taken before the read: a write in between makes `current_entry` read again.
         let before = stamp(&path);
         let fresh = index::read(&path)?;
         let mut view = self.cached();
@@ -385,8 +385,7 @@ impl Store {
                     stored.meta.facts.clone()
                 }
             };
-            let known = &known;
-            match (&stored.secret, known) {
+            match (&stored.secret, &known) {
                 (SecretState::Present(token), Some(facts)) if facts.describes(token) => {}
                 (SecretState::Present(token), _) => {
                     if known.is_some() {
