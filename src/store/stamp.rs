@@ -1,6 +1,6 @@
 //! What identifies one version of the index file, so that a process can tell with one `stat`
 //! whether another has written it since: a batch's secrets read before the locks
-//! ([`super::Prefetched`]) and the store's view of the index ([`super::Store`]'s `refresh`).
+//! ([`super::Prefetched`]) and the store's view of the index ([`super::Store`]'s `current_entry`).
 
 use std::path::Path;
 
