@@ -6,10 +6,11 @@
 //! actoken writer changes a secret and then the index while holding one of the token's locks
 //! (and `renew --all` holds its renewal locks until the batch's index write), so if the index
 //! file has not been rewritten since just before the batch read, no actoken process has
-//! changed a secret since. (One that changes it later, while the request is out, is seen
-//! when the renewal saves: see `Store::put_secret`.) That check is a `stat` of the index; when it fails the renewal reads the keyring as
-//! before. (A change made outside actoken, e.g. with `secret-tool`, in the moment between the
-//! batch read and the lock is not seen; the next read heals the index as usual.)
+//! changed a secret since. That check is a `stat` of the index; when it fails the renewal
+//! reads the keyring as before. (One that changes it later, while the request is out, is seen
+//! when the renewal saves: see `Store::put_secret`. A change made outside actoken, e.g. with
+//! `secret-tool`, in the moment between the batch read and the lock is not seen; the next
+//! read heals the index as usual.)
 
 use std::collections::HashMap;
 
