@@ -35,7 +35,10 @@ pub(crate) fn kind_of(cause: &(dyn std::error::Error + 'static)) -> Option<Failu
     use FailureKind::*;
     if let Some(e) = cause.downcast_ref::<RenewError>() {
         return Some(match e {
-            RenewError::SaveFailed { .. } => NotSaved,
+            // Kept in a rescue file (the user removed or replaced the entry meanwhile).
+            RenewError::SaveFailed { .. } | RenewError::Superseded { .. } => NotSaved,
+            // The keyring could not save the batch's renewals.
+            RenewError::NotAttempted { .. } => Keyring,
             RenewError::Dead { .. }
             | RenewError::Rejected { .. }
             | RenewError::NeedsLogin { .. } => NeedsNewToken,

@@ -20,7 +20,7 @@ use jiff::{SignedDuration, Timestamp};
 use crate::api::{AcClient, ApiError};
 use crate::config::Config;
 use crate::rescue::{self, Kept};
-use crate::store::{Door, Saved, Store, StoreError, TokenLock};
+use crate::store::{Door, Saved, Store, StoreError, Superseded, TokenLock};
 
 use crate::token::identity::{Identity, Mismatch};
 use crate::token::{Phase, Token};
@@ -115,6 +115,20 @@ pub enum RenewError {
         source: StoreError,
         token: Token,
         kept: Kept,
+    },
+    /// Removed or replaced (`rm`, `add --force`) while it was being renewed: that change
+    /// stands, and the renewed token is kept in a rescue file rather than dropped.
+    Superseded {
+        name: String,
+        how: Superseded,
+        token: Token,
+        rescue_file: Option<std::path::PathBuf>,
+    },
+    /// Not tried: the batch stopped starting renewals once the keyring could not save one
+    /// (`reason`, the keyring's error).
+    NotAttempted {
+        name: String,
+        reason: String,
     },
 }
 
@@ -219,17 +233,24 @@ impl Renewer {
     ) -> Result<Renewed, RenewError> {
         let lock = self.lock(name).await?;
         let result = match (self.renew_locked(name, when, now).await, &self.relogin) {
-            (Err(e), Some(relogin)) if e.needs_new_token() => {
-                let _slot = self.request_slot().await;
-                relogin
-                    .recover(self.door.store(), &self.client, name, e, now)
-                    .await
-            }
+            (Err(e), Some(relogin)) if e.needs_new_token() => match self.request_slot(name).await {
+                Ok(_slot) => {
+                    relogin
+                        .recover(self.door.store(), &self.client, name, e, now)
+                        .await
+                }
+                Err(not_attempted) => Err(not_attempted),
+            },
             (result, _) => result,
         };
         match (&self.batch, &result) {
-            // Held until the batch's index write describes the new token.
-            (Some(batch), Ok(renewed)) if renewed.called_server => batch.hold(lock),
+            // Held until the batch's index write describes the new token (at once when a
+            // renewal of the batch waits for a lock).
+            (Some(batch), Ok(renewed)) if renewed.called_server => {
+                if let Some(due) = batch.hold(lock) {
+                    self.record(due).await;
+                }
+            }
             _ => drop(lock),
         }
         result
@@ -237,6 +258,9 @@ impl Renewer {
 
     /// Renews several tokens, at most `concurrency` requests at once; results in completion
     /// order.
+    ///
+    /// Once the keyring cannot save a renewed token (after its retries), the renewals not
+    /// started yet are [`RenewError::NotAttempted`].
     ///
     /// The secrets are read in one batch up front (see `Prefetched`: under each token's lock
     /// a `stat` of the index tells whether that read is still current). Each renewed token is
@@ -265,7 +289,13 @@ impl Renewer {
             .map(|name| {
                 let this = Arc::clone(&this);
                 async move {
-                    let result = this.renew(&name, when, now).await;
+                    let result = match this.batch.as_ref().and_then(|b| b.stopped()) {
+                        Some(reason) => Err(RenewError::NotAttempted {
+                            name: name.clone(),
+                            reason,
+                        }),
+                        None => this.renew(&name, when, now).await,
+                    };
                     (name, result)
                 }
             })
@@ -276,11 +306,22 @@ impl Renewer {
         results
     }
 
-    /// A request slot when inside a batch (a single renewal needs none).
-    async fn request_slot(&self) -> Option<tokio::sync::SemaphorePermit<'_>> {
-        match &self.batch {
-            Some(batch) => batch.request_slot().await,
-            None => None,
+    /// A request slot when inside a batch (a single renewal needs none), once no save of the
+    /// batch is failing; [`RenewError::NotAttempted`] when the batch stopped.
+    async fn request_slot(
+        &self,
+        name: &str,
+    ) -> Result<Option<tokio::sync::SemaphorePermit<'_>>, RenewError> {
+        let Some(batch) = &self.batch else {
+            return Ok(None);
+        };
+        let slot = batch.request_slot().await;
+        match batch.may_send().await {
+            Ok(()) => Ok(slot),
+            Err(reason) => Err(RenewError::NotAttempted {
+                name: name.to_owned(),
+                reason,
+            }),
         }
     }
 
@@ -306,8 +347,23 @@ impl Renewer {
         }
     }
 
+    /// The token's renewal lock. In a batch, never waited for while the batch holds others
+    /// (see `batch`): taken at once if free, else after letting go of what the batch holds.
     async fn lock(&self, name: &str) -> Result<TokenLock, RenewError> {
-        self.door.lock(name, LOCK_WAIT).await.map_err(|e| match e {
+        let Some(batch) = &self.batch else {
+            return self.lock_within(name, LOCK_WAIT).await;
+        };
+        match self.lock_within(name, Duration::ZERO).await {
+            Err(RenewError::LockTimeout { .. }) => {}
+            taken_or_failed => return taken_or_failed,
+        }
+        let (_waiting, held) = batch.start_waiting();
+        self.record(held).await;
+        self.lock_within(name, LOCK_WAIT).await
+    }
+
+    async fn lock_within(&self, name: &str, wait: Duration) -> Result<TokenLock, RenewError> {
+        self.door.lock(name, wait).await.map_err(|e| match e {
             StoreError::LockTimeout { .. } => RenewError::LockTimeout {
                 name: name.to_owned(),
             },
@@ -362,7 +418,7 @@ impl Renewer {
             });
         }
 
-        let slot = self.request_slot().await;
+        let slot = self.request_slot(name).await?;
         let fresh = self.client.renew(&meta.base_url, &current).await;
         // The keyring write below overlaps the next request.
         drop(slot);
@@ -424,12 +480,25 @@ impl Renewer {
         now: Timestamp,
     ) -> Result<(), RenewError> {
         let mut last_error = None;
+        // While a save is failing, the batch sends no new request (see `batch`).
+        let mut trouble = None;
         for attempt in 0..SAVE_ATTEMPTS {
             if attempt > 0 {
                 tokio::time::sleep(Duration::from_millis(200 * u64::from(attempt))).await;
             }
             match self.door.put_secret(name, fresh, old).await {
-                Ok(()) => {
+                Ok(Err(how)) => {
+                    // Removed or replaced by the user meanwhile: theirs stands.
+                    let rescue_file =
+                        rescue::write(&self.store().paths().rescue_dir(), name, fresh, now).ok();
+                    return Err(RenewError::Superseded {
+                        name: name.to_owned(),
+                        how,
+                        token: fresh.clone(),
+                        rescue_file,
+                    });
+                }
+                Ok(Ok(())) => {
                     let saved = Saved::new(name, old, fresh, now);
                     match &self.batch {
                         Some(batch) => {
@@ -443,14 +512,21 @@ impl Renewer {
                 }
                 Err(e) => {
                     tracing::warn!(name, attempt, error = %e, "saving renewed token failed");
+                    if trouble.is_none() {
+                        trouble = self.batch.as_ref().map(|batch| batch.save_failing());
+                    }
                     last_error = Some(e);
                 }
             }
         }
+        let source = last_error.expect("at least one attempt");
+        if let Some(trouble) = trouble {
+            trouble.give_up(source.to_string());
+        }
         let kept = rescue::keep(&self.store().paths().rescue_dir(), name, fresh, now);
         Err(RenewError::SaveFailed {
             name: name.to_owned(),
-            source: last_error.expect("at least one attempt"),
+            source,
             token: fresh.clone(),
             kept,
         })

@@ -12,6 +12,7 @@ use futures::StreamExt;
 use serde_json::json;
 
 use super::delay::Delay;
+use super::hold::Hold;
 use super::reply::{Shape, code_reply, json_reply, plain, success_code};
 
 /// One way to misbehave. Applies to every request until [`Faults::clear`].
@@ -56,6 +57,7 @@ struct State {
 pub struct Faults {
     state: Arc<Mutex<State>>,
     delay: Delay,
+    hold: Hold,
 }
 
 impl Faults {
@@ -64,6 +66,7 @@ impl Faults {
         Faults {
             state: Arc::default(),
             delay,
+            hold: Hold::default(),
         }
     }
 
@@ -71,15 +74,31 @@ impl Faults {
         self.lock().fault = Some(f);
     }
 
-    /// Back to correct behaviour: no fault, no delay, the example shape.
+    /// Back to correct behaviour: no fault, no delay, nothing held, the example shape.
     pub fn clear(&self) {
         *self.lock() = State::default();
         self.delay.set(Duration::ZERO);
+        self.hold.set(false);
     }
 
     /// Every request waits this long before being handled.
     pub fn set_delay(&self, d: Duration) {
         self.delay.set(d);
+    }
+
+    /// Requests arriving from now on wait (after counting as arrived) until [`Faults::release`].
+    pub fn hold(&self) {
+        self.hold.set(true);
+    }
+
+    /// Lets held requests (and later ones) through.
+    pub fn release(&self) {
+        self.hold.set(false);
+    }
+
+    /// Returns once nothing is held.
+    pub(crate) async fn released(&self) {
+        self.hold.released().await;
     }
 
     pub fn set_shape(&self, shape: Shape) {

@@ -13,6 +13,8 @@ mod check;
 mod delay;
 #[cfg(feature = "testing")]
 mod faults;
+#[cfg(feature = "testing")]
+mod hold;
 mod login;
 mod mint;
 mod renew;

@@ -40,12 +40,14 @@ async fn date(State(state): State<MockState>, req: Request, next: Next) -> Respo
     response
 }
 
-/// The configured delay, before any handler: an async sleep, so other requests go on.
+/// The configured delay (and a test's hold), before any handler: async waits, so other
+/// requests go on.
 async fn delay(State(state): State<MockState>, req: Request, next: Next) -> Response {
     state.count_arrival();
     let d = state.delay.get();
     if !d.is_zero() {
         tokio::time::sleep(d).await;
     }
+    state.released().await;
     next.run(req).await
 }

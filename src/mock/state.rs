@@ -120,6 +120,12 @@ impl MockState {
         self.switches.count_arrival();
     }
 
+    /// Returns once a test's hold switch lets requests through (at once without one).
+    pub(crate) async fn released(&self) {
+        #[cfg(feature = "testing")]
+        self.switches.faults.released().await;
+    }
+
     /// A successful login was served (counted for tests).
     pub(crate) fn count_login(&self) {
         #[cfg(feature = "testing")]

@@ -10,12 +10,19 @@
 //!   is already out;
 //! - the saved tokens and their locks: each lock is held until the index write that records
 //!   its token, so no other process sees the new secret before the index describes it (it
-//!   would take it for a change made outside actoken).
+//!   would take it for a change made outside actoken). But a batch never waits for a lock
+//!   while it holds others that way: another batch may be waiting for those while holding
+//!   the one wanted (two `renew --all` at once stalled until both timed out). A renewal that
+//!   finds its token's lock taken first has everything held recorded and let go, and until
+//!   it has its lock, renewed tokens are recorded at once ([`Batch::start_waiting`]);
+//! - whether the keyring still saves: while a save is failing and retried, no new request
+//!   goes out, and once one has failed for good the batch starts no more renewals (each would
+//!   only spend a token to leave it in a rescue file; see [`Batch::may_send`]).
 
 use std::collections::HashSet;
 use std::sync::{Mutex, PoisonError};
 
-use tokio::sync::{OnceCell, Semaphore, SemaphorePermit};
+use tokio::sync::{OnceCell, Semaphore, SemaphorePermit, watch};
 
 use crate::store::{Door, EntryMeta, Prefetched, Saved, TokenLock};
 use crate::token::Token;
@@ -30,13 +37,31 @@ pub(super) struct Batch {
     later_names: HashSet<String>,
     later: OnceCell<Prefetched>,
     requests: Semaphore,
-    pending: Mutex<Pending>,
+    held: Mutex<Held>,
+    saving: watch::Sender<Saving>,
 }
 
 #[derive(Default)]
 pub(super) struct Pending {
     pub saved: Vec<Saved>,
     pub locks: Vec<TokenLock>,
+}
+
+#[derive(Default)]
+struct Held {
+    pending: Pending,
+    /// Renewals of this batch waiting for a token's lock: while there are any, nothing is
+    /// held (see [`Batch::start_waiting`]).
+    waiting: usize,
+}
+
+/// How the batch's keyring writes are going.
+#[derive(Default)]
+struct Saving {
+    /// Saves that failed at least once and are being retried.
+    retrying: usize,
+    /// Why the batch stopped: a save failed for good.
+    stopped: Option<String>,
 }
 
 impl Batch {
@@ -47,7 +72,8 @@ impl Batch {
             later_names: later.into_iter().collect(),
             later: OnceCell::new(),
             requests: Semaphore::new(concurrency.max(1)),
-            pending: Mutex::new(Pending::default()),
+            held: Mutex::default(),
+            saving: watch::Sender::new(Saving::default()),
         }
     }
 
@@ -72,23 +98,94 @@ impl Batch {
     /// Adds a token saved in the keyring; `Some` with everything to record now when enough
     /// have gathered.
     pub(crate) fn saved(&self, saved: Saved) -> Option<Pending> {
-        let mut pending = self.pending();
-        pending.saved.push(saved);
-        (pending.saved.len() >= RECORD_EVERY).then(|| std::mem::take(&mut *pending))
+        let mut held = self.held();
+        held.pending.saved.push(saved);
+        (held.pending.saved.len() >= RECORD_EVERY).then(|| held.take())
     }
 
-    /// Keeps the lock of a renewed token until the index write that records it.
-    pub(crate) fn hold(&self, lock: TokenLock) {
-        self.pending().locks.push(lock);
+    /// Keeps the lock of a renewed token until the index write that records it; `Some` with
+    /// everything to record now when a renewal of the batch is waiting for a lock.
+    pub(crate) fn hold(&self, lock: TokenLock) -> Option<Pending> {
+        let mut held = self.held();
+        held.pending.locks.push(lock);
+        (held.waiting > 0).then(|| held.take())
+    }
+
+    /// A renewal is about to wait for a lock another process (or renewal) holds: everything
+    /// held so far, to record and let go before waiting, and a guard that keeps later renewals
+    /// from holding anything until it is dropped (lock taken, or given up).
+    pub(crate) fn start_waiting(&self) -> (Waiting<'_>, Pending) {
+        let mut held = self.held();
+        held.waiting += 1;
+        (Waiting(self), held.take())
     }
 
     /// Everything not recorded yet.
     pub(crate) fn take(&self) -> Pending {
-        std::mem::take(&mut *self.pending())
+        self.held().take()
     }
 
-    fn pending(&self) -> std::sync::MutexGuard<'_, Pending> {
-        self.pending.lock().unwrap_or_else(PoisonError::into_inner)
+    fn held(&self) -> std::sync::MutexGuard<'_, Held> {
+        self.held.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// A save failed and is about to be retried: no new request goes out until the returned
+    /// guard is dropped (saved after all) or [`SaveTrouble::give_up`] is called.
+    pub(crate) fn save_failing(&self) -> SaveTrouble<'_> {
+        self.saving.send_modify(|s| s.retrying += 1);
+        SaveTrouble(self)
+    }
+
+    /// Why the batch stopped starting renewals, if it did.
+    pub(crate) fn stopped(&self) -> Option<String> {
+        self.saving.borrow().stopped.clone()
+    }
+
+    /// Waits while a save is being retried; `Err` with the reason once the batch stopped.
+    pub(crate) async fn may_send(&self) -> Result<(), String> {
+        let mut saving = self.saving.subscribe();
+        // The sender is `self.saving`, alive as long as `self`: the wait ends by the condition.
+        match saving
+            .wait_for(|s| s.retrying == 0 || s.stopped.is_some())
+            .await
+        {
+            Ok(s) => s.stopped.clone().map_or(Ok(()), Err),
+            Err(_) => Ok(()),
+        }
+    }
+}
+
+impl Held {
+    /// Everything held, leaving the count of waiting renewals.
+    fn take(&mut self) -> Pending {
+        std::mem::take(&mut self.pending)
+    }
+}
+
+/// A renewal of the batch waiting for a lock (see [`Batch::start_waiting`]).
+pub(super) struct Waiting<'a>(&'a Batch);
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.held().waiting -= 1;
+    }
+}
+
+/// A save being retried (see [`Batch::save_failing`]).
+pub(super) struct SaveTrouble<'a>(&'a Batch);
+
+impl SaveTrouble<'_> {
+    /// The save failed for good: the batch starts no more renewals, for `reason`.
+    pub(crate) fn give_up(self, reason: String) {
+        self.0.saving.send_modify(|s| {
+            s.stopped.get_or_insert(reason);
+        });
+    }
+}
+
+impl Drop for SaveTrouble<'_> {
+    fn drop(&mut self) {
+        self.0.saving.send_modify(|s| s.retrying -= 1);
     }
 }
 

@@ -7,6 +7,7 @@ use std::path::Path;
 use super::RenewError;
 use crate::rescue::Kept;
 use crate::shell_quote::shell_word;
+use crate::store::Superseded;
 use crate::tr;
 
 impl std::fmt::Display for RenewError {
@@ -95,6 +96,31 @@ impl std::fmt::Display for RenewError {
                     rescue = rescue
                 )
             }
+            RenewError::Superseded {
+                name,
+                how,
+                rescue_file,
+                ..
+            } => {
+                let kept = match rescue_file {
+                    Some(path) => {
+                        let restore = restore(name, path);
+                        tr!("renew_error.superseded_kept", restore = restore)
+                    }
+                    None => tr!("renew_error.superseded_lost"),
+                };
+                match how {
+                    Superseded::Removed => {
+                        tr!("renew_error.superseded_removed", name = name, kept = kept)
+                    }
+                    Superseded::Replaced => {
+                        tr!("renew_error.superseded_replaced", name = name, kept = kept)
+                    }
+                }
+            }
+            RenewError::NotAttempted { name, reason } => {
+                tr!("renew_error.not_attempted", name = name, reason = reason)
+            }
         };
         f.write_str(&text)
     }
@@ -167,6 +193,22 @@ mod tests {
                 name: name.clone(),
                 why: "why".into(),
                 command: "actoken login --user alice".into(),
+            },
+            RenewError::Superseded {
+                name: name.clone(),
+                how: Superseded::Removed,
+                token: token.clone(),
+                rescue_file: Some("/home/u/.local/state/actoken/rescue/x".into()),
+            },
+            RenewError::Superseded {
+                name: name.clone(),
+                how: Superseded::Replaced,
+                token: token.clone(),
+                rescue_file: None,
+            },
+            RenewError::NotAttempted {
+                name: name.clone(),
+                reason: "keyring error: the keyring is locked".into(),
             },
             RenewError::SaveFailed {
                 name: name.clone(),

@@ -22,7 +22,7 @@ use std::time::Duration;
 use crate::blocking::off_thread;
 use jiff::Timestamp;
 
-use super::{EntryMeta, Saved, Store, StoreError, StoredToken, TokenLock};
+use super::{EntryMeta, Saved, Store, StoreError, StoredToken, Superseded, TokenLock};
 use crate::token::Token;
 
 /// The config's default `keyring-timeout`, for a backend that does not bound its calls.
@@ -103,13 +103,14 @@ impl Door {
         self.run(move |store| store.get(&name)).await
     }
 
-    /// [`Store::put_secret`]: `token` replaces `old` in the keyring (the index is not told).
+    /// [`Store::put_secret`]: `token` replaces `old` in the keyring (the index is not told),
+    /// unless the entry was removed or replaced meanwhile.
     pub(crate) async fn put_secret(
         &self,
         name: &str,
         token: &Token,
         old: &Token,
-    ) -> Result<(), StoreError> {
+    ) -> Result<Result<(), Superseded>, StoreError> {
         let (owned, token, old) = (name.to_owned(), token.clone(), old.clone());
         self.write(name, move |store| store.put_secret(&owned, &token, &old))
             .await
@@ -279,8 +280,13 @@ mod tests {
         assert!(matches!(slow, Err(StoreError::Timeout)), "{slow:?}");
 
         // The late write still runs; the next one waits for it instead of being overwritten.
+        // (Neither is recorded, so the index still describes `old` for both.)
         let patient = Door::with_deadline(&store, AMPLE);
-        patient.put_secret(KUNSHAN, &newest, &late).await.unwrap();
+        patient
+            .put_secret(KUNSHAN, &newest, &old)
+            .await
+            .unwrap()
+            .unwrap();
         tokio::time::sleep(Duration::from_millis(700)).await;
         let (_, stored) = patient.get(KUNSHAN).await.unwrap();
         assert_eq!(stored, newest, "the late write overtook the newer one");

@@ -1,5 +1,14 @@
 //! Cross-process exclusive locks (advisory file locks via fs4), so two actoken processes never
-//! renew the same token, or rewrite the index, at the same time.
+//! renew the same token, change it under each other, or rewrite the index, at the same time.
+//!
+//! Each token has two locks, always taken in this order (and the index lock after both):
+//! - the *renewal* lock ([`TokenLock::acquire`]), held across a renewal's network call (and by
+//!   a batch until its index write), so two renewals of one token take turns and the second
+//!   re-reads what the first saved;
+//! - the *change* lock ([`TokenLock::change`]), held only around keyring and index work: by
+//!   `add`, `rm`, `move`, and by a renewal while it checks that the entry is still the one it
+//!   renewed and saves the new token. `rm` and `add --force` take only this one, so they never
+//!   wait for a server, and a renewal that finishes after them does not undo them.
 //!
 //! Lock files stay on disk after use: deleting one while another process waits on it would let
 //! a third process lock a fresh file with the same name and run at the same time.
@@ -28,13 +37,23 @@ pub struct TokenLock {
 }
 
 impl TokenLock {
-    /// Waits up to `timeout` for the lock on `name`.
+    /// Waits up to `timeout` for the renewal lock on `name`.
     pub(crate) fn acquire(
         paths: &Paths,
         name: &str,
         timeout: Duration,
     ) -> Result<TokenLock, StoreError> {
-        let path = paths.lock_dir().join(token_lock_file_name(name));
+        let path = paths.lock_dir().join(lock_file_name("token", name));
+        acquire_file(&path, name, timeout)
+    }
+
+    /// Waits up to `timeout` for the change lock on `name` (see the module docs).
+    pub(crate) fn change(
+        paths: &Paths,
+        name: &str,
+        timeout: Duration,
+    ) -> Result<TokenLock, StoreError> {
+        let path = paths.lock_dir().join(lock_file_name("change", name));
         acquire_file(&path, name, timeout)
     }
 
@@ -61,10 +80,10 @@ pub(crate) fn lock_index(paths: &Paths, timeout: Duration) -> Result<TokenLock, 
     )
 }
 
-/// `token-<readable part>-<hash>.lock`: readable for people looking at the directory, and the
+/// `<kind>-<readable part>-<hash>.lock`: readable for people looking at the directory, and the
 /// hash keeps distinct names distinct (`a/b` and `a_b`) and the file name short whatever the
 /// name's script.
-pub(crate) fn token_lock_file_name(name: &str) -> String {
+fn lock_file_name(kind: &str, name: &str) -> String {
     let readable: String = name
         .chars()
         .take(24)
@@ -77,7 +96,7 @@ pub(crate) fn token_lock_file_name(name: &str) -> String {
         })
         .collect();
     let hash = hex::encode(&Sha256::digest(name.as_bytes())[..8]);
-    format!("token-{readable}-{hash}.lock")
+    format!("{kind}-{readable}-{hash}.lock")
 }
 
 fn acquire_file(path: &Path, what: &str, timeout: Duration) -> Result<TokenLock, StoreError> {
@@ -121,11 +140,11 @@ mod tests {
 
     #[test]
     fn lock_file_names_are_distinct_short_and_safe() {
-        let a = token_lock_file_name("a/b");
-        let b = token_lock_file_name("a_b");
+        let a = lock_file_name("token", "a/b");
+        let b = lock_file_name("token", "a_b");
         assert_ne!(a, b);
         assert!(a.starts_with("token-a_b-"), "{a}");
-        let long = token_lock_file_name(&"区".repeat(64));
+        let long = lock_file_name("change", &"区".repeat(64));
         assert!(long.len() < 80, "{long}");
         for n in [a, b, long] {
             assert!(
@@ -146,8 +165,11 @@ mod tests {
         assert!(started.elapsed() >= Duration::from_millis(150));
         assert!(matches!(&err, StoreError::LockTimeout { name, .. } if name == "hpc"));
         assert!(err.to_string().contains("wait for it to finish"), "{err}");
-        // Other names are independent.
+        // Other names are independent, and so is the same name's change lock.
         let _other = TokenLock::acquire(&paths, "other", Duration::ZERO).unwrap();
+        let change = TokenLock::change(&paths, "hpc", Duration::ZERO).unwrap();
+        assert!(TokenLock::change(&paths, "hpc", Duration::ZERO).is_err());
+        drop(change);
 
         let paths2 = paths.clone();
         let waiter = std::thread::spawn(move || {

@@ -4,7 +4,7 @@
 //! - [`Store`]: the index and a backend kept in step (add, get, replace, remove, orphans).
 //! - [`SecretBackend`]: [`KeyringBackend`] (OS keyring) and [`MemoryBackend`].
 //! - [`Door`]: the store for async code (blocking pool, deadline, typed errors).
-//! - [`TokenLock`]: a cross-process lock per token name, for renewals.
+//! - [`TokenLock`]: cross-process locks per token name (renewal, change).
 //! - [`validate_name`]: which names are allowed.
 //! - [`Accounts`] (remembered logins, `accounts.toml`) and [`AccountKeys`] (their secret keys).
 
@@ -24,6 +24,7 @@ mod prefetch;
 mod relocate;
 mod secret_service;
 mod select;
+mod stamp;
 mod token_store;
 mod words;
 
@@ -45,7 +46,7 @@ pub use prefetch::Prefetched;
 pub use relocate::{MoveOutcome, StorePair, move_account_keys};
 pub use secret_service::{KeyringBackend, LazyKeyring, SERVICE};
 pub use select::{Selected, open_accounts_backend, open_backend, select, short_cause};
-pub use token_store::{Saved, Store};
+pub use token_store::{Saved, Store, Superseded};
 pub use words::store_label;
 
 use jiff::Timestamp;

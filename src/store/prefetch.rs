@@ -3,16 +3,18 @@
 //! Reading each token under its lock costs one keyring round trip per token, serialized on
 //! the keyring's one connection, before its request can go out. A batch read is one pipelined
 //! call. It is taken *before* the locks, so under each lock it must still be current: every
-//! actoken writer changes a secret and then the index while holding the token's lock (and
-//! `renew --all` holds its locks until the batch's index write), so if the index file has not
-//! been rewritten since just before the batch read, no actoken process has changed a secret
-//! since. That check is a `stat` of the index; when it fails the renewal reads the keyring as
-//! before. (A change made outside actoken, e.g. with `secret-tool`, in the moment between the
-//! batch read and the lock is not seen; the next read heals the index as usual.)
+//! actoken writer changes a secret and then the index while holding one of the token's locks
+//! (and `renew --all` holds its renewal locks until the batch's index write), so if the index
+//! file has not been rewritten since just before the batch read, no actoken process has
+//! changed a secret since. That check is a `stat` of the index; when it fails the renewal
+//! reads the keyring as before. (One that changes it later, while the request is out, is seen
+//! when the renewal saves: see `Store::put_secret`. A change made outside actoken, e.g. with
+//! `secret-tool`, in the moment between the batch read and the lock is not seen; the next
+//! read heals the index as usual.)
 
 use std::collections::HashMap;
-use std::path::Path;
 
+use super::stamp::{IndexStamp, stamp};
 use super::{EntryMeta, SecretState, Store};
 use crate::token::Token;
 
@@ -20,36 +22,6 @@ use crate::token::Token;
 pub struct Prefetched {
     stamp: Option<IndexStamp>,
     tokens: HashMap<String, Token>,
-}
-
-/// What identifies one version of the index file: every write is an atomic rename of a new
-/// file, so any write changes the inode or the change time.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct IndexStamp {
-    dev: u64,
-    ino: u64,
-    ctime: (i64, i64),
-    mtime: (i64, i64),
-    len: u64,
-}
-
-#[cfg(unix)]
-fn stamp(path: &Path) -> Option<IndexStamp> {
-    use std::os::unix::fs::MetadataExt;
-    let m = std::fs::metadata(path).ok()?;
-    Some(IndexStamp {
-        dev: m.dev(),
-        ino: m.ino(),
-        ctime: (m.ctime(), m.ctime_nsec()),
-        mtime: (m.mtime(), m.mtime_nsec()),
-        len: m.len(),
-    })
-}
-
-/// Elsewhere no stamp: every renewal reads under its lock.
-#[cfg(not(unix))]
-fn stamp(_path: &Path) -> Option<IndexStamp> {
-    None
 }
 
 impl Prefetched {
@@ -81,8 +53,10 @@ impl Prefetched {
 
 impl Store {
     /// The secrets of `names` in one batch read ([`super::SecretBackend::get_many`]), for
-    /// [`Prefetched::current`]. A secret the index describes wrongly heals the index, as any
-    /// read does; that (or any other process's) index write makes the whole batch stale.
+    /// [`Prefetched::current`]: those the index describes. Any other may be a save another
+    /// process has under way (its index write comes after it, under the token's lock), so it
+    /// is not healed here but read again under its lock, where a change made outside actoken
+    /// heals the index as any read does. Any index write makes the whole batch stale.
     pub(crate) fn prefetch(&self, names: &[String]) -> Prefetched {
         let path = self.paths().index_file();
         let before = stamp(&path);
@@ -91,14 +65,17 @@ impl Store {
         }
         let entries: Vec<EntryMeta> = names.iter().filter_map(|n| self.meta(n).ok()).collect();
         let read = self.read_secrets(entries);
-        self.heal(&read);
         if stamp(&path) != before {
             return Prefetched::none();
         }
         let tokens = read
             .into_iter()
             .filter_map(|s| match s.secret {
-                SecretState::Present(token) => Some((s.meta.name, token)),
+                SecretState::Present(token)
+                    if s.meta.facts.as_ref().is_some_and(|f| f.describes(&token)) =>
+                {
+                    Some((s.meta.name, token))
+                }
                 _ => None,
             })
             .collect();

@@ -38,15 +38,17 @@ pub enum MoveOutcome {
 }
 
 impl Store {
-    /// Moves `name`'s secret into store `to`. Takes the token's lock, so a renewal of the same
-    /// token (which holds it across its network call) is never lost to a move.
+    /// Moves `name`'s secret into store `to`. Takes the token's renewal lock, so a renewal of
+    /// the same token (which holds it across its network call) is never lost to a move, and
+    /// then its change lock, so `add` and `rm` wait for the move.
     pub fn move_entry(
         &self,
         name: &str,
         stores: StorePair<'_>,
         to: StoreKind,
     ) -> Result<MoveOutcome, StoreError> {
-        let _lock = TokenLock::acquire(self.paths(), name, TOKEN_LOCK_TIMEOUT)?;
+        let _renewal = TokenLock::acquire(self.paths(), name, TOKEN_LOCK_TIMEOUT)?;
+        let _change = TokenLock::change(self.paths(), name, TOKEN_LOCK_TIMEOUT)?;
         self.reload()?;
         let from = self.meta(name)?.store;
         let (source, target) = (stores.of(from), stores.of(to));
@@ -288,7 +290,10 @@ mod tests {
             ss_store.put_secret(NAME, &renewed, &token()),
             Err(StoreError::InOtherStore { .. })
         ));
-        ku_store.put_secret(NAME, &renewed, &token()).unwrap();
+        ku_store
+            .put_secret(NAME, &renewed, &token())
+            .unwrap()
+            .unwrap();
         assert_eq!(w.ku.get(NAME).unwrap(), Some(renewed));
         assert_eq!(w.ss.get(NAME).unwrap(), None);
     }

@@ -9,8 +9,10 @@
 //! Methods block: keyring calls go over D-Bus (each bounded by the backend's timeout), so async
 //! code calls them through [`Door`](super::Door), which also bounds the whole call.
 //!
-//! The store does not take [`TokenLock`](super::TokenLock): the renewal workflow holds that
-//! across its network call and then calls [`Store::put_secret`] and [`Store::record`].
+//! Changes of one token (add, remove, replace, and a renewal's [`Store::put_secret`]) take the
+//! token's change lock ([`TokenLock::change`]), so each sees the others' work whole. The
+//! renewal lock ([`TokenLock::acquire`]) is the renewal workflow's: it holds it across its
+//! network call and then calls [`Store::put_secret`] and [`Store::record`].
 //!
 //! The index caches each token's non-secret facts ([`TokenFacts`]), so listing reads no secret
 //! ([`Store::load_index`]). Whenever a secret *is* read, its fingerprint is compared with the
@@ -22,9 +24,10 @@ use std::time::Duration;
 
 use jiff::Timestamp;
 
+use super::stamp::{IndexStamp, stamp};
 use super::{
     EntryMeta, SecretBackend, SecretState, StoreError, StoreKind, StoredToken, TokenFacts,
-    fingerprint, fsutil, index, lock, validate_name,
+    TokenLock, fingerprint, fsutil, index, lock, validate_name,
 };
 use crate::config::Paths;
 use crate::files::Role;
@@ -32,6 +35,8 @@ use crate::token::Token;
 
 /// Longest wait for another process's index update (they take milliseconds plus keyring calls).
 pub(super) const INDEX_LOCK_TIMEOUT: Duration = Duration::from_secs(15);
+/// Longest wait for another change of the same token (keyring calls and an index update).
+const CHANGE_LOCK_TIMEOUT: Duration = INDEX_LOCK_TIMEOUT;
 
 /// Tokens: metadata from the index file, secrets from a [`SecretBackend`]. Cheap to clone;
 /// clones share one view of the index.
@@ -47,6 +52,9 @@ struct Inner {
     kind: StoreKind,
     /// The index as last read or written by this process, sorted by name.
     entries: Mutex<Vec<EntryMeta>>,
+    /// The index file `entries` came from, when known: if it is still there, `entries` is
+    /// what the disk holds (see [`Store::current_entry`]). Set with `entries`, under its lock.
+    synced: Mutex<Option<IndexStamp>>,
     /// Writers of this process queue here before taking the index file lock: a mutex hands
     /// over at once, while the file lock is polled (every 20 ms), which made concurrent
     /// renewals in one process wait for each other's polls.
@@ -57,6 +65,16 @@ struct Inner {
 }
 
 type Notify = Arc<dyn Fn(&str) + Send + Sync>;
+
+/// Why [`Store::put_secret`] did not write a renewed token: the user changed the entry while it
+/// was being renewed, and their change stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Superseded {
+    /// `rm` removed it.
+    Removed,
+    /// `add --force` (or a login) stored another token under the name.
+    Replaced,
+}
 
 /// A renewed (or otherwise replaced) token whose secret is in the keyring, for the index.
 #[derive(Debug, Clone)]
@@ -104,6 +122,7 @@ impl Store {
     ) -> Result<Store, StoreError> {
         fsutil::ensure_trusted_dir(Role::ConfigDir, &paths.config_dir)?;
         fsutil::ensure_trusted_dir(Role::StateDir, &paths.state_dir)?;
+        let synced = stamp(&paths.index_file());
         let index = index::read_versioned(&paths.index_file())?;
         let store = Store {
             inner: Arc::new(Inner {
@@ -111,6 +130,7 @@ impl Store {
                 backend,
                 kind,
                 entries: Mutex::new(index.entries),
+                synced: Mutex::new(synced),
                 writer: Mutex::new(()),
                 notify: Mutex::new(Arc::new(|msg: &str| tracing::warn!("{msg}"))),
             }),
@@ -170,9 +190,29 @@ impl Store {
 
     /// Re-reads the index from disk, to see changes made by other processes.
     pub fn reload(&self) -> Result<(), StoreError> {
-        let fresh = index::read(&self.inner.paths.index_file())?;
-        *self.cached() = fresh;
+        let path = self.inner.paths.index_file();
+        // Taken before the read: a write in between makes `current_entry` read again.
+        let before = stamp(&path);
+        let fresh = index::read(&path)?;
+        let mut view = self.cached();
+        *view = fresh;
+        *self.synced() = before;
         Ok(())
+    }
+
+    /// `name`'s entry as the index file has it now: from the view if the file is unchanged
+    /// since this store last read or wrote it (a `stat`: a renewal batch checks its entry
+    /// before every save), else read again. Under the view's lock throughout, so an older read
+    /// by another thread cannot come in between the check and the answer.
+    fn current_entry(&self, name: &str) -> Result<Option<EntryMeta>, StoreError> {
+        let path = self.inner.paths.index_file();
+        let mut view = self.cached();
+        let now = stamp(&path);
+        if now.is_none() || now != *self.synced() {
+            *view = index::read(&path)?;
+            *self.synced() = now;
+        }
+        Ok(view.iter().find(|e| e.name == name).cloned())
     }
 
     pub fn meta(&self, name: &str) -> Result<EntryMeta, StoreError> {
@@ -325,10 +365,28 @@ impl Store {
     /// each change made behind our back. Best effort: a failed index write is logged (the
     /// next read tries again).
     pub(super) fn heal(&self, read: &[StoredToken]) {
+        let described = |secret: &SecretState, known: Option<&TokenFacts>| match secret {
+            SecretState::Present(token) => known.is_some_and(|f| f.describes(token)),
+            SecretState::Missing => known.is_none(),
+            _ => true,
+        };
         let mut fixes: Vec<(String, Option<TokenFacts>)> = Vec::new();
         for stored in read {
-            let (name, known) = (&stored.meta.name, &stored.meta.facts);
-            match (&stored.secret, known) {
+            let name = &stored.meta.name;
+            if described(&stored.secret, stored.meta.facts.as_ref()) {
+                continue;
+            }
+            // The view may only be stale: another actoken process may have saved a token
+            // (and then the index) since this one read the index. Judge by the index now.
+            let known = match self.current_entry(name) {
+                Ok(Some(now)) => now.facts,
+                Ok(None) => continue, // removed meanwhile: nothing to correct
+                Err(e) => {
+                    tracing::debug!(error = %e, "could not re-read the index");
+                    stored.meta.facts.clone()
+                }
+            };
+            match (&stored.secret, &known) {
                 (SecretState::Present(token), Some(facts)) if facts.describes(token) => {}
                 (SecretState::Present(token), _) => {
                     if known.is_some() {
@@ -391,6 +449,7 @@ impl Store {
     /// places in the other store leaves that store's secret in place (an orphan there).
     pub fn add(&self, mut meta: EntryMeta, token: &Token, force: bool) -> Result<(), StoreError> {
         validate_name(&meta.name)?;
+        let _change = self.change_lock(&meta.name)?;
         meta.facts = Some(TokenFacts::of(token));
         meta.store = self.inner.kind;
         let name = meta.name.clone();
@@ -426,30 +485,51 @@ impl Store {
         token: &Token,
         renewed_at: Timestamp,
     ) -> Result<(), StoreError> {
-        self.here(&self.meta(name)?)?;
+        let _change = self.change_lock(name)?;
+        let meta = self
+            .current_entry(name)?
+            .ok_or_else(|| StoreError::NotFound(name.to_owned()))?;
+        self.here(&meta)?;
         let old = self
             .inner
             .backend
             .get(name)?
             .ok_or_else(|| StoreError::SecretMissing(name.to_owned()))?;
-        self.put_secret(name, token, &old)?;
+        self.set_secret(name, token, &old)?;
         self.record(&[Saved::new(name, &old, token, renewed_at)])
     }
 
     /// Writes `token` under `name` in place of `old` (which the caller read under the
-    /// renewal lock): one keyring write, no index change (see [`Store::record`]). If the
-    /// write fails and leaves a third value, `old` is put back.
+    /// renewal lock): one keyring write, no index change (see [`Store::record`]).
     ///
-    /// No read-back: a Secret Service write replaces the item whole and is acknowledged by
-    /// the daemon, and the next read compares fingerprints anyway (see [`Store::get`]).
+    /// Under the token's change lock, and only if the entry is still the one renewed: `rm`
+    /// and `add --force` do not wait for a renewal's server, so one may have removed or
+    /// replaced it meanwhile; then nothing is written and `Ok(Err(..))` says which.
     pub(crate) fn put_secret(
         &self,
         name: &str,
         token: &Token,
         old: &Token,
-    ) -> Result<(), StoreError> {
+    ) -> Result<Result<(), Superseded>, StoreError> {
+        let _change = self.change_lock(name)?;
+        let Some(meta) = self.current_entry(name)? else {
+            return Ok(Err(Superseded::Removed));
+        };
+        let known = meta.facts.as_ref().map(|f| f.fingerprint.as_str());
+        let ours = [fingerprint(old), fingerprint(token)];
+        if known.is_some_and(|fp| !ours.iter().any(|f| f == fp)) {
+            return Ok(Err(Superseded::Replaced));
+        }
+        self.here(&meta)?;
+        self.set_secret(name, token, old).map(Ok)
+    }
+
+    /// One keyring write; if it fails and leaves a third value, `old` is put back.
+    ///
+    /// No read-back: a Secret Service write replaces the item whole and is acknowledged by
+    /// the daemon, and the next read compares fingerprints anyway (see [`Store::get`]).
+    fn set_secret(&self, name: &str, token: &Token, old: &Token) -> Result<(), StoreError> {
         let backend = self.inner.backend.as_ref();
-        self.here(&self.meta(name)?)?;
         backend
             .set(name, token)
             .inspect_err(|_| undo_failed_write(backend, name, token, Some(old)))
@@ -481,6 +561,7 @@ impl Store {
     /// Removes an entry and its secret. A name known only to the keyring (an orphan) is
     /// removed too; a name known to neither is `NotFound`.
     pub fn remove(&self, name: &str) -> Result<(), StoreError> {
+        let _change = self.change_lock(name)?;
         let backend = &self.inner.backend;
         self.mutate(|entries| {
             let listed = entries.iter().find(|e| e.name == name);
@@ -531,10 +612,27 @@ impl Store {
             Err(_) => Ok(()),
         };
         // Keep the view in step with the disk either way (the re-read may show other changes).
+        let mut view = self.cached();
         if written.is_ok() {
-            *self.cached() = entries;
+            *view = entries;
         }
+        // Still under the index lock: what is on disk now is what was just read or written.
+        // After a failed change the view may hold its half-made edits: read again next time.
+        *self.synced() = match (&result, &written) {
+            (Ok(()), Ok(())) => stamp(&path),
+            _ => None,
+        };
+        drop(view);
         result.and(written)
+    }
+
+    /// The change lock of token `name` (see [`TokenLock::change`]).
+    fn change_lock(&self, name: &str) -> Result<TokenLock, StoreError> {
+        TokenLock::change(&self.inner.paths, name, CHANGE_LOCK_TIMEOUT)
+    }
+
+    fn synced(&self) -> MutexGuard<'_, Option<IndexStamp>> {
+        self.inner.synced.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     fn cached(&self) -> MutexGuard<'_, Vec<EntryMeta>> {
@@ -959,6 +1057,67 @@ mod tests {
         f.store.reload().unwrap();
         assert_eq!(f.store.entries().len(), 24);
         assert!(f.store.orphans().unwrap().is_empty());
+    }
+
+    /// A renewal's save (made by a process whose view predates the change) after `rm` or
+    /// `add --force` in another process writes nothing and says which happened.
+    #[test]
+    fn a_renewal_save_after_a_removal_or_replacement_elsewhere_writes_nothing() {
+        const KUNSHAN: &str = "华东一区【昆山】";
+        let f = fixture();
+        f.store.add(meta(KUNSHAN), &old(), false).unwrap();
+        let user = Store::open(&f.paths, Arc::new(f.backend.clone())).unwrap();
+
+        let mine = Token::from_raw(&format!("{SAMPLE_RESPONSE}x"));
+        user.add(meta(KUNSHAN), &mine, true).unwrap();
+        let put = f.store.put_secret(KUNSHAN, &new(), &old()).unwrap();
+        assert_eq!(put, Err(Superseded::Replaced));
+        assert_eq!(f.backend.get(KUNSHAN).unwrap(), Some(mine.clone()));
+
+        user.remove(KUNSHAN).unwrap();
+        let put = f.store.put_secret(KUNSHAN, &new(), &mine).unwrap();
+        assert_eq!(put, Err(Superseded::Removed));
+        assert_eq!(f.backend.get(KUNSHAN).unwrap(), None, "written back");
+        assert!(f.store.orphans().unwrap().is_empty());
+    }
+
+    /// `add` and `rm` wait for whoever changes the same token (a renewal saving it).
+    #[test]
+    fn add_and_remove_take_the_tokens_change_lock() {
+        let f = fixture();
+        f.store.add(meta("a"), &old(), false).unwrap();
+        for change in ["add", "rm"] {
+            let held = TokenLock::change(&f.paths, "a", Duration::ZERO).unwrap();
+            let store = f.store.clone();
+            let waiting = std::thread::spawn(move || match change {
+                "add" => store.add(meta("a"), &new(), true),
+                _ => store.remove("a"),
+            });
+            std::thread::sleep(Duration::from_millis(300));
+            assert!(!waiting.is_finished(), "{change} did not wait for the lock");
+            drop(held);
+            waiting.join().unwrap().unwrap();
+        }
+        assert!(f.backend.get("a").unwrap().is_none());
+    }
+
+    /// Another process saved a token (and then the index): reading it here, with a view of
+    /// the index from before, is not a change made outside actoken.
+    #[test]
+    fn a_token_saved_by_another_process_is_no_change_outside_actoken() {
+        let f = fixture();
+        f.store.add(meta("a"), &old(), false).unwrap();
+        let notices = Arc::new(Mutex::new(Vec::<String>::new()));
+        let sink = Arc::clone(&notices);
+        f.store
+            .on_notice(move |m| sink.lock().unwrap().push(m.to_owned()));
+        let other = Store::open(&f.paths, Arc::new(f.backend.clone())).unwrap();
+        other.replace_token("a", &new(), at(1_700_000_500)).unwrap();
+
+        let (meta, token) = f.store.get("a").unwrap();
+        assert_eq!(token, new());
+        assert_eq!(meta.renewed_at, Some(at(1_700_000_500)));
+        assert!(notices.lock().unwrap().is_empty(), "{notices:?}");
     }
 
     #[test]

@@ -4,8 +4,6 @@
 //! in-process on memory stores (see `support::in_process`): the network is real (loopback
 //! mocks, a refused port, a full backlog, DNS), the keyring is not what is tested here.
 
-use std::path::PathBuf;
-
 use actoken::mock::Fault;
 use jiff::SignedDuration;
 
@@ -137,7 +135,7 @@ fn run(row: Row) {
     assert_eq!(second.server.renew_count(), 0);
     // A rescue file only for a token the server did issue (not later than the old one): the
     // server may have retired the old token, so the new one is kept aside, never dropped.
-    let rescued = rescue_files(&env);
+    let rescued = env.rescue_files();
     if was_issued {
         assert_eq!(rescued.len(), 1, "{rescued:?}");
         assert!(
@@ -147,12 +145,6 @@ fn run(row: Row) {
     } else {
         assert!(rescued.is_empty(), "{rescued:?}");
     }
-}
-
-fn rescue_files(env: &InProcess) -> Vec<PathBuf> {
-    std::fs::read_dir(env.state_dir().join("rescue"))
-        .map(|d| d.map(|e| e.unwrap().path()).collect())
-        .unwrap_or_default()
 }
 
 macro_rules! rows {

@@ -31,7 +31,7 @@ fn stored() -> (InProcess, Mock, Token) {
 /// The keyring refuses every write, and the rescue directory cannot be made (a file is where
 /// it would be).
 fn break_both_stores(env: &InProcess) {
-    env.tokens().fail_all_sets(true);
+    env.token_backend().fail_all_sets(true);
     let rescue = env.state_dir().join("rescue");
     std::fs::create_dir_all(rescue.parent().unwrap()).unwrap();
     std::fs::write(&rescue, "not a directory").unwrap();

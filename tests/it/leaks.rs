@@ -238,6 +238,12 @@ fn debug_of_every_type_holding_a_token_is_redacted() {
         token: t.clone(),
         kept: actoken::rescue::Kept::File("/tmp/rescue.jwt".into()),
     };
+    let superseded = RenewError::Superseded {
+        name: "east".into(),
+        how: actoken::store::Superseded::Removed,
+        token: t.clone(),
+        rescue_file: Some("/tmp/rescue.jwt".into()),
+    };
     let body = format!(r#"{{"code":"0","msg":"ok {0}","data":"{0}"}}"#, t.expose());
     let envelope = parse_envelope(body.as_bytes(), None).unwrap();
     let echoed = format!(r#"{{"code":"10004","msg":"bad token {}"}}"#, t.expose());
@@ -261,6 +267,8 @@ fn debug_of_every_type_holding_a_token_is_redacted() {
         format!("{renewed:#?}"),
         format!("{save_failed:?}"),
         format!("{save_failed}"),
+        format!("{superseded:?}"),
+        format!("{superseded}"),
         format!("{envelope:?}"),
         format!("{platform_error:?}"),
         format!("{platform_error}"),

@@ -30,6 +30,7 @@ mod hostile_text;
 mod issued_tokens;
 mod leaks;
 mod login;
+mod renewal_races;
 mod self_heal;
 mod signals;
 mod store_keyring;

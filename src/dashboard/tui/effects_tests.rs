@@ -348,3 +348,77 @@ async fn a_renewal_no_store_takes_is_printed_when_the_dashboard_closes() {
     );
     assert!(!message.contains(tokens[0].expose()));
 }
+
+/// `d` and `a` on a row whose renewal is out (held at the mock): neither waits for the server,
+/// and when the renewal comes back it leaves the token the user added in place, keeps the
+/// renewed one in a rescue file and says where, on the row.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn delete_and_add_during_a_renewal_stand_and_the_renewed_token_is_rescued() {
+    let _watchdog = crate::watchdog::arm();
+    const KUNSHAN: &str = "alice/华东一区【昆山】";
+    let w = world(2).await;
+    let old = w.add(KUNSHAN, "11250", SignedDuration::from_hours(1));
+    let (mut executor, mut rx) = w.executor();
+    w.mock.faults().hold();
+    executor.run(Effect::Renew(vec![KUNSHAN.into()]));
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while w.mock.arrived_count() == 0 {
+        assert!(
+            Instant::now() < deadline,
+            "the renewal never reached the mock"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let answer = async |rx: &mut mpsc::UnboundedReceiver<Action>| {
+        tokio::time::timeout(Duration::from_secs(20), rx.recv())
+            .await
+            .expect("no answer (waiting for the held renewal?)")
+            .unwrap()
+    };
+
+    executor.run(Effect::Delete(KUNSHAN.into()));
+    match answer(&mut rx).await {
+        Action::Deleted { result, .. } => result.unwrap(),
+        other => panic!("expected Deleted, got {other:?}"),
+    }
+    let mine = mint(&MintSpec::new(
+        "alice",
+        "11250",
+        Timestamp::now() + SignedDuration::from_hours(7),
+    ));
+    executor.run(Effect::Add {
+        name: KUNSHAN.into(),
+        base_url: w.mock.base_url(),
+        note: None,
+        token: mine.clone(),
+    });
+    match answer(&mut rx).await {
+        Action::Added { result, .. } => result.unwrap(),
+        other => panic!("expected Added, got {other:?}"),
+    }
+
+    w.mock.faults().release();
+    let error = match answer(&mut rx).await {
+        Action::Renewed { result, .. } => result.expect_err("the renewal must not count as saved"),
+        other => panic!("expected Renewed, got {other:?}"),
+    };
+    assert!(
+        crate::store::SecretBackend::get(&w.backend, KUNSHAN).unwrap() == Some(mine.clone()),
+        "the renewal overwrote the token added meanwhile"
+    );
+    let meta = w.services.store.meta(KUNSHAN).unwrap();
+    assert!(meta.facts.unwrap().describes(&mine));
+    let rescue_dir = w.services.store.paths().rescue_dir();
+    let files: Vec<_> = std::fs::read_dir(&rescue_dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    let rescued = Token::from_raw(std::fs::read_to_string(&files[0]).unwrap().trim());
+    assert!(rescued != old && rescued != mine, "not the renewed token");
+    assert!(
+        error.message.contains(&files[0].display().to_string()),
+        "{error:?}"
+    );
+    assert_eq!(error.kind, crate::failure::FailureKind::NotSaved);
+}

@@ -89,9 +89,16 @@ impl InProcess {
             .to_owned()
     }
 
-    /// The token store itself, for its failure switches.
-    pub fn tokens(&self) -> &MemoryBackend {
+    /// The token store itself (its failure switches, its counts).
+    pub fn token_backend(&self) -> &MemoryBackend {
         &self.tokens
+    }
+
+    /// The rescue files written so far.
+    pub fn rescue_files(&self) -> Vec<PathBuf> {
+        std::fs::read_dir(self.state_dir().join("rescue"))
+            .map(|d| d.map(|e| e.unwrap().path()).collect())
+            .unwrap_or_default()
     }
 
     /// The accounts whose secret key is remembered.
