@@ -17,12 +17,19 @@ pub const CENTER_PATH: &str = "ac/openapi/v2/center";
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
 pub struct CenterInfo {
     pub id: Option<String>,
+    /// The region's name (`name`).
+    pub name: Option<String>,
     pub user_name: Option<String>,
     pub home_path: Option<String>,
     pub hpc_urls: Vec<ServiceUrl>,
     pub ai_urls: Vec<ServiceUrl>,
     pub efile_urls: Vec<ServiceUrl>,
     pub eshell_urls: Vec<ServiceUrl>,
+    /// `ingressUrls`: the region's ingress addresses.
+    pub ingress_urls: Vec<ServiceUrl>,
+    /// `eshellSshHosts`: where the region's shell takes SSH connections (objects like the
+    /// other lists, or bare host names, which count as enabled).
+    pub eshell_ssh_hosts: Vec<ServiceUrl>,
 }
 
 /// One service address.
@@ -72,12 +79,15 @@ pub fn parse_center(
     };
     Ok(CenterInfo {
         id: text(data.get("id")),
+        name: text(data.get("name")),
         user_name: text(user.get("userName")),
         home_path: text(user.get("homePath")),
         hpc_urls: urls(data.get("hpcUrls")),
         ai_urls: urls(data.get("aiUrls")),
         efile_urls: urls(data.get("efileUrls")),
         eshell_urls: urls(data.get("eshellUrls")),
+        ingress_urls: urls(data.get("ingressUrls")),
+        eshell_ssh_hosts: hosts(data.get("eshellSshHosts")),
     })
 }
 
@@ -119,6 +129,24 @@ fn urls(list: Option<&Value>) -> Vec<ServiceUrl> {
                 _ => false,
             },
             version: text(o.get("version")),
+        })
+        .collect()
+}
+
+/// Like [`urls`], and a bare string is an enabled host.
+fn hosts(list: Option<&Value>) -> Vec<ServiceUrl> {
+    let Some(Value::Array(items)) = list else {
+        return urls(list);
+    };
+    items
+        .iter()
+        .flat_map(|item| match item {
+            Value::String(host) => vec![ServiceUrl {
+                url: text(Some(item)).filter(|_| !is_placeholder(host)),
+                enabled: true,
+                version: None,
+            }],
+            other => urls(Some(other)),
         })
         .collect()
 }
@@ -181,6 +209,29 @@ mod tests {
         fn never_panics_on_arbitrary_bytes(body in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..512)) {
             let _ = parse_center(&body, None, "tok");
         }
+    }
+
+    /// What the public deployment's `center` also carries (issue 23): the region's name, its
+    /// ingress addresses and its shell's SSH hosts (objects or bare host names).
+    #[test]
+    fn reads_name_ingress_and_ssh_hosts() {
+        let c = parse(
+            r#"{"code":"0","data":{"id":"11250","name":"华东一区【昆山】",
+            "ingressUrls":[{"url":"https://in.example","enable":"true","version":"1"}],
+            "eshellSshHosts":[{"url":"ssh.example:22","enable":"false"},"login.example:22","{x}"]}}"#,
+        )
+        .unwrap();
+        assert_eq!(c.name.as_deref(), Some("华东一区【昆山】"));
+        assert_eq!(c.ingress_urls[0].url.as_deref(), Some("https://in.example"));
+        assert!(c.ingress_urls[0].usable());
+        assert_eq!(c.eshell_ssh_hosts.len(), 3);
+        assert!(!c.eshell_ssh_hosts[0].enabled);
+        assert_eq!(
+            c.eshell_ssh_hosts[1].url.as_deref(),
+            Some("login.example:22")
+        );
+        assert!(c.eshell_ssh_hosts[1].usable());
+        assert_eq!(c.eshell_ssh_hosts[2].url, None);
     }
 
     #[test]

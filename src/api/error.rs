@@ -7,8 +7,8 @@ use std::error::Error as _;
 use std::fmt;
 use std::time::Duration;
 
-use super::codes::{advice, describe_code, rejects_token};
-use super::refusal::{self, LoginRefusal};
+use super::codes::{advice, describe_code, freezes_user, rejects_token};
+use super::refusal::{self, LoginMethod, LoginRefusal};
 
 /// Cloneable so results can travel in UI events.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -104,6 +104,10 @@ pub enum ApiError {
     )]
     NoRegions,
 
+    /// HTTP 404 at a login endpoint: that host has no such login.
+    #[error("{}", login_not_found(origin, *method))]
+    LoginNotFound { origin: String, method: LoginMethod },
+
     #[error(
         "the server's {what} reported success but {reason}; nothing was changed; check that the URL points at the AC API, or try again later"
     )]
@@ -125,6 +129,16 @@ impl ApiError {
     pub fn token_rejected(&self) -> bool {
         match self {
             ApiError::Platform { code, .. } => rejects_token(code),
+            _ => false,
+        }
+    }
+
+    /// The platform says the user is frozen (10007): renewing or logging in again cannot
+    /// help, only the platform can.
+    pub fn user_frozen(&self) -> bool {
+        match self {
+            ApiError::Platform { code, .. } => freezes_user(code),
+            ApiError::LoginRefused { reason, .. } => *reason == LoginRefusal::UserFrozen,
             _ => false,
         }
     }
@@ -203,17 +217,39 @@ fn status_message(host: &str, status: u16) -> String {
 fn platform_message(code: &str, msg: &str) -> String {
     let meaning = match describe_code(code) {
         Some((en, zh)) => format!("{en} / {zh}"),
-        None => "unknown code".to_owned(),
+        None => crate::tr!("api.unknown_code"),
     };
-    let said = if msg.is_empty() {
-        String::new()
-    } else {
-        format!(", server said: {msg:?}")
-    };
-    format!(
-        "the platform refused the request with code {code} ({meaning}){said}; {}",
-        advice(code)
+    let (said, advice) = (server_said(msg), advice(code));
+    crate::tr!(
+        "api.platform_refused",
+        code = code,
+        meaning = meaning,
+        said = said,
+        advice = advice
     )
+}
+
+/// `, server said: "…"` (the platform's own words, quoted), or nothing.
+pub(super) fn server_said(msg: &str) -> String {
+    if msg.is_empty() {
+        return String::new();
+    }
+    let quoted = format!("{msg:?}");
+    crate::tr!("api.server_said", msg = quoted)
+}
+
+/// A 404 at a login URL: the access-key login often lives on another host than the rest.
+fn login_not_found(origin: &str, method: LoginMethod) -> String {
+    let (base, auth) = (super::PUBLIC_BASE_URL, super::PUBLIC_AUTH_URL);
+    match method {
+        LoginMethod::AccessKey => crate::tr!(
+            "api.login_not_found_access_key",
+            origin = origin,
+            auth = auth,
+            base = base
+        ),
+        LoginMethod::Password => crate::tr!("api.login_not_found_password", origin = origin),
+    }
 }
 
 /// Longest platform message kept (in characters).

@@ -14,7 +14,8 @@ pub struct CheckArgs {
     pub name: String,
 }
 
-/// Exit 0 when accepted, 3 when rejected (or dead); network errors propagate (exit 4). The
+/// Exit 0 when accepted, 3 when rejected (or dead); network errors and the server's own
+/// errors (10001, ...: not a verdict on the token) propagate (exit 4; a frozen user, 1). The
 /// server refuses every expired token, so for one the phase decides: renewable exits 1 with
 /// `actoken renew`, never 3.
 pub(crate) fn run(ctx: &Context, args: CheckArgs) -> anyhow::Result<u8> {

@@ -21,6 +21,10 @@ pub struct InfoArgs {
 pub(crate) fn run(ctx: &Context, args: InfoArgs) -> anyhow::Result<()> {
     let store = ctx.store()?;
     let (meta, token) = store.get(&args.name)?;
+    if meta.platform {
+        // `center` answers only a region's token: asking would only earn a 10001.
+        anyhow::bail!(tr!("info.platform_token", name = args.name));
+    }
     let client = ctx.client()?;
     let asked_at = ctx.clock.now();
     let center = match runtime().block_on(client.center(&meta.base_url, &token)) {
@@ -41,13 +45,18 @@ pub(crate) fn run(ctx: &Context, args: InfoArgs) -> anyhow::Result<()> {
         return Ok(());
     }
     let unknown = || tr!("info.unknown");
+    let id = center.id.clone().unwrap_or_else(unknown);
+    let region = match &center.name {
+        Some(region_name) => tr!("info.region_named", region_name = region_name, id = id),
+        None => id,
+    };
     outln!(
         ctx.io,
         "{}",
         tr!(
             "info.title",
             name = args.name,
-            region = center.id.clone().unwrap_or_else(unknown),
+            region = region,
             user = center.user_name.clone().unwrap_or_else(unknown)
         )
     );
@@ -66,6 +75,15 @@ pub(crate) fn run(ctx: &Context, args: InfoArgs) -> anyhow::Result<()> {
         if urls.is_empty() {
             outln!(ctx.io, "  {}  {}", pad(label, 9), tr!("info.none_listed"));
         }
+        for url in urls {
+            outln!(ctx.io, "  {}  {}", pad(label, 9), describe(url));
+        }
+    }
+    // Listed by some deployments only: shown when present.
+    for (label, urls) in [
+        ("ingress", &center.ingress_urls),
+        ("ssh", &center.eshell_ssh_hosts),
+    ] {
         for url in urls {
             outln!(ctx.io, "  {}  {}", pad(label, 9), describe(url));
         }

@@ -34,6 +34,9 @@ pub enum Fault {
     NonJwtData,
     /// A properly renewed token that keeps the old expiry.
     SameExpiry,
+    /// `center` answers with an address template the deployment never filled in
+    /// (`{hpcUrls}/ai`), as some deployments do.
+    UnfilledPlaceholders,
     /// A success-looking body larger than 1 MiB.
     HugeBody,
     /// Send the headers and part of the body, then never finish.
@@ -104,7 +107,8 @@ impl Faults {
     }
 }
 
-/// The reply a fault forces, or `None` when the fault acts later (SameExpiry).
+/// The reply a fault forces, or `None` when the fault acts later (SameExpiry,
+/// UnfilledPlaceholders: the endpoint's own reply changes).
 pub(super) fn fault_reply(fault: &Fault, shape: Shape) -> Option<Response> {
     Some(match fault {
         Fault::Http(status) => {
@@ -140,7 +144,7 @@ pub(super) fn fault_reply(fault: &Fault, shape: Shape) -> Option<Response> {
         Fault::NonJwtData => {
             json_reply(json!({"code": "0", "msg": "success", "data": "this-is-not-a-jwt"}))
         }
-        Fault::SameExpiry => return None,
+        Fault::SameExpiry | Fault::UnfilledPlaceholders => return None,
         Fault::HugeBody => {
             // 2 MiB of message, generated chunk by chunk so the mock holds little of it.
             const CHUNK: usize = 64 * 1024;

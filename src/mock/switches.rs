@@ -44,6 +44,10 @@ impl Switches {
         self.faults.current() == Some(Fault::SameExpiry)
     }
 
+    pub(crate) fn leaves_placeholders(&self) -> bool {
+        self.faults.current() == Some(Fault::UnfilledPlaceholders)
+    }
+
     pub(crate) fn count_renewal(&self) {
         self.renewals.fetch_add(1, Ordering::SeqCst);
     }

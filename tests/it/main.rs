@@ -20,6 +20,7 @@ mod concurrency;
 mod decoder_props;
 mod doctor;
 mod fault_matrix;
+mod fidelity;
 mod headless;
 mod leaks;
 mod login;

@@ -15,6 +15,7 @@ macro_rules! need_keyring {
 
 pub mod in_process;
 pub mod logbuf;
+pub mod mock_process;
 pub mod recorder;
 
 use std::path::PathBuf;
