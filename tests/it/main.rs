@@ -24,6 +24,7 @@ mod fidelity;
 mod headless;
 mod leaks;
 mod login;
+mod second_client;
 mod self_heal;
 mod signals;
 mod store_keyring;
