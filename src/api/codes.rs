@@ -45,6 +45,15 @@ pub(crate) fn advice(code: &str) -> String {
     }
 }
 
+/// `, server said: "…"`: the platform's own words (sanitised), quoted; nothing without any.
+pub(crate) fn server_said(msg: &str) -> String {
+    if msg.is_empty() {
+        return String::new();
+    }
+    let quoted = format!("{msg:?}");
+    crate::tr!("api.server_said", msg = quoted)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

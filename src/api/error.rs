@@ -7,7 +7,7 @@ use std::error::Error as _;
 use std::fmt;
 use std::time::Duration;
 
-use super::codes::{advice, describe_code, freezes_user, rejects_token};
+use super::codes::{advice, describe_code, freezes_user, rejects_token, server_said};
 use super::refusal::{self, LoginMethod, LoginRefusal};
 
 /// Cloneable so results can travel in UI events.
@@ -227,15 +227,6 @@ fn platform_message(code: &str, msg: &str) -> String {
         said = said,
         advice = advice
     )
-}
-
-/// `, server said: "…"` (the platform's own words, quoted), or nothing.
-pub(super) fn server_said(msg: &str) -> String {
-    if msg.is_empty() {
-        return String::new();
-    }
-    let quoted = format!("{msg:?}");
-    crate::tr!("api.server_said", msg = quoted)
 }
 
 /// A 404 at a login URL: the access-key login often lives on another host than the rest.

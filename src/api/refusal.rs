@@ -83,7 +83,7 @@ pub(crate) fn classify(method: LoginMethod, code: &str, msg: &str) -> LoginRefus
 
 /// The whole message of a refused login: what the platform said, what it means, what to do.
 pub(crate) fn message(code: &str, msg: &str, reason: LoginRefusal) -> String {
-    let (said, hint) = (super::error::server_said(msg), hint(reason));
+    let (said, hint) = (super::codes::server_said(msg), hint(reason));
     crate::tr!(
         "login_refusal.message",
         code = code,

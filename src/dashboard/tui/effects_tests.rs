@@ -348,3 +348,31 @@ async fn a_server_error_in_the_details_is_not_a_rejection() {
     let due = crate::dashboard::app::autorenew::due(&[row], Timestamp::now(), timing);
     assert!(due.is_empty(), "{due:?}");
 }
+
+/// Issue 23: the details of the platform token do not ask `center` (it has no region; the
+/// platform answers 10001) and say so instead of "unknown".
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_platform_token_s_details_ask_no_center() {
+    let _watchdog = crate::watchdog::arm();
+    let w = world(4).await;
+    let token = mint(&MintSpec::new(
+        "alice",
+        "11125",
+        Timestamp::now() + SignedDuration::from_hours(10),
+    ));
+    let meta = EntryMeta {
+        platform: true,
+        ..EntryMeta::new("alice/ac", w.mock.base_url(), Timestamp::now())
+    };
+    w.services.store.add(meta, &token, true).unwrap();
+    let (mut executor, mut rx) = w.executor();
+    executor.run(Effect::Inspect("alice/ac".into()));
+    let Some(Action::Inspected { info, .. }) = rx.recv().await else {
+        panic!("no answer")
+    };
+    let center = info.center.expect_err("no region");
+    assert!(center.contains("no region"), "{center}");
+    assert!(info.state.unwrap().is_accepted());
+    // tokens/state only (the entry belongs to no remembered login: no `user` either).
+    assert_eq!(w.mock.arrived_count(), 1);
+}

@@ -224,6 +224,8 @@ fn server_lines(row: &Row, app: &App, p: &Palette, out: &mut Vec<Line<'_>>) {
                 }
             }
         }
+        // Not unknown: the platform token has no region to have services.
+        Err(e) if row.meta.platform => out.push(field(&tr!("details.services"), clean(e), p)),
         Err(e) => out.push(field(
             &tr!("details.services"),
             tr!("details.services_unknown", error = clean(e)),
