@@ -86,9 +86,8 @@ pub enum ApiError {
     #[error("the request to {host} failed: {detail}; try again")]
     Request { host: String, detail: String },
 
-    #[error(
-        "the {what} contains characters that cannot be sent in an HTTP header (only printable ASCII can); check it and try again"
-    )]
+    /// `what` names the field in English ("user name", "access key", ...), never its value.
+    #[error("{}", not_sendable(what))]
     CredentialNotSendable { what: String },
 
     #[error("{}", refusal::message(code, msg, *reason))]
@@ -227,6 +226,20 @@ fn platform_message(code: &str, msg: &str) -> String {
         said = said,
         advice = advice
     )
+}
+
+/// A login field that cannot travel in a header, named in the interface language.
+fn not_sendable(what: &str) -> String {
+    let field = match what {
+        "user name" => crate::tr!("api.field_user_name"),
+        "access key" => crate::tr!("api.field_access_key"),
+        "password" => crate::tr!("api.field_password"),
+        "org id" => crate::tr!("api.field_org_id"),
+        "timestamp" => crate::tr!("api.field_timestamp"),
+        "signature" => crate::tr!("api.field_signature"),
+        other => other.to_owned(),
+    };
+    crate::tr!("api.not_sendable", what = field)
 }
 
 /// A 404 at a login URL: the access-key login often lives on another host than the rest.

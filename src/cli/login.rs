@@ -650,6 +650,14 @@ mod tests {
                 "{text}"
             );
         }
+        let zh = crate::i18n::with_lang(crate::i18n::Lang::ZhCn, || {
+            let err = where_to(
+                &["--user", "张三", "--access-key", "AK1"],
+                Default::default(),
+            );
+            format!("{:#}", err.unwrap_err())
+        });
+        assert!(zh.contains("用户名含有无法放进 HTTP 请求头的字符"), "{zh}");
     }
 
     /// The prompts and usage errors come from the catalogs, in the interface language.
