@@ -23,7 +23,10 @@ pub(crate) fn run(ctx: &Context, args: CheckArgs) -> anyhow::Result<u8> {
     let (meta, token) = store.get(&args.name)?;
     let client = ctx.client()?;
     let asked_at = ctx.clock.now();
-    let state = runtime().block_on(client.token_state(&meta.base_url, &token))?;
+    // No verdict (the network, or the server's own error): said with the token's name.
+    let state = runtime()
+        .block_on(client.token_state(&meta.base_url, &token))
+        .map_err(|e| anyhow::Error::new(e).context(args.name.clone()))?;
     outln!(ctx.io, "{}: {}", args.name, state.describe());
     if state.is_accepted() {
         return Ok(exit::OK);

@@ -115,6 +115,7 @@ fn check_calls_a_server_error_a_server_error() {
     w.mock.server.faults().set(Fault::Code("10001".into()));
     let (code, out, err) = w.run(&["check", KUNSHAN]);
     assert_eq!(code, 4, "{out}{err}");
+    assert!(err.contains(&format!("{KUNSHAN}: ")), "{err}");
     assert!(
         err.contains("10001") && err.contains("try again later"),
         "{err}"
