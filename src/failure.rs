@@ -82,9 +82,16 @@ fn api_kind(e: &ApiError) -> FailureKind {
         FailureKind::Other
     } else if e.token_rejected() {
         FailureKind::NeedsNewToken
-    } else if e.login_refusal().is_some() {
-        // Wrong credentials: the message says which; retrying the same ones cannot help.
+    } else if e.user_frozen()
+        || e.login_refusal().is_some()
+        || matches!(e, ApiError::LoginNotFound { .. })
+    {
+        // Wrong credentials, a frozen user, a login at the wrong host: the message says
+        // which; retrying the same thing cannot help, and neither can a login (frozen).
         FailureKind::Other
+    } else if matches!(e, ApiError::CredentialNotSendable { .. }) {
+        // A user name or access key that cannot go in a header: what was typed is wrong.
+        FailureKind::Usage
     } else {
         FailureKind::Retry
     }

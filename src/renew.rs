@@ -592,17 +592,7 @@ mod tests {
                 "11112",
                 Timestamp::now() + expires_in,
             ));
-            let meta = EntryMeta {
-                name: name.to_owned(),
-                base_url: self.mock.base_url(),
-                note: None,
-                added_at: Timestamp::now(),
-                renewed_at: None,
-                account: None,
-                platform: false,
-                facts: None,
-                store: Default::default(),
-            };
+            let meta = EntryMeta::new(name, self.mock.base_url(), Timestamp::now());
             self.renewer.store().add(meta, &token, false).unwrap();
             token
         }

@@ -18,12 +18,19 @@ pub const CENTER_PATH: &str = "ac/openapi/v2/center";
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
 pub struct CenterInfo {
     pub id: Option<String>,
+    /// The region's name (`name`).
+    pub name: Option<String>,
     pub user_name: Option<String>,
     pub home_path: Option<String>,
     pub hpc_urls: Vec<ServiceUrl>,
     pub ai_urls: Vec<ServiceUrl>,
     pub efile_urls: Vec<ServiceUrl>,
     pub eshell_urls: Vec<ServiceUrl>,
+    /// `ingressUrls`: the region's ingress addresses.
+    pub ingress_urls: Vec<ServiceUrl>,
+    /// `eshellSshHosts`: where the region's shell takes SSH connections (objects like the
+    /// other lists, or bare host names, which count as enabled).
+    pub eshell_ssh_hosts: Vec<ServiceUrl>,
     /// Addresses left out of the lists above because actoken will not hand them on
     /// ([`is_safe_service_url`]), for a note. Never in `--json` or a variable.
     #[serde(skip)]
@@ -105,14 +112,19 @@ pub fn parse_center(
     let mut urls = |list| urls(data.get(list), list, &mut refused);
     let (hpc_urls, ai_urls) = (urls("hpcUrls"), urls("aiUrls"));
     let (efile_urls, eshell_urls) = (urls("efileUrls"), urls("eshellUrls"));
+    let ingress_urls = urls("ingressUrls");
+    let eshell_ssh_hosts = hosts(data.get("eshellSshHosts"), "eshellSshHosts", &mut refused);
     Ok(CenterInfo {
         id: text(data.get("id")),
+        name: text(data.get("name")),
         user_name: text(user.get("userName")),
         home_path: text(user.get("homePath")),
         hpc_urls,
         ai_urls,
         efile_urls,
         eshell_urls,
+        ingress_urls,
+        eshell_ssh_hosts,
         refused,
     })
 }
@@ -144,33 +156,84 @@ fn urls(
     name: &'static str,
     refused: &mut Vec<RefusedUrl>,
 ) -> Vec<ServiceUrl> {
-    let items: &[Value] = match list {
+    let objects = items(list).iter().filter_map(Value::as_object);
+    objects
+        .map(entry)
+        .filter(|e| safe_or_refused(e, name, refused, is_safe_service_url))
+        .collect()
+}
+
+/// `eshellSshHosts`: like [`urls`], but the entries are `host:port`, and a bare string is an
+/// enabled host.
+fn hosts(
+    list: Option<&Value>,
+    name: &'static str,
+    refused: &mut Vec<RefusedUrl>,
+) -> Vec<ServiceUrl> {
+    let entries = items(list).iter().filter_map(|item| match item {
+        Value::String(_) => Some(ServiceUrl {
+            url: text(Some(item)).filter(|h| !is_placeholder(h)),
+            enabled: true,
+            version: None,
+        }),
+        Value::Object(o) => Some(entry(o)),
+        _ => None,
+    });
+    entries
+        .filter(|e| safe_or_refused(e, name, refused, is_safe_host))
+        .collect()
+}
+
+/// A list's items: an array, or one object standing for a list of one.
+fn items(list: Option<&Value>) -> &[Value] {
+    match list {
         Some(Value::Array(items)) => items,
         Some(one @ Value::Object(_)) => std::slice::from_ref(one),
         _ => &[],
-    };
-    let mut out = Vec::new();
-    for o in items.iter().filter_map(Value::as_object) {
-        let url = text(o.get("url")).filter(|u| !is_placeholder(u));
-        if let Some(bad) = url.as_ref().filter(|u| !is_safe_service_url(u)) {
+    }
+}
+
+/// One `{"url", "enable", "version"}` object (`enable` a string, a bool or 1).
+fn entry(o: &Map<String, Value>) -> ServiceUrl {
+    ServiceUrl {
+        url: text(o.get("url")).filter(|u| !is_placeholder(u)),
+        enabled: match o.get("enable").or(o.get("enabled")) {
+            Some(Value::Bool(b)) => *b,
+            Some(Value::String(s)) => s.trim().eq_ignore_ascii_case("true"),
+            Some(Value::Number(n)) => n.as_i64() == Some(1),
+            _ => false,
+        },
+        version: text(o.get("version")),
+    }
+}
+
+/// Whether `e`'s address passes `safe`; one that does not is recorded in `refused`.
+fn safe_or_refused(
+    e: &ServiceUrl,
+    list: &'static str,
+    refused: &mut Vec<RefusedUrl>,
+    safe: fn(&str) -> bool,
+) -> bool {
+    match e.url.as_deref() {
+        Some(bad) if !safe(bad) => {
             refused.push(RefusedUrl {
-                list: name,
+                list,
                 value: bad.chars().take(REFUSED_SHOWN_CHARS + 1).collect(),
             });
-            continue;
+            false
         }
-        out.push(ServiceUrl {
-            url,
-            enabled: match o.get("enable").or(o.get("enabled")) {
-                Some(Value::Bool(b)) => *b,
-                Some(Value::String(s)) => s.trim().eq_ignore_ascii_case("true"),
-                Some(Value::Number(n)) => n.as_i64() == Some(1),
-                _ => false,
-            },
-            version: text(o.get("version")),
-        });
+        _ => true,
     }
-    out
+}
+
+/// `host` or `host:port` (an IPv6 address in brackets): what an SSH client takes, nothing a
+/// shell or a terminal would read otherwise.
+fn is_safe_host(host: &str) -> bool {
+    !host.is_empty()
+        && !host.starts_with('-')
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | ':' | '[' | ']'))
 }
 
 /// `{hpcUrls}/ai` and the like: a template the deployment never filled in.
@@ -303,6 +366,29 @@ mod tests {
         fn never_panics_on_arbitrary_bytes(body in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..512)) {
             let _ = parse_center(&body, None, "tok");
         }
+    }
+
+    /// What the public deployment's `center` also carries (issue 23): the region's name, its
+    /// ingress addresses and its shell's SSH hosts (objects or bare host names).
+    #[test]
+    fn reads_name_ingress_and_ssh_hosts() {
+        let c = parse(
+            r#"{"code":"0","data":{"id":"11250","name":"华东一区【昆山】",
+            "ingressUrls":[{"url":"https://in.example","enable":"true","version":"1"}],
+            "eshellSshHosts":[{"url":"ssh.example:22","enable":"false"},"login.example:22","{x}"]}}"#,
+        )
+        .unwrap();
+        assert_eq!(c.name.as_deref(), Some("华东一区【昆山】"));
+        assert_eq!(c.ingress_urls[0].url.as_deref(), Some("https://in.example"));
+        assert!(c.ingress_urls[0].usable());
+        assert_eq!(c.eshell_ssh_hosts.len(), 3);
+        assert!(!c.eshell_ssh_hosts[0].enabled);
+        assert_eq!(
+            c.eshell_ssh_hosts[1].url.as_deref(),
+            Some("login.example:22")
+        );
+        assert!(c.eshell_ssh_hosts[1].usable());
+        assert_eq!(c.eshell_ssh_hosts[2].url, None);
     }
 
     #[test]

@@ -8,8 +8,8 @@ use std::error::Error as _;
 use std::fmt;
 use std::time::Duration;
 
-use super::codes::{advice, describe_code, rejects_token};
-use super::refusal::{self, LoginRefusal};
+use super::codes::{advice, describe_code, freezes_user, rejects_token, server_said};
+use super::refusal::{self, LoginMethod, LoginRefusal};
 use crate::inert::inert;
 use crate::redact;
 
@@ -93,9 +93,8 @@ pub enum ApiError {
     #[error("the request to {host} failed: {detail}; try again")]
     Request { host: String, detail: String },
 
-    #[error(
-        "the {what} contains characters that cannot be sent in an HTTP header (only printable ASCII can); check it and try again"
-    )]
+    /// `what` names the field in English ("user name", "access key", ...), never its value.
+    #[error("{}", not_sendable(what))]
     CredentialNotSendable { what: String },
 
     #[error("{}", refusal::message(code, msg, *reason))]
@@ -110,6 +109,10 @@ pub enum ApiError {
         "the platform accepted the login but listed no region at all; check in the web console that the account may use a region, then log in again"
     )]
     NoRegions,
+
+    /// HTTP 404 at a login endpoint: that host has no such login.
+    #[error("{}", login_not_found(origin, *method))]
+    LoginNotFound { origin: String, method: LoginMethod },
 
     #[error(
         "the server's {what} reported success but {reason}; nothing was changed; check that the URL points at the AC API, or try again later"
@@ -132,6 +135,16 @@ impl ApiError {
     pub fn token_rejected(&self) -> bool {
         match self {
             ApiError::Platform { code, .. } => rejects_token(code),
+            _ => false,
+        }
+    }
+
+    /// The platform says the user is frozen (10007): renewing or logging in again cannot
+    /// help, only the platform can.
+    pub fn user_frozen(&self) -> bool {
+        match self {
+            ApiError::Platform { code, .. } => freezes_user(code),
+            ApiError::LoginRefused { reason, .. } => *reason == LoginRefusal::UserFrozen,
             _ => false,
         }
     }
@@ -210,17 +223,44 @@ fn status_message(host: &str, status: u16) -> String {
 fn platform_message(code: &str, msg: &str) -> String {
     let meaning = match describe_code(code) {
         Some((en, zh)) => format!("{en} / {zh}"),
-        None => "unknown code".to_owned(),
+        None => crate::tr!("api.unknown_code"),
     };
-    let said = if msg.is_empty() {
-        String::new()
-    } else {
-        format!(", server said: {msg:?}")
-    };
-    format!(
-        "the platform refused the request with code {code} ({meaning}){said}; {}",
-        advice(code)
+    let (said, advice) = (server_said(msg), advice(code));
+    crate::tr!(
+        "api.platform_refused",
+        code = code,
+        meaning = meaning,
+        said = said,
+        advice = advice
     )
+}
+
+/// A login field that cannot travel in a header, named in the interface language.
+fn not_sendable(what: &str) -> String {
+    let field = match what {
+        "user name" => crate::tr!("api.field_user_name"),
+        "access key" => crate::tr!("api.field_access_key"),
+        "password" => crate::tr!("api.field_password"),
+        "org id" => crate::tr!("api.field_org_id"),
+        "timestamp" => crate::tr!("api.field_timestamp"),
+        "signature" => crate::tr!("api.field_signature"),
+        other => other.to_owned(),
+    };
+    crate::tr!("api.not_sendable", what = field)
+}
+
+/// A 404 at a login URL: the access-key login often lives on another host than the rest.
+fn login_not_found(origin: &str, method: LoginMethod) -> String {
+    let (base, auth) = (super::PUBLIC_BASE_URL, super::PUBLIC_AUTH_URL);
+    match method {
+        LoginMethod::AccessKey => crate::tr!(
+            "api.login_not_found_access_key",
+            origin = origin,
+            auth = auth,
+            base = base
+        ),
+        LoginMethod::Password => crate::tr!("api.login_not_found_password", origin = origin),
+    }
 }
 
 /// Longest platform message kept (in characters).

@@ -127,9 +127,9 @@ impl AcClient {
         let mut reply = self
             .exchange(&url, request, Some(secret))
             .await
-            .map_err(|e| as_login_error(e, method))?;
+            .map_err(|e| as_login_error(e, method, &url))?;
         let parsed = parse_login(&reply.body, reply.content_type.as_deref(), secret)
-            .map_err(|e| as_login_error(e, method));
+            .map_err(|e| as_login_error(e, method, &url));
         // The body holds every region's token in clear.
         reply.body.zeroize();
         parsed
@@ -140,24 +140,39 @@ impl AcClient {
 /// `HeaderValue` would pass UTF-8 bytes through, but servers read header bytes as Latin-1,
 /// so a non-ASCII user name would be mangled (and its signature fail) on the other side.
 fn header(what: &str, value: &str, sensitive: bool) -> Result<HeaderValue, ApiError> {
-    let refuse = || ApiError::CredentialNotSendable {
+    sendable(what, value)?;
+    let mut v = HeaderValue::from_str(value).map_err(|_| ApiError::CredentialNotSendable {
         what: what.to_owned(),
-    };
-    if !value.chars().all(|c| (' '..='~').contains(&c)) {
-        return Err(refuse());
-    }
-    let mut v = HeaderValue::from_str(value).map_err(|_| refuse())?;
+    })?;
     v.set_sensitive(sensitive);
     Ok(v)
 }
 
-/// A platform error code from a get-token endpoint is a refused login, not a refused token.
-fn as_login_error(err: ApiError, method: LoginMethod) -> ApiError {
+/// Whether `value` can travel in a login header (printable ASCII); the error names `what`,
+/// never the value. `actoken login` checks the user name and access key with it before it
+/// asks for the secret.
+pub fn sendable(what: &str, value: &str) -> Result<(), ApiError> {
+    if value.chars().all(|c| (' '..='~').contains(&c)) {
+        Ok(())
+    } else {
+        Err(ApiError::CredentialNotSendable {
+            what: what.to_owned(),
+        })
+    }
+}
+
+/// A platform error code from a get-token endpoint is a refused login, not a refused token;
+/// a 404 there means the host has no such login (e.g. the access-key login is on another host).
+fn as_login_error(err: ApiError, method: LoginMethod, url: &reqwest::Url) -> ApiError {
     match err {
         ApiError::Platform { code, msg } => ApiError::LoginRefused {
             reason: refusal::classify(method, &code, &msg),
             code,
             msg,
+        },
+        ApiError::Status { status: 404, .. } => ApiError::LoginNotFound {
+            origin: super::url::origin(url),
+            method,
         },
         other => other,
     }
@@ -332,7 +347,8 @@ mod tests {
     #[test]
     fn refusals_scrub_the_secret_and_name_the_reason() {
         let body = r#"{"code":"10004","msg":"AccessKey不存在 SECRET-KEY-1"}"#;
-        let err = as_login_error(parse(body).unwrap_err(), LoginMethod::AccessKey);
+        let url = reqwest::Url::parse("https://api.example.com/api/user/v3/tokens").unwrap();
+        let err = as_login_error(parse(body).unwrap_err(), LoginMethod::AccessKey, &url);
         assert_eq!(
             err.login_refusal(),
             Some(refusal::LoginRefusal::UnknownAccessKey)
@@ -342,5 +358,41 @@ mod tests {
         for text in [err.to_string(), format!("{err:?}")] {
             assert!(!text.contains("SECRET-KEY-1"), "{text}");
         }
+    }
+
+    /// A 404 at the access-key login points at `--auth-url` and the public deployment's
+    /// two hosts (issue 23); at the password login, at the base URL.
+    #[test]
+    fn a_404_at_a_login_names_where_the_login_may_be() {
+        let url = reqwest::Url::parse("https://www.example.com:8443/api/user/v3/tokens").unwrap();
+        let not_found = || ApiError::Status {
+            host: "www.example.com:8443".into(),
+            status: 404,
+        };
+        let err = as_login_error(not_found(), LoginMethod::AccessKey, &url);
+        let text = err.to_string();
+        assert!(
+            text.starts_with("https://www.example.com:8443 has no access-key login"),
+            "{text}"
+        );
+        for part in [
+            "--auth-url https://api.scnet.cn",
+            "--base-url https://www.scnet.cn",
+        ] {
+            assert!(text.contains(part), "{text}");
+        }
+        let err = as_login_error(not_found(), LoginMethod::Password, &url);
+        assert!(err.to_string().contains("check the base URL"), "{err}");
+        assert!(matches!(
+            as_login_error(
+                ApiError::Status {
+                    host: "h".into(),
+                    status: 502
+                },
+                LoginMethod::AccessKey,
+                &url
+            ),
+            ApiError::Status { status: 502, .. }
+        ));
     }
 }

@@ -9,6 +9,7 @@ mod codes;
 mod error;
 mod login;
 mod probe;
+mod public;
 mod refusal;
 pub mod response;
 pub mod signature;
@@ -28,9 +29,10 @@ pub use codes::describe_code;
 pub use error::{ApiError, ConnectCause, TimeoutStage};
 pub use login::{
     ACCESS_KEY_LOGIN_PATH, PASSWORD_LOGIN_PATH, PLATFORM_CLUSTER_ID, PLATFORM_CLUSTER_NAME,
-    RegionToken, parse_login,
+    RegionToken, parse_login, sendable,
 };
 pub use probe::Probe;
+pub use public::{PUBLIC_AUTH_URL, PUBLIC_BASE_URL};
 pub use refusal::{LoginMethod, LoginRefusal};
 pub use signature::sign;
 pub use state::{STATE_PATH, TokenState};

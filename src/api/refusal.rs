@@ -35,6 +35,10 @@ pub enum LoginRefusal {
     WrongPassword,
     /// 10003 / 参数不全: a header was missing (e.g. the org id).
     MissingParameter,
+    /// 10007 / 用户已被冻结: only the platform can help.
+    UserFrozen,
+    /// 10009 on the access-key login (校验失败): the request did not verify.
+    VerificationFailed,
     /// Anything else: the platform's message is all there is.
     Other,
 }
@@ -43,8 +47,12 @@ pub enum LoginRefusal {
 pub(crate) fn classify(method: LoginMethod, code: &str, msg: &str) -> LoginRefusal {
     let lower = msg.to_lowercase();
     let has = |words: &[&str]| words.iter().any(|w| lower.contains(w));
-    // First: a list of required parameters names the others ("signature", "password").
-    if code.trim() == "10003"
+    let code = code.trim();
+    // First: a frozen user cannot log in, whatever else is wrong.
+    if code == "10007" || has(&["冻结", "frozen"]) {
+        LoginRefusal::UserFrozen
+    // Then: a list of required parameters names the others ("signature", "password").
+    } else if code == "10003"
         || has(&[
             "参数不全",
             "missing parameter",
@@ -66,6 +74,8 @@ pub(crate) fn classify(method: LoginMethod, code: &str, msg: &str) -> LoginRefus
             LoginMethod::AccessKey => LoginRefusal::UnknownAccessKey,
             LoginMethod::Password => LoginRefusal::UnknownUser,
         }
+    } else if (code == "10009" && method == LoginMethod::AccessKey) || has(&["校验失败"]) {
+        LoginRefusal::VerificationFailed
     } else {
         LoginRefusal::Other
     }
@@ -73,43 +83,27 @@ pub(crate) fn classify(method: LoginMethod, code: &str, msg: &str) -> LoginRefus
 
 /// The whole message of a refused login: what the platform said, what it means, what to do.
 pub(crate) fn message(code: &str, msg: &str, reason: LoginRefusal) -> String {
-    let said = if msg.is_empty() {
-        String::new()
-    } else {
-        format!(", server said: {msg:?}")
-    };
-    format!(
-        "the platform refused the login (code {code}{said}): {}",
-        hint(reason)
+    let (said, hint) = (super::codes::server_said(msg), hint(reason));
+    crate::tr!(
+        "login_refusal.message",
+        code = code,
+        said = said,
+        hint = hint
     )
 }
 
-fn hint(reason: LoginRefusal) -> &'static str {
+fn hint(reason: LoginRefusal) -> String {
     match reason {
-        LoginRefusal::UnknownAccessKey => {
-            "the access key was not found; check the access key id (the web console lists your access keys) and the auth URL"
-        }
-        LoginRefusal::KeyOfAnotherUser => {
-            "the access key belongs to another user; log in with the user name the key was created for, or use your own key"
-        }
-        LoginRefusal::WrongSecretKey => {
-            "the signature did not match, so the secret key is wrong or belongs to another access key; enter the secret key again"
-        }
-        LoginRefusal::ClockSkew => {
-            "the request's timestamp was refused; check that this machine's clock is correct (within a few minutes) and try again"
-        }
-        LoginRefusal::UnknownUser => {
-            "the user or organisation was not found; check the user name and the org id"
-        }
-        LoginRefusal::WrongPassword => {
-            "the user name or password is wrong; check them and try again"
-        }
-        LoginRefusal::MissingParameter => {
-            "a required parameter was missing; the password login needs the user, the password and the org id (32 hex digits), the access-key login the user, access key and secret key"
-        }
-        LoginRefusal::Other => {
-            "check the user name and the credentials; the server's message says why"
-        }
+        LoginRefusal::UnknownAccessKey => crate::tr!("login_refusal.unknown_access_key"),
+        LoginRefusal::KeyOfAnotherUser => crate::tr!("login_refusal.key_of_another_user"),
+        LoginRefusal::WrongSecretKey => crate::tr!("login_refusal.wrong_secret_key"),
+        LoginRefusal::ClockSkew => crate::tr!("login_refusal.clock_skew"),
+        LoginRefusal::UnknownUser => crate::tr!("login_refusal.unknown_user"),
+        LoginRefusal::WrongPassword => crate::tr!("login_refusal.wrong_password"),
+        LoginRefusal::MissingParameter => crate::tr!("login_refusal.missing_parameter"),
+        LoginRefusal::UserFrozen => crate::tr!("login_refusal.user_frozen"),
+        LoginRefusal::VerificationFailed => crate::tr!("login_refusal.verification_failed"),
+        LoginRefusal::Other => crate::tr!("login_refusal.other"),
     }
 }
 
@@ -167,6 +161,11 @@ mod tests {
                 LoginRefusal::MissingParameter,
             ),
             (AccessKey, "10001", "内部错误", LoginRefusal::Other),
+            (AccessKey, "10007", "", LoginRefusal::UserFrozen),
+            (Password, "10004", "用户已被冻结", LoginRefusal::UserFrozen),
+            (AccessKey, "10009", "", LoginRefusal::VerificationFailed),
+            (AccessKey, "10009", "签名错误", LoginRefusal::WrongSecretKey),
+            (Password, "10009", "没有权限", LoginRefusal::Other),
         ];
         for (method, code, msg, want) in cases {
             assert_eq!(classify(method, code, msg), want, "{msg}");
@@ -182,5 +181,27 @@ mod tests {
         let text = message("10003", "", LoginRefusal::MissingParameter);
         assert!(!text.contains("server said"), "{text}");
         assert!(text.contains("org id"), "{text}");
+    }
+
+    /// The codes the docs list for the login (issue 23) get their own next steps, in both
+    /// languages: a frozen user is not sent to log in again.
+    #[test]
+    fn frozen_and_unverified_logins_have_their_own_next_steps() {
+        use crate::i18n::{Lang, with_lang};
+        let frozen = message("10007", "用户已被冻结", LoginRefusal::UserFrozen);
+        assert!(
+            frozen.contains("frozen") && frozen.contains("support"),
+            "{frozen}"
+        );
+        let unverified = message("10009", "", LoginRefusal::VerificationFailed);
+        assert!(unverified.contains("did not verify"), "{unverified}");
+        let zh = with_lang(Lang::ZhCn, || {
+            message("10007", "用户已被冻结", LoginRefusal::UserFrozen)
+        });
+        assert!(zh.contains("冻结") && zh.contains("平台拒绝了登录"), "{zh}");
+        let zh = with_lang(Lang::ZhCn, || {
+            message("10009", "", LoginRefusal::VerificationFailed)
+        });
+        assert!(zh.contains("校验"), "{zh}");
     }
 }

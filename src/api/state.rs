@@ -1,8 +1,11 @@
 //! Does the server still accept a token? `GET {base}/ac/openapi/v2/tokens/state`.
 //!
-//! Unlike renewal, a refusal here is an answer, not a failure: any platform code other than
-//! "0" is [`TokenState::Rejected`]. Only transport and reply-format problems are errors.
+//! Unlike renewal, a refusal here is an answer, not a failure: a code that refuses the token
+//! (10004, 10008: see [`super::codes::rejects_token`]) is [`TokenState::Rejected`]. Any other
+//! code (10001 internal error, a frozen user...) says nothing about the token: it is an error,
+//! as transport and reply-format problems are, and the token's state stays unknown.
 
+use super::codes::rejects_token;
 use super::{AcClient, ApiError, describe_code, endpoint, response, token_header};
 use crate::token::Token;
 
@@ -12,7 +15,8 @@ pub const STATE_PATH: &str = "ac/openapi/v2/tokens/state";
 pub enum TokenState {
     /// The server answered code "0".
     Accepted,
-    /// The server answered another code; `msg` is sanitised.
+    /// The server refused the token (a code for which `rejects_token` holds); `msg` is
+    /// sanitised.
     Rejected { code: String, msg: String },
 }
 
@@ -55,20 +59,30 @@ impl AcClient {
             .http
             .get(url.clone())
             .header("token", token_header(token)?);
-        let reply = match self.exchange(&url, request, Some(token.expose())).await {
-            Ok(reply) => reply,
-            // A 4xx/5xx carrying a platform envelope is still the server's verdict.
-            Err(ApiError::Platform { code, msg }) => return Ok(TokenState::Rejected { code, msg }),
-            Err(e) => return Err(e),
+        // A 4xx/5xx carrying a platform envelope is still the server's answer.
+        let reply = self.exchange(&url, request, Some(token.expose())).await;
+        let error = match reply {
+            Ok(reply) => {
+                let envelope =
+                    response::parse_envelope(&reply.body, reply.content_type.as_deref())?;
+                if envelope.is_success() {
+                    return Ok(TokenState::Accepted);
+                }
+                envelope.to_error(Some(token.expose()))
+            }
+            Err(e) => e,
         };
-        let envelope = response::parse_envelope(&reply.body, reply.content_type.as_deref())?;
-        if envelope.is_success() {
-            return Ok(TokenState::Accepted);
+        verdict(error)
+    }
+}
+
+/// A refusal of the token is an answer; any other code, a failure to get one.
+fn verdict(error: ApiError) -> Result<TokenState, ApiError> {
+    match error {
+        ApiError::Platform { code, msg } if rejects_token(&code) => {
+            Ok(TokenState::Rejected { code, msg })
         }
-        match envelope.to_error(Some(token.expose())) {
-            ApiError::Platform { code, msg } => Ok(TokenState::Rejected { code, msg }),
-            other => Err(other),
-        }
+        other => Err(other),
     }
 }
 
@@ -90,5 +104,26 @@ mod tests {
         );
         assert!(text.contains("token expired"), "{text}");
         assert!(!r.is_accepted());
+    }
+
+    /// Issue 23: a server error is not a rejection: 10001 (and any other code that does not
+    /// refuse the token) is an error, so nobody tells the user to log in again.
+    #[test]
+    fn only_refusal_codes_reject_the_token() {
+        let platform = |code: &str| ApiError::Platform {
+            code: code.into(),
+            msg: "internal_error".into(),
+        };
+        for code in ["10004", "10008"] {
+            assert!(
+                matches!(verdict(platform(code)), Ok(TokenState::Rejected { .. })),
+                "{code}"
+            );
+        }
+        for code in ["10001", "10003", "10007", "10009", "10012", "99999"] {
+            let err = verdict(platform(code)).unwrap_err();
+            assert_eq!(err.platform_code(), Some(code));
+            assert!(!err.token_rejected(), "{code}");
+        }
     }
 }

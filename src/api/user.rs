@@ -29,8 +29,11 @@ pub struct UserInfo {
 
 impl UserInfo {
     /// True when the account cannot use regions until it is topped up: a status other than
-    /// `Normal`, or a balance of zero or less.
+    /// `Normal` (but `Disable`, which money does not fix), or a balance of zero or less.
     pub(crate) fn needs_top_up(&self) -> bool {
+        if self.is_disabled() {
+            return false;
+        }
         let abnormal = self
             .account_status
             .as_deref()
@@ -56,12 +59,39 @@ impl UserInfo {
         crate::tr!("account.summary", status = status, balance = balance)
     }
 
+    /// `accountStatus` `Disable`: the platform disabled the account; only its support can
+    /// enable it again (renewing, logging in or topping up cannot).
+    pub(crate) fn is_disabled(&self) -> bool {
+        self.account_status.as_deref().is_some_and(|s| {
+            matches!(
+                s.trim().to_ascii_lowercase().as_str(),
+                "disable" | "disabled"
+            )
+        })
+    }
+
     /// Why the login listed a region without a token.
     pub(crate) fn explain_unavailable(&self) -> String {
-        if self.needs_top_up() {
+        if self.is_disabled() {
+            crate::tr!("account.disabled_ask", summary = self.summary())
+        } else if self.needs_top_up() {
             crate::tr!("account.top_up_region", summary = self.summary())
         } else {
             crate::tr!("account.not_available", summary = self.summary())
+        }
+    }
+
+    /// What keeps the account from its regions and what to do, when something does.
+    pub(crate) fn regions_advice(&self) -> Option<String> {
+        if self.is_disabled() {
+            Some(crate::tr!("account.disabled_ask", summary = self.summary()))
+        } else if self.needs_top_up() {
+            Some(crate::tr!(
+                "account.top_up_regions",
+                summary = self.summary()
+            ))
+        } else {
+            None
         }
     }
 }
@@ -71,7 +101,8 @@ fn status_words(status: &str) -> String {
     match status.to_ascii_lowercase().as_str() {
         "normal" => crate::tr!("account.normal"),
         "owe" | "arrears" => crate::tr!("account.arrears"),
-        "suspended" | "disabled" | "stop" | "停用" => crate::tr!("account.suspended"),
+        "disable" | "disabled" => crate::tr!("account.disabled"),
+        "suspended" | "stop" | "停用" => crate::tr!("account.suspended"),
         "trial" => crate::tr!("account.trial"),
         _ => status.to_owned(),
     }
@@ -172,7 +203,23 @@ mod tests {
             UserInfo::default().summary(),
             "account status unknown, balance unknown"
         );
+        // Issue 23: `Disable`, in words, with the one next step that helps.
+        let disabled = info("Disable", "12.00");
+        assert!(!disabled.needs_top_up());
+        assert_eq!(
+            disabled.explain_unavailable(),
+            "account disabled, balance 12.00: topping up, renewing or logging in again cannot help; ask the platform's support to enable the account"
+        );
+        assert_eq!(
+            disabled.regions_advice(),
+            Some(disabled.explain_unavailable())
+        );
+        assert_eq!(info("Normal", "9.00").regions_advice(), None);
         crate::i18n::with_lang(crate::i18n::Lang::ZhCn, || {
+            assert_eq!(
+                info("Disable", "12.00").explain_unavailable(),
+                "账户已禁用，余额 12.00：充值、续约或重新登录都无济于事；请联系平台客服启用账户"
+            );
             assert_eq!(
                 info("Owe", "-3.20").explain_unavailable(),
                 "账户欠费，余额 -3.20：充值后才能使用此区域"

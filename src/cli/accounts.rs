@@ -123,8 +123,7 @@ pub(crate) fn run(ctx: &Context, args: AccountsArgs) -> anyhow::Result<()> {
         if let Some(e) = &v.account_info_error {
             let note = tr!("accounts.note_unknown", id = v.id, error = e);
             errln!(ctx.io, "{}", inert(&note));
-        } else if let Some(info) = v.info.as_ref().filter(|i| i.needs_top_up()) {
-            let summary = tr!("account.top_up_regions", summary = info.summary());
+        } else if let Some(summary) = v.info.as_ref().and_then(|i| i.regions_advice()) {
             let note = tr!("accounts.note_top_up", id = v.id, summary = summary);
             errln!(ctx.io, "{}", inert(&note));
         }

@@ -15,7 +15,8 @@ pub struct CheckArgs {
     pub name: String,
 }
 
-/// Exit 0 when accepted, 3 when rejected (or dead); network errors propagate (exit 4). The
+/// Exit 0 when accepted, 3 when rejected (or dead); network errors and the server's own
+/// errors (10001, ...: not a verdict on the token) propagate (exit 4; a frozen user, 1). The
 /// server refuses every expired token, so for one the phase decides: renewable exits 1 with
 /// `actoken renew`, never 3.
 pub(crate) fn run(ctx: &Context, args: CheckArgs) -> anyhow::Result<u8> {
@@ -23,7 +24,10 @@ pub(crate) fn run(ctx: &Context, args: CheckArgs) -> anyhow::Result<u8> {
     let (meta, token) = store.get(&args.name)?;
     let client = ctx.client()?;
     let asked_at = ctx.clock.now();
-    let state = runtime().block_on(client.token_state(&meta.base_url, &token))?;
+    // No verdict (the network, or the server's own error): said with the token's name.
+    let state = runtime()
+        .block_on(client.token_state(&meta.base_url, &token))
+        .map_err(|e| anyhow::Error::new(e).context(inert(&args.name).into_owned()))?;
     outln!(
         ctx.io,
         "{}: {}",

@@ -25,11 +25,21 @@ use tokio::runtime::Runtime;
 pub(crate) const ENV_HELP: &str = "\
 Variables (each set only when known):
   AC_TOKEN, SCNET_TOKEN, SCNET_OPENAPI_TOKEN   the token
-  AC_CLUSTER_ID, SCNET_CLUSTER_ID              its clusterId claim
+  AC_CLUSTER_ID, SCNET_CLUSTER_ID,             the region's id: the login list's clusterId
+    SCNET_OPENAPI_REGION_ID                    (a token added by hand: its clusterId claim)
+  AC_CLUSTER_NAME                              the region's name
   AC_USER                                      its user claim
   AC_TOKEN_NAME, AC_BASE_URL                   the stored entry's name and base URL
-  AC_HPC_URL, AC_EFILE_URL, AC_AI_URL          the region's first enabled address of each
-  SCNET_AI_URL                                 kind (from `center`, cached for 10 minutes)
+From the region's `center` (cached for 10 minutes; none for the platform token USER/ac, which
+has no region):
+  AC_HPC_URL, AC_EFILE_URL, AC_AI_URL          the first enabled address of each kind, as
+    SCNET_HPC_URL, SCNET_EFILE_URL,            center lists it (a service's root; it may end
+    SCNET_AI_URL                               in /hpc, /efile, /ai)
+  AC_HPC_OPENAPI_URL, AC_EFILE_OPENAPI_URL,    the API bases: that address without a trailing
+    AC_AI_OPENAPI_URL                          /hpc, then /hpc/openapi/v2 (likewise /efile, /ai)
+  AC_CLUSTER_USER                              the cluster user the job API wants
+  AC_HOME_PATH, SCNET_HOME_PATH                its home directory
+SCNET_API_KEY is never set: other tools read it as the model service's API key.
 
 The token is renewed first when it expires within --min-valid (default: the config's
 renew-ahead window, 2h); a dead one comes back through the account's remembered secret key, or
@@ -162,6 +172,8 @@ pub(crate) fn token_vars(
             name: &renewed.name,
             token: &renewed.token,
             base_url: &meta.base_url,
+            cluster_id: meta.cluster_id.as_deref(),
+            cluster_name: meta.cluster_name.as_deref(),
             addrs: &addrs,
         };
         vars.extend(match i {
@@ -196,7 +208,8 @@ fn parse_also(name: &str, also: &[String]) -> anyhow::Result<Vec<Also>> {
 }
 
 /// The region's addresses: from the cache, else from `center` (then cached). When neither
-/// answers, none (the address variables are left out) and a note on stderr.
+/// answers, none (the address variables are left out) and a note on stderr. The platform
+/// token has no region (`center` refuses it): none, without asking or a note.
 fn service_addrs(
     io: &Io,
     rt: &Runtime,
@@ -206,10 +219,13 @@ fn service_addrs(
     renewed: &Renewed,
     now: Timestamp,
 ) -> ServiceAddrs {
+    if meta.platform {
+        return ServiceAddrs::default();
+    }
     let claims = renewed.token.decode().ok().map(|d| d.claims);
     let key = center_cache::key(
         &meta.base_url,
-        claims.as_ref().and_then(|c| c.cluster_id.as_deref()),
+        meta.cluster_id_or(claims.as_ref().and_then(|c| c.cluster_id.as_deref())),
         claims.as_ref().and_then(|c| c.user.as_deref()),
     );
     match cache.get(&key, now) {

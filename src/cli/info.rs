@@ -22,6 +22,10 @@ pub struct InfoArgs {
 pub(crate) fn run(ctx: &Context, args: InfoArgs) -> anyhow::Result<()> {
     let store = ctx.store()?;
     let (meta, token) = store.get(&args.name)?;
+    if meta.platform {
+        // `center` answers only a region's token: asking would only earn a 10001.
+        anyhow::bail!(tr!("info.platform_token", name = args.name));
+    }
     let client = ctx.client()?;
     let asked_at = ctx.clock.now();
     let center = match runtime().block_on(client.center(&meta.base_url, &token)) {
@@ -48,13 +52,21 @@ pub(crate) fn run(ctx: &Context, args: InfoArgs) -> anyhow::Result<()> {
             .as_deref()
             .map_or_else(|| tr!("info.unknown"), |v| inert(v).into_owned())
     };
+    let id = said(&center.id);
+    let region = match &center.name {
+        Some(region_name) => {
+            let region_name = inert(region_name);
+            tr!("info.region_named", region_name = region_name, id = id)
+        }
+        None => id,
+    };
     outln!(
         ctx.io,
         "{}",
         tr!(
             "info.title",
             name = args.name,
-            region = said(&center.id),
+            region = region,
             user = said(&center.user_name)
         )
     );
@@ -75,6 +87,15 @@ pub(crate) fn run(ctx: &Context, args: InfoArgs) -> anyhow::Result<()> {
         }
         for url in urls {
             outln!(ctx.io, "  {}  {}", pad(label, 9), inert(&describe(url)));
+        }
+    }
+    // Listed by some deployments only: shown when present.
+    for (label, urls) in [
+        ("ingress", &center.ingress_urls),
+        ("ssh", &center.eshell_ssh_hosts),
+    ] {
+        for url in urls {
+            outln!(ctx.io, "  {}  {}", pad(label, 9), describe(url));
         }
     }
     Ok(())

@@ -8,7 +8,7 @@ use super::input;
 use super::last_resort;
 use super::streams::Io;
 use crate::account_info;
-use crate::api::{self, LoginMethod, UserInfo};
+use crate::api::{self, LoginMethod, PUBLIC_AUTH_URL, PUBLIC_BASE_URL, UserInfo};
 use crate::inert::inert;
 use crate::login::{Credential, LoginReport, NOT_AVAILABLE, login_and_store, login_command};
 use crate::shell_quote::shell_word;
@@ -29,16 +29,24 @@ it. A token of another user than --user, or of another cluster than the one it w
 not stored. Regions without a token are listed as \"not available\"; a login that stores no
 token at all is an error (exit 1).
 
+Where: --base-url (renewal and everything else) and --auth-url (the access-key login), else
+the remembered login's, else the config's base-url; with none of them, the public deployment:
+https://www.scnet.cn, with the access-key login at https://api.scnet.cn (said in one line).
+Other deployments pass their URLs.
+
 The secret key and the password are never taken as arguments: they are read from a hidden
-prompt, or from stdin with --secret-key-stdin / --password-stdin, or (the secret key only) from
-an environment variable named with --secret-key-env VAR. Without --user and --access-key, the
-names the public SDKs use are read: SCNET_USER and SCNET_ACCESS_KEY (the latter not for the
-password login). No secret is ever read from the environment unless --secret-key-env names it. The secret key is kept in the
-OS keyring (service <service>-accounts) unless --no-remember, so dead tokens can come back by
-themselves; the password is never stored. User, method, access key id, URLs and org id are
+prompt, or from stdin with --secret-key-stdin / --password-stdin (as piped, less one line
+ending), or (the secret key only) from an environment variable named with --secret-key-env VAR;
+they are sent exactly as given: a space at either end is part of them. Without --user and
+--access-key, the names the public SDKs use are read: SCNET_USER and SCNET_ACCESS_KEY (the
+latter not for the password login). No secret is ever read from the environment unless
+--secret-key-env names it. The secret key is kept in the OS keyring (service
+<service>-accounts) unless --no-remember, so dead tokens can come back by themselves; the
+password is never stored. User, method, access key id, URLs and org id are
 remembered (no secrets), so the next login only needs the secret.
 
 Examples:
+  actoken login --user alice --access-key AK1
   actoken login --user alice --access-key AK1 --base-url https://www.example.com --auth-url https://api.example.com
   printf '%s' \"$SK\" | actoken login --user alice --access-key AK1 --secret-key-stdin --base-url https://www.example.com
   printf '%s' \"$PW\" | actoken login --user alice --org-id 4af1... --password-stdin --base-url https://www.example.com
@@ -67,10 +75,10 @@ pub struct LoginArgs {
     /// Read the password from stdin instead of a hidden prompt (password login)
     #[arg(long)]
     pub password_stdin: bool,
-    /// Where the tokens are renewed and used, e.g. https://www.example.com (default: remembered, then config base-url)
+    /// Where the tokens are renewed and used, e.g. https://www.example.com (default: remembered, then config base-url, then the public deployment https://www.scnet.cn)
     #[arg(long, value_name = "URL")]
     pub base_url: Option<String>,
-    /// Where the access-key login is sent, e.g. https://api.example.com (default: the base URL)
+    /// Where the access-key login is sent, e.g. https://api.example.com (default: remembered, then the base URL; https://api.scnet.cn for the public deployment)
     #[arg(long, value_name = "URL")]
     pub auth_url: Option<String>,
     /// Do not keep the secret key in the keyring (and forget one kept before)
@@ -92,7 +100,18 @@ pub(crate) fn run(ctx: &Context, args: LoginArgs) -> anyhow::Result<()> {
     // Everything that can be checked without the secret is checked before asking for it.
     let accounts = Accounts::load(&ctx.paths)?;
     let remembered = pick(&accounts, &args)?;
-    let account = account_for(ctx, &args, remembered.as_ref())?;
+    let (account, public) = account_for(ctx, &args, remembered.as_ref())?;
+    if public {
+        errln!(
+            ctx.io,
+            "{}",
+            tr!(
+                "cli_login.public_deployment",
+                auth = account.auth_url,
+                base = account.base_url
+            )
+        );
+    }
     let store = ctx.store()?;
     let keys = ctx.account_keys()?;
     let id = account.id();
@@ -263,11 +282,21 @@ fn from_environment(
         None if !password_login => text(ACCESS_KEY_ENV)?,
         given => given,
     };
+    // The secret exactly as the variable holds it (never trimmed: see `secret`).
     let env_secret = match &args.secret_key_env {
         None => None,
-        Some(name) => Some(SecretString::from(text(name)?.ok_or_else(|| {
-            UsageError(tr!("cli_login.secret_var_empty", name = name))
-        })?)),
+        Some(name) => {
+            let empty = || UsageError(tr!("cli_login.secret_var_empty", name = name));
+            let raw = var(name).ok_or_else(empty)?;
+            let raw = zeroize::Zeroizing::new(
+                raw.into_string()
+                    .map_err(|_| UsageError(tr!("cli_login.not_utf8", name = name)))?,
+            );
+            if raw.trim().is_empty() {
+                return Err(empty().into());
+            }
+            Some(SecretString::from(raw.as_str().to_owned()))
+        }
     };
     Ok(LoginRequest {
         user,
@@ -302,12 +331,14 @@ fn pick(accounts: &Accounts, args: &LoginRequest) -> anyhow::Result<Option<Accou
     }
 }
 
-/// Flags first, then the remembered login, then the config file.
+/// Flags first, then the remembered login, then the config file, then the public deployment
+/// (`true` beside the account when nothing said which base URL: the caller says so). The user
+/// name and access key are checked here, before anyone is asked for a secret.
 fn account_for(
     ctx: &Context,
     args: &LoginRequest,
     remembered: Option<&Account>,
-) -> anyhow::Result<Account> {
+) -> anyhow::Result<(Account, bool)> {
     let method =
         if args.access_key.is_some() || args.secret_key_stdin || args.secret_key_env.is_some() {
             LoginMethod::AccessKey
@@ -323,16 +354,25 @@ fn account_for(
             );
             return Err(UsageError(tr!("cli_login.how", command = command)).into());
         };
-    let base_url = ctx.base_url(
-        args.base_url
-            .clone()
-            .or_else(|| remembered.map(|r| r.base_url.clone())),
-    )?;
+    let given = args
+        .base_url
+        .clone()
+        .or_else(|| remembered.map(|r| r.base_url.clone()))
+        .or_else(|| ctx.config.base_url.clone());
+    let public = given.is_none();
+    let base_url = ctx.base_url(Some(given.unwrap_or_else(|| PUBLIC_BASE_URL.to_owned())))?;
+    // The public deployment's access-key login lives on its own host.
     let auth_url = args
         .auth_url
         .clone()
         .or_else(|| remembered.map(|r| r.auth_url.clone()))
-        .unwrap_or_else(|| base_url.clone());
+        .unwrap_or_else(|| {
+            if crate::store::same_url(&base_url, PUBLIC_BASE_URL) {
+                PUBLIC_AUTH_URL.to_owned()
+            } else {
+                base_url.clone()
+            }
+        });
     api::check_base_url(&auth_url)?;
     let auth_url = auth_url.trim().trim_end_matches('/').to_owned();
 
@@ -354,7 +394,13 @@ fn account_for(
         }
         _ => {}
     }
-    Ok(Account {
+    // They travel in headers: what cannot (张三, a tab) is a usage error, found before the
+    // secret is asked for.
+    api::sendable("user name", &args.user)?;
+    if method == LoginMethod::AccessKey {
+        api::sendable("access key", access_key.as_deref().unwrap_or_default())?;
+    }
+    let account = Account {
         user: args.user.clone(),
         method,
         access_key,
@@ -362,7 +408,8 @@ fn account_for(
         auth_url,
         org_id,
         last_login: remembered.and_then(|r| r.last_login),
-    })
+    };
+    Ok((account, public))
 }
 
 /// What a password login says about secrets: the password is never stored; a secret key the
@@ -379,18 +426,33 @@ fn password_note(account: &Account, key_kept: bool) -> String {
     }
 }
 
-/// A secret from a hidden prompt (`prompt_ok` and a terminal) or from stdin, trimmed.
+/// A secret from a hidden prompt (`prompt_ok` and a terminal), exactly as typed, or from
+/// stdin, exactly as piped less one line ending (`\n` or `\r\n`, which `echo` and editors
+/// add). A secret key is signed with: a space at either end is part of it, and trimming it
+/// made the login fail with a signature error.
 fn secret(io: &Io, what: &str, prompt_ok: bool) -> anyhow::Result<SecretString> {
-    let raw = if prompt_ok && io.stdin_is_terminal() {
+    let exact = if prompt_ok && io.stdin_is_terminal() {
         input::read_secret(io, what)?
     } else {
-        input::read_piped(io, MAX_SECRET_BYTES)?
+        let piped = input::read_piped(io, MAX_SECRET_BYTES)?;
+        zeroize::Zeroizing::new(without_line_ending(&piped).to_owned())
     };
-    let trimmed = raw.trim();
-    if trimmed.is_empty() {
+    nonblank(exact.as_str(), what)
+}
+
+/// `text` less one trailing `\n` or `\r\n`.
+fn without_line_ending(text: &str) -> &str {
+    text.strip_suffix('\n')
+        .map(|t| t.strip_suffix('\r').unwrap_or(t))
+        .unwrap_or(text)
+}
+
+/// The secret as given, unless nothing (or only blanks) was given.
+fn nonblank(exact: &str, what: &str) -> anyhow::Result<SecretString> {
+    if exact.trim().is_empty() {
         return Err(UsageError(tr!("cli_login.nothing_given", what = what)).into());
     }
-    Ok(SecretString::from(trimmed.to_owned()))
+    Ok(SecretString::from(exact.to_owned()))
 }
 
 /// The verb column of the login report ("replaced", "已替换").
@@ -494,8 +556,9 @@ mod tests {
             (a.user.as_str(), a.access_key.as_deref()),
             ("alice", Some("AK1"))
         );
+        // Exactly as the variable holds it (issue 23: trimming broke the signature).
         let (_, secret) = parse(&["--secret-key-env", "SK"], &env).unwrap();
-        assert_eq!(secret.unwrap().expose_secret(), "sk1");
+        assert_eq!(secret.unwrap().expose_secret(), " sk1 \n");
         // A password login does not pick up an access key from the environment.
         let (a, _) = parse(&["--org-id", "4af1", "--password-stdin"], &env).unwrap();
         assert_eq!(a.access_key, None);
@@ -515,6 +578,111 @@ mod tests {
             "{err}"
         );
         assert!(err.is::<UsageError>());
+    }
+
+    /// Issue 23: a secret key is sent exactly as given: from stdin less one line ending, a
+    /// space at either end kept; blank input is still refused.
+    #[test]
+    fn a_piped_secret_keeps_its_spaces_and_loses_one_line_ending() {
+        let read = |stdin: &str| {
+            let (io, _) = Io::captured(stdin.as_bytes());
+            secret(&io, "Secret key", true).map(|s| s.expose_secret().to_owned())
+        };
+        assert_eq!(read(" SK 1 \r\n").unwrap(), " SK 1 ");
+        assert_eq!(read(" SK 1 \n").unwrap(), " SK 1 ");
+        assert_eq!(read("SK\n\n").unwrap(), "SK\n");
+        assert_eq!(read("\tSK").unwrap(), "\tSK");
+        for blank in ["", "\n", "  \r\n"] {
+            let err = read(blank).unwrap_err();
+            assert!(err.is::<UsageError>(), "{blank:?}: {err}");
+        }
+    }
+
+    fn context(dir: &std::path::Path, config: crate::config::Config) -> Context {
+        let cli = super::super::Cli::try_parse_from(["actoken", "list"]).unwrap();
+        let (io, _) = Io::captured(b"");
+        Context::new(
+            &cli.global,
+            crate::config::Paths::under(dir),
+            config,
+            std::sync::Arc::new(io),
+        )
+        .unwrap()
+    }
+
+    /// Where a login goes: the account as `account_for` makes it, and whether it fell back to
+    /// the public deployment.
+    fn where_to(
+        args: &[&str],
+        config: crate::config::Config,
+    ) -> anyhow::Result<(String, String, bool)> {
+        let dir = tempfile::tempdir().unwrap();
+        let (request, _) = parse(args, &[])?;
+        let (account, public) = account_for(&context(dir.path(), config), &request, None)?;
+        Ok((account.base_url, account.auth_url, public))
+    }
+
+    /// Issue 23: with nothing saying where, a login goes to the public deployment's two hosts
+    /// (and says so); the public base URL named by hand brings its login host along; other
+    /// deployments keep their URLs.
+    #[test]
+    fn the_public_deployment_by_name() {
+        let ak = ["--user", "alice", "--access-key", "AK1"];
+        let public = (
+            "https://www.scnet.cn".to_owned(),
+            "https://api.scnet.cn".to_owned(),
+        );
+        let (base, auth, fell_back) = where_to(&ak, Default::default()).unwrap();
+        assert_eq!((base, auth), public.clone());
+        assert!(fell_back);
+        let named = [&ak[..], &["--base-url", "https://www.scnet.cn/"]].concat();
+        let (base, auth, fell_back) = where_to(&named, Default::default()).unwrap();
+        assert_eq!((base, auth), public);
+        assert!(!fell_back);
+        let other = [&ak[..], &["--base-url", "https://www.example.com"]].concat();
+        let (base, auth, _) = where_to(&other, Default::default()).unwrap();
+        assert_eq!(
+            (base.as_str(), auth.as_str()),
+            ("https://www.example.com", "https://www.example.com")
+        );
+        let config = crate::config::Config {
+            base_url: Some("https://hpc.example.org".into()),
+            ..Default::default()
+        };
+        let (base, _, fell_back) = where_to(&ak, config).unwrap();
+        assert_eq!(base, "https://hpc.example.org");
+        assert!(!fell_back);
+    }
+
+    /// Issue 23: a user name or access key that cannot go in a header is a usage error
+    /// (exit 2), found before any secret is asked for, naming the field, never the value.
+    #[test]
+    fn an_unsendable_user_or_access_key_is_a_usage_error() {
+        for args in [
+            ["--user", "张三", "--access-key", "AK1"],
+            ["--user", "alice", "--access-key", "AK\t1"],
+        ] {
+            let err = where_to(&args, Default::default()).unwrap_err();
+            assert_eq!(
+                super::super::exit::code_for(&err),
+                super::super::exit::USAGE,
+                "{err}"
+            );
+            let text = format!("{err:#}");
+            assert!(!text.contains("张三") && !text.contains("AK\t1"), "{text}");
+            assert!(
+                text.contains("user name") || text.contains("access key"),
+                "{text}"
+            );
+        }
+        let zh = crate::i18n::with_lang(crate::i18n::Lang::ZhCn, || {
+            let err = where_to(
+                &["--user", "张三", "--access-key", "AK1"],
+                Default::default(),
+            );
+            format!("{:#}", err.unwrap_err())
+        });
+        assert!(zh.contains("用户名含有无法放进 HTTP 请求头的字符"), "{zh}");
     }
 
     /// The prompts and usage errors come from the catalogs, in the interface language.

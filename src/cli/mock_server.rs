@@ -4,7 +4,7 @@ use super::context::runtime;
 use super::durations::parse_duration;
 use super::exit::UsageError;
 use super::streams::Io;
-use crate::mock::{MintSpec, MockOptions, MockServer, mint};
+use crate::mock::{DEMO_ACCOUNTS, MintSpec, MockOptions, MockServer, mint};
 use crate::timefmt;
 use clap::Args;
 use jiff::{SignedDuration, Timestamp};
@@ -49,20 +49,70 @@ pub(crate) fn run(args: MockServerArgs) -> anyhow::Result<()> {
             account_status: "Normal".into(),
             expire_at: Timestamp::now() + SignedDuration::from_hours(2),
         });
-        // This token is signed with the mock's own key: it is worthless anywhere else.
-        outln!(io, "Mock AC server listening on {}", server.base_url());
-        outln!(
-            io,
-            "A sample token it will renew (fake, valid 2h):\n{}",
-            sample.expose()
-        );
-        outln!(
-            io,
-            "Store it with `actoken add demo --base-url {}` (paste it at the hidden prompt).",
-            server.base_url()
-        );
-        outln!(io, "Press Ctrl-C to stop.");
+        // Everything printed here is fake and signed or checked with the mock's own public
+        // key: worthless anywhere else.
+        outln!(io, "{}", banner(&server.base_url(), sample.expose()));
         tokio::signal::ctrl_c().await?;
         anyhow::Ok(())
     })
+}
+
+/// What the mock prints on start: where it listens, every login it accepts (so any client can
+/// log in to it, not only actoken), and a sample token for `actoken add`.
+fn banner(url: &str, sample: &str) -> String {
+    let mut lines = vec![
+        crate::tr!("mock_server.listening", url = url),
+        crate::tr!("mock_server.logins"),
+    ];
+    for a in DEMO_ACCOUNTS {
+        lines.push(crate::tr!(
+            "mock_server.login",
+            user = a.user,
+            ak = a.access_key,
+            sk = a.secret_key,
+            password = a.password,
+            org = a.org_id
+        ));
+    }
+    let first = &DEMO_ACCOUNTS[0];
+    lines.push(crate::tr!(
+        "mock_server.log_in_with",
+        user = first.user,
+        ak = first.access_key,
+        url = url
+    ));
+    lines.push(crate::tr!("mock_server.other_clients", url = url));
+    lines.push(crate::tr!("mock_server.sample", token = sample));
+    lines.push(crate::tr!("mock_server.store_it", url = url));
+    lines.push(crate::tr!("mock_server.stop"));
+    lines.join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::{Lang, with_lang};
+
+    /// Every credential of every demo account is on screen, in both languages.
+    #[test]
+    fn the_banner_lists_every_login_the_mock_accepts() {
+        for lang in [Lang::En, Lang::ZhCn] {
+            let text = with_lang(lang, || banner("http://127.0.0.1:8080", "eyJ.sample.x"));
+            for a in DEMO_ACCOUNTS {
+                for fact in [a.user, a.access_key, a.secret_key, a.password, a.org_id] {
+                    assert!(text.contains(fact), "{lang:?}: {fact} missing:\n{text}");
+                }
+            }
+            assert!(text.contains("eyJ.sample.x"), "{text}");
+            assert!(
+                text.contains("actoken login --user alice --access-key AKDEMOALICE --base-url http://127.0.0.1:8080"),
+                "{text}"
+            );
+        }
+        let en = with_lang(Lang::En, || banner("http://127.0.0.1:8080", "t"));
+        assert!(
+            en.starts_with("Mock AC server listening on http://127.0.0.1:8080\n"),
+            "{en}"
+        );
+    }
 }

@@ -46,9 +46,14 @@ pub(crate) fn run(ctx: &Context, args: ShowArgs) -> anyhow::Result<()> {
         }
         None => "-".to_owned(),
     };
+    let region = match (&view.cluster_name, &view.cluster_id) {
+        (Some(name), Some(id)) => Some(tr!("show.region_value", name = name, id = id)),
+        (name, id) => name.clone().or_else(|| id.clone()),
+    };
     let mut lines = vec![
         (tr!("show.name"), view.name.clone()),
         (tr!("show.base_url"), view.base_url.clone()),
+        (tr!("show.region"), region.unwrap_or_else(|| "-".to_owned())),
         (tr!("list.phase"), phase_text(&view.phase)),
         (
             tr!("show.expires"),

@@ -20,7 +20,10 @@ pub(crate) struct TokenView {
     pub phase: String,
     pub user: Option<String>,
     pub compute_user: Option<String>,
+    /// The region's id: the login list's `clusterId`, else the token's claim (added by hand).
     pub cluster_id: Option<String>,
+    /// The region's name as the login's list gave it.
+    pub cluster_name: Option<String>,
     pub account_status: Option<String>,
     pub expires_at: Option<String>,
     pub renew_cutoff_at: Option<String>,
@@ -82,7 +85,10 @@ impl TokenView {
             phase,
             user: claims.and_then(|c| c.user.clone()),
             compute_user: claims.and_then(|c| c.compute_user.clone()),
-            cluster_id: claims.and_then(|c| c.cluster_id.clone()),
+            cluster_id: meta
+                .cluster_id_or(claims.and_then(|c| c.cluster_id.as_deref()))
+                .map(str::to_owned),
+            cluster_name: meta.cluster_name.clone(),
             account_status: claims.and_then(|c| c.account_status.clone()),
             expires_at: life.map(|l| timefmt::rfc3339(l.expires_at)),
             renew_cutoff_at: life.map(|l| timefmt::rfc3339(l.cutoff_at)),

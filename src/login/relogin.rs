@@ -196,13 +196,16 @@ impl Relogin {
         if let Some(hit) = report.stored.iter().find(|s| s.name == name) {
             return Ok(renewed(name, &old, hit.token.clone(), true));
         }
-        // A hand-named entry: the region with the same cluster id replaces its token.
-        let cluster = claims.and_then(|c| c.cluster_id);
-        let Some(hit) = report
-            .stored
-            .iter()
-            .find(|s| cluster.is_some() && s.cluster_id == cluster)
-        else {
+        // A hand-named entry: the region with the same cluster id replaces its token. The
+        // entry's id is the list's when a login stored it, else its token's claim, which may
+        // be the list's id or the claim of that region's new token.
+        let cluster = meta
+            .cluster_id_or(claims.as_ref().and_then(|c| c.cluster_id.as_deref()))
+            .map(str::to_owned);
+        let claim_of = |t: &Token| t.decode().ok().and_then(|d| d.claims.cluster_id);
+        let Some(hit) = report.stored.iter().find(|s| {
+            cluster.is_some() && (s.cluster_id == cluster || claim_of(&s.token) == cluster)
+        }) else {
             let (user, cluster) = (&account.user, cluster.as_deref().unwrap_or("?"));
             let stored: Vec<&str> = report.stored.iter().map(|s| s.name.as_str()).collect();
             let stored = stored.join(", ");

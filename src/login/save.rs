@@ -23,7 +23,7 @@ use crate::tr;
 #[derive(Debug, Clone)]
 pub struct StoredRegion {
     pub name: String,
-    /// The token's `clusterId` claim (else the reply's), to match hand-named entries.
+    /// The region's id as the login's list gave it (else the token's `clusterId` claim).
     pub cluster_id: Option<String>,
     pub platform: bool,
     pub token: crate::token::Token,
@@ -93,6 +93,9 @@ pub fn store_regions(
             note: previous.as_ref().and_then(|p| p.note.clone()),
             account: Some(account.id()),
             platform: region.is_platform(),
+            // The list says which region this is; the token's claim may say otherwise.
+            cluster_id: region.cluster_id.clone(),
+            cluster_name: region.cluster_name.clone(),
             ..EntryMeta::new(name.clone(), base_url, now)
         };
         if let Err(source) = store.add(meta, &token, true) {
@@ -112,7 +115,7 @@ pub fn store_regions(
         let claim_cluster = token.decode().ok().and_then(|d| d.claims.cluster_id);
         report.stored.push(StoredRegion {
             name,
-            cluster_id: claim_cluster.or(region.cluster_id.clone()),
+            cluster_id: region.cluster_id.clone().or(claim_cluster),
             platform: region.is_platform(),
             token,
         });

@@ -5,8 +5,13 @@
 /// One region (cluster) an account may use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DemoRegion {
+    /// The id the login list gives the region (what identifies it).
     pub cluster_id: &'static str,
     pub cluster_name: &'static str,
+    /// The `clusterId` claim of the region's token. As in the platform's own samples it may
+    /// differ from the list's id (a region listed as `11112` whose token says `11126`; the
+    /// platform token, listed as `0`, says `11125`): clients must take the list's.
+    pub claim_cluster_id: &'static str,
     /// The scheduler account the region's token names (`computeUser`).
     pub compute_user: &'static str,
     /// `false`: the get-token reply lists the region with `"token": null`.
@@ -33,6 +38,7 @@ pub struct DemoAccount {
 pub const PLATFORM_REGION: DemoRegion = DemoRegion {
     cluster_id: "0",
     cluster_name: "ac",
+    claim_cluster_id: "11125",
     compute_user: "root",
     available: true,
 };
@@ -51,24 +57,28 @@ pub const ALICE: DemoAccount = DemoAccount {
         DemoRegion {
             cluster_id: "11250",
             cluster_name: "华东一区【昆山】",
+            claim_cluster_id: "11250",
             compute_user: "alice_ks",
             available: true,
         },
         DemoRegion {
             cluster_id: "11276",
             cluster_name: "西北一区【西安】",
+            claim_cluster_id: "11276",
             compute_user: "alice_xa",
             available: true,
         },
         DemoRegion {
             cluster_id: "11112",
             cluster_name: "华中一区【郑州】",
+            claim_cluster_id: "11126",
             compute_user: "alice_zz",
             available: true,
         },
         DemoRegion {
             cluster_id: "11301",
             cluster_name: "东北一区【哈尔滨】",
+            claim_cluster_id: "11301",
             compute_user: "alice_hrb",
             available: false,
         },
@@ -89,12 +99,14 @@ pub const BOB: DemoAccount = DemoAccount {
         DemoRegion {
             cluster_id: "11250",
             cluster_name: "华东一区【昆山】",
+            claim_cluster_id: "11250",
             compute_user: "bob_ks",
             available: true,
         },
         DemoRegion {
             cluster_id: "11126",
             cluster_name: "华东三区【乌镇】",
+            claim_cluster_id: "11126",
             compute_user: "bob_wz",
             available: true,
         },
@@ -110,6 +122,14 @@ pub(crate) fn by_user(user: &str) -> Option<&'static DemoAccount> {
 
 pub(crate) fn by_access_key(access_key: &str) -> Option<&'static DemoAccount> {
     DEMO_ACCOUNTS.iter().find(|a| a.access_key == access_key)
+}
+
+/// The demo region a token of `user` for scheduler account `compute_user` was issued for.
+pub(crate) fn region_of(user: &str, compute_user: &str) -> Option<&'static DemoRegion> {
+    by_user(user)?
+        .regions
+        .iter()
+        .find(|r| r.compute_user == compute_user)
 }
 
 #[cfg(test)]
@@ -128,5 +148,8 @@ mod tests {
         assert_ne!(ALICE.access_key, BOB.access_key);
         assert_eq!(ALICE.regions.iter().filter(|r| !r.available).count(), 1);
         assert_eq!(by_user("carol"), None);
+        assert_eq!(region_of("alice", "alice_zz").unwrap().cluster_id, "11112");
+        assert_eq!(region_of("alice", "root"), Some(&PLATFORM_REGION));
+        assert_eq!(region_of("carol", "root"), None);
     }
 }

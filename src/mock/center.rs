@@ -3,7 +3,9 @@
 //!
 //! Both take a `token` header and refuse it like the platform's other endpoints do: missing
 //! 10003, not ours or revoked 10004, past its `expireTime` 10008 (the code a third-party
-//! integration reports for an expired token).
+//! integration reports for an expired token). `center` answers a region token with that
+//! region's addresses, and the account-level platform token (its `computeUser` is `root`) with
+//! `10001 internal_error`, as the platform does: the platform token has no region.
 
 use axum::extract::State;
 use axum::http::HeaderMap;
@@ -11,8 +13,9 @@ use axum::response::Response;
 use jiff::Timestamp;
 use serde_json::{Map, Value, json};
 
+use super::accounts::{self, PLATFORM_REGION};
 use super::check::{Refused, presented};
-use super::reply::{json_reply, success_code};
+use super::reply::{code_reply, json_reply, success_code};
 use super::state::MockState;
 
 /// `GET /ac/openapi/v2/center`.
@@ -23,17 +26,37 @@ pub(super) async fn center(State(state): State<MockState>, headers: HeaderMap) -
     };
     let shape = state.shape();
     let text = |k: &str| claim(&claims, k);
-    let (cluster, compute_user) = (text("clusterId"), text("computeUser"));
-    let host = format!("https://c{cluster}.hpc.example.com");
+    let (user, compute_user) = (text("user"), text("computeUser"));
+    if compute_user == PLATFORM_REGION.compute_user {
+        return code_reply(shape, "10001", "internal_error");
+    }
+    // The region the token was issued for: the list's id and name, as the platform knows them.
+    let (id, name) = match accounts::region_of(&user, &compute_user) {
+        Some(region) => (region.cluster_id.to_owned(), region.cluster_name.to_owned()),
+        None => {
+            let id = text("clusterId");
+            let name = format!("mock region {id}");
+            (id, name)
+        }
+    };
+    let host = format!("https://c{id}.hpc.example.com");
     let url = |url: String, enable: bool, version: &str| json!({"url": url, "enable": enable.to_string(), "version": version});
+    let ai = if state.leaves_placeholders() {
+        // Some deployments leave a template in place of an address.
+        "{hpcUrls}/ai".to_owned()
+    } else {
+        format!("{host}:65102/ai")
+    };
     let data = json!({
-        "id": cluster,
+        "id": id,
+        "name": name,
         "clusterUserInfo": {"userName": compute_user, "homePath": format!("/public/home/{compute_user}")},
         "hpcUrls": [url(format!("{host}:65101/hpc"), true, "2.3"), url(format!("{host}:65001/hpc"), false, "1.0")],
-        // Deployments sometimes leave a template in place of an address.
-        "aiUrls": [url("{hpcUrls}/ai".to_owned(), true, "1.0")],
+        "aiUrls": [url(ai, true, "1.0")],
         "efileUrls": [url(format!("{host}:65103/efile"), true, "2.0")],
+        "ingressUrls": [url(format!("{host}:65105"), true, "1.0")],
         "eshellUrls": [url(format!("{host}:65104/eshell"), false, "1.2")],
+        "eshellSshHosts": [url(format!("ssh.c{id}.hpc.example.com:65022"), true, "1.0")],
     });
     let code = success_code(shape);
     json_reply(json!({"code": code, "msg": "success", "data": data}))
@@ -44,7 +67,7 @@ pub(super) async fn state(State(state): State<MockState>, headers: HeaderMap) ->
     match answerable(&state, &headers) {
         Ok(_) => {
             let code = success_code(state.shape());
-            json_reply(json!({"code": code, "msg": "success", "data": null}))
+            json_reply(json!({"code": code, "msg": "success", "data": "token is valid"}))
         }
         Err(reply) => *reply,
     }

@@ -38,6 +38,9 @@ pub enum Fault {
     /// A properly renewed token with this text after its signature (`\r\nX-Injected: 1`, an
     /// escape sequence): a reply that would poison the store if taken as it came.
     JunkAfterToken(String),
+    /// `center` answers with an address template the deployment never filled in
+    /// (`{hpcUrls}/ai`), as some deployments do.
+    UnfilledPlaceholders,
     /// A success-looking body larger than 1 MiB.
     HugeBody,
     /// Send the headers and part of the body, then never finish.
@@ -126,7 +129,8 @@ impl Faults {
     }
 }
 
-/// The reply a fault forces, or `None` when the fault acts later (on the renewed token).
+/// The reply a fault forces, or `None` when the fault acts later (SameExpiry,
+/// JunkAfterToken: on the renewed token; UnfilledPlaceholders: the endpoint's own reply changes).
 pub(super) fn fault_reply(fault: &Fault, shape: Shape) -> Option<Response> {
     Some(match fault {
         Fault::Http(status) => {
@@ -162,7 +166,7 @@ pub(super) fn fault_reply(fault: &Fault, shape: Shape) -> Option<Response> {
         Fault::NonJwtData => {
             json_reply(json!({"code": "0", "msg": "success", "data": "this-is-not-a-jwt"}))
         }
-        Fault::SameExpiry | Fault::JunkAfterToken(_) => return None,
+        Fault::SameExpiry | Fault::JunkAfterToken(_) | Fault::UnfilledPlaceholders => return None,
         Fault::HugeBody => {
             // 2 MiB of message, generated chunk by chunk so the mock holds little of it.
             const CHUNK: usize = 64 * 1024;

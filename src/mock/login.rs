@@ -104,7 +104,7 @@ fn issue(state: &MockState, shape: Shape, account: &DemoAccount) -> Response {
                 let spec = MintSpec {
                     user: account.user.to_owned(),
                     compute_user: r.compute_user.to_owned(),
-                    cluster_id: r.cluster_id.to_owned(),
+                    cluster_id: r.claim_cluster_id.to_owned(),
                     account_status: account.account_status.to_owned(),
                     expire_at,
                 };

@@ -4,8 +4,10 @@
 //! (same claims, new `expireTime`), refuses missing, foreign and dead tokens with the
 //! platform's codes, and (with the `testing` feature) can be told to misbehave (`Faults`)
 //! while it runs. It also hands out tokens for fixed [demo accounts](accounts) through both
-//! get-token endpoints, and answers `center`, `tokens/state` and `user` (the account's status
-//! and balance).
+//! get-token endpoints, and answers `center` (a region token's region; `10001` for the
+//! platform token, which has none), `tokens/state` and `user` (the account's status and
+//! balance). Two mocks can stand in for a deployment that splits its endpoints over two hosts
+//! ([`Serves`]).
 
 pub mod accounts;
 mod center;
@@ -40,8 +42,8 @@ pub use login::MAX_SKEW;
 pub use mint::mint_foreign;
 pub use mint::{MOCK_SECRET, MintSpec, mint};
 pub use reply::Shape;
-pub use state::MockOptions;
 use state::MockState;
+pub use state::{MockOptions, Serves};
 
 #[cfg(feature = "testing")]
 use crate::token::Token;

@@ -8,18 +8,25 @@ use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::{get, post};
 
-use super::state::MockState;
+use super::state::{MockState, Serves};
 use super::{center, login, renew, user};
 
-/// All endpoints, behind the delay switch.
+/// The endpoints the options ask for (all of them by default), behind the delay switch.
 pub(super) fn router(state: MockState) -> Router {
-    Router::new()
-        .route("/ac/openapi/v2/tokens/next", post(renew::renew))
-        .route("/ac/openapi/v2/tokens", post(login::password))
-        .route("/api/user/v3/tokens", post(login::access_key))
-        .route("/ac/openapi/v2/center", get(center::center))
-        .route("/ac/openapi/v2/tokens/state", get(center::state))
-        .route("/ac/openapi/v2/user", get(user::user))
+    let serves = state.opts.serves;
+    let mut router = Router::new();
+    if serves != Serves::BaseHost {
+        router = router.route("/api/user/v3/tokens", post(login::access_key));
+    }
+    if serves != Serves::AuthHost {
+        router = router
+            .route("/ac/openapi/v2/tokens/next", post(renew::renew))
+            .route("/ac/openapi/v2/tokens", post(login::password))
+            .route("/ac/openapi/v2/center", get(center::center))
+            .route("/ac/openapi/v2/tokens/state", get(center::state))
+            .route("/ac/openapi/v2/user", get(user::user));
+    }
+    router
         .layer(middleware::from_fn_with_state(state.clone(), delay))
         .layer(middleware::from_fn_with_state(state.clone(), date))
         .with_state(state)

@@ -24,6 +24,23 @@ pub struct MockOptions {
     /// How far the mock's clock is off: its `Date` header and its check of a login's
     /// timestamp use now + this (`mock-server --clock-skew`, to try `actoken doctor`).
     pub clock_skew: SignedDuration,
+    /// Which endpoints it answers (the public deployment splits them over two hosts).
+    pub serves: Serves,
+}
+
+/// Which of the platform's endpoints a mock answers; the others are 404, as on a host that
+/// does not have them. The public deployment has the access-key login on one host
+/// (`https://api.scnet.cn`) and everything else on another (`https://www.scnet.cn`): two mocks,
+/// one [`Serves::AuthHost`] and one [`Serves::BaseHost`], stand in for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Serves {
+    /// Every endpoint (one host for everything, as other deployments have it).
+    #[default]
+    Both,
+    /// Only the access-key login.
+    AuthHost,
+    /// Everything but the access-key login.
+    BaseHost,
 }
 
 impl MockOptions {
@@ -40,6 +57,7 @@ impl Default for MockOptions {
             grace: SignedDuration::from_hours(24),
             delay: Duration::ZERO,
             clock_skew: SignedDuration::ZERO,
+            serves: Serves::Both,
         }
     }
 }
@@ -79,6 +97,14 @@ impl MockState {
         return self.switches.forced_reply();
         #[cfg(not(feature = "testing"))]
         None
+    }
+
+    /// A test asked `center` for the unfilled address template some deployments answer.
+    pub(crate) fn leaves_placeholders(&self) -> bool {
+        #[cfg(feature = "testing")]
+        return self.switches.leaves_placeholders();
+        #[cfg(not(feature = "testing"))]
+        false
     }
 
     /// A test asked renewals to keep the old expiry.

@@ -52,6 +52,11 @@ impl Switches {
         }
     }
 
+    /// Whether [`Fault::UnfilledPlaceholders`] is on.
+    pub(crate) fn leaves_placeholders(&self) -> bool {
+        self.faults.current() == Some(Fault::UnfilledPlaceholders)
+    }
+
     pub(crate) fn count_renewal(&self) {
         self.renewals.fetch_add(1, Ordering::SeqCst);
     }

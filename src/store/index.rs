@@ -1,11 +1,13 @@
-//! The index file: names and non-secret metadata of stored tokens (TOML, `version = 2` plus
+//! The index file: names and non-secret metadata of stored tokens (TOML, `version = 3` plus
 //! `[[token]]` tables, each with an optional `[token.facts]` table of cached claims and the
 //! secret's fingerprint). Secrets never go here.
 //!
-//! Version 1 (no facts) is still read; the store upgrades it in place on open (see
-//! `Store::open`), filling the facts from the keyring. Every version-1 field means the same in
-//! version 2, so nothing is lost. New optional fields need no version bump (serde defaults);
-//! only a change older builds would misread does.
+//! Versions 1 (no facts) and 2 (no `cluster-id`/`cluster-name`: the region as the login's
+//! list names it) are still read; the store upgrades them in place on open (see
+//! `Store::open`), filling the facts from the keyring and the platform token's list id.
+//! Every field of an older version means the same in the newer one, so nothing is lost.
+//! Older builds refuse unknown fields, so a field they would trip over comes with a new
+//! version: they then say "written by a newer actoken" instead of failing on the field.
 //!
 //! Reading never "repairs": a corrupt, foreign-writable or newer-version index is an error
 //! naming the file, because resetting it would silently lose the user's list of tokens.
@@ -19,7 +21,7 @@ use crate::files::capped::{self, ReadError};
 use crate::files::{Role, trust};
 
 /// The index format this build writes (and the newest it reads).
-pub const INDEX_VERSION: u32 = 2;
+pub const INDEX_VERSION: u32 = 3;
 /// The oldest index format this build reads (and upgrades).
 const OLDEST_VERSION: u32 = 1;
 
@@ -195,7 +197,7 @@ mod tests {
         let back = read(&path).unwrap();
         assert_eq!(back, vec![meta("a"), b, meta("华东一区")]);
         let text = std::fs::read_to_string(&path).unwrap();
-        assert!(text.contains("version = 2"), "{text}");
+        assert!(text.contains("version = 3"), "{text}");
         assert!(text.contains("[[token]]"), "{text}");
         assert!(text.contains("base-url ="), "{text}");
         let leftovers: Vec<_> = std::fs::read_dir(path.parent().unwrap())
@@ -285,10 +287,10 @@ mod tests {
     fn newer_or_missing_version_is_refused() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("index.toml");
-        std::fs::write(&path, "version = 3\n[[token]]\nshape = \"new\"\n").unwrap();
+        std::fs::write(&path, "version = 4\n[[token]]\nshape = \"new\"\n").unwrap();
         let msg = index_error(&path);
         assert!(msg.contains("newer actoken"), "{msg}");
-        assert!(msg.contains("version 3"), "{msg}");
+        assert!(msg.contains("version 4"), "{msg}");
         std::fs::write(&path, "[[token]]\nname = \"a\"\n").unwrap();
         assert!(index_error(&path).contains("no `version`"));
         std::fs::write(&path, "version = \"1\"\n").unwrap();
@@ -384,7 +386,7 @@ mod tests {
         assert_eq!(entry.facts, None);
         write(&path, &index.entries).unwrap();
         let again = read_versioned(&path).unwrap();
-        assert_eq!(again.version, 2);
+        assert_eq!(again.version, INDEX_VERSION);
         assert_eq!(&again.entries, &index.entries);
     }
 
@@ -403,7 +405,7 @@ mod tests {
         assert!(text.contains("expireTime = "), "{text}");
         assert!(text.contains("fingerprint = \"sha256:"), "{text}");
         assert_eq!(read(&path).unwrap(), vec![m, meta("b")]);
-        std::fs::write(&path, text.replace("version = 2", "version = 1")).unwrap();
+        std::fs::write(&path, text.replace("version = 3", "version = 1")).unwrap();
         assert!(index_error(&path).contains("version 1 but has"));
     }
 }

@@ -89,6 +89,14 @@ pub struct EntryMeta {
     /// The account-level platform token (`clusterId` "0", `clusterName` "ac"), not a region's.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub platform: bool,
+    /// The region's `clusterId` as the login's list gave it (index version 3): the region's
+    /// id, which the token's own `clusterId` claim need not be. `None` for a token added by
+    /// hand, whose claim is then all there is (see [`EntryMeta::cluster_id_or`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cluster_id: Option<String>,
+    /// The region's `clusterName` as the login's list gave it (e.g. `华东一区【昆山】`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cluster_name: Option<String>,
     /// The token's non-secret claims and fingerprint as last stored or read (index version 2):
     /// what `list` and the dashboard show without reading the secret. `None` until the secret
     /// has been read once (an upgraded version-1 index, or a missing secret).
@@ -112,9 +120,17 @@ impl EntryMeta {
             renewed_at: None,
             account: None,
             platform: false,
+            cluster_id: None,
+            cluster_name: None,
             facts: None,
             store: Default::default(),
         }
+    }
+
+    /// The region's id: the login list's `clusterId`, else `claim` (the token's `clusterId`
+    /// claim: the fallback for a token added by hand).
+    pub fn cluster_id_or<'a>(&'a self, claim: Option<&'a str>) -> Option<&'a str> {
+        self.cluster_id.as_deref().or(claim)
     }
 }
 

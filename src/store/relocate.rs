@@ -312,7 +312,7 @@ mod tests {
 
         let ss_store = w.store(StoreKind::SecretService);
         let text = std::fs::read_to_string(w.paths.index_file()).unwrap();
-        assert!(text.contains("version = 2"), "{text}");
+        assert!(text.contains("version = 3"), "{text}");
         assert_eq!(
             ss_store.meta("西北一区").unwrap().store,
             StoreKind::Keyutils

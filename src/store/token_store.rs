@@ -152,13 +152,16 @@ impl Store {
     }
 
     /// Rewrites an older index in the current format, filling in the facts of every token
-    /// from one batch read of the keyring. Every field of the old format is kept; entries
-    /// whose secret cannot be read are kept without facts (they are read again when listed).
+    /// from one batch read of the keyring, and the list's id and name of the platform token
+    /// (which is what marked it). Every field of the old format is kept; entries whose secret
+    /// cannot be read are kept without facts (they are read again when listed). A region's
+    /// list id is not known until its account logs in again: its claim stands in meanwhile.
     fn upgrade(&self) -> Result<(), StoreError> {
         let read = self.read_unknown(&self.entries());
         let facts = facts_by_name(&read);
         self.mutate(|entries| {
             fill_facts(entries, &facts);
+            fill_platform_ids(entries);
             Ok(())
         })?;
         tracing::info!(
@@ -690,6 +693,18 @@ fn fill_facts(entries: &mut [EntryMeta], facts: &[(String, TokenFacts)]) {
     }
 }
 
+/// Platform entries (marked at login from the list's `0`/`ac`) get that id and name back.
+fn fill_platform_ids(entries: &mut [EntryMeta]) {
+    for entry in entries.iter_mut().filter(|e| e.platform) {
+        entry
+            .cluster_id
+            .get_or_insert_with(|| crate::api::PLATFORM_CLUSTER_ID.to_owned());
+        entry
+            .cluster_name
+            .get_or_insert_with(|| crate::api::PLATFORM_CLUSTER_NAME.to_owned());
+    }
+}
+
 fn changed_notice(name: &str) -> String {
     format!(
         "the keyring entry for {name:?} changed outside actoken; the index now describes the \
@@ -780,6 +795,64 @@ mod tests {
 
     fn at(s: i64) -> Timestamp {
         Timestamp::from_second(s).unwrap()
+    }
+
+    /// Issue 23: a version-2 index (the previous release's: no list ids) upgrades to the
+    /// current version keeping every field of every entry; the platform entry gets the list's
+    /// `0`/`ac` back (that is what marked it), a region's id waits for the next login.
+    #[test]
+    fn a_version_2_index_upgrades_keeping_every_field() {
+        let dir = tempfile::tempdir().unwrap();
+        let paths = Paths::under(dir.path());
+        let backend = crate::store::MemoryBackend::new();
+        backend.set("alice/ac", &old()).unwrap();
+        backend.set("alice/华东一区【昆山】", &new()).unwrap();
+        let platform = EntryMeta {
+            account: Some("alice@api.example.com".into()),
+            platform: true,
+            ..with_facts(meta("alice/ac"), &old())
+        };
+        let region = EntryMeta {
+            note: Some("昆山 note".into()),
+            renewed_at: Some(at(1_700_000_100)),
+            account: Some("alice@api.example.com".into()),
+            store: StoreKind::Keyutils,
+            ..with_facts(meta("alice/华东一区【昆山】"), &new())
+        };
+        let by_hand = meta("hand-added");
+        let before = vec![platform.clone(), region.clone(), by_hand.clone()];
+        index::write(&paths.index_file(), &before).unwrap();
+        let text = std::fs::read_to_string(paths.index_file()).unwrap();
+        let v2 = text.replace(
+            &format!("version = {}", index::INDEX_VERSION),
+            "version = 2",
+        );
+        assert!(
+            v2.contains("version = 2") && !v2.contains("cluster-"),
+            "{v2}"
+        );
+        std::fs::write(paths.index_file(), &v2).unwrap();
+
+        let store = Store::open(&paths, Arc::new(backend)).unwrap();
+        let text = std::fs::read_to_string(paths.index_file()).unwrap();
+        assert!(text.contains("version = 3"), "{text}");
+        let upgraded = index::read(&paths.index_file()).unwrap();
+        let mut want_sorted = vec![
+            EntryMeta {
+                cluster_id: Some("0".into()),
+                cluster_name: Some("ac".into()),
+                ..platform
+            },
+            region,
+            by_hand,
+        ];
+        want_sorted.sort_by(|a, b| a.name.cmp(&b.name));
+        assert_eq!(upgraded, want_sorted);
+        assert_eq!(store.entries(), want_sorted);
+        assert_eq!(
+            index::read_versioned(&paths.index_file()).unwrap().version,
+            3
+        );
     }
 
     #[test]

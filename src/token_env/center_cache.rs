@@ -15,12 +15,23 @@ use crate::files::{Distrust, Role, capped, trust};
 /// How long addresses are reused. Short: a region may move a service, but not every minute.
 pub const CENTER_CACHE_TTL: SignedDuration = SignedDuration::from_mins(10);
 
-/// The first enabled, real address of each kind the variables use.
+/// What the variables take from `center`: the first enabled, real address of each kind, and
+/// the region's own facts (its name, the cluster user the job API wants, the home path).
+/// Fields added later are absent from older cache files, which read as unknown.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ServiceAddrs {
     pub hpc: Option<String>,
     pub efile: Option<String>,
     pub ai: Option<String>,
+    /// `name`: the region's name.
+    #[serde(default)]
+    pub region_name: Option<String>,
+    /// `clusterUserInfo.userName`.
+    #[serde(default)]
+    pub cluster_user: Option<String>,
+    /// `clusterUserInfo.homePath`.
+    #[serde(default)]
+    pub home: Option<String>,
 }
 
 impl ServiceAddrs {
@@ -38,6 +49,9 @@ impl ServiceAddrs {
             hpc: first(&c.hpc_urls),
             efile: first(&c.efile_urls),
             ai: first(&c.ai_urls),
+            region_name: c.name.clone(),
+            cluster_user: c.user_name.clone(),
+            home: c.home_path.clone(),
         }
     }
 }
@@ -199,7 +213,7 @@ mod tests {
             let addrs = ServiceAddrs {
                 hpc: Some("https://h.example/hpc".into()),
                 efile: Some(bad.into()),
-                ai: None,
+                ..ServiceAddrs::default()
             };
             cache.put("k", &addrs, now);
             assert!(

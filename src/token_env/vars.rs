@@ -3,11 +3,19 @@
 //! | variable | value |
 //! |---|---|
 //! | `AC_TOKEN`, `SCNET_TOKEN`, `SCNET_OPENAPI_TOKEN` | the token |
-//! | `AC_CLUSTER_ID`, `SCNET_CLUSTER_ID` | its `clusterId` claim |
+//! | `AC_CLUSTER_ID`, `SCNET_CLUSTER_ID`, `SCNET_OPENAPI_REGION_ID` | the region's id: the login list's `clusterId` (the token's claim for a token added by hand) |
+//! | `AC_CLUSTER_NAME` | the region's name: the login list's `clusterName`, else `center`'s `name` |
 //! | `AC_USER` | its `user` claim |
 //! | `AC_TOKEN_NAME` | the stored entry's name |
 //! | `AC_BASE_URL` | the entry's base URL |
-//! | `AC_HPC_URL`, `AC_EFILE_URL`, `AC_AI_URL` (and `SCNET_AI_URL`) | the region's first enabled address of each kind, when `center` answered |
+//! | `AC_HPC_URL`, `AC_EFILE_URL`, `AC_AI_URL` (and `SCNET_HPC_URL`, `SCNET_EFILE_URL`, `SCNET_AI_URL`) | the region's first enabled address of each kind, exactly as `center` lists it (`hpcUrls`, `efileUrls`, `aiUrls`): a service's root, which may end in `/hpc`, `/efile` or `/ai` |
+//! | `AC_HPC_OPENAPI_URL`, `AC_EFILE_OPENAPI_URL`, `AC_AI_OPENAPI_URL` | the service's API base the documented endpoints hang off: that address without a trailing `/hpc` (`/efile`, `/ai`), then `/hpc/openapi/v2` (`/efile/openapi/v2`, `/ai/openapi/v2`) |
+//! | `AC_CLUSTER_USER` | the region's cluster user (`clusterUserInfo.userName`): the user name the job API wants, not the account |
+//! | `AC_HOME_PATH`, `SCNET_HOME_PATH` | the cluster user's home directory (`clusterUserInfo.homePath`) |
+//!
+//! The `center` values are set when `center` answered; the platform token (`USER/ac`) has no
+//! region, so it gets none of them. `SCNET_API_KEY` is never set: other tools read it as the
+//! model service's API key (`sk-…`), which is not a region token.
 //!
 //! A token added with `--also NAME` gets the `AC_*` names with a suffix, `AC_TOKEN_<SUFFIX>`
 //! and so on (see [`suffix_for`]); the `SCNET_*` names belong to the main token only, since
@@ -63,6 +71,10 @@ pub struct Subject<'a> {
     pub name: &'a str,
     pub token: &'a Token,
     pub base_url: &'a str,
+    /// The region's id and name as the login's list gave them (`None` for a token added by
+    /// hand: its `clusterId` claim and `center`'s name stand in).
+    pub cluster_id: Option<&'a str>,
+    pub cluster_name: Option<&'a str>,
     pub addrs: &'a ServiceAddrs,
 }
 
@@ -71,17 +83,47 @@ impl Subject<'_> {
     fn ac_family(&self) -> Vec<(&'static str, Option<String>)> {
         let claims = self.token.decode().ok().map(|d| d.claims);
         let claim = |f: fn(&crate::token::Claims) -> Option<String>| claims.as_ref().and_then(f);
+        let a = self.addrs;
+        let api = |url: &Option<String>, service| url.as_deref().map(|u| openapi_base(u, service));
         vec![
             ("AC_TOKEN", Some(self.token.expose().to_owned())),
-            ("AC_CLUSTER_ID", claim(|c| c.cluster_id.clone())),
+            (
+                "AC_CLUSTER_ID",
+                self.cluster_id
+                    .map(str::to_owned)
+                    .or_else(|| claim(|c| c.cluster_id.clone())),
+            ),
+            (
+                "AC_CLUSTER_NAME",
+                self.cluster_name
+                    .map(str::to_owned)
+                    .or_else(|| a.region_name.clone()),
+            ),
             ("AC_USER", claim(|c| c.user.clone())),
             ("AC_TOKEN_NAME", Some(self.name.to_owned())),
             ("AC_BASE_URL", Some(self.base_url.to_owned())),
-            ("AC_HPC_URL", self.addrs.hpc.clone()),
-            ("AC_EFILE_URL", self.addrs.efile.clone()),
-            ("AC_AI_URL", self.addrs.ai.clone()),
+            ("AC_HPC_URL", a.hpc.clone()),
+            ("AC_EFILE_URL", a.efile.clone()),
+            ("AC_AI_URL", a.ai.clone()),
+            ("AC_HPC_OPENAPI_URL", api(&a.hpc, "hpc")),
+            ("AC_EFILE_OPENAPI_URL", api(&a.efile, "efile")),
+            ("AC_AI_OPENAPI_URL", api(&a.ai, "ai")),
+            ("AC_CLUSTER_USER", a.cluster_user.clone()),
+            ("AC_HOME_PATH", a.home.clone()),
         ]
     }
+}
+
+/// `{url without a trailing /SERVICE}/SERVICE/openapi/v2`: where the platform's documented
+/// endpoints of a service hang off (`{hpcUrls}/hpc/openapi/v2/...`), built as scnet-cli builds
+/// it from the same `center` address.
+fn openapi_base(url: &str, service: &str) -> String {
+    let root = url.trim_end_matches('/');
+    let root = root
+        .strip_suffix(service)
+        .and_then(|r| r.strip_suffix('/'))
+        .unwrap_or(root);
+    format!("{root}/{service}/openapi/v2")
 }
 
 /// The main token's variables: the `AC_*` family and the ecosystem's `SCNET_*` names.
@@ -103,7 +145,11 @@ pub fn primary_vars(s: &Subject) -> Vars {
         ("SCNET_TOKEN", "AC_TOKEN"),
         ("SCNET_OPENAPI_TOKEN", "AC_TOKEN"),
         ("SCNET_CLUSTER_ID", "AC_CLUSTER_ID"),
+        ("SCNET_OPENAPI_REGION_ID", "AC_CLUSTER_ID"),
+        ("SCNET_HPC_URL", "AC_HPC_URL"),
+        ("SCNET_EFILE_URL", "AC_EFILE_URL"),
         ("SCNET_AI_URL", "AC_AI_URL"),
+        ("SCNET_HOME_PATH", "AC_HOME_PATH"),
     ] {
         if let Some(v) = lookup(stem) {
             vars.push(name, &v);
@@ -199,11 +245,14 @@ mod tests {
             hpc: Some("https://c.example/hpc".into()),
             efile: None,
             ai: Some("https://c.example/ai".into()),
+            ..ServiceAddrs::default()
         };
         let vars = primary_vars(&Subject {
             name: "alice/华东一区【昆山】",
             token: &t,
             base_url: "https://b.example",
+            cluster_id: None,
+            cluster_name: None,
             addrs: &addrs,
         });
         assert_eq!(vars.get("AC_TOKEN"), Some(t.expose()));
@@ -220,6 +269,70 @@ mod tests {
         assert!(!format!("{vars:?}").contains(t.expose()));
     }
 
+    /// The region is the login list's (the claim only stands in for a token added by hand),
+    /// `center`'s facts reach scripts under the names other public clients read, and the
+    /// service bases are built from the addresses (issue 23).
+    #[test]
+    fn the_region_the_service_bases_and_the_ecosystem_names() {
+        let t = token();
+        let addrs = ServiceAddrs {
+            hpc: Some("https://c.example:65101/hpc/".into()),
+            efile: Some("https://c.example:65103".into()),
+            ai: Some("https://c.example:65102/ai".into()),
+            region_name: Some("center's name".into()),
+            cluster_user: Some("alice_ks".into()),
+            home: Some("/public/home/alice_ks".into()),
+        };
+        let vars = primary_vars(&Subject {
+            name: "alice/华中一区【郑州】",
+            token: &t,
+            base_url: "https://b.example",
+            cluster_id: Some("11112"),
+            cluster_name: Some("华中一区【郑州】"),
+            addrs: &addrs,
+        });
+        for (name, want) in [
+            ("AC_CLUSTER_ID", "11112"),
+            ("SCNET_CLUSTER_ID", "11112"),
+            ("SCNET_OPENAPI_REGION_ID", "11112"),
+            ("AC_CLUSTER_NAME", "华中一区【郑州】"),
+            ("AC_HPC_URL", "https://c.example:65101/hpc/"),
+            ("SCNET_HPC_URL", "https://c.example:65101/hpc/"),
+            ("SCNET_EFILE_URL", "https://c.example:65103"),
+            (
+                "AC_HPC_OPENAPI_URL",
+                "https://c.example:65101/hpc/openapi/v2",
+            ),
+            (
+                "AC_EFILE_OPENAPI_URL",
+                "https://c.example:65103/efile/openapi/v2",
+            ),
+            ("AC_AI_OPENAPI_URL", "https://c.example:65102/ai/openapi/v2"),
+            ("AC_CLUSTER_USER", "alice_ks"),
+            ("AC_HOME_PATH", "/public/home/alice_ks"),
+            ("SCNET_HOME_PATH", "/public/home/alice_ks"),
+        ] {
+            assert_eq!(vars.get(name), Some(want), "{name}");
+        }
+        // Four tools read SCNET_API_KEY as the model service's key: never set.
+        assert_eq!(vars.get("SCNET_API_KEY"), None);
+        // Added by hand: the claim and center's name stand in.
+        let hand = primary_vars(&Subject {
+            cluster_id: None,
+            cluster_name: None,
+            name: "hpc-zz",
+            token: &t,
+            base_url: "https://b.example",
+            addrs: &addrs,
+        });
+        assert_eq!(hand.get("AC_CLUSTER_ID"), Some("11250"));
+        assert_eq!(hand.get("AC_CLUSTER_NAME"), Some("center's name"));
+        assert_eq!(
+            openapi_base("https://h/hpcx", "hpc"),
+            "https://h/hpcx/hpc/openapi/v2"
+        );
+    }
+
     #[test]
     fn also_suffixes_the_ac_family_only() {
         let t = token();
@@ -228,6 +341,8 @@ mod tests {
                 name: "hpc-west",
                 token: &t,
                 base_url: "https://b",
+                cluster_id: None,
+                cluster_name: None,
                 addrs: &ServiceAddrs::default(),
             },
             "HPC_WEST",

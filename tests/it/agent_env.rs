@@ -241,7 +241,7 @@ fn a_silent_region_leaves_the_addresses_out_and_the_command_still_runs() {
         .assert()
         .success()
         .stderr(predicate::str::contains(
-            "AC_HPC_URL, AC_EFILE_URL and AC_AI_URL are not set",
+            "AC_HPC_URL, AC_AI_URL and the other variables from `center` are not set",
         ));
     // Once `center` answered, its addresses are reused for a while without asking again.
     mock.server.faults().clear();

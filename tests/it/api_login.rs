@@ -110,7 +110,8 @@ fn assert_regions(account: &DemoAccount, got: &[RegionToken]) {
         let c = claims(got);
         assert_eq!(c.user.as_deref(), Some(account.user));
         assert_eq!(c.compute_user.as_deref(), Some(want.compute_user));
-        assert_eq!(c.cluster_id.as_deref(), Some(want.cluster_id));
+        // The claim, as on the platform, need not be the list's id.
+        assert_eq!(c.cluster_id.as_deref(), Some(want.claim_cluster_id));
         assert_eq!(c.account_status.as_deref(), Some(account.account_status));
         // Minted with the mock's configured lifetime.
         let left = now.duration_until(c.expire_time.unwrap());
@@ -384,12 +385,19 @@ async fn center_lists_enabled_disabled_and_placeholder_urls() {
     assert_eq!(info.hpc_urls[0].version.as_deref(), Some("2.3"));
     assert!(!info.hpc_urls[1].enabled && info.hpc_urls[1].url.is_some());
     assert_eq!(info.ai_urls.len(), 1);
-    assert_eq!(info.ai_urls[0].url, None, "placeholder is unknown");
+    assert!(info.ai_urls[0].usable(), "a real address by default");
     assert!(info.efile_urls[0].usable());
     assert!(!info.eshell_urls[0].enabled);
+    assert_eq!(info.name.as_deref(), Some("华东一区【昆山】"));
+    assert!(info.ingress_urls[0].usable() && info.eshell_ssh_hosts[0].usable());
     // Serialisable for `info --json`.
     let v = serde_json::to_value(&info).unwrap();
     assert_eq!(v["home_path"], "/public/home/alice_ks");
+    // Some deployments leave a template in place of an address: unknown, not an address.
+    mock.faults().set(Fault::UnfilledPlaceholders);
+    let info = client().center(&mock.base_url(), &token).await.unwrap();
+    assert_eq!(info.ai_urls[0].url, None, "placeholder is unknown");
+    assert!(info.ai_urls[0].enabled && !info.ai_urls[0].usable());
 }
 
 #[tokio::test]

@@ -452,7 +452,7 @@ fn malformed_index_names_the_file_and_line() {
 #[test]
 fn index_from_a_newer_version_is_refused() {
     bad_index(
-        format!("version = 3\n{ENTRY}").as_bytes(),
+        format!("version = 4\n{ENTRY}").as_bytes(),
         &["newer actoken", "upgrade"],
     );
     bad_index(b"version = \"one\"\n", &["unknown version"]);

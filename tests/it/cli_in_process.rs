@@ -360,10 +360,10 @@ fn env_renews_a_token_inside_the_window_and_leaves_a_fresh_one_alone() {
     assert!(text.contains("export SCNET_CLUSTER_ID='11112'\n"));
     assert!(text.contains("export AC_USER='alice'\n"));
     assert!(text.contains("export AC_TOKEN_NAME='hpc-east'\n"));
-    // From the mock's `center`: the first enabled address; its AI address is a placeholder.
+    // From the mock's `center`: the first enabled address of each kind.
     assert!(text.contains("export AC_HPC_URL='https://c11112.hpc.example.com:65101/hpc'\n"));
     assert!(text.contains("export AC_EFILE_URL='https://c11112.hpc.example.com:65103/efile'\n"));
-    assert!(!text.contains("AC_AI_URL"), "{text}");
+    assert!(text.contains("export AC_AI_URL='https://c11112.hpc.example.com:65102/ai'\n"));
     assert_eq!(mock.server.renew_count(), 1);
 
     // --min-valid below what is left: nothing renewed; above it: renewed.

@@ -413,6 +413,11 @@ fn check_and_info_leave_an_expired_renewable_token_to_renewal() {
 fn info_shows_service_addresses_and_placeholders_as_unknown() {
     let w = World::new();
     w.login_alice(&[]).success();
+    // Some deployments leave a template in place of an address (a fault switch of the mock).
+    w.mock
+        .server
+        .faults()
+        .set(actoken::mock::Fault::UnfilledPlaceholders);
     w.env
         .cmd()
         .args(["info", KUNSHAN])
@@ -477,7 +482,9 @@ fn dead_token_comes_back_through_the_remembered_key() {
         ));
     let zz = Token::from_raw(&w.env.stored_raw("hpc-zz"));
     let claims = zz.decode().unwrap().claims;
-    assert_eq!(claims.cluster_id.as_deref(), Some("11112"));
+    // Matched by the list's id (11112); 郑州's token says 11126, as on the platform.
+    assert_eq!(claims.compute_user.as_deref(), Some("alice_zz"));
+    assert_eq!(claims.cluster_id.as_deref(), Some("11126"));
     assert!(claims.expire_time.unwrap() > Timestamp::now());
     assert_eq!(w.mock.server.login_count(), 3);
 

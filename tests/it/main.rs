@@ -23,6 +23,7 @@ mod decoder_props;
 mod doctor;
 mod dotenv;
 mod fault_matrix;
+mod fidelity;
 #[cfg(unix)]
 mod foreign_files;
 mod headless;
@@ -31,6 +32,7 @@ mod issued_tokens;
 mod leaks;
 mod login;
 mod renewal_races;
+mod second_client;
 mod self_heal;
 mod signals;
 mod store_keyring;

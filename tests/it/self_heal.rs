@@ -182,7 +182,7 @@ fn a_version_1_index_is_upgraded_in_place_losing_nothing() {
 
     let (rows, _) = list(&env);
     let text = std::fs::read_to_string(&index).unwrap();
-    assert!(text.contains("version = 2"), "{text}");
+    assert!(text.contains("version = 3"), "{text}");
     for kept in [
         "昆山 note",
         "added-at = \"2026-01-01T00:00:00Z\"",

@@ -213,8 +213,10 @@ impl Row {
             .and_then(|d| d.claims.compute_user.as_deref())
     }
 
+    /// The region's id: the login list's, else the token's claim (a token added by hand).
     pub(crate) fn cluster(&self) -> Option<&str> {
-        self.decoded().and_then(|d| d.claims.cluster_id.as_deref())
+        let claim = self.decoded().and_then(|d| d.claims.cluster_id.as_deref());
+        self.meta.cluster_id_or(claim)
     }
 
     pub(crate) fn account_status(&self) -> Option<&str> {

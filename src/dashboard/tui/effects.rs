@@ -274,13 +274,21 @@ impl Executor {
                 let info = match services.door().get(&name).await {
                     Ok((meta, token)) => {
                         let client = &services.client;
+                        // `center` answers only a region's token: the platform token has none.
+                        let center = async {
+                            if meta.platform {
+                                return Err(crate::tr!("details.platform_no_region"));
+                            }
+                            let center = client.center(&meta.base_url, &token).await;
+                            center.map_err(|e| e.to_string())
+                        };
                         let (center, state, account) = tokio::join!(
-                            client.center(&meta.base_url, &token),
+                            center,
                             client.token_state(&meta.base_url, &token),
                             account_of(&services, &meta)
                         );
                         ServerInfo {
-                            center: center.map_err(|e| e.to_string()),
+                            center,
                             state: state.map_err(|e| e.to_string()),
                             asked_at,
                             account,

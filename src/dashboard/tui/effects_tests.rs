@@ -422,3 +422,68 @@ async fn delete_and_add_during_a_renewal_stand_and_the_renewed_token_is_rescued(
     );
     assert_eq!(error.kind, crate::failure::FailureKind::NotSaved);
 }
+
+/// Issue 23: a server error (10001) in `tokens/state` is not a verdict on the token: the
+/// details pane says the server could not be asked, the row is not "rejected", and auto-renew
+/// does not log in again for it (it would if the row counted as rejected).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_error_in_the_details_is_not_a_rejection() {
+    let _watchdog = crate::watchdog::arm();
+    let w = world(4).await;
+    const KUNSHAN: &str = "alice/华东一区【昆山】";
+    w.add(KUNSHAN, "11250", SignedDuration::from_hours(10));
+    w.mock
+        .faults()
+        .set(crate::mock::Fault::Code("10001".into()));
+    let (mut executor, mut rx) = w.executor();
+    executor.run(Effect::Inspect(KUNSHAN.into()));
+    let Some(Action::Inspected { info, .. }) = rx.recv().await else {
+        panic!("no answer")
+    };
+    let error = info.state.expect_err("10001 is no answer about the token");
+    assert!(
+        error.contains("10001") && error.contains("try again later"),
+        "{error}"
+    );
+    let mut row = crate::dashboard::app::Row::from_stored(&w.services.store.load_index()[0]);
+    row.status.server =
+        crate::dashboard::app::ServerView::Ready(Box::new(crate::dashboard::app::ServerInfo {
+            state: Err(error),
+            ..*info
+        }));
+    assert!(!row.rejected());
+    let timing = crate::dashboard::app::Timing {
+        renew_grace: SignedDuration::from_hours(24),
+        renew_ahead: SignedDuration::from_hours(2),
+    };
+    let due = crate::dashboard::app::autorenew::due(&[row], Timestamp::now(), timing);
+    assert!(due.is_empty(), "{due:?}");
+}
+
+/// Issue 23: the details of the platform token do not ask `center` (it has no region; the
+/// platform answers 10001) and say so instead of "unknown".
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_platform_token_s_details_ask_no_center() {
+    let _watchdog = crate::watchdog::arm();
+    let w = world(4).await;
+    let token = mint(&MintSpec::new(
+        "alice",
+        "11125",
+        Timestamp::now() + SignedDuration::from_hours(10),
+    ));
+    let meta = EntryMeta {
+        platform: true,
+        ..EntryMeta::new("alice/ac", w.mock.base_url(), Timestamp::now())
+    };
+    w.services.store.add(meta, &token, true).unwrap();
+    let (mut executor, mut rx) = w.executor();
+    executor.run(Effect::Inspect("alice/ac".into()));
+    let Some(Action::Inspected { info, .. }) = rx.recv().await else {
+        panic!("no answer")
+    };
+    let center = info.center.expect_err("no region");
+    assert!(center.contains("no region"), "{center}");
+    assert!(info.state.unwrap().is_accepted());
+    // tokens/state only (the entry belongs to no remembered login: no `user` either).
+    assert_eq!(w.mock.arrived_count(), 1);
+}

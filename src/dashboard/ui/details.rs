@@ -234,6 +234,8 @@ fn server_lines(row: &Row, app: &App, p: &Palette, out: &mut Vec<Line<'_>>) {
                 ]));
             }
         }
+        // Not unknown: the platform token has no region to have services.
+        Err(e) if row.meta.platform => out.push(field(&tr!("details.services"), clean(e), p)),
         Err(e) => out.push(field(
             &tr!("details.services"),
             tr!("details.services_unknown", error = clean(e)),
@@ -242,12 +244,9 @@ fn server_lines(row: &Row, app: &App, p: &Palette, out: &mut Vec<Line<'_>>) {
     }
     match account {
         None => {}
-        Some(Ok(info)) if info.needs_top_up() => out.push(Line::from(vec![
+        Some(Ok(info)) if info.regions_advice().is_some() => out.push(Line::from(vec![
             Span::styled(label_cell(&tr!("details.account")), p.dim),
-            Span::styled(
-                tr!("account.top_up_regions", summary = clean(&info.summary())),
-                p.warn,
-            ),
+            Span::styled(clean(&info.regions_advice().unwrap_or_default()), p.warn),
         ])),
         Some(Ok(info)) => out.push(field(&tr!("details.account"), clean(&info.summary()), p)),
         Some(Err(e)) => out.push(field(

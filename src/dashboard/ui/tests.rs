@@ -389,8 +389,7 @@ fn details_show_the_servers_answer_and_a_rejected_token() {
             hpc_urls: vec![url(Some("https://hpc.zz.example.com:65051"), true)],
             ai_urls: vec![url(None, true)],
             efile_urls: vec![url(Some("https://efile.zz.example.com"), false)],
-            eshell_urls: vec![],
-            refused: vec![],
+            ..CenterInfo::default()
         }),
         state: Ok(TokenState::Rejected {
             code: "10004".into(),

@@ -15,7 +15,9 @@ macro_rules! need_keyring {
 
 pub mod in_process;
 pub mod logbuf;
+pub mod mock_process;
 pub mod recorder;
+pub mod scnet_cli;
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
