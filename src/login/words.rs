@@ -119,7 +119,7 @@ mod tests {
         );
         assert!(en.contains("stored: alice/ac"), "{en}");
         assert!(
-            en.contains("alice/华东一区【昆山】: it is in /s/rescue/x.jwt (mode 0600); restore it with `actoken add alice/华东一区【昆山】 --force < /s/rescue/x.jwt`"),
+            en.contains("alice/华东一区【昆山】: it is in /s/rescue/x.jwt (mode 0600); restore it with `actoken add 'alice/华东一区【昆山】' --force < /s/rescue/x.jwt`"),
             "{en}"
         );
         assert!(!en.contains(crate::samples::SAMPLE_REQUEST));

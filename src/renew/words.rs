@@ -194,6 +194,12 @@ mod tests {
                 why: "why".into(),
                 command: "actoken login --user alice".into(),
             },
+            RenewError::SaveFailed {
+                name: name.clone(),
+                source: StoreError::Timeout,
+                token: token.clone(),
+                kept: rescue,
+            },
             RenewError::Superseded {
                 name: name.clone(),
                 how: Superseded::Removed,
@@ -210,12 +216,6 @@ mod tests {
                 name: name.clone(),
                 reason: "keyring error: the keyring is locked".into(),
             },
-            RenewError::SaveFailed {
-                name: name.clone(),
-                source: StoreError::Timeout,
-                token: token.clone(),
-                kept: rescue,
-            },
             RenewError::Foreign {
                 name: name.clone(),
                 base_url: "https://ac.example.cn".into(),
@@ -231,10 +231,10 @@ mod tests {
                 kept: Kept::Terminal,
             },
             RenewError::NotLater {
-                name,
+                name: name.clone(),
                 old: jiff::Timestamp::UNIX_EPOCH,
                 new: jiff::Timestamp::UNIX_EPOCH,
-                token,
+                token: token.clone(),
                 kept: Kept::Nowhere,
             },
         ]
@@ -262,7 +262,7 @@ mod tests {
         );
         for text in [en(on_terminal), zh(on_terminal)] {
             assert!(
-                text.contains(&format!("`actoken add {KUNSHAN} --force`")),
+                text.contains(&format!("`actoken add '{KUNSHAN}' --force`")),
                 "{text}"
             );
         }
