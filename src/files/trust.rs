@@ -10,6 +10,7 @@
 //! theirs. Directories are checked both as written and as resolved, so a symlink's own
 //! directory counts as well as where it points.
 
+use crate::shell_quote::shell_word;
 use std::path::{Path, PathBuf};
 
 use crate::tr;
@@ -71,7 +72,8 @@ impl Distrust {
 impl std::fmt::Display for Distrust {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let what = self.role.words();
-        let path = self.path.display().to_string();
+        // Paths go into the fix commands the message suggests: one shell word each.
+        let path = shell_word(&self.path.to_string_lossy());
         let text = match &self.problem {
             Problem::Writable { mode, dir } => {
                 let wanted = if *dir { "700" } else { "600" };
@@ -86,7 +88,7 @@ impl std::fmt::Display for Distrust {
             }
             Problem::Owner { uid } => tr!("trust.owner", what = what, path = path, uid = uid),
             Problem::ParentWritable { dir, mode } => {
-                let (dir, mode) = (dir.display().to_string(), format!("{mode:04o}"));
+                let (dir, mode) = (shell_word(&dir.to_string_lossy()), format!("{mode:04o}"));
                 tr!(
                     "trust.parent_writable",
                     what = what,
@@ -96,7 +98,7 @@ impl std::fmt::Display for Distrust {
                 )
             }
             Problem::ParentOwner { dir, uid } => {
-                let dir = dir.display().to_string();
+                let dir = shell_word(&dir.to_string_lossy());
                 tr!(
                     "trust.parent_owner",
                     what = what,
@@ -251,6 +253,22 @@ mod tests {
         check_in(&home, &home.join(".config/nothing/here.toml")).unwrap();
         // The real user's own check passes on a private temp dir (under a sticky /tmp).
         check(Role::Index, &file).unwrap();
+    }
+
+    /// The fix is a command the user pastes: a path with a space or a quote is one shell word.
+    #[test]
+    fn the_fix_command_quotes_the_path() {
+        let (_tmp, home, _) = home();
+        let dir = home.join(".config/my actoken's");
+        std::fs::create_dir_all(&dir).unwrap();
+        chmod(&dir, 0o700);
+        let file = dir.join("index.toml");
+        std::fs::write(&file, "version = 2\n").unwrap();
+        chmod(&file, 0o620);
+        let text = en(&check_in(&home, &file).unwrap_err());
+        let quoted = crate::shell_quote::shell_word(&file.to_string_lossy());
+        assert!(quoted.starts_with('\''), "{quoted}");
+        assert!(text.contains(&format!("chmod 600 {quoted}")), "{text}");
     }
 
     #[test]
