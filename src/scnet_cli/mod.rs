@@ -4,6 +4,7 @@
 //! ([`files::CachedToken`]). Reading only; `import`, `doctor` and `exec --scnet-cli` build on it.
 
 pub mod files;
+pub mod scrub;
 
 pub use files::{
     CachedToken, Config, FileError, FileProblem, PROFILE_KEYS, Profile, ScnetHome, read_cache,
