@@ -32,6 +32,7 @@ pub mod renew;
 pub mod rescue;
 #[cfg(feature = "testing")]
 pub mod samples;
+pub mod scnet_cli;
 pub mod shell_quote;
 pub mod signals;
 pub mod store;

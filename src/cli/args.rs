@@ -11,6 +11,7 @@ use super::{
     exec::ExecArgs,
     fresh::ENV_HELP,
     global::GlobalArgs,
+    import::ImportArgs,
     info::InfoArgs,
     list::ListArgs,
     login::{LOGIN_HELP, LoginArgs},
@@ -80,6 +81,9 @@ pub enum Command {
     /// Log in (access key + secret key, or password) and store a token for every region
     #[command(after_long_help = LOGIN_HELP)]
     Login(LoginArgs),
+    /// Import another tool's accounts and tokens (scnet-cli), optionally scrubbing its plain files
+    #[command(after_help = "Example:\n  actoken import scnet-cli --scrub")]
+    Import(ImportArgs),
     /// List remembered logins: user, method, access key id, URLs (never a secret)
     Accounts(AccountsArgs),
     /// Forget a remembered login and its secret key (with --tokens, its tokens too)

@@ -20,6 +20,7 @@ pub mod exit;
 mod finish;
 mod fresh;
 mod global;
+mod import;
 mod info;
 mod input;
 mod last_resort;
@@ -191,6 +192,7 @@ fn run(
         Command::Logout(args) => logout::run(&ctx, args)?,
         Command::Check(args) => return check::run(&ctx, args),
         Command::Info(args) => info::run(&ctx, args)?,
+        Command::Import(args) => return import::run(&ctx, args),
         Command::Completions(_)
         | Command::Manpage(_)
         | Command::MockServer(_)

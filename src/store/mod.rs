@@ -12,7 +12,7 @@ mod backend;
 mod door;
 mod error;
 mod facts;
-mod fsutil;
+pub(crate) mod fsutil;
 mod index;
 mod keyutils;
 mod kind;

@@ -28,6 +28,7 @@ mod fidelity;
 mod foreign_files;
 mod headless;
 mod hostile_text;
+mod import_scnet_cli;
 mod issued_tokens;
 mod leaks;
 mod login;
