@@ -27,6 +27,7 @@ Variables (each set only when known):
   AC_TOKEN, SCNET_TOKEN, SCNET_OPENAPI_TOKEN   the token
   AC_CLUSTER_ID, SCNET_CLUSTER_ID              its clusterId claim
   AC_USER                                      its user claim
+  AC_TOKEN_EXPIRES_AT, AC_TOKEN_RENEW_CUTOFF   its expiry and renew cutoff (RFC 3339, UTC)
   AC_TOKEN_NAME, AC_BASE_URL                   the stored entry's name and base URL
   AC_HPC_URL, AC_EFILE_URL, AC_AI_URL          the region's first enabled address of each
   SCNET_AI_URL                                 kind (from `center`, cached for 10 minutes)
@@ -162,6 +163,7 @@ pub(crate) fn token_vars(
             token: &renewed.token,
             base_url: &meta.base_url,
             addrs: &addrs,
+            grace: renewer.grace(),
         };
         vars.extend(match i {
             0 => primary_vars(&subject),
@@ -196,7 +198,7 @@ fn parse_also(name: &str, also: &[String]) -> anyhow::Result<Vec<Also>> {
 
 /// The region's addresses: from the cache, else from `center` (then cached). When neither
 /// answers, none (the address variables are left out) and a note on stderr.
-fn service_addrs(
+pub(crate) fn service_addrs(
     io: &Io,
     rt: &Runtime,
     client: &AcClient,

@@ -24,6 +24,7 @@ mod fault_matrix;
 mod foreign_files;
 mod headless;
 mod leaks;
+mod live_tokens;
 mod login;
 mod self_heal;
 mod signals;
