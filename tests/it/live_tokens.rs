@@ -457,6 +457,42 @@ fn a_token_that_dies_while_cmd_runs_comes_back_through_the_remembered_key() {
 }
 
 #[test]
+fn keep_fresh_picks_up_a_token_another_process_renewed() {
+    need_store!();
+    let (env, mock) = (Env::new(), mock_issuing(secs(60)));
+    // An 8s window: the store is looked at every 2s; the token's own renewal is 20s away.
+    env.write_config("renew-ahead = \"8s\"\n");
+    env.add(KUNSHAN, &mock.url(), &token("alice", secs(30)));
+    let mut child = env
+        .std_cmd()
+        .args(["exec", KUNSHAN, "--keep-fresh", "--"])
+        .args(["sh", "-c", &reader_script(6)])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let reads = lines_of(child.stdout.take().unwrap());
+    let errors = lines_of(child.stderr.take().unwrap());
+    let mut stdout = wait_for_line(&reads, "read ", Duration::from_secs(30));
+    // `actoken renew` elsewhere: the server may retire the token the file holds.
+    env.cmd().args(["renew", KUNSHAN]).assert().success();
+    let renewed = env.stored_raw(KUNSHAN);
+    wait_for_line(
+        &errors,
+        "was renewed by another actoken",
+        Duration::from_secs(30),
+    );
+    assert_eq!(
+        wait_bounded(&mut child, Duration::from_secs(60)).code(),
+        Some(7)
+    );
+    stdout.extend(rest_of(&reads, Duration::from_secs(30)));
+    let seen = Reads::parse(&stdout.join("\n"));
+    assert_eq!(seen.reads.last().unwrap().1, renewed);
+    assert_eq!(mock.server.renew_count(), 1, "picked up, not renewed again");
+}
+
+#[test]
 fn keep_fresh_with_a_dead_token_and_no_remembered_key_does_not_start_cmd() {
     need_store!();
     let (env, mock) = (Env::new(), Mock::start());

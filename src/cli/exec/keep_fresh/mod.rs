@@ -168,7 +168,19 @@ impl Watch<'_> {
                 Next::Renew(at) | Next::Rewrite(at) => at,
                 Next::Nothing => return std::future::pending().await,
             };
-            tokio::time::sleep(schedule::until(at, self.clock.now())).await;
+            let now = self.clock.now();
+            let look = now
+                .saturating_add(schedule::follow_every(self.window))
+                .unwrap_or(at);
+            tokio::time::sleep(schedule::until(at.min(look), now)).await;
+            if self.clock.now() < at {
+                // A look at the store between renewals.
+                let newer = self.source.newer_in_store(&self.held.token, self.held.life);
+                if let Some(fresh) = newer.await {
+                    next = self.after(Ok(fresh));
+                }
+                continue;
+            }
             next = match next {
                 Next::Rewrite(_) => self.rewrite(),
                 _ => {

@@ -21,17 +21,29 @@ pub(super) fn renew_at(life: Lifetime, window: SignedDuration, got_at: Timestamp
     entering.max(half).max(soonest)
 }
 
+/// The longest wait between tries once the token has expired: CMD's calls fail until a
+/// renewal works, so the back-off's hour is too long here.
+pub(super) const EXPIRED_RETRY_MAX: SignedDuration = SignedDuration::from_mins(5);
+
 /// How long to wait after a failed attempt, given the back-off's `wait`: while the token is
 /// still valid, never more than half of what is left of it (the next try comes before it
-/// expires); never less than [`MIN_GAP`].
+/// expires); once expired, never more than [`EXPIRED_RETRY_MAX`]; never less than [`MIN_GAP`].
 pub(super) fn retry_in(wait: SignedDuration, life: Lifetime, now: Timestamp) -> SignedDuration {
     let left = life.to_expiry(now);
     let wait = if left.is_positive() {
         wait.min(left / 2)
     } else {
-        wait
+        wait.min(EXPIRED_RETRY_MAX)
     };
     wait.max(MIN_GAP)
+}
+
+/// How often the store is looked at for a token another process renewed (the dashboard,
+/// `actoken renew`, watch): the server may retire the token the file holds when it issues a
+/// new one. A quarter of the window, between [`MIN_GAP`] and a minute; a look reads the index
+/// only, and the secret only when the index says the stored token is another.
+pub(super) fn follow_every(window: SignedDuration) -> SignedDuration {
+    (window / 4).clamp(MIN_GAP, SignedDuration::from_mins(1))
 }
 
 /// How long from `now` until `at` for a timer (zero when it has passed).
@@ -85,8 +97,19 @@ mod tests {
         );
         // Nearly expired: never less than MIN_GAP.
         assert_eq!(retry_in(minute, life(1), at(0)), MIN_GAP);
-        // Expired (still renewable): the back-off as it is.
+        // Expired (still renewable): the back-off as it is, up to five minutes.
         assert_eq!(retry_in(4 * minute, life(-10), at(0)), 4 * minute);
+        assert_eq!(retry_in(60 * minute, life(-10), at(0)), EXPIRED_RETRY_MAX);
+    }
+
+    #[test]
+    fn the_store_is_followed_often_for_short_windows_and_once_a_minute_for_long_ones() {
+        assert_eq!(follow_every(2 * HOUR), SignedDuration::from_mins(1));
+        assert_eq!(
+            follow_every(SignedDuration::from_secs(8)),
+            SignedDuration::from_secs(2)
+        );
+        assert_eq!(follow_every(SignedDuration::ZERO), MIN_GAP);
     }
 
     #[test]

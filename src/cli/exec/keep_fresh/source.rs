@@ -63,6 +63,40 @@ impl Source {
         }
     }
 
+    /// The stored token, when it is another than `held` and expires later (another process
+    /// renewed it); never for a token from the environment. Reads the index, and the secret
+    /// only when the index's fingerprint is not `held`'s. Failures only mean "not now".
+    pub(in crate::cli::exec) async fn newer_in_store(
+        &self,
+        held: &Token,
+        held_life: Lifetime,
+    ) -> Option<Fresh> {
+        let Source::Stored { renewer, name } = self else {
+            return None;
+        };
+        let door = renewer.door();
+        let who = name.clone();
+        let meta = door
+            .run(move |store| {
+                store.reload()?;
+                store.meta(&who)
+            })
+            .await
+            .ok()?;
+        if meta.facts.is_some_and(|f| f.describes(held)) {
+            return None;
+        }
+        let (_, stored) = door.get(name).await.ok()?;
+        let expires_at = stored.decode().ok()?.claims.expire_time?;
+        (expires_at > held_life.expires_at).then(|| Fresh {
+            token: stored,
+            life: Lifetime::new(expires_at, renewer.grace()),
+            called_server: false,
+            via_login: false,
+            warning: None,
+        })
+    }
+
     /// A token whose life `held` is, renewed: at once for a token from the environment; for
     /// a stored one when the store's token expires within `window` (another process may have
     /// renewed it already: then that one).
