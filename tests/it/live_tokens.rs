@@ -762,3 +762,62 @@ fn exec_warns_when_an_sbatch_job_may_outlive_the_token_it_is_handed() {
         .success()
         .stderr(predicate::str::contains("warning").not());
 }
+
+// ---- a long job, compressed ----
+
+/// A "multi-hour job" on tokens that live 6 s: CMD reads AC_TOKEN_FILE every 50 ms for
+/// ACTOKEN_LONG_JOB_SECS (default 120) while actoken renews about every 3 s. Not in the
+/// default run (two minutes); run it with
+/// `cargo nextest run --run-ignored only -E 'test(/a_long_job/)' --no-capture`.
+#[test]
+#[ignore = "two minutes long; run by hand"]
+fn a_long_job_on_six_second_tokens_always_reads_a_valid_token() {
+    need_store!();
+    let seconds: u32 = std::env::var("ACTOKEN_LONG_JOB_SECS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(120);
+    let (env, mock) = (Env::new(), mock_issuing(secs(6)));
+    env.write_config("renew-ahead = \"3s\"\n");
+    env.add(KUNSHAN, &mock.url(), &token("alice", secs(6)));
+    let out = env
+        .cmd()
+        .timeout(Duration::from_secs(u64::from(seconds) + 60))
+        .args(["exec", KUNSHAN, "--keep-fresh", "--"])
+        .args(["sh", "-c", &reader_script(seconds)])
+        .output()
+        .unwrap();
+    let (stdout, stderr) = (
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    );
+    assert_eq!(out.status.code(), Some(7), "{stderr}");
+    let seen = Reads::parse(&stdout);
+    let failed: Vec<&(Timestamp, String)> = seen
+        .reads
+        .iter()
+        .filter(|(at, content)| {
+            Token::parse(content)
+                .ok()
+                .and_then(|(_, d)| d.claims.expire_time)
+                .is_none_or(|expires| expires <= *at)
+        })
+        .collect();
+    let mut distinct: Vec<&str> = seen.reads.iter().map(|(_, c)| c.as_str()).collect();
+    distinct.dedup();
+    let logged = stderr.matches("AC_TOKEN_FILE now holds").count();
+    eprintln!(
+        "long job: {seconds}s, {} reads, {} failed reads, {} tokens seen by CMD, {} renewals \
+         logged, {} renewals at the mock, {} failures logged",
+        seen.reads.len(),
+        failed.len(),
+        distinct.len(),
+        logged,
+        mock.server.renew_count(),
+        stderr.matches("renewal failed").count()
+    );
+    assert!(failed.is_empty(), "{failed:?}");
+    assert!(distinct.len() as u32 >= seconds / 4, "{stderr}");
+    assert!(!seen.file.exists());
+    assert!(expiry(&env.stored_raw(KUNSHAN)) >= expiry(&seen.reads.last().unwrap().1));
+}
