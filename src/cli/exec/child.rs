@@ -58,6 +58,10 @@ impl Running {
         }
     }
 
+    /// Without unix signals: nothing to send.
+    #[cfg(not(unix))]
+    pub(super) fn signal(&self, _signal: i32) {}
+
     /// Sends `signal` to CMD. Only before [`Running::status`]: until then its pid is its own,
     /// even once it has ended.
     #[cfg(unix)]
@@ -126,6 +130,7 @@ pub(super) struct Incoming {
     pub from_terminal: bool,
 }
 
+#[cfg_attr(not(unix), allow(dead_code))] // Only unix signals go through the pipe.
 impl Incoming {
     fn encode(self) -> u8 {
         // Signal numbers of SIGINT, SIGTERM and SIGHUP are all below 64.
@@ -209,6 +214,22 @@ impl Drop for Forwarder {
         for id in self.actions.drain(..) {
             signal_hook_registry::unregister(id);
         }
+    }
+}
+
+/// Without unix signals (Windows: Ctrl-C reaches every process of the console, CMD
+/// included) there is nothing to pass on.
+#[cfg(not(unix))]
+pub(super) struct Forwarder;
+
+#[cfg(not(unix))]
+impl Forwarder {
+    pub(super) fn new() -> std::io::Result<Forwarder> {
+        Ok(Forwarder)
+    }
+
+    pub(super) async fn next(&mut self) -> Incoming {
+        std::future::pending().await
     }
 }
 
