@@ -259,6 +259,58 @@ mod tests {
         assert_eq!(exit_code(ExitStatus::from_raw(9)), 137);
     }
 
+    /// The terminal's Ctrl-C (sent by the kernel, `SI_KERNEL`) is told from a `kill` (sent by
+    /// a process): only the second is passed on. A process may queue a kernel-coded signal to
+    /// its own thread, which is how the first is made here. SIGHUP: stays caught afterwards.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_signal_the_terminal_sent_is_told_from_one_a_process_sent() {
+        let _watchdog = crate::watchdog::arm();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let mut forwarder = Forwarder::new().unwrap();
+            let limit = std::time::Duration::from_secs(10);
+            // SAFETY: a zeroed siginfo_t with its number and code set is a valid argument; the
+            // signal goes to this thread, whose handler (the forwarder's) only writes a byte.
+            let queued = unsafe {
+                let mut info: libc::siginfo_t = std::mem::zeroed();
+                info.si_signo = libc::SIGHUP;
+                info.si_code = libc::SI_KERNEL;
+                libc::syscall(
+                    libc::SYS_rt_tgsigqueueinfo,
+                    libc::getpid(),
+                    libc::gettid(),
+                    libc::SIGHUP,
+                    &raw const info,
+                )
+            };
+            assert_eq!(queued, 0, "{}", std::io::Error::last_os_error());
+            let got = tokio::time::timeout(limit, forwarder.next()).await.unwrap();
+            assert_eq!(
+                got,
+                Incoming {
+                    number: libc::SIGHUP,
+                    from_terminal: true
+                }
+            );
+            assert!(!got.to_forward());
+            // SAFETY: kill takes plain integers.
+            unsafe { libc::kill(libc::getpid(), libc::SIGHUP) };
+            let got = tokio::time::timeout(limit, forwarder.next()).await.unwrap();
+            assert_eq!(
+                got,
+                Incoming {
+                    number: libc::SIGHUP,
+                    from_terminal: false
+                }
+            );
+            assert!(got.to_forward());
+        });
+    }
+
     #[test]
     fn a_signal_and_its_sender_survive_the_pipe() {
         for number in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
