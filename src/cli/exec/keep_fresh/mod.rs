@@ -78,7 +78,10 @@ pub(in crate::cli::exec) fn run(
         anyhow::anyhow!(tr!("keep_fresh.no_dir", error = error))
     })?;
     let file = dir.path().join(FILE_NAME);
-    token_file::write(&file, &keep.token)?;
+    token_file::write(&file, &keep.token).map_err(|e| {
+        let error = e.to_string();
+        anyhow::anyhow!(tr!("keep_fresh.no_file", error = error))
+    })?;
     for (name, value) in vars.iter() {
         command.env(name, value);
     }
