@@ -39,6 +39,7 @@ pub mod store;
 pub mod timefmt;
 pub mod token;
 pub mod token_env;
+pub mod token_file;
 #[cfg(feature = "testing")]
 pub mod watchdog;
 pub mod width;

@@ -156,6 +156,15 @@ impl RenewError {
     }
 }
 
+/// The expiry of a token the server issued in renewal of one expiring at `old`, when it is
+/// a token that counts as the renewal: it decodes and expires later. Else what it says.
+pub(crate) fn later_expiry(fresh: &Token, old: Timestamp) -> Result<Timestamp, Option<Timestamp>> {
+    match fresh.decode().ok().and_then(|d| d.claims.expire_time) {
+        Some(t) if t > old => Ok(t),
+        other => Err(other),
+    }
+}
+
 /// How a renewer brings back a token that only a new login can fix. Owned here so that the
 /// workflow does not depend on how logins work; `login::Relogin` is actoken's implementation.
 pub(crate) trait ReloginHook: Send + Sync {
@@ -446,10 +455,9 @@ impl Renewer {
             });
         }
         // From here on `fresh` may be the only valid credential: every exit path keeps it.
-        let new_expiry = fresh.decode().ok().and_then(|d| d.claims.expire_time);
-        let new_expiry = match new_expiry {
-            Some(t) if t > life.expires_at => t,
-            other => {
+        let new_expiry = match later_expiry(&fresh, life.expires_at) {
+            Ok(t) => t,
+            Err(other) => {
                 let kept = rescue::keep(&self.store().paths().rescue_dir(), name, &fresh, now);
                 return Err(RenewError::NotLater {
                     name: name.to_owned(),

@@ -8,7 +8,7 @@ use super::{
     completions::CompletionsArgs,
     doctor::DoctorArgs,
     env::EnvArgs,
-    exec::ExecArgs,
+    exec::{ExecArgs, KEEP_FRESH_HELP},
     fresh::ENV_HELP,
     global::GlobalArgs,
     import::ImportArgs,
@@ -101,7 +101,7 @@ pub enum Command {
     #[command(after_long_help = ENV_HELP)]
     Env(EnvArgs),
     /// Run a command with a fresh token in its environment (never in its arguments)
-    #[command(after_long_help = ENV_HELP)]
+    #[command(after_long_help = format!("{ENV_HELP}\n\n{KEEP_FRESH_HELP}"))]
     Exec(ExecArgs),
     /// Keep every stored token fresh, in the foreground (for systemd, launchd or cron)
     #[command(after_long_help = WATCH_HELP)]

@@ -29,6 +29,7 @@ Variables (each set only when known):
     SCNET_OPENAPI_REGION_ID                    (a token added by hand: its clusterId claim)
   AC_CLUSTER_NAME                              the region's name
   AC_USER                                      its user claim
+  AC_TOKEN_EXPIRES_AT, AC_TOKEN_RENEW_CUTOFF   its expiry and renew cutoff (RFC 3339, UTC)
   AC_TOKEN_NAME, AC_BASE_URL                   the stored entry's name and base URL
 From the region's `center` (cached for 10 minutes; none for the platform token USER/ac, which
 has no region):
@@ -175,6 +176,7 @@ pub(crate) fn token_vars(
             cluster_id: meta.cluster_id.as_deref(),
             cluster_name: meta.cluster_name.as_deref(),
             addrs: &addrs,
+            grace: renewer.grace(),
         };
         vars.extend(match i {
             0 => primary_vars(&subject),
@@ -210,7 +212,7 @@ fn parse_also(name: &str, also: &[String]) -> anyhow::Result<Vec<Also>> {
 /// The region's addresses: from the cache, else from `center` (then cached). When neither
 /// answers, none (the address variables are left out) and a note on stderr. The platform
 /// token has no region (`center` refuses it): none, without asking or a note.
-fn service_addrs(
+pub(crate) fn service_addrs(
     io: &Io,
     rt: &Runtime,
     client: &AcClient,

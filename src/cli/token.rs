@@ -1,15 +1,20 @@
-//! `actoken token NAME [--min-valid D]`: the raw token on stdout and nothing else, for scripts.
+//! `actoken token NAME [--min-valid D] [--json]`: the raw token on stdout and nothing else, for
+//! scripts; with `--json`, one object with its expiry, claims and region addresses (see
+//! [`crate::token_env::handoff`]).
 
 use super::advising::{Advising, condition_of, remembered_logins};
 use super::context::{Context, runtime};
 use super::durations::parse_duration;
 use super::exit::NeedsNewToken;
-use super::fresh::fresh_tokens;
+use super::fresh::{fresh_tokens, service_addrs};
 use crate::advice::Condition;
 use crate::inert::inert;
+use crate::renew::Renewed;
+use crate::store::EntryMeta;
+use crate::token_env::{CenterCache, Subject, handoff};
 use crate::tr;
 use clap::Args;
-use jiff::SignedDuration;
+use jiff::{SignedDuration, Timestamp};
 
 #[derive(Debug, Args)]
 pub struct TokenArgs {
@@ -17,16 +22,26 @@ pub struct TokenArgs {
     /// Renew first if the token expires within this time (e.g. 30m, 2h)
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub min_valid: Option<SignedDuration>,
+    /// One JSON object instead: the token, its expiry and renew cutoff, claims, base URL and
+    /// region addresses (a versioned interface, see the README)
+    #[arg(long)]
+    pub json: bool,
 }
 
 pub(crate) fn run(ctx: &Context, args: TokenArgs) -> anyhow::Result<()> {
     let now = ctx.clock.now();
-    let token = match args.min_valid {
+    let (meta, token) = match args.min_valid {
         Some(min_valid) => {
             let renewer = ctx.renewer()?;
             let names = [args.name.clone()];
             let mut fresh = fresh_tokens(&ctx.io, &runtime(), &renewer, &names, min_valid, now)?;
-            fresh.remove(0).token
+            // Only `--json` needs the entry's facts (the raw token is the scripts' hot path).
+            let meta = if args.json {
+                Some(renewer.store().meta(&args.name)?)
+            } else {
+                None
+            };
+            (meta, fresh.remove(0).token)
         }
         None => {
             let store = ctx.store()?;
@@ -35,7 +50,7 @@ pub(crate) fn run(ctx: &Context, args: TokenArgs) -> anyhow::Result<()> {
             let grace = ctx.config.renew_grace;
             let condition = condition_of(decoded.phase(now, grace));
             if condition.usable() {
-                token
+                (Some(meta), token)
             } else {
                 let advice = Advising {
                     meta: &meta,
@@ -55,6 +70,40 @@ pub(crate) fn run(ctx: &Context, args: TokenArgs) -> anyhow::Result<()> {
             }
         }
     };
-    exactln!(ctx.io, "{}", token.expose());
+    if let Some(meta) = meta.filter(|_| args.json) {
+        let text = handoff_json(ctx, meta, token, now)?;
+        ctx.io.write_out(text.as_bytes())?;
+    } else {
+        exactln!(ctx.io, "{}", token.expose());
+    }
     Ok(())
+}
+
+/// The `--json` object; the region's addresses as `env` finds them (its cache, else `center`).
+fn handoff_json(
+    ctx: &Context,
+    meta: EntryMeta,
+    token: crate::token::Token,
+    now: Timestamp,
+) -> anyhow::Result<zeroize::Zeroizing<String>> {
+    let expiry = token.decode().ok().and_then(|d| d.claims.expire_time);
+    let held = Renewed {
+        name: meta.name.clone(),
+        old_expiry: expiry,
+        new_expiry: expiry.unwrap_or(now),
+        token,
+        called_server: false,
+        via_login: false,
+    };
+    let (client, cache) = (ctx.client()?, CenterCache::new(&ctx.paths));
+    let addrs = service_addrs(&ctx.io, &runtime(), &client, &cache, &meta, &held, now);
+    Ok(handoff::render(&Subject {
+        name: &meta.name,
+        token: &held.token,
+        base_url: &meta.base_url,
+        cluster_id: meta.cluster_id.as_deref(),
+        cluster_name: meta.cluster_name.as_deref(),
+        addrs: &addrs,
+        grace: ctx.config.renew_grace,
+    }))
 }

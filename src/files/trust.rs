@@ -23,6 +23,8 @@ pub enum Role {
     Index,
     Accounts,
     StateDir,
+    /// The private directory of a token file (`exec --keep-fresh`'s `AC_TOKEN_FILE`).
+    TokenFileDir,
     CenterCache,
     CaFile,
 }
@@ -35,6 +37,7 @@ impl Role {
             Role::Index => tr!("trust.what.index"),
             Role::Accounts => tr!("trust.what.accounts"),
             Role::StateDir => tr!("trust.what.state_dir"),
+            Role::TokenFileDir => tr!("trust.what.token_file_dir"),
             Role::CenterCache => tr!("trust.what.center_cache"),
             Role::CaFile => tr!("trust.what.ca_file"),
         }

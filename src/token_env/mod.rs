@@ -3,10 +3,12 @@
 //!
 //! - [`vars`]: which variables, named how (one token, or several with `--also`).
 //! - [`shell`]: printing them for `eval` in sh/fish/PowerShell, as dotenv or JSON.
+//! - [`handoff`]: the same facts as one versioned JSON object (`actoken token NAME --json`).
 //! - [`center_cache`]: the region's service addresses (`center`), cached briefly in a
 //!   non-secret file so that `exec` stays fast.
 
 pub mod center_cache;
+pub mod handoff;
 pub mod shell;
 pub mod vars;
 

@@ -6,6 +6,7 @@
 //! | `AC_CLUSTER_ID`, `SCNET_CLUSTER_ID`, `SCNET_OPENAPI_REGION_ID` | the region's id: the login list's `clusterId` (the token's claim for a token added by hand) |
 //! | `AC_CLUSTER_NAME` | the region's name: the login list's `clusterName`, else `center`'s `name` |
 //! | `AC_USER` | its `user` claim |
+//! | `AC_TOKEN_EXPIRES_AT`, `AC_TOKEN_RENEW_CUTOFF` | its expiry and renew cutoff (RFC 3339, UTC) |
 //! | `AC_TOKEN_NAME` | the stored entry's name |
 //! | `AC_BASE_URL` | the entry's base URL |
 //! | `AC_HPC_URL`, `AC_EFILE_URL`, `AC_AI_URL` (and `SCNET_HPC_URL`, `SCNET_EFILE_URL`, `SCNET_AI_URL`) | the region's first enabled address of each kind, exactly as `center` lists it (`hpcUrls`, `efileUrls`, `aiUrls`): a service's root, which may end in `/hpc`, `/efile` or `/ai` |
@@ -21,6 +22,7 @@
 //! and so on (see [`suffix_for`]); the `SCNET_*` names belong to the main token only, since
 //! the public SDKs read one token.
 
+use jiff::Timestamp;
 use zeroize::Zeroizing;
 
 use super::ServiceAddrs;
@@ -52,6 +54,12 @@ impl Vars {
         self.0.extend(other.0);
     }
 
+    /// All but the variable `name`.
+    pub(crate) fn without(mut self, name: &str) -> Vars {
+        self.0.retain(|(n, _)| n != name);
+        self
+    }
+
     pub(crate) fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
         self.0.iter().map(|(n, v)| (n.as_str(), v.as_str()))
     }
@@ -76,15 +84,20 @@ pub struct Subject<'a> {
     pub cluster_id: Option<&'a str>,
     pub cluster_name: Option<&'a str>,
     pub addrs: &'a ServiceAddrs,
+    /// How long after expiry the token can still be renewed (config `renew-grace`).
+    pub grace: jiff::SignedDuration,
 }
 
 impl Subject<'_> {
     /// (variable stem, value) of the `AC_*` family, the stems `--also` suffixes.
     fn ac_family(&self) -> Vec<(&'static str, Option<String>)> {
-        let claims = self.token.decode().ok().map(|d| d.claims);
+        let decoded = self.token.decode().ok();
+        let life = decoded.as_ref().and_then(|d| d.lifetime(self.grace));
+        let claims = decoded.map(|d| d.claims);
         let claim = |f: fn(&crate::token::Claims) -> Option<String>| claims.as_ref().and_then(f);
         let a = self.addrs;
         let api = |url: &Option<String>, service| url.as_deref().map(|u| openapi_base(u, service));
+        let time = |t: Timestamp| Some(crate::timefmt::rfc3339(t));
         vec![
             ("AC_TOKEN", Some(self.token.expose().to_owned())),
             (
@@ -100,6 +113,11 @@ impl Subject<'_> {
                     .or_else(|| a.region_name.clone()),
             ),
             ("AC_USER", claim(|c| c.user.clone())),
+            ("AC_TOKEN_EXPIRES_AT", life.and_then(|l| time(l.expires_at))),
+            (
+                "AC_TOKEN_RENEW_CUTOFF",
+                life.and_then(|l| time(l.cutoff_at)),
+            ),
             ("AC_TOKEN_NAME", Some(self.name.to_owned())),
             ("AC_BASE_URL", Some(self.base_url.to_owned())),
             ("AC_HPC_URL", a.hpc.clone()),
@@ -254,8 +272,18 @@ mod tests {
             cluster_id: None,
             cluster_name: None,
             addrs: &addrs,
+            grace: jiff::SignedDuration::from_hours(24),
         });
         assert_eq!(vars.get("AC_TOKEN"), Some(t.expose()));
+        // The expiry and the renew cutoff (expiry + grace), RFC 3339 in UTC.
+        let expires = t.decode().unwrap().claims.expire_time.unwrap();
+        let read = |name| vars.get(name).unwrap().parse::<jiff::Timestamp>().unwrap();
+        assert_eq!(read("AC_TOKEN_EXPIRES_AT"), expires);
+        assert_eq!(
+            read("AC_TOKEN_RENEW_CUTOFF"),
+            expires + jiff::SignedDuration::from_hours(24)
+        );
+        assert!(vars.get("AC_TOKEN_EXPIRES_AT").unwrap().ends_with('Z'));
         assert_eq!(vars.get("SCNET_TOKEN"), Some(t.expose()));
         assert_eq!(vars.get("SCNET_OPENAPI_TOKEN"), Some(t.expose()));
         assert_eq!(vars.get("AC_CLUSTER_ID"), Some("11250"));
@@ -290,6 +318,7 @@ mod tests {
             cluster_id: Some("11112"),
             cluster_name: Some("华中一区【郑州】"),
             addrs: &addrs,
+            grace: jiff::SignedDuration::from_hours(24),
         });
         for (name, want) in [
             ("AC_CLUSTER_ID", "11112"),
@@ -324,6 +353,7 @@ mod tests {
             token: &t,
             base_url: "https://b.example",
             addrs: &addrs,
+            grace: jiff::SignedDuration::from_hours(24),
         });
         assert_eq!(hand.get("AC_CLUSTER_ID"), Some("11250"));
         assert_eq!(hand.get("AC_CLUSTER_NAME"), Some("center's name"));
@@ -344,11 +374,13 @@ mod tests {
                 cluster_id: None,
                 cluster_name: None,
                 addrs: &ServiceAddrs::default(),
+                grace: jiff::SignedDuration::from_hours(24),
             },
             "HPC_WEST",
         );
         assert_eq!(vars.get("AC_TOKEN_HPC_WEST"), Some(t.expose()));
         assert_eq!(vars.get("AC_USER_HPC_WEST"), Some("alice"));
+        assert!(vars.get("AC_TOKEN_EXPIRES_AT_HPC_WEST").is_some());
         assert!(
             vars.names()
                 .iter()

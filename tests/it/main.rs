@@ -31,6 +31,7 @@ mod hostile_text;
 mod import_scnet_cli;
 mod issued_tokens;
 mod leaks;
+mod live_tokens;
 mod login;
 mod renewal_races;
 mod second_client;

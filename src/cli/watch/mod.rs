@@ -5,7 +5,7 @@
 //! be saved (the platform may already have retired the old tokens), then exits 0; while idle,
 //! exits at once. `--install` writes a systemd user unit or a launchd agent (see [`unit`]).
 
-mod backoff;
+pub(super) mod backoff;
 mod log;
 mod pass;
 pub(super) mod unit;
