@@ -23,7 +23,14 @@ use super::fresh::{FreshArgs, token_vars};
 
 #[derive(Debug, Args)]
 pub struct ExecArgs {
-    pub name: String,
+    /// The token to hand over (not with --scnet-cli)
+    #[arg(required_unless_present = "scnet_cli")]
+    pub name: Option<String>,
+    /// Run scnet-cli on every token of this remembered login instead: a private, temporary
+    /// SCNET_HOME holds them (and no secret key) while CMD runs; what scnet-cli renews is
+    /// stored back
+    #[arg(long, value_name = "USER", conflicts_with_all = ["name", "also"])]
+    pub scnet_cli: Option<String>,
     #[command(flatten)]
     pub fresh: FreshArgs,
     /// The command and its arguments, after `--`
@@ -36,8 +43,15 @@ const CANNOT_EXECUTE: u8 = 126;
 const NOT_FOUND: u8 = 127;
 
 pub(crate) fn run(ctx: &Context, args: ExecArgs) -> anyhow::Result<u8> {
+    let name = match (args.name, args.scnet_cli) {
+        (_, Some(user)) => {
+            return super::exec_scnet::run(ctx, &user, args.fresh.min_valid, &args.command);
+        }
+        (Some(name), None) => name,
+        (None, None) => unreachable!("clap requires a name or --scnet-cli"),
+    };
     let (program, rest) = args.command.split_first().expect("clap requires a command");
-    let vars = token_vars(ctx, &args.name, &args.fresh.also, args.fresh.min_valid)?;
+    let vars = token_vars(ctx, &name, &args.fresh.also, args.fresh.min_valid)?;
     let mut command = Command::new(program);
     command.args(rest);
     for (name, value) in vars.iter() {
@@ -67,7 +81,7 @@ fn run_command(io: &Io, mut command: Command, program: &OsString) -> u8 {
     }
 }
 
-fn cannot_start(io: &Io, program: &OsString, error: &std::io::Error) -> u8 {
+pub(super) fn cannot_start(io: &Io, program: &OsString, error: &std::io::Error) -> u8 {
     let program = crate::inert::inert(&program.to_string_lossy()).into_owned();
     if error.kind() == std::io::ErrorKind::NotFound {
         errln!(io, "{}", crate::tr!("exec.not_found", program = program));

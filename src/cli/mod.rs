@@ -16,6 +16,7 @@ mod doctor;
 mod durations;
 mod env;
 mod exec;
+mod exec_scnet;
 pub mod exit;
 mod finish;
 mod fresh;
