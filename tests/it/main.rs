@@ -32,6 +32,7 @@ mod issued_tokens;
 mod leaks;
 mod login;
 mod renewal_races;
+mod scnet_exec;
 mod second_client;
 mod self_heal;
 mod signals;
