@@ -43,12 +43,8 @@ const CANNOT_EXECUTE: u8 = 126;
 const NOT_FOUND: u8 = 127;
 
 pub(crate) fn run(ctx: &Context, args: ExecArgs) -> anyhow::Result<u8> {
-    let name = match (args.name, args.scnet_cli) {
-        (_, Some(user)) => {
-            return super::exec_scnet::run(ctx, &user, args.fresh.min_valid, &args.command);
-        }
-        (Some(name), None) => name,
-        (None, None) => unreachable!("clap requires a name or --scnet-cli"),
+    let Some(name) = args.name else {
+        unreachable!("clap requires a name without --scnet-cli (which `exec_scnet` runs)")
     };
     let (program, rest) = args.command.split_first().expect("clap requires a command");
     let vars = token_vars(ctx, &name, &args.fresh.also, args.fresh.min_valid)?;

@@ -75,28 +75,30 @@ pub async fn relogin_user(
         .door()
         .run(|store| Accounts::load(store.paths()))
         .await?;
-    let account = remembered_account(&accounts, user, base_url)?;
+    let account = remembered_account(&accounts, user, base_url).map_err(|e| *e)?;
     relogin_account(store, client, keys, &account, now).await
 }
 
 /// `user`'s one remembered account (at `base_url` when given): none or several is an error
-/// that says what to do.
+/// that says what to do (boxed: the error type is large, the account small).
 pub(crate) fn remembered_account(
     accounts: &Accounts,
     user: &str,
     base_url: Option<&str>,
-) -> Result<Account, LoginError> {
-    match accounts.matching(user, base_url).as_slice() {
-        [one] => Ok((*one).clone()),
-        [] => Err(LoginError::NoAccount {
-            user: user.to_owned(),
-            command: login_command(None, user, base_url.unwrap_or("https://HOST:PORT")),
-        }),
-        many => Err(LoginError::Ambiguous {
-            user: user.to_owned(),
-            urls: many.iter().map(|a| a.base_url.clone()).collect(),
-        }),
-    }
+) -> Result<Account, Box<LoginError>> {
+    Err(Box::new(
+        match accounts.matching(user, base_url).as_slice() {
+            [one] => return Ok((*one).clone()),
+            [] => LoginError::NoAccount {
+                user: user.to_owned(),
+                command: login_command(None, user, base_url.unwrap_or("https://HOST:PORT")),
+            },
+            many => LoginError::Ambiguous {
+                user: user.to_owned(),
+                urls: many.iter().map(|a| a.base_url.clone()).collect(),
+            },
+        },
+    ))
 }
 
 /// The stored entries `account` owns (as [`owner_of`] decides, from the index alone): its

@@ -42,7 +42,8 @@ pub(crate) fn run(
     let (program, rest) = command.split_first().expect("clap requires a command");
     let renewer = ctx.renewer()?;
     let store = renewer.store().clone();
-    let account = crate::login::remembered_account(&Accounts::load(&ctx.paths)?, user, None)?;
+    let account = crate::login::remembered_account(&Accounts::load(&ctx.paths)?, user, None)
+        .map_err(|e| anyhow::Error::from(*e))?;
     let mut entries = crate::login::owned_entries(&store, &account);
     if entries.is_empty() {
         let login = crate::login::login_command(Some(&account), user, &account.base_url);
