@@ -51,17 +51,9 @@ pub(crate) fn run(ctx: &Context, args: LogoutArgs) -> anyhow::Result<()> {
         keys.delete(&id)?;
         let mut removed = Vec::new();
         if let Some(store) = &store {
-            for stored in store.load_index() {
-                let owned = match stored.decoded() {
-                    Some(Ok(decoded)) => {
-                        account.owns(decoded.claims.user.as_deref(), &stored.meta.base_url)
-                    }
-                    _ => false,
-                } || stored.meta.account.as_deref() == Some(id.as_str());
-                if owned {
-                    store.remove(&stored.meta.name)?;
-                    removed.push(stored.meta.name);
-                }
+            for meta in crate::login::owned_entries(store, account) {
+                store.remove(&meta.name)?;
+                removed.push(meta.name);
             }
         }
         accounts.forget(&account.user, Some(&account.base_url))?;

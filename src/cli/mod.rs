@@ -16,6 +16,7 @@ mod doctor;
 mod durations;
 mod env;
 mod exec;
+mod exec_scnet;
 pub mod exit;
 mod finish;
 mod fresh;
@@ -184,7 +185,12 @@ fn run(
         Command::Rm(args) => rm::run(&ctx, args)?,
         Command::Move(args) => return r#move::run(&ctx, args),
         Command::Env(args) => env::run(&ctx, args)?,
-        Command::Exec(args) => return exec::run(&ctx, args),
+        Command::Exec(args) => {
+            return match args.scnet_cli.as_deref() {
+                Some(user) => exec_scnet::run(&ctx, user, args.fresh.min_valid, &args.command),
+                None => exec::run(&ctx, args),
+            };
+        }
         Command::Watch(args) => return watch::run(&ctx, args),
         Command::Paths => paths::run(&ctx)?,
         Command::Login(args) => login::run(&ctx, args)?,

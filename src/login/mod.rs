@@ -16,8 +16,8 @@ mod words;
 use jiff::Timestamp;
 use secrecy::SecretString;
 
-pub(crate) use relogin::usable;
 pub use relogin::{Relogin, owner_of, relogin_account, relogin_user};
+pub(crate) use relogin::{owned_entries, remembered_account, usable};
 pub use save::{NOT_AVAILABLE, NotStored, Skipped, StoredRegion, store_regions};
 
 use crate::api::{AcClient, ApiError, LoginMethod};

@@ -75,23 +75,50 @@ pub async fn relogin_user(
         .door()
         .run(|store| Accounts::load(store.paths()))
         .await?;
-    let found = accounts.matching(user, base_url);
-    let account = match found.as_slice() {
-        [one] => (*one).clone(),
-        [] => {
-            return Err(LoginError::NoAccount {
+    let account = remembered_account(&accounts, user, base_url).map_err(|e| *e)?;
+    relogin_account(store, client, keys, &account, now).await
+}
+
+/// `user`'s one remembered account (at `base_url` when given): none or several is an error
+/// that says what to do (boxed: the error type is large, the account small).
+pub(crate) fn remembered_account(
+    accounts: &Accounts,
+    user: &str,
+    base_url: Option<&str>,
+) -> Result<Account, Box<LoginError>> {
+    Err(Box::new(
+        match accounts.matching(user, base_url).as_slice() {
+            [one] => return Ok((*one).clone()),
+            [] => LoginError::NoAccount {
                 user: user.to_owned(),
                 command: login_command(None, user, base_url.unwrap_or("https://HOST:PORT")),
-            });
-        }
-        many => {
-            return Err(LoginError::Ambiguous {
+            },
+            many => LoginError::Ambiguous {
                 user: user.to_owned(),
                 urls: many.iter().map(|a| a.base_url.clone()).collect(),
-            });
-        }
-    };
-    relogin_account(store, client, keys, &account, now).await
+            },
+        },
+    ))
+}
+
+/// The stored entries `account` owns (as [`owner_of`] decides, from the index alone): its
+/// tokens' `user` claim and base URL, or, failing a readable claim, the login that stored them.
+pub(crate) fn owned_entries(store: &Store, account: &Account) -> Vec<EntryMeta> {
+    let id = account.id();
+    store
+        .load_index()
+        .into_iter()
+        .filter(|stored| {
+            let by_claim = match stored.decoded() {
+                Some(Ok(decoded)) => {
+                    account.owns(decoded.claims.user.as_deref(), &stored.meta.base_url)
+                }
+                _ => false,
+            };
+            by_claim || stored.meta.account.as_deref() == Some(id.as_str())
+        })
+        .map(|stored| stored.meta)
+        .collect()
 }
 
 /// What the renewal workflow needs to log in again: the secret keys, and a lock so that

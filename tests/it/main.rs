@@ -34,6 +34,7 @@ mod leaks;
 mod live_tokens;
 mod login;
 mod renewal_races;
+mod scnet_exec;
 mod second_client;
 mod self_heal;
 mod signals;

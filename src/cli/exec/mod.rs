@@ -51,9 +51,17 @@ On a node without the store (a Slurm job), --from-env takes AC_TOKEN and AC_BASE
 
 #[derive(Debug, Args)]
 pub struct ExecArgs {
-    /// The stored token (not with --from-env)
-    #[arg(required_unless_present = "from_env", conflicts_with = "from_env")]
+    /// The stored token (not with --from-env or --scnet-cli)
+    #[arg(
+        required_unless_present_any = ["from_env", "scnet_cli"],
+        conflicts_with_all = ["from_env", "scnet_cli"]
+    )]
     pub name: Option<String>,
+    /// Run scnet-cli on every token of this remembered login instead: a private, temporary
+    /// SCNET_HOME holds them (and no secret key) while CMD runs; what scnet-cli renews is
+    /// stored back
+    #[arg(long, value_name = "USER", conflicts_with_all = ["also", "keep_fresh", "from_env"])]
+    pub scnet_cli: Option<String>,
     #[command(flatten)]
     pub fresh: FreshArgs,
     /// Stay CMD's parent and keep the token fresh in the file AC_TOKEN_FILE while CMD runs
@@ -205,7 +213,7 @@ fn run_command(io: &Io, mut command: Command, program: &OsString) -> u8 {
     }
 }
 
-fn cannot_start(io: &Io, program: &OsString, error: &std::io::Error) -> u8 {
+pub(super) fn cannot_start(io: &Io, program: &OsString, error: &std::io::Error) -> u8 {
     let program = crate::inert::inert(&program.to_string_lossy()).into_owned();
     if error.kind() == std::io::ErrorKind::NotFound {
         errln!(io, "{}", crate::tr!("exec.not_found", program = program));
