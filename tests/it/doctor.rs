@@ -402,3 +402,115 @@ fn a_locked_secret_service_is_reported_and_auto_uses_the_kernel_keyring() {
     assert_eq!(ss["ok"], false);
     assert_eq!(ss["store"]["in_use"], Value::Null);
 }
+
+/// Issue 24 item 1: scnet-cli's plaintext (files shaped as scnet-cli writes them, in the
+/// directory `SCNET_HOME` names) is named with the fix, never shown; once scrubbed, silence.
+#[test]
+fn scnet_cli_plaintext_is_named_with_the_fix_and_never_shown() {
+    use std::os::unix::fs::PermissionsExt;
+    let env = Env::new();
+    let home = env.dir.path().join("home/.scnet");
+    let (config, cache) = (home.join("config.json"), home.join("cache/default.json"));
+    std::fs::create_dir_all(home.join("cache")).unwrap();
+    let secret = "SK-plaintext-9f2c";
+    let token = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2lnLXBsYWludGV4dA";
+    let write = |secret: &str, token: Option<&str>, mode: u32| {
+        let profile = serde_json::json!({"current": "default", "profiles": {"default": {
+            "name": "default", "user": "alice", "access_key": "AK-alice",
+            "secret_key": secret, "default_cluster_id": "", "llm_api_key": "",
+            "base_overrides": {"api": "", "www": "", "hpc": "", "efile": "", "ai": ""},
+        }}});
+        let tokens = match token {
+            Some(t) => serde_json::json!({
+                "0": {"clusterId": "0", "clusterName": "", "token": t, "expireMs": 4102444800000_i64},
+                "11": {"clusterId": "11", "clusterName": "华东一区【昆山】", "token": t, "expireMs": 4102444800000_i64},
+            }),
+            None => serde_json::json!({}),
+        };
+        let cached = serde_json::json!({"tokens": tokens, "centers": {}, "clustersByRegion": {}, "lastGoodBases": {}});
+        for (path, value) in [(&config, profile), (&cache, cached)] {
+            std::fs::write(path, serde_json::to_string_pretty(&value).unwrap()).unwrap();
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+        }
+    };
+    let run = |json: bool| {
+        let mut cmd = env.cmd();
+        cmd.env("SCNET_HOME", &home)
+            .args(["--store", "keyutils", "doctor"]);
+        if json {
+            cmd.arg("--json");
+        }
+        let out = cmd.output().unwrap();
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(!text.contains(secret) && !text.contains(token), "{text}");
+        (out.status.code().unwrap(), text)
+    };
+
+    write(secret, Some(token), 0o644);
+    let (code, text) = run(true);
+    let report: Value = serde_json::from_str(&text).unwrap();
+    let found = findings(&report, "scnet-cli");
+    let about = |path: &std::path::Path, what: &str| {
+        found
+            .iter()
+            .find(|f| {
+                let m = f["message"].as_str().unwrap();
+                m.contains(&path.display().to_string()) && m.contains(what)
+            })
+            .unwrap_or_else(|| panic!("no finding on {} ({what}): {report:#}", path.display()))
+    };
+    let scrub = "actoken import scnet-cli --profile default --scrub";
+    let secret_finding = about(&config, "secret key");
+    assert_eq!(secret_finding["status"], "warn", "{report:#}");
+    assert_eq!(secret_finding["fix"], scrub, "{report:#}");
+    let token_finding = about(&cache, "2 token(s)");
+    assert_eq!(token_finding["status"], "warn", "{report:#}");
+    assert_eq!(token_finding["fix"], scrub, "{report:#}");
+    // Readable by every user of the login node while holding secrets: a failure.
+    for path in [&config, &cache] {
+        let open = about(path, "644");
+        assert_eq!(open["status"], "fail", "{report:#}");
+        assert!(
+            open["fix"].as_str().unwrap().contains("--scrub"),
+            "{report:#}"
+        );
+    }
+    assert_eq!(found.len(), 4, "one finding each: {report:#}");
+    assert_eq!(code, 1, "{report:#}");
+    let (_, text) = run(false);
+    assert!(text.contains("scnet-cli\n"), "{text}");
+    assert!(text.contains(&format!("→ {scrub}")), "{text}");
+
+    // Scrubbed as `import --scrub` leaves it: nothing to say about scnet-cli.
+    write("", None, 0o600);
+    let (_, text) = run(true);
+    let report: Value = serde_json::from_str(&text).unwrap();
+    assert!(findings(&report, "scnet-cli").is_empty(), "{report:#}");
+
+    // SCNET_HOME is what counts: pointing elsewhere, ~/.scnet is not looked at (one info
+    // line: no scnet-cli directory there); unset, ~/.scnet is.
+    write(secret, Some(token), 0o644);
+    let scnet_findings = |scnet_home: Option<&str>| {
+        let mut cmd = env.cmd();
+        match scnet_home {
+            Some(dir) => cmd.env("SCNET_HOME", env.dir.path().join(dir)),
+            None => cmd.env_remove("SCNET_HOME"),
+        };
+        let out = cmd
+            .env("HOME", env.dir.path().join("home"))
+            .args(["--store", "keyutils", "doctor", "--json"])
+            .output()
+            .unwrap();
+        let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+        findings(&report, "scnet-cli")
+            .into_iter()
+            .map(|f| f["status"].as_str().unwrap().to_owned())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(scnet_findings(Some("nowhere")), ["info"]);
+    assert_eq!(scnet_findings(None).len(), 4);
+}

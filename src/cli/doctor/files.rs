@@ -158,7 +158,7 @@ pub(crate) fn index(paths: &Paths, f: &mut Findings) -> (Vec<EntryMeta>, IndexFa
 }
 
 /// The permission bits as octal text ("600"), where the platform has them.
-fn mode(path: &Path) -> Option<String> {
+pub(super) fn mode(path: &Path) -> Option<String> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;

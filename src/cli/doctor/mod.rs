@@ -7,6 +7,7 @@
 
 mod files;
 mod report;
+mod scnet;
 mod servers;
 mod setup;
 mod store;
@@ -41,6 +42,7 @@ struct Report<'a> {
     servers: Vec<servers::ServerFacts>,
     accounts: Vec<files::AccountFacts>,
     setup: setup::SetupFacts,
+    scnet_cli: scnet::ScnetCliFacts,
     findings: &'a [Finding],
 }
 
@@ -61,6 +63,7 @@ pub(crate) fn run(global: &GlobalArgs, args: DoctorArgs, io: Arc<Io>) -> anyhow:
     let (accounts, account_facts) = files::accounts(&ctx, store_facts.in_use, &mut f);
     let server_facts = servers::check(&ctx.config, &entries, &accounts, &mut f);
     let setup_facts = setup::check(&mut f);
+    let scnet_facts = scnet::check(crate::scnet_cli::ScnetHome::from_env(), &mut f);
     let ok = f.all_needed_work();
     if args.json {
         let report = Report {
@@ -71,6 +74,7 @@ pub(crate) fn run(global: &GlobalArgs, args: DoctorArgs, io: Arc<Io>) -> anyhow:
             servers: server_facts,
             accounts: account_facts,
             setup: setup_facts,
+            scnet_cli: scnet_facts,
             findings: &f.0,
         };
         exactln!(ctx.io, "{}", serde_json::to_string_pretty(&report)?);

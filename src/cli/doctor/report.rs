@@ -46,6 +46,8 @@ pub(crate) enum Area {
     Clock,
     #[serde(rename = "setup")]
     Setup,
+    #[serde(rename = "scnet-cli")]
+    ScnetCli,
 }
 
 impl Area {
@@ -59,6 +61,7 @@ impl Area {
             Area::Servers => tr!("doctor.area_servers"),
             Area::Clock => tr!("doctor.area_clock"),
             Area::Setup => tr!("doctor.area_setup"),
+            Area::ScnetCli => tr!("doctor.area_scnet_cli"),
         }
     }
 }

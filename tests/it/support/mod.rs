@@ -154,6 +154,8 @@ impl Env {
             .env("ACTOKEN_KEYRING_SERVICE", &self.service)
             .env_remove("ACTOKEN_LOG")
             .env_remove("ACTOKEN_STORE")
+            // scnet-cli's directory: never the developer's own ~/.scnet (doctor reads it).
+            .env("SCNET_HOME", self.dir.path().join("scnet"))
             // Messages checked by the tests are English, whatever the developer's locale.
             .env("ACTOKEN_LANG", "en");
         cmd
