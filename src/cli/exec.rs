@@ -37,6 +37,9 @@ const NOT_FOUND: u8 = 127;
 
 pub(crate) fn run(ctx: &Context, args: ExecArgs) -> anyhow::Result<u8> {
     let (program, rest) = args.command.split_first().expect("clap requires a command");
+    if let Some(note) = nested(&args.name, std::env::var_os("AC_TOKEN_NAME")) {
+        errln!(ctx.io, "{note}");
+    }
     let vars = token_vars(ctx, &args.name, &args.fresh.also, args.fresh.min_valid)?;
     let mut command = Command::new(program);
     command.args(rest);
@@ -44,6 +47,15 @@ pub(crate) fn run(ctx: &Context, args: ExecArgs) -> anyhow::Result<u8> {
         command.env(name, value);
     }
     Ok(run_command(&ctx.io, command, program))
+}
+
+/// A note when this runs inside another `actoken exec` (`outer`, its `AC_TOKEN_NAME`) for
+/// another token: the variables the outer command set are replaced, which a script may not
+/// have meant.
+fn nested(name: &str, outer: Option<OsString>) -> Option<String> {
+    let outer = outer?.to_string_lossy().into_owned();
+    (!outer.is_empty() && outer != name)
+        .then(|| crate::tr!("exec.nested", outer = outer, name = name))
 }
 
 /// Becomes the command; returns only when it could not be started.
@@ -79,5 +91,32 @@ fn cannot_start(io: &Io, program: &OsString, error: &std::io::Error) -> u8 {
             crate::tr!("exec.cannot_run", program = program, error = error)
         );
         CANNOT_EXECUTE
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::{Lang, with_lang};
+
+    #[test]
+    fn a_nested_exec_for_another_token_says_so_in_both_languages() {
+        let outer = || Some(OsString::from("alice/华东一区【昆山】"));
+        let en = with_lang(Lang::En, || nested("华东一区【昆山】", outer())).unwrap();
+        assert_eq!(
+            en,
+            "note: inside `actoken exec` for alice/华东一区【昆山】 (AC_TOKEN_NAME is set): \
+             the command gets the variables of 华东一区【昆山】 instead"
+        );
+        let zh = with_lang(Lang::ZhCn, || nested("华东一区【昆山】", outer())).unwrap();
+        assert!(
+            zh.contains("alice/华东一区【昆山】") && zh.contains("AC_TOKEN_NAME"),
+            "{zh}"
+        );
+        assert_ne!(zh, en);
+        // The same token again, or no outer exec: nothing to say.
+        assert_eq!(nested("alice/华东一区【昆山】", outer()), None);
+        assert_eq!(nested("华东一区【昆山】", None), None);
+        assert_eq!(nested("华东一区【昆山】", Some(OsString::new())), None);
     }
 }

@@ -97,6 +97,7 @@ pub(crate) fn run(ctx: &Context, args: LoginArgs) -> anyhow::Result<()> {
         Ok(if same_key { keys.get(&id)? } else { None })
     };
 
+    let instead = || piped_login(&account, args.no_remember);
     let (credential, from_keyring) = match account.method {
         LoginMethod::AccessKey if env_secret.is_some() => (
             Credential::SecretKey(env_secret.take().expect("checked")),
@@ -123,6 +124,7 @@ pub(crate) fn run(ctx: &Context, args: LoginArgs) -> anyhow::Result<()> {
                             ak = account.access_key.as_deref().unwrap_or("")
                         ),
                         true,
+                        instead,
                     )?),
                     false,
                 ),
@@ -133,6 +135,7 @@ pub(crate) fn run(ctx: &Context, args: LoginArgs) -> anyhow::Result<()> {
                 &ctx.io,
                 &tr!("cli_login.prompt_secret_key"),
                 !args.secret_key_stdin,
+                instead,
             )?),
             false,
         ),
@@ -145,6 +148,7 @@ pub(crate) fn run(ctx: &Context, args: LoginArgs) -> anyhow::Result<()> {
                     &ctx.io,
                     &tr!("cli_login.prompt_password_for", user = account.user),
                     !args.password_stdin,
+                    instead,
                 )?),
                 false,
             )
@@ -364,10 +368,16 @@ fn password_note(account: &Account, key_kept: bool) -> String {
     }
 }
 
-/// A secret from a hidden prompt (`prompt_ok` and a terminal) or from stdin, trimmed.
-fn secret(io: &Io, what: &str, prompt_ok: bool) -> anyhow::Result<SecretString> {
-    let raw = if prompt_ok && io.stdin_is_terminal() {
-        input::read_secret(io, what)?
+/// A secret from a hidden prompt (`prompt_ok` and a terminal) or from stdin, trimmed. Under
+/// `--no-input` no prompt: the error names `instead`.
+fn secret(
+    io: &Io,
+    what: &str,
+    prompt_ok: bool,
+    instead: impl FnOnce() -> String,
+) -> anyhow::Result<SecretString> {
+    let raw = if prompt_ok && input::may_prompt(io, instead)? {
+        input::prompt_hidden(what)?
     } else {
         input::read_piped(io, MAX_SECRET_BYTES)?
     };
@@ -376,6 +386,24 @@ fn secret(io: &Io, what: &str, prompt_ok: bool) -> anyhow::Result<SecretString> 
         return Err(UsageError(tr!("cli_login.nothing_given", what = what)).into());
     }
     Ok(SecretString::from(trimmed.to_owned()))
+}
+
+/// The same login with its secret piped in, for `--no-input` to name.
+fn piped_login(account: &Account, no_remember: bool) -> String {
+    let command = match account.method {
+        LoginMethod::AccessKey => format!(
+            "printf '%s' \"$SECRET_KEY\" | {} --secret-key-stdin",
+            login_command(Some(account), &account.user, &account.base_url)
+        ),
+        LoginMethod::Password => format!(
+            "printf '%s' \"$PASSWORD\" | actoken login --user {} --org-id {} --password-stdin --base-url {}",
+            account.user,
+            account.org_id.as_deref().unwrap_or("YOUR_ORG_ID"),
+            account.base_url
+        ),
+    };
+    let forget = if no_remember { " --no-remember" } else { "" };
+    format!("`{command}{forget}`")
 }
 
 /// The verb column of the login report ("replaced", "已替换").

@@ -1,10 +1,10 @@
 //! `actoken token NAME [--min-valid D]`: the raw token on stdout and nothing else, for scripts.
 
 use super::advising::{Advising, condition_of, remembered_logins};
-use super::context::{Context, runtime};
+use super::context::Context;
 use super::durations::parse_duration;
 use super::exit::NeedsNewToken;
-use super::fresh::fresh_tokens;
+use super::fresh::fresh_for;
 use crate::advice::Condition;
 use crate::tr;
 use clap::Args;
@@ -22,9 +22,8 @@ pub(crate) fn run(ctx: &Context, args: TokenArgs) -> anyhow::Result<()> {
     let now = ctx.clock.now();
     let token = match args.min_valid {
         Some(min_valid) => {
-            let renewer = ctx.renewer()?;
             let names = [args.name.clone()];
-            let mut fresh = fresh_tokens(&ctx.io, &runtime(), &renewer, &names, min_valid, now)?;
+            let (_, mut fresh) = fresh_for(ctx, &names, min_valid, now)?;
             fresh.remove(0).token
         }
         None => {

@@ -31,7 +31,7 @@ pub use backend::SecretBackend;
 pub use door::{Door, within};
 pub use error::StoreError;
 pub use facts::{TokenFacts, fingerprint};
-pub(crate) use fsutil::{write_atomic, write_private_atomic};
+pub(crate) use fsutil::{ensure_trusted_dir, write_atomic, write_private_atomic};
 pub use index::INDEX_VERSION;
 pub use keyutils::{KeyQuota, KeyutilsBackend, persistent_expiry};
 pub use kind::{StoreChoice, StoreKind};
