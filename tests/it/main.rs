@@ -25,6 +25,7 @@ mod foreign_files;
 mod headless;
 mod leaks;
 mod login;
+mod no_input;
 mod self_heal;
 mod signals;
 mod store_keyring;
