@@ -149,6 +149,9 @@ pub(crate) fn fresh_for(
     window: SignedDuration,
     now: Timestamp,
 ) -> anyhow::Result<(Store, Vec<Renewed>)> {
+    if ctx.opens_the_secret_service() {
+        crate::store::prepare_single_read();
+    }
     let store = ctx.store()?;
     if let Some(fresh) = already_fresh(&store, names, window, ctx.config.renew_grace, now) {
         return Ok((store, fresh));

@@ -56,6 +56,12 @@ pub(crate) fn prepare_batch_read() {
     secret_service::open_ahead();
 }
 
+/// A secret is about to be read through the Secret Service (`token --min-valid`, `env`,
+/// `exec`): its encrypted session starts opening now, beside the probe and the index.
+pub(crate) fn prepare_single_read() {
+    secret_service::set_up_ahead();
+}
+
 /// Reads the index at `path` the way the store does (refusing a foreign-writable or corrupt
 /// one), without creating anything: for `actoken doctor`.
 pub(crate) fn read_index(path: &std::path::Path) -> Result<Vec<EntryMeta>, StoreError> {
