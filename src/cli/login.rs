@@ -369,14 +369,15 @@ fn password_note(account: &Account, key_kept: bool) -> String {
 }
 
 /// A secret from a hidden prompt (`prompt_ok` and a terminal) or from stdin, trimmed. Under
-/// `--no-input` no prompt: the error names `instead`.
+/// `--no-input` a terminal is not read at all, prompt or not (`--secret-key-stdin` typed at
+/// one waits for Ctrl-D): the error names `instead`.
 fn secret(
     io: &Io,
     what: &str,
     prompt_ok: bool,
     instead: impl FnOnce() -> String,
 ) -> anyhow::Result<SecretString> {
-    let raw = if prompt_ok && input::may_prompt(io, instead)? {
+    let raw = if input::may_prompt(io, instead)? && prompt_ok {
         input::prompt_hidden(what)?
     } else {
         input::read_piped(io, MAX_SECRET_BYTES)?

@@ -411,6 +411,7 @@ fn login_takes_user_and_access_key_from_the_sdk_variables_and_a_secret_only_by_n
 /// Everything the hot path must not touch, broken: the lock directory is a file (no lock can
 /// be taken), the ca-file holds no certificate (no HTTP client can be set up). Returns the
 /// `--ca-file` to pass and the index's inode (an index write replaces the file).
+#[cfg(unix)]
 fn trap_all_but_the_index_and_one_secret(
     state_dir: &std::path::Path,
     home: &std::path::Path,
@@ -426,6 +427,7 @@ fn trap_all_but_the_index_and_one_secret(
     (ca_file, std::fs::metadata(index).unwrap().ino())
 }
 
+#[cfg(unix)]
 fn inode(path: &std::path::Path) -> u64 {
     use std::os::unix::fs::MetadataExt;
     std::fs::metadata(path).unwrap().ino()
@@ -434,6 +436,7 @@ fn inode(path: &std::path::Path) -> u64 {
 /// `token --min-valid` and `env` for a token that needs no renewal (its region's addresses
 /// cached): the index and one secret, nothing else. A lock, an index write, an HTTP client or
 /// a request on that path again fails this test.
+#[cfg(unix)]
 #[test]
 fn the_hot_path_takes_no_lock_writes_no_index_and_sets_up_no_client() {
     let (world, mock) = (crate::support::in_process::InProcess::new(), Mock::start());
@@ -487,6 +490,7 @@ fn the_hot_path_takes_no_lock_writes_no_index_and_sets_up_no_client() {
 
 /// `exec` on the hot path, as a process (it becomes the command): no lock, no index write,
 /// no HTTP client; and a nested `exec` for another token says so, once.
+#[cfg(unix)]
 #[test]
 fn exec_on_the_hot_path_and_nested() {
     need_store!();

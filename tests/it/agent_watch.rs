@@ -285,6 +285,7 @@ fn install_writes_a_unit_refuses_to_clobber_an_edited_one_and_verifies() {
 /// `watch --sink` in-process (memory stores): the files a job on a shared file system reads
 /// follow each pass's renewals and the store's removals; a directory others can read is
 /// refused, not fixed.
+#[cfg(unix)]
 #[test]
 fn sink_files_follow_renewals_and_removals() {
     use std::os::unix::fs::PermissionsExt;

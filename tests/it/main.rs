@@ -25,6 +25,7 @@ mod foreign_files;
 mod headless;
 mod leaks;
 mod login;
+#[cfg(unix)]
 mod no_input;
 mod self_heal;
 mod signals;

@@ -131,6 +131,11 @@ fn login_on_a_terminal_names_the_login_with_the_secret_piped_in() {
     );
     assert!(text(&out).contains(&want), "{}", text(&out));
     assert!(!text(&out).contains("input hidden"), "{}", text(&out));
+    // Told to read stdin, which is the terminal: that waits for a person too.
+    let from_stdin = [&access_key[..], &["--secret-key-stdin"]].concat();
+    let out = in_terminal(&env, &from_stdin, &[], "SK").unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
+    assert!(text(&out).contains(&want), "{}", text(&out));
 
     let password = [
         "--no-input",
