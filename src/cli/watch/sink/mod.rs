@@ -182,7 +182,7 @@ impl Sink {
                     let file = self.token_file(name).unwrap_or_default();
                     line(
                         Level::Info,
-                        &format!("{name}: the token changed; rewrote {}", file.display()),
+                        &format!("{name}: wrote the new token to {}", file.display()),
                     );
                 }
             }
