@@ -5,6 +5,7 @@ use super::context::Context;
 use super::input;
 use crate::advice::Condition;
 use crate::inert::inert;
+use crate::shell_quote::shell_word;
 use crate::store::{self, EntryMeta};
 use crate::timefmt;
 use crate::token::Token;
@@ -26,16 +27,32 @@ pub struct AddArgs {
     pub force: bool,
 }
 
+/// The same `add` with the token on stdin, for `--no-input` to name.
+fn piped_add(args: &AddArgs) -> String {
+    let mut command = format!("actoken add {}", shell_word(&args.name));
+    if let Some(url) = &args.base_url {
+        command.push_str(&format!(" --base-url {}", shell_word(url)));
+    }
+    if let Some(note) = &args.note {
+        command.push_str(&format!(" --note {}", shell_word(note)));
+    }
+    if args.force {
+        command.push_str(" --force");
+    }
+    format!("`{command} < TOKEN_FILE`")
+}
+
 pub(crate) fn run(ctx: &Context, args: AddArgs) -> anyhow::Result<()> {
     // Everything that can be checked without the secret is checked before asking for it.
     store::validate_name(&args.name)?;
-    let base_url = ctx.base_url(args.base_url)?;
+    let base_url = ctx.base_url(args.base_url.clone())?;
     let store = ctx.store()?;
     if !args.force && store.meta(&args.name).is_ok() {
         return Err(store::StoreError::Exists(args.name).into());
     }
 
-    let raw = input::read_secret(&ctx.io, &format!("Token for {}", args.name))?;
+    let prompt = format!("Token for {}", args.name);
+    let raw = input::read_secret(&ctx.io, &prompt, || piped_add(&args))?;
     let (token, decoded) = Token::parse(&raw)?;
     let now = ctx.clock.now();
     if decoded.claims.expire_time_suspect_seconds {

@@ -183,6 +183,11 @@ impl Context {
         Ok(Renewer::new(store, client, &self.config).with_relogin(self.relogin()?))
     }
 
+    /// [`Context::renewer`] on a store already opened.
+    pub(crate) fn renewer_on(&self, store: Store) -> anyhow::Result<Renewer> {
+        Ok(Renewer::new(store, self.client()?, &self.config).with_relogin(self.relogin()?))
+    }
+
     /// Secret keys of remembered logins (keyring service `<service>-accounts`), in the store
     /// in use.
     pub(crate) fn account_keys(&self) -> anyhow::Result<AccountKeys> {

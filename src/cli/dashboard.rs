@@ -1,7 +1,7 @@
 //! `actoken` with no command: the dashboard on the store in use.
 
 use super::context::{Context, runtime};
-use super::exit::UsageError;
+use super::exit::{NoInput, UsageError};
 use super::global::GlobalArgs;
 use crate::clipboard::Clipboard;
 use crate::dashboard::app::App;
@@ -13,7 +13,7 @@ use jiff::tz::TimeZone;
 use std::io::IsTerminal;
 
 pub fn open(ctx: &Context, global: &GlobalArgs, observer: &mut dyn Observer) -> anyhow::Result<()> {
-    need_terminal()?;
+    need_terminal(global)?;
     // Finding the system time zone (jiff may scan /usr/share/zoneinfo) overlaps the rest.
     let (opened, tz) = std::thread::scope(|s| {
         let tz = s.spawn(TimeZone::system);
@@ -44,7 +44,12 @@ pub fn open(ctx: &Context, global: &GlobalArgs, observer: &mut dyn Observer) -> 
     runtime().block_on(tui::run(app, services, clipboard, observer))
 }
 
-pub(super) fn need_terminal() -> anyhow::Result<()> {
+/// A terminal with a person at it: the dashboard waits for keys.
+pub(super) fn need_terminal(global: &GlobalArgs) -> anyhow::Result<()> {
+    if global.no_input {
+        let command = "`actoken list` (or `actoken watch --once`)";
+        return Err(NoInput(crate::tr!("input.no_input", command = command)).into());
+    }
     if std::io::stdout().is_terminal() && std::io::stdin().is_terminal() {
         return Ok(());
     }

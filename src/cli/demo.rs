@@ -17,7 +17,7 @@ use jiff::tz::TimeZone;
 
 /// Demo mode ignores the user's config file and keyring on purpose: it must work on any machine.
 pub(crate) fn run(global: &GlobalArgs, observer: &mut dyn Observer) -> anyhow::Result<()> {
-    need_terminal()?;
+    need_terminal(global)?;
     let config = Config::default();
     runtime().block_on(async {
         let demo = demo::start(Clock::system().now()).await?;

@@ -20,6 +20,13 @@ pub(crate) struct UsageError(pub String);
 #[error("{0}")]
 pub(crate) struct NeedsNewToken(pub String);
 
+/// A person would have to answer a prompt, and `--no-input` (or `ACTOKEN_NO_INPUT`) says none
+/// is there: the message names the command that needs no prompt. Exit 3, as a token that needs
+/// a login: a person has to act either way.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub(crate) struct NoInput(pub String);
+
 pub(crate) fn code_for(err: &anyhow::Error) -> u8 {
     err.chain().find_map(classify).unwrap_or(FAILURE)
 }
@@ -28,7 +35,7 @@ fn classify(cause: &(dyn std::error::Error + 'static)) -> Option<u8> {
     if cause.is::<UsageError>() {
         return Some(USAGE);
     }
-    if cause.is::<NeedsNewToken>() {
+    if cause.is::<NeedsNewToken>() || cause.is::<NoInput>() {
         return Some(NEEDS_NEW_TOKEN);
     }
     failure::kind_of(cause).map(code_of)

@@ -2,6 +2,11 @@
 //! it expires within the asked window, a dead one brought back through the remembered secret
 //! key (else exit 3 naming the `actoken login` command), and, for `env`/`exec`, its region's
 //! service addresses from `center` (cached briefly, see [`crate::token_env::center_cache`]).
+//!
+//! The common case, a token that needs no renewal, is the hot path of every job script: it
+//! reads the index and one secret and nothing else: no lock, no index write, no HTTP client
+//! (loading the TLS roots alone takes tens of milliseconds), no async runtime. Those are set
+//! up only when a token must be renewed, or the region's addresses are not cached.
 
 use super::context::{Context, runtime};
 use super::durations::parse_duration;
@@ -11,7 +16,7 @@ use super::streams::Io;
 use crate::api::AcClient;
 use crate::failure::FailureKind;
 use crate::renew::{RenewError, Renewed, Renewer, When};
-use crate::store::EntryMeta;
+use crate::store::{EntryMeta, Store};
 use crate::timefmt;
 use crate::token_env::{
     Also, CenterCache, ServiceAddrs, Subject, Vars, also_vars, center_cache, primary_vars,
@@ -19,6 +24,7 @@ use crate::token_env::{
 use crate::tr;
 use clap::Args;
 use jiff::{SignedDuration, Timestamp};
+use std::cell::OnceCell;
 use std::time::Duration;
 use tokio::runtime::Runtime;
 
@@ -146,6 +152,54 @@ pub(crate) fn report(io: &Io, renewed: &Renewed, now: Timestamp, min_valid: Sign
     }
 }
 
+/// `names` fresh for `window`, in the same order, and the store they were read from: read
+/// and handed out as they are when none needs renewing (the hot path), else through the
+/// renewer (which says on stderr what it did).
+pub(crate) fn fresh_for(
+    ctx: &Context,
+    names: &[String],
+    window: SignedDuration,
+    now: Timestamp,
+) -> anyhow::Result<(Store, Vec<Renewed>)> {
+    if ctx.opens_the_secret_service() {
+        crate::store::prepare_single_read();
+    }
+    let store = ctx.store()?;
+    if let Some(fresh) = already_fresh(&store, names, window, ctx.config.renew_grace, now) {
+        return Ok((store, fresh));
+    }
+    let renewer = ctx.renewer_on(store.clone())?;
+    let tokens = fresh_tokens(&ctx.io, &runtime(), &renewer, names, window, now)?;
+    Ok((store, tokens))
+}
+
+/// Each of `names` read once, when every one still lives longer than `window` (the test the
+/// renewer makes under its lock). `None` as soon as one does not, or cannot be read: the
+/// renewal path then does the work and says what is wrong.
+fn already_fresh(
+    store: &Store,
+    names: &[String],
+    window: SignedDuration,
+    grace: SignedDuration,
+    now: Timestamp,
+) -> Option<Vec<Renewed>> {
+    names
+        .iter()
+        .map(|name| {
+            let (_, token) = store.get(name).ok()?;
+            let life = token.decode().ok()?.lifetime(grace)?;
+            (life.to_expiry(now) > window).then(|| Renewed {
+                name: name.clone(),
+                old_expiry: Some(life.expires_at),
+                new_expiry: life.expires_at,
+                token,
+                called_server: false,
+                via_login: false,
+            })
+        })
+        .collect()
+}
+
 /// The variables for `name` and the `--also` tokens, every token fresh for `min_valid`
 /// (default: the config's renew-ahead window).
 pub(crate) fn token_vars(
@@ -155,20 +209,18 @@ pub(crate) fn token_vars(
     min_valid: Option<SignedDuration>,
 ) -> anyhow::Result<Vars> {
     let also = parse_also(name, also)?;
-    let renewer = ctx.renewer()?;
     let now = ctx.clock.now();
     let mut names = vec![name.to_owned()];
     names.extend(also.iter().map(|a| a.name.clone()));
     let window = min_valid.unwrap_or(ctx.config.renew_ahead);
-    let rt = runtime();
-    let tokens = fresh_tokens(&ctx.io, &rt, &renewer, &names, window, now)?;
+    let (store, tokens) = fresh_for(ctx, &names, window, now)?;
 
-    let client = ctx.client()?;
+    let network = Network::new(ctx);
     let cache = CenterCache::new(&ctx.paths);
     let mut vars = Vars::default();
     for (i, renewed) in tokens.iter().enumerate() {
-        let meta = renewer.store().meta(&renewed.name)?;
-        let addrs = service_addrs(&ctx.io, &rt, &client, &cache, &meta, renewed, now);
+        let meta = store.meta(&renewed.name)?;
+        let addrs = service_addrs(&ctx.io, &network, &cache, &meta, renewed, now);
         let subject = Subject {
             name: &renewed.name,
             token: &renewed.token,
@@ -176,7 +228,7 @@ pub(crate) fn token_vars(
             cluster_id: meta.cluster_id.as_deref(),
             cluster_name: meta.cluster_name.as_deref(),
             addrs: &addrs,
-            grace: renewer.grace(),
+            grace: ctx.config.renew_grace,
         };
         vars.extend(match i {
             0 => primary_vars(&subject),
@@ -184,6 +236,30 @@ pub(crate) fn token_vars(
         });
     }
     Ok(vars)
+}
+
+/// The HTTP client and a runtime to drive it, set up on first use: with the addresses
+/// cached, `env` and `exec` need neither.
+pub(crate) struct Network<'a> {
+    ctx: &'a Context,
+    made: OnceCell<(AcClient, Runtime)>,
+}
+
+impl<'a> Network<'a> {
+    pub(crate) fn new(ctx: &'a Context) -> Network<'a> {
+        Network {
+            ctx,
+            made: OnceCell::new(),
+        }
+    }
+
+    fn get(&self) -> anyhow::Result<&(AcClient, Runtime)> {
+        if let Some(made) = self.made.get() {
+            return Ok(made);
+        }
+        let client = self.ctx.client()?;
+        Ok(self.made.get_or_init(|| (client, runtime())))
+    }
 }
 
 /// Checks `--also` arguments: no token twice, no two with the same suffix.
@@ -214,8 +290,7 @@ fn parse_also(name: &str, also: &[String]) -> anyhow::Result<Vec<Also>> {
 /// token has no region (`center` refuses it): none, without asking or a note.
 pub(crate) fn service_addrs(
     io: &Io,
-    rt: &Runtime,
-    client: &AcClient,
+    network: &Network<'_>,
     cache: &CenterCache,
     meta: &EntryMeta,
     renewed: &Renewed,
@@ -235,6 +310,19 @@ pub(crate) fn service_addrs(
         Ok(None) => {}
         Err(distrust) => errln!(io, "{}", tr!("fresh.cache_untrusted", why = distrust)),
     }
+    let name = &renewed.name;
+    let (client, rt) = match network.get() {
+        Ok(made) => made,
+        Err(e) => {
+            let error = format!("{e:#}");
+            errln!(
+                io,
+                "{}",
+                tr!("fresh.addrs_unknown", name = name, error = error)
+            );
+            return ServiceAddrs::default();
+        }
+    };
     let asked = rt.block_on(async {
         tokio::time::timeout(CENTER_WAIT, client.center(&meta.base_url, &renewed.token)).await
     });
@@ -246,7 +334,7 @@ pub(crate) fn service_addrs(
             addrs
         }
         Ok(Err(e)) => {
-            let (name, error) = (&renewed.name, e.to_string());
+            let error = e.to_string();
             errln!(
                 io,
                 "{}",
@@ -255,7 +343,7 @@ pub(crate) fn service_addrs(
             ServiceAddrs::default()
         }
         Err(_) => {
-            let (name, secs) = (&renewed.name, CENTER_WAIT.as_secs());
+            let secs = CENTER_WAIT.as_secs();
             errln!(io, "{}", tr!("fresh.addrs_late", name = name, secs = secs));
             ServiceAddrs::default()
         }

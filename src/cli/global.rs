@@ -42,6 +42,10 @@ pub struct GlobalArgs {
     /// Copy through the terminal (OSC 52) even where a system clipboard is reachable
     #[arg(long, global = true, env = "NO_SYSTEM_CLIPBOARD", hide_env_values = true, value_parser = clap::builder::FalseyValueParser::new())]
     pub no_system_clipboard: bool,
+    /// Never wait for a person: where a prompt would be shown (even on a terminal), exit 3
+    /// naming the command that needs none
+    #[arg(long, global = true, env = "ACTOKEN_NO_INPUT", hide_env_values = true, value_parser = clap::builder::FalseyValueParser::new())]
+    pub no_input: bool,
     /// Interface language: en or zh-CN (else `language` in the config, else LC_ALL /
     /// LC_MESSAGES / LANG: zh* is Chinese). --json output never changes.
     #[arg(long, global = true, value_name = "LANG", env = "ACTOKEN_LANG", hide_env_values = true, value_parser = crate::i18n::Lang::parse)]

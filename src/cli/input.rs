@@ -1,5 +1,6 @@
 //! Reading a secret: from stdin when it is piped, else from a prompt that does not echo.
-//! Never from argv.
+//! Never from argv. With `--no-input` there is no prompt, terminal or not: the command that
+//! needs none is named instead (exit 3).
 
 use std::io::Read;
 
@@ -7,19 +8,42 @@ use zeroize::Zeroizing;
 
 use crate::token::MAX_TOKEN_LEN;
 
-use super::exit::UsageError;
+use super::exit::{NoInput, UsageError};
 use super::streams::Io;
 
-/// Reads one secret. Piped input is bounded (a runaway `cat` fails fast instead of filling
-/// memory) and must be UTF-8.
-pub(crate) fn read_secret(io: &Io, prompt: &str) -> anyhow::Result<Zeroizing<String>> {
-    if io.stdin_is_terminal() {
-        // The prompt goes to the terminal itself, past `io`: it quotes a name or a user.
-        let prompt = super::streams::shown_value(prompt);
-        let typed = rpassword::prompt_password(format!("{prompt} (input hidden): "))?;
-        return Ok(Zeroizing::new(typed));
+/// Whether a person may be asked: stdin is a terminal. Under `--no-input` a terminal is no
+/// reason to wait (a job started from tmux has one): the error names `instead`, a command
+/// that needs no prompt.
+pub(crate) fn may_prompt(io: &Io, instead: impl FnOnce() -> String) -> anyhow::Result<bool> {
+    if !io.stdin_is_terminal() {
+        return Ok(false);
+    }
+    if io.no_input() {
+        let command = instead();
+        return Err(NoInput(crate::tr!("input.no_input", command = command)).into());
+    }
+    Ok(true)
+}
+
+/// Reads one secret: at a hidden prompt (see [`may_prompt`]), else from stdin. Piped input is
+/// bounded (a runaway `cat` fails fast instead of filling memory) and must be UTF-8.
+pub(crate) fn read_secret(
+    io: &Io,
+    prompt: &str,
+    instead: impl FnOnce() -> String,
+) -> anyhow::Result<Zeroizing<String>> {
+    if may_prompt(io, instead)? {
+        return prompt_hidden(prompt);
     }
     read_piped(io, MAX_TOKEN_LEN + 1024)
+}
+
+/// Asks at the terminal without echo; only once [`may_prompt`] said yes.
+pub(crate) fn prompt_hidden(prompt: &str) -> anyhow::Result<Zeroizing<String>> {
+    // The prompt goes to the terminal itself, past `io`: it quotes a name or a user.
+    let prompt = super::streams::shown_value(prompt);
+    let typed = rpassword::prompt_password(format!("{prompt} (input hidden): "))?;
+    Ok(Zeroizing::new(typed))
 }
 
 /// [`read_bounded`] of the command's stdin.

@@ -123,6 +123,7 @@ pub(crate) fn run(ctx: &Context, args: LoginArgs) -> anyhow::Result<()> {
         Ok(if same_key { keys.get(&id)? } else { None })
     };
 
+    let instead = || piped_login(&account, args.no_remember);
     let (credential, from_keyring) = match account.method {
         LoginMethod::AccessKey if env_secret.is_some() => (
             Credential::SecretKey(env_secret.take().expect("checked")),
@@ -149,6 +150,7 @@ pub(crate) fn run(ctx: &Context, args: LoginArgs) -> anyhow::Result<()> {
                             ak = account.access_key.as_deref().unwrap_or("")
                         ),
                         true,
+                        instead,
                     )?),
                     false,
                 ),
@@ -159,6 +161,7 @@ pub(crate) fn run(ctx: &Context, args: LoginArgs) -> anyhow::Result<()> {
                 &ctx.io,
                 &tr!("cli_login.prompt_secret_key"),
                 !args.secret_key_stdin,
+                instead,
             )?),
             false,
         ),
@@ -171,6 +174,7 @@ pub(crate) fn run(ctx: &Context, args: LoginArgs) -> anyhow::Result<()> {
                     &ctx.io,
                     &tr!("cli_login.prompt_password_for", user = account.user),
                     !args.password_stdin,
+                    instead,
                 )?),
                 false,
             )
@@ -429,10 +433,17 @@ fn password_note(account: &Account, key_kept: bool) -> String {
 /// A secret from a hidden prompt (`prompt_ok` and a terminal), exactly as typed, or from
 /// stdin, exactly as piped less one line ending (`\n` or `\r\n`, which `echo` and editors
 /// add). A secret key is signed with: a space at either end is part of it, and trimming it
-/// made the login fail with a signature error.
-fn secret(io: &Io, what: &str, prompt_ok: bool) -> anyhow::Result<SecretString> {
-    let exact = if prompt_ok && io.stdin_is_terminal() {
-        input::read_secret(io, what)?
+/// made the login fail with a signature error. Under `--no-input` a terminal is not read at
+/// all, prompt or not (`--secret-key-stdin` typed at one waits for Ctrl-D): the error names
+/// `instead`.
+fn secret(
+    io: &Io,
+    what: &str,
+    prompt_ok: bool,
+    instead: impl FnOnce() -> String,
+) -> anyhow::Result<SecretString> {
+    let exact = if input::may_prompt(io, instead)? && prompt_ok {
+        input::prompt_hidden(what)?
     } else {
         let piped = input::read_piped(io, MAX_SECRET_BYTES)?;
         zeroize::Zeroizing::new(without_line_ending(&piped).to_owned())
@@ -453,6 +464,24 @@ fn nonblank(exact: &str, what: &str) -> anyhow::Result<SecretString> {
         return Err(UsageError(tr!("cli_login.nothing_given", what = what)).into());
     }
     Ok(SecretString::from(exact.to_owned()))
+}
+
+/// The same login with its secret piped in, for `--no-input` to name.
+fn piped_login(account: &Account, no_remember: bool) -> String {
+    let command = match account.method {
+        LoginMethod::AccessKey => format!(
+            "printf '%s' \"$SECRET_KEY\" | {} --secret-key-stdin",
+            login_command(Some(account), &account.user, &account.base_url)
+        ),
+        LoginMethod::Password => format!(
+            "printf '%s' \"$PASSWORD\" | actoken login --user {} --org-id {} --password-stdin --base-url {}",
+            shell_word(&account.user),
+            shell_word(account.org_id.as_deref().unwrap_or("YOUR_ORG_ID")),
+            shell_word(&account.base_url)
+        ),
+    };
+    let forget = if no_remember { " --no-remember" } else { "" };
+    format!("`{command}{forget}`")
 }
 
 /// The verb column of the login report ("replaced", "已替换").
@@ -586,7 +615,7 @@ mod tests {
     fn a_piped_secret_keeps_its_spaces_and_loses_one_line_ending() {
         let read = |stdin: &str| {
             let (io, _) = Io::captured(stdin.as_bytes());
-            secret(&io, "Secret key", true).map(|s| s.expose_secret().to_owned())
+            secret(&io, "Secret key", true, String::new).map(|s| s.expose_secret().to_owned())
         };
         assert_eq!(read(" SK 1 \r\n").unwrap(), " SK 1 ");
         assert_eq!(read(" SK 1 \n").unwrap(), " SK 1 ");

@@ -95,6 +95,7 @@ pub fn run_with(
         }
     };
     let lang = cli.global.lang;
+    io.set_no_input(cli.global.no_input);
     let ran = if process {
         init_logging(cli.global.verbose, cli.global.log.as_deref());
         crate::i18n::init(lang, None);

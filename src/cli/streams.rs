@@ -32,6 +32,8 @@ pub struct Io {
     terminal: Terminal,
     reader_gone: AtomicBool,
     error_reported: AtomicBool,
+    /// `--no-input`: no prompt, even on a terminal (see [`super::input::may_prompt`]).
+    no_input: AtomicBool,
 }
 
 /// The user's terminal, for [`Io::last_resort`].
@@ -131,6 +133,7 @@ impl Io {
             terminal,
             reader_gone: AtomicBool::new(false),
             error_reported: AtomicBool::new(false),
+            no_input: AtomicBool::new(false),
         }
     }
 
@@ -199,9 +202,19 @@ impl Io {
         let _ = err.write_all(text.as_bytes()).and_then(|()| err.flush());
     }
 
-    /// Whether input comes from a person at a terminal (a prompt may be shown).
+    /// Whether input comes from a terminal (where a person may be asked, unless
+    /// [`Io::no_input`]).
     pub(crate) fn stdin_is_terminal(&self) -> bool {
         lock(&self.input).is_none() && io::stdin().is_terminal()
+    }
+
+    /// `--no-input`: nobody is there to answer a prompt, terminal or not.
+    pub(crate) fn set_no_input(&self, no_input: bool) {
+        self.no_input.store(no_input, Ordering::Relaxed);
+    }
+
+    pub(crate) fn no_input(&self) -> bool {
+        self.no_input.load(Ordering::Relaxed)
     }
 
     /// Reads stdin to its end, at most `limit + 1` bytes (the caller refuses more).

@@ -3,10 +3,10 @@
 //! [`crate::token_env::handoff`]).
 
 use super::advising::{Advising, condition_of, remembered_logins};
-use super::context::{Context, runtime};
+use super::context::Context;
 use super::durations::parse_duration;
 use super::exit::NeedsNewToken;
-use super::fresh::{fresh_tokens, service_addrs};
+use super::fresh::{Network, fresh_for, service_addrs};
 use crate::advice::Condition;
 use crate::inert::inert;
 use crate::renew::Renewed;
@@ -32,12 +32,11 @@ pub(crate) fn run(ctx: &Context, args: TokenArgs) -> anyhow::Result<()> {
     let now = ctx.clock.now();
     let (meta, token) = match args.min_valid {
         Some(min_valid) => {
-            let renewer = ctx.renewer()?;
             let names = [args.name.clone()];
-            let mut fresh = fresh_tokens(&ctx.io, &runtime(), &renewer, &names, min_valid, now)?;
+            let (_, mut fresh) = fresh_for(ctx, &names, min_valid, now)?;
             // Only `--json` needs the entry's facts (the raw token is the scripts' hot path).
             let meta = if args.json {
-                Some(renewer.store().meta(&args.name)?)
+                Some(ctx.store()?.meta(&args.name)?)
             } else {
                 None
             };
@@ -95,8 +94,8 @@ fn handoff_json(
         called_server: false,
         via_login: false,
     };
-    let (client, cache) = (ctx.client()?, CenterCache::new(&ctx.paths));
-    let addrs = service_addrs(&ctx.io, &runtime(), &client, &cache, &meta, &held, now);
+    let (network, cache) = (Network::new(ctx), CenterCache::new(&ctx.paths));
+    let addrs = service_addrs(&ctx.io, &network, &cache, &meta, &held, now);
     Ok(handoff::render(&Subject {
         name: &meta.name,
         token: &held.token,

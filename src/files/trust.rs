@@ -4,7 +4,8 @@
 //! user who can change any of them (or swap in their own) receives tokens at the next renewal.
 //!
 //! So, as ssh does for `~/.ssh`: the file (or directory) itself must belong to the user or root
-//! and be writable by nobody else, and so must every directory above it, up to and including
+//! and be writable by nobody else (`watch --sink`'s directory of token files: not even readable),
+//! and so must every directory above it, up to and including
 //! `$HOME` (or `/` for a path outside it). A directory above it that others can write is
 //! accepted only with the sticky bit (`/tmp`), where they cannot rename or replace what is not
 //! theirs. Directories are checked both as written and as resolved, so a symlink's own
@@ -27,6 +28,8 @@ pub enum Role {
     TokenFileDir,
     CenterCache,
     CaFile,
+    /// `watch --sink`'s directory of token files.
+    SinkDir,
 }
 
 impl Role {
@@ -40,7 +43,14 @@ impl Role {
             Role::TokenFileDir => tr!("trust.what.token_file_dir"),
             Role::CenterCache => tr!("trust.what.center_cache"),
             Role::CaFile => tr!("trust.what.ca_file"),
+            Role::SinkDir => tr!("trust.what.sink_dir"),
         }
+    }
+
+    /// Whether others may not even read it: a directory of token files names every token
+    /// and says when each expires.
+    fn private(self) -> bool {
+        self == Role::SinkDir
     }
 }
 
@@ -57,6 +67,8 @@ pub struct Distrust {
 enum Problem {
     /// The path itself can be written by its group or by everyone.
     Writable { mode: u32, dir: bool },
+    /// The path itself, which must be private, can be read or entered by others.
+    Readable { mode: u32 },
     /// The path itself belongs to another user.
     Owner { uid: u32 },
     /// A directory above it can be written by others (and has no sticky bit).
@@ -88,6 +100,10 @@ impl std::fmt::Display for Distrust {
                     mode = mode,
                     wanted = wanted
                 )
+            }
+            Problem::Readable { mode } => {
+                let mode = format!("{mode:04o}");
+                tr!("trust.readable", what = what, path = path, mode = mode)
             }
             Problem::Owner { uid } => tr!("trust.owner", what = what, path = path, uid = uid),
             Problem::ParentWritable { dir, mode } => {
@@ -157,6 +173,9 @@ fn check_as(role: Role, path: &Path, me: u32, home: Option<&Path>) -> Result<(),
                 mode,
                 dir: meta.is_dir(),
             }));
+        }
+        if role.private() && mode & 0o077 != 0 {
+            return Err(distrust(Problem::Readable { mode }));
         }
     }
     for dir in directories_above(&absolute, home) {
@@ -295,6 +314,31 @@ mod tests {
             "{}",
             en(&err)
         );
+    }
+
+    #[test]
+    fn a_directory_of_token_files_must_not_even_be_readable_by_others() {
+        let (_tmp, home, _file) = home();
+        let sink = home.join("tokens");
+        std::fs::create_dir(&sink).unwrap();
+        let check_sink = || check_as(Role::SinkDir, &sink, me(), Some(&home));
+        chmod(&sink, 0o700);
+        check_sink().unwrap();
+        for mode in [0o755, 0o750, 0o701] {
+            chmod(&sink, mode);
+            let text = en(&check_sink().unwrap_err());
+            assert!(text.contains(&format!("mode {mode:04o}")), "{text}");
+            assert!(
+                text.contains(&format!("chmod 700 {}", sink.display())),
+                "{text}"
+            );
+        }
+        // Writable is still the worse news.
+        chmod(&sink, 0o777);
+        assert!(en(&check_sink().unwrap_err()).contains("can be written"));
+        // Other roles keep the old rule: readable is fine.
+        chmod(&sink, 0o755);
+        check_as(Role::StateDir, &sink, me(), Some(&home)).unwrap();
     }
 
     #[test]

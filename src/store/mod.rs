@@ -32,7 +32,7 @@ pub use backend::SecretBackend;
 pub use door::{Door, within};
 pub use error::StoreError;
 pub use facts::{TokenFacts, fingerprint};
-pub(crate) use fsutil::{write_atomic, write_private_atomic};
+pub(crate) use fsutil::{ensure_trusted_dir, write_atomic, write_private_atomic};
 pub use index::INDEX_VERSION;
 pub use keyutils::{KeyQuota, KeyutilsBackend, persistent_expiry};
 pub use kind::{StoreChoice, StoreKind};
@@ -55,6 +55,12 @@ use jiff::Timestamp;
 /// opening now, beside the rest of the start-up.
 pub(crate) fn prepare_batch_read() {
     secret_service::open_ahead();
+}
+
+/// A secret is about to be read through the Secret Service (`token --min-valid`, `env`,
+/// `exec`): its encrypted session starts opening now, beside the probe and the index.
+pub(crate) fn prepare_single_read() {
+    secret_service::set_up_ahead();
 }
 
 /// Reads the index at `path` the way the store does (refusing a foreign-writable or corrupt

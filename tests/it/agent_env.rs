@@ -413,3 +413,143 @@ fn login_takes_user_and_access_key_from_the_sdk_variables_and_a_secret_only_by_n
         .stderr(predicate::str::contains("--user USER (or set SCNET_USER)"));
     env.cmd().args(["logout", "alice"]).assert().success();
 }
+
+/// Everything the hot path must not touch, broken: the lock directory is a file (no lock can
+/// be taken), the ca-file holds no certificate (no HTTP client can be set up). Returns the
+/// `--ca-file` to pass and the index's inode (an index write replaces the file).
+#[cfg(unix)]
+fn trap_all_but_the_index_and_one_secret(
+    state_dir: &std::path::Path,
+    home: &std::path::Path,
+    index: &std::path::Path,
+) -> (std::path::PathBuf, u64) {
+    use std::os::unix::fs::MetadataExt;
+    let locks = state_dir.join("locks");
+    let _ = std::fs::remove_dir_all(&locks);
+    std::fs::create_dir_all(state_dir).unwrap();
+    std::fs::write(&locks, "not a directory").unwrap();
+    let ca_file = home.join("not-a-certificate.pem");
+    std::fs::write(&ca_file, "no certificate here\n").unwrap();
+    (ca_file, std::fs::metadata(index).unwrap().ino())
+}
+
+#[cfg(unix)]
+fn inode(path: &std::path::Path) -> u64 {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(path).unwrap().ino()
+}
+
+/// `token --min-valid` and `env` for a token that needs no renewal (its region's addresses
+/// cached): the index and one secret, nothing else. A lock, an index write, an HTTP client or
+/// a request on that path again fails this test.
+#[cfg(unix)]
+#[test]
+fn the_hot_path_takes_no_lock_writes_no_index_and_sets_up_no_client() {
+    let (world, mock) = (crate::support::in_process::InProcess::new(), Mock::start());
+    let name = "华东一区【昆山】";
+    let t = token("alice", hours(5));
+    world.add(name, &mock.url(), &t);
+    world.add("alice/西北一区", &mock.url(), &token("alice", hours(5)));
+    // The first `env` asks `center` for the region's addresses, and caches them.
+    world
+        .cmd()
+        .args(["env", name])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("AC_HPC_URL="));
+    let asked = mock.server.arrived_count();
+    let (ca_file, index) =
+        trap_all_but_the_index_and_one_secret(&world.state_dir(), world.dir(), &world.index_file());
+
+    let hot = |args: &[&str]| {
+        world
+            .cmd()
+            .arg("--ca-file")
+            .arg(&ca_file)
+            .args(args)
+            .assert()
+    };
+    hot(&["token", name, "--min-valid", "1h"])
+        .success()
+        .stdout(format!("{}\n", t.expose()))
+        .stderr(predicate::str::is_empty());
+    for args in [&["env", name, "--min-valid", "1h"][..], &["env", name][..]] {
+        hot(args)
+            .success()
+            .stdout(predicate::str::contains(format!(
+                "AC_TOKEN='{}'",
+                t.expose()
+            )))
+            .stdout(predicate::str::contains("AC_HPC_URL="))
+            .stderr(predicate::str::is_empty());
+    }
+    hot(&["env", name, "--also", "alice/西北一区=XIBEI"])
+        .success()
+        .stdout(predicate::str::contains("AC_TOKEN_XIBEI="));
+    assert_eq!(mock.server.arrived_count(), asked, "no request");
+    assert_eq!(inode(&world.index_file()), index, "no index write");
+
+    // The traps hold: a token that does need renewing takes the other path, and is caught.
+    hot(&["token", name, "--min-valid", "6h"]).failure();
+    assert_eq!(mock.server.renew_count(), 0);
+}
+
+/// `exec` on the hot path, as a process (it becomes the command): no lock, no index write,
+/// no HTTP client; and a nested `exec` for another token says so, once.
+#[cfg(unix)]
+#[test]
+fn exec_on_the_hot_path_and_nested() {
+    need_store!();
+    let (env, mock) = (Env::new(), Mock::start());
+    let (outer, inner) = ("alice/华东一区【昆山】", "华东一区【昆山】");
+    env.add(outer, &mock.url(), &token("alice", hours(5)));
+    env.add(inner, &mock.url(), &token("bob", hours(5)));
+    // The addresses of both, cached.
+    stdout(&env, &["env", inner]);
+    stdout(&env, &["env", outer]);
+    let asked = mock.server.arrived_count();
+    let (ca_file, index) = trap_all_but_the_index_and_one_secret(
+        &env.dir.path().join("state/actoken"),
+        env.dir.path(),
+        &env.index_file(),
+    );
+    let note = format!(
+        "note: inside `actoken exec` for {outer} (AC_TOKEN_NAME is set): \
+         the command gets the variables of {inner} instead\n"
+    );
+    // Run from inside `exec OUTER`, as a job script would.
+    let out = env
+        .cmd()
+        .args(["exec", outer, "--"])
+        .arg(assert_cmd::cargo::cargo_bin("actoken"))
+        .arg("--ca-file")
+        .arg(&ca_file)
+        .args(["exec", inner, "--min-valid", "1h", "--", "sh", "-c"])
+        .arg("echo \"$AC_TOKEN_NAME $AC_USER\"")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        format!("{inner} bob\n")
+    );
+    assert_eq!(String::from_utf8(out.stderr).unwrap(), note);
+    assert_eq!(mock.server.arrived_count(), asked, "no request");
+    assert_eq!(inode(&env.index_file()), index, "no index write");
+    // The same token inside itself: nothing to say. In Chinese, the note is Chinese.
+    env.cmd()
+        .env("AC_TOKEN_NAME", inner)
+        .args(["exec", inner, "--", "true"])
+        .assert()
+        .success()
+        .stderr(predicate::str::is_empty());
+    env.cmd()
+        .env("AC_TOKEN_NAME", outer)
+        .env("ACTOKEN_LANG", "zh-CN")
+        .args(["exec", inner, "--", "true"])
+        .assert()
+        .success()
+        .stderr(format!(
+            "提示：正在 {outer} 的 `actoken exec` 之内运行（已设置 AC_TOKEN_NAME）：该命令改为获得 {inner} 的变量\n"
+        ));
+}

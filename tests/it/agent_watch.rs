@@ -281,3 +281,83 @@ fn install_writes_a_unit_refuses_to_clobber_an_edited_one_and_verifies() {
         Err(_) => eprintln!("SKIPPED systemd verification: systemd-analyze is not installed"),
     }
 }
+
+/// `watch --sink` in-process (memory stores): the files a job on a shared file system reads
+/// follow each pass's renewals and the store's removals; a directory others can read is
+/// refused, not fixed.
+#[cfg(unix)]
+#[test]
+fn sink_files_follow_renewals_and_removals() {
+    use std::os::unix::fs::PermissionsExt;
+    let (world, mock) = (crate::support::in_process::InProcess::new(), Mock::start());
+    let (alice, kunshan) = ("alice/华东一区【昆山】", "华东一区【昆山】");
+    let due = token("alice", SignedDuration::from_mins(30));
+    let fresh = token("bob", hours(5));
+    world.add(alice, &mock.url(), &due);
+    world.add(kunshan, &mock.url(), &fresh);
+    let sink = world.dir().join("scratch/tokens");
+    let watch_once = || {
+        world
+            .cmd()
+            .args(["watch", "--once", "--sink"])
+            .arg(&sink)
+            .assert()
+    };
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    let read = |file: &str| std::fs::read_to_string(sink.join(file)).unwrap();
+    let sidecar = |file: &str| serde_json::from_str::<serde_json::Value>(&read(file)).unwrap();
+
+    watch_once().success();
+    assert_eq!(mock.server.renew_count(), 1);
+    // The due token was renewed: its file holds the new one, which is what the store holds.
+    let held = read("alice%2F华东一区【昆山】.token");
+    assert_ne!(held, due.expose());
+    assert_eq!(held, world.stored_raw(alice));
+    let expiry = actoken::token::Token::from_raw(&held)
+        .decode()
+        .unwrap()
+        .claims
+        .expire_time
+        .unwrap();
+    let facts = sidecar("alice%2F华东一区【昆山】.json");
+    assert_eq!(facts["name"], alice);
+    assert_eq!(facts["token_file"], "alice%2F华东一区【昆山】.token");
+    assert_eq!(facts["base_url"], mock.url());
+    let expires_at: Timestamp = facts["expires_at"].as_str().unwrap().parse().unwrap();
+    let cutoff: Timestamp = facts["renew_cutoff"].as_str().unwrap().parse().unwrap();
+    assert_eq!(expires_at, expiry);
+    assert_eq!(cutoff, expiry + hours(24));
+    // The fresh one is there as it is.
+    assert_eq!(read("华东一区【昆山】.token"), fresh.expose());
+    assert_eq!(mode(&sink), 0o700);
+    for file in ["alice%2F华东一区【昆山】.token", "华东一区【昆山】.json"] {
+        assert_eq!(mode(&sink.join(file)), 0o600, "{file}");
+    }
+
+    // Removed from the store: its files go at the next pass; the other token's stay.
+    world.cmd().args(["rm", alice]).assert().success();
+    watch_once().success();
+    assert!(!sink.join("alice%2F华东一区【昆山】.token").exists());
+    assert!(!sink.join("alice%2F华东一区【昆山】.json").exists());
+    assert_eq!(read("华东一区【昆山】.token"), fresh.expose());
+
+    // A directory others can read: refused, left as it was, nothing renewed or written.
+    let open = world.dir().join("open");
+    std::fs::create_dir(&open).unwrap();
+    std::fs::set_permissions(&open, std::fs::Permissions::from_mode(0o755)).unwrap();
+    world
+        .cmd()
+        .args(["watch", "--once", "--sink"])
+        .arg(&open)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "can be read by other users (mode 0755)",
+        ))
+        .stderr(predicate::str::contains(format!(
+            "chmod 700 {}",
+            open.display()
+        )));
+    assert_eq!(mode(&open), 0o755);
+    assert_eq!(std::fs::read_dir(&open).unwrap().count(), 0);
+}

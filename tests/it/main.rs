@@ -33,6 +33,8 @@ mod issued_tokens;
 mod leaks;
 mod live_tokens;
 mod login;
+#[cfg(unix)]
+mod no_input;
 mod renewal_races;
 mod scnet_exec;
 mod second_client;

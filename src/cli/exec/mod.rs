@@ -81,6 +81,15 @@ pub struct ExecArgs {
     pub command: Vec<std::ffi::OsString>,
 }
 
+/// A note when this runs inside another `actoken exec` (`outer`, its `AC_TOKEN_NAME`) for
+/// another token: the variables the outer command set are replaced, which a script may not
+/// have meant.
+fn nested(name: &str, outer: Option<OsString>) -> Option<String> {
+    let outer = outer?.to_string_lossy().into_owned();
+    (!outer.is_empty() && outer != name)
+        .then(|| crate::tr!("exec.nested", outer = outer, name = name))
+}
+
 /// Exit codes of a command that could not be started, as shells use them.
 const CANNOT_EXECUTE: u8 = 126;
 const NOT_FOUND: u8 = 127;
@@ -94,6 +103,9 @@ pub(crate) fn run(ctx: &Context, args: ExecArgs) -> anyhow::Result<u8> {
         .name
         .as_deref()
         .expect("clap requires a name without --from-env");
+    if let Some(note) = nested(name, std::env::var_os("AC_TOKEN_NAME")) {
+        errln!(ctx.io, "{note}");
+    }
     let vars = token_vars(ctx, name, &args.fresh.also, args.fresh.min_valid)?;
     let token = Token::from_raw(vars.get("AC_TOKEN").expect("every token has AC_TOKEN"));
     let mut command = Command::new(program);
@@ -225,5 +237,32 @@ pub(super) fn cannot_start(io: &Io, program: &OsString, error: &std::io::Error) 
             crate::tr!("exec.cannot_run", program = program, error = error)
         );
         CANNOT_EXECUTE
+    }
+}
+
+#[cfg(test)]
+mod nested_tests {
+    use super::*;
+    use crate::i18n::{Lang, with_lang};
+
+    #[test]
+    fn a_nested_exec_for_another_token_says_so_in_both_languages() {
+        let outer = || Some(OsString::from("alice/华东一区【昆山】"));
+        let en = with_lang(Lang::En, || nested("华东一区【昆山】", outer())).unwrap();
+        assert_eq!(
+            en,
+            "note: inside `actoken exec` for alice/华东一区【昆山】 (AC_TOKEN_NAME is set): \
+             the command gets the variables of 华东一区【昆山】 instead"
+        );
+        let zh = with_lang(Lang::ZhCn, || nested("华东一区【昆山】", outer())).unwrap();
+        assert!(
+            zh.contains("alice/华东一区【昆山】") && zh.contains("AC_TOKEN_NAME"),
+            "{zh}"
+        );
+        assert_ne!(zh, en);
+        // The same token again, or no outer exec: nothing to say.
+        assert_eq!(nested("alice/华东一区【昆山】", outer()), None);
+        assert_eq!(nested("华东一区【昆山】", None), None);
+        assert_eq!(nested("华东一区【昆山】", Some(OsString::new())), None);
     }
 }

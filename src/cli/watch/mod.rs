@@ -8,6 +8,7 @@
 pub(super) mod backoff;
 mod log;
 mod pass;
+mod sink;
 pub(super) mod unit;
 
 use super::context::{Context, runtime};
@@ -17,6 +18,7 @@ use backoff::Backoff;
 use clap::Args;
 use jiff::SignedDuration;
 use log::{Level, line};
+use sink::Sink;
 
 pub(crate) const WATCH_HELP: &str = "\
 Every --interval, watch re-reads the token index (so tokens added or removed by other actoken
@@ -25,12 +27,21 @@ renew-ahead, default 2h) and brings dead ones back through remembered secret key
 fails is left alone for 1 minute, then 2, 4, ... up to an hour. One line per action on stderr
 (with syslog priorities under systemd, so journald records levels).
 
+With --sink DIR, every token is also kept as a file of its own in DIR (0600, in a 0700
+directory that actoken creates, or one of yours that nobody else can read): DIR/NAME.token
+holds the token alone, DIR/NAME.json its name, base_url, expires_at and renew_cutoff
+(RFC 3339). Both are written at start and again, atomically, whenever the token changes; they
+are removed when the token is removed. In file names '%', '/', control characters and a leading
+'.' become %XX: alice/hpc-east is alice%2Fhpc-east.token. A job re-reads the file before each
+call (BEARER_TOKEN_FILE=DIR/NAME.token).
+
 SIGTERM or SIGINT lets renewals in flight finish and be saved, then exits 0.
 
 Examples:
   actoken watch                      # in a terminal, tmux, or a service manager
   actoken watch --install            # systemd user unit (launchd agent on macOS)
-  */10 * * * * actoken watch --once  # cron: one pass, exit code of the worst problem";
+  */10 * * * * actoken watch --once  # cron: one pass, exit code of the worst problem
+  actoken watch --sink /scratch/$USER/tokens   # token files for jobs on a shared file system";
 #[derive(Debug, Args)]
 pub struct WatchArgs {
     /// One pass, then exit with the most serious code (for cron)
@@ -45,12 +56,18 @@ pub struct WatchArgs {
     /// With --install: replace a unit that differs from the one actoken writes
     #[arg(long, requires = "install")]
     pub force: bool,
+    /// Keep every token as a file in this directory too (0600 files, 0700 directory)
+    #[arg(long, value_name = "DIR")]
+    pub sink: Option<std::path::PathBuf>,
 }
 
 pub(crate) fn run(ctx: &Context, args: WatchArgs) -> anyhow::Result<u8> {
     if args.install {
-        return unit::install(ctx, args.force);
+        return unit::install(ctx, args.force, args.sink.as_deref());
     }
+    // Before anything else, in the interface language: a directory that is not private is
+    // refused at once.
+    let mut sink = args.sink.as_deref().map(Sink::open).transpose()?;
     // The watch log is English in every language: journald and cron mail are searched, and
     // a renewal's failure, its reasons and its times all go into it.
     crate::i18n::set(crate::i18n::Lang::En);
@@ -59,22 +76,27 @@ pub(crate) fn run(ctx: &Context, args: WatchArgs) -> anyhow::Result<u8> {
     let mut backoff = Backoff::default();
     let rt = runtime();
     if args.once {
-        let codes = rt.block_on(pass::run(
+        let codes = rt.block_on(one_pass(
             &renewer,
             &ctx.io,
             grace,
             ahead,
             &mut backoff,
+            sink.as_mut(),
             ctx.clock.now(),
         ));
         return Ok(exit::worst(codes));
     }
     rt.block_on(async {
         let mut stop = Stop::new()?;
+        let writing = sink
+            .as_ref()
+            .map(|s| format!(", keeping them as files in {}", s.dir().display()))
+            .unwrap_or_default();
         line(
             Level::Info,
             &format!(
-                "watching the tokens in {} every {}, renewing those that expire within {}",
+                "watching the tokens in {} every {}, renewing those that expire within {}{writing}",
                 ctx.paths.index_file().display(),
                 crate::timefmt::compact(args.interval),
                 crate::timefmt::compact(ahead)
@@ -91,13 +113,15 @@ pub(crate) fn run(ctx: &Context, args: WatchArgs) -> anyhow::Result<u8> {
                     return Ok(exit::OK);
                 }
             }
-            let one = pass::run(
+            let now = ctx.clock.now();
+            let one = one_pass(
                 &renewer,
                 &ctx.io,
                 grace,
                 ahead,
                 &mut backoff,
-                ctx.clock.now(),
+                sink.as_mut(),
+                now,
             );
             tokio::pin!(one);
             let mut stopping = None;
@@ -116,6 +140,25 @@ pub(crate) fn run(ctx: &Context, args: WatchArgs) -> anyhow::Result<u8> {
             }
         }
     })
+}
+
+/// A pass, then the sink's files brought in step with what it left in the store (also when a
+/// signal came during the pass: a renewed token may be the only one the server still takes).
+async fn one_pass(
+    renewer: &crate::renew::Renewer,
+    io: &super::streams::Io,
+    grace: SignedDuration,
+    ahead: SignedDuration,
+    backoff: &mut Backoff,
+    sink: Option<&mut Sink>,
+    now: jiff::Timestamp,
+) -> Vec<u8> {
+    let mut codes = pass::run(renewer, io, grace, ahead, backoff, now).await;
+    if let Some(sink) = sink {
+        let followed = sink.follow(renewer.door(), grace).await;
+        codes.extend(sink.log(&followed));
+    }
+    codes
 }
 
 /// SIGTERM (systemd, kill) and SIGINT (Ctrl-C).

@@ -17,19 +17,23 @@ pub(crate) const LAUNCHD_LABEL: &str = "actoken.watch";
 /// The variable of the global `--keyring-service` flag.
 const SERVICE_ENV: &str = "ACTOKEN_KEYRING_SERVICE";
 
-pub(crate) fn install(ctx: &Context, force: bool) -> anyhow::Result<u8> {
+pub(crate) fn install(ctx: &Context, force: bool, sink: Option<&Path>) -> anyhow::Result<u8> {
     let exe = std::env::current_exe().context("cannot tell where the actoken binary is")?;
     // A profile of its own (another keyring service) is kept by the unit too.
     let service = (ctx.service != DEFAULT_SERVICE).then_some(ctx.service.as_str());
+    // A sink directory is checked (and made) now, and named in full: the unit does not run
+    // where this command does.
+    let sink = sink.map(super::sink::Sink::open).transpose()?;
+    let sink = sink.as_ref().map(|s| s.dir());
     let path = unit_path().ok_or(crate::config::ConfigError::NoHome)?;
     let (text, enable) = if cfg!(target_os = "macos") {
         let enable = format!("launchctl bootstrap gui/$(id -u) {}", path.display());
-        (launchd_plist(&exe, service), enable)
+        (launchd_plist(&exe, service, sink), enable)
     } else if cfg!(unix) {
         let enable = format!(
             "systemctl --user daemon-reload && systemctl --user enable --now {SYSTEMD_UNIT}"
         );
-        (systemd_unit(&exe, service), enable)
+        (systemd_unit(&exe, service, sink), enable)
     } else {
         anyhow::bail!(
             "--install knows systemd and launchd only; run `actoken watch` from your system's task scheduler"
@@ -77,7 +81,11 @@ fn print_next(io: &Io, enable: &str) {
 
 /// The unit. `Restart=on-failure` brings it back after a crash; a clean stop (exit 0 on
 /// SIGTERM) stays stopped.
-pub(crate) fn systemd_unit(exe: &Path, keyring_service: Option<&str>) -> String {
+pub(crate) fn systemd_unit(
+    exe: &Path,
+    keyring_service: Option<&str>,
+    sink: Option<&Path>,
+) -> String {
     let environment = keyring_service
         .map(|s| {
             format!(
@@ -86,13 +94,16 @@ pub(crate) fn systemd_unit(exe: &Path, keyring_service: Option<&str>) -> String 
             )
         })
         .unwrap_or_default();
+    let sink = sink
+        .map(|dir| format!(" --sink {}", systemd_quote(&dir.to_string_lossy())))
+        .unwrap_or_default();
     format!(
         "[Unit]\n\
          Description=actoken: keep AC platform tokens fresh\n\
          \n\
          [Service]\n\
          Type=exec\n\
-         ExecStart={} watch\n\
+         ExecStart={} watch{sink}\n\
          {environment}\
          Restart=on-failure\n\
          RestartSec=30\n\
@@ -114,7 +125,11 @@ fn systemd_quote(s: &str) -> String {
     format!("\"{escaped}\"")
 }
 
-pub(crate) fn launchd_plist(exe: &Path, keyring_service: Option<&str>) -> String {
+pub(crate) fn launchd_plist(
+    exe: &Path,
+    keyring_service: Option<&str>,
+    sink: Option<&Path>,
+) -> String {
     let environment = keyring_service
         .map(|s| {
             format!(
@@ -123,12 +138,20 @@ pub(crate) fn launchd_plist(exe: &Path, keyring_service: Option<&str>) -> String
             )
         })
         .unwrap_or_default();
+    let sink = sink
+        .map(|dir| {
+            format!(
+                "    <string>--sink</string>\n    <string>{}</string>\n",
+                xml(&dir.to_string_lossy())
+            )
+        })
+        .unwrap_or_default();
     format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
          <!DOCTYPE plist PUBLIC \"-//Apple//DTD PLIST 1.0//EN\" \"http://www.apple.com/DTDs/PropertyList-1.0.dtd\">\n\
          <plist version=\"1.0\">\n<dict>\n\
          \x20 <key>Label</key>\n  <string>{LAUNCHD_LABEL}</string>\n\
-         \x20 <key>ProgramArguments</key>\n  <array>\n    <string>{}</string>\n    <string>watch</string>\n  </array>\n\
+         \x20 <key>ProgramArguments</key>\n  <array>\n    <string>{}</string>\n    <string>watch</string>\n{sink}  </array>\n\
          {environment}\
          \x20 <key>RunAtLoad</key>\n  <true/>\n\
          \x20 <key>KeepAlive</key>\n  <dict>\n    <key>SuccessfulExit</key>\n    <false/>\n  </dict>\n\
@@ -164,7 +187,7 @@ mod tests {
     #[test]
     fn odd_paths_are_quoted_for_each_format() {
         let exe = Path::new("/opt/my apps/50%/$x/\"q\"/actoken");
-        let unit = systemd_unit(exe, Some("work"));
+        let unit = systemd_unit(exe, Some("work"), None);
         assert!(
             unit.contains(r#"ExecStart="/opt/my apps/50%%/$$x/\"q\"/actoken" watch"#),
             "{unit}"
@@ -173,12 +196,34 @@ mod tests {
             unit.contains("Environment=\"ACTOKEN_KEYRING_SERVICE=work\"\n"),
             "{unit}"
         );
-        assert!(!systemd_unit(exe, None).contains("Environment"));
-        let plist = launchd_plist(Path::new("/a&b/<c>"), None);
+        assert!(!systemd_unit(exe, None, None).contains("Environment"));
+        let plist = launchd_plist(Path::new("/a&b/<c>"), None, None);
         assert!(
             plist.contains("<string>/a&amp;b/&lt;c&gt;</string>"),
             "{plist}"
         );
         assert!(plist.contains("<string>watch</string>"));
+    }
+
+    #[test]
+    fn a_sink_directory_goes_into_the_unit_quoted() {
+        let (exe, sink) = (
+            Path::new("/usr/bin/actoken"),
+            Path::new("/scratch/a b/50%/华东"),
+        );
+        let unit = systemd_unit(exe, None, Some(sink));
+        assert!(
+            unit.contains(
+                "ExecStart=\"/usr/bin/actoken\" watch --sink \"/scratch/a b/50%%/华东\"\n"
+            ),
+            "{unit}"
+        );
+        let plist = launchd_plist(exe, None, Some(Path::new("/s/<t>")));
+        assert!(
+            plist.contains(
+                "<string>watch</string>\n    <string>--sink</string>\n    <string>/s/&lt;t&gt;</string>\n  </array>"
+            ),
+            "{plist}"
+        );
     }
 }

@@ -28,6 +28,11 @@ use crate::token::Token;
 pub use lazy::LazyKeyring;
 pub(crate) use session::open_ahead;
 
+/// One secret is about to be read (see [`platform::start`]).
+pub(crate) fn set_up_ahead() {
+    platform::start();
+}
+
 /// The keyring service name under which actoken keeps its tokens.
 pub const SERVICE: &str = "actoken";
 
