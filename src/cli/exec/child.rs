@@ -91,6 +91,26 @@ impl Running {
     }
 }
 
+/// Runs `command` to its end with SIGINT, SIGTERM and SIGHUP passed on to it (one the
+/// terminal sent has reached it already); its status as an exit code (128+N when signal N
+/// killed it). `Err` when it could not be started. For a parent that only has to wait
+/// (`exec --scnet-cli`); `--keep-fresh` runs the same loop beside its renewals.
+pub(in crate::cli) async fn run_forwarding(command: &mut Command) -> std::io::Result<u8> {
+    let mut signals = Forwarder::new()?;
+    let mut child = Running::start(command)?;
+    loop {
+        tokio::select! {
+            () = child.ended() => break,
+            incoming = signals.next() => {
+                if incoming.to_forward() {
+                    child.signal(incoming.number);
+                }
+            }
+        }
+    }
+    Ok(child.status())
+}
+
 /// A code as it is; killed by signal N: 128+N, as shells report it.
 pub(super) fn exit_code(status: ExitStatus) -> u8 {
     if let Some(code) = status.code() {
@@ -324,5 +344,28 @@ mod tests {
                 assert_eq!(sent.to_forward(), !from_terminal);
             }
         }
+    }
+
+    /// `exec --scnet-cli`'s wait: the child's code, and its killing signal as 128+N.
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn run_forwarding_gives_the_child_s_code_and_its_killing_signal() {
+        let _watchdog = crate::watchdog::arm();
+        let sh = |script: &str| {
+            let mut c = Command::new("sh");
+            c.args(["-c", script]);
+            c
+        };
+        assert_eq!(run_forwarding(&mut sh("exit 7")).await.unwrap(), 7);
+        assert_eq!(
+            run_forwarding(&mut sh("kill -TERM $$")).await.unwrap(),
+            128 + 15
+        );
+        assert_eq!(
+            run_forwarding(&mut sh("kill -KILL $$")).await.unwrap(),
+            128 + 9
+        );
+        let missing = run_forwarding(&mut Command::new("/nonexistent/actoken-test")).await;
+        assert_eq!(missing.unwrap_err().kind(), std::io::ErrorKind::NotFound);
     }
 }

@@ -16,7 +16,7 @@
 //! The token goes only into the environment (`Command::env`), never into an argument: other
 //! users can read a process's arguments, not its environment.
 
-mod child;
+pub(super) mod child;
 mod from_env;
 mod job_time;
 mod keep_fresh;

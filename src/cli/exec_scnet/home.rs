@@ -228,18 +228,8 @@ mod tests {
             .unwrap()
             .keys()
             .collect();
-        assert_eq!(
-            keys,
-            [
-                "name",
-                "user",
-                "access_key",
-                "secret_key",
-                "default_cluster_id",
-                "llm_api_key",
-                "base_overrides"
-            ]
-        );
+        // Exactly scnet-cli's keys, in its order: another key crashes it.
+        assert_eq!(keys, crate::scnet_cli::PROFILE_KEYS);
         assert_eq!(config["profiles"]["default"]["secret_key"], "");
         assert_eq!(
             config["profiles"]["default"]["base_overrides"],

@@ -8,7 +8,6 @@
 //! token scnet-cli renewed is stored back ([`store_back`]) and the directory removed. The
 //! exit status is COMMAND's.
 
-mod child;
 mod home;
 mod store_back;
 
@@ -96,9 +95,9 @@ pub(crate) fn run(
         anyhow::anyhow!(tr!("exec_scnet.cannot_make_home", dir = dir, error = e))
     })?;
 
-    let mut child = tokio::process::Command::new(program);
+    let mut child = std::process::Command::new(program);
     child.args(rest).env("SCNET_HOME", home.path());
-    let code = rt.block_on(child::run_forwarding(child));
+    let code = rt.block_on(super::exec::child::run_forwarding(&mut child));
 
     // Whatever became of COMMAND, what scnet-cli renewed is kept.
     let left = home.tokens_now();
