@@ -557,6 +557,14 @@ impl Node {
             .env("AC_TOKEN", token)
             .env("AC_TOKEN_NAME", KUNSHAN)
             .env("AC_BASE_URL", base_url);
+        // The node runs on the test's clock: CI runs the suite a year ahead through libfaketime,
+        // and the tokens here are minted on that clock.
+        for (name, value) in std::env::vars_os() {
+            let name_str = name.to_string_lossy();
+            if name_str == "LD_PRELOAD" || name_str.starts_with("FAKETIME") {
+                cmd.env(&name, value);
+            }
+        }
         cmd
     }
 
