@@ -547,6 +547,40 @@ mod tests {
     use clap::Parser;
     use secrecy::ExposeSecret;
 
+    /// The command `--no-input` names for a password login is pasted: its user, org id and URL
+    /// are each one shell word, and nothing in them runs.
+    #[test]
+    fn the_piped_password_login_quotes_every_value() {
+        use crate::shell_quote::tests::pasted;
+        let dir = tempfile::tempdir().unwrap();
+        let canary = dir.path().join("ran");
+        let user = format!("bob$(touch {})", canary.display());
+        let mut account = Account::with_access_key(&user, "AK1", "https://b.example/x y");
+        account.method = LoginMethod::Password;
+        account.org_id = Some("org 1".into());
+        let named = piped_login(&account, true);
+        let command = named
+            .trim_matches('`')
+            .strip_prefix("printf '%s' \"$PASSWORD\" | ")
+            .unwrap();
+        assert_eq!(
+            pasted("sh", command),
+            [
+                "actoken",
+                "login",
+                "--user",
+                user.as_str(),
+                "--org-id",
+                "org 1",
+                "--password-stdin",
+                "--base-url",
+                "https://b.example/x y",
+                "--no-remember",
+            ]
+        );
+        assert!(!canary.exists(), "a pasted value ran");
+    }
+
     fn parse(
         args: &[&str],
         env: &[(&str, &str)],
