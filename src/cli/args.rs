@@ -1,6 +1,8 @@
 //! The command line's top: `Cli`, and the list of commands; each command's flags live beside
 //! its `run`, in the file named for it.
 
+#[cfg(unix)]
+use super::ssh::{SSH_HELP, SshArgs};
 use super::{
     accounts::AccountsArgs,
     add::AddArgs,
@@ -103,6 +105,13 @@ pub enum Command {
     /// Run a command with a fresh token in its environment (never in its arguments)
     #[command(after_long_help = format!("{ENV_HELP}\n\n{KEEP_FRESH_HELP}"))]
     Exec(ExecArgs),
+    /// ssh to a host with the agent forwarded: ACTOKEN_AGENT_SOCK set there for the session
+    #[cfg(unix)]
+    #[command(
+        after_long_help = SSH_HELP,
+        override_usage = "actoken ssh [SSH OPTIONS] HOST [COMMAND]..."
+    )]
+    Ssh(SshArgs),
     /// Keep every stored token fresh, in the foreground (for systemd, launchd or cron)
     #[command(after_long_help = WATCH_HELP)]
     Watch(WatchArgs),

@@ -35,6 +35,8 @@ mod paths;
 mod renew;
 mod rm;
 mod show;
+#[cfg(unix)]
+mod ssh;
 mod store_select;
 mod table;
 mod token;
@@ -170,6 +172,9 @@ fn run(
         Some(Command::Demo) => return demo::run(&cli.global, observer).map(|()| exit::OK),
         // Before the config is loaded: a broken config is one of the things it reports.
         Some(Command::Doctor(args)) => return doctor::run(&cli.global, args, Arc::clone(io)),
+        // Opens no store: it runs where the agent is, to reach another machine.
+        #[cfg(unix)]
+        Some(Command::Ssh(args)) => return ssh::run(io, &cli.global, args),
         _ => {}
     }
     let ctx = context(&cli.global)?;
@@ -205,6 +210,10 @@ fn run(
         | Command::MockServer(_)
         | Command::Demo
         | Command::Doctor(_) => {
+            unreachable!("handled above")
+        }
+        #[cfg(unix)]
+        Command::Ssh(_) => {
             unreachable!("handled above")
         }
     }

@@ -9,6 +9,8 @@ mod support;
 
 mod agent_account;
 mod agent_env;
+#[cfg(unix)]
+mod agent_ssh;
 mod agent_watch;
 mod api_client;
 mod api_login;

@@ -18,6 +18,8 @@ pub mod logbuf;
 pub mod mock_process;
 pub mod recorder;
 pub mod scnet_cli;
+#[cfg(unix)]
+pub mod sshd;
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
