@@ -8,6 +8,7 @@ rust_i18n::i18n!("locales", fallback = "en");
 
 pub mod account_info;
 pub mod advice;
+pub mod agent;
 pub mod api;
 #[cfg(feature = "testing")]
 pub mod bench_probe;

@@ -6,6 +6,7 @@ use super::ssh::{SSH_HELP, SshArgs};
 use super::{
     accounts::AccountsArgs,
     add::AddArgs,
+    agent::{AGENT_HELP, AgentArgs},
     check::CheckArgs,
     completions::CompletionsArgs,
     doctor::DoctorArgs,
@@ -115,6 +116,9 @@ pub enum Command {
     /// Keep every stored token fresh, in the foreground (for systemd, launchd or cron)
     #[command(after_long_help = WATCH_HELP)]
     Watch(WatchArgs),
+    /// Hand this store's tokens to your processes, here and over SSH, keeping them fresh
+    #[command(after_long_help = AGENT_HELP)]
+    Agent(AgentArgs),
     /// Print where actoken keeps its files
     Paths,
     /// Try the dashboard on a built-in mock AC server with sample tokens (nothing is stored)

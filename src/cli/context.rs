@@ -33,6 +33,9 @@ pub struct Context {
     pub clock: Clock,
     /// Where output goes and input comes from (the process's streams in the product).
     pub io: Arc<Io>,
+    /// The agent to ask instead of a store here (`--agent`, ACTOKEN_AGENT_SOCK), unless
+    /// `--no-agent`.
+    pub agent: Option<std::path::PathBuf>,
 }
 
 impl Context {
@@ -92,6 +95,7 @@ impl Context {
             given_keys: None,
             clock: Clock::system(),
             io,
+            agent: global.agent_socket().map(ToOwned::to_owned),
         })
     }
 

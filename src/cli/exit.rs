@@ -27,6 +27,14 @@ pub(crate) struct NeedsNewToken(pub String);
 #[error("{0}")]
 pub(crate) struct NoInput(pub String);
 
+/// An error whose exit code was decided where it was met (an agent's answer: its kind's code).
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub(crate) struct Coded {
+    pub message: String,
+    pub code: u8,
+}
+
 pub(crate) fn code_for(err: &anyhow::Error) -> u8 {
     err.chain().find_map(classify).unwrap_or(FAILURE)
 }
@@ -37,6 +45,9 @@ fn classify(cause: &(dyn std::error::Error + 'static)) -> Option<u8> {
     }
     if cause.is::<NeedsNewToken>() || cause.is::<NoInput>() {
         return Some(NEEDS_NEW_TOKEN);
+    }
+    if let Some(coded) = cause.downcast_ref::<Coded>() {
+        return Some(coded.code);
     }
     failure::kind_of(cause).map(code_of)
 }

@@ -212,15 +212,23 @@ pub(crate) fn token_vars(
     let now = ctx.clock.now();
     let mut names = vec![name.to_owned()];
     names.extend(also.iter().map(|a| a.name.clone()));
-    let window = min_valid.unwrap_or(ctx.config.renew_ahead);
-    let (store, tokens) = fresh_for(ctx, &names, window, now)?;
+    let tokens = match &ctx.agent {
+        Some(path) => from_agent(ctx, path, &names, min_valid, now)?,
+        None => {
+            let window = min_valid.unwrap_or(ctx.config.renew_ahead);
+            let (store, tokens) = fresh_for(ctx, &names, window, now)?;
+            tokens
+                .into_iter()
+                .map(|renewed| Ok((store.meta(&renewed.name)?, renewed)))
+                .collect::<anyhow::Result<Vec<_>>>()?
+        }
+    };
 
     let network = Network::new(ctx);
     let cache = CenterCache::new(&ctx.paths);
     let mut vars = Vars::default();
-    for (i, renewed) in tokens.iter().enumerate() {
-        let meta = store.meta(&renewed.name)?;
-        let addrs = service_addrs(&ctx.io, &network, &cache, &meta, renewed, now);
+    for (i, (meta, renewed)) in tokens.iter().enumerate() {
+        let addrs = service_addrs(&ctx.io, &network, &cache, meta, renewed, now);
         let subject = Subject {
             name: &renewed.name,
             token: &renewed.token,
@@ -236,6 +244,26 @@ pub(crate) fn token_vars(
         });
     }
     Ok(vars)
+}
+
+/// `names` from the agent at `path`, one request each (`min_valid` `None`: the agent's own
+/// renew-ahead window).
+fn from_agent(
+    ctx: &Context,
+    path: &std::path::Path,
+    names: &[String],
+    min_valid: Option<SignedDuration>,
+    now: Timestamp,
+) -> anyhow::Result<Vec<(EntryMeta, Renewed)>> {
+    let mut agent = super::via_agent::connect(path)?;
+    names
+        .iter()
+        .map(|name| {
+            let handed = super::via_agent::fresh_token(&mut agent, name, min_valid, now)?;
+            report(&ctx.io, &handed.renewed, now, min_valid.unwrap_or_default());
+            Ok((handed.meta, handed.renewed))
+        })
+        .collect()
 }
 
 /// The HTTP client and a runtime to drive it, set up on first use: with the addresses

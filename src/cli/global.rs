@@ -46,6 +46,19 @@ pub struct GlobalArgs {
     /// naming the command that needs none
     #[arg(long, global = true, env = "ACTOKEN_NO_INPUT", hide_env_values = true, value_parser = clap::builder::FalseyValueParser::new())]
     pub no_input: bool,
+    /// Ask the agent listening on this socket (`actoken agent`, maybe over `actoken ssh`)
+    /// instead of opening a store here: `token`, `env`, `exec`, `list` and `show`
+    #[arg(
+        long,
+        global = true,
+        value_name = "SOCKET",
+        env = "ACTOKEN_AGENT_SOCK",
+        hide_env_values = true
+    )]
+    pub agent: Option<PathBuf>,
+    /// Use this machine's own store even when ACTOKEN_AGENT_SOCK names an agent
+    #[arg(long, global = true)]
+    pub no_agent: bool,
     /// Interface language: en or zh-CN (else `language` in the config, else LC_ALL /
     /// LC_MESSAGES / LANG: zh* is Chinese). --json output never changes.
     #[arg(long, global = true, value_name = "LANG", env = "ACTOKEN_LANG", hide_env_values = true, value_parser = crate::i18n::Lang::parse)]
@@ -54,6 +67,16 @@ pub struct GlobalArgs {
 
 /// The keyring service when none is given.
 pub(crate) const DEFAULT_SERVICE: &str = "actoken";
+
+impl GlobalArgs {
+    /// The agent to ask, unless `--no-agent` (which wins over ACTOKEN_AGENT_SOCK). An empty
+    /// ACTOKEN_AGENT_SOCK asks none, as an unset one.
+    pub(crate) fn agent_socket(&self) -> Option<&std::path::Path> {
+        self.agent
+            .as_deref()
+            .filter(|p| !p.as_os_str().is_empty() && !self.no_agent)
+    }
+}
 
 /// NO_COLOR's rule: any non-empty value turns colour off, even "0". clap hands a flag's parser
 /// "true" for the bare flag and "false" when neither the flag nor the variable is there.

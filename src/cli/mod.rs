@@ -6,6 +6,7 @@ mod streams;
 mod accounts;
 mod add;
 mod advising;
+mod agent;
 mod args;
 mod check;
 mod completions;
@@ -41,6 +42,7 @@ mod store_select;
 mod table;
 mod token;
 mod token_view;
+mod via_agent;
 mod watch;
 
 use std::ffi::OsString;
@@ -178,6 +180,15 @@ fn run(
         _ => {}
     }
     let ctx = context(&cli.global)?;
+    if let Some(path) = &ctx.agent {
+        let here = match &cli.command {
+            None => Some("(dashboard)"),
+            Some(command) => changes_the_store(command),
+        };
+        if let Some(command) = here {
+            return Err(via_agent::store_elsewhere(command, path));
+        }
+    }
     let Some(command) = cli.command else {
         dashboard::open(&ctx, &cli.global, observer)?;
         return Ok(exit::OK);
@@ -198,6 +209,7 @@ fn run(
             };
         }
         Command::Watch(args) => return watch::run(&ctx, args),
+        Command::Agent(args) => return agent::run(&ctx, args),
         Command::Paths => paths::run(&ctx)?,
         Command::Login(args) => login::run(&ctx, args)?,
         Command::Accounts(args) => accounts::run(&ctx, args)?,
@@ -218,6 +230,27 @@ fn run(
         }
     }
     Ok(exit::OK)
+}
+
+/// The commands that open this machine's store, which an agent in use stands for: named in
+/// the error that sends the user to the agent's machine (or `--no-agent`). `token`, `env`,
+/// `exec`, `list` and `show` ask the agent instead.
+fn changes_the_store(command: &Command) -> Option<&'static str> {
+    Some(match command {
+        Command::Add(_) => "add",
+        Command::Renew(_) => "renew",
+        Command::Rm(_) => "rm",
+        Command::Move(_) => "move",
+        Command::Watch(_) => "watch",
+        Command::Login(_) => "login",
+        Command::Accounts(_) => "accounts",
+        Command::Logout(_) => "logout",
+        Command::Check(_) => "check",
+        Command::Info(_) => "info",
+        Command::Import(_) => "import",
+        Command::Exec(args) if args.scnet_cli.is_some() => "exec --scnet-cli",
+        _ => return None,
+    })
 }
 
 /// `--log FILTER` (or ACTOKEN_LOG) when given and valid, else the level `-v` asks for. A

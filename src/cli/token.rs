@@ -29,6 +29,9 @@ pub struct TokenArgs {
 }
 
 pub(crate) fn run(ctx: &Context, args: TokenArgs) -> anyhow::Result<()> {
+    if let Some(path) = &ctx.agent {
+        return from_agent(ctx, path, args);
+    }
     let now = ctx.clock.now();
     let (meta, token) = match args.min_valid {
         Some(min_valid) => {
@@ -74,6 +77,23 @@ pub(crate) fn run(ctx: &Context, args: TokenArgs) -> anyhow::Result<()> {
         ctx.io.write_out(text.as_bytes())?;
     } else {
         exactln!(ctx.io, "{}", token.expose());
+    }
+    Ok(())
+}
+
+/// The token from the agent: renewed there first when it expires within `--min-valid`;
+/// without it, only when it has expired (a local `token` would refuse it then).
+fn from_agent(ctx: &Context, path: &std::path::Path, args: TokenArgs) -> anyhow::Result<()> {
+    let now = ctx.clock.now();
+    let mut agent = super::via_agent::connect(path)?;
+    let min_valid = args.min_valid.unwrap_or(SignedDuration::ZERO);
+    let handed = super::via_agent::fresh_token(&mut agent, &args.name, Some(min_valid), now)?;
+    super::fresh::report(&ctx.io, &handed.renewed, now, min_valid);
+    if args.json {
+        let text = handoff_json(ctx, handed.meta, handed.renewed.token, now)?;
+        ctx.io.write_out(text.as_bytes())?;
+    } else {
+        exactln!(ctx.io, "{}", handed.renewed.token.expose());
     }
     Ok(())
 }

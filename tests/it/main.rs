@@ -7,6 +7,7 @@
 #[macro_use]
 mod support;
 
+mod agent;
 mod agent_account;
 mod agent_env;
 #[cfg(unix)]

@@ -6,9 +6,9 @@
 //! exits at once. `--install` writes a systemd user unit or a launchd agent (see [`unit`]).
 
 pub(super) mod backoff;
-mod log;
+pub(super) mod log;
 mod pass;
-mod sink;
+pub(super) mod sink;
 pub(super) mod unit;
 
 use super::context::{Context, runtime};
@@ -89,57 +89,71 @@ pub(crate) fn run(ctx: &Context, args: WatchArgs) -> anyhow::Result<u8> {
     }
     rt.block_on(async {
         let mut stop = Stop::new()?;
-        let writing = sink
-            .as_ref()
-            .map(|s| format!(", keeping them as files in {}", s.dir().display()))
-            .unwrap_or_default();
-        line(
-            Level::Info,
-            &format!(
-                "watching the tokens in {} every {}, renewing those that expire within {}{writing}",
-                ctx.paths.index_file().display(),
-                crate::timefmt::compact(args.interval),
-                crate::timefmt::compact(ahead)
-            ),
-        );
-        let mut ticks = tokio::time::interval(args.interval.unsigned_abs());
-        // After a suspend, one pass, not a burst of missed ones.
-        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tokio::select! {
-                _ = ticks.tick() => {}
-                signal = stop.recv() => {
-                    line(Level::Info, &format!("{signal}: stopped"));
-                    return Ok(exit::OK);
-                }
-            }
-            let now = ctx.clock.now();
-            let one = one_pass(
-                &renewer,
-                &ctx.io,
-                grace,
-                ahead,
-                &mut backoff,
-                sink.as_mut(),
-                now,
-            );
-            tokio::pin!(one);
-            let mut stopping = None;
-            loop {
-                tokio::select! {
-                    _ = &mut one => break,
-                    signal = stop.recv(), if stopping.is_none() => {
-                        line(Level::Info, &format!("{signal}: finishing the renewals in flight, then stopping"));
-                        stopping = Some(signal);
-                    }
-                }
-            }
-            if let Some(signal) = stopping {
+        keep_watching(ctx, &renewer, args.interval, sink.as_mut(), &mut stop).await
+    })
+}
+
+/// Passes every `interval` until a signal; a signal during a pass lets its renewals finish
+/// and be saved first. `actoken agent` runs this beside its socket.
+pub(super) async fn keep_watching(
+    ctx: &Context,
+    renewer: &crate::renew::Renewer,
+    interval: SignedDuration,
+    mut sink: Option<&mut Sink>,
+    stop: &mut Stop,
+) -> anyhow::Result<u8> {
+    let (grace, ahead) = (ctx.config.renew_grace, ctx.config.renew_ahead);
+    let mut backoff = Backoff::default();
+    let writing = sink
+        .as_ref()
+        .map(|s| format!(", keeping them as files in {}", s.dir().display()))
+        .unwrap_or_default();
+    line(
+        Level::Info,
+        &format!(
+            "watching the tokens in {} every {}, renewing those that expire within {}{writing}",
+            ctx.paths.index_file().display(),
+            crate::timefmt::compact(interval),
+            crate::timefmt::compact(ahead)
+        ),
+    );
+    let mut ticks = tokio::time::interval(interval.unsigned_abs());
+    // After a suspend, one pass, not a burst of missed ones.
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = ticks.tick() => {}
+            signal = stop.recv() => {
                 line(Level::Info, &format!("{signal}: stopped"));
                 return Ok(exit::OK);
             }
         }
-    })
+        let now = ctx.clock.now();
+        let one = one_pass(
+            renewer,
+            &ctx.io,
+            grace,
+            ahead,
+            &mut backoff,
+            sink.as_deref_mut(),
+            now,
+        );
+        tokio::pin!(one);
+        let mut stopping = None;
+        loop {
+            tokio::select! {
+                _ = &mut one => break,
+                signal = stop.recv(), if stopping.is_none() => {
+                    line(Level::Info, &format!("{signal}: finishing the renewals in flight, then stopping"));
+                    stopping = Some(signal);
+                }
+            }
+        }
+        if let Some(signal) = stopping {
+            line(Level::Info, &format!("{signal}: stopped"));
+            return Ok(exit::OK);
+        }
+    }
 }
 
 /// A pass, then the sink's files brought in step with what it left in the store (also when a
@@ -162,7 +176,7 @@ async fn one_pass(
 }
 
 /// SIGTERM (systemd, kill) and SIGINT (Ctrl-C).
-struct Stop {
+pub(super) struct Stop {
     #[cfg(unix)]
     term: tokio::signal::unix::Signal,
     #[cfg(unix)]
@@ -170,7 +184,7 @@ struct Stop {
 }
 
 impl Stop {
-    fn new() -> anyhow::Result<Stop> {
+    pub(super) fn new() -> anyhow::Result<Stop> {
         #[cfg(unix)]
         {
             use tokio::signal::unix::{SignalKind, signal};
@@ -184,7 +198,7 @@ impl Stop {
     }
 
     /// The name of the next signal.
-    async fn recv(&mut self) -> &'static str {
+    pub(super) async fn recv(&mut self) -> &'static str {
         #[cfg(unix)]
         {
             tokio::select! {

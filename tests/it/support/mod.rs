@@ -13,6 +13,7 @@ macro_rules! need_keyring {
     };
 }
 
+pub mod agent;
 pub mod in_process;
 pub mod logbuf;
 pub mod mock_process;
