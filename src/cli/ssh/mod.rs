@@ -17,9 +17,10 @@ use std::time::Duration;
 
 use clap::Args;
 
-use super::exit::{self, UsageError};
+use super::exit::{self, Coded, UsageError};
 use super::global::GlobalArgs;
 use super::streams::Io;
+use crate::agent::client::{AgentClient, AgentError};
 use split::SplitError;
 
 pub(crate) const SSH_HELP: &str = "\
@@ -31,8 +32,10 @@ $XDG_RUNTIME_DIR/actoken/forwarded-agent.sock, else /tmp/actoken-UID/forwarded-a
 (a shell in tmux keeps reaching the agent through it). The socket and the link go when the
 session ends. The exit status is ssh's: the remote command's. -v is passed on to ssh too.
 
-The agent's socket: --agent PATH, else ACTOKEN_AGENT_SOCK, else the default
-($XDG_RUNTIME_DIR/actoken/agent.sock). With no agent there, nothing is started (exit 5).
+The agent's socket: --agent PATH, else ACTOKEN_AGENT_SOCK (--no-agent ignores it), else the
+default ($XDG_RUNTIME_DIR/actoken/agent.sock). Without an agent answering there, ssh is not
+started (exit 5). Forwarding a forwarded socket works too: from a login node, actoken ssh
+forwards the one its own session was given.
 
 Examples:
   actoken ssh login1                                   # a shell on login1
@@ -64,25 +67,28 @@ pub struct SshArgs {
 /// Exit code of a program that could not be found, as shells use it.
 const NOT_FOUND: u8 = 127;
 const CANNOT_EXECUTE: u8 = 126;
-/// How long the agent may take to accept a connection.
+/// How long the agent may take to answer hello.
 const AGENT_WITHIN: Duration = Duration::from_secs(3);
 
 pub(crate) fn run(io: &Io, global: &GlobalArgs, args: SshArgs) -> anyhow::Result<u8> {
     let line = split::split(&args.args).map_err(|e| UsageError(refusal(&e)))?;
-    let local = agent_socket()?;
+    let local = agent_socket(global)?;
     let shown = local.display().to_string();
     // ssh -R splits its argument at ':'.
     if shown.contains(':') {
         return Err(UsageError(crate::tr!("ssh.colon_in_path", path = shown)).into());
     }
-    if let Err(error) = agent_answers(&local) {
-        errln!(
-            io,
-            "{} {}",
-            crate::tr!("cli.error"),
-            crate::tr!("ssh.no_agent", path = shown, error = error)
-        );
-        return Ok(exit::KEYRING);
+    match agent_answers(&local) {
+        Ok(()) => {}
+        Err(AgentError::Unreachable { source, .. }) => {
+            let message = crate::tr!("ssh.no_agent", path = shown, error = source);
+            return Err(Coded {
+                message,
+                code: exit::KEYRING,
+            }
+            .into());
+        }
+        Err(other) => return Err(Coded::from(other).into()),
     }
     let words = line
         .command
@@ -122,13 +128,12 @@ fn refusal(error: &SplitError) -> String {
     }
 }
 
-/// The agent's socket here: ACTOKEN_AGENT_SOCK, else the default path; made absolute (ssh
-/// resolves a relative one against its own directory).
-fn agent_socket() -> anyhow::Result<PathBuf> {
-    let path = match std::env::var_os("ACTOKEN_AGENT_SOCK").filter(|p| !p.is_empty()) {
-        Some(path) => PathBuf::from(path),
-        None => default_agent_socket(),
-    };
+/// The agent's socket here: `--agent` / ACTOKEN_AGENT_SOCK (unless `--no-agent`), else the
+/// default path; made absolute (ssh would resolve a relative one against its own directory).
+fn agent_socket(global: &GlobalArgs) -> anyhow::Result<PathBuf> {
+    let path = global
+        .agent_socket()
+        .map_or_else(crate::agent::socket::default_path, Path::to_owned);
     Ok(if path.is_absolute() {
         path
     } else {
@@ -136,29 +141,21 @@ fn agent_socket() -> anyhow::Result<PathBuf> {
     })
 }
 
-/// `$XDG_RUNTIME_DIR/actoken/agent.sock`, else `${TMPDIR:-/tmp}/actoken-UID/agent.sock`.
-fn default_agent_socket() -> PathBuf {
-    if let Some(runtime) = std::env::var_os("XDG_RUNTIME_DIR").filter(|d| !d.is_empty()) {
-        return PathBuf::from(runtime).join("actoken/agent.sock");
-    }
-    let tmp = std::env::var_os("TMPDIR")
-        .filter(|d| !d.is_empty())
-        .map_or_else(|| PathBuf::from("/tmp"), PathBuf::from);
-    // SAFETY: getuid cannot fail and touches no memory.
-    let uid = unsafe { libc::getuid() };
-    tmp.join(format!("actoken-{uid}/agent.sock"))
-}
-
-/// Whether something accepts connections on `path` (within [`AGENT_WITHIN`]: a full backlog
-/// would block a plain connect).
-fn agent_answers(path: &Path) -> std::io::Result<()> {
+/// Says hello to the agent at `path` (within [`AGENT_WITHIN`]): an actoken agent that
+/// answers this user, or the reason there is none.
+fn agent_answers(path: &Path) -> Result<(), AgentError> {
     let (tx, rx) = std::sync::mpsc::channel();
-    let path = path.to_owned();
+    let asked = path.to_owned();
     std::thread::spawn(move || {
-        let _ = tx.send(std::os::unix::net::UnixStream::connect(path).map(drop));
+        let _ = tx.send(AgentClient::connect(&asked).and_then(|mut agent| agent.hello()));
     });
-    rx.recv_timeout(AGENT_WITHIN)
-        .unwrap_or_else(|_| Err(std::io::ErrorKind::TimedOut.into()))
+    match rx.recv_timeout(AGENT_WITHIN) {
+        Ok(answer) => answer.map(drop),
+        Err(_) => Err(AgentError::Unreachable {
+            path: path.to_owned(),
+            source: std::io::ErrorKind::TimedOut.into(),
+        }),
+    }
 }
 
 /// Becomes ssh; returns only when it could not be started.
