@@ -375,3 +375,46 @@ fn with_no_agent_answering_ssh_is_not_started_and_one_line_says_why() {
         remote.sshd.log()
     );
 }
+
+/// No COMMAND on a terminal: the remote login shell gets a terminal too (`-t`), as with plain
+/// ssh. The terminal is `script`'s (util-linux); what is typed arrives two seconds later.
+#[test]
+fn on_a_terminal_the_login_shell_gets_a_terminal() {
+    need_store!();
+    if !crate::support::have("script") {
+        assert!(std::env::var("CI").is_err(), "script is required in CI");
+        eprintln!("SKIPPED: script (util-linux) is not installed");
+        return;
+    }
+    let Some(remote) = Remote::start(module_path!()) else {
+        return;
+    };
+    let env = Env::new();
+    let agent = Agent::start(&env, &["--interval", "1h"]);
+    let typed = "tty; echo \"sock=$ACTOKEN_AGENT_SOCK\"; exit 4";
+    let pipeline = format!(
+        "(sleep 2; printf '%s\\n' '{typed}') | timeout 40 script -qec \"$0 ssh -F $1 {HOST}\" /dev/null"
+    );
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(pipeline)
+        .arg(actoken())
+        .arg(remote.config())
+        .env("ACTOKEN_AGENT_SOCK", &agent.socket)
+        .env("ACTOKEN_LANG", "en")
+        .output()
+        .unwrap();
+    // `script` puts the terminal's bytes on its stdout.
+    let screen = text(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(4),
+        "{screen}\nsshd:\n{}",
+        remote.sshd.log()
+    );
+    assert!(screen.contains("/dev/pts/"), "{screen}");
+    assert!(
+        screen.contains(&format!("sock={}", remote.link().display())),
+        "{screen}"
+    );
+}
