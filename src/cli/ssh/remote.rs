@@ -2,7 +2,8 @@
 //! POSIX `sh` wrapper that runs as the session's command.
 //!
 //! The forward goes to a fresh, unguessable path in the remote /tmp (sshd creates the socket
-//! with its StreamLocalBindMask, 0177: only the remote user can connect). The wrapper:
+//! with its StreamLocalBindMask, 0177 by default: only the remote user can connect; the
+//! wrapper makes it 0600 in case the server's mask is laxer). The wrapper:
 //! - points a stable per-user link at it, `$XDG_RUNTIME_DIR/actoken/forwarded-agent.sock` (else
 //!   `${TMPDIR:-/tmp}/actoken-UID/forwarded-agent.sock`, the directories the agent itself
 //!   uses), so a shell in tmux started by an earlier session keeps reaching an agent: the
@@ -33,6 +34,9 @@ pub(super) const DIR_MARK: &str = "@DIR@";
 /// the command as ssh would send it.
 const SCRIPT: &[&str] = &[
     "s=$1; note=$2; c=$3; n=$#; a=; u=$(id -u);",
+    // sshd made it with its StreamLocalBindMask (0177 unless the admin changed it): the user's
+    // alone, whatever that is, since the agent cannot tell the users of this host apart.
+    "chmod 600 \"$s\" 2>/dev/null;",
     "if [ -n \"$XDG_RUNTIME_DIR\" ]; then d=$XDG_RUNTIME_DIR/actoken; else d=${TMPDIR:-/tmp}/actoken-$u; fi;",
     "l=$d/forwarded-agent.sock; t=$d/.forwarded-agent.$$;",
     "mkdir -m 700 \"$d\" 2>/dev/null;",
@@ -182,17 +186,20 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let runtime = private_dir(&tmp.path().join("run"));
         let (socket, _listener) = socket_in(tmp.path());
+        // As a server with a lax StreamLocalBindMask would leave it.
+        std::fs::set_permissions(&socket, std::fs::Permissions::from_mode(0o666)).unwrap();
         let run = [("XDG_RUNTIME_DIR", runtime.as_path())];
+        let mode = "ls -lnL \"$ACTOKEN_AGENT_SOCK\" | cut -c1-10";
         let (code, out, err) = finished(session(
             &socket,
-            &[SHOW, ";", "exit", "7"],
+            &[SHOW, ";", mode, ";", "exit", "7"],
             &run,
             std::process::Stdio::null(),
         ));
         let link = runtime.join("actoken/forwarded-agent.sock");
         assert_eq!(
             out,
-            format!("{}\n{socket}\n", link.display()),
+            format!("{}\n{socket}\nsrw-------\n", link.display()),
             "stderr: {err}"
         );
         assert_eq!((code, err.as_str()), (7, ""));
