@@ -185,6 +185,8 @@ impl AgentClient {
             Reply::List { .. } => "list",
             Reply::Show { .. } => "show",
             Reply::Token(_) => "token",
+            Reply::Done => "done",
+            Reply::Event(_) => "event",
             Reply::Error { .. } => "error",
         };
         self.garbled(&format!("a `{what}` reply to another request"))

@@ -58,7 +58,9 @@ pub enum Request {
     /// The names and non-secret facts of every token (`list --json`'s objects).
     List,
     /// One token's non-secret facts and claims (`show --json`'s object).
-    Show { name: String },
+    Show {
+        name: String,
+    },
     /// The token itself, renewed first on the agent's side when it expires within
     /// `min_valid_s` (default: the agent's renew-ahead window).
     Token {
@@ -66,6 +68,67 @@ pub enum Request {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         min_valid_s: Option<u64>,
     },
+    /// Stop answering `token` requests until `unlock` with the same passphrase (kept only as
+    /// a salted hash in the agent's memory). Local connections only.
+    Lock {
+        passphrase: Secret,
+    },
+    Unlock {
+        passphrase: Secret,
+    },
+    /// Keep this connection open and send an [`Event`] line for every request the agent
+    /// serves and every approval it waits for (the dashboard). Local connections only.
+    Follow,
+    /// A person's answer to a pending approval (`Event::Pending`'s `id`). Local connections only.
+    Decide {
+        id: u64,
+        decision: Decision,
+    },
+}
+
+/// What a person answers to a `token` request held for approval (`agent --confirm`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Decision {
+    /// This request only.
+    Once,
+    /// This request, and the same token for the same kind of peer (local or forwarded) for
+    /// the next 30 minutes.
+    For30Min,
+    Deny,
+}
+
+/// One line on a `follow` connection.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum Event {
+    /// A request the agent answered (as its log line says it, never the token).
+    Served {
+        /// RFC 3339, UTC.
+        at: String,
+        request: String,
+        #[serde(default)]
+        name: Option<String>,
+        #[serde(default)]
+        pid: Option<i32>,
+        #[serde(default)]
+        exe: Option<String>,
+        forwarded: bool,
+        answer: String,
+    },
+    /// A `token` request waiting for a person (until `deadline`, RFC 3339).
+    Pending {
+        id: u64,
+        name: String,
+        #[serde(default)]
+        pid: Option<i32>,
+        #[serde(default)]
+        exe: Option<String>,
+        forwarded: bool,
+        deadline: String,
+    },
+    /// A pending request was answered (by a person, or the deadline: `deny`).
+    Settled { id: u64, decision: Decision },
 }
 
 /// One reply. `Error` is the same in every version.
@@ -73,10 +136,20 @@ pub enum Request {
 #[serde(tag = "reply", rename_all = "snake_case")]
 pub enum Reply {
     Hello(Hello),
-    List { tokens: Vec<serde_json::Value> },
-    Show { token: serde_json::Value },
+    List {
+        tokens: Vec<serde_json::Value>,
+    },
+    Show {
+        token: serde_json::Value,
+    },
     Token(TokenReply),
-    Error { kind: ErrorKind, message: String },
+    /// `lock`, `unlock`, `decide` done; `follow` accepted (events follow).
+    Done,
+    Event(Event),
+    Error {
+        kind: ErrorKind,
+        message: String,
+    },
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -127,7 +200,7 @@ impl fmt::Debug for TokenReply {
 }
 
 /// A secret on the wire: zeroized when dropped, never shown by `Debug`.
-#[derive(Clone)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Secret(pub Zeroizing<String>);
 
 impl Serialize for Secret {

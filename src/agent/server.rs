@@ -227,6 +227,10 @@ fn describe(request: &Request) -> (&'static str, Option<String>) {
         Request::List => ("list", None),
         Request::Show { name } => ("show", Some(name.clone())),
         Request::Token { name, .. } => ("token", Some(name.clone())),
+        Request::Lock { .. } => ("lock", None),
+        Request::Unlock { .. } => ("unlock", None),
+        Request::Follow => ("follow", None),
+        Request::Decide { .. } => ("decide", None),
     }
 }
 

@@ -6,7 +6,8 @@ use std::io::{BufRead, BufReader, Write};
 use std::os::unix::net::UnixStream;
 use std::time::Duration;
 
-use jiff::SignedDuration;
+use actoken::mock::{ALICE, MintSpec, mint};
+use jiff::{SignedDuration, Timestamp};
 use predicates::prelude::*;
 
 use crate::support::agent::{Agent, remote_cmd};
@@ -206,4 +207,62 @@ fn a_second_agent_on_a_live_socket_is_refused_and_sigterm_removes_the_socket() {
     assert_eq!(agent.terminate().code(), Some(0));
     assert!(!agent.socket.exists());
     let _ = SignedDuration::ZERO;
+}
+
+#[test]
+fn a_dead_token_comes_back_through_the_agent_s_remembered_key_without_a_secret_remote() {
+    need_store!();
+    let (env, mock) = (Env::new(), Mock::start());
+    let url = mock.url();
+    env.cmd()
+        .args([
+            "login",
+            "--user",
+            "alice",
+            "--access-key",
+            ALICE.access_key,
+            "--secret-key-stdin",
+            "--base-url",
+            &url,
+        ])
+        .write_stdin(ALICE.secret_key)
+        .assert()
+        .success();
+    // The agent's own first pass (at start) would bring a dead token back by itself: the
+    // token dies after it, and the next pass is an hour away.
+    let agent = Agent::start(&env, &["--interval", "1h"]);
+    std::thread::sleep(Duration::from_secs(1));
+    let name = "alice/华东一区【昆山】";
+    let old = mint(&MintSpec::new(
+        "alice",
+        "11250",
+        Timestamp::now() - hours(30),
+    ));
+    env.cmd()
+        .args(["add", name, "--base-url", &url, "--force"])
+        .write_stdin(old.expose())
+        .assert()
+        .success();
+    let logins_before = mock.server.login_count();
+    let remote = tempfile::tempdir().unwrap();
+    let out = remote_cmd(remote.path(), &agent.socket)
+        .args(["token", name])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let log = agent.log();
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("logged in again"),
+        "{out:?} {log:#?}"
+    );
+    let out = out.stdout;
+    let fresh = String::from_utf8(out).unwrap();
+    assert_ne!(fresh.trim(), old.expose());
+    assert_eq!(env.stored_raw(name), fresh.trim());
+    assert_eq!(mock.server.login_count(), logins_before + 1);
+    agent.wait_for("ok (logged in again)");
+    // Nothing of the login reached the remote side: no file of its own, no key in its env.
+    assert!(!remote.path().join("config").exists());
+    env.cmd().args(["logout", "alice"]).assert().success();
 }

@@ -35,6 +35,14 @@ impl Answer for Answerer {
                 Request::List => self.list().await,
                 Request::Show { name } => self.show(name).await,
                 Request::Token { name, min_valid_s } => self.token(&name, min_valid_s).await,
+                // Not served by this agent yet (confirm and lock come next).
+                Request::Lock { .. }
+                | Request::Unlock { .. }
+                | Request::Follow
+                | Request::Decide { .. } => Reply::Error {
+                    kind: ErrorKind::BadRequest,
+                    message: "this agent does not serve that request".to_owned(),
+                },
             }
         }
         .boxed()
