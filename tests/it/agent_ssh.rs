@@ -418,3 +418,41 @@ fn on_a_terminal_the_login_shell_gets_a_terminal() {
         "{screen}"
     );
 }
+
+/// What cannot carry the variable (no remote command, a subsystem, a stdio forward) or names
+/// no host is a usage error, before any agent or ssh is asked.
+#[test]
+fn sessions_without_a_command_or_a_host_are_usage_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let nowhere = dir.path().join("none.sock");
+    for (args, says) in [
+        (&["-N", "login1"][..], "with -N ssh runs no remote command"),
+        (
+            &["login1", "-W", "h:22"][..],
+            "with -W ssh runs no remote command",
+        ),
+        (
+            &["-s", "login1", "sftp"][..],
+            "with -s ssh runs no remote command",
+        ),
+        (&["-p", "2222"][..], "no host given"),
+        (&["login1", "-l"][..], "ssh's option -l needs a value"),
+    ] {
+        let out = actoken_ssh(&nowhere, args, "");
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(says), "{args:?}: {stderr}");
+    }
+    // In Chinese too.
+    let out = assert_cmd::Command::cargo_bin("actoken")
+        .unwrap()
+        .args(["ssh", "-N", "login1"])
+        .env("ACTOKEN_LANG", "zh-CN")
+        .env("ACTOKEN_AGENT_SOCK", &nowhere)
+        .timeout(SESSION_WITHIN)
+        .output()
+        .unwrap();
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("使用 -N 时 ssh 不运行远程命令"), "{stderr}");
+}
