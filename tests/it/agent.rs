@@ -60,8 +60,17 @@ fn token_and_env_come_from_the_agent_which_renews_on_its_side() {
     assert!(out.contains(&mock.url()), "{out}");
     assert_eq!(mock.server.renew_count(), 1);
 
-    // The remote side has no store of its own, and none was made.
-    assert!(!remote.path().join("config/actoken/index.json").exists());
+    // The remote side has no store of its own, and none was made: not even a directory.
+    assert!(!remote.path().join("config").exists());
+    // What it keeps (the region's addresses, cached) holds no token.
+    for file in files_under(remote.path()) {
+        let text = std::fs::read(&file).unwrap();
+        let text = String::from_utf8_lossy(&text);
+        assert!(
+            !text.contains(&renewed) && !text.contains(stored.expose()),
+            "{file:?}"
+        );
+    }
 }
 
 #[test]
@@ -134,6 +143,19 @@ fn a_dead_token_without_a_key_is_exit_3_with_the_agent_s_advice() {
         .stdout("")
         .stderr(predicate::str::contains("西北一区"));
     assert_eq!(mock.server.renew_count(), 0);
+}
+
+fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files.extend(files_under(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files
 }
 
 /// Talks the protocol by hand: one line out, one line back.
