@@ -9,6 +9,7 @@ mod support;
 
 mod agent;
 mod agent_account;
+mod agent_clients;
 mod agent_env;
 mod agent_watch;
 mod api_client;
