@@ -10,29 +10,24 @@ use std::path::{Path, PathBuf};
 
 use jiff::{SignedDuration, Timestamp};
 
-use super::source::{Failure, Fresh};
 use crate::cli::via_agent::{self, Handed};
 use crate::token::{Lifetime, Token};
 
-/// Asks the agent for `name`, fit for `window`.
+/// Asks the agent for `name`, fit for `window`. The error is its one line (gone, refusing, or
+/// the renewal failed on its side), to be retried later.
 pub(super) async fn renew(
     path: &Path,
     name: &str,
     window: SignedDuration,
     now: Timestamp,
-) -> Result<Fresh, Failure> {
+) -> Result<Handed, String> {
     let (path, name) = (path.to_owned(), name.to_owned());
     let asked = crate::blocking::off_thread(move || {
         let mut agent = via_agent::connect(&path)?;
         via_agent::fresh_token(&mut agent, &name, Some(window), now)
     })
     .await;
-    match asked {
-        Ok(Ok(handed)) => Ok(fresh(handed)),
-        // Gone, refusing, or the renewal failed on its side: its one line, tried again later.
-        Ok(Err(error)) => Err(Failure::Retry(error.message)),
-        Err(panicked) => Err(Failure::Retry(panicked)),
-    }
+    asked?.map_err(|error| error.message)
 }
 
 /// The agent's token for `name` when it is another than `held` and expires later. Failures
@@ -43,7 +38,7 @@ pub(super) async fn newer(
     held: &Token,
     held_life: Lifetime,
     now: Timestamp,
-) -> Option<Fresh> {
+) -> Option<Handed> {
     let (path, name, held): (PathBuf, String, Token) =
         (path.to_owned(), name.to_owned(), held.clone());
     crate::blocking::off_thread(move || {
@@ -56,20 +51,9 @@ pub(super) async fn newer(
         let handed =
             via_agent::fresh_token(&mut agent, &name, Some(SignedDuration::ZERO), now).ok()?;
         let later = handed.renewed.new_expiry > held_life.expires_at;
-        (later && handed.renewed.token != held).then(|| fresh(handed))
+        (later && handed.renewed.token != held).then_some(handed)
     })
     .await
     .ok()
     .flatten()
-}
-
-fn fresh(handed: Handed) -> Fresh {
-    let renewed = handed.renewed;
-    Fresh {
-        life: Lifetime::new(renewed.new_expiry, handed.grace),
-        token: renewed.token,
-        called_server: renewed.called_server,
-        via_login: renewed.via_login,
-        warning: None,
-    }
 }

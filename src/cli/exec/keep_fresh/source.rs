@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use jiff::{SignedDuration, Timestamp};
 
 use crate::api::AcClient;
+use crate::cli::via_agent::Handed;
 use crate::renew::{RenewError, Renewer, When, later_expiry};
 use crate::token::{Lifetime, Phase, Token};
 use crate::tr;
@@ -45,6 +46,20 @@ pub(in crate::cli::exec) struct Fresh {
     /// Renewed, but something still needs telling (the store refused the new token: it is
     /// in a rescue file, and in the token file all the same).
     pub warning: Option<String>,
+}
+
+impl Fresh {
+    /// A token the agent handed over.
+    fn handed(handed: Handed) -> Fresh {
+        let renewed = handed.renewed;
+        Fresh {
+            life: Lifetime::new(renewed.new_expiry, handed.grace),
+            token: renewed.token,
+            called_server: renewed.called_server,
+            via_login: renewed.via_login,
+            warning: None,
+        }
+    }
 }
 
 /// Why a renewal did not work.
@@ -86,7 +101,8 @@ impl Source {
         let (renewer, name) = match self {
             Source::Stored { renewer, name } => (renewer, name),
             Source::Agent { path, name, .. } => {
-                return super::agent::newer(path, name, held, held_life, now).await;
+                let newer = super::agent::newer(path, name, held, held_life, now).await;
+                return newer.map(Fresh::handed);
             }
             Source::Memory { .. } => return None,
         };
@@ -152,7 +168,10 @@ impl Source {
                     Err(e) => Err(Failure::Retry(e.to_string())),
                 }
             }
-            Source::Agent { path, name, .. } => super::agent::renew(path, name, window, now).await,
+            Source::Agent { path, name, .. } => {
+                let handed = super::agent::renew(path, name, window, now).await;
+                handed.map(Fresh::handed).map_err(Failure::Retry)
+            }
             Source::Memory {
                 client,
                 base_url,
