@@ -46,6 +46,13 @@ impl AgentError {
     }
 }
 
+/// The agent's `show`: `show --json`'s object, and the masked fingerprint `show` prints.
+#[derive(Debug)]
+pub struct Shown {
+    pub token: serde_json::Value,
+    pub hint: Option<String>,
+}
+
 pub struct AgentClient {
     path: PathBuf,
     stream: BufReader<UnixStream>,
@@ -120,11 +127,11 @@ impl AgentClient {
         }
     }
 
-    pub fn show(&mut self, name: &str) -> Result<serde_json::Value, AgentError> {
+    pub fn show(&mut self, name: &str) -> Result<Shown, AgentError> {
         match self.ask(Request::Show {
             name: name.to_owned(),
         })? {
-            Reply::Show { token } => Ok(token),
+            Reply::Show { token, hint } => Ok(Shown { token, hint }),
             other => Err(self.unexpected(&other)),
         }
     }

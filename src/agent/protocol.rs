@@ -141,6 +141,10 @@ pub enum Reply {
     },
     Show {
         token: serde_json::Value,
+        /// The stored token's masked fingerprint (`sha256:1a2b3c4d`), as `show` prints it
+        /// (not part of `show --json`'s object).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        hint: Option<String>,
     },
     Token(TokenReply),
     /// `lock`, `unlock`, `decide` done; `follow` accepted (events follow).

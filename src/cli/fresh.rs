@@ -13,6 +13,7 @@ use super::durations::parse_duration;
 use super::exit::{NeedsNewToken, UsageError};
 use super::finish::despite_signals;
 use super::streams::Io;
+use super::via_agent::Handed;
 use crate::api::AcClient;
 use crate::failure::FailureKind;
 use crate::renew::{RenewError, Renewed, Renewer, When};
@@ -219,7 +220,13 @@ pub(crate) fn token_vars(
             let (store, tokens) = fresh_for(ctx, &names, window, now)?;
             tokens
                 .into_iter()
-                .map(|renewed| Ok((store.meta(&renewed.name)?, renewed)))
+                .map(|renewed| {
+                    Ok(Handed {
+                        meta: store.meta(&renewed.name)?,
+                        renewed,
+                        grace: ctx.config.renew_grace,
+                    })
+                })
                 .collect::<anyhow::Result<Vec<_>>>()?
         }
     };
@@ -227,7 +234,15 @@ pub(crate) fn token_vars(
     let network = Network::new(ctx);
     let cache = CenterCache::new(&ctx.paths);
     let mut vars = Vars::default();
-    for (i, (meta, renewed)) in tokens.iter().enumerate() {
+    for (
+        i,
+        Handed {
+            meta,
+            renewed,
+            grace,
+        },
+    ) in tokens.iter().enumerate()
+    {
         let addrs = service_addrs(&ctx.io, &network, &cache, meta, renewed, now);
         let subject = Subject {
             name: &renewed.name,
@@ -236,7 +251,7 @@ pub(crate) fn token_vars(
             cluster_id: meta.cluster_id.as_deref(),
             cluster_name: meta.cluster_name.as_deref(),
             addrs: &addrs,
-            grace: ctx.config.renew_grace,
+            grace: *grace,
         };
         vars.extend(match i {
             0 => primary_vars(&subject),
@@ -254,14 +269,14 @@ fn from_agent(
     names: &[String],
     min_valid: Option<SignedDuration>,
     now: Timestamp,
-) -> anyhow::Result<Vec<(EntryMeta, Renewed)>> {
+) -> anyhow::Result<Vec<Handed>> {
     let mut agent = super::via_agent::connect(path)?;
     names
         .iter()
         .map(|name| {
             let handed = super::via_agent::fresh_token(&mut agent, name, min_valid, now)?;
             report(&ctx.io, &handed.renewed, now, min_valid.unwrap_or_default());
-            Ok((handed.meta, handed.renewed))
+            Ok(handed)
         })
         .collect()
 }

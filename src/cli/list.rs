@@ -18,8 +18,11 @@ pub struct ListArgs {
 }
 
 /// From the index alone (no secret is read); one keyring search checks that the keyring
-/// still holds as many tokens as the index lists.
+/// still holds as many tokens as the index lists. With an agent in use, its list instead.
 pub(crate) fn run(ctx: &Context, args: ListArgs) -> anyhow::Result<()> {
+    if let Some(path) = &ctx.agent {
+        return from_agent(ctx, path, args);
+    }
     let store = ctx.store()?;
     let now = ctx.clock.now();
     warn_about_orphans(&ctx.io, store.reconcile(), store.kind(), &ctx.service);
@@ -33,12 +36,36 @@ pub(crate) fn run(ctx: &Context, args: ListArgs) -> anyhow::Result<()> {
         exactln!(ctx.io, "{}", serde_json::to_string_pretty(&views)?);
         return Ok(());
     }
-    if views.is_empty() {
-        errln!(ctx.io, "{}", tr!("list.empty"));
+    table(ctx, &views);
+    Ok(())
+}
+
+/// The agent's list: `--json` prints its objects as they came (the document `list --json`
+/// gives on its machine), the table is drawn from them as from this machine's own.
+fn from_agent(ctx: &Context, path: &std::path::Path, args: ListArgs) -> anyhow::Result<()> {
+    let tokens = super::via_agent::connect(path)?
+        .list()
+        .map_err(super::via_agent::FromAgent::from)?;
+    if args.json {
+        exactln!(ctx.io, "{}", serde_json::to_string_pretty(&tokens)?);
         return Ok(());
     }
-    out!(ctx.io, "{}", list_text(&views, terminal_width()));
+    let views = tokens
+        .into_iter()
+        .map(|object| super::via_agent::view(path, object))
+        .collect::<Result<Vec<_>, _>>()?;
+    table(ctx, &views);
     Ok(())
+}
+
+/// The table on stdout (through `inert` and `redact`, as all human output), or a note that
+/// there is nothing to list.
+fn table(ctx: &Context, views: &[TokenView]) {
+    if views.is_empty() {
+        errln!(ctx.io, "{}", tr!("list.empty"));
+        return;
+    }
+    out!(ctx.io, "{}", list_text(views, terminal_width()));
 }
 
 /// The `list` table; cut to `max_width` columns when given (a terminal), whole otherwise

@@ -1,4 +1,5 @@
-//! `actoken show NAME`: every claim of a token, its expiry and its renew cutoff.
+//! `actoken show NAME`: every claim of a token, its expiry and its renew cutoff (from the
+//! agent when one is in use).
 
 use super::advising::remembered_logins;
 use super::context::Context;
@@ -21,6 +22,9 @@ pub struct ShowArgs {
 }
 
 pub(crate) fn run(ctx: &Context, args: ShowArgs) -> anyhow::Result<()> {
+    if let Some(path) = &ctx.agent {
+        return from_agent(ctx, path, args);
+    }
     let store = ctx.store()?;
     let now = ctx.clock.now();
     let stored = store.load_entry(&args.name)?;
@@ -31,19 +35,44 @@ pub(crate) fn run(ctx: &Context, args: ShowArgs) -> anyhow::Result<()> {
         &remembered_logins(&store),
     );
     if args.json {
-        let mut json = serde_json::to_value(&view)?;
-        json["claims"] = view.claims_json();
-        json["alg"] = view.decoded.as_ref().map(|d| d.alg.clone()).into();
-        exactln!(ctx.io, "{}", serde_json::to_string_pretty(&json)?);
+        exactln!(
+            ctx.io,
+            "{}",
+            serde_json::to_string_pretty(&view.show_json()?)?
+        );
         return Ok(());
     }
+    print(ctx, &view, stored.hint());
+    Ok(())
+}
 
+/// The agent's `show`: `--json` prints its object as it came (the document `show --json` gives
+/// on its machine), the text is drawn from it as from this machine's own.
+fn from_agent(ctx: &Context, path: &std::path::Path, args: ShowArgs) -> anyhow::Result<()> {
+    let shown = super::via_agent::connect(path)?
+        .show(&args.name)
+        .map_err(super::via_agent::FromAgent::from)?;
+    if args.json {
+        exactln!(ctx.io, "{}", serde_json::to_string_pretty(&shown.token)?);
+        return Ok(());
+    }
+    let view = super::via_agent::view(path, shown.token)?;
+    print(ctx, &view, shown.hint);
+    Ok(())
+}
+
+/// The text: one labelled line per fact, then the claims. `hint` is the stored token's masked
+/// fingerprint. Every value is shown inert: it came from the token, the index, the server or
+/// an agent.
+fn print(ctx: &Context, view: &TokenView, hint: Option<String>) {
     let tz = TimeZone::system();
+    let absolute = |rfc: &str| match rfc.parse::<Timestamp>() {
+        Ok(ts) => timefmt::absolute(ts, &tz),
+        // Only an agent's text can be no time: shown as it came.
+        Err(_) => rfc.to_owned(),
+    };
     let when = |at: &Option<String>, rel: String| match at {
-        Some(rfc) => {
-            let ts: Timestamp = rfc.parse().expect("we formatted it");
-            format!("{} ({rel})", timefmt::absolute(ts, &tz))
-        }
+        Some(rfc) => format!("{} ({rel})", absolute(rfc)),
         None => "-".to_owned(),
     };
     let region = match (&view.cluster_name, &view.cluster_id) {
@@ -70,7 +99,7 @@ pub(crate) fn run(ctx: &Context, args: ShowArgs) -> anyhow::Result<()> {
     if let Some(advice) = &view.advice {
         lines.push((tr!("show.problem"), advice.clone()));
     }
-    if let Some(hint) = stored.hint() {
+    if let Some(hint) = hint {
         lines.push((
             tr!("show.token"),
             tr!(
@@ -86,12 +115,9 @@ pub(crate) fn run(ctx: &Context, args: ShowArgs) -> anyhow::Result<()> {
             tr!("show.algorithm_value", alg = d.alg),
         ));
     }
-    lines.push((
-        tr!("show.added"),
-        timefmt::absolute(stored.meta.added_at, &tz),
-    ));
-    if let Some(at) = stored.meta.renewed_at {
-        lines.push((tr!("show.renewed"), timefmt::absolute(at, &tz)));
+    lines.push((tr!("show.added"), absolute(&view.added_at)));
+    if let Some(at) = &view.renewed_at {
+        lines.push((tr!("show.renewed"), absolute(at)));
     }
     let label_width = lines
         .iter()
@@ -99,7 +125,6 @@ pub(crate) fn run(ctx: &Context, args: ShowArgs) -> anyhow::Result<()> {
         .max()
         .unwrap_or(0)
         .max(13);
-    // Values come from the token, the index and the server: one line each, shown inert.
     for (key, value) in lines {
         let value = inert(&value);
         outln!(ctx.io, "{} {value}", pad(&format!("{key}:"), label_width));
@@ -116,5 +141,4 @@ pub(crate) fn run(ctx: &Context, args: ShowArgs) -> anyhow::Result<()> {
             outln!(ctx.io, "  {} {text}", pad(&key, width.unwrap_or(0)));
         }
     }
-    Ok(())
 }

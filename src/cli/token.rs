@@ -73,7 +73,7 @@ pub(crate) fn run(ctx: &Context, args: TokenArgs) -> anyhow::Result<()> {
         }
     };
     if let Some(meta) = meta.filter(|_| args.json) {
-        let text = handoff_json(ctx, meta, token, now)?;
+        let text = handoff_json(ctx, meta, token, ctx.config.renew_grace, now)?;
         ctx.io.write_out(text.as_bytes())?;
     } else {
         exactln!(ctx.io, "{}", token.expose());
@@ -90,7 +90,7 @@ fn from_agent(ctx: &Context, path: &std::path::Path, args: TokenArgs) -> anyhow:
     let handed = super::via_agent::fresh_token(&mut agent, &args.name, Some(min_valid), now)?;
     super::fresh::report(&ctx.io, &handed.renewed, now, min_valid);
     if args.json {
-        let text = handoff_json(ctx, handed.meta, handed.renewed.token, now)?;
+        let text = handoff_json(ctx, handed.meta, handed.renewed.token, handed.grace, now)?;
         ctx.io.write_out(text.as_bytes())?;
     } else {
         exactln!(ctx.io, "{}", handed.renewed.token.expose());
@@ -98,11 +98,13 @@ fn from_agent(ctx: &Context, path: &std::path::Path, args: TokenArgs) -> anyhow:
     Ok(())
 }
 
-/// The `--json` object; the region's addresses as `env` finds them (its cache, else `center`).
+/// The `--json` object; the region's addresses as `env` finds them (its cache, else `center`);
+/// the renew cutoff `grace` after the expiry (the agent's, through an agent).
 fn handoff_json(
     ctx: &Context,
     meta: EntryMeta,
     token: crate::token::Token,
+    grace: SignedDuration,
     now: Timestamp,
 ) -> anyhow::Result<zeroize::Zeroizing<String>> {
     let expiry = token.decode().ok().and_then(|d| d.claims.expire_time);
@@ -123,6 +125,6 @@ fn handoff_json(
         cluster_id: meta.cluster_id.as_deref(),
         cluster_name: meta.cluster_name.as_deref(),
         addrs: &addrs,
-        grace: ctx.config.renew_grace,
+        grace,
     }))
 }

@@ -5,13 +5,14 @@ use crate::advice::{Condition, Owner};
 use crate::i18n::{Lang, with_lang};
 use crate::store::{Accounts, StoredToken};
 use crate::timefmt;
-use crate::token::{Decoded, Phase};
+use crate::token::{Claims, Decoded, Phase};
 use jiff::{SignedDuration, Timestamp};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-/// Field names here are a stable, documented interface for scripts (`list --json`).
-#[derive(Debug, Serialize)]
+/// Field names here are a stable, documented interface for scripts (`list --json`). Read back
+/// from an agent's `list` and `show` ([`TokenView::from_agent`]).
+#[derive(Debug, Serialize, Deserialize)]
 pub(crate) struct TokenView {
     pub name: String,
     pub base_url: String,
@@ -103,6 +104,31 @@ impl TokenView {
         }
     }
 
+    /// A view an agent sent (`list --json`'s object, or `show --json`'s with its claims), to
+    /// show as this machine shows its own: the facts as the agent's machine saw them, their
+    /// relative times taken by its clock. `advice` is the agent's `problem`, in English: the
+    /// agent words it, and does not speak the client's language.
+    pub fn from_agent(object: Value) -> serde_json::Result<TokenView> {
+        let alg = object.get("alg").and_then(Value::as_str).map(str::to_owned);
+        let claims = object.get("claims").and_then(Value::as_object).cloned();
+        let mut view: TokenView = serde_json::from_value(object)?;
+        view.advice = view.problem.clone();
+        // As a local `show` has them: none when the token could not be decoded there.
+        view.decoded = alg.zip(claims).and_then(|(alg, all)| {
+            let claims = Claims::from_payload(all).ok()?;
+            Some(Decoded { alg, claims })
+        });
+        Ok(view)
+    }
+
+    /// `show --json`'s object: the view, every claim and the header's `alg`.
+    pub(crate) fn show_json(&self) -> serde_json::Result<Value> {
+        let mut json = serde_json::to_value(self)?;
+        json["claims"] = self.claims_json();
+        json["alg"] = self.decoded.as_ref().map(|d| d.alg.clone()).into();
+        Ok(json)
+    }
+
     /// "in 3h 12m" / "2h 00m ago" / "-".
     pub(crate) fn expires_relative(&self) -> String {
         self.expires_in_seconds.map_or("-".to_owned(), |s| {
@@ -119,11 +145,44 @@ impl TokenView {
     }
 
     /// Every claim, for `show --json`.
-    pub(crate) fn claims_json(&self) -> Value {
+    fn claims_json(&self) -> Value {
         self.decoded
             .as_ref()
             .map_or(Value::Object(Map::new()), |d| {
                 Value::Object(d.claims.all.clone())
             })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dashboard::app::fixtures::{chinese_set, now};
+
+    fn no_logins() -> Accounts {
+        Accounts::empty(&crate::config::Paths::under(std::path::Path::new(
+            "/nowhere",
+        )))
+    }
+
+    /// What an agent sends is read back into the view this machine would have made: the
+    /// table's and `show`'s facts, the claims, and `problem` as the advice.
+    #[test]
+    fn a_view_read_back_from_show_json_is_the_view() {
+        let grace = SignedDuration::from_hours(24);
+        for stored in chinese_set() {
+            let view = TokenView::new(&stored, now(), grace, &no_logins());
+            let back = TokenView::from_agent(view.show_json().unwrap()).unwrap();
+            assert_eq!(
+                serde_json::to_value(&back).unwrap(),
+                serde_json::to_value(&view).unwrap()
+            );
+            assert_eq!(back.advice, view.problem);
+            assert_eq!(back.decoded, view.decoded, "{}", view.name);
+            // `list --json`'s objects carry no claims: no decoded token, the rest as it is.
+            let listed = TokenView::from_agent(serde_json::to_value(&view).unwrap()).unwrap();
+            assert!(listed.decoded.is_none());
+            assert_eq!(listed.expires_relative(), view.expires_relative());
+        }
     }
 }

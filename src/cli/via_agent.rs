@@ -4,6 +4,7 @@
 //! error of one line (exit 5), never a silent fall back to this machine's store.
 
 use super::exit::Coded;
+use super::token_view::TokenView;
 use crate::agent::client::{AgentClient, AgentError};
 use crate::agent::protocol::TokenReply;
 use crate::renew::Renewed;
@@ -38,16 +39,22 @@ impl From<AgentError> for Coded {
     }
 }
 
-/// The agent at `path`, connected.
+/// The agent at `path`, connected. Where the answers come from is said with `-v` only: the
+/// output is the same as on the agent's machine.
 pub(crate) fn connect(path: &Path) -> Result<AgentClient, FromAgent> {
+    tracing::info!(agent = %path.display(), "asking the agent instead of a store here");
     Ok(AgentClient::connect(path)?)
 }
 
 /// A token the agent handed over, as this side's renewal result and entry: what `env`,
-/// `exec` and `token --json` build their output from.
+/// `exec` and `token --json` build their output from (`env` and `exec` hold a token read
+/// here alike, with this machine's grace).
 pub(crate) struct Handed {
     pub meta: EntryMeta,
     pub renewed: Renewed,
+    /// The renew grace on the agent's side (its `renew_cutoff` less `expires_at`): the cutoff
+    /// the client hands on is the one the agent's machine sees.
+    pub grace: SignedDuration,
 }
 
 /// Asks the agent for `name`, fit for `min_valid` (the agent's renew-ahead window when
@@ -64,17 +71,19 @@ pub(crate) fn fresh_token(
 }
 
 fn handed(reply: TokenReply, path: &Path, now: Timestamp) -> Result<Handed, FromAgent> {
-    let garbled = |why: &str| {
-        FromAgent::from(AgentError::Garbled {
-            path: path.to_owned(),
-            why: why.to_owned(),
-        })
-    };
+    let garbled = |why: &str| garbled(path, why);
     let token = Token::from_raw(&reply.token.0);
     let expires: Timestamp = reply
         .expires_at
         .parse()
         .map_err(|_| garbled("its expires_at is not a time"))?;
+    let grace = reply
+        .renew_cutoff
+        .parse::<Timestamp>()
+        .map(|cutoff| expires.duration_until(cutoff))
+        .ok()
+        .filter(|grace| !grace.is_negative())
+        .ok_or_else(|| garbled("its renew_cutoff is not a time after expires_at"))?;
     // The agent's word is checked against the token itself: what a client hands on must be
     // what it says it is.
     let claimed = token.decode().ok().and_then(|d| d.claims.expire_time);
@@ -97,6 +106,20 @@ fn handed(reply: TokenReply, path: &Path, now: Timestamp) -> Result<Handed, From
             called_server: reply.renewed,
             via_login: reply.via_login,
         },
+        grace,
+    })
+}
+
+/// One of the agent's `list --json` objects, or its `show --json` object, to show here.
+pub(crate) fn view(path: &Path, object: serde_json::Value) -> Result<TokenView, FromAgent> {
+    TokenView::from_agent(object)
+        .map_err(|e| garbled(path, &format!("not the facts of a token ({e})")))
+}
+
+fn garbled(path: &Path, why: &str) -> FromAgent {
+    FromAgent::from(AgentError::Garbled {
+        path: path.to_owned(),
+        why: why.to_owned(),
     })
 }
 
@@ -104,4 +127,61 @@ fn handed(reply: TokenReply, path: &Path, now: Timestamp) -> Result<Handed, From
 pub(crate) fn store_elsewhere(command: &str, path: &Path) -> anyhow::Error {
     let path = path.display().to_string();
     super::exit::UsageError(tr!("agent.store_elsewhere", command = command, path = path)).into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::agent::protocol::Secret;
+    use crate::mock::{MintSpec, mint};
+
+    const NAME: &str = "华东一区【昆山】";
+
+    fn reply(expires: Timestamp, cutoff: &str) -> TokenReply {
+        let token = mint(&MintSpec::new("alice", "11112", expires));
+        TokenReply {
+            name: NAME.to_owned(),
+            token: Secret(zeroize::Zeroizing::new(token.expose().to_owned())),
+            expires_at: expires.to_string(),
+            renew_cutoff: cutoff.to_owned(),
+            renewed: false,
+            via_login: false,
+            base_url: "https://api.example.com".to_owned(),
+            cluster_id: Some("11112".to_owned()),
+            cluster_name: Some("华东一区【昆山】".to_owned()),
+            platform: false,
+        }
+    }
+
+    #[test]
+    fn a_handed_token_carries_the_agent_s_grace_and_a_bad_cutoff_is_garbled() {
+        let path = Path::new("/run/agent.sock");
+        let expires: Timestamp = "2031-05-01T08:00:00.123Z".parse().unwrap();
+        let now = expires - SignedDuration::from_hours(3);
+        let cutoff = (expires + SignedDuration::from_hours(12)).to_string();
+        let taken = handed(reply(expires, &cutoff), path, now).unwrap();
+        assert_eq!(taken.grace, SignedDuration::from_hours(12));
+        assert_eq!(taken.renewed.new_expiry, expires);
+        assert_eq!(taken.meta.cluster_name.as_deref(), Some(NAME));
+        let before = (expires - SignedDuration::from_secs(1)).to_string();
+        for cutoff in ["soon", before.as_str()] {
+            let Err(error) = handed(reply(expires, cutoff), path, now) else {
+                panic!("{cutoff:?} was taken");
+            };
+            assert_eq!(error.code, 5);
+            assert!(error.message.contains("renew_cutoff"), "{}", error.message);
+        }
+    }
+
+    #[test]
+    fn what_is_not_a_token_s_facts_is_a_garbled_answer() {
+        let path = Path::new("/run/agent.sock");
+        let error = view(path, serde_json::json!({ "name": NAME, "phase": 3 })).unwrap_err();
+        assert_eq!(error.code, 5);
+        assert!(
+            error.message.contains("/run/agent.sock"),
+            "{}",
+            error.message
+        );
+    }
 }

@@ -30,7 +30,7 @@ fn hours(h: i64) -> SignedDuration {
 
 /// A mock-signed token whose `user`, `computeUser`, `clusterId` and `accountStatus` claims
 /// each end in [`HOSTILE`]; it expires `in_` from now.
-fn hostile_token(user: &str, in_: SignedDuration) -> Token {
+pub(crate) fn hostile_token(user: &str, in_: SignedDuration) -> Token {
     mint(&MintSpec {
         user: user.to_owned(),
         compute_user: format!("bob_c{HOSTILE} computeUser"),
@@ -40,7 +40,7 @@ fn hostile_token(user: &str, in_: SignedDuration) -> Token {
     })
 }
 
-fn hostile_user() -> String {
+pub(crate) fn hostile_user() -> String {
     format!("bob{HOSTILE} user")
 }
 
@@ -52,7 +52,7 @@ fn obeyed(c: char) -> bool {
 }
 
 #[track_caller]
-fn assert_inert(what: &str, text: &str) {
+pub(crate) fn assert_inert(what: &str, text: &str) {
     assert!(
         !text.chars().any(obeyed),
         "{what}: a control sequence reached the output:\n{text:?}"

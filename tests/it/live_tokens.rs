@@ -18,12 +18,12 @@ use crate::support::{Env, Mock, hours, token};
 
 const KUNSHAN: &str = "华东一区【昆山】";
 
-fn secs(s: i64) -> SignedDuration {
+pub(crate) fn secs(s: i64) -> SignedDuration {
     SignedDuration::from_secs(s)
 }
 
 /// A mock whose renewals and logins issue tokens living `lifetime`.
-fn mock_issuing(lifetime: SignedDuration) -> Mock {
+pub(crate) fn mock_issuing(lifetime: SignedDuration) -> Mock {
     Mock::start_with(MockOptions {
         token_lifetime: lifetime,
         ..MockOptions::default()
@@ -31,7 +31,7 @@ fn mock_issuing(lifetime: SignedDuration) -> Mock {
 }
 
 /// The lines a stream gives, on a channel (so that a test can wait for one with a limit).
-fn lines_of(stream: impl std::io::Read + Send + 'static) -> Receiver<String> {
+pub(crate) fn lines_of(stream: impl std::io::Read + Send + 'static) -> Receiver<String> {
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         for line in BufReader::new(stream).lines().map_while(Result::ok) {
@@ -44,7 +44,7 @@ fn lines_of(stream: impl std::io::Read + Send + 'static) -> Receiver<String> {
 }
 
 /// Waits (at most `limit`) for a line containing `text`; returns every line seen until then.
-fn wait_for_line(lines: &Receiver<String>, text: &str, limit: Duration) -> Vec<String> {
+pub(crate) fn wait_for_line(lines: &Receiver<String>, text: &str, limit: Duration) -> Vec<String> {
     let deadline = Instant::now() + limit;
     let mut seen = Vec::new();
     loop {
@@ -68,7 +68,7 @@ fn wait_for_line(lines: &Receiver<String>, text: &str, limit: Duration) -> Vec<S
 }
 
 /// The lines still to come, until the stream ends (at most `limit`).
-fn rest_of(lines: &Receiver<String>, limit: Duration) -> Vec<String> {
+pub(crate) fn rest_of(lines: &Receiver<String>, limit: Duration) -> Vec<String> {
     let deadline = Instant::now() + limit;
     let mut rest = Vec::new();
     loop {
@@ -82,7 +82,7 @@ fn rest_of(lines: &Receiver<String>, limit: Duration) -> Vec<String> {
 }
 
 /// Waits for `child` at most `limit`; kills it and fails when it is still running.
-fn wait_bounded(child: &mut Child, limit: Duration) -> ExitStatus {
+pub(crate) fn wait_bounded(child: &mut Child, limit: Duration) -> ExitStatus {
     let deadline = Instant::now() + limit;
     loop {
         if let Some(status) = child.try_wait().unwrap() {
@@ -107,7 +107,7 @@ fn signal(pid: u32, name: &str) {
 /// A child script: prints the token file's path, its mode and its directory's, whether
 /// BEARER_TOKEN_FILE names the same file, then for `seconds` one line per read of the file
 /// (`<epoch ms> <content>`), then exits 7.
-fn reader_script(seconds: u32) -> String {
+pub(crate) fn reader_script(seconds: u32) -> String {
     format!(
         r#"f="$AC_TOKEN_FILE"; echo "$f"; stat -c %a "$f"; stat -c %a "$(dirname "$f")"
 test "$BEARER_TOKEN_FILE" = "$f" && echo bearer || echo no-bearer
@@ -118,16 +118,16 @@ exit 7"#
 }
 
 /// What the reader saw.
-struct Reads {
-    file: PathBuf,
-    modes: (String, String),
-    bearer: bool,
+pub(crate) struct Reads {
+    pub file: PathBuf,
+    pub modes: (String, String),
+    pub bearer: bool,
     /// (read at, the file's content)
-    reads: Vec<(Timestamp, String)>,
+    pub reads: Vec<(Timestamp, String)>,
 }
 
 impl Reads {
-    fn parse(stdout: &str) -> Reads {
+    pub(crate) fn parse(stdout: &str) -> Reads {
         let mut lines = stdout.lines();
         let mut next = || lines.next().expect("a line").to_owned();
         let file = PathBuf::from(next());
@@ -152,7 +152,7 @@ impl Reads {
 
     /// Every read was a whole token, valid when it was read; returns how many different
     /// tokens were seen and the latest expiry.
-    fn check_every_read_valid(&self) -> (usize, Timestamp) {
+    pub(crate) fn check_every_read_valid(&self) -> (usize, Timestamp) {
         assert!(self.reads.len() > 20, "too few reads: {}", self.reads.len());
         let mut distinct: Vec<&str> = Vec::new();
         let mut latest = Timestamp::UNIX_EPOCH;
@@ -173,7 +173,7 @@ impl Reads {
     }
 }
 
-fn expiry(raw: &str) -> Timestamp {
+pub(crate) fn expiry(raw: &str) -> Timestamp {
     Token::from_raw(raw)
         .decode()
         .unwrap()

@@ -9,6 +9,7 @@ mod support;
 
 mod agent;
 mod agent_account;
+mod agent_clients;
 mod agent_env;
 #[cfg(unix)]
 mod agent_ssh;

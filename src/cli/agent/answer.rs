@@ -89,14 +89,11 @@ impl Answerer {
         let shown = blocking(move || {
             let stored = store.load_entry(&name).map_err(anyhow::Error::from)?;
             let view = TokenView::new(&stored, now, grace, &remembered_logins(&store));
-            let mut json = serde_json::to_value(&view)?;
-            json["claims"] = view.claims_json();
-            json["alg"] = view.decoded.as_ref().map(|d| d.alg.clone()).into();
-            Ok(json)
+            Ok((view.show_json()?, stored.hint()))
         })
         .await;
         match shown {
-            Ok(token) => Reply::Show { token },
+            Ok((token, hint)) => Reply::Show { token, hint },
             Err(reply) => reply,
         }
     }

@@ -10,8 +10,8 @@
 //! - the PID the caller holds is CMD's, so `kill`, job control and `wait` work as usual.
 //!
 //! With `--keep-fresh` actoken stays CMD's parent instead and renews the token while CMD runs
-//! (see [`keep_fresh`]); with `--from-env` the token comes from the environment, not a store
-//! (see [`from_env`]).
+//! (see [`keep_fresh`]; through the agent when one is in use); with `--from-env` the token
+//! comes from the environment, not a store, and no agent is asked either (see [`from_env`]).
 //!
 //! The token goes only into the environment (`Command::env`), never into an argument: other
 //! users can read a process's arguments, not its environment.
@@ -43,6 +43,8 @@ AC_TOKEN_FILE before each call always has a live token (AC_TOKEN itself never ch
 renewals are retried and said on stderr. SIGINT, SIGTERM and SIGHUP are passed on to CMD; the
 exit code is CMD's (128+N when a signal killed it); the file goes when CMD ends.
 --bearer-token-file also sets BEARER_TOKEN_FILE (WLCG token discovery) to the same file.
+With an agent in use (ACTOKEN_AGENT_SOCK, --agent) each renewal is asked of the agent, which
+renews and stores it on its machine; while the agent is gone, renewals fail and are retried.
 
 On a node without the store (a Slurm job), --from-env takes AC_TOKEN and AC_BASE_URL (else
 --base-url) from actoken's own environment and touches no store or keyring:
@@ -114,9 +116,16 @@ pub(crate) fn run(ctx: &Context, args: ExecArgs) -> anyhow::Result<u8> {
         let keep = KeepFresh {
             io: &ctx.io,
             clock: ctx.clock,
-            source: Source::Stored {
-                renewer: ctx.renewer()?,
-                name: name.to_owned(),
+            source: match &ctx.agent {
+                Some(path) => Source::Agent {
+                    path: path.clone(),
+                    name: name.to_owned(),
+                    grace: ctx.config.renew_grace,
+                },
+                None => Source::Stored {
+                    renewer: ctx.renewer()?,
+                    name: name.to_owned(),
+                },
             },
             window: args.fresh.min_valid.unwrap_or(ctx.config.renew_ahead),
             token,

@@ -102,7 +102,14 @@ impl Drop for Agent {
 /// A client on the "remote" side: its own HOME and XDG dirs under `remote`, no D-Bus session,
 /// the Secret Service forced (unreachable), ACTOKEN_AGENT_SOCK = `socket`.
 pub fn remote_cmd(remote: &Path, socket: &Path) -> assert_cmd::Command {
-    let mut cmd = assert_cmd::Command::new(assert_cmd::cargo::cargo_bin("actoken"));
+    let mut cmd = assert_cmd::Command::from_std(remote_std_cmd(remote, socket));
+    cmd.timeout(Duration::from_secs(60));
+    cmd
+}
+
+/// [`remote_cmd`] as a plain `std::process::Command`, for tests that wire stdio themselves.
+pub fn remote_std_cmd(remote: &Path, socket: &Path) -> std::process::Command {
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("actoken"));
     cmd.env("HOME", remote)
         .env("XDG_CONFIG_HOME", remote.join("config"))
         .env("XDG_STATE_HOME", remote.join("state"))
@@ -113,7 +120,6 @@ pub fn remote_cmd(remote: &Path, socket: &Path) -> assert_cmd::Command {
         .env("ACTOKEN_LANG", "en")
         .env("SCNET_HOME", remote.join("scnet"))
         .env_remove("ACTOKEN_KEYRING_SERVICE")
-        .env_remove("ACTOKEN_LOG")
-        .timeout(Duration::from_secs(60));
+        .env_remove("ACTOKEN_LOG");
     cmd
 }

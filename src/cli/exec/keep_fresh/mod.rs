@@ -7,8 +7,10 @@
 //! Renewals come when the token enters the renew-ahead window ([`schedule`]); a failed one is
 //! tried again with watch's back-off, never so late that the token expires meanwhile, and said
 //! on stderr (with the time: job logs are read later); the file keeps the last good token.
-//! Where renewals come from is the [`source`]'s business (the store's renewer, or memory).
+//! Where renewals come from is the [`source`]'s business (the store's renewer, the agent, or
+//! memory).
 
+mod agent;
 mod schedule;
 pub(super) mod source;
 
@@ -178,7 +180,8 @@ impl Watch<'_> {
             tokio::time::sleep(schedule::until(at.min(look), now)).await;
             if self.clock.now() < at {
                 // A look at the store between renewals.
-                let newer = self.source.newer_in_store(&self.held.token, self.held.life);
+                let (held, now) = (&self.held, self.clock.now());
+                let newer = self.source.newer_in_store(&held.token, held.life, now);
                 if let Some(fresh) = newer.await {
                     next = self.after(Ok(fresh));
                 }

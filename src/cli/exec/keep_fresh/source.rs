@@ -1,11 +1,15 @@
 //! Where `--keep-fresh` gets each renewed token: a stored token goes through the store's
 //! renewer as every renewal does (lock, re-read, save with read-back, rescue file, a new
-//! login through a remembered key when it died); a token from the environment (`--from-env`)
-//! is renewed in memory only, touching no store.
+//! login through a remembered key when it died); with an agent in use, the agent is asked
+//! (see [`super::agent`]); a token from the environment (`--from-env`) is renewed in memory
+//! only, touching no store.
+
+use std::path::PathBuf;
 
 use jiff::{SignedDuration, Timestamp};
 
 use crate::api::AcClient;
+use crate::cli::via_agent::Handed;
 use crate::renew::{RenewError, Renewer, When, later_expiry};
 use crate::token::{Lifetime, Phase, Token};
 use crate::tr;
@@ -15,6 +19,13 @@ use crate::tr;
 pub(in crate::cli::exec) enum Source {
     /// The entry `name` of the store the renewer works on.
     Stored { renewer: Renewer, name: String },
+    /// The entry `name` of the store of the agent at `path`. `grace` is this machine's (the
+    /// agent's comes with each token; nothing here decides by it).
+    Agent {
+        path: PathBuf,
+        name: String,
+        grace: SignedDuration,
+    },
     /// A token that lives only in this process (and the file).
     Memory {
         client: AcClient,
@@ -37,6 +48,20 @@ pub(in crate::cli::exec) struct Fresh {
     pub warning: Option<String>,
 }
 
+impl Fresh {
+    /// A token the agent handed over.
+    fn handed(handed: Handed) -> Fresh {
+        let renewed = handed.renewed;
+        Fresh {
+            life: Lifetime::new(renewed.new_expiry, handed.grace),
+            token: renewed.token,
+            called_server: renewed.called_server,
+            via_login: renewed.via_login,
+            warning: None,
+        }
+    }
+}
+
 /// Why a renewal did not work.
 pub(in crate::cli::exec) enum Failure {
     /// Worth trying again later: the network, the server, the keyring, a lock; also a stored
@@ -51,7 +76,7 @@ impl Source {
     /// How messages name the token.
     pub(super) fn label(&self) -> &str {
         match self {
-            Source::Stored { name, .. } => name,
+            Source::Stored { name, .. } | Source::Agent { name, .. } => name,
             Source::Memory { label, .. } => label,
         }
     }
@@ -59,20 +84,27 @@ impl Source {
     pub(super) fn grace(&self) -> SignedDuration {
         match self {
             Source::Stored { renewer, .. } => renewer.grace(),
-            Source::Memory { grace, .. } => *grace,
+            Source::Agent { grace, .. } | Source::Memory { grace, .. } => *grace,
         }
     }
 
     /// The stored token, when it is another than `held` and expires later (another process
     /// renewed it); never for a token from the environment. Reads the index, and the secret
-    /// only when the index's fingerprint is not `held`'s. Failures only mean "not now".
+    /// only when the index's fingerprint is not `held`'s (through an agent: its `show`, and
+    /// a `token` request only when that expires later). Failures only mean "not now".
     pub(in crate::cli::exec) async fn newer_in_store(
         &self,
         held: &Token,
         held_life: Lifetime,
+        now: Timestamp,
     ) -> Option<Fresh> {
-        let Source::Stored { renewer, name } = self else {
-            return None;
+        let (renewer, name) = match self {
+            Source::Stored { renewer, name } => (renewer, name),
+            Source::Agent { path, name, .. } => {
+                let newer = super::agent::newer(path, name, held, held_life, now).await;
+                return newer.map(Fresh::handed);
+            }
+            Source::Memory { .. } => return None,
         };
         let door = renewer.door();
         let who = name.clone();
@@ -135,6 +167,10 @@ impl Source {
                     }
                     Err(e) => Err(Failure::Retry(e.to_string())),
                 }
+            }
+            Source::Agent { path, name, .. } => {
+                let handed = super::agent::renew(path, name, window, now).await;
+                handed.map(Fresh::handed).map_err(Failure::Retry)
             }
             Source::Memory {
                 client,
