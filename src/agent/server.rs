@@ -21,12 +21,10 @@ pub trait Answer: Send + Sync + 'static {
     fn answer<'a>(&'a self, request: Request, peer: &'a Peer) -> BoxFuture<'a, Reply>;
 
     /// A `follow` request: the events to write on this connection from now on (until the
-    /// sender is dropped: a follower that does not read is let go), or the reply refusing it.
-    fn follow(&self, _peer: &Peer) -> Result<mpsc::Receiver<Event>, Reply> {
-        Err(error(
-            ErrorKind::BadRequest,
-            "this agent does not serve follow".to_owned(),
-        ))
+    /// sender is dropped: a follower that does not read is let go), or the error refusing it.
+    fn follow(&self, _peer: &Peer) -> Result<mpsc::Receiver<Event>, (ErrorKind, String)> {
+        let message = "this agent does not serve follow".to_owned();
+        Err((ErrorKind::BadRequest, message))
     }
 }
 
@@ -222,7 +220,7 @@ impl Connection {
                 *events = Some(receiver);
                 Reply::Done
             }
-            Err(reply) => reply,
+            Err((kind, message)) => error(kind, message),
         }
     }
 
@@ -385,9 +383,9 @@ mod tests {
             async move { reply }.boxed()
         }
 
-        fn follow(&self, _peer: &Peer) -> Result<mpsc::Receiver<Event>, Reply> {
+        fn follow(&self, _peer: &Peer) -> Result<mpsc::Receiver<Event>, (ErrorKind, String)> {
             let taken = self.events.lock().unwrap().take();
-            taken.ok_or_else(|| error(ErrorKind::Busy, "one follower".to_owned()))
+            taken.ok_or_else(|| (ErrorKind::Busy, "one follower".to_owned()))
         }
     }
 

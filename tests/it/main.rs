@@ -10,6 +10,7 @@ mod support;
 mod agent;
 mod agent_account;
 mod agent_env;
+mod agent_gate;
 mod agent_watch;
 mod api_client;
 mod api_login;

@@ -40,7 +40,7 @@ impl Answer for Answerer {
                 Request::List => self.list(peer).await,
                 Request::Show { name } => match self.gate.forwardable(&name, peer) {
                     Ok(()) => self.show(name).await,
-                    Err(reply) => reply,
+                    Err(refused) => refused.into(),
                 },
                 Request::Token { name, min_valid_s } => match self.admit(&name, peer).await {
                     Ok(()) => self.token(&name, min_valid_s).await,
@@ -59,8 +59,8 @@ impl Answer for Answerer {
         .boxed()
     }
 
-    fn follow(&self, peer: &Peer) -> Result<mpsc::Receiver<Event>, Reply> {
-        self.gate.follow(peer)
+    fn follow(&self, peer: &Peer) -> Result<mpsc::Receiver<Event>, (ErrorKind, String)> {
+        self.gate.follow(peer).map_err(|r| (r.kind, r.message))
     }
 }
 
@@ -380,8 +380,8 @@ mod tests {
             let reply = answerer.answer(request, &ssh).await;
             assert_eq!(kind(&reply), Some(ErrorKind::Refused), "{reply:?}");
         }
-        let followed = answerer.follow(&ssh).map(|_| ()).unwrap_err();
-        assert_eq!(kind(&followed), Some(ErrorKind::Refused));
+        let (followed, _) = answerer.follow(&ssh).map(|_| ()).unwrap_err();
+        assert_eq!(followed, ErrorKind::Refused);
         assert!(!answerer.gate.lock.is_locked());
         assert!(answerer.follow(&peer("/usr/bin/actoken")).is_ok());
     }

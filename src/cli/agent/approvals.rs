@@ -568,6 +568,13 @@ mod tests {
         assert_eq!(waiting.await.unwrap(), Ok(()));
     }
 
+    #[test]
+    fn a_new_follower_s_queue_holds_the_recent_events_and_every_waiting_request() {
+        const {
+            assert!(super::super::events::QUEUE >= 2 * (super::super::events::RECENT + MAX_PENDING))
+        };
+    }
+
     #[tokio::test(start_paused = true)]
     async fn at_most_32_requests_wait_and_locking_denies_them_all() {
         let _watchdog = crate::watchdog::arm();

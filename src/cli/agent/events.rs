@@ -12,8 +12,8 @@ use tokio::sync::mpsc;
 pub(crate) const RECENT: usize = 50;
 
 /// Events queued for one follower before it counts as not reading and is let go: the recent
-/// ones, every approval that can wait, and room for a burst.
-pub(crate) const QUEUE: usize = 4 * (RECENT + super::approvals::MAX_PENDING);
+/// ones, every approval that can wait (`approvals::MAX_PENDING`), and room for a burst.
+pub(crate) const QUEUE: usize = 256;
 
 #[derive(Default)]
 pub(crate) struct Events {

@@ -59,6 +59,22 @@ impl Rules {
     }
 }
 
+/// A request the gate does not let through: the error to answer with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Refused {
+    pub kind: ErrorKind,
+    pub message: String,
+}
+
+impl From<Refused> for Reply {
+    fn from(refused: Refused) -> Reply {
+        Reply::Error {
+            kind: refused.kind,
+            message: refused.message,
+        }
+    }
+}
+
 pub(crate) struct Gate {
     pub rules: Rules,
     pub lock: Lock,
@@ -67,11 +83,11 @@ pub(crate) struct Gate {
 
 impl Gate {
     /// Refuses the token `name` to a forwarded peer unless the config lets it go there.
-    pub(crate) fn forwardable(&self, name: &str, peer: &Peer) -> Result<(), Reply> {
+    pub(crate) fn forwardable(&self, name: &str, peer: &Peer) -> Result<(), Refused> {
         if self.rules.may_hand(name, peer) {
             return Ok(());
         }
-        Err(error(
+        Err(refused(
             ErrorKind::NotForwardable,
             format!(
                 "{name} is not handed over an SSH forward: the agent's config lists the tokens \
@@ -80,30 +96,30 @@ impl Gate {
         ))
     }
 
-    pub(crate) fn unlocked(&self) -> Result<(), Reply> {
+    pub(crate) fn unlocked(&self) -> Result<(), Refused> {
         if !self.lock.is_locked() {
             return Ok(());
         }
-        Err(error(
+        Err(refused(
             ErrorKind::Locked,
             "it hands out no token until `actoken agent unlock` on its machine".to_owned(),
         ))
     }
 
     /// Waits for a person when `name` is under confirm.
-    pub(crate) async fn approved(&self, name: &str, peer: &Peer) -> Result<(), Reply> {
+    pub(crate) async fn approved(&self, name: &str, peer: &Peer) -> Result<(), Refused> {
         if !self.rules.needs_approval(name) {
             return Ok(());
         }
         self.approvals
             .ask(name, peer)
             .await
-            .map_err(|refusal| error(refusal.kind(), refusal.message(name)))
+            .map_err(|refusal| refused(refusal.kind(), refusal.message(name)))
     }
 
     pub(crate) fn lock(&self, peer: &Peer, passphrase: &str) -> Reply {
-        if let Err(reply) = local_only(peer, "lock") {
-            return reply;
+        if let Err(refused) = local_only(peer, "lock") {
+            return refused.into();
         }
         match self.lock.lock(passphrase) {
             Ok(()) => {
@@ -113,32 +129,32 @@ impl Gate {
                 self.approvals.forget_grants();
                 Reply::Done
             }
-            Err(e) => error(lock_error_kind(&e), e.to_string()),
+            Err(e) => refused(lock_error_kind(&e), e.to_string()).into(),
         }
     }
 
     pub(crate) async fn unlock(&self, peer: &Peer, passphrase: &str) -> Reply {
-        if let Err(reply) = local_only(peer, "unlock") {
-            return reply;
+        if let Err(refused) = local_only(peer, "unlock") {
+            return refused.into();
         }
         match self.lock.unlock(passphrase).await {
             Ok(()) => Reply::Done,
-            Err(e) => error(lock_error_kind(&e), e.to_string()),
+            Err(e) => refused(lock_error_kind(&e), e.to_string()).into(),
         }
     }
 
     pub(crate) fn decide(&self, peer: &Peer, id: u64, decision: Decision) -> Reply {
-        if let Err(reply) = local_only(peer, "decide") {
-            return reply;
+        if let Err(refused) = local_only(peer, "decide") {
+            return refused.into();
         }
         let by = format!("by {peer}");
         match self.approvals.decide(id, decision, &by) {
             Ok(()) => Reply::Done,
-            Err(message) => error(ErrorKind::NotFound, message),
+            Err(message) => refused(ErrorKind::NotFound, message).into(),
         }
     }
 
-    pub(crate) fn follow(&self, peer: &Peer) -> Result<mpsc::Receiver<Event>, Reply> {
+    pub(crate) fn follow(&self, peer: &Peer) -> Result<mpsc::Receiver<Event>, Refused> {
         local_only(peer, "follow")?;
         Ok(self.approvals.follow())
     }
@@ -154,16 +170,16 @@ fn lock_error_kind(e: &super::lock::LockError) -> ErrorKind {
 }
 
 /// Refuses `what` to a forwarded peer.
-fn local_only(peer: &Peer, what: &str) -> Result<(), Reply> {
+fn local_only(peer: &Peer, what: &str) -> Result<(), Refused> {
     if !peer.forwarded() {
         return Ok(());
     }
-    Err(error(
+    Err(refused(
         ErrorKind::Refused,
         format!("{what} is taken only from the agent's own machine, not over an SSH forward"),
     ))
 }
 
-fn error(kind: ErrorKind, message: String) -> Reply {
-    Reply::Error { kind, message }
+fn refused(kind: ErrorKind, message: String) -> Refused {
+    Refused { kind, message }
 }

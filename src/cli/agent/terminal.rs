@@ -82,16 +82,18 @@ impl Terminal {
             let _ = write!(self.tty, "\r\n{prompt} ");
             let _ = self.tty.flush();
             let answer = self.read_answer(|| approvals.waiting(asked.id));
-            let said = match answer {
-                Some(decision) => approvals
-                    .decide(asked.id, decision, "at the agent's terminal")
-                    .map(|()| decision)
-                    .ok(),
-                None => None,
-            };
-            let said = crate::i18n::with_lang(lang, || said_word(said));
+            // The answer is shown before the agent's log line about it.
+            let said = crate::i18n::with_lang(lang, || said_word(answer));
             let _ = write!(self.tty, "{said}\r\n");
             let _ = self.tty.flush();
+            let decided = answer
+                .map(|decision| approvals.decide(asked.id, decision, "at the agent's terminal"));
+            if let Some(Err(_)) = decided {
+                // Answered elsewhere between the key and now.
+                let said = crate::i18n::with_lang(lang, || said_word(None));
+                let _ = write!(self.tty, "{said}\r\n");
+                let _ = self.tty.flush();
+            }
         }
     }
 
