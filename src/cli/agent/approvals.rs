@@ -97,6 +97,8 @@ struct State {
     waiting: BTreeMap<u64, Waiting>,
     /// "For 30 min" answers, until when.
     grants: HashMap<Grant, Timestamp>,
+    /// Set when the agent stops: no request is put in line any more.
+    closed: Option<(ErrorKind, String)>,
 }
 
 /// What "for 30 min" lets through: a token, for local or for forwarded peers.
@@ -179,6 +181,10 @@ impl Approvals {
             forwarded: peer.forwarded(),
         };
         let mut state = lock(&self.state);
+        if let Some((kind, why)) = &state.closed {
+            let (kind, why) = (*kind, why.clone());
+            return Err(Refusal::Withdrawn { kind, why });
+        }
         let now = self.clock.now();
         state.grants.retain(|_, until| *until > now);
         if state.grants.contains_key(&grant) {
@@ -304,6 +310,13 @@ impl Approvals {
             let verdict = Verdict::Withdrawn(kind, why.to_owned());
             self.answer(id, waiting, Decision::Deny, verdict, why);
         }
+    }
+
+    /// Denies every waiting request and every later one with `kind` and `why`: the agent
+    /// stops, and a request it took meanwhile must not wait for a person who is not asked.
+    pub(crate) fn close(&self, kind: ErrorKind, why: &str) {
+        lock(&self.state).closed = Some((kind, why.to_owned()));
+        self.withdraw_all(kind, why);
     }
 
     /// Forgets every "for 30 min" (the agent was locked: after unlock, each is asked again).
@@ -566,6 +579,31 @@ mod tests {
             .decide(asked.id, Decision::Once, "at the terminal")
             .unwrap();
         assert_eq!(waiting.await.unwrap(), Ok(()));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn locking_forgets_30_min_answers_and_a_closed_line_takes_no_one() {
+        let _watchdog = crate::watchdog::arm();
+        let approvals = approvals(60);
+        let mut follower = approvals.follow();
+        let first = asking(&approvals, NAME, local());
+        let (id, ..) = next_pending(&mut follower).await;
+        approvals.decide(id, Decision::For30Min, "by test").unwrap();
+        assert_eq!(first.await.unwrap(), Ok(()));
+        assert_eq!(approvals.ask(NAME, &local()).await, Ok(()));
+        approvals.forget_grants();
+        let asked_again = asking(&approvals, NAME, local());
+        assert!(pending_now(&mut follower).await);
+
+        approvals.close(ErrorKind::Busy, "the agent is stopping");
+        let refusal = asked_again.await.unwrap().unwrap_err();
+        assert_eq!(refusal.kind(), ErrorKind::Busy);
+        let later = approvals.ask(NAME, &local()).await.unwrap_err();
+        assert_eq!(
+            later.message(NAME),
+            format!("{NAME}: the agent is stopping")
+        );
+        assert!(!pending_now(&mut follower).await);
     }
 
     #[test]

@@ -175,7 +175,7 @@ pub(crate) fn run(ctx: &Context, args: AgentArgs) -> anyhow::Result<u8> {
         let code = keep_watching(ctx, &renewer, args.interval, None, &mut stop).await;
         // Requests in flight finish (their renewals are saved), new ones are not taken, and
         // none waits for a person any more.
-        approvals.withdraw_all(ErrorKind::Busy, "the agent is stopping");
+        approvals.close(ErrorKind::Busy, "the agent is stopping");
         let _ = stopped.send(());
         let _ = serving.await;
         code
