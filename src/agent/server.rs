@@ -160,7 +160,8 @@ impl Connection {
                 () = until_stopping(&mut stopping) => return,
             };
             let line = match line {
-                Line::Request(line) => line,
+                // A lock's passphrase travels in it: wiped when dropped.
+                Line::Request(line) => zeroize::Zeroizing::new(line),
                 Line::End => return,
                 Line::TooLong => {
                     self.tell(Some(&peer), "oversized request", None, "too_large");

@@ -365,6 +365,8 @@ fn the_agent_s_terminal_allows_and_denies_held_requests() {
         std::thread::spawn(move || cmd.output().unwrap())
     };
     tmux.wait_for("the question", |s| {
+        // Joined again where the terminal wrapped it (the executable's path is long).
+        let s = s.replace('\n', "");
         s.contains(&format!("{NAME} requested by pid"))
             && s.contains("(local) — allow [o]nce, for [3]0 min, [d]eny?")
     });
