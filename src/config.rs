@@ -46,11 +46,38 @@ pub struct Config {
     pub store: StoreChoice,
     /// Interface language (en or zh-CN); below --lang and ACTOKEN_LANG, above the locale.
     pub language: Option<crate::i18n::Lang>,
+    /// `[agent]`: what `actoken agent` asks a person about, and what it hands over forwards.
+    pub agent: AgentConfig,
     /// `[keys]`: the dashboard's rebound keys, as written (command name → key or keys).
     pub keys: KeysTable,
     /// The dashboard's key table: the defaults with `[keys]` applied and checked.
     #[serde(skip)]
     pub keymap: Keymap,
+}
+
+/// `[agent]`: limits on what `actoken agent` hands out.
+///
+/// ```toml
+/// [agent]
+/// confirm = false                        # every token request waits for a person (= --confirm)
+/// confirm-tokens = ["华东一区【昆山】"]   # these tokens' requests wait for a person
+/// forwardable = ["华东一区【昆山】"]      # only these go over SSH forwards (absent: all)
+/// ```
+///
+/// A request that waits is shown in the dashboard and on the agent's terminal ("allow once /
+/// for 30 min / deny"); nobody answering within a minute denies it. A forwarded connection
+/// (its peer is the local `ssh` carrying the socket to another machine) asking for a token
+/// not in `forwardable` is refused, and `list` over a forward shows only those; `forwardable
+/// = []` hands nothing over forwards.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
+pub struct AgentConfig {
+    /// Every `token` request waits for a person's approval (as `agent --confirm`).
+    pub confirm: bool,
+    /// The tokens whose requests wait for approval (besides every one, with `confirm`).
+    pub confirm_tokens: Vec<String>,
+    /// When given, the only tokens handed (listed, shown) over an SSH forward.
+    pub forwardable: Option<Vec<String>>,
 }
 
 /// Where secrets are kept, as the user asked (`store` in the config, `--store`,
@@ -82,6 +109,7 @@ impl Default for Config {
             keyring_timeout: SignedDuration::from_millis(1500),
             store: StoreChoice::Auto,
             language: None,
+            agent: AgentConfig::default(),
             keys: KeysTable::new(),
             keymap: Keymap::default(),
         }
@@ -243,6 +271,27 @@ mod tests {
         assert_eq!(c.store, StoreChoice::Keyutils);
         let err = Config::parse("store = \"kernel\"").unwrap_err();
         assert!(err.contains("keyutils"), "{err}");
+    }
+
+    #[test]
+    fn the_agent_table_names_tokens_to_confirm_and_to_forward() {
+        let c = Config::parse(
+            "[agent]\nconfirm-tokens = [\"华东一区【昆山】\"]\nforwardable = [\"华北一区【北京】\"]\n",
+        )
+        .unwrap();
+        assert!(!c.agent.confirm);
+        assert_eq!(c.agent.confirm_tokens, ["华东一区【昆山】"]);
+        assert_eq!(
+            c.agent.forwardable,
+            Some(vec!["华北一区【北京】".to_owned()])
+        );
+        // Not given: every token goes over forwards; empty: none does.
+        assert_eq!(Config::parse("").unwrap().agent.forwardable, None);
+        let none = Config::parse("[agent]\nforwardable = []\nconfirm = true\n").unwrap();
+        assert_eq!(none.agent.forwardable, Some(Vec::new()));
+        assert!(none.agent.confirm);
+        let err = Config::parse("[agent]\nconfirm-token = [\"x\"]\n").unwrap_err();
+        assert!(err.contains("confirm-token"), "{err}");
     }
 
     #[test]

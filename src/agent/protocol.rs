@@ -93,7 +93,9 @@ pub enum Decision {
     /// This request only.
     Once,
     /// This request, and the same token for the same kind of peer (local or forwarded) for
-    /// the next 30 minutes.
+    /// the next 30 minutes. On the wire `for_30_min` (snake_case alone would say `for30_min`,
+    /// which is still read).
+    #[serde(rename = "for_30_min", alias = "for30_min")]
     For30Min,
     Deny,
 }
@@ -377,6 +379,22 @@ mod tests {
         assert_eq!(
             kind("{\"version\":1,\"request\":\"token\"}"),
             ErrorKind::BadRequest
+        );
+    }
+
+    #[test]
+    fn decisions_travel_as_documented() {
+        let wire = |d| serde_json::to_value(d).unwrap();
+        assert_eq!(wire(Decision::Once), "once");
+        assert_eq!(wire(Decision::For30Min), "for_30_min");
+        assert_eq!(wire(Decision::Deny), "deny");
+        let line = "{\"version\":1,\"request\":\"decide\",\"id\":3,\"decision\":\"for_30_min\"}";
+        assert_eq!(
+            parse_request(line.as_bytes()).unwrap(),
+            Request::Decide {
+                id: 3,
+                decision: Decision::For30Min
+            }
         );
     }
 

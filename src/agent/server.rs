@@ -1,22 +1,31 @@
 //! The agent's listening loop: each connection on a task of its own (a slow client holds only
 //! its own), its peer checked first, each request line bounded in size and time, each request
 //! answered by an [`Answer`] and told to the journal. What a request means is not decided
-//! here (see `cli::agent::answer`).
+//! here (see `cli::agent::answer`). A `follow` connection stays open: the [`Event`]s the
+//! answerer gives it are written as they come, between the replies to its further requests.
 
 use super::peer::{Peer, PeerPolicy};
-use super::protocol::{self, Envelope, ErrorKind, MAX_REQUEST, Reply, Request};
+use super::protocol::{self, Envelope, ErrorKind, Event, MAX_REQUEST, Reply, Request};
 use futures::future::BoxFuture;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::net::unix::OwnedReadHalf;
 use tokio::net::{UnixListener, UnixStream};
-use tokio::sync::Semaphore;
+use tokio::sync::{Semaphore, mpsc, watch};
 use tokio::task::JoinSet;
 
 /// What answers requests.
 pub trait Answer: Send + Sync + 'static {
     fn answer<'a>(&'a self, request: Request, peer: &'a Peer) -> BoxFuture<'a, Reply>;
+
+    /// A `follow` request: the events to write on this connection from now on (until the
+    /// sender is dropped: a follower that does not read is let go), or the error refusing it.
+    fn follow(&self, _peer: &Peer) -> Result<mpsc::Receiver<Event>, (ErrorKind, String)> {
+        let message = "this agent does not serve follow".to_owned();
+        Err((ErrorKind::BadRequest, message))
+    }
 }
 
 /// What the journal is told of each request (never the token).
@@ -72,6 +81,8 @@ impl Server {
     pub async fn serve(self, stop: impl Future<Output = ()>) {
         let slots = Arc::new(Semaphore::new(self.limits.connections));
         let mut connections = JoinSet::new();
+        // Told to every connection at the end: followers and idle ones go at once.
+        let (stopping, stopped) = watch::channel(false);
         tokio::pin!(stop);
         loop {
             tokio::select! {
@@ -84,6 +95,7 @@ impl Server {
                         limits: self.limits,
                         answer: Arc::clone(&self.answer),
                         journal: Arc::clone(&self.journal),
+                        stopping: stopped.clone(),
                     };
                     match Arc::clone(&slots).try_acquire_owned() {
                         Ok(slot) => {
@@ -99,6 +111,7 @@ impl Server {
                 }
             }
         }
+        let _ = stopping.send(true);
         let drained = tokio::time::timeout(self.limits.drain, async {
             while connections.join_next().await.is_some() {}
         });
@@ -113,6 +126,7 @@ struct Connection {
     limits: Limits,
     answer: Arc<dyn Answer>,
     journal: Journal,
+    stopping: watch::Receiver<bool>,
 }
 
 impl Connection {
@@ -128,10 +142,26 @@ impl Connection {
             return;
         }
         let peer = peer.expect("allowed peers are known");
-        let mut read = BufReader::new(read);
+        let mut lines = Lines::new(read);
+        let mut stopping = self.stopping.clone();
+        // Set once the connection follows: its events, written as they come.
+        let mut events: Option<mpsc::Receiver<Event>> = None;
         loop {
-            let line = match self.next_line(&mut read).await {
-                Line::Request(line) => line,
+            let line = tokio::select! {
+                line = self.next_line(&mut lines, events.is_some()) => line,
+                event = next_event(&mut events) => {
+                    // None: the answerer let this follower go (it did not read).
+                    let Some(event) = event else { return };
+                    if !self.send(&mut write, Reply::Event(event)).await {
+                        return;
+                    }
+                    continue;
+                }
+                () = until_stopping(&mut stopping) => return,
+            };
+            let line = match line {
+                // A lock's passphrase travels in it: wiped when dropped.
+                Line::Request(line) => zeroize::Zeroizing::new(line),
                 Line::End => return,
                 Line::TooLong => {
                     self.tell(Some(&peer), "oversized request", None, "too_large");
@@ -150,18 +180,48 @@ impl Connection {
                 }
             };
             let (what, name) = describe(&request);
-            let answered =
-                tokio::time::timeout(self.limits.answer, self.answer.answer(request, &peer)).await;
-            let reply = answered.unwrap_or_else(|_| {
-                error(
-                    ErrorKind::Failure,
-                    "the agent took too long to answer".to_owned(),
-                )
-            });
+            let reply = match request {
+                Request::Follow => self.start_following(&peer, &mut events),
+                // A follower's token request could wait for an approval that only this very
+                // connection's next line (a decide) would give.
+                Request::Token { .. } if events.is_some() => error(
+                    ErrorKind::BadRequest,
+                    "a follow connection does not take token requests: ask on another one"
+                        .to_owned(),
+                ),
+                request => {
+                    let answered = tokio::time::timeout(
+                        self.limits.answer,
+                        self.answer.answer(request, &peer),
+                    )
+                    .await;
+                    answered.unwrap_or_else(|_| {
+                        error(
+                            ErrorKind::Failure,
+                            "the agent took too long to answer".to_owned(),
+                        )
+                    })
+                }
+            };
             self.tell(Some(&peer), what, name, &outcome(&reply));
             if !self.send(&mut write, reply).await {
                 return;
             }
+        }
+    }
+
+    /// `follow`: `done` and the events from now on, or the answerer's refusal.
+    fn start_following(&self, peer: &Peer, events: &mut Option<mpsc::Receiver<Event>>) -> Reply {
+        if events.is_some() {
+            let message = "this connection follows already".to_owned();
+            return error(ErrorKind::BadRequest, message);
+        }
+        match self.answer.follow(peer) {
+            Ok(receiver) => {
+                *events = Some(receiver);
+                Reply::Done
+            }
+            Err((kind, message)) => error(kind, message),
         }
     }
 
@@ -174,18 +234,14 @@ impl Connection {
         self.send(&mut write, error(ErrorKind::Busy, message)).await;
     }
 
-    async fn next_line(&self, read: &mut BufReader<tokio::net::unix::OwnedReadHalf>) -> Line {
-        let mut line = Vec::new();
-        let limit = MAX_REQUEST as u64 + 1;
-        let mut bounded = read.take(limit);
-        let reading = bounded.read_until(b'\n', &mut line);
-        match tokio::time::timeout(self.limits.line, reading).await {
-            Ok(Ok(0)) | Ok(Err(_)) | Err(_) => Line::End,
-            Ok(Ok(_)) if line.ends_with(b"\n") => Line::Request(line),
-            Ok(Ok(n)) if n as u64 >= limit => Line::TooLong,
-            // The client closed mid-line: nothing to answer.
-            Ok(Ok(_)) => Line::End,
+    /// The next request line, within `limits.line` (a follower may stay silent).
+    async fn next_line(&self, lines: &mut Lines, following: bool) -> Line {
+        if following {
+            return lines.next().await;
         }
+        tokio::time::timeout(self.limits.line, lines.next())
+            .await
+            .unwrap_or(Line::End)
     }
 
     /// Writes `reply` as one line; false when the client is gone or does not read in time.
@@ -217,6 +273,68 @@ enum Line {
     End,
 }
 
+/// Request lines, read so that waiting for one can be given up and taken again without
+/// losing bytes (a follower's lines are read beside its events): what arrived so far stays in
+/// `partial`, and only `fill_buf`, which is cancel safe, is awaited.
+struct Lines {
+    read: BufReader<OwnedReadHalf>,
+    partial: Vec<u8>,
+}
+
+impl Lines {
+    fn new(read: OwnedReadHalf) -> Lines {
+        Lines {
+            read: BufReader::new(read),
+            partial: Vec::new(),
+        }
+    }
+
+    /// The next line (newline included): at most `MAX_REQUEST` bytes before its newline, a
+    /// longer one is refused as soon as it is known to be longer, not read to its end.
+    async fn next(&mut self) -> Line {
+        let limit = MAX_REQUEST + 1;
+        loop {
+            let available = match self.read.fill_buf().await {
+                // The client closed (mid-line: nothing to answer) or failed.
+                Ok([]) | Err(_) => return Line::End,
+                Ok(available) => available,
+            };
+            let room = limit - self.partial.len();
+            let end = available.iter().position(|&b| b == b'\n');
+            let taken = end.map_or(available.len(), |i| i + 1).min(room);
+            self.partial.extend_from_slice(&available[..taken]);
+            self.read.consume(taken);
+            if self.partial.ends_with(b"\n") {
+                return Line::Request(std::mem::take(&mut self.partial));
+            }
+            if self.partial.len() >= limit {
+                return Line::TooLong;
+            }
+        }
+    }
+}
+
+/// Completes when the server stops.
+async fn until_stopping(stopping: &mut watch::Receiver<bool>) {
+    loop {
+        if *stopping.borrow_and_update() {
+            return;
+        }
+        if stopping.changed().await.is_err() {
+            // The server is gone without saying stop: the drain's own limit ends this.
+            return std::future::pending().await;
+        }
+    }
+}
+
+/// The next event of a follower; never, for a connection that does not follow.
+async fn next_event(events: &mut Option<mpsc::Receiver<Event>>) -> Option<Event> {
+    match events {
+        Some(receiver) => receiver.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
 fn error(kind: ErrorKind, message: String) -> Reply {
     Reply::Error { kind, message }
 }
@@ -241,5 +359,116 @@ fn outcome(reply: &Reply) -> String {
         Reply::Token(t) if t.via_login => "ok (logged in again)".to_owned(),
         Reply::Token(t) if t.renewed => "ok (renewed)".to_owned(),
         _ => "ok".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::agent::protocol::Decision;
+    use futures::FutureExt;
+    use std::sync::Mutex;
+    use tokio::io::AsyncBufReadExt;
+
+    /// Answers `decide` with `done`; `follow` with the events the test sends.
+    struct Steered {
+        events: Mutex<Option<mpsc::Receiver<Event>>>,
+    }
+
+    impl Answer for Steered {
+        fn answer<'a>(&'a self, request: Request, _peer: &'a Peer) -> BoxFuture<'a, Reply> {
+            let reply = match request {
+                Request::Decide { .. } => Reply::Done,
+                _ => error(ErrorKind::Failure, "not here".to_owned()),
+            };
+            async move { reply }.boxed()
+        }
+
+        fn follow(&self, _peer: &Peer) -> Result<mpsc::Receiver<Event>, (ErrorKind, String)> {
+            let taken = self.events.lock().unwrap().take();
+            taken.ok_or_else(|| (ErrorKind::Busy, "one follower".to_owned()))
+        }
+    }
+
+    async fn read_json(read: &mut BufReader<OwnedReadHalf>) -> serde_json::Value {
+        let mut line = String::new();
+        let reading = read.read_line(&mut line);
+        tokio::time::timeout(Duration::from_secs(10), reading)
+            .await
+            .expect("a line within 10 s")
+            .unwrap();
+        serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line:?}"))
+    }
+
+    #[tokio::test]
+    async fn a_follower_gets_events_between_its_replies_and_is_let_go_at_stop() {
+        let _watchdog = crate::watchdog::arm();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("agent").join("agent.sock");
+        let (events, receiver) = mpsc::channel(8);
+        let server = Server {
+            listener: super::super::socket::bind(&path).unwrap(),
+            policy: PeerPolicy {
+                own_uid: super::super::socket::current_uid(),
+                allow_root: true,
+            },
+            limits: Limits::default(),
+            answer: Arc::new(Steered {
+                events: Mutex::new(Some(receiver)),
+            }),
+            journal: Arc::new(|_: &Served| {}),
+        };
+        let (stop, stopping) = tokio::sync::oneshot::channel::<()>();
+        let serving = tokio::spawn(server.serve(async {
+            let _ = stopping.await;
+        }));
+
+        let (read, mut write) = UnixStream::connect(&path).await.unwrap().into_split();
+        let mut read = BufReader::new(read);
+        write
+            .write_all(b"{\"version\":1,\"request\":\"follow\"}\n")
+            .await
+            .unwrap();
+        assert_eq!(read_json(&mut read).await["reply"], "done");
+        let settled = |id| Event::Settled {
+            id,
+            decision: Decision::Deny,
+        };
+        events.send(settled(1)).await.unwrap();
+        let event = read_json(&mut read).await;
+        assert_eq!(
+            (&event["reply"], &event["event"]),
+            (&"event".into(), &"settled".into())
+        );
+
+        // Half a request, an event meanwhile, then the rest: nothing of the line is lost.
+        write
+            .write_all(b"{\"version\":1,\"request\":\"dec")
+            .await
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        events.send(settled(2)).await.unwrap();
+        assert_eq!(read_json(&mut read).await["id"], 2);
+        write
+            .write_all(b"ide\",\"id\":2,\"decision\":\"once\"}\n")
+            .await
+            .unwrap();
+        assert_eq!(read_json(&mut read).await["reply"], "done");
+        // A follower's token request could wait on its own next line: refused.
+        write
+            .write_all(b"{\"version\":1,\"request\":\"token\",\"name\":\"x\"}\n")
+            .await
+            .unwrap();
+        assert_eq!(read_json(&mut read).await["kind"], "bad_request");
+
+        // At stop the follower is let go at once, not after the drain's limit.
+        stop.send(()).unwrap();
+        let mut rest = String::new();
+        let end = tokio::time::timeout(Duration::from_secs(10), read.read_line(&mut rest));
+        assert_eq!(end.await.expect("closed within 10 s").unwrap(), 0, "{rest}");
+        tokio::time::timeout(Duration::from_secs(10), serving)
+            .await
+            .expect("the server ends")
+            .unwrap();
     }
 }

@@ -6,7 +6,7 @@
 use super::exit::Coded;
 use super::token_view::TokenView;
 use crate::agent::client::{AgentClient, AgentError};
-use crate::agent::protocol::TokenReply;
+use crate::agent::protocol::{ErrorKind, TokenReply};
 use crate::renew::Renewed;
 use crate::store::EntryMeta;
 use crate::token::Token;
@@ -26,9 +26,18 @@ impl From<AgentError> for Coded {
                 let (path, why) = (path.display().to_string(), source.to_string());
                 tr!("agent.unreachable", path = path, why = why)
             }
-            AgentError::Answered { path, message, .. } => {
+            AgentError::Answered {
+                path,
+                message,
+                kind,
+            } => {
                 let path = path.display().to_string();
-                tr!("agent.answered", path = path, message = message)
+                // A person has to act (exit 3): which of the two, in the user's words.
+                match kind {
+                    ErrorKind::Denied => tr!("agent.denied", path = path, message = message),
+                    ErrorKind::Locked => tr!("agent.locked", path = path, message = message),
+                    _ => tr!("agent.answered", path = path, message = message),
+                }
             }
             AgentError::Garbled { path, why } => {
                 let path = path.display().to_string();

@@ -11,6 +11,7 @@ mod agent;
 mod agent_account;
 mod agent_clients;
 mod agent_env;
+mod agent_gate;
 #[cfg(unix)]
 mod agent_ssh;
 mod agent_watch;

@@ -13,13 +13,14 @@ use crate::support;
 /// Run after the program: its exit status, then the terminal modes it left behind.
 const AFTER_EXIT: &str = "; echo EXITED $?; stty -a | tr ' ' '\\n' | grep -x -e icanon -e -icanon -e echo -e -echo | tr '\\n' ' '; sleep 60";
 
-struct Tmux {
+/// Also drives `actoken agent` in a terminal (agent_gate.rs).
+pub(crate) struct Tmux {
     session: String,
 }
 
 impl Tmux {
     /// None (and a SKIPPED line) when tmux or script is missing, except in CI where it fails.
-    fn start(command: &str) -> Option<Tmux> {
+    pub(crate) fn start(command: &str) -> Option<Tmux> {
         let have = |tool: &str| {
             Command::new("sh")
                 .args(["-c", &format!("command -v {tool}")])
@@ -80,7 +81,7 @@ impl Tmux {
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
-    fn keys(&self, keys: &str) {
+    pub(crate) fn keys(&self, keys: &str) {
         Command::new("tmux")
             .args(["-L", &self.session, "send-keys", "-t", &self.session, keys])
             .status()
@@ -130,7 +131,7 @@ impl Tmux {
     }
 
     /// Polls the screen until `check` holds (the program runs at its own pace).
-    fn wait_for(&self, what: &str, check: impl Fn(&str) -> bool) -> String {
+    pub(crate) fn wait_for(&self, what: &str, check: impl Fn(&str) -> bool) -> String {
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
             let screen = self.screen();

@@ -1,13 +1,16 @@
 //! What the agent's requests mean: `hello`, `list` and `show` read the store's index as
 //! `list --json` and `show --json` do; `token` hands out a token fit for `min_valid_s`,
-//! renewing it (or logging in again with a remembered key) on this side first when needed.
+//! renewing it (or logging in again with a remembered key) on this side first when needed,
+//! once it passed the [`Gate`] (forwardable, lock, approval); `lock`, `unlock`, `follow` and
+//! `decide` steer the gate.
 
 use super::super::advising::remembered_logins;
 use super::super::renew::advised_failure;
 use super::super::streams::Io;
 use super::super::token_view::TokenView;
+use super::gate::Gate;
 use crate::agent::peer::Peer;
-use crate::agent::protocol::{ErrorKind, Hello, Reply, Request, Secret, TokenReply};
+use crate::agent::protocol::{ErrorKind, Event, Hello, Reply, Request, Secret, TokenReply};
 use crate::agent::server::Answer;
 use crate::clock::Clock;
 use crate::failure::FailureKind;
@@ -17,6 +20,7 @@ use futures::FutureExt;
 use futures::future::BoxFuture;
 use jiff::{SignedDuration, Timestamp};
 use std::sync::Arc;
+use tokio::sync::mpsc;
 
 pub(crate) struct Answerer {
     pub renewer: Renewer,
@@ -25,27 +29,38 @@ pub(crate) struct Answerer {
     /// `min_valid_s` when a request gives none.
     pub renew_ahead: SignedDuration,
     pub io: Arc<Io>,
+    pub gate: Gate,
 }
 
 impl Answer for Answerer {
-    fn answer<'a>(&'a self, request: Request, _peer: &'a Peer) -> BoxFuture<'a, Reply> {
+    fn answer<'a>(&'a self, request: Request, peer: &'a Peer) -> BoxFuture<'a, Reply> {
         async move {
             match request {
                 Request::Hello => self.hello(),
-                Request::List => self.list().await,
-                Request::Show { name } => self.show(name).await,
-                Request::Token { name, min_valid_s } => self.token(&name, min_valid_s).await,
-                // Not served by this agent yet (confirm and lock come next).
-                Request::Lock { .. }
-                | Request::Unlock { .. }
-                | Request::Follow
-                | Request::Decide { .. } => Reply::Error {
+                Request::List => self.list(peer).await,
+                Request::Show { name } => match self.gate.forwardable(&name, peer) {
+                    Ok(()) => self.show(name).await,
+                    Err(refused) => refused.into(),
+                },
+                Request::Token { name, min_valid_s } => match self.admit(&name, peer).await {
+                    Ok(()) => self.token(&name, min_valid_s).await,
+                    Err(reply) => reply,
+                },
+                Request::Lock { passphrase } => self.gate.lock(peer, &passphrase.0),
+                Request::Unlock { passphrase } => self.gate.unlock(peer, &passphrase.0).await,
+                Request::Decide { id, decision } => self.gate.decide(peer, id, decision),
+                // The server keeps a follow connection open itself (see `follow` below).
+                Request::Follow => Reply::Error {
                     kind: ErrorKind::BadRequest,
-                    message: "this agent does not serve that request".to_owned(),
+                    message: "follow is answered by the connection itself".to_owned(),
                 },
             }
         }
         .boxed()
+    }
+
+    fn follow(&self, peer: &Peer) -> Result<mpsc::Receiver<Event>, (ErrorKind, String)> {
+        self.gate.follow(peer).map_err(|r| (r.kind, r.message))
     }
 }
 
@@ -59,19 +74,36 @@ impl Answerer {
             agent_version: env!("CARGO_PKG_VERSION").to_owned(),
             protocols: vec![crate::agent::protocol::VERSION],
             store: self.store().kind().to_string(),
-            confirm: false,
-            locked: false,
+            confirm: self.gate.rules.confirms(),
+            locked: self.gate.lock.is_locked(),
         })
     }
 
-    /// `list --json`'s objects, from the index alone.
-    async fn list(&self) -> Reply {
+    /// What a `token` request passes first: a forwarded peer gets only forwardable tokens, a
+    /// locked agent none, and a token under confirm waits for a person, unless it is not
+    /// there (nobody is asked about nothing).
+    async fn admit(&self, name: &str, peer: &Peer) -> Result<(), Reply> {
+        self.gate.forwardable(name, peer)?;
+        self.gate.unlocked()?;
+        if self.gate.rules.needs_approval(name) {
+            let (store, owned) = (self.store(), name.to_owned());
+            blocking(move || Ok(store.meta(&owned)?)).await?;
+            self.gate.approved(name, peer).await?;
+        }
+        Ok(())
+    }
+
+    /// `list --json`'s objects, from the index alone (over a forward: the forwardable ones).
+    async fn list(&self, peer: &Peer) -> Reply {
         let (store, now, grace) = (self.store(), self.clock.now(), self.grace);
+        let rules = self.gate.rules.clone();
+        let peer = peer.clone();
         let listed = blocking(move || {
             let accounts = remembered_logins(&store);
             let tokens = store
                 .load_index()
                 .iter()
+                .filter(|s| rules.may_hand(&s.meta.name, &peer))
                 .map(|s| serde_json::to_value(TokenView::new(s, now, grace, &accounts)))
                 .collect::<Result<Vec<_>, _>>()?;
             Ok(tokens)
@@ -203,4 +235,217 @@ async fn blocking<T: Send + 'static>(
         kind,
         message: format!("{error:#}"),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::approvals::Approvals;
+    use super::super::events::Events;
+    use super::super::gate::Rules;
+    use super::super::lock::Lock;
+    use super::*;
+    use crate::agent::protocol::Decision;
+    use crate::api::{AcClient, ClientOptions};
+    use crate::config::{AgentConfig, Config, Paths};
+    use crate::mock::{MintSpec, mint};
+    use crate::store::MemoryBackend;
+    use std::path::PathBuf;
+    use std::time::Duration;
+
+    const NAME: &str = "华东一区【昆山】";
+    const OTHER: &str = "华北一区【北京】";
+
+    fn peer(exe: &str) -> Peer {
+        Peer {
+            uid: 1000,
+            pid: Some(4242),
+            exe: Some(PathBuf::from(exe)),
+        }
+    }
+
+    /// An answerer on a memory store holding NAME and OTHER, with `agent` as `[agent]`.
+    fn answerer(dir: &std::path::Path, agent: AgentConfig) -> Answerer {
+        let store = Store::open(&Paths::under(dir), Arc::new(MemoryBackend::new())).unwrap();
+        let now = Timestamp::now();
+        for name in [NAME, OTHER] {
+            let token = mint(&MintSpec::new(
+                "alice",
+                "11112",
+                now + SignedDuration::from_hours(5),
+            ));
+            let meta = EntryMeta::new(name, "https://api.example.com:65102", now);
+            store.add(meta, &token, false).unwrap();
+        }
+        let config = Config::default();
+        let client = AcClient::new(&ClientOptions::from_config(&config)).unwrap();
+        let clock = Clock::starting_at(now);
+        let events = Arc::new(Events::default());
+        Answerer {
+            renewer: Renewer::new(store, client, &config),
+            clock,
+            grace: config.renew_grace,
+            renew_ahead: config.renew_ahead,
+            io: Arc::new(Io::captured(b"").0),
+            gate: Gate {
+                rules: Rules::new(&agent, false),
+                lock: Lock::default(),
+                approvals: Arc::new(Approvals::new(Duration::from_secs(60), clock, events)),
+            },
+        }
+    }
+
+    fn kind(reply: &Reply) -> Option<ErrorKind> {
+        match reply {
+            Reply::Error { kind, .. } => Some(*kind),
+            _ => None,
+        }
+    }
+
+    fn token(name: &str) -> Request {
+        Request::Token {
+            name: name.into(),
+            min_valid_s: None,
+        }
+    }
+
+    fn passphrase(text: &str) -> Secret {
+        Secret(zeroize::Zeroizing::new(text.to_owned()))
+    }
+
+    #[tokio::test]
+    async fn a_forwarded_peer_gets_sees_and_lists_only_forwardable_tokens() {
+        let _watchdog = crate::watchdog::arm();
+        let dir = tempfile::tempdir().unwrap();
+        let agent = AgentConfig {
+            forwardable: Some(vec![OTHER.to_owned()]),
+            ..AgentConfig::default()
+        };
+        let answerer = answerer(dir.path(), agent);
+        let (ssh, local) = (peer("/usr/bin/ssh"), peer("/usr/bin/python3"));
+
+        let refused = answerer.answer(token(NAME), &ssh).await;
+        assert_eq!(kind(&refused), Some(ErrorKind::NotForwardable));
+        let Reply::Error { message, .. } = &refused else {
+            unreachable!()
+        };
+        assert!(
+            message.contains(NAME) && message.contains("forwardable"),
+            "{message}"
+        );
+        let shown = answerer.answer(Request::Show { name: NAME.into() }, &ssh);
+        assert_eq!(kind(&shown.await), Some(ErrorKind::NotForwardable));
+        assert!(matches!(
+            answerer.answer(token(OTHER), &ssh).await,
+            Reply::Token(_)
+        ));
+        let Reply::List { tokens } = answerer.answer(Request::List, &ssh).await else {
+            panic!("a list")
+        };
+        let names: Vec<_> = tokens.iter().map(|t| t["name"].clone()).collect();
+        assert_eq!(names, [OTHER]);
+
+        // This machine's processes get every token.
+        assert!(matches!(
+            answerer.answer(token(NAME), &local).await,
+            Reply::Token(_)
+        ));
+        let Reply::List { tokens } = answerer.answer(Request::List, &local).await else {
+            panic!("a list")
+        };
+        assert_eq!(tokens.len(), 2);
+    }
+
+    #[tokio::test]
+    async fn lock_unlock_follow_and_decide_are_refused_over_a_forward() {
+        let _watchdog = crate::watchdog::arm();
+        let dir = tempfile::tempdir().unwrap();
+        let answerer = answerer(dir.path(), AgentConfig::default());
+        let ssh = peer("/usr/bin/ssh");
+        let steering = [
+            Request::Lock {
+                passphrase: passphrase("pass"),
+            },
+            Request::Unlock {
+                passphrase: passphrase("pass"),
+            },
+            Request::Decide {
+                id: 1,
+                decision: Decision::Once,
+            },
+        ];
+        for request in steering {
+            let reply = answerer.answer(request, &ssh).await;
+            assert_eq!(kind(&reply), Some(ErrorKind::Refused), "{reply:?}");
+        }
+        let (followed, _) = answerer.follow(&ssh).map(|_| ()).unwrap_err();
+        assert_eq!(followed, ErrorKind::Refused);
+        assert!(!answerer.gate.lock.is_locked());
+        assert!(answerer.follow(&peer("/usr/bin/actoken")).is_ok());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_locked_agent_hands_out_no_token_until_unlocked_and_hello_says_so() {
+        let _watchdog = crate::watchdog::arm();
+        let dir = tempfile::tempdir().unwrap();
+        let answerer = answerer(dir.path(), AgentConfig::default());
+        let local = peer("/usr/bin/python3");
+        let lock = Request::Lock {
+            passphrase: passphrase("华东 horse"),
+        };
+        assert!(matches!(answerer.answer(lock, &local).await, Reply::Done));
+        let Reply::Hello(hello) = answerer.answer(Request::Hello, &local).await else {
+            panic!("hello")
+        };
+        assert!(hello.locked && !hello.confirm);
+        let refused = answerer.answer(token(NAME), &local).await;
+        assert_eq!(kind(&refused), Some(ErrorKind::Locked));
+        let wrong = Request::Unlock {
+            passphrase: passphrase("horse"),
+        };
+        assert_eq!(
+            kind(&answerer.answer(wrong, &local).await),
+            Some(ErrorKind::Locked)
+        );
+        let right = Request::Unlock {
+            passphrase: passphrase("华东 horse"),
+        };
+        assert!(matches!(answerer.answer(right, &local).await, Reply::Done));
+        assert!(matches!(
+            answerer.answer(token(NAME), &local).await,
+            Reply::Token(_)
+        ));
+    }
+
+    #[tokio::test]
+    async fn only_the_tokens_under_confirm_wait_and_a_missing_one_asks_nobody() {
+        let _watchdog = crate::watchdog::arm();
+        let dir = tempfile::tempdir().unwrap();
+        let agent = AgentConfig {
+            confirm_tokens: vec![NAME.to_owned()],
+            ..AgentConfig::default()
+        };
+        let answerer = answerer(dir.path(), agent);
+        let local = peer("/usr/bin/python3");
+        assert!(matches!(
+            answerer.answer(token(OTHER), &local).await,
+            Reply::Token(_)
+        ));
+        // Nobody follows and there is no terminal: denied at once, saying why.
+        let reply = answerer.answer(token(NAME), &local).await;
+        let Reply::Error {
+            kind: denied,
+            message,
+        } = reply
+        else {
+            panic!("an error")
+        };
+        assert_eq!(denied, ErrorKind::Denied);
+        assert!(message.contains("nobody can answer"), "{message}");
+        let missing = answerer.answer(token("华南一区【广州】"), &local).await;
+        assert_eq!(kind(&missing), Some(ErrorKind::NotFound));
+        let Reply::Hello(hello) = answerer.answer(Request::Hello, &local).await else {
+            panic!("hello")
+        };
+        assert!(hello.confirm);
+    }
 }
