@@ -9,14 +9,18 @@ use std::time::Duration;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::JoinHandle;
 
+use crate::agent::client::AgentError;
 use crate::agent::follow;
 use crate::dashboard::app::{Action, AgentNews};
 
-/// How long to wait before trying again: `first`, doubling after each failed try up to `max`.
+/// How long to wait before trying again: `first`, doubling after each failed try up to `max`;
+/// `refused` after an agent answered `follow` with an error (one that does not serve it says
+/// the same until it is restarted: asked seldom, not every few seconds into its log).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Backoff {
     pub first: Duration,
     pub max: Duration,
+    pub refused: Duration,
 }
 
 impl Backoff {
@@ -25,6 +29,7 @@ impl Backoff {
     pub(crate) const PRODUCT: Backoff = Backoff {
         first: Duration::from_secs(1),
         max: Duration::from_secs(10),
+        refused: Duration::from_secs(60),
     };
 }
 
@@ -40,7 +45,7 @@ pub(crate) fn spawn(
     tokio::spawn(async move {
         let mut wait = backoff.first;
         loop {
-            match tokio::time::timeout(HANDSHAKE, follow::follow(&path)).await {
+            let refused = match tokio::time::timeout(HANDSHAKE, follow::follow(&path)).await {
                 Ok(Ok(mut follower)) => {
                     wait = backoff.first;
                     if actions.send(Action::Agent(AgentNews::Connected)).is_err() {
@@ -66,14 +71,25 @@ pub(crate) fn spawn(
                     if actions.send(Action::Agent(AgentNews::Gone)).is_err() {
                         return;
                     }
+                    false
                 }
-                Ok(Err(e)) => tracing::trace!(error = %e, "agent: none to follow"),
-                Err(_) => tracing::debug!("agent: no answer to `follow`"),
-            }
+                Ok(Err(e @ AgentError::Answered { .. })) => {
+                    tracing::debug!(error = %e, "agent: refused to be followed");
+                    true
+                }
+                Ok(Err(e)) => {
+                    tracing::trace!(error = %e, "agent: none to follow");
+                    false
+                }
+                Err(_) => {
+                    tracing::debug!("agent: no answer to `follow`");
+                    false
+                }
+            };
             if actions.is_closed() {
                 return;
             }
-            tokio::time::sleep(wait).await;
+            tokio::time::sleep(if refused { backoff.refused } else { wait }).await;
             wait = (wait * 2).min(backoff.max);
         }
     })

@@ -28,6 +28,12 @@ use crate::store::{AccountKeys, MemoryBackend, Store};
 const KUNSHAN: &str = "华东一区【昆山】";
 /// Every wait here fails loudly after this.
 const LIMIT: Duration = Duration::from_secs(10);
+/// Tries again within milliseconds, but only once a minute after a refusal.
+const FAST: Backoff = Backoff {
+    first: Duration::from_millis(20),
+    max: Duration::from_millis(100),
+    refused: Duration::from_secs(60),
+};
 
 /// A stand-in for `actoken agent`: answers `follow` with `done`, its history and then every
 /// event it is given; answers `decide` for a request it holds with `done` (and a `settled`
@@ -270,11 +276,7 @@ async fn following_finds_the_agent_again_and_stays_quiet_without_one() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("agent.sock");
     let (tx, mut rx) = mpsc::unbounded_channel();
-    let backoff = Backoff {
-        first: Duration::from_millis(20),
-        max: Duration::from_millis(100),
-    };
-    let task = spawn(path.clone(), tx, backoff);
+    let task = spawn(path.clone(), tx, FAST);
     tokio::time::sleep(Duration::from_millis(400)).await;
     assert!(rx.try_recv().is_err(), "something arrived without an agent");
 
@@ -299,4 +301,48 @@ async fn following_finds_the_agent_again_and_stays_quiet_without_one() {
         .await
         .expect("the follow task outlived the dashboard")
         .unwrap();
+}
+
+/// An agent that answers `follow` with an error (one that does not serve it yet) is not asked
+/// again every few milliseconds: each try would be a line in its log.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_agent_that_refuses_to_be_followed_is_asked_seldom() {
+    let _watchdog = crate::watchdog::arm();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("agent.sock");
+    let listener = UnixListener::bind(&path).unwrap();
+    let (asked_tx, mut asked) = mpsc::unbounded_channel();
+    let refusing = tokio::spawn(async move {
+        loop {
+            let (stream, _) = listener.accept().await.unwrap();
+            let (read, mut write) = stream.into_split();
+            let mut lines = BufReader::new(read).lines();
+            if let Ok(Some(line)) = lines.next_line().await {
+                asked_tx.send(line).unwrap();
+                let reply = Reply::Error {
+                    kind: ErrorKind::BadRequest,
+                    message: "this agent does not serve that request".into(),
+                };
+                let _ = write.write_all(Envelope::line(reply).as_bytes()).await;
+            }
+        }
+    });
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let task = spawn(path, tx, FAST);
+    let first = tokio::time::timeout(LIMIT, asked.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(first.contains("\"follow\""), "{first}");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(
+        asked.try_recv().is_err(),
+        "asked again within half a second"
+    );
+    assert!(
+        rx.try_recv().is_err(),
+        "a refusal is not news for the screen"
+    );
+    task.abort();
+    refusing.abort();
 }
