@@ -19,16 +19,19 @@ pub enum Context {
     AddForm,
     Confirm,
     Secret,
+    /// The agent asks whether to hand out a token (`agent --confirm`).
+    Approval,
     Help,
 }
 
 impl Context {
-    pub(crate) const ALL: [Context; 6] = [
+    pub(crate) const ALL: [Context; 7] = [
         Context::Normal,
         Context::Filter,
         Context::AddForm,
         Context::Confirm,
         Context::Secret,
+        Context::Approval,
         Context::Help,
     ];
 }
@@ -53,6 +56,10 @@ pub enum Command {
     CycleSort,
     ToggleAutoRenew,
     Login,
+    /// Show or hide the panel of the agent's last requests.
+    ToggleAgent,
+    /// Open the approval dialog again for a request the agent is still holding.
+    ShowApproval,
     Help,
     /// Esc at the top level: clears the filter or closes details first, quits otherwise.
     Back,
@@ -76,6 +83,12 @@ pub enum Command {
     // Confirm
     ConfirmYes,
     ConfirmNo,
+    // Approval (the agent holds a token request for a person's answer)
+    ApproveOnce,
+    ApproveFor30Min,
+    ApproveDeny,
+    /// Close the dialog without answering: the request stays pending until its deadline.
+    ApproveLater,
     // Help
     HelpDown,
     HelpUp,
@@ -171,7 +184,7 @@ const fn bind(context: Context, keys: &'static [Key], command: Command) -> Bindi
 }
 
 use Command as C;
-use Context::{AddForm, Confirm, Filter, Help, Normal, Secret};
+use Context::{AddForm, Approval, Confirm, Filter, Help, Normal, Secret};
 
 /// The default key table, in the order the help screen shows it. The first key of each
 /// binding is the one hints name ("press r"), so it is the most memorable one.
@@ -192,6 +205,8 @@ pub(crate) const BINDINGS: &[Binding] = &[
     bind(Normal, &[ch('s')], C::CycleSort),
     bind(Normal, &[ch('A')], C::ToggleAutoRenew),
     bind(Normal, &[ch('L')], C::Login),
+    bind(Normal, &[ch('p')], C::ToggleAgent),
+    bind(Normal, &[ch('!')], C::ShowApproval),
     bind(Normal, &[ch('?')], C::Help),
     bind(Normal, &[plain(KeyCode::Esc)], C::Back),
     bind(Normal, &[ch('q'), ctrl('c')], C::Quit),
@@ -222,6 +237,10 @@ pub(crate) const BINDINGS: &[Binding] = &[
         &[ch('n'), plain(KeyCode::Esc), ctrl('c')],
         C::ConfirmNo,
     ),
+    bind(Approval, &[ch('y')], C::ApproveOnce),
+    bind(Approval, &[ch('a')], C::ApproveFor30Min),
+    bind(Approval, &[ch('n')], C::ApproveDeny),
+    bind(Approval, &[plain(KeyCode::Esc), ctrl('c')], C::ApproveLater),
     bind(Help, &[ch('j'), plain(KeyCode::Down)], C::HelpDown),
     bind(Help, &[ch('k'), plain(KeyCode::Up)], C::HelpUp),
     bind(

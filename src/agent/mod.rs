@@ -7,11 +7,13 @@
 //! - [`socket`]: where the agent listens, and taking that place safely;
 //! - [`peer`]: who is asking (the kernel's word) and who may;
 //! - [`server`]: the listening loop and its limits;
-//! - [`client`]: asking an agent.
+//! - [`client`]: asking an agent;
+//! - [`follow`]: following an agent's events and answering its approvals (the dashboard).
 //!
 //! What a request means on the agent's side is `cli::agent`'s business.
 
 pub mod client;
+pub mod follow;
 pub mod peer;
 pub mod protocol;
 pub mod server;

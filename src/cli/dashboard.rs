@@ -39,6 +39,10 @@ pub fn open(ctx: &Context, global: &GlobalArgs, observer: &mut dyn Observer) -> 
         keys,
         relogin,
         clock: ctx.clock,
+        // An agent beside the dashboard listens on the default socket (with an agent in use,
+        // ACTOKEN_AGENT_SOCK or --agent, the dashboard does not open at all); --no-agent
+        // leaves it alone.
+        agent: (!global.no_agent).then(crate::agent::socket::default_path),
     };
     let clipboard = Clipboard::for_terminal(global.no_system_clipboard);
     runtime().block_on(tui::run(app, services, clipboard, observer))

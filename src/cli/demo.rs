@@ -33,6 +33,8 @@ pub(crate) fn run(global: &GlobalArgs, observer: &mut dyn Observer) -> anyhow::R
             keys: demo.keys.clone(),
             relogin,
             clock: Clock::system(),
+            // The demo's store is not the one a real agent serves: its requests stay out.
+            agent: None,
         };
         let clipboard = Clipboard::for_terminal(global.no_system_clipboard);
         tui::run(app, services, clipboard, observer).await

@@ -23,6 +23,8 @@ pub(crate) const NAMES: &[(Command, &str)] = &[
     (C::CycleSort, "sort"),
     (C::ToggleAutoRenew, "auto-renew"),
     (C::Login, "login"),
+    (C::ToggleAgent, "agent-panel"),
+    (C::ShowApproval, "approval"),
     (C::Help, "help"),
     (C::Back, "back"),
     (C::Quit, "quit"),
@@ -41,6 +43,10 @@ pub(crate) const NAMES: &[(Command, &str)] = &[
     (C::SecretErase, "secret-erase"),
     (C::ConfirmYes, "confirm-yes"),
     (C::ConfirmNo, "confirm-no"),
+    (C::ApproveOnce, "approve-once"),
+    (C::ApproveFor30Min, "approve-30-min"),
+    (C::ApproveDeny, "approve-deny"),
+    (C::ApproveLater, "approve-later"),
     (C::HelpDown, "help-down"),
     (C::HelpUp, "help-up"),
     (C::CloseHelp, "help-close"),
@@ -71,6 +77,9 @@ impl Command {
             | C::FormClearField => Context::AddForm,
             C::SecretSubmit | C::SecretCancel | C::SecretErase => Context::Secret,
             C::ConfirmYes | C::ConfirmNo => Context::Confirm,
+            C::ApproveOnce | C::ApproveFor30Min | C::ApproveDeny | C::ApproveLater => {
+                Context::Approval
+            }
             C::HelpDown | C::HelpUp | C::CloseHelp => Context::Help,
             _ => Context::Normal,
         }

@@ -452,3 +452,161 @@ fn the_bench_binary_reports_the_full_table_and_exits() {
         "{line}"
     );
 }
+
+/// The dashboard with `XDG_RUNTIME_DIR` at `run`, where an agent's default socket is
+/// `run/actoken/agent.sock`.
+fn dashboard_beside_an_agent(env: &support::Env, run: &Path) -> String {
+    format!(
+        "env XDG_RUNTIME_DIR={} {}",
+        run.display(),
+        dashboard_command(env)
+    )
+}
+
+/// A private runtime directory with the agent's socket directory in it (0700, as the agent
+/// makes it); the socket's path.
+fn agent_socket(env: &support::Env) -> (std::path::PathBuf, std::path::PathBuf) {
+    use std::os::unix::fs::DirBuilderExt;
+    let run = env.dir.path().join("run");
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(run.join("actoken"))
+        .unwrap();
+    let socket = run.join("actoken/agent.sock");
+    (run, socket)
+}
+
+/// A stand-in agent on `socket`, speaking the protocol's lines as the README documents them:
+/// `follow` is answered `done` and then `events`; a `decide` is answered `done`, handed to the
+/// returned channel, and settled to the follower.
+fn fake_agent(socket: &Path, events: Vec<String>) -> std::sync::mpsc::Receiver<String> {
+    use std::io::{BufRead, Write};
+    let listener = std::os::unix::net::UnixListener::bind(socket).unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut follower = None;
+        for conn in listener.incoming() {
+            let Ok(mut conn) = conn else { return };
+            let mut line = String::new();
+            let mut reader = std::io::BufReader::new(conn.try_clone().unwrap());
+            if reader.read_line(&mut line).is_err() {
+                continue;
+            }
+            let request: serde_json::Value = serde_json::from_str(&line).unwrap();
+            let _ = writeln!(conn, r#"{{"version":1,"reply":"done"}}"#);
+            match request["request"].as_str() {
+                Some("follow") => {
+                    for event in &events {
+                        let _ = writeln!(conn, "{event}");
+                    }
+                    follower = Some(conn);
+                }
+                Some("decide") => {
+                    let settled = serde_json::json!({"version": 1, "reply": "event",
+                        "event": "settled", "id": request["id"], "decision": request["decision"]});
+                    if let Some(follower) = follower.as_mut() {
+                        let _ = writeln!(follower, "{settled}");
+                    }
+                    let _ = tx.send(line);
+                }
+                _ => {}
+            }
+        }
+    });
+    rx
+}
+
+/// Issue 26: an agent runs beside the dashboard with `--confirm`. The dashboard shows its last
+/// requests, asks about the one it holds (token, process, forwarded), and `y` answers it over
+/// the socket; the agent's `settled` closes the question.
+#[test]
+fn the_dashboard_answers_the_agent_beside_it() {
+    if !support::store_available(module_path!()) {
+        return;
+    }
+    let (env, mock) = (support::Env::new(), support::Mock::start());
+    const NAME: &str = "alice/华东一区【昆山】";
+    env.add(
+        NAME,
+        &mock.url(),
+        &support::token("alice", jiff::SignedDuration::from_hours(20)),
+    );
+    let (run, socket) = agent_socket(&env);
+    let now = jiff::Timestamp::now();
+    let events = vec![
+        serde_json::json!({"version": 1, "reply": "event", "event": "served",
+            "at": (now - jiff::SignedDuration::from_secs(30)).to_string(), "request": "list",
+            "pid": 3100, "exe": "/usr/bin/python3", "forwarded": false, "answer": "ok"})
+        .to_string(),
+        serde_json::json!({"version": 1, "reply": "event", "event": "pending", "id": 7,
+            "name": "华东一区【昆山】", "pid": 4242, "exe": "/usr/bin/ssh", "forwarded": true,
+            "deadline": (now + jiff::SignedDuration::from_secs(120)).to_string()})
+        .to_string(),
+    ];
+    let decided = fake_agent(&socket, events);
+    let Some(tmux) = Tmux::start(&dashboard_beside_an_agent(&env, &run)) else {
+        return;
+    };
+    let screen = tmux.wait_for("the approval dialog", |s| s.contains("The agent asks"));
+    for words in [
+        "华东一区【昆山】",
+        "4242 /usr/bin/ssh",
+        "another machine, over an SSH forward",
+    ] {
+        assert!(screen.contains(words), "{words:?} missing:\n{screen}");
+    }
+    // The answering keys work once the dialog has been up for a second.
+    std::thread::sleep(Duration::from_millis(1500));
+    tmux.keys("y");
+    let line = decided
+        .recv_timeout(Duration::from_secs(20))
+        .expect("no decide reached the agent");
+    let decide: serde_json::Value = serde_json::from_str(&line).unwrap();
+    assert_eq!(
+        decide,
+        serde_json::json!({"version": 1, "request": "decide", "id": 7, "decision": "once"})
+    );
+    let screen = tmux.wait_for("the dialog to close", |s| {
+        s.contains("allowed once") && !s.contains("The agent asks")
+    });
+    assert!(screen.contains("agent: last requests"), "{screen}");
+    assert!(screen.contains("3100 /usr/bin/python3"), "{screen}");
+    tmux.keys("q");
+    let screen = tmux.wait_for("the program to exit", |s| s.contains("EXITED"));
+    assert!(screen.contains("EXITED 0"), "{screen}");
+}
+
+/// An agent that accepts the connection and never answers `follow`: the table is up at once,
+/// keys work, no agent is shown, and quitting does not wait for it.
+#[test]
+fn a_silent_agent_does_not_hold_up_the_dashboard() {
+    if !support::store_available(module_path!()) {
+        return;
+    }
+    let (env, mock) = (support::Env::new(), support::Mock::start());
+    env.add(
+        "alice/西北一区",
+        &mock.url(),
+        &support::token("alice", jiff::SignedDuration::from_hours(20)),
+    );
+    let (run, socket) = agent_socket(&env);
+    let listener = std::os::unix::net::UnixListener::bind(&socket).unwrap();
+    std::thread::spawn(move || {
+        // Every connection is kept open, and nothing is ever said on it.
+        let mut held = Vec::new();
+        for conn in listener.incoming() {
+            held.push(conn);
+        }
+    });
+    let Some(tmux) = Tmux::start(&dashboard_beside_an_agent(&env, &run)) else {
+        return;
+    };
+    tmux.wait_for("the token's row", |s| s.contains("alice/西北一区"));
+    tmux.keys("p");
+    let screen = tmux.wait_for("the answer to p", |s| s.contains("no agent is running"));
+    assert!(!screen.contains("agent: last requests"), "{screen}");
+    tmux.keys("q");
+    let screen = tmux.wait_for("the program to exit", |s| s.contains("EXITED"));
+    assert!(screen.contains("EXITED 0"), "{screen}");
+}

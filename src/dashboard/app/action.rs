@@ -5,9 +5,11 @@
 use crossterm::event::{KeyEvent, MouseEvent};
 use jiff::Timestamp;
 
+use super::agent::AgentNews;
 use super::failure::TaskError;
 use super::row::ServerInfo;
 use super::secret::LoginSecret;
+use crate::agent::protocol::Decision;
 use crate::clipboard::{ClearOutcome, ClipboardKind};
 use crate::store::StoredToken;
 use crate::token::Token;
@@ -76,6 +78,14 @@ pub enum Action {
         /// Boxed: large, and every `Action` is as large as its largest variant.
         info: Box<ServerInfo>,
     },
+    /// The agent beside the dashboard: connected, an event, gone.
+    Agent(AgentNews),
+    /// The agent took (or refused) the answer to pending request `id`.
+    Decided {
+        id: u64,
+        decision: Decision,
+        result: Result<(), TaskError>,
+    },
 }
 
 /// Work for the runtime. Nothing here blocks `update`; results come back as Actions.
@@ -106,6 +116,8 @@ pub enum Effect {
     /// Ask the region's server about this token (`center`, `tokens/state`); answer with
     /// `Action::Inspected`.
     Inspect(String),
+    /// Answer the agent's pending request `id` (answer with `Action::Decided`).
+    Decide { id: u64, decision: Decision },
     /// Read every token again and answer with `Action::Loaded`.
     Reload,
     /// Restore the terminal and exit.

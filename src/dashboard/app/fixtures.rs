@@ -196,3 +196,53 @@ pub(crate) fn chinese_set() -> Vec<StoredToken> {
         region("alice/test中心", "alice", "11301", at(2 * 86_400 + 5 * H)),
     ]
 }
+
+/// The agent's `served` event for a request at `at_offset` seconds from `now()`.
+pub(crate) fn served(
+    at_offset: i64,
+    request: &str,
+    name: Option<&str>,
+    pid: i32,
+    exe: &str,
+    forwarded: bool,
+    answer: &str,
+) -> crate::agent::protocol::Event {
+    crate::agent::protocol::Event::Served {
+        at: at(at_offset).to_string(),
+        request: request.into(),
+        name: name.map(str::to_owned),
+        pid: Some(pid),
+        exe: Some(exe.into()),
+        forwarded,
+        answer: answer.into(),
+    }
+}
+
+/// The agent's `pending` event: `name` asked for by `pid`/`exe`, denied at `deadline_in`
+/// seconds from `now()` unless answered.
+pub(crate) fn pending(
+    id: u64,
+    name: &str,
+    pid: i32,
+    exe: &str,
+    forwarded: bool,
+    deadline_in: i64,
+) -> crate::agent::protocol::Event {
+    crate::agent::protocol::Event::Pending {
+        id,
+        name: name.into(),
+        pid: Some(pid),
+        exe: Some(exe.into()),
+        forwarded,
+        deadline: at(deadline_in).to_string(),
+    }
+}
+
+/// `app` after the agent beside it connected and sent `events`, at `now()`.
+pub(crate) fn agent_says(app: &mut App, events: Vec<crate::agent::protocol::Event>) {
+    use super::AgentNews;
+    update(app, Action::Agent(AgentNews::Connected), now());
+    for event in events {
+        update(app, Action::Agent(AgentNews::Event(event)), now());
+    }
+}

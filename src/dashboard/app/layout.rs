@@ -10,11 +10,17 @@ use super::App;
 /// Below this width the details pane goes under the table instead of beside it.
 const SIDE_BY_SIDE_MIN_WIDTH: u16 = 120;
 
+/// The agent panel shows at most this many requests (a pending one first, then the newest).
+pub const AGENT_ROWS: usize = 5;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Areas {
     pub header: Rect,
     pub table: Rect,
     pub details: Option<Rect>,
+    /// The agent's last requests, when an agent runs beside the dashboard (its title line,
+    /// then one line per request).
+    pub agent: Option<Rect>,
     /// Toast, filter input, or the selected row's next step.
     pub message: Rect,
     pub status: Rect,
@@ -30,14 +36,33 @@ fn message_height(app: &App, width: u16) -> u16 {
     u16::try_from(lines.clamp(1, 3)).unwrap_or(3)
 }
 
+/// The agent panel's height: its title line and up to [`AGENT_ROWS`] requests, never more
+/// than a third of the screen; none on a tiny one, or without an agent.
+fn agent_height(app: &App, height: u16) -> u16 {
+    if !app.agent.panel_visible() {
+        return 0;
+    }
+    let entries = (app.agent.pending.len() + app.agent.served.len()).max(1);
+    // A third of what the header and the two bottom lines leave.
+    let room = usize::from(height.saturating_sub(3)) / 3;
+    if room < 2 {
+        return 0;
+    }
+    let rows = entries.min(AGENT_ROWS).min(room - 1);
+    u16::try_from(rows + 1).unwrap_or(0)
+}
+
 pub fn areas(area: Rect, app: &App) -> Areas {
-    let [header, main, message, status] = Layout::vertical([
+    let agent_height = agent_height(app, area.height);
+    let [header, main, agent, message, status] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Fill(1),
+        Constraint::Length(agent_height),
         Constraint::Length(message_height(app, area.width)),
         Constraint::Length(1),
     ])
     .areas(area);
+    let agent = (agent_height > 0).then_some(agent);
     let (table, details) = if app.show_details && main.height > 0 {
         if main.width >= SIDE_BY_SIDE_MIN_WIDTH {
             let side = (main.width / 2).min(80);
@@ -56,6 +81,7 @@ pub fn areas(area: Rect, app: &App) -> Areas {
         header,
         table,
         details,
+        agent,
         message,
         status,
     }

@@ -3,6 +3,10 @@
 
 mod action;
 mod advice;
+pub mod agent;
+#[cfg(test)]
+mod agent_tests;
+pub mod approval;
 pub mod autorenew;
 mod confirm;
 pub mod failure;
@@ -22,6 +26,8 @@ mod update;
 pub mod view;
 
 pub use action::{Action, Effect, RenewedInfo};
+pub use agent::{AgentNews, AgentView};
+pub use approval::Approval;
 pub use confirm::Confirm;
 pub use failure::{FailureKind, TaskError};
 pub use form::{AddForm, Field};
@@ -47,6 +53,8 @@ pub enum Mode {
     Confirm(Confirm),
     /// "Log in again" asks for the account's secret key or password.
     Secret(SecretPrompt),
+    /// The agent beside the dashboard holds a token request for an answer.
+    Approval(Approval),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -122,6 +130,9 @@ pub struct App {
     /// "Log in again" prompts that arrived while another dialog was open: shown in turn, so
     /// nothing the user is typing is thrown away.
     pub pending_prompts: std::collections::VecDeque<SecretPrompt>,
+    /// The agent running beside the dashboard, if one answers: its last requests and the
+    /// approvals it waits for.
+    pub agent: AgentView,
     /// The key table from the config: key dispatch, the help screen and every hint read it.
     pub keymap: Keymap,
 }
@@ -149,6 +160,7 @@ impl App {
             quitting: false,
             abandoned: Vec::new(),
             pending_prompts: Default::default(),
+            agent: AgentView::default(),
             keymap: config.keymap.clone(),
         }
     }

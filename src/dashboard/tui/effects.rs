@@ -15,6 +15,7 @@ use tokio::task::JoinHandle;
 use super::at_exit::AtExit;
 use super::login::Outcome;
 use super::services::Services;
+use crate::agent::protocol::Decision;
 use crate::api::{self};
 use crate::clipboard::Clipboard;
 use crate::dashboard::app::{Action, Effect, FailureKind, RenewedInfo, ServerInfo, TaskError};
@@ -126,6 +127,7 @@ impl Executor {
                 |name, result| Action::Deleted { name, result },
             ),
             Effect::Reload => self.reload(),
+            Effect::Decide { id, decision } => self.decide(id, decision),
             Effect::Inspect(name) => self.inspect(name),
             Effect::Login { name, secret } => {
                 let at_exit = self.at_exit.clone();
@@ -168,6 +170,41 @@ impl Executor {
     {
         let work = work(Arc::clone(&self.services), name.clone());
         answer(&self.actions, work, move |why| on_panic(name, &why));
+    }
+
+    /// Starts following the agent beside the dashboard, if one is looked for.
+    pub(crate) fn follow_agent(&self) -> Option<JoinHandle<()>> {
+        let path = self.services.agent.clone()?;
+        Some(super::agent::spawn(
+            path,
+            self.actions.clone(),
+            super::agent::Backoff::PRODUCT,
+        ))
+    }
+
+    /// Sends a person's answer to the agent's pending request `id`, on a connection of its own.
+    fn decide(&self, id: u64, decision: Decision) {
+        let path = self.services.agent.clone();
+        answer_blocking(
+            &self.actions,
+            move || {
+                let result = match path {
+                    Some(path) => crate::agent::follow::decide(&path, id, decision)
+                        .map_err(TaskError::from_error),
+                    None => Err(TaskError::from(crate::tr!("toast.no_agent"))),
+                };
+                Action::Decided {
+                    id,
+                    decision,
+                    result,
+                }
+            },
+            move |why| Action::Decided {
+                id,
+                decision,
+                result: Err(TaskError::panicked(&why)),
+            },
+        );
     }
 
     /// Lets clipboard work under way finish (bounded), so quitting never leaves a token there.
@@ -536,6 +573,7 @@ mod inspect_tests {
             keys: AccountKeys::new(backend.clone()),
             relogin: Relogin::new(AccountKeys::new(backend)),
             clock: Clock::system(),
+            agent: None,
         };
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
         let mut executor = Executor::new(

@@ -58,6 +58,7 @@ async fn world(concurrency: usize) -> World {
             keys,
             relogin,
             clock: crate::clock::Clock::system(),
+            agent: None,
         },
         mock,
         backend,

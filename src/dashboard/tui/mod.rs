@@ -1,6 +1,9 @@
 //! The dashboard's runtime: terminal in, Actions through `app::update`, Effects out to tasks,
 //! `ui::draw` after every batch. The only place that reads the clock for the dashboard.
 
+mod agent;
+#[cfg(test)]
+mod agent_tests;
 mod at_exit;
 mod effects;
 #[cfg(test)]
@@ -54,6 +57,9 @@ pub(crate) async fn run(
     executor.first_load();
     // In the background: the table does not wait for it (the handle is for tests).
     drop(executor.reconcile());
+    // After the first frame, in a task of its own: an agent that is slow to answer, or none
+    // at all, never delays the dashboard.
+    drop(executor.follow_agent());
     if let Some(why) = fallback {
         tracing::info!("clipboard: {why}");
     }

@@ -1,6 +1,8 @@
 //! What the dashboard's tasks run against, handed in by whoever starts the dashboard (the
 //! real keyring, or the demo's in-memory store and mock server).
 
+use std::path::PathBuf;
+
 use crate::api::AcClient;
 use crate::clock::Clock;
 use crate::login::Relogin;
@@ -21,6 +23,9 @@ pub struct Services {
     pub relogin: Relogin,
     /// What "now" is for renewals, logins and new entries.
     pub clock: Clock,
+    /// The socket of an agent that may run beside the dashboard (its default one): followed
+    /// when something answers there. None: no agent is looked for (the demo, `--no-agent`).
+    pub agent: Option<PathBuf>,
 }
 
 impl Services {

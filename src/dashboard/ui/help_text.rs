@@ -15,6 +15,7 @@ pub(crate) fn title(ctx: Context, keys: &Keymap) -> String {
         Context::AddForm => tr!("keys.title_add", key = key(Command::StartAdd)),
         Context::Confirm => tr!("keys.title_confirm"),
         Context::Secret => tr!("keys.title_secret", key = key(Command::Login)),
+        Context::Approval => tr!("keys.title_approval", key = key(Command::ShowApproval)),
         Context::Help => tr!("keys.title_help"),
     }
 }
@@ -39,6 +40,8 @@ pub(crate) fn help(cmd: Command, renew_ahead: &str, keys: &Keymap) -> String {
         C::CycleSort => tr!("keys.sort"),
         C::ToggleAutoRenew => tr!("keys.auto_renew"),
         C::Login => tr!("keys.login"),
+        C::ToggleAgent => tr!("keys.agent_panel"),
+        C::ShowApproval => tr!("keys.approval"),
         C::Help => tr!("keys.help"),
         C::Back => tr!("keys.back"),
         C::Quit => tr!("keys.quit"),
@@ -54,6 +57,10 @@ pub(crate) fn help(cmd: Command, renew_ahead: &str, keys: &Keymap) -> String {
         C::SecretSubmit => tr!("keys.secret_submit"),
         C::ConfirmYes => tr!("keys.yes"),
         C::ConfirmNo => tr!("keys.no"),
+        C::ApproveOnce => tr!("keys.approve_once"),
+        C::ApproveFor30Min => tr!("keys.approve_30_min"),
+        C::ApproveDeny => tr!("keys.approve_deny"),
+        C::ApproveLater => tr!("keys.approve_later"),
         C::HelpDown => tr!("keys.help_down"),
         C::HelpUp => tr!("keys.help_up"),
         C::CloseHelp => tr!("keys.close"),

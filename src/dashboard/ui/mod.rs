@@ -2,6 +2,10 @@
 //! file and read the App only.
 
 mod add;
+mod agent;
+#[cfg(test)]
+mod agent_tests;
+mod approval;
 mod confirm;
 mod details;
 mod dialog;
@@ -35,6 +39,9 @@ pub fn draw(frame: &mut Frame, app: &App, now: Timestamp) {
     if let Some(d) = a.details {
         details::render(frame, d, app, now, &p);
     }
+    if let Some(panel) = a.agent {
+        agent::render(frame, panel, app, now, &p);
+    }
     if matches!(app.mode, Mode::Filter) {
         filter::render(frame, a.message, app, &p);
     } else {
@@ -46,6 +53,7 @@ pub fn draw(frame: &mut Frame, app: &App, now: Timestamp) {
         Mode::Add(form) => add::render(frame, area, form, &app.keymap, &p),
         Mode::Confirm(c) => confirm::render(frame, area, c, &app.keymap, &p),
         Mode::Secret(prompt) => secret::render(frame, area, prompt, &app.keymap, &p),
+        Mode::Approval(approval) => approval::render(frame, area, app, approval, now, &p),
         Mode::Normal | Mode::Filter => {}
     }
 }

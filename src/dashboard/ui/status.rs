@@ -9,7 +9,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use super::palette::Palette;
 use super::text::{clean, next_step_long};
-use crate::dashboard::app::{App, Level};
+use crate::dashboard::app::{App, Level, Mode};
 use crate::keymap::{Command, Context};
 use crate::timefmt;
 use crate::tr;
@@ -46,8 +46,21 @@ pub(crate) fn render_message(
 
 pub(crate) fn render_bar(frame: &mut Frame, area: Rect, app: &App, now: Timestamp, p: &Palette) {
     let key = |cmd| app.keymap.label(Context::Normal, cmd);
-    // Most important first: a narrow terminal cuts the end off.
-    let mut spans = vec![
+    // Most important first: a narrow terminal cuts the end off. The agent's questions have a
+    // deadline: first of all, while their dialog is not open.
+    let mut spans = Vec::new();
+    let waiting = app.agent.unanswered();
+    if waiting > 0 && !matches!(app.mode, Mode::Approval(_)) {
+        spans.push(Span::styled(
+            format!(" {}", key(Command::ShowApproval)),
+            p.key,
+        ));
+        spans.push(Span::styled(
+            format!(" {} │", tr!("bar.approvals", count = waiting)),
+            p.warn,
+        ));
+    }
+    spans.extend([
         Span::styled(format!(" {}", key(Command::Help)), p.key),
         Span::raw(format!(" {}  ", tr!("bar.help"))),
         Span::styled(key(Command::CycleSort), p.key),
@@ -60,7 +73,7 @@ pub(crate) fn render_bar(frame: &mut Frame, area: Rect, app: &App, now: Timestam
             Span::styled(tr!("bar.off"), p.dim)
         },
         Span::raw(" │"),
-    ];
+    ]);
     if let Some((name, at)) = &app.clipboard {
         spans.push(Span::styled(
             format!(

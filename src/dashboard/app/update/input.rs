@@ -10,6 +10,7 @@ pub(super) fn context(mode: &Mode) -> Context {
         Mode::Add(_) => Context::AddForm,
         Mode::Confirm(_) => Context::Confirm,
         Mode::Secret(_) => Context::Secret,
+        Mode::Approval(_) => Context::Approval,
     }
 }
 
@@ -35,6 +36,11 @@ pub(super) fn on_key(app: &mut App, key: KeyEvent, now: Timestamp, fx: &mut Vec<
         Mode::Add(form) => text_dialog_key(form, cmd, &key),
         Mode::Secret(prompt) => text_dialog_key(prompt, cmd, &key),
         Mode::Confirm(confirm) => confirm.on_key(cmd),
+        Mode::Approval(approval) => {
+            let approval = approval.clone();
+            super::agent::on_key(app, &approval, cmd, now, fx);
+            return;
+        }
     };
     match outcome {
         Outcome::Stay => {}
@@ -69,7 +75,7 @@ pub(super) fn submit_modal(app: &mut App, now: Timestamp, fx: &mut Vec<Effect>) 
                 Confirm::CopyUnusable { name, .. } => fx.push(Effect::Copy { name }),
             }
         }
-        Mode::Normal | Mode::Help { .. } | Mode::Filter => {}
+        Mode::Normal | Mode::Help { .. } | Mode::Filter | Mode::Approval(_) => {}
     }
 }
 
@@ -119,6 +125,8 @@ pub(super) fn normal_command(app: &mut App, cmd: Command, now: Timestamp, fx: &m
             super::renewal::auto_renew(app, now, fx);
         }
         Command::Login => super::login::login_selected(app, now, fx),
+        Command::ToggleAgent => super::agent::toggle_panel(app, now),
+        Command::ShowApproval => super::agent::show_again(app, now),
         Command::Help => app.mode = Mode::Help { scroll: 0 },
         Command::Back => {
             if !app.filter.is_empty() {

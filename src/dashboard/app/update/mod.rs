@@ -24,6 +24,7 @@ use crate::store::StoredToken;
 use crate::timefmt;
 use crate::tr;
 
+mod agent;
 mod clipboard;
 mod entries;
 mod input;
@@ -40,7 +41,10 @@ pub fn update(app: &mut App, action: Action, now: Timestamp) -> Vec<Effect> {
         Action::Key(key) => input::on_key(app, key, now, &mut fx),
         Action::Mouse(mouse) => input::on_mouse(app, mouse),
         Action::Paste(text) => input::on_paste(app, &text),
-        Action::Tick => renewal::on_tick(app, now, &mut fx),
+        Action::Tick => {
+            renewal::on_tick(app, now, &mut fx);
+            agent::on_tick(app, now);
+        }
         Action::Resize { width, height } => app.size = (width, height),
         Action::Loaded(stored) => {
             entries::on_loaded(app, &stored);
@@ -77,7 +81,11 @@ pub fn update(app: &mut App, action: Action, now: Timestamp) -> Vec<Effect> {
                 row.status.server = ServerView::Ready(info);
             }
         }
+        Action::Agent(news) => agent::on_news(app, news, now),
+        Action::Decided { id, result, .. } => agent::on_decided(app, id, result, now),
     }
+    // The agent's questions first: each has a deadline.
+    agent::open_dialog(app, now);
     if matches!(app.mode, Mode::Normal)
         && let Some(prompt) = app.pending_prompts.pop_front()
     {
