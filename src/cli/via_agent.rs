@@ -5,7 +5,7 @@
 
 use super::exit::Coded;
 use crate::agent::client::{AgentClient, AgentError};
-use crate::agent::protocol::TokenReply;
+use crate::agent::protocol::{ErrorKind, TokenReply};
 use crate::renew::Renewed;
 use crate::store::EntryMeta;
 use crate::token::Token;
@@ -24,6 +24,16 @@ impl From<AgentError> for Coded {
             AgentError::Unreachable { path, source } => {
                 let (path, why) = (path.display().to_string(), source.to_string());
                 tr!("agent.unreachable", path = path, why = why)
+            }
+            // The agent's own words name no user; this side knows which one it is.
+            AgentError::Answered {
+                path,
+                kind: ErrorKind::Refused,
+                ..
+            } => {
+                let path = path.display().to_string();
+                let uid = crate::agent::socket::current_uid().to_string();
+                tr!("agent.refused", path = path, uid = uid)
             }
             AgentError::Answered { path, message, .. } => {
                 let path = path.display().to_string();

@@ -10,6 +10,10 @@ mod support;
 mod agent;
 mod agent_account;
 mod agent_env;
+#[cfg(unix)]
+mod agent_flood;
+#[cfg(unix)]
+mod agent_peers;
 mod agent_watch;
 mod api_client;
 mod api_login;

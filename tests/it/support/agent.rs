@@ -22,15 +22,21 @@ impl Agent {
     /// CI), waited for (up to 30 s) until it listens.
     pub fn start(env: &Env, args: &[&str]) -> Agent {
         let socket = env.dir.path().join("agent").join("agent.sock");
-        let mut child = env
-            .std_cmd()
-            .env_remove("JOURNAL_STREAM")
+        let mut cmd = env.std_cmd();
+        cmd.env_remove("JOURNAL_STREAM")
             .env_remove("ACTOKEN_AGENT_SOCK")
             .arg("agent")
             .arg("--socket")
             .arg(&socket)
             .arg("--allow-root")
-            .args(args)
+            .args(args);
+        Agent::spawn(cmd, socket)
+    }
+
+    /// `cmd` (an `actoken agent` listening on `socket`, however it is run) started with its
+    /// log collected, and waited for (up to 30 s) until it listens.
+    pub fn spawn(mut cmd: std::process::Command, socket: PathBuf) -> Agent {
+        let mut child = cmd
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
@@ -103,6 +109,23 @@ impl Drop for Agent {
 /// the Secret Service forced (unreachable), ACTOKEN_AGENT_SOCK = `socket`.
 pub fn remote_cmd(remote: &Path, socket: &Path) -> assert_cmd::Command {
     let mut cmd = assert_cmd::Command::new(assert_cmd::cargo::cargo_bin("actoken"));
+    remote_env(&mut cmd, remote, socket);
+    cmd
+}
+
+/// [`remote_cmd`] run as user `uid` (and its group of the same number, no other groups)
+/// through util-linux's `setpriv`: the caller checks that it may (root, `setpriv` installed).
+pub fn remote_cmd_as(uid: u32, remote: &Path, socket: &Path) -> assert_cmd::Command {
+    let mut cmd = assert_cmd::Command::new("setpriv");
+    cmd.arg(format!("--reuid={uid}"))
+        .arg(format!("--regid={uid}"))
+        .args(["--clear-groups", "--"])
+        .arg(assert_cmd::cargo::cargo_bin("actoken"));
+    remote_env(&mut cmd, remote, socket);
+    cmd
+}
+
+fn remote_env(cmd: &mut assert_cmd::Command, remote: &Path, socket: &Path) {
     cmd.env("HOME", remote)
         .env("XDG_CONFIG_HOME", remote.join("config"))
         .env("XDG_STATE_HOME", remote.join("state"))
@@ -115,5 +138,4 @@ pub fn remote_cmd(remote: &Path, socket: &Path) -> assert_cmd::Command {
         .env_remove("ACTOKEN_KEYRING_SERVICE")
         .env_remove("ACTOKEN_LOG")
         .timeout(Duration::from_secs(60));
-    cmd
 }
