@@ -12,6 +12,7 @@ mod agent_account;
 mod agent_env;
 #[cfg(unix)]
 mod agent_flood;
+mod agent_install;
 #[cfg(unix)]
 mod agent_peers;
 mod agent_watch;

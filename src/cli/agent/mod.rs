@@ -4,6 +4,7 @@
 //! each request does here.
 
 mod answer;
+mod install;
 mod journal;
 
 use super::context::{Context, runtime};
@@ -37,6 +38,7 @@ token.
 
 Examples:
   actoken agent                       # in a terminal or tmux
+  actoken agent --install             # systemd user unit (launchd agent on macOS)
   export ACTOKEN_AGENT_SOCK=$XDG_RUNTIME_DIR/actoken/agent.sock
   actoken token 华东一区【昆山】 --min-valid 1h";
 
@@ -49,12 +51,24 @@ pub struct AgentArgs {
     #[arg(long)]
     pub allow_root: bool,
     /// Time between passes that keep the tokens fresh (as `watch --interval`)
-    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_positive_duration)]
+    #[arg(long, value_name = "DURATION", default_value = DEFAULT_INTERVAL, value_parser = parse_positive_duration)]
     pub interval: SignedDuration,
+    /// Write a systemd user unit (a launchd agent on macOS) that runs `actoken agent` with
+    /// these flags, and say how to point clients at its socket
+    #[arg(long)]
+    pub install: bool,
+    /// With --install: replace a unit that differs from the one actoken writes
+    #[arg(long, requires = "install")]
+    pub force: bool,
 }
+
+const DEFAULT_INTERVAL: &str = "60s";
 
 pub(crate) fn run(ctx: &Context, args: AgentArgs) -> anyhow::Result<u8> {
     let path = args.socket.clone().unwrap_or_else(socket::default_path);
+    if args.install {
+        return install::install(ctx, &args, &path);
+    }
     // The log is English in every language, as watch's (journald and mail are searched).
     crate::i18n::set(crate::i18n::Lang::En);
     let renewer = ctx.renewer()?;
