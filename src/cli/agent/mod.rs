@@ -4,6 +4,7 @@
 //! each request does here.
 
 mod answer;
+mod held;
 mod install;
 mod journal;
 
@@ -86,6 +87,7 @@ pub(crate) fn run(ctx: &Context, args: AgentArgs) -> anyhow::Result<u8> {
             grace: ctx.config.renew_grace,
             renew_ahead: ctx.config.renew_ahead,
             io: Arc::clone(&ctx.io),
+            held: held::Held::new(held::HOLD_FOR),
         };
         let server = Server {
             listener,
