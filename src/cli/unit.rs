@@ -83,12 +83,14 @@ impl Daemon {
 }
 
 /// Writes `daemon`'s unit, running `actoken COMMAND ARGS` (each of `args` one word, quoted
-/// for the unit's format). Exit 1 when a unit that differs is there and `force` is not given.
+/// for the unit's format), and says how to start it; `also` adds what else its user needs to
+/// know. Exit 1 when a unit that differs is there and `force` is not given.
 pub(crate) fn install(
     ctx: &Context,
     daemon: Daemon,
     args: &[String],
     force: bool,
+    also: &dyn Fn(&Io),
 ) -> anyhow::Result<u8> {
     let exe = std::env::current_exe().context("cannot tell where the actoken binary is")?;
     // A profile of its own (another keyring service) is kept by the unit too.
@@ -115,7 +117,7 @@ pub(crate) fn install(
         Ok(old) if old == text => {
             let path = path.display();
             outln!(ctx.io, "{}", crate::tr!("unit.up_to_date", path = path));
-            print_next(&ctx.io, daemon, &enable);
+            print_next(&ctx.io, daemon, &enable, also);
             return Ok(exit::OK);
         }
         Ok(_) if !force => {
@@ -141,11 +143,11 @@ pub(crate) fn install(
         "{}",
         crate::tr!("unit.wrote", path = path.display())
     );
-    print_next(&ctx.io, daemon, &enable);
+    print_next(&ctx.io, daemon, &enable, also);
     Ok(exit::OK)
 }
 
-fn print_next(io: &Io, daemon: Daemon, enable: &str) {
+fn print_next(io: &Io, daemon: Daemon, enable: &str, also: &dyn Fn(&Io)) {
     outln!(io, "{}\n  {enable}", crate::tr!("unit.start_with"));
     let log = if cfg!(target_os = "macos") {
         "log stream --predicate 'process == \"actoken\"'".to_owned()
@@ -153,6 +155,7 @@ fn print_next(io: &Io, daemon: Daemon, enable: &str) {
         format!("journalctl --user -u {} -f", daemon.systemd_unit())
     };
     outln!(io, "{}", crate::tr!("unit.its_log", command = log));
+    also(io);
     // The agent keeps the tokens fresh as watch does: two of them would only race.
     for other in Daemon::ALL.into_iter().filter(|d| *d != daemon) {
         if let Some(path) = other.unit_path().filter(|p| p.exists()) {

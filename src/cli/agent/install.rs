@@ -3,7 +3,7 @@
 //! the line that points this machine's clients at that socket.
 
 use super::super::context::Context;
-use super::super::exit;
+use super::super::streams::Io;
 use super::super::unit::{self, Daemon};
 use super::{AgentArgs, DEFAULT_INTERVAL};
 use crate::shell_quote::shell_word;
@@ -23,16 +23,15 @@ pub(super) fn install(ctx: &Context, args: &AgentArgs, socket: &Path) -> anyhow:
     if args.interval != default {
         words.extend(["--interval".to_owned(), duration_word(args.interval)]);
     }
-    let code = unit::install(ctx, Daemon::Agent, &words, args.force)?;
-    if code == exit::OK {
-        let socket = shell_word(&socket.to_string_lossy());
+    let export = shell_word(&socket.to_string_lossy());
+    let point_clients = |io: &Io| {
         outln!(
-            ctx.io,
-            "{}\n  export ACTOKEN_AGENT_SOCK={socket}",
+            io,
+            "{}\n  export ACTOKEN_AGENT_SOCK={export}",
             crate::tr!("agent.point_clients")
         );
-    }
-    Ok(code)
+    };
+    unit::install(ctx, Daemon::Agent, &words, args.force, &point_clients)
 }
 
 /// `d` in the largest unit that says it exactly (`2h`, `90m`, `45s`), as `--interval` reads it.

@@ -71,7 +71,7 @@ pub(crate) fn run(ctx: &Context, args: WatchArgs) -> anyhow::Result<u8> {
             .flat_map(|s| ["--sink".to_owned(), s.dir().to_string_lossy().into_owned()])
             .collect();
         let daemon = super::unit::Daemon::Watch;
-        return super::unit::install(ctx, daemon, &unit_args, args.force);
+        return super::unit::install(ctx, daemon, &unit_args, args.force, &|_| {});
     }
     // Before anything else, in the interface language: a directory that is not private is
     // refused at once.
