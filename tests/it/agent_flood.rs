@@ -98,7 +98,7 @@ fn client(i: usize, socket: &Path, remote: &Path) -> Answers {
             let token = String::from_utf8_lossy(&out.stdout).trim_end().to_owned();
             answers.push((token, started.elapsed()));
         }
-    } else if i % 3 == 0 {
+    } else if i.is_multiple_of(3) {
         // A connection per request.
         for _ in 0..PER_CLIENT {
             let started = Instant::now();
