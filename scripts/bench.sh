@@ -21,6 +21,12 @@
 #      cached), against `secret-tool lookup` of the same keyring item, interleaved in the same
 #      run (median of HOT_RUNS, default 20). The token is the crate's mock server's sample (the
 #      mock answers `center`, so the addresses are cached as they would be on a real region).
+#   7. the agent (issue 26): `actoken token NAME` through `actoken agent` (ACTOKEN_AGENT_SOCK,
+#      process start included), the same command on the Secret Service without an agent,
+#      `secret-tool lookup` of the same keyring item, and the agent's round trip alone (a
+#      connection, one `token` request and its reply, timed inside one python3 process),
+#      interleaved in the same run (median of HOT_RUNS each; target: through the agent
+#      <= 0.5x of secret-tool lookup).
 #
 # Everything runs in a private D-Bus session with its own unlocked gnome-keyring and a temporary
 # HOME, so the user's keyring and files are never touched. Network: loopback only. Every wait
@@ -33,7 +39,8 @@
 #            probe, which is test code; build it with `cargo build --release --features testing`)
 #   --runs   dashboard start-ups per size; the median is reported (default 5)
 #   --sizes  token counts for the start-up benchmark, ascending (default "10 100 1000")
-#   --only   one stage: renew, startup (with idle), list (list seeds the largest size) or hot
+#   --only   one stage: renew, startup (with idle), list (list seeds the largest size), hot or
+#            agent
 # Needs: dbus-run-session, gnome-keyring-daemon, secret-tool, jq, tmux, curl, python3.
 set -euo pipefail
 
@@ -64,7 +71,7 @@ if [ "$INNER" = 0 ]; then
         }
     done
     BIN=$(realpath "$BIN" 2>/dev/null || true)
-    case "$ONLY" in ""|renew|startup|list|hot) ;; *) echo "--only takes renew, startup, list or hot" >&2; exit 2 ;; esac
+    case "$ONLY" in ""|renew|startup|list|hot|agent) ;; *) echo "--only takes renew, startup, list, hot or agent" >&2; exit 2 ;; esac
     [ -x "$BIN" ] || { echo "no actoken binary at $BIN: run \`cargo build --release --features testing\` or pass --bin" >&2; exit 2; }
     grep -aqF ACTOKEN_BENCH_EXIT_AFTER_LOAD "$BIN" || {
         echo "$BIN has no start-up probe: build it with \`cargo build --release --features testing\`" >&2
@@ -94,6 +101,7 @@ cleanup() {
     tm kill-server 2>/dev/null || true
     [ -n "${SERVER_PID:-}" ] && kill "$SERVER_PID" 2>/dev/null || true
     [ -n "${MOCK_PID:-}" ] && kill "$MOCK_PID" 2>/dev/null || true
+    [ -n "${AGENT_PID:-}" ] && kill "$AGENT_PID" 2>/dev/null || true
 }
 trap cleanup EXIT
 
@@ -361,7 +369,7 @@ declare -A RENEW
 # --min-valid 1h -- true`, each timed with bash's own clock (no `date` process in the figure).
 elapsed_us() {
     local t0=$EPOCHREALTIME t1
-    "$@" >/dev/null 2>"$W/hot/last.err" || { echo "$* failed:" >&2; cat "$W/hot/last.err" >&2; exit 1; }
+    "$@" >/dev/null 2>"$W/last.err" || { echo "$* failed:" >&2; cat "$W/last.err" >&2; exit 1; }
     t1=$EPOCHREALTIME
     echo $(( ${t1/./} - ${t0/./} ))
 }
@@ -395,6 +403,75 @@ hot_bench() {
     echo "    exec:$execs" >&2
 }
 HOT_RUNS=${HOT_RUNS:-20}
+
+# ---------------------------------------------------------------- 7. the agent
+# One token (12 h left) in a keyring service and config of its own, an agent on it
+# (`--interval 1h`: no pass during the runs), warmed by one request. Then HOT_RUNS rounds of:
+# `token NAME` through the agent, `token NAME` on the Secret Service (ACTOKEN_AGENT_SOCK
+# unset), secret-tool lookup of the same item; then the raw round trips in one python3 process.
+write_round_trip() {
+    cat > "$1" <<'PY'
+import json, socket, statistics, sys, time
+
+path, name, runs = sys.argv[1], sys.argv[2], int(sys.argv[3])
+line = (json.dumps({"version": 1, "request": "token", "name": name}, ensure_ascii=False) + "\n").encode()
+took = []
+for _ in range(runs + 1):
+    t0 = time.perf_counter()
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(30)
+    s.connect(path)
+    s.sendall(line)
+    reply = b""
+    while not reply.endswith(b"\n"):
+        chunk = s.recv(65536)
+        if not chunk:
+            sys.exit("the agent closed the connection")
+        reply += chunk
+    s.close()
+    took.append(time.perf_counter() - t0)
+    if json.loads(reply).get("reply") != "token":
+        sys.exit("not a token reply: %s" % json.loads(reply).get("kind"))
+took = took[1:]  # the first one warms the agent's path
+print(round(statistics.median(took) * 1e6), " ".join(str(round(t * 1e6)) for t in took))
+PY
+}
+agent_bench() {
+    local adir="$W/agent" name="agent/华东一区【昆山】" service=actoken-agent-bench sample r exp
+    local agents="" locals="" lookups="" sock="$W/agent/run/agent.sock"
+    mkdir -p -m 700 "$adir" "$adir/config" "$adir/run"
+    export ACTOKEN_KEYRING_SERVICE=$service XDG_CONFIG_HOME="$adir/config"
+    # A token that lives 12 h: no renewal, so no server is needed (the base URL is never asked).
+    exp=$(( ($(date +%s) + 12 * 3600) * 1000 ))
+    sample="$HEADER.$(printf '{"computeUser":"ac_bench","accountStatus":"Normal","expireTime":"%s","clusterId":"11112","user":"bench"}' "$exp" | b64url).$SIG"
+    printf '%s' "$sample" | "$BIN" add "$name" --base-url https://api01.example.com:65102 >/dev/null 2>"$adir/add.err" ||
+        { echo "add failed:" >&2; cat "$adir/add.err" >&2; exit 1; }
+    "$BIN" agent --socket "$sock" --interval 1h 2> "$adir/agent.log" &
+    AGENT_PID=$!
+    wait_for 20 grep -q 'agent listening on' "$adir/agent.log" || { echo "the agent did not start:" >&2; cat "$adir/agent.log" >&2; exit 1; }
+    [ "$(ACTOKEN_AGENT_SOCK="$sock" "$BIN" token "$name")" = "$sample" ] ||
+        { echo "the agent did not hand over the stored token:" >&2; cat "$adir/agent.log" >&2; exit 1; }
+    [ "$(secret-tool lookup service "$service" username "$name")" = "$sample" ] ||
+        { echo "secret-tool does not find the same item" >&2; exit 1; }
+    for (( r = 0; r < HOT_RUNS; r++ )); do
+        agents+=" $(ACTOKEN_AGENT_SOCK="$sock" elapsed_us "$BIN" token "$name")"
+        locals+=" $(elapsed_us "$BIN" token "$name")"
+        lookups+=" $(elapsed_us secret-tool lookup service "$service" username "$name")"
+    done
+    write_round_trip "$adir/round_trip.py"
+    local trips
+    trips=$(python3 "$adir/round_trip.py" "$sock" "$name" "$HOT_RUNS") || { echo "the round trip failed: $trips" >&2; exit 1; }
+    kill "$AGENT_PID"; wait "$AGENT_PID" 2>/dev/null || true; AGENT_PID=
+    unset ACTOKEN_KEYRING_SERVICE
+    export XDG_CONFIG_HOME="$W/config"
+    AGENT_TOKEN=$(echo "$agents" | median); AGENT_LOCAL=$(echo "$locals" | median)
+    AGENT_LOOKUP=$(echo "$lookups" | median); AGENT_TRIP=${trips%% *}
+    echo "  token through the agent $(ms "$AGENT_TOKEN") ms, token on the Secret Service $(ms "$AGENT_LOCAL") ms, secret-tool lookup $(ms "$AGENT_LOOKUP") ms, the agent's round trip $(ms "$AGENT_TRIP") ms" >&2
+    echo "    runs (us): through the agent:$agents" >&2
+    echo "    on the Secret Service:$locals" >&2
+    echo "    lookup:$lookups" >&2
+    echo "    round trip: ${trips#* }" >&2
+}
 ratio2() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 
 # ---------------------------------------------------------------- run
@@ -406,6 +483,10 @@ echo "actoken benchmarks: $BIN ($(date -u +%FT%TZ), $(nproc) cores, load $(cut -
 if wants hot; then
     echo "the scripts' hot path, a token that needs no renewal (median of $HOT_RUNS, interleaved):" >&2
     hot_bench
+fi
+if wants agent; then
+    echo "the agent: token through it vs secret-tool lookup (median of $HOT_RUNS, interleaved):" >&2
+    agent_bench
 fi
 if wants renew; then
     echo "renew --all of 50 tokens, Python ThreadingHTTPServer with 100 ms latency (median of 3):" >&2
@@ -452,5 +533,10 @@ fi
 if wants hot; then
     echo "| token NAME --min-valid 1h, no renewal needed | $(ms "$HOT_TOKEN") ms | secret-tool lookup $(ms "$HOT_LOOKUP") ms | $(ratio2 "$HOT_TOKEN" "$HOT_LOOKUP")x of it | ≤ 1.0x |"
     echo "| exec NAME --min-valid 1h -- true, no renewal needed | $(ms "$HOT_EXEC") ms | secret-tool lookup $(ms "$HOT_LOOKUP") ms | $(ratio2 "$HOT_EXEC" "$HOT_LOOKUP")x of it | ≤ 1.2x |"
+fi
+if wants agent; then
+    echo "| token NAME through the agent (process start included) | $(ms "$AGENT_TOKEN") ms | secret-tool lookup $(ms "$AGENT_LOOKUP") ms | $(ratio2 "$AGENT_TOKEN" "$AGENT_LOOKUP")x of it | ≤ 0.5x |"
+    echo "| token NAME on the Secret Service, no agent | $(ms "$AGENT_LOCAL") ms | secret-tool lookup $(ms "$AGENT_LOOKUP") ms | $(ratio2 "$AGENT_LOCAL" "$AGENT_LOOKUP")x of it | ≤ 1.0x |"
+    echo "| the agent's round trip (connect, token request, reply) | $(ms "$AGENT_TRIP") ms | | | |"
 fi
 echo "| binary size | ${SIZE_MB} MB | | | ≤ 10 MB |"

@@ -42,6 +42,7 @@ mod store_select;
 mod table;
 mod token;
 mod token_view;
+mod unit;
 mod via_agent;
 mod watch;
 

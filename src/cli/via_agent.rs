@@ -26,6 +26,16 @@ impl From<AgentError> for Coded {
                 let (path, why) = (path.display().to_string(), source.to_string());
                 tr!("agent.unreachable", path = path, why = why)
             }
+            // The agent's own words name no user; this side knows which one it is.
+            AgentError::Answered {
+                path,
+                kind: ErrorKind::Refused,
+                ..
+            } => {
+                let path = path.display().to_string();
+                let uid = crate::agent::socket::current_uid().to_string();
+                tr!("agent.refused", path = path, uid = uid)
+            }
             AgentError::Answered {
                 path,
                 message,

@@ -218,6 +218,14 @@ impl Store {
         Ok(view.iter().find(|e| e.name == name).cloned())
     }
 
+    /// `name`'s entry as the index file has it now: one `stat` when the file is unchanged
+    /// since this store last read or wrote it, else read again (and the view with it). For a
+    /// process that runs for good (the agent) to check a token it holds against the index.
+    pub(crate) fn current_meta(&self, name: &str) -> Result<EntryMeta, StoreError> {
+        self.current_entry(name)?
+            .ok_or_else(|| StoreError::NotFound(name.to_owned()))
+    }
+
     pub fn meta(&self, name: &str) -> Result<EntryMeta, StoreError> {
         self.cached()
             .iter()

@@ -11,7 +11,12 @@ mod agent;
 mod agent_account;
 mod agent_clients;
 mod agent_env;
+#[cfg(unix)]
+mod agent_flood;
 mod agent_gate;
+mod agent_install;
+#[cfg(unix)]
+mod agent_peers;
 #[cfg(unix)]
 mod agent_ssh;
 mod agent_watch;

@@ -9,6 +9,7 @@ use super::super::renew::advised_failure;
 use super::super::streams::Io;
 use super::super::token_view::TokenView;
 use super::gate::Gate;
+use super::held::Held;
 use crate::agent::peer::Peer;
 use crate::agent::protocol::{ErrorKind, Event, Hello, Reply, Request, Secret, TokenReply};
 use crate::agent::server::Answer;
@@ -16,10 +17,12 @@ use crate::clock::Clock;
 use crate::failure::FailureKind;
 use crate::renew::{RenewError, Renewed, Renewer, When};
 use crate::store::{EntryMeta, Store, StoreError};
+use crate::token::Token;
 use futures::FutureExt;
 use futures::future::BoxFuture;
 use jiff::{SignedDuration, Timestamp};
 use std::sync::Arc;
+use std::time::Instant;
 use tokio::sync::mpsc;
 
 pub(crate) struct Answerer {
@@ -30,6 +33,8 @@ pub(crate) struct Answerer {
     pub renew_ahead: SignedDuration,
     pub io: Arc<Io>,
     pub gate: Gate,
+    /// Tokens read from the keyring, handed out again while the index describes them.
+    pub held: Held,
 }
 
 impl Answer for Answerer {
@@ -135,14 +140,13 @@ impl Answerer {
             .map(|s| SignedDuration::from_secs(i64::try_from(s).unwrap_or(i64::MAX)))
             .unwrap_or(self.renew_ahead);
         let now = self.clock.now();
-        let renewed = match self.fresh_already(name, window, now).await {
-            Some(fresh) => Ok(fresh),
-            None => {
-                self.renewer
-                    .renew(name, When::ExpiringWithin(window), now)
-                    .await
-            }
-        };
+        if let Some((meta, fresh)) = self.fresh_already(name, window, now).await {
+            return token_reply(fresh, &meta, self.grace);
+        }
+        let renewed = self
+            .renewer
+            .renew(name, When::ExpiringWithin(window), now)
+            .await;
         let renewed = match renewed {
             Ok(renewed) => renewed,
             Err(error) => return self.failed(error, now),
@@ -155,24 +159,45 @@ impl Answerer {
         }
     }
 
-    /// The stored token when it lasts longer than `window`: one index read and one secret
-    /// read, no lock (the common case; the renewer makes the same test under its lock).
+    /// The stored token and its entry when it lasts longer than `window`, without a lock (the
+    /// common case; the renewer makes the same test under its lock).
     async fn fresh_already(
         &self,
         name: &str,
         window: SignedDuration,
         now: Timestamp,
-    ) -> Option<Renewed> {
-        let (_, token) = self.renewer.door().get(name).await.ok()?;
+    ) -> Option<(EntryMeta, Renewed)> {
+        let (meta, token) = self.stored(name).await.ok()?;
         let life = token.decode().ok()?.lifetime(self.grace)?;
-        (life.to_expiry(now) > window).then(|| Renewed {
+        let fresh = Renewed {
             name: name.to_owned(),
             old_expiry: Some(life.expires_at),
             new_expiry: life.expires_at,
             token,
             called_server: false,
             via_login: false,
-        })
+        };
+        (life.to_expiry(now) > window).then_some((meta, fresh))
+    }
+
+    /// The stored token: the one held since it was last read while the index still describes
+    /// it (a `stat` of the index, no keyring read), else read from the keyring and held.
+    async fn stored(&self, name: &str) -> Result<(EntryMeta, Token), StoreError> {
+        let door = self.renewer.door();
+        let owned = name.to_owned();
+        let meta = match door.run(move |store| store.current_meta(&owned)).await {
+            Ok(meta) => meta,
+            Err(e) => {
+                self.held.forget(name);
+                return Err(e);
+            }
+        };
+        if let Some(token) = self.held.current(&meta, Instant::now()) {
+            return Ok((meta, token));
+        }
+        let (meta, token) = door.get(name).await?;
+        self.held.hold(&meta, &token, Instant::now());
+        Ok((meta, token))
     }
 
     /// A failed renewal as an error reply: the advice `renew` gives, in English (the agent's
@@ -291,6 +316,7 @@ mod tests {
                 lock: Lock::default(),
                 approvals: Arc::new(Approvals::new(Duration::from_secs(60), clock, events)),
             },
+            held: Held::new(super::super::held::HOLD_FOR),
         }
     }
 
@@ -447,5 +473,96 @@ mod tests {
             panic!("hello")
         };
         assert!(hello.confirm);
+    }
+
+    /// Tokens held between requests (`held`).
+    mod held_tokens {
+        use super::super::super::approvals::Approvals;
+        use super::super::super::events::Events;
+        use super::super::super::gate::Rules;
+        use super::super::super::held::HOLD_FOR;
+        use super::super::super::lock::Lock;
+        use super::super::*;
+        use crate::api::{AcClient, ClientOptions};
+        use crate::config::AgentConfig;
+        use crate::config::{Config, Paths};
+        use crate::mock::{MintSpec, mint};
+        use crate::store::MemoryBackend;
+
+        const NAME: &str = "华东一区【昆山】";
+
+        fn token_of(reply: Reply) -> String {
+            match reply {
+                Reply::Token(t) => t.token.0.to_string(),
+                other => panic!("not a token reply: {other:?}"),
+            }
+        }
+
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn a_burst_of_requests_reads_the_keyring_once_and_sees_another_process_s_change() {
+            let _watchdog = crate::watchdog::arm();
+            let dir = tempfile::tempdir().unwrap();
+            let paths = Paths::under(dir.path());
+            let backend = MemoryBackend::new();
+            let open = || Store::open(&paths, Arc::new(backend.clone())).unwrap();
+            let start = Timestamp::now();
+            let minted = |hours: i64| {
+                mint(&MintSpec::new(
+                    "alice",
+                    "11112",
+                    start + SignedDuration::from_hours(hours),
+                ))
+            };
+            let meta = EntryMeta::new(NAME, "https://api.example.com:65102", start);
+            let first = minted(5);
+            open().add(meta.clone(), &first, false).unwrap();
+            let client = AcClient::new(&ClientOptions::default()).unwrap();
+            let (io, _captured) = Io::captured(b"");
+            let answerer = Answerer {
+                renewer: Renewer::new(open(), client, &Config::default()),
+                clock: Clock::starting_at(start),
+                grace: SignedDuration::from_hours(24),
+                renew_ahead: SignedDuration::from_hours(2),
+                io: Arc::new(io),
+                held: Held::new(HOLD_FOR),
+            };
+            let peer = Peer {
+                uid: 0,
+                pid: None,
+                exe: None,
+            };
+            let ask = || {
+                answerer.answer(
+                    Request::Token {
+                        name: NAME.into(),
+                        min_valid_s: Some(0),
+                    },
+                    &peer,
+                )
+            };
+            let reads = || backend.calls().reads;
+            let before = reads();
+            for _ in 0..100 {
+                assert_eq!(token_of(ask().await), first.expose());
+            }
+            assert_eq!(reads() - before, 1, "one keyring read for 100 requests");
+
+            // Another actoken process replaces the token (its own store, the same files and
+            // keyring): the next request hands out the new one, read once.
+            let second = minted(6);
+            open().add(meta.clone(), &second, true).unwrap();
+            let before = reads();
+            for _ in 0..10 {
+                assert_eq!(token_of(ask().await), second.expose());
+            }
+            assert_eq!(reads() - before, 1);
+
+            // Removed there: not found here, nothing held is handed out.
+            open().remove(NAME).unwrap();
+            match ask().await {
+                Reply::Error { kind, .. } => assert_eq!(kind, ErrorKind::NotFound),
+                other => panic!("{other:?}"),
+            }
+        }
     }
 }

@@ -7,6 +7,8 @@ mod answer;
 mod approvals;
 mod events;
 mod gate;
+mod held;
+mod install;
 mod journal;
 mod lock;
 mod lock_command;
@@ -59,6 +61,7 @@ passphrase (asked without echo, or the first line of stdin); neither is taken ov
 
 Examples:
   actoken agent                       # in a terminal or tmux
+  actoken agent --install             # systemd user unit (launchd agent on macOS)
   export ACTOKEN_AGENT_SOCK=$XDG_RUNTIME_DIR/actoken/agent.sock
   actoken token 华东一区【昆山】 --min-valid 1h
   actoken agent --confirm             # every token request waits for your approval
@@ -75,7 +78,7 @@ pub struct AgentArgs {
     #[arg(long)]
     pub allow_root: bool,
     /// Time between passes that keep the tokens fresh (as `watch --interval`)
-    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_positive_duration)]
+    #[arg(long, value_name = "DURATION", default_value = DEFAULT_INTERVAL, value_parser = parse_positive_duration)]
     pub interval: SignedDuration,
     /// Hold every token request until a person allows it (dashboard or this terminal)
     #[arg(long)]
@@ -83,7 +86,16 @@ pub struct AgentArgs {
     /// How long a held request waits for a person before it is denied (1s to 90s)
     #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_positive_duration)]
     pub confirm_timeout: SignedDuration,
+    /// Write a systemd user unit (a launchd agent on macOS) that runs `actoken agent` with
+    /// these flags, and say how to point clients at its socket
+    #[arg(long)]
+    pub install: bool,
+    /// With --install: replace a unit that differs from the one actoken writes
+    #[arg(long, requires = "install")]
+    pub force: bool,
 }
+
+const DEFAULT_INTERVAL: &str = "60s";
 
 #[derive(Debug, Subcommand)]
 pub enum AgentAction {
@@ -114,6 +126,9 @@ pub(crate) fn run(ctx: &Context, args: AgentArgs) -> anyhow::Result<u8> {
         return Err(UsageError(crate::tr!("agent.confirm_timeout_range")).into());
     }
     let path = args.socket.clone().unwrap_or_else(socket::default_path);
+    if args.install {
+        return install::install(ctx, &args, &path);
+    }
     // The terminal's questions are in the user's language; the log is English in every
     // language, as watch's (journald and mail are searched).
     let user_lang = crate::i18n::lang();
@@ -151,6 +166,7 @@ pub(crate) fn run(ctx: &Context, args: AgentArgs) -> anyhow::Result<u8> {
                 lock: lock::Lock::default(),
                 approvals: Arc::clone(&approvals),
             },
+            held: held::Held::new(held::HOLD_FOR),
         };
         let defaults = Limits::default();
         let server = Server {

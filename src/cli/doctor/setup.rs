@@ -11,7 +11,8 @@ use crate::tr;
 
 const AREA: Area = Area::Setup;
 /// The unit `actoken watch --install` writes.
-use super::super::watch::unit::SYSTEMD_UNIT as WATCH_UNIT;
+const WATCH_UNIT: &str = Daemon::Watch.systemd_unit();
+use super::super::unit::Daemon;
 
 #[derive(Debug, Serialize)]
 pub(crate) struct SetupFacts {

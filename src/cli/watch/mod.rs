@@ -3,13 +3,13 @@
 //! A pass (see [`pass`]) every `--interval`; `--once` does one pass and exits with the most
 //! serious code (for cron). SIGTERM or SIGINT while a pass runs lets its renewals finish and
 //! be saved (the platform may already have retired the old tokens), then exits 0; while idle,
-//! exits at once. `--install` writes a systemd user unit or a launchd agent (see [`unit`]).
+//! exits at once. `--install` writes a systemd user unit or a launchd agent (see
+//! [`super::unit`]).
 
 pub(super) mod backoff;
 pub(super) mod log;
 mod pass;
 pub(super) mod sink;
-pub(super) mod unit;
 
 use super::context::{Context, runtime};
 use super::durations::parse_positive_duration;
@@ -63,7 +63,15 @@ pub struct WatchArgs {
 
 pub(crate) fn run(ctx: &Context, args: WatchArgs) -> anyhow::Result<u8> {
     if args.install {
-        return unit::install(ctx, args.force, args.sink.as_deref());
+        // A sink directory is checked (and made) now, and named in full: the unit does not
+        // run where this command does.
+        let sink = args.sink.as_deref().map(Sink::open).transpose()?;
+        let unit_args: Vec<String> = sink
+            .iter()
+            .flat_map(|s| ["--sink".to_owned(), s.dir().to_string_lossy().into_owned()])
+            .collect();
+        let daemon = super::unit::Daemon::Watch;
+        return super::unit::install(ctx, daemon, &unit_args, args.force, &|_| {});
     }
     // Before anything else, in the interface language: a directory that is not private is
     // refused at once.

@@ -22,15 +22,21 @@ impl Agent {
     /// CI), waited for (up to 30 s) until it listens.
     pub fn start(env: &Env, args: &[&str]) -> Agent {
         let socket = env.dir.path().join("agent").join("agent.sock");
-        let mut child = env
-            .std_cmd()
-            .env_remove("JOURNAL_STREAM")
+        let mut cmd = env.std_cmd();
+        cmd.env_remove("JOURNAL_STREAM")
             .env_remove("ACTOKEN_AGENT_SOCK")
             .arg("agent")
             .arg("--socket")
             .arg(&socket)
             .arg("--allow-root")
-            .args(args)
+            .args(args);
+        Agent::spawn(cmd, socket)
+    }
+
+    /// `cmd` (an `actoken agent` listening on `socket`, however it is run) started with its
+    /// log collected, and waited for (up to 30 s) until it listens.
+    pub fn spawn(mut cmd: std::process::Command, socket: PathBuf) -> Agent {
+        let mut child = cmd
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
@@ -110,6 +116,25 @@ pub fn remote_cmd(remote: &Path, socket: &Path) -> assert_cmd::Command {
 /// [`remote_cmd`] as a plain `std::process::Command`, for tests that wire stdio themselves.
 pub fn remote_std_cmd(remote: &Path, socket: &Path) -> std::process::Command {
     let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("actoken"));
+    remote_env(&mut cmd, remote, socket);
+    cmd
+}
+
+/// [`remote_cmd`] run as user `uid` (and its group of the same number, no other groups)
+/// through util-linux's `setpriv`: the caller checks that it may (root, `setpriv` installed).
+pub fn remote_cmd_as(uid: u32, remote: &Path, socket: &Path) -> assert_cmd::Command {
+    let mut cmd = std::process::Command::new("setpriv");
+    cmd.arg(format!("--reuid={uid}"))
+        .arg(format!("--regid={uid}"))
+        .args(["--clear-groups", "--"])
+        .arg(assert_cmd::cargo::cargo_bin("actoken"));
+    remote_env(&mut cmd, remote, socket);
+    let mut cmd = assert_cmd::Command::from_std(cmd);
+    cmd.timeout(Duration::from_secs(60));
+    cmd
+}
+
+fn remote_env(cmd: &mut std::process::Command, remote: &Path, socket: &Path) {
     cmd.env("HOME", remote)
         .env("XDG_CONFIG_HOME", remote.join("config"))
         .env("XDG_STATE_HOME", remote.join("state"))
@@ -121,5 +146,4 @@ pub fn remote_std_cmd(remote: &Path, socket: &Path) -> std::process::Command {
         .env("SCNET_HOME", remote.join("scnet"))
         .env_remove("ACTOKEN_KEYRING_SERVICE")
         .env_remove("ACTOKEN_LOG");
-    cmd
 }
