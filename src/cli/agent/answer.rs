@@ -524,6 +524,15 @@ mod tests {
                 grace: SignedDuration::from_hours(24),
                 renew_ahead: SignedDuration::from_hours(2),
                 io: Arc::new(io),
+                gate: Gate {
+                    rules: Rules::new(&AgentConfig::default(), false),
+                    lock: Lock::default(),
+                    approvals: Arc::new(Approvals::new(
+                        std::time::Duration::from_secs(60),
+                        Clock::starting_at(start),
+                        Arc::new(Events::default()),
+                    )),
+                },
                 held: Held::new(HOLD_FOR),
             };
             let peer = Peer {
