@@ -8,6 +8,8 @@
 //! requests, one by one or all sent at once, or a connection per request); two run the real
 //! `actoken token` binary.
 
+#![cfg(target_os = "linux")] // /proc/PID/status
+
 use std::io::{BufRead, BufReader, Write};
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
@@ -214,7 +216,6 @@ struct Flood {
     slowest: Duration,
 }
 
-#[cfg(target_os = "linux")]
 #[test]
 fn a_flood_of_1000_token_requests_is_answered_with_one_renewal_and_bounded_memory() {
     need_store!();
