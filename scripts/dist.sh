@@ -106,7 +106,9 @@ export CARGO_TARGET_DIR=$root/target/dist
 # Where the build ran does not end up in the binary (panic locations of dependencies).
 export CARGO_ENCODED_RUSTFLAGS="--remap-path-prefix=$root=/actoken"$'\x1f'"--remap-path-prefix=$CARGO_HOME=/cargo"
 # The product build: default features only, never `testing` (scripts/check-product-build.sh).
-cargo zigbuild --release --locked --target "$TARGET.$GLIBC" --bin actoken
+# Without SOURCE_DATE_EPOCH: no C code here uses __DATE__, and the cc crate rebuilds aws-lc
+# (five minutes) whenever that variable changes, i.e. at every commit.
+env -u SOURCE_DATE_EPOCH cargo zigbuild --release --locked --target "$TARGET.$GLIBC" --bin actoken
 release=$CARGO_TARGET_DIR/$TARGET/release
 bin=$release/actoken
 [[ -x $bin ]] || die "the build left no $bin"
@@ -159,6 +161,7 @@ cp "$CARGO_TARGET_DIR/debian/$deb" "$out/$deb"
 
 step "rpm"
 rm -rf "$CARGO_TARGET_DIR/generate-rpm"
+mkdir -p "$CARGO_TARGET_DIR/generate-rpm"
 "$cargo_rpm" generate-rpm --target "$TARGET" --target-dir "$CARGO_TARGET_DIR" \
     --payload-compress xz -o "$CARGO_TARGET_DIR/generate-rpm/"
 rpm=$(cd "$CARGO_TARGET_DIR/generate-rpm" && ls ./*.rpm)
