@@ -132,6 +132,13 @@ gzip -9n "$gen"/man/*.1
         --format '{p} {l}' | sed 's/ (\*)$//' | grep -v '^actoken ' | LC_ALL=C sort -u
 } >"$gen/THIRD-PARTY"
 
+# Every file the packages take, in one place and dated at the last commit: rpm keeps a file's
+# own time when it is older than SOURCE_DATE_EPOCH, which differs from checkout to checkout.
+install -m 755 "$bin" "$gen/actoken"
+install -m 644 README.md README.zh-CN.md assets/dist/LICENSE-MIT assets/dist/LICENSE-APACHE \
+    assets/dist/actoken-watch.service "$gen/"
+find "$gen" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
+
 step "$name.tar.gz"
 stage=$CARGO_TARGET_DIR/stage
 rm -rf "$stage"
