@@ -132,25 +132,30 @@ gzip -9n "$gen"/man/*.1
         --format '{p} {l}' | sed 's/ (\*)$//' | grep -v '^actoken ' | LC_ALL=C sort -u
 } >"$gen/THIRD-PARTY"
 
+# Every file the packages take, in one place and dated at the last commit: rpm keeps a file's
+# own time when it is older than SOURCE_DATE_EPOCH, which differs from checkout to checkout.
+install -m 755 "$bin" "$gen/actoken"
+install -m 644 README.md README.zh-CN.md assets/dist/LICENSE-MIT assets/dist/LICENSE-APACHE \
+    assets/dist/actoken-watch.service "$gen/"
+find "$gen" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
+
 step "$name.tar.gz"
 stage=$CARGO_TARGET_DIR/stage
 rm -rf "$stage"
 dir=$stage/$name
 mkdir -p "$dir/man/man1" "$dir/completions" "$dir/systemd"
-install -m 755 "$bin" "$dir/actoken"
-install -m 644 README.md README.zh-CN.md assets/dist/LICENSE-MIT assets/dist/LICENSE-APACHE \
-    "$gen/THIRD-PARTY" "$dir/"
-install -m 644 "$gen"/man/*.1.gz "$dir/man/man1/"
-install -m 644 "$gen"/completions/* "$dir/completions/"
+cp -p "$gen"/{actoken,README.md,README.zh-CN.md,LICENSE-MIT,LICENSE-APACHE,THIRD-PARTY} "$dir/"
+cp -p "$gen"/man/*.1.gz "$dir/man/man1/"
+cp -p "$gen"/completions/* "$dir/completions/"
 # The packaged unit runs /usr/bin/actoken; the tarball's runs the copy the README puts in
 # ~/.local/bin (`actoken watch --install` writes one for wherever the binary is).
 sed 's|^ExecStart="/usr/bin/actoken" watch$|ExecStart=%h/.local/bin/actoken watch|' \
-    assets/dist/actoken-watch.service >"$dir/systemd/actoken-watch.service"
+    "$gen/actoken-watch.service" >"$dir/systemd/actoken-watch.service"
 grep -q '^ExecStart=%h/.local/bin/actoken watch$' "$dir/systemd/actoken-watch.service" \
     || die "assets/dist/actoken-watch.service has no ExecStart=\"/usr/bin/actoken\" watch line"
 chmod 644 "$dir/systemd/actoken-watch.service"
 tar --sort=name --mtime="@$SOURCE_DATE_EPOCH" --owner=0 --group=0 --numeric-owner \
-    --format=gnu -C "$stage" -cf - "$name" | gzip -9n >"$out/$name.tar.gz"
+    --mode=u+rwX,go+rX,go-w --format=gnu -C "$stage" -cf - "$name" | gzip -9n >"$out/$name.tar.gz"
 
 step "deb"
 rm -rf "$CARGO_TARGET_DIR/debian"
