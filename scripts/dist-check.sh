@@ -12,7 +12,7 @@
 #   - `cargo package` ships no CI, scripts or fuzzing files, and `cargo publish --dry-run` passes.
 #
 # usage: scripts/dist-check.sh [--out DIR]   (default target/dist/out; runs dist.sh first)
-# .ci/run calls it at its end (ACTOKEN_DIST_CHECK=0 skips it there).
+# .ci/run calls it at its end when ACTOKEN_DIST_CHECK=1 (a cold run builds a fat-LTO release through zig).
 set -euo pipefail
 
 die() { printf 'dist-check: FAILED: %s\n' "$*" >&2; exit 1; }
