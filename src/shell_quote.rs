@@ -72,9 +72,14 @@ pub(crate) mod tests {
     /// whole command without redirections).
     pub(crate) fn pasted(shell: &str, word: &str) -> Vec<String> {
         let script = format!("set -- {word}; for a in \"$@\"; do printf '%s\\0' \"$a\"; done");
+        nul_fields(shell, &script)
+    }
+
+    /// What `shell -c script` prints, split at the NULs `script` ends each value with.
+    pub(crate) fn nul_fields(shell: &str, script: &str) -> Vec<String> {
         let out = std::process::Command::new(shell)
             .arg("-c")
-            .arg(&script)
+            .arg(script)
             .output()
             .unwrap();
         assert!(out.status.success(), "{shell} -c {script:?}: {out:?}");

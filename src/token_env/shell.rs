@@ -219,17 +219,7 @@ mod tests {
     fn sourced(file: &std::path::Path, names: &[String]) -> Vec<String> {
         let print: String = names.iter().map(|n| format!(" \"${n}\"")).collect();
         let script = format!("set -a; . '{}'; printf '%s\\0'{print}", file.display());
-        let out = std::process::Command::new("sh")
-            .arg("-c")
-            .arg(&script)
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "{script}: {out:?}");
-        String::from_utf8(out.stdout)
-            .unwrap()
-            .split_terminator('\0')
-            .map(str::to_owned)
-            .collect()
+        crate::shell_quote::tests::nul_fields("sh", &script)
     }
 
     /// Issue 22: `AC_EFILE_URL='x\';touch /tmp/p;#'` ran `touch` when sourced. Every value a
