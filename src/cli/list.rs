@@ -45,7 +45,7 @@ pub(crate) fn run(ctx: &Context, args: ListArgs) -> anyhow::Result<()> {
 fn from_agent(ctx: &Context, path: &std::path::Path, args: ListArgs) -> anyhow::Result<()> {
     let tokens = super::via_agent::connect(path)?
         .list()
-        .map_err(super::via_agent::FromAgent::from)?;
+        .map_err(super::exit::Coded::from)?;
     if args.json {
         exactln!(ctx.io, "{}", serde_json::to_string_pretty(&tokens)?);
         return Ok(());

@@ -51,7 +51,7 @@ pub(crate) fn run(ctx: &Context, args: ShowArgs) -> anyhow::Result<()> {
 fn from_agent(ctx: &Context, path: &std::path::Path, args: ShowArgs) -> anyhow::Result<()> {
     let shown = super::via_agent::connect(path)?
         .show(&args.name)
-        .map_err(super::via_agent::FromAgent::from)?;
+        .map_err(super::exit::Coded::from)?;
     if args.json {
         exactln!(ctx.io, "{}", serde_json::to_string_pretty(&shown.token)?);
         return Ok(());

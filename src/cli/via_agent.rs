@@ -16,8 +16,6 @@ use std::path::Path;
 
 /// What went wrong with the agent, said in the interface language; its exit code is the
 /// agent's error's (see [`AgentError::exit_code`]).
-pub(crate) type FromAgent = Coded;
-
 impl From<AgentError> for Coded {
     fn from(error: AgentError) -> Coded {
         let code = error.exit_code();
@@ -60,7 +58,7 @@ impl From<AgentError> for Coded {
 
 /// The agent at `path`, connected. Where the answers come from is said with `-v` only: the
 /// output is the same as on the agent's machine.
-pub(crate) fn connect(path: &Path) -> Result<AgentClient, FromAgent> {
+pub(crate) fn connect(path: &Path) -> Result<AgentClient, Coded> {
     tracing::info!(agent = %path.display(), "asking the agent instead of a store here");
     Ok(AgentClient::connect(path)?)
 }
@@ -83,13 +81,13 @@ pub(crate) fn fresh_token(
     name: &str,
     min_valid: Option<SignedDuration>,
     now: Timestamp,
-) -> Result<Handed, FromAgent> {
+) -> Result<Handed, Coded> {
     let min_valid_s = min_valid.map(|d| d.as_secs().max(0) as u64);
     let reply = agent.token(name, min_valid_s)?;
     handed(reply, agent.path(), now)
 }
 
-fn handed(reply: TokenReply, path: &Path, now: Timestamp) -> Result<Handed, FromAgent> {
+fn handed(reply: TokenReply, path: &Path, now: Timestamp) -> Result<Handed, Coded> {
     let garbled = |why: &str| garbled(path, why);
     let token = Token::from_raw(&reply.token.0);
     let expires: Timestamp = reply
@@ -130,13 +128,13 @@ fn handed(reply: TokenReply, path: &Path, now: Timestamp) -> Result<Handed, From
 }
 
 /// One of the agent's `list --json` objects, or its `show --json` object, to show here.
-pub(crate) fn view(path: &Path, object: serde_json::Value) -> Result<TokenView, FromAgent> {
+pub(crate) fn view(path: &Path, object: serde_json::Value) -> Result<TokenView, Coded> {
     TokenView::from_agent(object)
         .map_err(|e| garbled(path, &format!("not the facts of a token ({e})")))
 }
 
-fn garbled(path: &Path, why: &str) -> FromAgent {
-    FromAgent::from(AgentError::Garbled {
+fn garbled(path: &Path, why: &str) -> Coded {
+    Coded::from(AgentError::Garbled {
         path: path.to_owned(),
         why: why.to_owned(),
     })

@@ -5,7 +5,7 @@
 //! agent keeps only a salted hash of it, and takes neither request over an SSH forward.
 
 use super::super::context::Context;
-use super::super::exit::UsageError;
+use super::super::exit::{Coded, UsageError};
 use super::super::input;
 use super::super::via_agent;
 use crate::agent::client::AgentError;
@@ -40,14 +40,14 @@ pub(crate) fn run(ctx: &Context, agent: &Path, action: Action) -> anyhow::Result
         Action::Unlock => Request::Unlock { passphrase },
     };
     let mut client = via_agent::connect(agent)?;
-    match client.ask(request).map_err(via_agent::FromAgent::from)? {
+    match client.ask(request).map_err(Coded::from)? {
         Reply::Done => {}
         _ => {
             let garbled = AgentError::Garbled {
                 path: agent.to_owned(),
                 why: format!("not `done` in answer to {}", action.command()),
             };
-            return Err(via_agent::FromAgent::from(garbled).into());
+            return Err(Coded::from(garbled).into());
         }
     }
     let path = agent.display().to_string();
